@@ -1,0 +1,91 @@
+//! The connector plugin API: the one trait every CRM implements for listbridge.
+//!
+//! The sync engine, imports, forms and notes talk to a CRM only through
+//! [`CrmConnector`]. A CRM is added by writing a crate that implements it and
+//! registering a [`ConnectorFactory`] under a kind name in a [`ConnectorRegistry`].
+//!
+//! Records are flat: every field is a name and an optional canonical string value.
+//! Fields of a related single record (a lead's address) use a dotted name such as
+//! `Address.City`; the connector maps them to the CRM's nesting.
+
+mod error;
+mod model;
+mod registry;
+
+pub use error::{ConnectorError, ConnectorResult};
+pub use model::{
+    Capabilities, CrmRecord, CrmUser, EntityKind, FieldDef, FieldType, FieldValues, Note,
+    NoteKind, NoteTarget, ReadPage, ReadQuery, RecordStream, Watermark, WriteOp,
+    WriteOutcome,
+};
+pub use registry::{ConnectorConfig, ConnectorFactory, ConnectorRegistry, RateLimit};
+
+use async_trait::async_trait;
+
+/// A live connection to one CRM, shared by every task of one connector (`Arc<dyn CrmConnector>`).
+///
+/// Implementations own their transport concerns: authentication, rate limiting,
+/// retries of transient failures with backoff, paging and wire formats. What reaches
+/// the caller is either a result or a typed [`ConnectorError`] the engine can act on.
+#[async_trait]
+pub trait CrmConnector: Send + Sync + std::fmt::Debug {
+    /// The registry kind name, e.g. `infor-crm`.
+    fn kind(&self) -> &'static str;
+
+    /// What this CRM can do, so the engine can pick batch writes or single requests.
+    fn capabilities(&self) -> Capabilities;
+
+    /// Logs in and returns the CRM user; used by *Connect* and *Reconfirm Login*.
+    async fn verify(&self) -> ConnectorResult<CrmUser>;
+
+    /// The field definitions (standard and custom) of an entity, used to validate
+    /// field selections and values before anything is written.
+    async fn describe(&self, entity: EntityKind) -> ConnectorResult<Vec<FieldDef>>;
+
+    /// Streams the records of an entity page by page, oldest modification first
+    /// (ordered by modify date, then key). Never collects a whole table.
+    fn read(&self, entity: EntityKind, query: ReadQuery) -> RecordStream;
+
+    /// Looks up records by email in as few requests as the CRM allows (chunks, not one
+    /// request per email). Emails are compared case-insensitively; every record whose
+    /// email matches one of `emails` is returned, with `fields` filled.
+    async fn find_by_email(
+        &self,
+        entity: EntityKind,
+        emails: &[String],
+        fields: &[String],
+    ) -> ConnectorResult<Vec<CrmRecord>>;
+
+    /// Reads records by key in chunks; keys that no longer exist are simply absent.
+    async fn get_by_keys(
+        &self,
+        entity: EntityKind,
+        keys: &[String],
+        fields: &[String],
+    ) -> ConnectorResult<Vec<CrmRecord>>;
+
+    /// Creates one record and returns it with its new key and etag.
+    ///
+    /// Implementations must never create twice: when the answer to a create is lost
+    /// they look the record up (by email) before trying again.
+    async fn create(&self, entity: EntityKind, fields: &FieldValues) -> ConnectorResult<CrmRecord>;
+
+    /// Updates only the given fields of one record. With an etag the write is
+    /// conditional; a stale etag yields [`ConnectorError::Conflict`].
+    async fn update(
+        &self,
+        entity: EntityKind,
+        key: &str,
+        etag: Option<&str>,
+        fields: &FieldValues,
+    ) -> ConnectorResult<CrmRecord>;
+
+    /// Applies several writes in one round trip where the CRM supports it
+    /// (see [`Capabilities::batch_size`]); otherwise one by one. Outcomes are in
+    /// the order of `ops`, each its own success or error.
+    async fn write_batch(&self, ops: Vec<WriteOp>) -> ConnectorResult<Vec<WriteOutcome>>;
+
+    /// Writes notes (history records) to leads or contacts; batched where possible.
+    /// Outcomes are in the order of `notes`: the new note's key, or its error.
+    async fn add_notes(&self, notes: Vec<Note>) -> ConnectorResult<Vec<ConnectorResult<String>>>;
+}

@@ -1,0 +1,238 @@
+//! The CRM-neutral data model shared by connectors and the engine.
+
+use std::{collections::BTreeMap, fmt, str::FromStr};
+
+use chrono::{DateTime, Utc};
+use futures::stream::BoxStream;
+use serde::{Deserialize, Serialize};
+
+use crate::ConnectorResult;
+
+/// Field values of one record, by CRM field name.
+///
+/// Values are canonical strings so that the engine can compare them across runs
+/// without knowing CRM types: text as-is, booleans `true`/`false`, numbers in plain
+/// decimal notation, date-times in RFC 3339 UTC (`2024-05-01T10:00:00Z`).
+/// `None` is an explicit null (clear the field). Related single records use dotted
+/// names (`Address.City`).
+pub type FieldValues = BTreeMap<String, Option<String>>;
+
+/// The kinds of CRM person records listbridge syncs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntityKind {
+    /// A prospect not yet qualified (Infor CRM `Lead`).
+    Lead,
+    /// A person at a customer account (Infor CRM `Contact`).
+    Contact,
+}
+
+impl EntityKind {
+    /// The lowercase name used in the API and the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntityKind::Lead => "lead",
+            EntityKind::Contact => "contact",
+        }
+    }
+}
+
+impl fmt::Display for EntityKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for EntityKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "lead" | "leads" => Ok(EntityKind::Lead),
+            "contact" | "contacts" => Ok(EntityKind::Contact),
+            other => Err(format!("unknown entity '{other}': expected lead or contact")),
+        }
+    }
+}
+
+/// The type of a CRM field, for validating values before they are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    /// Free text.
+    Text,
+    /// Whole number.
+    Integer,
+    /// Decimal number.
+    Decimal,
+    /// `true` / `false`.
+    Boolean,
+    /// Instant in time.
+    DateTime,
+    /// Calendar date.
+    Date,
+    /// A key of another record.
+    Reference,
+}
+
+/// One field of a CRM entity as the CRM describes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldDef {
+    /// The CRM's field name (dotted for related records: `Address.City`).
+    pub name: String,
+    /// A label for people.
+    pub label: String,
+    /// Value type.
+    pub field_type: FieldType,
+    /// Longest accepted text, when the CRM declares one.
+    pub max_length: Option<u32>,
+    /// A create without it is rejected by the CRM.
+    pub required: bool,
+    /// The CRM maintains it; writes are refused.
+    pub read_only: bool,
+    /// Added by the CRM's customer rather than shipped with the CRM.
+    pub custom: bool,
+}
+
+/// A record read from or written to the CRM.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CrmRecord {
+    /// Lead or contact.
+    pub entity: EntityKind,
+    /// The CRM's key (trimmed).
+    pub key: String,
+    /// Opaque version for conditional writes.
+    pub etag: Option<String>,
+    /// When the CRM last changed it.
+    pub modify_date: Option<DateTime<Utc>>,
+    /// The requested fields.
+    pub fields: FieldValues,
+}
+
+impl CrmRecord {
+    /// The record's primary email, if it has one.
+    pub fn email(&self) -> Option<&str> {
+        self.fields.get("Email").and_then(|v| v.as_deref())
+    }
+
+    /// The keyset position of this record for incremental reads.
+    pub fn watermark(&self) -> Option<Watermark> {
+        self.modify_date.map(|modified| Watermark { modified, key: self.key.clone() })
+    }
+}
+
+/// A position in the (modify date, key) order, for incremental reads.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Watermark {
+    /// Modify date of the last record covered.
+    pub modified: DateTime<Utc>,
+    /// Key of the last record covered among those sharing `modified`.
+    pub key: String,
+}
+
+/// What to read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReadQuery {
+    /// Fields to return (Email, key and modify date always come).
+    pub fields: Vec<String>,
+    /// Only records strictly after this position in (modify date, key) order.
+    /// Callers that want an overlap move the watermark back themselves and de-duplicate.
+    pub since: Option<Watermark>,
+    /// Records per request; the connector's default when absent. The CRM may cap it.
+    pub page_size: Option<u32>,
+}
+
+/// One page of a read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadPage {
+    /// Records in (modify date, key) order.
+    pub records: Vec<CrmRecord>,
+    /// How many records the whole read matches, when the CRM says.
+    pub total_results: Option<u64>,
+}
+
+/// The stream of pages a read produces.
+pub type RecordStream = BoxStream<'static, ConnectorResult<ReadPage>>;
+
+/// A write in a batch.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WriteOp {
+    /// Create a record.
+    Create {
+        /// Entity to create.
+        entity: EntityKind,
+        /// Its fields.
+        fields: FieldValues,
+    },
+    /// Update only the given fields of a record.
+    Update {
+        /// Entity to update.
+        entity: EntityKind,
+        /// CRM key.
+        key: String,
+        /// Version read; `None` for an unconditional write.
+        etag: Option<String>,
+        /// Fields to change.
+        fields: FieldValues,
+    },
+}
+
+/// The outcome of one write in a batch.
+pub type WriteOutcome = ConnectorResult<CrmRecord>;
+
+/// The person record a note belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoteTarget {
+    /// Lead or contact.
+    pub entity: EntityKind,
+    /// CRM key.
+    pub key: String,
+}
+
+/// What a note records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoteKind {
+    /// An email was sent (Infor CRM `atEMail`).
+    EmailSent,
+    /// A plain note (Infor CRM `atNote`).
+    Note,
+}
+
+/// A history/notes record for a lead or contact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Note {
+    /// Whose history it goes to.
+    pub target: NoteTarget,
+    /// Kind of history entry.
+    pub kind: NoteKind,
+    /// The short "Regarding" line (the CRM may cap its length).
+    pub regarding: String,
+    /// The full text; connectors split it into capped and long forms as the CRM needs.
+    pub text: String,
+    /// When it happened.
+    pub at: DateTime<Utc>,
+}
+
+/// The CRM user a connector logs in as.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CrmUser {
+    /// The CRM's user id (trimmed).
+    pub id: String,
+    /// Login name.
+    pub user_name: String,
+    /// Name for people.
+    pub display_name: String,
+}
+
+/// What a connector supports, so the engine can choose how to talk to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Capabilities {
+    /// Writes per batch request; 1 when the CRM has no batch endpoint.
+    pub batch_size: usize,
+    /// Emails per lookup request.
+    pub lookup_chunk: usize,
+    /// Reads can be restricted to records modified since a watermark.
+    pub incremental: bool,
+    /// Notes/history records can be written.
+    pub notes: bool,
+}

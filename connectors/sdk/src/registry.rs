@@ -1,0 +1,100 @@
+//! The registry from a connector kind name to its factory, so adding a CRM is adding a crate.
+
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
+
+use secrecy::SecretString;
+
+use crate::{ConnectorResult, CrmConnector};
+
+/// How hard a connector may drive its CRM.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateLimit {
+    /// Sustained requests per second.
+    pub requests_per_second: u32,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+}
+
+impl Default for RateLimit {
+    fn default() -> Self {
+        RateLimit { requests_per_second: 20, concurrency: 4 }
+    }
+}
+
+/// Everything needed to open a connection to one CRM.
+#[derive(Debug, Clone)]
+pub struct ConnectorConfig {
+    /// Base URL as the marketer typed it, e.g. `https://company.saleslogixcloud.com`.
+    pub base_url: String,
+    /// CRM login name.
+    pub username: String,
+    /// CRM password; only exposed when building the request that needs it.
+    pub password: SecretString,
+    /// Request budget.
+    pub rate_limit: RateLimit,
+    /// Per-request timeout.
+    pub request_timeout: Duration,
+    /// How many attempts a transient failure gets before it is reported.
+    pub max_attempts: u32,
+    /// Page size to ask for when reading.
+    pub page_size: u32,
+}
+
+impl ConnectorConfig {
+    /// A configuration with sensible defaults for the given endpoint and login.
+    pub fn new(base_url: impl Into<String>, username: impl Into<String>, password: SecretString) -> Self {
+        ConnectorConfig {
+            base_url: base_url.into(),
+            username: username.into(),
+            password,
+            rate_limit: RateLimit::default(),
+            request_timeout: Duration::from_secs(30),
+            max_attempts: 6,
+            page_size: 100,
+        }
+    }
+}
+
+/// Builds connectors of one kind.
+pub trait ConnectorFactory: Send + Sync {
+    /// The kind name, e.g. `infor-crm`.
+    fn kind(&self) -> &'static str;
+    /// A human name, e.g. `Infor CRM`.
+    fn display_name(&self) -> &'static str;
+    /// Opens a connector (no network traffic; call `verify` to log in).
+    fn build(&self, config: ConnectorConfig) -> ConnectorResult<Arc<dyn CrmConnector>>;
+}
+
+/// All connector kinds this build knows.
+#[derive(Default, Clone)]
+pub struct ConnectorRegistry {
+    factories: BTreeMap<&'static str, Arc<dyn ConnectorFactory>>,
+}
+
+impl std::fmt::Debug for ConnectorRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.factories.keys()).finish()
+    }
+}
+
+impl ConnectorRegistry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds (or replaces) the factory for its kind.
+    pub fn register(&mut self, factory: Arc<dyn ConnectorFactory>) {
+        self.factories.insert(factory.kind(), factory);
+    }
+
+    /// The factory for a kind, if registered.
+    pub fn get(&self, kind: &str) -> Option<Arc<dyn ConnectorFactory>> {
+        self.factories.get(kind).cloned()
+    }
+
+    /// The registered kind names.
+    pub fn kinds(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.factories.keys().copied()
+    }
+}
