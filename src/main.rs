@@ -1,1 +1,171 @@
-fn main() {}
+//! The `listbridge` command: serve the API, migrate the database, manage accounts.
+
+use std::{path::PathBuf, process::ExitCode};
+
+use clap::{Parser, Subcommand};
+use listbridge::{
+    accounts::AccountAdmin,
+    app::{self, Services},
+    clock::{OsRandom, SystemClock},
+    config::{CONFIG_FILE_ENV, Config, redact_url},
+    store::Store,
+    telemetry,
+};
+
+/// Keeps marketing lists and CRMs in step.
+#[derive(Debug, Parser)]
+#[command(name = "listbridge", version, about)]
+struct Cli {
+    /// A TOML (or `.json`) settings file; environment variables override it.
+    #[arg(long, global = true, env = CONFIG_FILE_ENV, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP API (migrates the database first).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage accounts.
+    Account {
+        #[command(subcommand)]
+        command: AccountCommand,
+    },
+    /// Manage API keys.
+    Apikey {
+        #[command(subcommand)]
+        command: ApiKeyCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AccountCommand {
+    /// Create an account; its API key is printed once, alone on the last line.
+    Create {
+        /// Unique account name.
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ApiKeyCommand {
+    /// Create another API key for an account; printed once, alone on the last line.
+    Create {
+        /// The account's name.
+        #[arg(long)]
+        account: String,
+        /// What the key is for.
+        #[arg(long, default_value = "created from the command line")]
+        label: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::load(cli.config.as_deref())?;
+    telemetry::init(&config)?;
+    match cli.command {
+        Command::Serve => serve(config).await,
+        Command::Migrate => {
+            let store = Store::connect(&config.database_url).await?;
+            store.migrate().await?;
+            println!(
+                "database {} is up to date",
+                redact_url(&config.database_url)
+            );
+            Ok(())
+        }
+        Command::Account {
+            command: AccountCommand::Create { name },
+        } => {
+            let store = open_store(&config).await?;
+            let admin = AccountAdmin {
+                store: &store,
+                clock: &SystemClock,
+                random: &OsRandom,
+            };
+            let (account, key) = admin.create_account(&name).await?;
+            println!("created account '{}' ({})", account.name, account.id);
+            println!("API key (shown once, store it now):");
+            println!("{}", key.expose());
+            Ok(())
+        }
+        Command::Apikey {
+            command: ApiKeyCommand::Create { account, label },
+        } => {
+            let store = open_store(&config).await?;
+            let admin = AccountAdmin {
+                store: &store,
+                clock: &SystemClock,
+                random: &OsRandom,
+            };
+            let key = admin.create_api_key(&account, &label).await?;
+            println!("API key for account '{account}' (shown once, store it now):");
+            println!("{}", key.expose());
+            Ok(())
+        }
+    }
+}
+
+/// Opens and migrates the database, so CLI commands work on a fresh one.
+async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let store = Store::connect(&config.database_url).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let state = app::build_state(&config, Services::default()).await?;
+    let listener = app::bind(config.bind).await?;
+    let addr = listener.local_addr()?;
+    tracing::info!(
+        %addr,
+        database = %redact_url(&config.database_url),
+        "listbridge is listening"
+    );
+    app::serve(listener, state, shutdown_signal()).await?;
+    tracing::info!("listbridge stopped");
+    Ok(())
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

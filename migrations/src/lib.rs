@@ -1,6 +1,11 @@
 //! listbridge's database migrations: one set that runs on SQLite and PostgreSQL.
+//!
+//! Add a migration by adding a module `mYYYYMMDD_NNNNNN_what.rs` and appending it
+//! to [`Migrator::migrations`]; never edit one that has shipped.
 
 pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_foundation;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -8,6 +13,6 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![]
+        vec![Box::new(m20261123_000001_foundation::Migration)]
     }
 }

@@ -1,0 +1,265 @@
+//! `/v1/connectors`: Connect, Reconfirm Login, Reset Connector, and the CRM's fields.
+//! Thin: parse, call [`crate::connectors::ConnectorService`], map errors.
+
+use axum::{
+    Json,
+    extract::{Path, Query, State},
+    http::StatusCode,
+};
+use chrono::{DateTime, Utc};
+use listbridge_connector::{EntityKind, FieldDef, FieldType};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{
+    app::AppState,
+    auth::AuthedAccount,
+    connectors::{ConnectRequest, ReconfirmRequest},
+    error::{ApiError, Problem},
+    store::{ConnectorId, ConnectorRecord, ConnectorStatus},
+};
+
+/// The routes of this resource.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_connector, list_connectors))
+        .routes(routes!(get_connector))
+        .routes(routes!(reconfirm_connector))
+        .routes(routes!(reset_connector))
+        .routes(routes!(connector_fields))
+}
+
+/// *Connect*: the CRM connection to verify and save.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectBody {
+    /// Connector kind, e.g. `infor-crm`.
+    pub kind: String,
+    /// The CRM's address, e.g. `https://acme.saleslogixcloud.com`.
+    pub base_url: String,
+    /// CRM login name.
+    pub username: String,
+    /// CRM password; stored encrypted, never returned.
+    #[schema(value_type = String, format = Password)]
+    pub password: SecretString,
+}
+
+/// *Reconfirm Login*: new credentials for an existing connector.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReconfirmBody {
+    /// New login name; unchanged when absent.
+    pub username: Option<String>,
+    /// The password to verify and store.
+    #[schema(value_type = String, format = Password)]
+    pub password: SecretString,
+}
+
+/// The CRM user a connector logs in as.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CrmUserView {
+    /// The CRM's user id.
+    pub id: String,
+    /// The user's name.
+    pub name: String,
+}
+
+/// A connector as the API shows it: never its password.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConnectorView {
+    /// Connector id.
+    pub id: ConnectorId,
+    /// Connector kind.
+    pub kind: String,
+    /// The CRM's address.
+    pub base_url: String,
+    /// CRM login name.
+    pub username: String,
+    /// `connected`, or `reset` after *Reset Connector*.
+    pub status: ConnectorStatus,
+    /// The CRM user at the last successful login.
+    pub crm_user: Option<CrmUserView>,
+    /// When the login was last verified (UTC).
+    pub last_verified_at: Option<DateTime<Utc>>,
+    /// When it was created (UTC).
+    pub created_at: DateTime<Utc>,
+    /// When it last changed (UTC).
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<ConnectorRecord> for ConnectorView {
+    fn from(record: ConnectorRecord) -> Self {
+        let (crm_user, last_verified_at) = match record.verified {
+            Some(v) => (
+                Some(CrmUserView {
+                    id: v.crm_user_id,
+                    name: v.crm_user_name,
+                }),
+                Some(v.verified_at),
+            ),
+            None => (None, None),
+        };
+        ConnectorView {
+            id: record.id,
+            kind: record.kind,
+            base_url: record.base_url,
+            username: record.username,
+            status: record.status,
+            crm_user,
+            last_verified_at,
+            created_at: record.created_at,
+            updated_at: record.updated_at,
+        }
+    }
+}
+
+/// One CRM field.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldView {
+    /// The CRM's field name (dotted for related records: `Address.City`).
+    pub name: String,
+    /// A label for people.
+    pub label: String,
+    /// `text`, `integer`, `decimal`, `boolean`, `date_time`, `date` or `reference`.
+    #[schema(value_type = String)]
+    pub field_type: FieldType,
+    /// Longest accepted text, when declared.
+    pub max_length: Option<u32>,
+    /// A create without it is rejected.
+    pub required: bool,
+    /// The CRM maintains it.
+    pub read_only: bool,
+    /// Added by the CRM's customer.
+    pub custom: bool,
+}
+
+impl From<FieldDef> for FieldView {
+    fn from(f: FieldDef) -> Self {
+        FieldView {
+            name: f.name,
+            label: f.label,
+            field_type: f.field_type,
+            max_length: f.max_length,
+            required: f.required,
+            read_only: f.read_only,
+            custom: f.custom,
+        }
+    }
+}
+
+/// Which entity's fields to list.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct FieldsQuery {
+    /// `lead` or `contact`.
+    #[param(value_type = String, example = "lead")]
+    pub entity: EntityKind,
+}
+
+/// *Connect*: verifies the login, then saves the connector (nothing is saved on failure).
+#[utoipa::path(post, path = "/v1/connectors", tag = "connectors", request_body = ConnectBody,
+    responses(
+        (status = 201, description = "Verified and saved", body = ConnectorView),
+        (status = 400, description = "Invalid or insecure URL, unknown kind, missing field", body = Problem),
+        (status = 409, description = "The account already has a connector of this kind", body = Problem),
+        (status = 422, description = "Login refused, host unreachable, or not a CRM endpoint", body = Problem)))]
+pub async fn create_connector(
+    State(state): State<AppState>,
+    AuthedAccount(account): AuthedAccount,
+    Json(body): Json<ConnectBody>,
+) -> Result<(StatusCode, Json<ConnectorView>), ApiError> {
+    let request = ConnectRequest {
+        kind: body.kind,
+        base_url: body.base_url,
+        username: body.username,
+        password: body.password,
+    };
+    let record = state.connectors().connect(account.id, request).await?;
+    Ok((StatusCode::CREATED, Json(record.into())))
+}
+
+/// The account's connectors.
+#[utoipa::path(get, path = "/v1/connectors", tag = "connectors",
+    responses((status = 200, description = "All connectors of the account", body = Vec<ConnectorView>)))]
+pub async fn list_connectors(
+    State(state): State<AppState>,
+    AuthedAccount(account): AuthedAccount,
+) -> Result<Json<Vec<ConnectorView>>, ApiError> {
+    let records = state.connectors().list(account.id).await?;
+    Ok(Json(records.into_iter().map(ConnectorView::from).collect()))
+}
+
+/// One connector: status, CRM user, last verification.
+#[utoipa::path(get, path = "/v1/connectors/{id}", tag = "connectors",
+    params(("id" = String, Path, description = "Connector id")),
+    responses(
+        (status = 200, description = "The connector", body = ConnectorView),
+        (status = 404, description = "No such connector in this account", body = Problem)))]
+pub async fn get_connector(
+    State(state): State<AppState>,
+    AuthedAccount(account): AuthedAccount,
+    Path(id): Path<ConnectorId>,
+) -> Result<Json<ConnectorView>, ApiError> {
+    Ok(Json(state.connectors().get(account.id, id).await?.into()))
+}
+
+/// *Reconfirm Login*: verifies new credentials and keeps everything else.
+#[utoipa::path(post, path = "/v1/connectors/{id}/reconfirm", tag = "connectors",
+    params(("id" = String, Path, description = "Connector id")), request_body = ReconfirmBody,
+    responses(
+        (status = 200, description = "Verified and saved", body = ConnectorView),
+        (status = 404, description = "No such connector in this account", body = Problem),
+        (status = 422, description = "Login refused or host unreachable; nothing changed", body = Problem)))]
+pub async fn reconfirm_connector(
+    State(state): State<AppState>,
+    AuthedAccount(account): AuthedAccount,
+    Path(id): Path<ConnectorId>,
+    Json(body): Json<ReconfirmBody>,
+) -> Result<Json<ConnectorView>, ApiError> {
+    let request = ReconfirmRequest {
+        username: body.username,
+        password: body.password,
+    };
+    Ok(Json(
+        state
+            .connectors()
+            .reconfirm(account.id, id, request)
+            .await?
+            .into(),
+    ))
+}
+
+/// *Reset Connector*: forgets the credentials; lists and their data stay.
+#[utoipa::path(post, path = "/v1/connectors/{id}/reset", tag = "connectors",
+    params(("id" = String, Path, description = "Connector id")),
+    responses(
+        (status = 200, description = "Credentials forgotten", body = ConnectorView),
+        (status = 404, description = "No such connector in this account", body = Problem)))]
+pub async fn reset_connector(
+    State(state): State<AppState>,
+    AuthedAccount(account): AuthedAccount,
+    Path(id): Path<ConnectorId>,
+) -> Result<Json<ConnectorView>, ApiError> {
+    Ok(Json(state.connectors().reset(account.id, id).await?.into()))
+}
+
+/// The CRM's standard and custom fields of leads or contacts.
+#[utoipa::path(get, path = "/v1/connectors/{id}/fields", tag = "connectors",
+    params(("id" = String, Path, description = "Connector id"), FieldsQuery),
+    responses(
+        (status = 200, description = "Field definitions", body = Vec<FieldView>),
+        (status = 404, description = "No such connector in this account", body = Problem),
+        (status = 409, description = "The connector has been reset", body = Problem)))]
+pub async fn connector_fields(
+    State(state): State<AppState>,
+    AuthedAccount(account): AuthedAccount,
+    Path(id): Path<ConnectorId>,
+    Query(query): Query<FieldsQuery>,
+) -> Result<Json<Vec<FieldView>>, ApiError> {
+    let fields = state
+        .connectors()
+        .fields(account.id, id, query.entity)
+        .await?;
+    Ok(Json(fields.into_iter().map(FieldView::from).collect()))
+}

@@ -1,0 +1,189 @@
+//! The HTTP API: one module per resource, each exposing `routes()` built with
+//! utoipa-axum so a route and its OpenAPI description come from one place.
+//!
+//! Every route under `/v1` is behind [`crate::auth::require_account`] and is
+//! documented with the bearer security scheme; `/healthz`, `/readyz` and
+//! `/openapi.json` are public.
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{
+    Json, Router,
+    extract::{MatchedPath, Request},
+    middleware,
+    response::Response,
+    routing::get,
+};
+use tower_http::trace::TraceLayer;
+use tracing::Span;
+use utoipa::{
+    Modify, OpenApi,
+    openapi::{
+        self, PathItem,
+        security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme},
+    },
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{app::AppState, auth, error};
+
+pub mod account;
+mod connector_errors;
+pub mod connectors;
+pub mod health;
+
+/// The name of the bearer security scheme in the document.
+pub const BEARER_SCHEME: &str = "bearer";
+/// The prefix of every authenticated route.
+pub const V1_PREFIX: &str = "/v1";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "listbridge",
+        description = "Keeps marketing lists and CRMs in step. Every /v1 route needs \
+                       `Authorization: Bearer <API key>`; errors are `Problem` JSON."
+    ),
+    modifiers(&BearerScheme),
+    components(schemas(error::Problem)),
+    tags(
+        (name = "health", description = "Liveness and readiness"),
+        (name = "account", description = "The caller's account"),
+        (name = "connectors", description = "CRM connections: Connect, Reconfirm Login, Reset")
+    )
+)]
+struct ApiDoc;
+
+/// Adds the bearer API-key scheme to the document's components.
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, doc: &mut openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            BEARER_SCHEME,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("API key")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The authenticated `/v1` routes, with their documentation. Add a resource by
+/// merging its `routes()` here.
+pub fn v1_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(account::routes())
+        .merge(connectors::routes())
+}
+
+/// The complete router (with state applied) and its OpenAPI document.
+pub fn router(state: AppState) -> (Router, openapi::OpenApi) {
+    let (v1, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(v1_routes())
+        .split_for_parts();
+    require_bearer_on_v1(&mut doc);
+    let v1 = v1.route_layer(middleware::from_fn_with_state(
+        state.clone(),
+        auth::require_account,
+    ));
+
+    let (public, public_doc) = OpenApiRouter::new()
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .split_for_parts();
+    doc.merge(public_doc);
+
+    let served = Arc::new(doc.clone());
+    let router = Router::new()
+        .merge(public)
+        .merge(v1)
+        .route(
+            "/openapi.json",
+            get(move || async move { Json(served.as_ref().clone()) }),
+        )
+        .layer(middleware::from_fn(error::problem_layer))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_request(())
+                .on_response(log_response)
+                .on_failure(()),
+        )
+        .with_state(state);
+    (router, doc)
+}
+
+/// Marks every `/v1` operation as requiring the bearer scheme, so the document
+/// states what [`auth::require_account`] enforces.
+fn require_bearer_on_v1(doc: &mut openapi::OpenApi) {
+    for (path, item) in doc.paths.paths.iter_mut() {
+        if path.starts_with(V1_PREFIX) {
+            for operation in operations_mut(item) {
+                operation.security = Some(vec![SecurityRequirement::new(
+                    BEARER_SCHEME,
+                    Vec::<String>::new(),
+                )]);
+            }
+        }
+    }
+}
+
+/// The operations of a path item, with their HTTP methods.
+pub fn operations(item: &PathItem) -> Vec<(&'static str, &openapi::path::Operation)> {
+    [
+        ("GET", &item.get),
+        ("PUT", &item.put),
+        ("POST", &item.post),
+        ("DELETE", &item.delete),
+        ("OPTIONS", &item.options),
+        ("HEAD", &item.head),
+        ("PATCH", &item.patch),
+        ("TRACE", &item.trace),
+    ]
+    .into_iter()
+    .filter_map(|(method, op)| op.as_ref().map(|op| (method, op)))
+    .collect()
+}
+
+fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = &mut openapi::path::Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.options,
+        &mut item.head,
+        &mut item.patch,
+        &mut item.trace,
+    ]
+    .into_iter()
+    .filter_map(Option::as_mut)
+}
+
+/// One span per request: method and route template (never headers, so never
+/// the Authorization key); status and latency are recorded when it ends.
+fn request_span(request: &Request) -> Span {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".to_string());
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        route = %route,
+        status = tracing::field::Empty,
+        latency_ms = tracing::field::Empty,
+    )
+}
+
+fn log_response(response: &Response, latency: Duration, span: &Span) {
+    span.record("status", response.status().as_u16());
+    // Microsecond resolution is plenty and keeps the number short.
+    span.record("latency_ms", latency.as_micros() as f64 / 1000.0);
+    tracing::info!("request finished");
+}

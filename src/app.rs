@@ -1,0 +1,120 @@
+//! Application wiring: the shared state every handler and background task gets,
+//! start-up (database, migrations, master key) and the HTTP server.
+
+use std::{future::Future, net::SocketAddr, sync::Arc};
+
+use listbridge_connector::ConnectorRegistry;
+use tokio::net::TcpListener;
+
+use crate::{
+    api,
+    clock::{Clock, OsRandom, Random, SystemClock},
+    config::Config,
+    connectors::{ConnectorCache, ConnectorService},
+    secrets::{Cipher, SecretError, load_cipher},
+    store::{Store, StoreError},
+};
+
+/// Everything a request handler or worker needs. Cheap to clone (all shared).
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// The time source for every recorded timestamp.
+    pub clock: Arc<dyn Clock>,
+    /// The randomness source for ids, keys and nonces.
+    pub random: Arc<dyn Random>,
+    /// Encrypts secrets at rest.
+    pub cipher: Cipher,
+    /// The connector kinds this build knows.
+    pub registry: Arc<ConnectorRegistry>,
+    /// Live connectors shared by every task that uses them.
+    pub connector_cache: ConnectorCache,
+}
+
+impl AppState {
+    /// Connect, verify and open CRM connectors.
+    pub fn connectors(&self) -> ConnectorService<'_> {
+        ConnectorService::new(self)
+    }
+}
+
+/// Why the service could not start. Each names what it was trying to use.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The database could not be opened or migrated.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The master key is missing or invalid.
+    #[error(transparent)]
+    Secrets(#[from] SecretError),
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+/// The registry of every connector kind compiled into this build.
+pub fn default_registry() -> ConnectorRegistry {
+    ConnectorRegistry::new()
+}
+
+/// Options for [`build_state`] that tests replace.
+#[derive(Debug, Clone)]
+pub struct Services {
+    /// Time source.
+    pub clock: Arc<dyn Clock>,
+    /// Randomness source.
+    pub random: Arc<dyn Random>,
+    /// Connector kinds.
+    pub registry: Arc<ConnectorRegistry>,
+}
+
+impl Default for Services {
+    fn default() -> Self {
+        Services {
+            clock: Arc::new(SystemClock),
+            random: Arc::new(OsRandom),
+            registry: Arc::new(default_registry()),
+        }
+    }
+}
+
+/// Opens and migrates the database and loads the master key.
+pub async fn build_state(config: &Config, services: Services) -> Result<AppState, StartupError> {
+    let store = Store::connect(&config.database_url).await?;
+    store.migrate().await?;
+    let cipher = load_cipher(config, services.random.clone())?;
+    Ok(AppState {
+        store,
+        clock: services.clock,
+        random: services.random,
+        cipher,
+        registry: services.registry,
+        connector_cache: ConnectorCache::default(),
+    })
+}
+
+/// Binds the configured address.
+pub async fn bind(addr: SocketAddr) -> Result<TcpListener, StartupError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartupError::Bind { addr, source })
+}
+
+/// Serves the API on `listener` until `shutdown` completes, then finishes
+/// in-flight requests.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (router, _doc) = api::router(state);
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

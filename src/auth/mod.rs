@@ -1,0 +1,10 @@
+//! Authentication of API requests by account API keys.
+//!
+//! Every `/v1` route sits behind [`require_account`]; handlers take
+//! [`AuthedAccount`] to learn whose data they may touch.
+
+mod extractor;
+mod keys;
+
+pub use extractor::{AuthedAccount, require_account};
+pub use keys::{API_KEY_PREFIX, ApiKey, hash_key};

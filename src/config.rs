@@ -1,0 +1,318 @@
+//! Settings: defaults that need no set-up, an optional TOML or JSON file, then
+//! environment variables (which win over the file).
+//!
+//! | setting | env | default |
+//! |---|---|---|
+//! | `bind` | `LISTBRIDGE_BIND` | `127.0.0.1:8080` |
+//! | `database_url` | `DATABASE_URL` | `sqlite://listbridge.db?mode=rwc` |
+//! | `master_key` | `LISTBRIDGE_MASTER_KEY` | generated beside a SQLite database |
+//! | `log` | `LISTBRIDGE_LOG` | `info` |
+//! | `log_format` | `LISTBRIDGE_LOG_FORMAT` | `text` |
+
+use std::{
+    fmt,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    str::FromStr,
+};
+
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// Environment variable naming the config file when `--config` is not given.
+pub const CONFIG_FILE_ENV: &str = "LISTBRIDGE_CONFIG";
+/// Environment variable for the listen address.
+pub const BIND_ENV: &str = "LISTBRIDGE_BIND";
+/// Environment variable for the database URL.
+pub const DATABASE_URL_ENV: &str = "DATABASE_URL";
+/// Environment variable for the base64 master key.
+pub const MASTER_KEY_ENV: &str = "LISTBRIDGE_MASTER_KEY";
+/// Environment variable for the log filter.
+pub const LOG_ENV: &str = "LISTBRIDGE_LOG";
+/// Environment variable for the log format.
+pub const LOG_FORMAT_ENV: &str = "LISTBRIDGE_LOG_FORMAT";
+
+/// The default listen address: loopback only, so a first start exposes nothing.
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+/// The default database: a SQLite file in the working directory, created on first use.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://listbridge.db?mode=rwc";
+/// The default log filter.
+pub const DEFAULT_LOG: &str = "info";
+
+/// Why the settings could not be loaded. Each variant names the file or setting.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The config file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The config file is not valid TOML/JSON for these settings.
+    #[error("config file {path} is invalid: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's explanation.
+        message: String,
+    },
+    /// A setting has a value that cannot be used.
+    #[error("setting {setting} has an invalid value '{value}': {reason}")]
+    Invalid {
+        /// The setting (env var or file key).
+        setting: &'static str,
+        /// The offending value (never a secret).
+        value: String,
+        /// What is expected.
+        reason: String,
+    },
+}
+
+/// Human-readable or machine-readable logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines (the default).
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+impl FromStr for LogFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            _ => Err("expected 'text' or 'json'".to_string()),
+        }
+    }
+}
+
+/// The service's settings after defaults, file and environment were combined.
+#[derive(Clone)]
+pub struct Config {
+    /// Where the HTTP API listens.
+    pub bind: SocketAddr,
+    /// SQLite (`sqlite://…`) or PostgreSQL (`postgres://…`) connection URL.
+    pub database_url: String,
+    /// Base64 of 32 bytes; encrypts CRM passwords at rest.
+    pub master_key: Option<SecretString>,
+    /// `tracing` filter directives, e.g. `info,listbridge=debug`.
+    pub log: String,
+    /// Log line format.
+    pub log_format: LogFormat,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("database_url", &redact_url(&self.database_url))
+            .field(
+                "master_key",
+                &self.master_key.as_ref().map(|_| "[redacted]"),
+            )
+            .field("log", &self.log)
+            .field("log_format", &self.log_format)
+            .finish()
+    }
+}
+
+/// The settings a config file may hold; every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    bind: Option<String>,
+    database_url: Option<String>,
+    master_key: Option<SecretString>,
+    log: Option<String>,
+    log_format: Option<String>,
+}
+
+impl Config {
+    /// Loads settings from the process environment and the optional file
+    /// (`--config` wins over `LISTBRIDGE_CONFIG`).
+    pub fn load(config_file: Option<&Path>) -> Result<Self, ConfigError> {
+        Self::load_with(config_file, |name| std::env::var(name).ok())
+    }
+
+    /// Loads settings with an explicit environment lookup, so tests need not touch
+    /// the process environment.
+    pub fn load_with(
+        config_file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+        let file_path = config_file
+            .map(Path::to_path_buf)
+            .or_else(|| env(CONFIG_FILE_ENV).map(PathBuf::from));
+        let file = match &file_path {
+            Some(path) => read_file(path)?,
+            None => FileSettings::default(),
+        };
+
+        let bind_raw = env(BIND_ENV)
+            .or(file.bind)
+            .unwrap_or_else(|| DEFAULT_BIND.to_string());
+        let bind = bind_raw.parse().map_err(|_| ConfigError::Invalid {
+            setting: BIND_ENV,
+            value: bind_raw.clone(),
+            reason: "expected an address and port such as 127.0.0.1:8080".to_string(),
+        })?;
+        let log_format_raw = env(LOG_FORMAT_ENV).or(file.log_format);
+        let log_format = match log_format_raw {
+            Some(raw) => raw.parse().map_err(|reason| ConfigError::Invalid {
+                setting: LOG_FORMAT_ENV,
+                value: raw,
+                reason,
+            })?,
+            None => LogFormat::default(),
+        };
+
+        Ok(Config {
+            bind,
+            database_url: env(DATABASE_URL_ENV)
+                .or(file.database_url)
+                .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
+            master_key: env(MASTER_KEY_ENV)
+                .map(SecretString::from)
+                .or(file.master_key),
+            log: env(LOG_ENV)
+                .or(file.log)
+                .unwrap_or_else(|| DEFAULT_LOG.to_string()),
+            log_format,
+        })
+    }
+}
+
+/// Reads a TOML file, or a JSON file when its name ends in `.json`.
+fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let is_json = path
+        .extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
+    let parsed = if is_json {
+        serde_json::from_str(&text).map_err(|e| e.to_string())
+    } else {
+        toml::from_str(&text).map_err(|e| e.to_string())
+    };
+    parsed.map_err(|message| ConfigError::Parse {
+        path: path.to_path_buf(),
+        message,
+    })
+}
+
+/// A database URL safe to print: any password is replaced by `***`.
+pub fn redact_url(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            // Setting a password only fails for URLs that cannot have one, and
+            // this one already has one.
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(_) => raw.to_string(),
+        // Unparsable: strip anything between "://" and "@" that may be credentials.
+        Err(_) => match (raw.find("://"), raw.rfind('@')) {
+            (Some(start), Some(at)) if at > start => {
+                format!("{}***{}", &raw[..start + 3], &raw[at..])
+            }
+            _ => raw.to_string(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    fn temp_file(name: &str, contents: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("lb-config-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+
+    #[test]
+    fn defaults_need_no_setup() {
+        let config = Config::load_with(None, env_of(&[])).unwrap();
+        assert_eq!(config.bind.to_string(), DEFAULT_BIND);
+        assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
+        assert!(config.master_key.is_none());
+        assert_eq!(config.log, "info");
+        assert_eq!(config.log_format, LogFormat::Text);
+    }
+
+    #[test]
+    fn env_overrides_toml_file() {
+        let path = temp_file(
+            "listbridge.toml",
+            "bind = \"127.0.0.1:9000\"\nlog = \"debug\"\nlog_format = \"json\"\nmaster_key = \"k\"\n",
+        );
+        let config = Config::load_with(Some(&path), env_of(&[(BIND_ENV, "0.0.0.0:7000")])).unwrap();
+        assert_eq!(config.bind.to_string(), "0.0.0.0:7000");
+        assert_eq!(config.log, "debug");
+        assert_eq!(config.log_format, LogFormat::Json);
+        assert_eq!(config.master_key.unwrap().expose_secret(), "k");
+    }
+
+    #[test]
+    fn json_file_and_config_env() {
+        let path = temp_file("settings.json", r#"{"database_url": "postgres://h/db"}"#);
+        let config =
+            Config::load_with(None, env_of(&[(CONFIG_FILE_ENV, path.to_str().unwrap())])).unwrap();
+        assert_eq!(config.database_url, "postgres://h/db");
+    }
+
+    #[test]
+    fn unknown_file_key_is_named() {
+        let path = temp_file("bad.toml", "bnd = \"x\"\n");
+        let err = Config::load_with(Some(&path), env_of(&[])).unwrap_err();
+        assert!(err.to_string().contains("bnd"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        let err = Config::load_with(None, env_of(&[(BIND_ENV, "nowhere")])).unwrap_err();
+        assert!(err.to_string().contains(BIND_ENV), "{err}");
+        let err = Config::load_with(None, env_of(&[(LOG_FORMAT_ENV, "xml")])).unwrap_err();
+        assert!(err.to_string().contains(LOG_FORMAT_ENV), "{err}");
+    }
+
+    #[test]
+    fn redaction_hides_passwords_only() {
+        assert_eq!(
+            redact_url("postgres://lb:s3cret@db:5432/lb"),
+            "postgres://lb:***@db:5432/lb"
+        );
+        assert_eq!(redact_url(DEFAULT_DATABASE_URL), DEFAULT_DATABASE_URL);
+        assert!(!redact_url("postgres://u:p@ss@[bad").contains("p@ss"));
+        assert!(
+            !format!(
+                "{:?}",
+                Config::load_with(None, env_of(&[(MASTER_KEY_ENV, "topsecret")])).unwrap()
+            )
+            .contains("topsecret")
+        );
+    }
+}

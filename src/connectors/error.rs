@@ -1,0 +1,56 @@
+//! Why a connector action failed, in terms a marketer can act on.
+
+use listbridge_connector::ConnectorError;
+
+use super::UrlPolicyError;
+use crate::{
+    secrets::SecretError,
+    store::{ConnectorId, StoreError},
+};
+
+/// The outcome of a failed connector action. Never carries a password.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// The kind is not compiled into this build.
+    #[error("unknown connector kind '{kind}'; known kinds: {known}")]
+    UnknownKind {
+        /// The kind asked for.
+        kind: String,
+        /// The registered kinds, comma-separated.
+        known: String,
+    },
+    /// The base URL was refused before any request was made.
+    #[error(transparent)]
+    Url(#[from] UrlPolicyError),
+    /// A required value is missing or empty.
+    #[error("{field} must not be empty")]
+    Missing {
+        /// The request field.
+        field: &'static str,
+    },
+    /// The account already has a connector of this kind.
+    #[error(
+        "this account already has a '{kind}' connector ({existing}); use reconfirm to change its login"
+    )]
+    AlreadyConnected {
+        /// The kind.
+        kind: String,
+        /// The existing connector's id.
+        existing: ConnectorId,
+    },
+    /// No such connector in this account.
+    #[error("connector {0} was not found")]
+    NotFound(ConnectorId),
+    /// The connector has no credentials (it was reset).
+    #[error("connector {0} has been reset; reconfirm its login first")]
+    NotConnected(ConnectorId),
+    /// The CRM refused or could not be reached; the CRM's own words are kept.
+    #[error(transparent)]
+    Crm(#[from] ConnectorError),
+    /// A stored password could not be decrypted.
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}

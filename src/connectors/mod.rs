@@ -1,0 +1,17 @@
+//! Configured CRM connectors: *Connect*, *Reconfirm Login*, *Reset Connector*,
+//! and opening a live [`CrmConnector`] for a stored connector.
+//!
+//! This is the seam between stored connector rows and the connector plugins:
+//! the API calls it for the interactive actions, and the sync engine calls
+//! [`ConnectorService::open`] to get an `Arc<dyn CrmConnector>` for a connector id.
+//! Only this module decrypts CRM passwords.
+
+mod cache;
+mod error;
+mod service;
+mod url_policy;
+
+pub use cache::ConnectorCache;
+pub use error::ConnectError;
+pub use service::{ConnectRequest, ConnectorService, ReconfirmRequest};
+pub use url_policy::{UrlPolicyError, check_base_url};

@@ -1,0 +1,64 @@
+//! Typed ids. Every id is a UUID v4, stored as text; the newtypes keep an
+//! account id from being passed where a connector id is expected.
+
+use std::{fmt, str::FromStr};
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+            utoipa::ToSchema,
+        )]
+        #[serde(transparent)]
+        #[schema(value_type = String, format = Uuid)]
+        pub struct $name(pub Uuid);
+
+        impl $name {
+            /// The text form stored in the database.
+            pub fn as_db(&self) -> String {
+                self.0.to_string()
+            }
+
+            /// Parses the stored text form; `None` for anything that is not a UUID.
+            pub fn from_db(raw: &str) -> Option<Self> {
+                Uuid::parse_str(raw).ok().map($name)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = uuid::Error;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Uuid::parse_str(s).map($name)
+            }
+        }
+
+        impl From<Uuid> for $name {
+            fn from(id: Uuid) -> Self {
+                $name(id)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// Identifies an account (tenant).
+    AccountId
+);
+id_type!(
+    /// Identifies an API key record (not the key itself).
+    ApiKeyId
+);
+id_type!(
+    /// Identifies a configured CRM connector.
+    ConnectorId
+);

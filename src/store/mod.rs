@@ -1,0 +1,203 @@
+//! Storage: the database connection, migrations and one repository per
+//! aggregate. This is the only code that writes SQL (through sea-orm).
+//!
+//! Invariant: every repository method that reads or writes an account's data
+//! takes that [`AccountId`] and filters by it, so one tenant can never reach
+//! another's rows by guessing an id.
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DbErr, SqlErr,
+    sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
+};
+
+use crate::config::redact_url;
+
+mod accounts;
+mod api_keys;
+mod connectors;
+pub mod entity;
+mod ids;
+
+pub use accounts::{Account, AccountRepo};
+pub use api_keys::{ApiKeyRepo, NewApiKey};
+pub use connectors::{
+    ConnectorCredentials, ConnectorRecord, ConnectorRepo, ConnectorStatus, VerifiedUser,
+};
+pub use ids::{AccountId, ApiKeyId, ConnectorId};
+
+/// How long a SQLite writer waits for the lock before giving up.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long to wait for a database server to accept a connection at start-up.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why a storage operation failed. Messages name the database (password masked)
+/// or the record involved.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be opened.
+    #[error("cannot open database {url}: {message}")]
+    Connect {
+        /// The URL with any password masked.
+        url: String,
+        /// The driver's explanation (password masked).
+        message: String,
+    },
+    /// Migrations failed.
+    #[error("migrating database {url} failed: {message}")]
+    Migrate {
+        /// The URL with any password masked.
+        url: String,
+        /// The driver's explanation.
+        message: String,
+    },
+    /// A unique constraint refused the write.
+    #[error("{what} already exists")]
+    Duplicate {
+        /// Names the record, e.g. `account 'acme'`.
+        what: String,
+    },
+    /// A stored row does not hold what the code expects.
+    #[error("stored {table} row {id} is invalid: {message}")]
+    Corrupt {
+        /// Table name.
+        table: &'static str,
+        /// Row id.
+        id: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// Any other database failure.
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+}
+
+impl StoreError {
+    /// Maps a unique-constraint violation to [`StoreError::Duplicate`] naming `what`.
+    pub(crate) fn from_write(err: DbErr, what: impl FnOnce() -> String) -> Self {
+        match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => StoreError::Duplicate { what: what() },
+            _ => StoreError::Db(err),
+        }
+    }
+}
+
+/// The database: a pooled connection plus the repositories over it. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+    url: String,
+}
+
+impl Store {
+    /// Opens the database at `url` (`sqlite://…` or `postgres://…`). SQLite gets
+    /// WAL journaling, a busy timeout and enforced foreign keys.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let redacted = redact_url(url);
+        let connect_error = |message: String| StoreError::Connect {
+            url: redacted.clone(),
+            message: mask_password(url, &message),
+        };
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            preflight_postgres(url).await.map_err(connect_error)?;
+        }
+        let mut options = ConnectOptions::new(url.to_string());
+        options
+            .connect_timeout(CONNECT_TIMEOUT)
+            .acquire_timeout(CONNECT_TIMEOUT)
+            .sqlx_logging(false)
+            .map_sqlx_sqlite_opts(|opts| {
+                opts.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                    .foreign_keys(true)
+            });
+        let db = Database::connect(options)
+            .await
+            .map_err(|e| connect_error(e.to_string()))?;
+        Ok(Store { db, url: redacted })
+    }
+
+    /// Applies pending migrations.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        Migrator::up(&self.db, None)
+            .await
+            .map_err(|e| StoreError::Migrate {
+                url: self.url.clone(),
+                message: e.to_string(),
+            })
+    }
+
+    /// Checks the database answers; used by `/readyz`.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        Ok(self.db.ping().await?)
+    }
+
+    /// The URL this store was opened with, password masked.
+    pub fn redacted_url(&self) -> &str {
+        &self.url
+    }
+
+    /// Accounts.
+    pub fn accounts(&self) -> AccountRepo<'_> {
+        AccountRepo::new(&self.db)
+    }
+
+    /// API keys.
+    pub fn api_keys(&self) -> ApiKeyRepo<'_> {
+        ApiKeyRepo::new(&self.db)
+    }
+
+    /// CRM connectors.
+    pub fn connectors(&self) -> ConnectorRepo<'_> {
+        ConnectorRepo::new(&self.db)
+    }
+
+    /// Closes the pool, waiting for connections to be returned.
+    pub async fn close(self) -> Result<(), StoreError> {
+        Ok(self.db.close().await?)
+    }
+}
+
+/// Opens one PostgreSQL connection directly, because a pool that cannot connect
+/// only reports "timed out" and hides the cause (refused, unknown host, bad password).
+async fn preflight_postgres(url: &str) -> Result<(), String> {
+    use sea_orm::sqlx::{Connection, PgConnection};
+    match tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect(url)).await {
+        Ok(Ok(conn)) => conn.close().await.map_err(|e| e.to_string()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err(format!("no answer within {}s", CONNECT_TIMEOUT.as_secs())),
+    }
+}
+
+/// Removes the URL's password from a driver message that may echo the URL.
+/// Only URL-shaped occurrences are replaced, so ordinary words stay intact.
+fn mask_password(url: &str, message: &str) -> String {
+    let mut masked = message.replace(url, &redact_url(url));
+    if let Ok(parsed) = url::Url::parse(url)
+        && let Some(password) = parsed.password().filter(|p| !p.is_empty())
+    {
+        masked = masked.replace(&format!(":{password}@"), ":***@");
+    }
+    masked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masking_replaces_only_url_shaped_passwords() {
+        let url = "postgres://u:p@host/db";
+        assert_eq!(
+            mask_password(url, "failed to lookup address for postgres://u:p@host/db"),
+            "failed to lookup address for postgres://u:***@host/db"
+        );
+        assert_eq!(
+            mask_password(url, "user u:p@host refused"),
+            "user u:***@host refused"
+        );
+    }
+}
