@@ -1,10 +1,78 @@
 //! The Infor CRM (Saleslogix) connector for listbridge, speaking Sage SData 1.1.
+//!
+//! [`InforCrm`] implements [`listbridge_connector::CrmConnector`]; [`InforCrmFactory`]
+//! registers it under the kind `infor-crm`. The connector reads and writes JSON by default
+//! or Atom ([`WireFormat`]), accepts both SData date forms, both namespace styles and all
+//! diagnosis forms, and owns its transport: Basic auth, a request budget, timeouts,
+//! retries with backoff, and never creating a record twice.
+//!
+//! Module map: `endpoint` (URLs) · `query` (safe `where`) · `client` (HTTP, budget,
+//! retries) · `auth` · `retry` · `xml`/`atom`/`json` (wire formats) · `dates` ·
+//! `diagnoses` · `schema` (`$schema` → fields) · `record` (canonical values) ·
+//! `response` (replies → values/errors) · `verify` · `read` · `write` · `batch` · `notes`.
+
+use std::sync::Arc;
+
+use listbridge_connector::{ConnectorConfig, ConnectorFactory, ConnectorRegistry, ConnectorResult, CrmConnector};
 
 mod atom;
+mod auth;
+mod batch;
+mod client;
+mod config;
+mod connector;
 mod dates;
 mod diagnoses;
+mod endpoint;
 mod json;
+mod notes;
+mod query;
+mod read;
 mod record;
+mod response;
+mod retry;
 mod schema;
+mod verify;
 mod wire;
+mod write;
 mod xml;
+
+pub use config::{Backoff, InforCrmOptions, WireFormat};
+pub use connector::InforCrm;
+pub use endpoint::Endpoint;
+
+/// The registry kind name of this connector.
+pub const KIND: &str = "infor-crm";
+
+/// Builds [`InforCrm`] connectors for the registry. Carries the options every connector
+/// it builds gets (defaults: JSON, batches of 50).
+#[derive(Debug, Clone, Default)]
+pub struct InforCrmFactory {
+    options: InforCrmOptions,
+}
+
+impl InforCrmFactory {
+    /// A factory whose connectors use `options`.
+    pub fn with_options(options: InforCrmOptions) -> InforCrmFactory {
+        InforCrmFactory { options }
+    }
+}
+
+impl ConnectorFactory for InforCrmFactory {
+    fn kind(&self) -> &'static str {
+        KIND
+    }
+
+    fn display_name(&self) -> &'static str {
+        "Infor CRM"
+    }
+
+    fn build(&self, config: ConnectorConfig) -> ConnectorResult<Arc<dyn CrmConnector>> {
+        Ok(Arc::new(InforCrm::with_options(config, self.options.clone())?))
+    }
+}
+
+/// Registers the Infor CRM connector (default options) in `registry`.
+pub fn register(registry: &mut ConnectorRegistry) {
+    registry.register(Arc::new(InforCrmFactory::default()));
+}

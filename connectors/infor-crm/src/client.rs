@@ -1,0 +1,310 @@
+//! The HTTP side of the connector: one reqwest client per connector with Basic auth,
+//! a request budget (`governor` rate + a semaphore for concurrency), a per-request
+//! timeout, and retries with backoff for transient failures. Every attempt runs in a
+//! `tracing` span carrying method, resource, attempt, status and duration — never
+//! credentials, never query strings (they hold emails).
+
+use std::{num::NonZeroU32, sync::Arc, time::Duration};
+
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use listbridge_connector::{ConnectorError, RateLimit};
+use reqwest::{
+    Method, StatusCode,
+    header::{ACCEPT, CONTENT_TYPE, ETAG, HeaderMap, HeaderValue, IF_MATCH, LOCATION, RETRY_AFTER},
+    redirect,
+};
+use tokio::sync::Semaphore;
+use tracing::Instrument;
+use url::Url;
+
+use crate::{
+    auth::Credentials,
+    endpoint::Endpoint,
+    retry::{self, RetryPolicy},
+};
+
+/// Which representation a request asks for and sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Accept {
+    /// `application/json`.
+    Json,
+    /// `application/atom+xml`.
+    Atom,
+    /// Any XML (`$schema`).
+    Xml,
+}
+
+/// One request, reusable across attempts.
+#[derive(Debug, Clone)]
+pub(crate) struct Request {
+    pub method: Method,
+    pub url: Url,
+    /// `(content type, body)`.
+    pub body: Option<(&'static str, String)>,
+    pub if_match: Option<String>,
+    /// The resource kind or operation, for logs (`leads`, `history`, `getCurrentUser`).
+    pub resource: &'static str,
+    pub accept: Accept,
+    /// Safe to repeat when its outcome is unknown (GET, PUT); false for POST creates.
+    pub idempotent: bool,
+    /// A lower attempt limit than the policy's (used by `verify`, where a person waits).
+    pub max_attempts: Option<u32>,
+}
+
+impl Request {
+    /// A GET of `url`.
+    pub fn get(url: Url, resource: &'static str, accept: Accept) -> Request {
+        Request { method: Method::GET, url, body: None, if_match: None, resource, accept, idempotent: true, max_attempts: None }
+    }
+}
+
+/// A response that reached us whole.
+#[derive(Debug, Clone)]
+pub(crate) struct Reply {
+    pub status: StatusCode,
+    /// Lower-cased `Content-Type`, empty when absent.
+    pub content_type: String,
+    pub etag: Option<String>,
+    pub location: Option<String>,
+    pub retry_after: Option<Duration>,
+    pub body: String,
+}
+
+/// What a caller makes of a reply that was not a retryable status.
+pub(crate) enum Rejection {
+    /// A definite answer: do not retry.
+    Final(ConnectorError),
+    /// A success status with a body we could not read: retried like any transient failure.
+    Malformed(String),
+}
+
+/// Why a request did not produce a value.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// A definite error (not retryable, or retries exhausted).
+    Final(ConnectorError),
+    /// A non-idempotent request failed in a way that leaves open whether the CRM applied it.
+    Unknown(ConnectorError),
+}
+
+impl Failure {
+    /// The error, whichever kind of failure it was.
+    pub fn into_error(self) -> ConnectorError {
+        match self {
+            Failure::Final(e) | Failure::Unknown(e) => e,
+        }
+    }
+}
+
+/// The transport for one CRM.
+pub(crate) struct SDataClient {
+    http: reqwest::Client,
+    pub endpoint: Endpoint,
+    credentials: Credentials,
+    limiter: DefaultDirectRateLimiter,
+    permits: Semaphore,
+    pub retry: RetryPolicy,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for SDataClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SDataClient")
+            .field("endpoint", &self.endpoint)
+            .field("credentials", &self.credentials)
+            .field("retry", &self.retry)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SDataClient {
+    /// Builds the client (no network traffic).
+    pub fn new(
+        endpoint: Endpoint,
+        credentials: Credentials,
+        rate: RateLimit,
+        retry: RetryPolicy,
+        timeout: Duration,
+    ) -> Result<SDataClient, ConnectorError> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let origin = Arc::new(endpoint.clone());
+        // Follow redirects only within the CRM's origin: reqwest strips `Authorization`
+        // on cross-origin redirects but not `X-Authorization`.
+        let policy = redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() >= 5 || !origin.same_origin(attempt.url()) {
+                attempt.stop()
+            } else {
+                attempt.follow()
+            }
+        });
+        let http = reqwest::Client::builder()
+            .redirect(policy)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .user_agent(concat!("listbridge-infor-crm/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ConnectorError::Invalid { message: format!("could not set up HTTP: {}", e.without_url()) })?;
+        let per_second = NonZeroU32::new(rate.requests_per_second).unwrap_or(NonZeroU32::MIN);
+        Ok(SDataClient {
+            http,
+            endpoint,
+            credentials,
+            limiter: RateLimiter::direct(Quota::per_second(per_second)),
+            permits: Semaphore::new(rate.concurrency.max(1)),
+            retry,
+            timeout,
+        })
+    }
+
+    /// Sends `request`, retrying transient failures, and hands every definite reply to
+    /// `accept`, which turns it into a value or an error.
+    ///
+    /// Retried: connection failures, timeouts, dropped connections, 408/429/500/502/503/504
+    /// and malformed success bodies, with backoff or the server's `Retry-After`. For a
+    /// non-idempotent request only failures that prove the request was not applied
+    /// (connection refused, 429, 503) are retried; the others return [`Failure::Unknown`].
+    pub async fn execute<T>(
+        &self,
+        request: &Request,
+        accept: impl Fn(&Reply) -> Result<T, Rejection>,
+    ) -> Result<T, Failure> {
+        let max_attempts = request.max_attempts.unwrap_or(self.retry.max_attempts).clamp(1, self.retry.max_attempts.max(1));
+        let mut attempt = 1;
+        loop {
+            let (error, retry_after, not_applied) = match self.attempt(request, attempt).await {
+                Ok(reply) if is_retryable(reply.status) => {
+                    let not_applied = matches!(reply.status, StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE);
+                    (status_error(&reply), reply.retry_after, not_applied)
+                }
+                Ok(reply) => match accept(&reply) {
+                    Ok(value) => return Ok(value),
+                    Err(Rejection::Final(error)) => return Err(Failure::Final(error)),
+                    Err(Rejection::Malformed(message)) => (ConnectorError::Transient { message }, None, false),
+                },
+                Err(transport) => {
+                    let not_applied = transport.is_connect();
+                    (self.transport_error(&transport), None, not_applied)
+                }
+            };
+            if !request.idempotent && !not_applied {
+                return Err(Failure::Unknown(error));
+            }
+            if attempt >= max_attempts {
+                return Err(Failure::Final(error));
+            }
+            let Some(wait) = self.retry.delay(attempt + 1, retry_after, retry::jitter_sample()) else {
+                return Err(Failure::Final(ConnectorError::RateLimited { retry_after }));
+            };
+            tracing::info!(resource = request.resource, attempt, wait_ms = wait.as_millis() as u64, %error, "retrying CRM request");
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    /// One attempt: wait for the budget, send, read the whole body.
+    async fn attempt(&self, request: &Request, attempt: u32) -> Result<Reply, reqwest::Error> {
+        let span = tracing::info_span!(
+            "sdata_request",
+            method = %request.method,
+            resource = request.resource,
+            attempt,
+            status = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+        );
+        async move {
+            self.limiter.until_ready().await;
+            // The semaphore is never closed, so acquiring cannot fail; if it ever did,
+            // sending without a permit is still correct, only less polite.
+            let _permit = self.permits.acquire().await.ok();
+            let started = std::time::Instant::now();
+            let result = self.send(request).await;
+            let elapsed = started.elapsed().as_millis() as u64;
+            let span = tracing::Span::current();
+            span.record("duration_ms", elapsed);
+            match &result {
+                Ok(reply) => {
+                    span.record("status", reply.status.as_u16());
+                    tracing::debug!(path = request.url.path(), "CRM answered");
+                }
+                Err(error) => tracing::debug!(path = request.url.path(), error = %error_chain(error), "CRM request failed"),
+            }
+            result
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn send(&self, request: &Request) -> Result<Reply, reqwest::Error> {
+        let mut headers = HeaderMap::new();
+        self.credentials.apply(&mut headers);
+        headers.insert(ACCEPT, HeaderValue::from_static(match request.accept {
+            Accept::Json => "application/json",
+            Accept::Atom => "application/atom+xml",
+            Accept::Xml => "application/xml, text/xml, */*",
+        }));
+        if let Some(etag) = &request.if_match
+            && let Ok(value) = HeaderValue::from_str(etag)
+        {
+            headers.insert(IF_MATCH, value);
+        }
+        let mut builder = self.http.request(request.method.clone(), request.url.clone()).headers(headers).timeout(self.timeout);
+        if let Some((content_type, body)) = &request.body {
+            builder = builder.header(CONTENT_TYPE, *content_type).body(body.clone());
+        }
+        let response = builder.send().await.map_err(reqwest::Error::without_url)?;
+        let status = response.status();
+        let header = |name| response.headers().get(name).and_then(|v: &HeaderValue| v.to_str().ok()).map(str::to_string);
+        let content_type = header(CONTENT_TYPE).unwrap_or_default().to_ascii_lowercase();
+        let etag = header(ETAG);
+        let location = header(LOCATION);
+        let retry_after = header(RETRY_AFTER).and_then(|v| retry::parse_retry_after(&v, chrono::Utc::now()));
+        let body = response.text().await.map_err(reqwest::Error::without_url)?;
+        Ok(Reply { status, content_type, etag, location, retry_after, body })
+    }
+
+    fn transport_error(&self, error: &reqwest::Error) -> ConnectorError {
+        let detail = error_chain(error);
+        if error.is_connect() {
+            ConnectorError::Unreachable { url: self.endpoint.base_url().to_string(), message: detail }
+        } else if error.is_timeout() {
+            ConnectorError::Transient { message: format!("no answer within {}s ({detail})", self.timeout.as_secs_f32()) }
+        } else {
+            ConnectorError::Transient { message: format!("the connection failed: {detail}") }
+        }
+    }
+}
+
+/// Statuses that say "try again": the request was not (or may not have been) handled.
+fn is_retryable(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)
+}
+
+/// The error a retryable status becomes once retries run out.
+fn status_error(reply: &Reply) -> ConnectorError {
+    if reply.status == StatusCode::TOO_MANY_REQUESTS
+        || (reply.status == StatusCode::SERVICE_UNAVAILABLE && reply.retry_after.is_some())
+    {
+        return ConnectorError::RateLimited { retry_after: reply.retry_after };
+    }
+    let said = crate::diagnoses::summary(&crate::diagnoses::parse_body(&reply.body));
+    ConnectorError::Transient {
+        message: match said {
+            Some(message) => format!("HTTP {}: {message}", reply.status.as_u16()),
+            None => format!("HTTP {}", reply.status),
+        },
+    }
+}
+
+/// The error and its causes, without the URL (which may carry emails in its query).
+fn error_chain(error: &reqwest::Error) -> String {
+    let mut parts = vec![error.to_string()];
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    parts.join(": ")
+}

@@ -1,0 +1,194 @@
+//! Reading: streamed, paged reads in (ModifyDate, Id) order, and chunked lookups by
+//! email and by key. Pages follow the server's `next` link; without one, `startIndex`
+//! moves on by the entries received while `totalResults` says more remain. A server
+//! cap on `itemsPerPage` is simply what a page holds. Nothing here collects a table.
+
+use std::{collections::HashSet, sync::Arc};
+
+use async_stream::try_stream;
+use futures::{Stream, StreamExt};
+use listbridge_connector::{
+    ConnectorError, ConnectorResult, CrmRecord, EntityKind, ReadPage, ReadQuery, RecordStream,
+};
+
+use crate::{
+    connector::{Inner, resource},
+    query, record,
+    schema::EntitySchema,
+    wire::WireFeed,
+};
+
+/// Room left in lookup URLs for a growing `startIndex` on later pages.
+const URL_SLACK: usize = 32;
+
+/// The stream behind [`listbridge_connector::CrmConnector::read`].
+pub(crate) fn read(inner: Arc<Inner>, entity: EntityKind, query: ReadQuery) -> RecordStream {
+    Box::pin(try_stream! {
+        let schema = inner.schema(entity).await?;
+        let mut params = Vec::new();
+        if let Some(select) = select_param(entity, &query.fields, &schema)? {
+            params.push(("select", select));
+        }
+        if let Some(since) = &query.since {
+            params.push(("where", query::after(since)));
+        }
+        params.push(("orderBy", "ModifyDate,Id".to_string()));
+        params.push(inner.format_param());
+        let page_size = query.page_size.unwrap_or(inner.page_size).max(1);
+        let mut feeds = std::pin::pin!(pages(&inner, entity, params, page_size));
+        while let Some(feed) = feeds.next().await {
+            let feed = feed?;
+            if feed.entries.is_empty() {
+                continue;
+            }
+            let records = records(entity, &feed, &schema)?;
+            yield ReadPage { records, total_results: feed.total_results };
+        }
+    })
+}
+
+/// Feed pages of a query, following `next` links or `startIndex` arithmetic.
+fn pages<'a>(
+    inner: &'a Inner,
+    entity: EntityKind,
+    params: Vec<(&'static str, String)>,
+    page_size: u32,
+) -> impl Stream<Item = ConnectorResult<WireFeed>> + 'a {
+    try_stream! {
+        let kind = resource(entity);
+        let context = inner.context(entity.as_str(), None);
+        let page_url = |start: u64| {
+            let mut all = params.clone();
+            all.push(("startIndex", start.to_string()));
+            all.push(("count", page_size.to_string()));
+            inner.client.endpoint.collection(kind, &all)
+        };
+        let mut start: u64 = 1;
+        let mut url = page_url(start)?;
+        loop {
+            let feed = inner.get_feed(url.clone(), kind, &context).await?;
+            let received = feed.entries.len() as u64;
+            let page_start = feed.start_index.filter(|s| *s > 0).unwrap_or(start);
+            // Credentials go only to the CRM's own origin; a link elsewhere is ignored.
+            let next_link = feed
+                .next
+                .as_deref()
+                .and_then(|link| url.join(link).ok())
+                .filter(|link| inner.client.endpoint.same_origin(link) && *link != url);
+            let more_by_count = match feed.total_results {
+                Some(total) => page_start - 1 + received < total,
+                None => received > 0 && received >= feed.items_per_page.unwrap_or(u64::from(page_size)),
+            };
+            yield feed;
+            if received == 0 {
+                break;
+            }
+            start = page_start + received;
+            url = match (next_link, more_by_count) {
+                (Some(link), _) => link,
+                (None, true) => page_url(start)?,
+                (None, false) => break,
+            };
+        }
+    }
+}
+
+fn records(entity: EntityKind, feed: &WireFeed, schema: &EntitySchema) -> ConnectorResult<Vec<CrmRecord>> {
+    feed.entries
+        .iter()
+        .map(|entry| record::to_record(entity, entry, schema).map_err(|message| ConnectorError::Transient { message }))
+        .collect()
+}
+
+/// The `select` parameter: the requested fields (validated, `Rel.Field` as `Rel/Field`)
+/// plus `Email` and `ModifyDate`; `None` (everything) when no fields are requested.
+pub(crate) fn select_param(entity: EntityKind, fields: &[String], schema: &EntitySchema) -> ConnectorResult<Option<String>> {
+    if fields.is_empty() {
+        return Ok(None);
+    }
+    let mut names: Vec<String> = Vec::new();
+    for name in fields.iter().map(String::as_str).chain(["Email", "ModifyDate"]) {
+        let def = schema.field(name).ok_or_else(|| ConnectorError::Invalid {
+            message: format!("{entity} has no field {name} in the CRM"),
+        })?;
+        let wire = def.name.replace('.', "/");
+        if !names.contains(&wire) {
+            names.push(wire);
+        }
+    }
+    Ok(Some(names.join(",")))
+}
+
+/// Runs `expr in (…)` lookups in URL-sized chunks and collects what they match.
+async fn lookup(
+    inner: &Inner,
+    entity: EntityKind,
+    expr: &str,
+    values: &[String],
+    fields: &[String],
+    keep: impl Fn(&CrmRecord, &HashSet<String>) -> bool,
+) -> ConnectorResult<Vec<CrmRecord>> {
+    if values.is_empty() {
+        return Ok(Vec::new());
+    }
+    let schema = inner.schema(entity).await?;
+    let mut params = Vec::new();
+    if let Some(select) = select_param(entity, fields, &schema)? {
+        params.push(("select", select));
+    }
+    params.push(("orderBy", "ModifyDate,Id".to_string()));
+    params.push(inner.format_param());
+    let page_size = inner.page_size;
+    let mut probe = params.clone();
+    probe.extend([("where", String::new()), ("startIndex", "1".into()), ("count", page_size.to_string())]);
+    let base_length = inner.client.endpoint.collection(resource(entity), &probe)?.as_str().len() + URL_SLACK;
+    let budget = inner.options.max_url_length.saturating_sub(base_length).max(64);
+    let mut found = Vec::new();
+    for (chunk, clause) in query::in_chunks(expr, values, budget, inner.options.lookup_chunk) {
+        let wanted: HashSet<String> = chunk.iter().map(|v| v.to_lowercase()).collect();
+        let mut chunk_params = params.clone();
+        chunk_params.push(("where", clause));
+        let mut feeds = std::pin::pin!(pages(inner, entity, chunk_params, page_size));
+        while let Some(feed) = feeds.next().await {
+            found.extend(records(entity, &feed?, &schema)?.into_iter().filter(|r| keep(r, &wanted)));
+        }
+    }
+    Ok(found)
+}
+
+/// Normalised, de-duplicated, non-empty values.
+fn distinct(values: &[String], normalise: impl Fn(&str) -> String) -> Vec<String> {
+    let mut seen = HashSet::new();
+    values
+        .iter()
+        .map(|v| normalise(v.trim()))
+        .filter(|v| !v.is_empty() && seen.insert(v.clone()))
+        .collect()
+}
+
+/// [`listbridge_connector::CrmConnector::find_by_email`]: `upper(Email) in (…)` chunks,
+/// so the match is case-insensitive whatever the database collation; results are
+/// checked again here.
+pub(crate) async fn find_by_email(
+    inner: &Inner,
+    entity: EntityKind,
+    emails: &[String],
+    fields: &[String],
+) -> ConnectorResult<Vec<CrmRecord>> {
+    let upper = distinct(emails, str::to_uppercase);
+    lookup(inner, entity, "upper(Email)", &upper, fields, |record, wanted| {
+        record.email().is_some_and(|e| wanted.contains(&e.trim().to_lowercase()))
+    })
+    .await
+}
+
+/// [`listbridge_connector::CrmConnector::get_by_keys`]: `Id in (…)` chunks.
+pub(crate) async fn get_by_keys(
+    inner: &Inner,
+    entity: EntityKind,
+    keys: &[String],
+    fields: &[String],
+) -> ConnectorResult<Vec<CrmRecord>> {
+    let keys = distinct(keys, str::to_string);
+    lookup(inner, entity, "Id", &keys, fields, |record, wanted| wanted.contains(&record.key.to_lowercase())).await
+}
