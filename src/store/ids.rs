@@ -62,3 +62,27 @@ id_type!(
     /// Identifies a configured CRM connector.
     ConnectorId
 );
+id_type!(
+    /// Identifies a marketing list.
+    ListId
+);
+id_type!(
+    /// Identifies a list member.
+    MemberId
+);
+id_type!(
+    /// Identifies a segment.
+    SegmentId
+);
+id_type!(
+    /// Identifies an import or sync run.
+    RunId
+);
+id_type!(
+    /// Identifies a queued job.
+    JobId
+);
+id_type!(
+    /// Identifies a schedule.
+    ScheduleId
+);

@@ -20,13 +20,32 @@ mod api_keys;
 mod connectors;
 pub mod entity;
 mod ids;
+mod jobs;
+mod lists;
+mod members;
+mod runs;
+mod segments;
 
 pub use accounts::{Account, AccountRepo};
 pub use api_keys::{ApiKeyRepo, NewApiKey};
 pub use connectors::{
     ConnectorCredentials, ConnectorRecord, ConnectorRepo, ConnectorStatus, VerifiedUser,
 };
-pub use ids::{AccountId, ApiKeyId, ConnectorId};
+pub use ids::{
+    AccountId, ApiKeyId, ConnectorId, JobId, ListId, MemberId, RunId, ScheduleId, SegmentId,
+};
+pub use jobs::{Job, JobKind, JobRepo, JobStatus, NewJob};
+pub use lists::{FieldUsage, List, ListColumn, ListKind, ListRepo, ListStatus, NewList};
+pub use members::{CrmLink, Member, MemberRepo, Parked, Values};
+pub use runs::{
+    NewRun, Progress, Queued, Run, RunCounts, RunKind, RunRecord, RunRepo, RunStatus, RunTrigger,
+};
+pub use segments::{Segment, SegmentRepo};
+
+/// A fresh random id for a row whose id nobody outside the store chooses.
+pub(crate) fn new_uuid() -> uuid::Uuid {
+    uuid::Uuid::new_v4()
+}
 
 /// How long a SQLite writer waits for the lock before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -153,6 +172,17 @@ impl Store {
     /// CRM connectors.
     pub fn connectors(&self) -> ConnectorRepo<'_> {
         ConnectorRepo::new(&self.db)
+    }
+
+    /// The durable job queue.
+    pub fn jobs(&self) -> JobRepo<'_> {
+        JobRepo::new(&self.db)
+    }
+
+    /// The connection, for repositories whose methods take any connection or
+    /// transaction (lists, members, runs, segments) so callers can group writes.
+    pub fn conn(&self) -> &DatabaseConnection {
+        &self.db
     }
 
     /// Closes the pool, waiting for connections to be returned.

@@ -5,3 +5,12 @@
 pub mod account;
 pub mod api_key;
 pub mod connector;
+pub mod field_usage;
+pub mod job;
+pub mod list;
+pub mod list_column;
+pub mod member;
+pub mod run;
+pub mod run_record;
+pub mod schedule;
+pub mod segment;

@@ -1,0 +1,267 @@
+//! Import: fill a new CRM list with every lead or contact, page by page.
+//!
+//! Records without a usable email are reported, not added. Records sharing an email
+//! become one member: the preferred record (matching rules) wins and the report says
+//! which and why. Each page commits its members, report and resume point together.
+
+use std::collections::HashMap;
+
+use futures::TryStreamExt;
+use listbridge_connector::{CrmRecord, ReadQuery};
+use sea_orm::TransactionTrait;
+
+use super::{
+    Checkpoint, EngineError, RunContext,
+    email::MemberEmail,
+    matching,
+    report::{Report, Subject},
+};
+use crate::store::{
+    CrmLink, ListRepo, ListStatus, Member, MemberRepo, RunCounts, RunRepo, StoreError, Values,
+};
+
+/// The CRM field that carries the email opt-out.
+pub(crate) const OPT_OUT_FIELD: &str = "DoNotEmail";
+
+/// Runs (or resumes) an import; returns the final counts.
+pub(super) async fn import(ctx: &RunContext<'_>) -> Result<RunCounts, EngineError> {
+    let db = ctx.store().conn();
+    let connector = ctx.connector().await?;
+    let entity = ctx.entity();
+    let columns = ListRepo.columns(db, ctx.list.id).await?;
+    let mut fields: Vec<String> = columns.iter().filter_map(|c| c.crm_field.clone()).collect();
+    fields.push(OPT_OUT_FIELD.to_string());
+
+    let mut cp = Checkpoint::from_run(ctx.run);
+    cp.phase = "import".into();
+    let mut report = Report::resume(cp.counts.clone(), cp.seq);
+    let already_done = cp.done;
+    let mut stream = connector.read(
+        entity,
+        ReadQuery {
+            fields,
+            since: cp.cursor.clone(),
+            page_size: None,
+        },
+    );
+    let mut first_page = true;
+    while let Some(page) = stream.try_next().await? {
+        if first_page {
+            if let Some(remaining) = page.total_results {
+                cp.total = Some(already_done + i64::try_from(remaining).unwrap_or(i64::MAX));
+            }
+            first_page = false;
+        }
+        let Some(last) = page.records.iter().rev().find_map(CrmRecord::watermark) else {
+            continue;
+        };
+        let now = ctx.now();
+        let tx = db.begin().await.map_err(StoreError::from)?;
+        apply_page(
+            &tx,
+            ctx,
+            &columns_to_fields(&columns),
+            &page.records,
+            &mut report,
+            now,
+        )
+        .await?;
+        cp.cursor = Some(last.clone());
+        cp.done += i64::try_from(page.records.len()).unwrap_or(0);
+        cp.counts = report.counts.clone();
+        cp.seq = report.next_seq;
+        RunRepo
+            .add_records(&tx, ctx.run.id, &report.take_pending(), now)
+            .await?;
+        RunRepo
+            .save_progress(&tx, ctx.run.id, &cp.progress(), now)
+            .await?;
+        ListRepo.advance_watermark(&tx, ctx.list.id, &last).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+    }
+    let tx = db.begin().await.map_err(StoreError::from)?;
+    ListRepo.recount(&tx, ctx.list.id).await?;
+    ListRepo
+        .set_status(&tx, ctx.list.id, ListStatus::Ready, ctx.now())
+        .await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(report.counts)
+}
+
+/// `(column, crm_field)` pairs of a CRM list.
+fn columns_to_fields(columns: &[crate::store::ListColumn]) -> Vec<(String, String)> {
+    columns
+        .iter()
+        .filter_map(|c| c.crm_field.clone().map(|f| (c.name.clone(), f)))
+        .collect()
+}
+
+/// A member's column values and sync base from a CRM record.
+pub(crate) fn values_from_record(
+    record: &CrmRecord,
+    columns: &[(String, String)],
+) -> (Values, Values) {
+    let mut values = Values::new();
+    let mut synced = Values::new();
+    for (column, field) in columns {
+        if field.eq_ignore_ascii_case("Email") {
+            continue;
+        }
+        let value = record.fields.get(field).cloned().flatten();
+        values.insert(column.clone(), value.clone());
+        synced.insert(field.clone(), value);
+    }
+    (values, synced)
+}
+
+/// The member link for a CRM record.
+pub(crate) fn link_for(record: &CrmRecord) -> CrmLink {
+    CrmLink {
+        entity: record.entity,
+        key: record.key.clone(),
+        etag: record.etag.clone(),
+        modify_date: record.modify_date,
+    }
+}
+
+/// Whether a record says the person opted out of email.
+pub(crate) fn opted_out(record: &CrmRecord) -> bool {
+    record
+        .fields
+        .get(OPT_OUT_FIELD)
+        .and_then(|v| v.as_deref())
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+}
+
+/// The record a member is linked to, as a matching candidate.
+fn as_candidate(link: &CrmLink) -> CrmRecord {
+    CrmRecord {
+        entity: link.entity,
+        key: link.key.clone(),
+        etag: None,
+        modify_date: link.modify_date,
+        fields: Default::default(),
+    }
+}
+
+async fn apply_page<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    ctx: &RunContext<'_>,
+    columns: &[(String, String)],
+    records: &[CrmRecord],
+    report: &mut Report,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), EngineError> {
+    let mut valid: Vec<(MemberEmail, &CrmRecord)> = Vec::with_capacity(records.len());
+    for record in records {
+        report.counts.read += 1;
+        let subject = Subject {
+            email: record.email(),
+            entity: Some(record.entity),
+            key: Some(&record.key),
+        };
+        match MemberEmail::parse(record.email().unwrap_or_default()) {
+            Ok(email) => valid.push((email, record)),
+            Err(e) => {
+                report.counts.invalid += 1;
+                report.record(
+                    "invalid",
+                    subject,
+                    Some("Email"),
+                    format!("not added: {e}"),
+                    None,
+                );
+            }
+        }
+    }
+    let emails: Vec<String> = valid.iter().map(|(e, _)| e.as_str().to_string()).collect();
+    let mut existing: HashMap<String, Member> = MemberRepo
+        .by_emails(db, ctx.list.id, &emails)
+        .await?
+        .into_iter()
+        .map(|m| (m.email.clone(), m))
+        .collect();
+    let mut fresh: Vec<Member> = Vec::new();
+    let mut fresh_index: HashMap<String, usize> = HashMap::new();
+    let mut changed: HashMap<String, Member> = HashMap::new();
+
+    for (email, record) in valid {
+        let (values, synced) = values_from_record(record, columns);
+        let key = email.as_str().to_string();
+        if let Some(&i) = fresh_index.get(&key) {
+            merge_into(&mut fresh[i], record, values, synced, report);
+        } else if let Some(member) = changed.get_mut(&key) {
+            merge_into(member, record, values, synced, report);
+        } else if let Some(mut member) = existing.remove(&key) {
+            if merge_into(&mut member, record, values, synced, report) {
+                changed.insert(key, member);
+            }
+        } else {
+            let mut member = Member::new(ctx.list.id, key.clone(), values, now);
+            member.synced = synced;
+            member.crm = Some(link_for(record));
+            member.opted_out = opted_out(record);
+            report.counts.pulled_new += 1;
+            fresh_index.insert(key, fresh.len());
+            fresh.push(member);
+        }
+    }
+    MemberRepo.insert_many(db, &fresh, now).await?;
+    for member in changed.values() {
+        MemberRepo.update(db, member, now).await?;
+    }
+    Ok(())
+}
+
+/// Folds a record into the member that already holds its email; returns whether the
+/// member changed. A different record with the same email is a duplicate: the preferred
+/// one (contact over lead, then most recently modified) is kept and the report says why.
+fn merge_into(
+    member: &mut Member,
+    record: &CrmRecord,
+    values: Values,
+    synced: Values,
+    report: &mut Report,
+) -> bool {
+    let same_record = member.crm.as_ref().is_some_and(|l| l.key == record.key);
+    if let Some(link) = member.crm.as_ref().filter(|_| !same_record) {
+        let candidates = [as_candidate(link), record.clone()];
+        let Some((best, why)) = matching::choose(&candidates) else {
+            return false;
+        };
+        let loser = if best.key == record.key {
+            &candidates[0]
+        } else {
+            &candidates[1]
+        };
+        report.counts.duplicates += 1;
+        report.record(
+            "duplicate",
+            Subject {
+                email: Some(&member.email),
+                entity: Some(loser.entity),
+                key: Some(&loser.key),
+            },
+            Some("Email"),
+            format!(
+                "{} {} also has this email; {} {} was kept: {}",
+                loser.entity,
+                loser.key,
+                best.entity,
+                best.key,
+                why.describe()
+            ),
+            Some(serde_json::json!({ "kept": best.key, "dropped": loser.key })),
+        );
+        if best.key != record.key {
+            return false;
+        }
+    } else if same_record {
+        report.counts.unchanged += 1;
+    }
+    member.values = values;
+    member.synced = synced;
+    member.crm = Some(link_for(record));
+    member.opted_out = member.opted_out || opted_out(record);
+    true
+}

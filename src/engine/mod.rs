@@ -1,0 +1,327 @@
+//! The sync engine: imports, pulls and pushes, executed as durable runs.
+//!
+//! The engine knows CRMs only through the `CrmConnector` trait and storage only through
+//! the repositories. Every run works page by page: it reads a page (from the CRM or the
+//! list), plans what to change, applies the plan, and commits the page's member writes,
+//! report records, progress and resume point in one transaction. A run interrupted at
+//! any point resumes from its last committed page; a CRM create whose answer was lost is
+//! found again by email before anything is created twice.
+
+pub mod email;
+pub mod field_map;
+pub mod fields;
+mod import;
+pub mod matching;
+mod pull;
+mod push;
+pub mod report;
+pub mod setup;
+pub mod usage;
+pub mod validate;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::Duration;
+use listbridge_connector::{ConnectorError, CrmConnector, EntityKind};
+use sea_orm::TransactionTrait;
+use serde::{Deserialize, Serialize};
+use tracing::Instrument;
+
+use crate::{
+    clock::Clock,
+    store::{
+        AccountId, ConnectorId, List, ListKind, ListRepo, ListStatus, Progress, Run, RunCounts,
+        RunId, RunKind, RunRepo, RunStatus, SegmentRepo, Store, StoreError,
+    },
+};
+
+pub use setup::SyncSetup;
+
+/// Gives the engine a live connector for a stored connector id.
+#[async_trait]
+pub trait ConnectorSource: Send + Sync {
+    /// Opens the account's connector, or says why it cannot be used (reset, missing).
+    async fn open(
+        &self,
+        account: AccountId,
+        connector: ConnectorId,
+    ) -> Result<Arc<dyn CrmConnector>, EngineError>;
+}
+
+/// Why a run could not go on.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The CRM failed; transient failures are retried by the job queue.
+    #[error("{0}")]
+    Connector(#[from] ConnectorError),
+    /// The database failed.
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    /// The run cannot proceed until the marketer changes something; the message says what.
+    #[error("{0}")]
+    Setup(String),
+}
+
+impl EngineError {
+    /// Whether trying the run again later may succeed.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            EngineError::Connector(e) => e.is_transient(),
+            EngineError::Store(_) => true,
+            EngineError::Setup(_) => false,
+        }
+    }
+}
+
+/// Where a run resumes: saved with each committed page.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub(crate) struct Checkpoint {
+    /// The phase in progress: `import`, `pull` or `push`.
+    pub phase: String,
+    /// Pull/import: the position of the last committed record.
+    pub cursor: Option<listbridge_connector::Watermark>,
+    /// Push: the last member id committed.
+    pub push_after: Option<String>,
+    /// Records processed.
+    pub done: i64,
+    /// Records expected.
+    pub total: Option<i64>,
+    /// Counts so far.
+    pub counts: RunCounts,
+    /// Next report sequence number.
+    pub seq: i64,
+}
+
+impl Checkpoint {
+    fn from_run(run: &Run) -> Self {
+        run.checkpoint
+            .clone()
+            .and_then(|c| serde_json::from_value(c).ok())
+            .unwrap_or_default()
+    }
+
+    fn progress(&self) -> Progress {
+        Progress {
+            phase: self.phase.clone(),
+            done: self.done,
+            total: self.total,
+            counts: self.counts.clone(),
+            checkpoint: serde_json::to_value(self).unwrap_or_default(),
+        }
+    }
+}
+
+/// How far back an incremental pull starts before the saved watermark, so records
+/// committed in the CRM with a slightly earlier timestamp are not missed.
+pub const PULL_OVERLAP: Duration = Duration::seconds(2);
+
+/// Members handled per push page.
+pub const PUSH_PAGE: u64 = 200;
+
+/// Executes runs.
+#[derive(Clone)]
+pub struct Engine {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    connectors: Arc<dyn ConnectorSource>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// An engine over a store, a clock and a way to open connectors.
+    pub fn new(store: Store, clock: Arc<dyn Clock>, connectors: Arc<dyn ConnectorSource>) -> Self {
+        Engine {
+            store,
+            clock,
+            connectors,
+        }
+    }
+
+    /// Executes (or resumes) a run to its end. A retryable error leaves the run active
+    /// with its checkpoint, for the job queue to try again; any other ends it as failed.
+    pub async fn execute(&self, id: RunId) -> Result<Run, EngineError> {
+        let db = self.store.conn();
+        let now = self.clock.now();
+        let Some(run) = RunRepo.start(db, id, now).await? else {
+            return Err(EngineError::Setup(format!("run {id} does not exist")));
+        };
+        if !run.status.is_active() {
+            return Ok(run);
+        }
+        let span = tracing::info_span!("run", run_id = %id, list_id = %run.list_id, kind = ?run.kind, resumes = run.resumes);
+        let result = self.execute_started(&run).instrument(span).await;
+        let now = self.clock.now();
+        match result {
+            Ok(report_failed) => {
+                let status = if report_failed {
+                    RunStatus::CompletedWithErrors
+                } else {
+                    RunStatus::Succeeded
+                };
+                RunRepo.finish(db, id, status, None, now).await?;
+            }
+            Err(e) if e.is_retryable() => {
+                tracing::warn!(run_id = %id, error = %e, "run interrupted; it will resume");
+                return Err(e);
+            }
+            Err(e) => {
+                tracing::warn!(run_id = %id, error = %e, "run failed");
+                self.fail_run(&run, &e.to_string()).await?;
+            }
+        }
+        RunRepo
+            .get_for_worker(db, id, self.clock.now())
+            .await?
+            .ok_or_else(|| EngineError::Setup(format!("run {id} vanished")))
+    }
+
+    /// Ends a run as failed (also when its job gave up after retries).
+    pub async fn fail_run(&self, run: &Run, error: &str) -> Result<(), EngineError> {
+        let db = self.store.conn();
+        let now = self.clock.now();
+        RunRepo
+            .finish(db, run.id, RunStatus::Failed, Some(error), now)
+            .await?;
+        if run.kind == RunKind::Import {
+            ListRepo
+                .set_status(db, run.list_id, ListStatus::Failed, now)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Ends a run by id as failed, if it is still active.
+    pub async fn fail_run_by_id(&self, id: RunId, error: &str) -> Result<(), EngineError> {
+        if let Some(run) = RunRepo
+            .get_for_worker(self.store.conn(), id, self.clock.now())
+            .await?
+            && run.status.is_active()
+        {
+            self.fail_run(&run, error).await?;
+        }
+        Ok(())
+    }
+
+    /// Returns whether any record failed.
+    async fn execute_started(&self, run: &Run) -> Result<bool, EngineError> {
+        let db = self.store.conn();
+        let list = ListRepo
+            .get(db, run.account_id, run.list_id)
+            .await?
+            .ok_or_else(|| EngineError::Setup("the list was deleted".into()))?;
+        let ctx = RunContext {
+            engine: self,
+            run,
+            list: &list,
+        };
+        let report = match run.kind {
+            RunKind::Import => import::import(&ctx).await?,
+            RunKind::Sync => {
+                let segment = match run.segment_id {
+                    Some(s) => Some(
+                        SegmentRepo
+                            .get(db, run.account_id, s)
+                            .await?
+                            .ok_or_else(|| EngineError::Setup("the segment was deleted".into()))?,
+                    ),
+                    None => None,
+                };
+                let setup_json = segment
+                    .as_ref()
+                    .map_or(list.sync_setup.clone(), |s| s.sync_setup.clone());
+                let setup: SyncSetup = setup_json
+                    .as_deref()
+                    .map(serde_json::from_str)
+                    .transpose()
+                    .map_err(|e| {
+                        EngineError::Setup(format!("the saved sync setup cannot be read: {e}"))
+                    })?
+                    .ok_or_else(|| {
+                        EngineError::Setup(format!(
+                            "list '{}' has no sync setup: save one first",
+                            list.name
+                        ))
+                    })?;
+                let mut cp = Checkpoint::from_run(run);
+                let pulls =
+                    setup.pull.enabled && segment.is_none() && list.kind != ListKind::Uploaded;
+                if pulls && (cp.phase.is_empty() || cp.phase == "pull") {
+                    pull::pull(&ctx, &setup, &mut cp).await?;
+                }
+                if setup.push.enabled {
+                    push::push(&ctx, &setup, segment.as_ref(), &mut cp).await?;
+                }
+                if !run.dry_run {
+                    let tx = db.begin().await.map_err(StoreError::from)?;
+                    if setup.pull.enabled {
+                        ListRepo.clear_pending(&tx, list.id).await?;
+                    }
+                    ListRepo.mark_synced(&tx, list.id, self.clock.now()).await?;
+                    tx.commit().await.map_err(StoreError::from)?;
+                }
+                cp.counts
+            }
+        };
+        Ok(report.failed > 0)
+    }
+}
+
+/// What every phase of one run needs.
+pub(crate) struct RunContext<'a> {
+    engine: &'a Engine,
+    run: &'a Run,
+    list: &'a List,
+}
+
+impl RunContext<'_> {
+    async fn connector(&self) -> Result<Arc<dyn CrmConnector>, EngineError> {
+        let id = self.list.connector_id.ok_or_else(|| {
+            EngineError::Setup(format!(
+                "list '{}' is not linked to a CRM connector",
+                self.list.name
+            ))
+        })?;
+        self.engine.connectors.open(self.run.account_id, id).await
+    }
+
+    /// The CRM connector a push uses: the list's own, or the account's only one.
+    async fn push_connector(&self) -> Result<Arc<dyn CrmConnector>, EngineError> {
+        if self.list.connector_id.is_some() {
+            return self.connector().await;
+        }
+        let connectors = self
+            .engine
+            .store
+            .connectors()
+            .list(self.run.account_id)
+            .await?;
+        let Some(first) = connectors.first() else {
+            return Err(EngineError::Setup(
+                "connect a CRM before pushing this list".into(),
+            ));
+        };
+        self.engine
+            .connectors
+            .open(self.run.account_id, first.id)
+            .await
+    }
+
+    fn entity(&self) -> EntityKind {
+        self.list.entity.unwrap_or(EntityKind::Lead)
+    }
+
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.engine.clock.now()
+    }
+
+    fn store(&self) -> &Store {
+        &self.engine.store
+    }
+}

@@ -1,0 +1,323 @@
+//! Pull: bring CRM changes since the list's watermark into the list.
+//!
+//! The read starts a little before the saved watermark (overlap) and skips records the
+//! list already holds at the same etag, so records sharing one modify date are neither
+//! missed nor looped over. Each page commits its member writes, report, resume point and
+//! the advanced watermark together: the watermark never runs ahead of what is stored.
+
+use std::collections::HashMap;
+
+use futures::TryStreamExt;
+use listbridge_connector::{CrmRecord, ReadQuery, Watermark};
+use sea_orm::{ConnectionTrait, TransactionTrait};
+
+use super::{
+    Checkpoint, EngineError, PULL_OVERLAP, RunContext,
+    email::MemberEmail,
+    field_map::FieldMap,
+    fields::{FieldAction, FieldPermissions, FieldSides, Side, decide_field},
+    import::{OPT_OUT_FIELD, link_for, opted_out},
+    report::{Report, Subject},
+    setup::SyncSetup,
+};
+use crate::store::{ListColumn, ListRepo, Member, MemberRepo, RunRepo, StoreError, Values};
+
+/// Runs the pull phase, resuming from the checkpoint.
+pub(super) async fn pull(
+    ctx: &RunContext<'_>,
+    setup: &SyncSetup,
+    cp: &mut Checkpoint,
+) -> Result<(), EngineError> {
+    let db = ctx.store().conn();
+    let connector = ctx.connector().await?;
+    let columns = ListRepo.columns(db, ctx.list.id).await?;
+    let usages = ListRepo.usages(db, ctx.run.account_id).await?;
+    let map = FieldMap::build(&columns, &usages);
+    let mut fields: Vec<String> = map.crm_fields().map(String::from).collect();
+    fields.push(OPT_OUT_FIELD.into());
+
+    if cp.phase != "pull" {
+        cp.phase = "pull".into();
+        cp.cursor = ctx.list.watermark.clone().map(|w| Watermark {
+            modified: w.modified - PULL_OVERLAP,
+            key: String::new(),
+        });
+    }
+    let mut report = Report::resume(cp.counts.clone(), cp.seq);
+    let mut stream = connector.read(
+        ctx.entity(),
+        ReadQuery {
+            fields,
+            since: cp.cursor.clone(),
+            page_size: None,
+        },
+    );
+    let mut first = true;
+    while let Some(page) = stream.try_next().await? {
+        if first {
+            cp.total = page
+                .total_results
+                .map(|t| cp.done + i64::try_from(t).unwrap_or(i64::MAX));
+            first = false;
+        }
+        let Some(last) = page.records.iter().rev().find_map(CrmRecord::watermark) else {
+            continue;
+        };
+        let now = ctx.now();
+        let tx = db.begin().await.map_err(StoreError::from)?;
+        let page_ctx = PageContext {
+            ctx,
+            setup,
+            map: &map,
+            columns: &columns,
+        };
+        page_ctx.apply(&tx, &page.records, &mut report).await?;
+        cp.cursor = Some(last.clone());
+        cp.done += i64::try_from(page.records.len()).unwrap_or(0);
+        cp.counts = report.counts.clone();
+        cp.seq = report.next_seq;
+        RunRepo
+            .add_records(&tx, ctx.run.id, &report.take_pending(), now)
+            .await?;
+        RunRepo
+            .save_progress(&tx, ctx.run.id, &cp.progress(), now)
+            .await?;
+        if !ctx.run.dry_run {
+            ListRepo.advance_watermark(&tx, ctx.list.id, &last).await?;
+        }
+        tx.commit().await.map_err(StoreError::from)?;
+    }
+    cp.phase = "push".into();
+    cp.cursor = None;
+    Ok(())
+}
+
+struct PageContext<'a> {
+    ctx: &'a RunContext<'a>,
+    setup: &'a SyncSetup,
+    map: &'a FieldMap,
+    columns: &'a [ListColumn],
+}
+
+impl PageContext<'_> {
+    async fn apply<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        records: &[CrmRecord],
+        report: &mut Report,
+    ) -> Result<(), EngineError> {
+        let list = self.ctx.list.id;
+        let now = self.ctx.now();
+        let dry = self.ctx.run.dry_run;
+        let keys: Vec<String> = records.iter().map(|r| r.key.clone()).collect();
+        let mut by_key: HashMap<String, Member> = MemberRepo
+            .by_crm_keys(db, list, &keys)
+            .await?
+            .into_iter()
+            .filter_map(|m| m.crm.as_ref().map(|c| c.key.clone()).map(|k| (k, m)))
+            .collect();
+        let emails: Vec<String> = records
+            .iter()
+            .filter(|r| !by_key.contains_key(&r.key))
+            .filter_map(|r| MemberEmail::parse(r.email().unwrap_or_default()).ok())
+            .map(|e| e.as_str().to_string())
+            .collect();
+        let mut by_email: HashMap<String, Member> = MemberRepo
+            .by_emails(db, list, &emails)
+            .await?
+            .into_iter()
+            .map(|m| (m.email.clone(), m))
+            .collect();
+        let mut fresh: Vec<Member> = Vec::new();
+
+        for record in records {
+            report.counts.read += 1;
+            let subject = Subject {
+                email: record.email(),
+                entity: Some(record.entity),
+                key: Some(&record.key),
+            };
+            if let Some(mut member) = by_key.remove(&record.key) {
+                if member
+                    .crm
+                    .as_ref()
+                    .and_then(|c| c.etag.as_ref())
+                    .is_some_and(|e| Some(e) == record.etag.as_ref())
+                {
+                    report.counts.unchanged += 1; // seen at this version already (overlap)
+                    continue;
+                }
+                if self.merge(&mut member, record, report) {
+                    report.counts.pulled_updated += 1;
+                } else {
+                    report.counts.unchanged += 1;
+                }
+                if !dry {
+                    MemberRepo.update(db, &member, now).await?;
+                }
+                continue;
+            }
+            let email = match MemberEmail::parse(record.email().unwrap_or_default()) {
+                Ok(e) => e,
+                Err(e) => {
+                    report.counts.invalid += 1;
+                    report.record(
+                        "invalid",
+                        subject,
+                        Some("Email"),
+                        format!("not added: {e}"),
+                        None,
+                    );
+                    continue;
+                }
+            };
+            if let Some(mut member) = by_email.remove(email.as_str()) {
+                if let Some(link) = member.crm.as_ref() {
+                    report.counts.duplicates += 1;
+                    report.record(
+                        "duplicate",
+                        subject,
+                        Some("Email"),
+                        format!(
+                            "the member {} stays linked to {} {}; this record shares its email",
+                            member.email, link.entity, link.key
+                        ),
+                        None,
+                    );
+                    by_email.insert(member.email.clone(), member);
+                    continue;
+                }
+                member.crm = Some(link_for(record));
+                self.merge(&mut member, record, report);
+                report.counts.pulled_updated += 1;
+                if !dry {
+                    MemberRepo.update(db, &member, now).await?;
+                }
+                continue;
+            }
+            if !self.setup.pull.add_new || fresh.iter().any(|m| m.email == email.as_str()) {
+                report.counts.skipped += 1;
+                continue;
+            }
+            let columns: Vec<(String, String)> = self
+                .map
+                .columns
+                .iter()
+                .map(|c| (c.column.clone(), c.crm_field.clone()))
+                .collect();
+            let (values, synced) = super::import::values_from_record(record, &columns);
+            let mut member = Member::new(list, email.as_str().to_string(), values, now);
+            member.synced = synced;
+            member.crm = Some(link_for(record));
+            member.opted_out = opted_out(record);
+            report.counts.pulled_new += 1;
+            if dry {
+                report.record(
+                    "planned_pull_new",
+                    subject,
+                    None,
+                    "would be added to the list",
+                    Some(serde_json::to_value(&member.values).unwrap_or_default()),
+                );
+            }
+            fresh.push(member);
+        }
+        if !dry {
+            MemberRepo.insert_many(db, &fresh, now).await?;
+        }
+        Ok(())
+    }
+
+    /// Applies a CRM record's changes to a linked member; returns whether the list changed.
+    fn merge(&self, member: &mut Member, record: &CrmRecord, report: &mut Report) -> bool {
+        let mut changed = false;
+        let newest = match record.modify_date {
+            Some(crm) if crm > member.list_changed_at => Side::Crm,
+            _ => Side::List,
+        };
+        let mut planned: Values = Values::new();
+        for mapped in &self.map.columns {
+            let Some(crm) = record.fields.get(&mapped.crm_field) else {
+                continue;
+            };
+            let pending = self
+                .columns
+                .iter()
+                .any(|c| c.pending && c.name == mapped.column);
+            let perms = FieldPermissions {
+                pull: self.setup.pulls_field(&mapped.crm_field)
+                    || (pending && self.setup.pull.enabled),
+                push: self.setup.pushes_field(&mapped.crm_field),
+            };
+            let list_value = member.values.get(&mapped.column).cloned().flatten();
+            let base = member.synced.get(&mapped.crm_field).cloned();
+            let outcome = decide_field(
+                FieldSides {
+                    base: base.as_ref(),
+                    list: &list_value,
+                    crm,
+                },
+                perms,
+                self.setup.conflict_rule,
+                newest,
+            );
+            if let Some(conflict) = &outcome.conflict {
+                report.counts.conflicts += 1;
+                report.record(
+                    "conflict",
+                    Subject { email: Some(&member.email), entity: Some(record.entity), key: Some(&record.key) },
+                    Some(&mapped.crm_field),
+                    format!(
+                        "'{}' changed in both the list ({:?}) and the CRM ({:?}); the {} value wins",
+                        mapped.crm_field,
+                        conflict.list.as_deref().unwrap_or(""),
+                        conflict.crm.as_deref().unwrap_or(""),
+                        if conflict.winner == Side::Crm { "CRM" } else { "list" }
+                    ),
+                    Some(serde_json::json!({ "list": conflict.list, "crm": conflict.crm, "winner": conflict.winner })),
+                );
+            }
+            match outcome.action {
+                FieldAction::InSync => {
+                    member.synced.insert(mapped.crm_field.clone(), crm.clone());
+                }
+                FieldAction::Pull { to, .. } => {
+                    planned.insert(mapped.column.clone(), to.clone());
+                    member.values.insert(mapped.column.clone(), to.clone());
+                    member.synced.insert(mapped.crm_field.clone(), to);
+                    changed = true;
+                }
+                FieldAction::Hold
+                    if outcome
+                        .conflict
+                        .as_ref()
+                        .is_some_and(|c| c.winner == Side::Crm) =>
+                {
+                    // The CRM won but may not be pulled: accept the divergence rather than
+                    // letting the push phase overwrite the winner.
+                    member.synced.insert(mapped.crm_field.clone(), list_value);
+                }
+                FieldAction::Push { .. } | FieldAction::Hold => {}
+            }
+        }
+        if opted_out(record) && !member.opted_out {
+            member.opted_out = true;
+            changed = true;
+        }
+        member.crm = Some(link_for(record));
+        if changed && self.ctx.run.dry_run {
+            report.record(
+                "planned_pull_update",
+                Subject {
+                    email: Some(&member.email),
+                    entity: Some(record.entity),
+                    key: Some(&record.key),
+                },
+                None,
+                "would update the member from the CRM",
+                Some(serde_json::to_value(&planned).unwrap_or_default()),
+            );
+        }
+        changed
+    }
+}

@@ -1,0 +1,548 @@
+//! Push: send list changes to the CRM.
+//!
+//! For each page of members: linked members send only their changed push-update fields
+//! (with the etag they were last seen at); unlinked members are matched by email in
+//! batched lookups (contact over lead, then most recent) and then updated, or created as
+//! leads when add-new is on. Values are validated against the CRM's field definitions
+//! first. Writes go out in `$batch` chunks where the connector supports them. A CRM
+//! rejection parks the member with the CRM's words until it or the setup changes.
+
+use std::{collections::HashMap, sync::Arc};
+
+use listbridge_connector::{
+    ConnectorError, CrmConnector, CrmRecord, EntityKind, FieldDef, FieldValues, WriteOp,
+};
+use sea_orm::TransactionTrait;
+use sha2::{Digest, Sha256};
+
+use super::{
+    Checkpoint, EngineError, PUSH_PAGE, RunContext,
+    field_map::FieldMap,
+    import::link_for,
+    matching,
+    report::{Report, Subject},
+    setup::SyncSetup,
+    validate::{ValueError, check_value, find_def},
+};
+use crate::{
+    lists::segment_filter::SegmentFilter,
+    store::{ListRepo, Member, MemberId, MemberRepo, Parked, RunRepo, Segment, StoreError},
+};
+
+/// Runs the push phase, resuming from the checkpoint.
+pub(super) async fn push(
+    ctx: &RunContext<'_>,
+    setup: &SyncSetup,
+    segment: Option<&Segment>,
+    cp: &mut Checkpoint,
+) -> Result<(), EngineError> {
+    let db = ctx.store().conn();
+    let connector = ctx.push_connector().await?;
+    let columns = ListRepo.columns(db, ctx.list.id).await?;
+    let usages = ListRepo.usages(db, ctx.run.account_id).await?;
+    let map = FieldMap::build(&columns, &usages);
+    let lead_defs = connector.describe(EntityKind::Lead).await?;
+    let contact_defs = connector.describe(EntityKind::Contact).await?;
+    let filter: Option<SegmentFilter> = segment
+        .map(|s| serde_json::from_str(&s.filter))
+        .transpose()
+        .map_err(|e| EngineError::Setup(format!("the segment's filter cannot be read: {e}")))?;
+    let fingerprint_salt = serde_json::json!({ "setup": setup, "map": map.columns.iter().map(|c| (&c.column, &c.crm_field)).collect::<Vec<_>>() }).to_string();
+
+    if cp.phase != "push" {
+        cp.phase = "push".into();
+        cp.push_after = None;
+    }
+    let mut report = Report::resume(cp.counts.clone(), cp.seq);
+    let pusher = Pusher {
+        ctx,
+        setup,
+        map: &map,
+        connector,
+        lead_defs: &lead_defs,
+        contact_defs: &contact_defs,
+        salt: &fingerprint_salt,
+    };
+    loop {
+        let after = cp.push_after.as_deref().and_then(MemberId::from_db);
+        let page = MemberRepo
+            .page_by_id(db, ctx.list.id, after, PUSH_PAGE)
+            .await?;
+        let Some(last) = page.last().map(|m| m.id) else {
+            break;
+        };
+        let members: Vec<Member> = match &filter {
+            Some(f) => page.into_iter().filter(|m| segment_matches(f, m)).collect(),
+            None => page,
+        };
+        let processed = i64::try_from(members.len()).unwrap_or(0);
+        let changed = pusher.push_page(members, &mut report).await?;
+        let now = ctx.now();
+        let tx = db.begin().await.map_err(StoreError::from)?;
+        if !ctx.run.dry_run {
+            for member in &changed {
+                MemberRepo.update(&tx, member, now).await?;
+            }
+        }
+        cp.push_after = Some(last.as_db());
+        cp.done += processed;
+        cp.counts = report.counts.clone();
+        cp.seq = report.next_seq;
+        RunRepo
+            .add_records(&tx, ctx.run.id, &report.take_pending(), now)
+            .await?;
+        RunRepo
+            .save_progress(&tx, ctx.run.id, &cp.progress(), now)
+            .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+    }
+    cp.phase = "done".into();
+    Ok(())
+}
+
+fn segment_matches(filter: &SegmentFilter, member: &Member) -> bool {
+    filter.matches(|column| {
+        if column.eq_ignore_ascii_case("email") {
+            Some(member.email.as_str())
+        } else {
+            member
+                .values
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(column))
+                .and_then(|(_, v)| v.as_deref())
+        }
+    })
+}
+
+/// A write planned for one member.
+struct Planned {
+    member: usize,
+    op: WriteOp,
+    /// The fields written, for the sync base after success.
+    written: FieldValues,
+}
+
+struct Pusher<'a> {
+    ctx: &'a RunContext<'a>,
+    setup: &'a SyncSetup,
+    map: &'a FieldMap,
+    connector: Arc<dyn CrmConnector>,
+    lead_defs: &'a [FieldDef],
+    contact_defs: &'a [FieldDef],
+    salt: &'a str,
+}
+
+impl Pusher<'_> {
+    fn fingerprint(&self, member: &Member) -> String {
+        let mut h = Sha256::new();
+        h.update(self.salt.as_bytes());
+        h.update(member.email.as_bytes());
+        h.update(
+            serde_json::to_string(&member.values)
+                .unwrap_or_default()
+                .as_bytes(),
+        );
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    fn defs(&self, entity: EntityKind) -> &[FieldDef] {
+        match entity {
+            EntityKind::Lead => self.lead_defs,
+            EntityKind::Contact => self.contact_defs,
+        }
+    }
+
+    /// Plans and applies one page; returns the members that changed.
+    async fn push_page(
+        &self,
+        mut members: Vec<Member>,
+        report: &mut Report,
+    ) -> Result<Vec<Member>, EngineError> {
+        let mut touched = vec![false; members.len()];
+        let mut planned: Vec<Planned> = Vec::new();
+        let mut unlinked: Vec<usize> = Vec::new();
+
+        for (i, member) in members.iter_mut().enumerate() {
+            let fingerprint = self.fingerprint(member);
+            if member
+                .parked
+                .as_ref()
+                .is_some_and(|p| p.fingerprint == fingerprint)
+            {
+                report.counts.parked += 1;
+                continue;
+            }
+            let unmapped: Vec<&str> = self
+                .map
+                .unmapped_address
+                .iter()
+                .filter(|c| member.values.get(*c).is_some_and(Option::is_some))
+                .map(String::as_str)
+                .collect();
+            if !unmapped.is_empty() {
+                let reason = format!(
+                    "address columns {} are not mapped to a system usage in Standard Field Names; map them (or use optimize-for-infor-crm) and the member is sent on the next run",
+                    unmapped
+                        .iter()
+                        .map(|c| format!("'{c}'"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                self.fail(member, &fingerprint, None, &reason, report);
+                touched[i] = true;
+                continue;
+            }
+            match member.crm.clone() {
+                Some(link) => {
+                    let changes = self.linked_changes(member);
+                    if changes.is_empty() {
+                        report.counts.unchanged += 1;
+                        continue;
+                    }
+                    match self.validate(link.entity, &changes, false) {
+                        Ok(()) => planned.push(Planned {
+                            member: i,
+                            op: WriteOp::Update {
+                                entity: link.entity,
+                                key: link.key.clone(),
+                                etag: link.etag.clone(),
+                                fields: changes.clone(),
+                            },
+                            written: changes,
+                        }),
+                        Err(e) => {
+                            self.fail(
+                                member,
+                                &fingerprint,
+                                Some(link.key.as_str()),
+                                &e.to_string(),
+                                report,
+                            );
+                            touched[i] = true;
+                        }
+                    }
+                }
+                None => unlinked.push(i),
+            }
+        }
+
+        if !unlinked.is_empty() {
+            self.match_unlinked(&mut members, &unlinked, &mut planned, &mut touched, report)
+                .await?;
+        }
+
+        if self.ctx.run.dry_run {
+            for p in &planned {
+                let m = &members[p.member];
+                let (outcome, key) = match &p.op {
+                    WriteOp::Create { .. } => {
+                        report.counts.pushed_new += 1;
+                        ("planned_create", None)
+                    }
+                    WriteOp::Update { key, .. } => {
+                        report.counts.pushed_updated += 1;
+                        ("planned_update", Some(key.as_str()))
+                    }
+                };
+                let changes: serde_json::Map<String, serde_json::Value> = p
+                    .written
+                    .iter()
+                    .map(|(f, v)| {
+                        let old = m.synced.get(f).cloned().flatten();
+                        (f.clone(), serde_json::json!({ "old": old, "new": v }))
+                    })
+                    .collect();
+                report.record(
+                    outcome,
+                    Subject {
+                        email: Some(&m.email),
+                        entity: Some(op_entity(&p.op)),
+                        key,
+                    },
+                    None,
+                    format!("would {}", outcome.trim_start_matches("planned_")),
+                    Some(serde_json::Value::Object(changes)),
+                );
+            }
+            return Ok(Vec::new());
+        }
+
+        let batch = self.connector.capabilities().batch_size.max(1);
+        let mut queue = planned.into_iter().peekable();
+        while queue.peek().is_some() {
+            let chunk: Vec<Planned> = queue.by_ref().take(batch).collect();
+            let ops: Vec<WriteOp> = chunk.iter().map(|p| p.op.clone()).collect();
+            let outcomes = self.connector.write_batch(ops).await?;
+            for (p, outcome) in chunk.into_iter().zip(outcomes) {
+                let member = &mut members[p.member];
+                touched[p.member] = true;
+                self.apply_outcome(member, &p, outcome, report)?;
+            }
+        }
+        Ok(members
+            .into_iter()
+            .zip(touched)
+            .filter_map(|(m, t)| t.then_some(m))
+            .collect())
+    }
+
+    /// The push-update fields whose list value moved away from the last synced value.
+    fn linked_changes(&self, member: &Member) -> FieldValues {
+        let mut changes = FieldValues::new();
+        for mapped in &self.map.columns {
+            if !self.setup.pushes_field(&mapped.crm_field) {
+                continue;
+            }
+            let list = member.values.get(&mapped.column).cloned().flatten();
+            let Some(value) = list else {
+                continue; // a blank cell never clears CRM data
+            };
+            let base = member.synced.get(&mapped.crm_field).cloned().flatten();
+            if base.as_deref() != Some(value.as_str()) {
+                changes.insert(mapped.crm_field.clone(), Some(value));
+            }
+        }
+        changes
+    }
+
+    fn validate(
+        &self,
+        entity: EntityKind,
+        fields: &FieldValues,
+        create: bool,
+    ) -> Result<(), ValueError> {
+        let defs = self.defs(entity);
+        for (name, value) in fields {
+            let def = find_def(defs, name).ok_or_else(|| ValueError::UnknownField {
+                field: name.clone(),
+            })?;
+            check_value(def, value.as_deref())?;
+        }
+        if create {
+            for def in defs.iter().filter(|d| d.required && !d.read_only) {
+                if fields
+                    .get(&def.name)
+                    .and_then(|v| v.as_deref())
+                    .is_none_or(|v| v.trim().is_empty())
+                {
+                    return Err(ValueError::MissingRequired {
+                        field: def.name.clone(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn match_unlinked(
+        &self,
+        members: &mut [Member],
+        unlinked: &[usize],
+        planned: &mut Vec<Planned>,
+        touched: &mut [bool],
+        report: &mut Report,
+    ) -> Result<(), EngineError> {
+        let emails: Vec<String> = unlinked.iter().map(|&i| members[i].email.clone()).collect();
+        let fields: Vec<String> = self.map.crm_fields().map(String::from).collect();
+        let mut found: HashMap<String, Vec<CrmRecord>> = HashMap::new();
+        for entity in [EntityKind::Contact, EntityKind::Lead] {
+            for record in self
+                .connector
+                .find_by_email(entity, &emails, &fields)
+                .await?
+            {
+                if let Some(email) = record.email().map(|e| e.trim().to_lowercase()) {
+                    found.entry(email).or_default().push(record);
+                }
+            }
+        }
+        for &i in unlinked {
+            let member = &mut members[i];
+            let fingerprint = self.fingerprint(member);
+            let candidates = found.remove(&member.email).unwrap_or_default();
+            match matching::choose(&candidates) {
+                Some((record, why)) => {
+                    if candidates.len() > 1 {
+                        report.record(
+                            "matched",
+                            Subject {
+                                email: Some(&member.email),
+                                entity: Some(record.entity),
+                                key: Some(&record.key),
+                            },
+                            None,
+                            why.describe(),
+                            None,
+                        );
+                    }
+                    member.crm = Some(link_for(record));
+                    touched[i] = true;
+                    let mut changes = FieldValues::new();
+                    for mapped in &self.map.columns {
+                        let crm = record.fields.get(&mapped.crm_field).cloned().flatten();
+                        let list = member.values.get(&mapped.column).cloned().flatten();
+                        if self.setup.push.update_existing
+                            && self.setup.pushes_field(&mapped.crm_field)
+                            && list.is_some()
+                            && list != crm
+                        {
+                            changes.insert(mapped.crm_field.clone(), list);
+                        } else {
+                            member.synced.insert(mapped.crm_field.clone(), crm);
+                        }
+                    }
+                    if changes.is_empty() {
+                        report.counts.unchanged += 1;
+                        continue;
+                    }
+                    match self.validate(record.entity, &changes, false) {
+                        Ok(()) => planned.push(Planned {
+                            member: i,
+                            op: WriteOp::Update {
+                                entity: record.entity,
+                                key: record.key.clone(),
+                                etag: record.etag.clone(),
+                                fields: changes.clone(),
+                            },
+                            written: changes,
+                        }),
+                        Err(e) => self.fail(
+                            member,
+                            &fingerprint,
+                            Some(record.key.as_str()),
+                            &e.to_string(),
+                            report,
+                        ),
+                    }
+                }
+                None if self.setup.push.add_new => {
+                    let mut fields = FieldValues::new();
+                    fields.insert("Email".into(), Some(member.email.clone()));
+                    for mapped in &self.map.columns {
+                        if let Some(v) = member.values.get(&mapped.column).cloned().flatten() {
+                            fields.insert(mapped.crm_field.clone(), Some(v));
+                        }
+                    }
+                    match self.validate(EntityKind::Lead, &fields, true) {
+                        Ok(()) => planned.push(Planned {
+                            member: i,
+                            op: WriteOp::Create {
+                                entity: EntityKind::Lead,
+                                fields: fields.clone(),
+                            },
+                            written: fields,
+                        }),
+                        Err(e) => {
+                            self.fail(
+                                member,
+                                &fingerprint,
+                                None,
+                                &format!("not created in the CRM: {e}"),
+                                report,
+                            );
+                            touched[i] = true;
+                        }
+                    }
+                }
+                None => report.counts.skipped += 1,
+            }
+        }
+        Ok(())
+    }
+
+    fn apply_outcome(
+        &self,
+        member: &mut Member,
+        planned: &Planned,
+        outcome: Result<CrmRecord, ConnectorError>,
+        report: &mut Report,
+    ) -> Result<(), EngineError> {
+        match outcome {
+            Ok(record) => {
+                match planned.op {
+                    WriteOp::Create { .. } => report.counts.pushed_new += 1,
+                    WriteOp::Update { .. } => report.counts.pushed_updated += 1,
+                }
+                member.crm = Some(link_for(&record));
+                for (field, value) in &planned.written {
+                    if !field.eq_ignore_ascii_case("Email") {
+                        member.synced.insert(field.clone(), value.clone());
+                    }
+                }
+                member.parked = None;
+                Ok(())
+            }
+            Err(e) if e.is_transient() => Err(EngineError::Connector(e)),
+            Err(ConnectorError::NotFound { entity, key }) => {
+                member.crm = None;
+                let reason = format!(
+                    "{entity} {key} was deleted in the CRM; the member is no longer linked and is not re-created until it changes"
+                );
+                let fingerprint = self.fingerprint(member);
+                self.fail(member, &fingerprint, Some(key.as_str()), &reason, report);
+                Ok(())
+            }
+            Err(e @ ConnectorError::Conflict { .. }) => {
+                report.counts.failed += 1;
+                let key = match &planned.op {
+                    WriteOp::Update { key, .. } => Some(key.as_str()),
+                    WriteOp::Create { .. } => None,
+                };
+                report.record(
+                    "failed",
+                    Subject {
+                        email: Some(&member.email),
+                        entity: Some(op_entity(&planned.op)),
+                        key,
+                    },
+                    None,
+                    format!("{e}; it is retried on the next run"),
+                    None,
+                );
+                Ok(())
+            }
+            Err(e) => {
+                let fingerprint = self.fingerprint(member);
+                let key = member.crm.as_ref().map(|c| c.key.clone());
+                self.fail(member, &fingerprint, key.as_deref(), &e.to_string(), report);
+                Ok(())
+            }
+        }
+    }
+
+    /// Reports a member that cannot be sent and parks it until it or the setup changes.
+    fn fail(
+        &self,
+        member: &mut Member,
+        fingerprint: &str,
+        key: Option<&str>,
+        reason: &str,
+        report: &mut Report,
+    ) {
+        report.counts.failed += 1;
+        let entity = member.crm.as_ref().map(|c| c.entity);
+        report.record(
+            "failed",
+            Subject {
+                email: Some(&member.email),
+                entity,
+                key,
+            },
+            None,
+            reason.to_string(),
+            None,
+        );
+        if !self.ctx.run.dry_run {
+            member.parked = Some(Parked {
+                reason: reason.to_string(),
+                fingerprint: fingerprint.to_string(),
+            });
+        }
+    }
+}
+
+fn op_entity(op: &WriteOp) -> EntityKind {
+    match op {
+        WriteOp::Create { entity, .. } | WriteOp::Update { entity, .. } => *entity,
+    }
+}

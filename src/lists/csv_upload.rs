@@ -1,0 +1,361 @@
+//! Reading an uploaded CSV file row by row, never holding the file in memory.
+//!
+//! Accepts UTF-8 with or without a byte-order mark, comma, semicolon or tab delimiters
+//! (sniffed from the header line), and quoted fields with embedded delimiters, quotes
+//! and newlines. Each data row either becomes an [`UploadRow`] or a [`RejectedRow`] that
+//! names its line and the reason; a bad row never stops the rest of the file.
+
+use std::io::{BufRead, BufReader, Read};
+
+use crate::engine::email::MemberEmail;
+
+/// One accepted row: its email and the values of the other columns, in header order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UploadRow {
+    /// 1-based line where the row starts in the file.
+    pub line: u64,
+    /// The row's normalised email.
+    pub email: MemberEmail,
+    /// `(column, value)` for every non-email column; blank cells are `None`.
+    pub values: Vec<(String, Option<String>)>,
+}
+
+/// A row that was not accepted, as the upload report shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct RejectedRow {
+    /// 1-based line where the row starts in the file.
+    pub line: u64,
+    /// Why it was rejected.
+    pub reason: String,
+}
+
+/// The outcome of one data row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowOutcome {
+    /// Usable row.
+    Accepted(UploadRow),
+    /// Rejected row.
+    Rejected(RejectedRow),
+}
+
+/// The header as understood: column names and which one holds the email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsvLayout {
+    /// Column names as in the file (trimmed).
+    pub columns: Vec<String>,
+    /// Index of the email column.
+    pub email_index: usize,
+    /// The delimiter found.
+    pub delimiter: u8,
+}
+
+/// Problems with the file as a whole (row problems are [`RejectedRow`]s).
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    /// Nothing to read.
+    #[error("the file is empty: the first line must name the columns")]
+    Empty,
+    /// No email column.
+    #[error("no email column: expected a column named {expected}; the header has {found}")]
+    NoEmailColumn {
+        /// What was looked for.
+        expected: String,
+        /// The header's columns.
+        found: String,
+    },
+    /// Two columns share a name.
+    #[error("the header names the column '{0}' twice")]
+    DuplicateColumn(String),
+    /// The header is not text.
+    #[error("the header line is not valid UTF-8 text")]
+    HeaderNotUtf8,
+    /// Reading the body failed.
+    #[error("reading the upload failed: {0}")]
+    Io(#[from] std::io::Error),
+    /// The consumer of rows failed (e.g. the database).
+    #[error("{0}")]
+    Sink(String),
+}
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+const EMAIL_NAMES: [&str; 4] = ["email", "e-mail", "email address", "e-mail address"];
+
+/// Picks the delimiter that occurs most often outside quotes in the header line.
+fn sniff_delimiter(header: &[u8]) -> u8 {
+    let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
+    let mut quoted = false;
+    for &b in header {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            for c in counts.iter_mut() {
+                if c.0 == b {
+                    c.1 += 1;
+                }
+            }
+        }
+    }
+    counts
+        .iter()
+        .max_by_key(|c| c.1)
+        .map(|c| c.0)
+        .filter(|_| counts.iter().any(|c| c.1 > 0))
+        .unwrap_or(b',')
+}
+
+/// Reads a CSV upload, calling `sink` for every data row in order.
+///
+/// `email_column` names the email column; when `None`, a column called Email, E-mail or
+/// Email Address (any case) is used. Returns the layout found.
+pub fn read_upload<R: Read>(
+    reader: R,
+    email_column: Option<&str>,
+    mut sink: impl FnMut(RowOutcome) -> Result<(), String>,
+) -> Result<CsvLayout, UploadError> {
+    let mut buffered = BufReader::with_capacity(64 * 1024, reader);
+    if buffered.fill_buf()?.starts_with(BOM) {
+        buffered.consume(BOM.len());
+    }
+    let delimiter = sniff_delimiter(
+        buffered
+            .fill_buf()?
+            .split(|&b| b == b'\n')
+            .next()
+            .unwrap_or_default(),
+    );
+    let mut csv = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(buffered);
+    let mut record = csv::ByteRecord::new();
+    if !csv.read_byte_record(&mut record).map_err(csv_io)? {
+        return Err(UploadError::Empty);
+    }
+    let columns = record
+        .iter()
+        .map(|f| std::str::from_utf8(f).map(|s| s.trim().to_string()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| UploadError::HeaderNotUtf8)?;
+    if columns.iter().all(String::is_empty) {
+        return Err(UploadError::Empty);
+    }
+    for (i, c) in columns.iter().enumerate() {
+        if columns[..i].iter().any(|p| p.eq_ignore_ascii_case(c)) {
+            return Err(UploadError::DuplicateColumn(c.clone()));
+        }
+    }
+    let email_index = match email_column {
+        Some(name) => columns
+            .iter()
+            .position(|c| c.eq_ignore_ascii_case(name.trim())),
+        None => columns
+            .iter()
+            .position(|c| EMAIL_NAMES.contains(&c.to_lowercase().as_str())),
+    }
+    .ok_or_else(|| UploadError::NoEmailColumn {
+        expected: email_column.map_or_else(
+            || "Email (or E-mail, Email Address)".to_string(),
+            |n| format!("'{n}'"),
+        ),
+        found: columns
+            .iter()
+            .map(|c| format!("'{c}'"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    })?;
+    let layout = CsvLayout {
+        columns,
+        email_index,
+        delimiter,
+    };
+
+    loop {
+        let line = csv.position().line();
+        match csv.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+                    continue; // blank line
+                }
+                let outcome = row_outcome(&layout, &record, line);
+                sink(outcome).map_err(UploadError::Sink)?;
+            }
+            Err(e) => {
+                let line = e.position().map_or(line, |p| p.line());
+                match e.into_kind() {
+                    csv::ErrorKind::Io(io) => return Err(UploadError::Io(io)),
+                    other => {
+                        let reason = format!("unreadable row: {other:?}");
+                        sink(RowOutcome::Rejected(RejectedRow { line, reason }))
+                            .map_err(UploadError::Sink)?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(layout)
+}
+
+fn csv_io(e: csv::Error) -> UploadError {
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => UploadError::Io(io),
+        other => UploadError::Sink(format!("unreadable CSV: {other:?}")),
+    }
+}
+
+fn row_outcome(layout: &CsvLayout, record: &csv::ByteRecord, line: u64) -> RowOutcome {
+    let reject = |reason: String| RowOutcome::Rejected(RejectedRow { line, reason });
+    if record.len() > layout.columns.len() {
+        return reject(format!(
+            "the row has {} columns but the header has {}",
+            record.len(),
+            layout.columns.len()
+        ));
+    }
+    let mut email = None;
+    let mut values = Vec::with_capacity(layout.columns.len().saturating_sub(1));
+    for (i, column) in layout.columns.iter().enumerate() {
+        let raw = record.get(i).unwrap_or_default();
+        let Ok(text) = std::str::from_utf8(raw) else {
+            return reject(format!(
+                "the value in column '{column}' is not valid UTF-8 text"
+            ));
+        };
+        if i == layout.email_index {
+            email = Some(text);
+        } else {
+            let trimmed = text.trim();
+            values.push((
+                column.clone(),
+                (!trimmed.is_empty()).then(|| trimmed.to_string()),
+            ));
+        }
+    }
+    match MemberEmail::parse(email.unwrap_or_default()) {
+        Ok(email) => RowOutcome::Accepted(UploadRow {
+            line,
+            email,
+            values,
+        }),
+        Err(e) => reject(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(input: &str) -> (CsvLayout, Vec<RowOutcome>) {
+        let mut rows = Vec::new();
+        let layout = read_upload(input.as_bytes(), None, |r| {
+            rows.push(r);
+            Ok(())
+        })
+        .unwrap();
+        (layout, rows)
+    }
+
+    fn accepted(rows: &[RowOutcome]) -> Vec<&UploadRow> {
+        rows.iter()
+            .filter_map(|r| {
+                if let RowOutcome::Accepted(a) = r {
+                    Some(a)
+                } else {
+                    None
+                }
+            })
+            .collect()
+    }
+
+    fn rejected(rows: &[RowOutcome]) -> Vec<&RejectedRow> {
+        rows.iter()
+            .filter_map(|r| {
+                if let RowOutcome::Rejected(a) = r {
+                    Some(a)
+                } else {
+                    None
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn bom_semicolons_and_quotes() {
+        let input =
+            "\u{feff}Email;First Name;Note\nann@x.com;Ann;\"a;b\"\"c\"\n\"bo@x.com\";\"Bo\nBo\";\n";
+        let (layout, rows) = run(input);
+        assert_eq!(layout.delimiter, b';');
+        assert_eq!(layout.columns, ["Email", "First Name", "Note"]);
+        let ok = accepted(&rows);
+        assert_eq!(ok.len(), 2);
+        assert_eq!(ok[0].values[1], ("Note".into(), Some("a;b\"c".into())));
+        assert_eq!(
+            ok[1].values[0],
+            ("First Name".into(), Some("Bo\nBo".into()))
+        );
+        assert_eq!(ok[1].line, 3);
+    }
+
+    #[test]
+    fn tabs_and_quoted_commas() {
+        let (layout, rows) = run("email\tcity\nA@X.COM\t\"Paris, FR\"\n");
+        assert_eq!(layout.delimiter, b'\t');
+        assert_eq!(accepted(&rows)[0].email.as_str(), "a@x.com");
+        let (_, rows) = run("Email,City\nann@x.com,\"Paris, FR\"\n");
+        assert_eq!(accepted(&rows)[0].values[0].1.as_deref(), Some("Paris, FR"));
+    }
+
+    #[test]
+    fn bad_rows_are_reported_by_line_and_good_rows_kept() {
+        let input = "Email,Name\nok@x.com,A\nnot-an-email,B\n,C\nok2@x.com,D,EXTRA\nok3@x.com\n";
+        let (_, rows) = run(input);
+        let bad = rejected(&rows);
+        assert_eq!(bad.iter().map(|r| r.line).collect::<Vec<_>>(), [3, 4, 5]);
+        assert!(bad[0].reason.contains("not-an-email"), "{}", bad[0].reason);
+        assert_eq!(bad[1].reason, "the email is empty");
+        assert!(bad[2].reason.contains("3 columns but the header has 2"));
+        let good = accepted(&rows);
+        assert_eq!(
+            good.iter().map(|r| r.email.as_str()).collect::<Vec<_>>(),
+            ["ok@x.com", "ok3@x.com"]
+        );
+        assert_eq!(good[1].values[0].1, None, "a short row has blanks");
+    }
+
+    #[test]
+    fn header_problems() {
+        assert!(matches!(
+            read_upload("".as_bytes(), None, |_| Ok(())),
+            Err(UploadError::Empty)
+        ));
+        let err = read_upload("Name,City\n".as_bytes(), None, |_| Ok(())).unwrap_err();
+        assert!(err.to_string().contains("'Name', 'City'"), "{err}");
+        assert!(
+            read_upload(
+                "Mail,City\nm@x.com,P\n".as_bytes(),
+                Some("mail"),
+                |_| Ok(())
+            )
+            .is_ok()
+        );
+        assert!(matches!(
+            read_upload("Email,email\n".as_bytes(), None, |_| Ok(())),
+            Err(UploadError::DuplicateColumn(_))
+        ));
+    }
+
+    #[test]
+    fn invalid_utf8_rejects_the_row_only() {
+        let mut input = b"Email,Name\nok@x.com,".to_vec();
+        input.extend_from_slice(b"\xff\xfe\nok2@x.com,B\n");
+        let mut rows = Vec::new();
+        read_upload(&input[..], None, |r| {
+            rows.push(r);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(rejected(&rows).len(), 1);
+        assert_eq!(accepted(&rows).len(), 1);
+    }
+}

@@ -1,0 +1,3 @@
+//! Schedules: when lists and segments sync by themselves.
+
+pub mod recurrence;

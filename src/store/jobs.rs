@@ -1,0 +1,385 @@
+//! The durable job queue: runs, form deliveries and note deliveries survive restarts
+//! and are shared safely by several service instances.
+//!
+//! A worker claims one due job at a time with a lease. On PostgreSQL the claim selects
+//! with `FOR UPDATE SKIP LOCKED`, so concurrent instances never take the same row; on
+//! SQLite the single writer makes the claiming `UPDATE … RETURNING` atomic. A worker
+//! renews its lease while it works (heartbeat); a job whose lease lapses (its process
+//! died) is claimed again by anyone and resumes from its own checkpoint.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, DatabaseConnection, EntityTrait, ExprTrait, Order, QueryFilter, QueryOrder,
+    QuerySelect,
+    sea_query::{Expr, LockBehavior, LockType, Query},
+};
+use serde::Serialize;
+
+use super::{AccountId, JobId, StoreError, entity::job};
+
+/// What a job does; the worker dispatches on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum JobKind {
+    /// Execute an import or sync run (payload: the run id).
+    Run,
+    /// Deliver a form submission to the CRM.
+    FormDelivery,
+    /// Write "message sent" notes to the CRM.
+    NoteDelivery,
+}
+
+impl JobKind {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::Run => "run",
+            JobKind::FormDelivery => "form_delivery",
+            JobKind::NoteDelivery => "note_delivery",
+        }
+    }
+
+    fn parse(raw: &str) -> Option<Self> {
+        [JobKind::Run, JobKind::FormDelivery, JobKind::NoteDelivery]
+            .into_iter()
+            .find(|k| k.as_str() == raw)
+    }
+}
+
+/// Where a job is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    /// Waiting for a worker (or for `run_at`).
+    Queued,
+    /// Held by a worker's lease.
+    Running,
+    /// Finished.
+    Succeeded,
+    /// Failed and waiting to retry at `run_at`.
+    Failed,
+    /// Failed too often; kept with its last error until retried by hand.
+    Dead,
+}
+
+impl JobStatus {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Queued => "queued",
+            JobStatus::Running => "running",
+            JobStatus::Succeeded => "succeeded",
+            JobStatus::Failed => "failed",
+            JobStatus::Dead => "dead",
+        }
+    }
+
+    fn parse(raw: &str) -> Option<Self> {
+        [
+            JobStatus::Queued,
+            JobStatus::Running,
+            JobStatus::Succeeded,
+            JobStatus::Failed,
+            JobStatus::Dead,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == raw)
+    }
+}
+
+/// A job as the API and the workers see it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Job {
+    /// Job id.
+    pub id: JobId,
+    /// Owning account.
+    pub account_id: AccountId,
+    /// What it does.
+    pub kind: JobKind,
+    /// Its input.
+    pub payload: serde_json::Value,
+    /// Where it is.
+    pub status: JobStatus,
+    /// Attempts started.
+    pub attempts: i32,
+    /// Attempts allowed before it is dead.
+    pub max_attempts: i32,
+    /// Not before this instant.
+    pub run_at: DateTime<Utc>,
+    /// The last failure, if any.
+    pub last_error: Option<String>,
+    /// When it was queued.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A job to queue.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    /// Id for the job.
+    pub id: JobId,
+    /// Owning account.
+    pub account_id: AccountId,
+    /// What it does.
+    pub kind: JobKind,
+    /// Its input.
+    pub payload: serde_json::Value,
+    /// Attempts allowed.
+    pub max_attempts: i32,
+    /// Not before this instant.
+    pub run_at: DateTime<Utc>,
+    /// While the job is queued or running, no other job may have this key.
+    pub dedupe_key: Option<String>,
+}
+
+fn to_job(row: job::Model) -> Result<Job, StoreError> {
+    let corrupt = |message: &str| StoreError::Corrupt {
+        table: "jobs",
+        id: row.id.clone(),
+        message: message.into(),
+    };
+    Ok(Job {
+        id: JobId::from_db(&row.id).ok_or_else(|| corrupt("id is not a UUID"))?,
+        account_id: AccountId::from_db(&row.account_id)
+            .ok_or_else(|| corrupt("account_id is not a UUID"))?,
+        kind: JobKind::parse(&row.kind).ok_or_else(|| corrupt("unknown kind"))?,
+        payload: serde_json::from_str(&row.payload)
+            .map_err(|e| corrupt(&format!("payload: {e}")))?,
+        status: JobStatus::parse(&row.status).ok_or_else(|| corrupt("unknown status"))?,
+        attempts: row.attempts,
+        max_attempts: row.max_attempts,
+        run_at: row.run_at,
+        last_error: row.last_error.clone(),
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+/// Reads and writes `jobs`.
+#[derive(Debug)]
+pub struct JobRepo<'a> {
+    db: &'a DatabaseConnection,
+}
+
+impl<'a> JobRepo<'a> {
+    pub(super) fn new(db: &'a DatabaseConnection) -> Self {
+        JobRepo { db }
+    }
+
+    /// Queues a job. With a dedupe key already held by a live job, nothing is queued and
+    /// that job's id is returned instead.
+    pub async fn enqueue(&self, job: NewJob, now: DateTime<Utc>) -> Result<JobId, StoreError> {
+        let row = job::ActiveModel {
+            id: Set(job.id.as_db()),
+            account_id: Set(job.account_id.as_db()),
+            kind: Set(job.kind.as_str().into()),
+            payload: Set(job.payload.to_string()),
+            status: Set(JobStatus::Queued.as_str().into()),
+            attempts: Set(0),
+            max_attempts: Set(job.max_attempts),
+            run_at: Set(job.run_at),
+            lease_owner: Set(None),
+            lease_expires_at: Set(None),
+            last_error: Set(None),
+            dedupe_key: Set(job.dedupe_key.clone()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        };
+        match job::Entity::insert(row)
+            .exec_without_returning(self.db)
+            .await
+        {
+            Ok(_) => Ok(job.id),
+            Err(e) => match (StoreError::from_write(e, String::new), &job.dedupe_key) {
+                (StoreError::Duplicate { .. }, Some(key)) => {
+                    let existing = job::Entity::find()
+                        .filter(job::Column::DedupeKey.eq(key.as_str()))
+                        .one(self.db)
+                        .await?;
+                    existing.and_then(|j| JobId::from_db(&j.id)).ok_or_else(|| {
+                        StoreError::Duplicate {
+                            what: format!("job for {key}"),
+                        }
+                    })
+                }
+                (other, _) => Err(other),
+            },
+        }
+    }
+
+    /// Claims the next due job for `worker`, or a running job whose lease has lapsed.
+    pub async fn claim(
+        &self,
+        worker: &str,
+        lease: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Job>, StoreError> {
+        let due = Expr::col(job::Column::Status)
+            .is_in([JobStatus::Queued.as_str(), JobStatus::Failed.as_str()])
+            .and(Expr::col(job::Column::RunAt).lte(now))
+            .or(Expr::col(job::Column::Status)
+                .eq(JobStatus::Running.as_str())
+                .and(Expr::col(job::Column::LeaseExpiresAt).lt(now)));
+        let next = Query::select()
+            .column(job::Column::Id)
+            .from(job::Entity)
+            .cond_where(due)
+            .order_by(job::Column::RunAt, Order::Asc)
+            .limit(1)
+            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+            .to_owned();
+        let claimed = job::Entity::update_many()
+            .col_expr(
+                job::Column::Status,
+                Expr::value(JobStatus::Running.as_str()),
+            )
+            .col_expr(job::Column::LeaseOwner, Expr::value(worker))
+            .col_expr(job::Column::LeaseExpiresAt, Expr::value(now + lease))
+            .col_expr(
+                job::Column::Attempts,
+                Expr::col(job::Column::Attempts).add(1),
+            )
+            .col_expr(job::Column::UpdatedAt, Expr::value(now))
+            .filter(job::Column::Id.in_subquery(next))
+            .exec_with_returning(self.db)
+            .await?;
+        claimed.into_iter().next().map(to_job).transpose()
+    }
+
+    /// Extends the lease of a job this worker holds; false when the lease was lost.
+    pub async fn heartbeat(
+        &self,
+        id: JobId,
+        worker: &str,
+        lease: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let res = job::Entity::update_many()
+            .col_expr(job::Column::LeaseExpiresAt, Expr::value(now + lease))
+            .col_expr(job::Column::UpdatedAt, Expr::value(now))
+            .filter(job::Column::Id.eq(id.as_db()))
+            .filter(job::Column::LeaseOwner.eq(worker))
+            .filter(job::Column::Status.eq(JobStatus::Running.as_str()))
+            .exec(self.db)
+            .await?;
+        Ok(res.rows_affected == 1)
+    }
+
+    /// Marks a held job done and frees its dedupe key.
+    pub async fn succeed(
+        &self,
+        id: JobId,
+        worker: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.finish(id, worker, JobStatus::Succeeded, None, now, None)
+            .await
+    }
+
+    /// Records a failure: the job retries at `retry_at`, or is dead when it has no
+    /// attempts left (or `retry_at` is `None`: a failure retrying cannot fix).
+    pub async fn fail(
+        &self,
+        job: &Job,
+        worker: &str,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<JobStatus, StoreError> {
+        let status = match retry_at {
+            Some(_) if job.attempts < job.max_attempts => JobStatus::Failed,
+            _ => JobStatus::Dead,
+        };
+        self.finish(job.id, worker, status, Some(error), now, retry_at)
+            .await?;
+        Ok(status)
+    }
+
+    async fn finish(
+        &self,
+        id: JobId,
+        worker: &str,
+        status: JobStatus,
+        error: Option<&str>,
+        now: DateTime<Utc>,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError> {
+        let mut update = job::Entity::update_many()
+            .col_expr(job::Column::Status, Expr::value(status.as_str()))
+            .col_expr(job::Column::LeaseOwner, Expr::value(Option::<String>::None))
+            .col_expr(
+                job::Column::LeaseExpiresAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(job::Column::UpdatedAt, Expr::value(now));
+        if let Some(error) = error {
+            update = update.col_expr(job::Column::LastError, Expr::value(error));
+        }
+        if status == JobStatus::Failed {
+            if let Some(at) = retry_at {
+                update = update.col_expr(job::Column::RunAt, Expr::value(at));
+            }
+        } else {
+            // Finished or dead: the key is free for the next job of its kind.
+            update = update.col_expr(job::Column::DedupeKey, Expr::value(Option::<String>::None));
+        }
+        update
+            .filter(job::Column::Id.eq(id.as_db()))
+            .filter(job::Column::LeaseOwner.eq(worker))
+            .exec(self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// An account's jobs, newest first, optionally of one status.
+    pub async fn list(
+        &self,
+        account: AccountId,
+        status: Option<JobStatus>,
+        limit: u64,
+    ) -> Result<Vec<Job>, StoreError> {
+        let mut q = job::Entity::find().filter(job::Column::AccountId.eq(account.as_db()));
+        if let Some(status) = status {
+            q = q.filter(job::Column::Status.eq(status.as_str()));
+        }
+        q.order_by_desc(job::Column::CreatedAt)
+            .limit(limit)
+            .all(self.db)
+            .await?
+            .into_iter()
+            .map(to_job)
+            .collect()
+    }
+
+    /// One of an account's jobs.
+    pub async fn get(&self, account: AccountId, id: JobId) -> Result<Option<Job>, StoreError> {
+        job::Entity::find_by_id(id.as_db())
+            .filter(job::Column::AccountId.eq(account.as_db()))
+            .one(self.db)
+            .await?
+            .map(to_job)
+            .transpose()
+    }
+
+    /// Puts a dead job back in the queue with fresh attempts; false when it is not dead.
+    pub async fn retry_dead(
+        &self,
+        account: AccountId,
+        id: JobId,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let res = job::Entity::update_many()
+            .col_expr(job::Column::Status, Expr::value(JobStatus::Queued.as_str()))
+            .col_expr(job::Column::Attempts, Expr::value(0))
+            .col_expr(job::Column::RunAt, Expr::value(now))
+            .col_expr(job::Column::UpdatedAt, Expr::value(now))
+            .filter(job::Column::Id.eq(id.as_db()))
+            .filter(job::Column::AccountId.eq(account.as_db()))
+            .filter(job::Column::Status.eq(JobStatus::Dead.as_str()))
+            .exec(self.db)
+            .await?;
+        Ok(res.rows_affected == 1)
+    }
+}

@@ -1,0 +1,538 @@
+//! Lists, their columns and the account's Standard Field Names (column → system usage).
+
+use chrono::{DateTime, Utc};
+use listbridge_connector::{EntityKind, Watermark};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, sea_query::Expr,
+};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    AccountId, ConnectorId, ListId, StoreError,
+    entity::{field_usage, list, list_column, member},
+    new_uuid,
+};
+
+/// What a list is and where its members come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ListKind {
+    /// Imported from CRM leads; linked to the CRM.
+    CrmLead,
+    /// Imported from CRM contacts; linked to the CRM.
+    CrmContact,
+    /// Uploaded from a CSV file; can only push.
+    Uploaded,
+}
+
+impl ListKind {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ListKind::CrmLead => "crm_lead",
+            ListKind::CrmContact => "crm_contact",
+            ListKind::Uploaded => "uploaded",
+        }
+    }
+    fn parse(raw: &str) -> Option<Self> {
+        [ListKind::CrmLead, ListKind::CrmContact, ListKind::Uploaded]
+            .into_iter()
+            .find(|k| k.as_str() == raw)
+    }
+    /// The CRM list kind for an entity.
+    pub fn for_entity(entity: EntityKind) -> Self {
+        match entity {
+            EntityKind::Lead => ListKind::CrmLead,
+            EntityKind::Contact => ListKind::CrmContact,
+        }
+    }
+}
+
+/// Whether a list can be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ListStatus {
+    /// Its import is running.
+    Importing,
+    /// Usable.
+    Ready,
+    /// Its import failed (see the import run).
+    Failed,
+}
+
+impl ListStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            ListStatus::Importing => "importing",
+            ListStatus::Ready => "ready",
+            ListStatus::Failed => "failed",
+        }
+    }
+    fn parse(raw: &str) -> Option<Self> {
+        [ListStatus::Importing, ListStatus::Ready, ListStatus::Failed]
+            .into_iter()
+            .find(|k| k.as_str() == raw)
+    }
+}
+
+/// A list as the engine and the API see it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct List {
+    /// List id.
+    pub id: ListId,
+    /// Owning account.
+    #[serde(skip)]
+    pub account_id: AccountId,
+    /// Name, unique in the account.
+    pub name: String,
+    /// What it is.
+    pub kind: ListKind,
+    /// The CRM connection of a CRM list.
+    pub connector_id: Option<ConnectorId>,
+    /// Lead or contact, for CRM lists.
+    #[schema(value_type = Option<String>)]
+    pub entity: Option<EntityKind>,
+    /// Usable or importing.
+    pub status: ListStatus,
+    /// Members.
+    pub member_count: i64,
+    /// The saved sync setup (JSON), if any.
+    #[serde(skip)]
+    pub sync_setup: Option<String>,
+    /// Pull watermark.
+    #[serde(skip)]
+    pub watermark: Option<Watermark>,
+    /// When a sync last finished.
+    pub last_synced_at: Option<DateTime<Utc>>,
+    /// Created at.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A column of a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ListColumn {
+    /// Column name, unique in the list.
+    pub name: String,
+    /// The CRM field it mirrors, for CRM lists.
+    pub crm_field: Option<String>,
+    /// Added but not filled yet: the next sync fills it.
+    pub pending: bool,
+}
+
+/// A Standard Field Names entry: a column name's system usage in the account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct FieldUsage {
+    /// Column name (matched case-insensitively).
+    pub column: String,
+    /// System usage, e.g. `business_city`.
+    pub usage: String,
+}
+
+fn to_list(row: list::Model) -> Result<List, StoreError> {
+    let corrupt = |m: &str| StoreError::Corrupt {
+        table: "lists",
+        id: row.id.clone(),
+        message: m.into(),
+    };
+    Ok(List {
+        id: ListId::from_db(&row.id).ok_or_else(|| corrupt("id"))?,
+        account_id: AccountId::from_db(&row.account_id).ok_or_else(|| corrupt("account_id"))?,
+        name: row.name.clone(),
+        kind: ListKind::parse(&row.kind).ok_or_else(|| corrupt("kind"))?,
+        connector_id: row.connector_id.as_deref().and_then(ConnectorId::from_db),
+        entity: row.entity.as_deref().and_then(|e| e.parse().ok()),
+        status: ListStatus::parse(&row.status).ok_or_else(|| corrupt("status"))?,
+        member_count: row.member_count,
+        sync_setup: row.sync_setup.clone(),
+        watermark: match (row.watermark_modified, row.watermark_key.clone()) {
+            (Some(modified), Some(key)) => Some(Watermark { modified, key }),
+            _ => None,
+        },
+        last_synced_at: row.last_synced_at,
+        created_at: row.created_at,
+    })
+}
+
+/// A list to create.
+#[derive(Debug, Clone)]
+pub struct NewList {
+    /// Owning account.
+    pub account_id: AccountId,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: ListKind,
+    /// CRM connection for CRM lists.
+    pub connector_id: Option<ConnectorId>,
+    /// Status to start in.
+    pub status: ListStatus,
+    /// Its columns, in order.
+    pub columns: Vec<ListColumn>,
+}
+
+/// Reads and writes `lists`, `list_columns` and `field_usages`.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ListRepo;
+
+impl ListRepo {
+    /// Creates a list with its columns.
+    pub async fn create<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        new: NewList,
+        now: DateTime<Utc>,
+    ) -> Result<List, StoreError> {
+        let id = ListId::from(new_uuid());
+        let entity = match new.kind {
+            ListKind::CrmLead => Some(EntityKind::Lead),
+            ListKind::CrmContact => Some(EntityKind::Contact),
+            ListKind::Uploaded => None,
+        };
+        let row = list::ActiveModel {
+            id: Set(id.as_db()),
+            account_id: Set(new.account_id.as_db()),
+            name: Set(new.name.clone()),
+            kind: Set(new.kind.as_str().into()),
+            connector_id: Set(new.connector_id.map(|c| c.as_db())),
+            entity: Set(entity.map(|e| e.as_str().to_string())),
+            status: Set(new.status.as_str().into()),
+            member_count: Set(0),
+            sync_setup: Set(None),
+            watermark_modified: Set(None),
+            watermark_key: Set(None),
+            last_synced_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        };
+        list::Entity::insert(row)
+            .exec_without_returning(db)
+            .await
+            .map_err(|e| StoreError::from_write(e, || format!("a list named '{}'", new.name)))?;
+        self.add_columns(db, id, &new.columns, now).await?;
+        self.get(db, new.account_id, id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt {
+                table: "lists",
+                id: id.as_db(),
+                message: "vanished after insert".into(),
+            })
+    }
+
+    /// A list of an account.
+    pub async fn get<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        account: AccountId,
+        id: ListId,
+    ) -> Result<Option<List>, StoreError> {
+        list::Entity::find_by_id(id.as_db())
+            .filter(list::Column::AccountId.eq(account.as_db()))
+            .one(db)
+            .await?
+            .map(to_list)
+            .transpose()
+    }
+
+    /// All lists of an account, newest first.
+    pub async fn all<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        account: AccountId,
+    ) -> Result<Vec<List>, StoreError> {
+        list::Entity::find()
+            .filter(list::Column::AccountId.eq(account.as_db()))
+            .order_by_desc(list::Column::CreatedAt)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(to_list)
+            .collect()
+    }
+
+    /// Renames a list; false when it does not exist.
+    pub async fn rename<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        account: AccountId,
+        id: ListId,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let res = list::Entity::update_many()
+            .col_expr(list::Column::Name, Expr::value(name))
+            .col_expr(list::Column::UpdatedAt, Expr::value(now))
+            .filter(list::Column::Id.eq(id.as_db()))
+            .filter(list::Column::AccountId.eq(account.as_db()))
+            .exec(db)
+            .await
+            .map_err(|e| StoreError::from_write(e, || format!("a list named '{name}'")))?;
+        Ok(res.rows_affected == 1)
+    }
+
+    /// Deletes a list with its members, columns, segments and runs; false when absent.
+    pub async fn delete<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        account: AccountId,
+        id: ListId,
+    ) -> Result<bool, StoreError> {
+        let res = list::Entity::delete_many()
+            .filter(list::Column::Id.eq(id.as_db()))
+            .filter(list::Column::AccountId.eq(account.as_db()))
+            .exec(db)
+            .await?;
+        Ok(res.rows_affected == 1)
+    }
+
+    /// Sets status.
+    pub async fn set_status<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: ListId,
+        status: ListStatus,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        list::Entity::update_many()
+            .col_expr(list::Column::Status, Expr::value(status.as_str()))
+            .col_expr(list::Column::UpdatedAt, Expr::value(now))
+            .filter(list::Column::Id.eq(id.as_db()))
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+
+    /// Saves the sync setup JSON.
+    pub async fn set_sync_setup<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: ListId,
+        setup: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        list::Entity::update_many()
+            .col_expr(list::Column::SyncSetup, Expr::value(setup))
+            .col_expr(list::Column::UpdatedAt, Expr::value(now))
+            .filter(list::Column::Id.eq(id.as_db()))
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+
+    /// Moves the pull watermark forward (never back) in the caller's transaction.
+    pub async fn advance_watermark<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: ListId,
+        to: &Watermark,
+    ) -> Result<(), StoreError> {
+        let Some(row) = list::Entity::find_by_id(id.as_db()).one(db).await? else {
+            return Ok(());
+        };
+        let current = match (row.watermark_modified, row.watermark_key) {
+            (Some(modified), Some(key)) => Some(Watermark { modified, key }),
+            _ => None,
+        };
+        if current.as_ref().is_some_and(|c| c >= to) {
+            return Ok(());
+        }
+        list::Entity::update_many()
+            .col_expr(list::Column::WatermarkModified, Expr::value(to.modified))
+            .col_expr(list::Column::WatermarkKey, Expr::value(to.key.as_str()))
+            .filter(list::Column::Id.eq(id.as_db()))
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+
+    /// Records that a sync finished, and recounts members.
+    pub async fn mark_synced<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: ListId,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        list::Entity::update_many()
+            .col_expr(list::Column::LastSyncedAt, Expr::value(now))
+            .filter(list::Column::Id.eq(id.as_db()))
+            .exec(db)
+            .await?;
+        self.recount(db, id).await
+    }
+
+    /// Recomputes `member_count`.
+    pub async fn recount<C: ConnectionTrait>(&self, db: &C, id: ListId) -> Result<(), StoreError> {
+        let count = member::Entity::find()
+            .filter(member::Column::ListId.eq(id.as_db()))
+            .count(db)
+            .await?;
+        list::Entity::update_many()
+            .col_expr(
+                list::Column::MemberCount,
+                Expr::value(i64::try_from(count).unwrap_or(i64::MAX)),
+            )
+            .filter(list::Column::Id.eq(id.as_db()))
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+
+    /// The columns of a list, in order.
+    pub async fn columns<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: ListId,
+    ) -> Result<Vec<ListColumn>, StoreError> {
+        Ok(list_column::Entity::find()
+            .filter(list_column::Column::ListId.eq(id.as_db()))
+            .order_by_asc(list_column::Column::Position)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|c| ListColumn {
+                name: c.name,
+                crm_field: c.crm_field,
+                pending: c.pending,
+            })
+            .collect())
+    }
+
+    /// Appends columns (names already present are refused as duplicates).
+    pub async fn add_columns<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: ListId,
+        columns: &[ListColumn],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        if columns.is_empty() {
+            return Ok(());
+        }
+        let start = list_column::Entity::find()
+            .filter(list_column::Column::ListId.eq(id.as_db()))
+            .count(db)
+            .await?;
+        let start = i32::try_from(start).unwrap_or(i32::MAX);
+        let rows = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| list_column::ActiveModel {
+                id: Set(new_uuid().to_string()),
+                list_id: Set(id.as_db()),
+                name: Set(c.name.clone()),
+                crm_field: Set(c.crm_field.clone()),
+                position: Set(start.saturating_add(i32::try_from(i).unwrap_or(i32::MAX))),
+                pending: Set(c.pending),
+                created_at: Set(now),
+            });
+        list_column::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await
+            .map_err(|e| {
+                StoreError::from_write(e, || {
+                    format!(
+                        "a column named {}",
+                        columns
+                            .iter()
+                            .map(|c| format!("'{}'", c.name))
+                            .collect::<Vec<_>>()
+                            .join(" or ")
+                    )
+                })
+            })?;
+        Ok(())
+    }
+
+    /// Marks all pending columns of a list as filled.
+    pub async fn clear_pending<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: ListId,
+    ) -> Result<(), StoreError> {
+        list_column::Entity::update_many()
+            .col_expr(list_column::Column::Pending, Expr::value(false))
+            .filter(list_column::Column::ListId.eq(id.as_db()))
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+
+    /// The account's Standard Field Names.
+    pub async fn usages<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        account: AccountId,
+    ) -> Result<Vec<FieldUsage>, StoreError> {
+        Ok(field_usage::Entity::find()
+            .filter(field_usage::Column::AccountId.eq(account.as_db()))
+            .order_by_asc(field_usage::Column::ColumnName)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|u| FieldUsage {
+                column: u.column_name,
+                usage: u.usage,
+            })
+            .collect())
+    }
+
+    /// Maps a column name to a usage (replacing its previous usage).
+    pub async fn set_usage<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        account: AccountId,
+        column: &str,
+        usage: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let existing = field_usage::Entity::find()
+            .filter(field_usage::Column::AccountId.eq(account.as_db()))
+            .all(db)
+            .await?
+            .into_iter()
+            .find(|u| u.column_name.eq_ignore_ascii_case(column));
+        match existing {
+            Some(row) => {
+                field_usage::Entity::update_many()
+                    .col_expr(field_usage::Column::Usage, Expr::value(usage))
+                    .filter(field_usage::Column::Id.eq(row.id))
+                    .exec(db)
+                    .await?;
+            }
+            None => {
+                let row = field_usage::ActiveModel {
+                    id: Set(new_uuid().to_string()),
+                    account_id: Set(account.as_db()),
+                    column_name: Set(column.to_string()),
+                    usage: Set(usage.to_string()),
+                    created_at: Set(now),
+                };
+                field_usage::Entity::insert(row)
+                    .exec_without_returning(db)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes a column's usage; false when it had none.
+    pub async fn remove_usage<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        account: AccountId,
+        column: &str,
+    ) -> Result<bool, StoreError> {
+        let rows = field_usage::Entity::find()
+            .filter(field_usage::Column::AccountId.eq(account.as_db()))
+            .all(db)
+            .await?;
+        let Some(row) = rows
+            .into_iter()
+            .find(|u| u.column_name.eq_ignore_ascii_case(column))
+        else {
+            return Ok(false);
+        };
+        field_usage::Entity::delete_by_id(row.id).exec(db).await?;
+        Ok(true)
+    }
+}

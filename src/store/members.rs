@@ -1,0 +1,276 @@
+//! List members: one per normalised email per list, with the CRM record they are linked
+//! to and, per CRM field, the value both sides held after the last sync (the base the
+//! engine's three-way comparison needs).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use listbridge_connector::EntityKind;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use serde::Serialize;
+
+use super::{ListId, MemberId, StoreError, entity::member, new_uuid};
+
+/// Values by name; `None` is blank.
+pub type Values = BTreeMap<String, Option<String>>;
+
+/// The CRM record a member is linked to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct CrmLink {
+    /// Lead or contact.
+    #[schema(value_type = String)]
+    pub entity: EntityKind,
+    /// CRM key.
+    pub key: String,
+    /// Etag as last seen.
+    #[serde(skip)]
+    pub etag: Option<String>,
+    /// Modify date as last seen.
+    pub modify_date: Option<DateTime<Utc>>,
+}
+
+/// Why the CRM rejected a member, kept until the member or the setup changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Parked {
+    /// The CRM's (or the validator's) words.
+    pub reason: String,
+    /// Fingerprint of the member and setup when parked.
+    #[serde(skip)]
+    pub fingerprint: String,
+}
+
+/// A member of a list.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Member {
+    /// Member id.
+    pub id: MemberId,
+    /// Owning list.
+    #[serde(skip)]
+    pub list_id: ListId,
+    /// Normalised email.
+    pub email: String,
+    /// The linked CRM record.
+    pub crm: Option<CrmLink>,
+    /// Opted out of email (never reversed by a sync).
+    pub opted_out: bool,
+    /// Column values.
+    #[schema(value_type = Object)]
+    pub values: Values,
+    /// Per CRM field, the value both sides held after the last sync.
+    #[serde(skip)]
+    pub synced: Values,
+    /// When the list side last changed a value.
+    #[serde(skip)]
+    pub list_changed_at: DateTime<Utc>,
+    /// Set while the CRM's rejection stands.
+    pub parked: Option<Parked>,
+    /// Added at.
+    pub created_at: DateTime<Utc>,
+}
+
+fn to_member(row: member::Model) -> Result<Member, StoreError> {
+    let corrupt = |m: &str| StoreError::Corrupt {
+        table: "members",
+        id: row.id.clone(),
+        message: m.into(),
+    };
+    let crm = match (row.crm_entity.as_deref(), row.crm_key.clone()) {
+        (Some(entity), Some(key)) => Some(CrmLink {
+            entity: entity.parse().map_err(|_| corrupt("crm_entity"))?,
+            key,
+            etag: row.crm_etag.clone(),
+            modify_date: row.crm_modify_date,
+        }),
+        _ => None,
+    };
+    Ok(Member {
+        id: MemberId::from_db(&row.id).ok_or_else(|| corrupt("id"))?,
+        list_id: ListId::from_db(&row.list_id).ok_or_else(|| corrupt("list_id"))?,
+        email: row.email.clone(),
+        crm,
+        opted_out: row.opted_out,
+        values: serde_json::from_str(&row.field_values).map_err(|_| corrupt("field_values"))?,
+        synced: serde_json::from_str(&row.synced).map_err(|_| corrupt("synced"))?,
+        list_changed_at: row.list_changed_at,
+        parked: match (row.parked_reason.clone(), row.parked_fingerprint.clone()) {
+            (Some(reason), Some(fingerprint)) => Some(Parked {
+                reason,
+                fingerprint,
+            }),
+            _ => None,
+        },
+        created_at: row.created_at,
+    })
+}
+
+fn to_active(m: &Member, now: DateTime<Utc>) -> member::ActiveModel {
+    member::ActiveModel {
+        id: Set(m.id.as_db()),
+        list_id: Set(m.list_id.as_db()),
+        email: Set(m.email.clone()),
+        crm_entity: Set(m.crm.as_ref().map(|c| c.entity.as_str().to_string())),
+        crm_key: Set(m.crm.as_ref().map(|c| c.key.clone())),
+        crm_etag: Set(m.crm.as_ref().and_then(|c| c.etag.clone())),
+        crm_modify_date: Set(m.crm.as_ref().and_then(|c| c.modify_date)),
+        opted_out: Set(m.opted_out),
+        field_values: Set(serde_json::to_string(&m.values).unwrap_or_else(|_| "{}".into())),
+        synced: Set(serde_json::to_string(&m.synced).unwrap_or_else(|_| "{}".into())),
+        list_changed_at: Set(m.list_changed_at),
+        parked_reason: Set(m.parked.as_ref().map(|p| p.reason.clone())),
+        parked_fingerprint: Set(m.parked.as_ref().map(|p| p.fingerprint.clone())),
+        created_at: Set(m.created_at),
+        updated_at: Set(now),
+    }
+}
+
+impl Member {
+    /// A new, unlinked member.
+    pub fn new(list_id: ListId, email: String, values: Values, now: DateTime<Utc>) -> Self {
+        Member {
+            id: MemberId::from(new_uuid()),
+            list_id,
+            email,
+            crm: None,
+            opted_out: false,
+            values,
+            synced: Values::new(),
+            list_changed_at: now,
+            parked: None,
+            created_at: now,
+        }
+    }
+}
+
+/// How many rows one `IN (…)` lookup may bind; both databases take far more.
+const LOOKUP_CHUNK: usize = 500;
+
+/// Reads and writes `members`.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct MemberRepo;
+
+impl MemberRepo {
+    /// Members of a list with any of these emails.
+    pub async fn by_emails<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        list: ListId,
+        emails: &[String],
+    ) -> Result<Vec<Member>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in emails.chunks(LOOKUP_CHUNK) {
+            let rows = member::Entity::find()
+                .filter(member::Column::ListId.eq(list.as_db()))
+                .filter(member::Column::Email.is_in(chunk.iter().cloned()))
+                .all(db)
+                .await?;
+            for row in rows {
+                out.push(to_member(row)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Members of a list linked to any of these CRM keys.
+    pub async fn by_crm_keys<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        list: ListId,
+        keys: &[String],
+    ) -> Result<Vec<Member>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in keys.chunks(LOOKUP_CHUNK) {
+            let rows = member::Entity::find()
+                .filter(member::Column::ListId.eq(list.as_db()))
+                .filter(member::Column::CrmKey.is_in(chunk.iter().cloned()))
+                .all(db)
+                .await?;
+            for row in rows {
+                out.push(to_member(row)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A page of a list's members in id order after `after` (the engine's cursor).
+    pub async fn page_by_id<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        list: ListId,
+        after: Option<MemberId>,
+        limit: u64,
+    ) -> Result<Vec<Member>, StoreError> {
+        let mut q = member::Entity::find().filter(member::Column::ListId.eq(list.as_db()));
+        if let Some(after) = after {
+            q = q.filter(member::Column::Id.gt(after.as_db()));
+        }
+        q.order_by_asc(member::Column::Id)
+            .limit(limit)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(to_member)
+            .collect()
+    }
+
+    /// A page of a list's members in email order after `after`, optionally only emails
+    /// containing `search` (the API's member listing).
+    pub async fn page_by_email<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        list: ListId,
+        search: Option<&str>,
+        after: Option<&str>,
+        limit: u64,
+    ) -> Result<Vec<Member>, StoreError> {
+        let mut q = member::Entity::find().filter(member::Column::ListId.eq(list.as_db()));
+        if let Some(search) = search {
+            q = q.filter(member::Column::Email.contains(search.trim().to_lowercase()));
+        }
+        if let Some(after) = after {
+            q = q.filter(member::Column::Email.gt(after));
+        }
+        q.order_by_asc(member::Column::Email)
+            .limit(limit)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(to_member)
+            .collect()
+    }
+
+    /// Inserts new members.
+    pub async fn insert_many<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        members: &[Member],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        if members.is_empty() {
+            return Ok(());
+        }
+        member::Entity::insert_many(members.iter().map(|m| to_active(m, now)))
+            .exec_without_returning(db)
+            .await
+            .map_err(|e| StoreError::from_write(e, || "a member with this email".to_string()))?;
+        Ok(())
+    }
+
+    /// Saves a changed member.
+    pub async fn update<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        member: &Member,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        member::Entity::update(to_active(member, now))
+            .exec(db)
+            .await
+            .map_err(|e| {
+                StoreError::from_write(e, || format!("a member with email {}", member.email))
+            })?;
+        Ok(())
+    }
+}

@@ -1,0 +1,528 @@
+//! Runs (imports and syncs) and their per-record reports.
+//!
+//! A run row is the durable state of one execution: status, phase, progress, counts and
+//! a checkpoint the engine resumes from. `active_key` holds the list or segment id while
+//! the run is queued or running; its unique index is what guarantees one active run per
+//! list, across instances.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
+    QueryOrder, QuerySelect, sea_query::Expr,
+};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    AccountId, ListId, RunId, SegmentId, StoreError,
+    entity::{run, run_record},
+    new_uuid,
+};
+
+/// What a run does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RunKind {
+    /// Fill a new CRM list from the CRM.
+    Import,
+    /// Push and/or pull a list or segment.
+    Sync,
+}
+
+/// Why a run started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RunTrigger {
+    /// Run Now, or an import request.
+    Manual,
+    /// A schedule slot.
+    Schedule,
+}
+
+/// Where a run is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Waiting for a worker.
+    Queued,
+    /// Being executed.
+    Running,
+    /// Finished; every record synced.
+    Succeeded,
+    /// Finished; some records failed or were rejected (see the run's records).
+    CompletedWithErrors,
+    /// Stopped by an error that affects the whole run (see `error`).
+    Failed,
+}
+
+impl RunStatus {
+    fn parse(raw: &str) -> Option<Self> {
+        serde_json::from_value(serde_json::Value::String(raw.to_string())).ok()
+    }
+    fn as_str(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default()
+    }
+    /// True while the run holds its list's active slot.
+    pub fn is_active(self) -> bool {
+        matches!(self, RunStatus::Queued | RunStatus::Running)
+    }
+}
+
+/// What a run did, by outcome. Every record a run touches lands in exactly one bucket.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct RunCounts {
+    /// Records read from the CRM.
+    pub read: u64,
+    /// Members added from CRM records (imports and pulls).
+    pub pulled_new: u64,
+    /// Members updated from CRM records.
+    pub pulled_updated: u64,
+    /// CRM leads created from members.
+    pub pushed_new: u64,
+    /// CRM records updated from members.
+    pub pushed_updated: u64,
+    /// Records or members that needed nothing.
+    pub unchanged: u64,
+    /// Fields changed on both sides, settled by the conflict rule.
+    pub conflicts: u64,
+    /// Records that failed (CRM rejection or transient failure after retries).
+    pub failed: u64,
+    /// CRM records with a missing or invalid email (not members).
+    pub invalid: u64,
+    /// CRM records that shared an email with another and lost.
+    pub duplicates: u64,
+    /// Members skipped because the CRM rejected them before and nothing changed since.
+    pub parked: u64,
+    /// Records the setup excluded (new records with add-new off).
+    pub skipped: u64,
+}
+
+/// A run as the API shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Run {
+    /// Run id.
+    pub id: RunId,
+    /// Owning account.
+    pub account_id: AccountId,
+    /// The list (for a segment: the segment's list).
+    pub list_id: ListId,
+    /// The segment, for segment pushes.
+    pub segment_id: Option<SegmentId>,
+    /// Import or sync.
+    pub kind: RunKind,
+    /// What started it.
+    pub trigger: RunTrigger,
+    /// A plan only: nothing was written.
+    pub dry_run: bool,
+    /// Where it is.
+    pub status: RunStatus,
+    /// The phase a running run is in.
+    pub phase: String,
+    /// Records processed.
+    pub progress_done: i64,
+    /// Records expected, when known.
+    pub progress_total: Option<i64>,
+    /// Outcome counts.
+    pub counts: RunCounts,
+    /// Times it resumed after an interruption (a crash or restart).
+    pub resumes: i32,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// Queued at.
+    pub created_at: DateTime<Utc>,
+    /// First started at.
+    pub started_at: Option<DateTime<Utc>>,
+    /// Finished at.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Seconds from start to finish (or to now, while running).
+    pub duration_seconds: Option<f64>,
+    /// Resume position (engine-internal).
+    #[serde(skip)]
+    pub checkpoint: Option<serde_json::Value>,
+}
+
+/// One record in a run report.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RunRecord {
+    /// Order within the run.
+    pub seq: i64,
+    /// `failed`, `rejected`, `conflict`, `invalid`, `duplicate`, `parked`, or a dry-run
+    /// `planned_create` / `planned_update` / `planned_pull_new` / `planned_pull_update`.
+    pub outcome: String,
+    /// The member or CRM record email.
+    pub email: Option<String>,
+    /// `lead` or `contact`.
+    pub crm_entity: Option<String>,
+    /// The CRM record.
+    pub crm_key: Option<String>,
+    /// The field involved.
+    pub field: Option<String>,
+    /// What happened, in the CRM's own words where it gave any.
+    pub detail: String,
+    /// Structured detail: old/new values, the chosen match, a plan.
+    pub data: Option<serde_json::Value>,
+}
+
+/// A run to queue.
+#[derive(Debug, Clone)]
+pub struct NewRun {
+    /// Owning account.
+    pub account_id: AccountId,
+    /// The list.
+    pub list_id: ListId,
+    /// The segment, for segment pushes.
+    pub segment_id: Option<SegmentId>,
+    /// Import or sync.
+    pub kind: RunKind,
+    /// What started it.
+    pub trigger: RunTrigger,
+    /// Plan only.
+    pub dry_run: bool,
+}
+
+fn parse_enum<T: serde::de::DeserializeOwned>(raw: &str) -> Result<T, serde_json::Error> {
+    serde_json::from_value(serde_json::Value::String(raw.into()))
+}
+
+fn to_run(row: run::Model, now: DateTime<Utc>) -> Result<Run, StoreError> {
+    let corrupt = |m: &str| StoreError::Corrupt {
+        table: "runs",
+        id: row.id.clone(),
+        message: m.into(),
+    };
+    let duration = row
+        .started_at
+        .map(|s| (row.finished_at.unwrap_or(now) - s).num_milliseconds() as f64 / 1000.0);
+    Ok(Run {
+        id: RunId::from_db(&row.id).ok_or_else(|| corrupt("id"))?,
+        account_id: AccountId::from_db(&row.account_id).ok_or_else(|| corrupt("account_id"))?,
+        list_id: ListId::from_db(&row.list_id).ok_or_else(|| corrupt("list_id"))?,
+        segment_id: row.segment_id.as_deref().and_then(SegmentId::from_db),
+        kind: parse_enum(&row.kind).map_err(|_| corrupt("kind"))?,
+        trigger: parse_enum(&row.trigger).map_err(|_| corrupt("trigger"))?,
+        dry_run: row.dry_run,
+        status: RunStatus::parse(&row.status).ok_or_else(|| corrupt("status"))?,
+        phase: row.phase.clone(),
+        progress_done: row.progress_done,
+        progress_total: row.progress_total,
+        counts: serde_json::from_str(&row.counts).map_err(|_| corrupt("counts"))?,
+        resumes: row.resumes,
+        error: row.error.clone(),
+        created_at: row.created_at,
+        started_at: row.started_at,
+        finished_at: row.finished_at,
+        duration_seconds: duration,
+        checkpoint: row
+            .checkpoint
+            .as_deref()
+            .and_then(|c| serde_json::from_str(c).ok()),
+    })
+}
+
+/// The outcome of queuing a run: a new one, or the run already active for the target.
+#[derive(Debug, Clone)]
+pub enum Queued {
+    /// A new run was queued.
+    New(Run),
+    /// A run for this list or segment was already queued or running.
+    AlreadyActive(Run),
+}
+
+/// Reads and writes `runs` and `run_records`. Methods take any connection so the engine
+/// can commit progress and member writes in one transaction.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RunRepo;
+
+impl RunRepo {
+    /// Queues a run unless one is active for the same list or segment.
+    pub async fn queue<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        new: NewRun,
+        now: DateTime<Utc>,
+    ) -> Result<Queued, StoreError> {
+        let active_key = new
+            .segment_id
+            .map_or_else(|| new.list_id.as_db(), |s| s.as_db());
+        let id = new_uuid();
+        let row = run::ActiveModel {
+            id: Set(id.to_string()),
+            account_id: Set(new.account_id.as_db()),
+            list_id: Set(new.list_id.as_db()),
+            segment_id: Set(new.segment_id.map(|s| s.as_db())),
+            kind: Set(if new.kind == RunKind::Import {
+                "import"
+            } else {
+                "sync"
+            }
+            .into()),
+            trigger: Set(if new.trigger == RunTrigger::Manual {
+                "manual"
+            } else {
+                "schedule"
+            }
+            .into()),
+            dry_run: Set(new.dry_run),
+            status: Set(RunStatus::Queued.as_str()),
+            phase: Set("queued".into()),
+            active_key: Set(Some(active_key.clone())),
+            progress_done: Set(0),
+            progress_total: Set(None),
+            counts: Set(
+                serde_json::to_string(&RunCounts::default()).unwrap_or_else(|_| "{}".into())
+            ),
+            checkpoint: Set(None),
+            resumes: Set(0),
+            error: Set(None),
+            created_at: Set(now),
+            started_at: Set(None),
+            finished_at: Set(None),
+            updated_at: Set(now),
+        };
+        match run::Entity::insert(row).exec_without_returning(db).await {
+            Ok(_) => {
+                let run = run::Entity::find_by_id(id.to_string())
+                    .one(db)
+                    .await?
+                    .ok_or_else(|| StoreError::Corrupt {
+                        table: "runs",
+                        id: id.to_string(),
+                        message: "vanished after insert".into(),
+                    })?;
+                Ok(Queued::New(to_run(run, now)?))
+            }
+            Err(e) => match StoreError::from_write(e, String::new) {
+                StoreError::Duplicate { .. } => {
+                    let active = run::Entity::find()
+                        .filter(run::Column::ActiveKey.eq(active_key.as_str()))
+                        .one(db)
+                        .await?;
+                    match active {
+                        Some(row) => Ok(Queued::AlreadyActive(to_run(row, now)?)),
+                        None => Err(StoreError::Duplicate {
+                            what: "an active run for this list".into(),
+                        }),
+                    }
+                }
+                other => Err(other),
+            },
+        }
+    }
+
+    /// A run of an account.
+    pub async fn get<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        account: AccountId,
+        id: RunId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Run>, StoreError> {
+        run::Entity::find_by_id(id.as_db())
+            .filter(run::Column::AccountId.eq(account.as_db()))
+            .one(db)
+            .await?
+            .map(|r| to_run(r, now))
+            .transpose()
+    }
+
+    /// A run by id alone, for the worker executing it.
+    pub async fn get_for_worker<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: RunId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Run>, StoreError> {
+        run::Entity::find_by_id(id.as_db())
+            .one(db)
+            .await?
+            .map(|r| to_run(r, now))
+            .transpose()
+    }
+
+    /// The run history of a list (or of one segment), newest first.
+    pub async fn history<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        account: AccountId,
+        list: ListId,
+        segment: Option<SegmentId>,
+        limit: u64,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Run>, StoreError> {
+        let mut q = run::Entity::find()
+            .filter(run::Column::AccountId.eq(account.as_db()))
+            .filter(run::Column::ListId.eq(list.as_db()));
+        q = match segment {
+            Some(s) => q.filter(run::Column::SegmentId.eq(s.as_db())),
+            None => q.filter(run::Column::SegmentId.is_null()),
+        };
+        q.order_by_desc(run::Column::CreatedAt)
+            .limit(limit)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|r| to_run(r, now))
+            .collect()
+    }
+
+    /// Marks a run running; a run that had started before is counted as resumed.
+    pub async fn start<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: RunId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Run>, StoreError> {
+        let Some(row) = run::Entity::find_by_id(id.as_db()).one(db).await? else {
+            return Ok(None);
+        };
+        let resumed = row.started_at.is_some();
+        run::Entity::update_many()
+            .col_expr(
+                run::Column::Status,
+                Expr::value(RunStatus::Running.as_str()),
+            )
+            .col_expr(
+                run::Column::StartedAt,
+                Expr::value(row.started_at.unwrap_or(now)),
+            )
+            .col_expr(
+                run::Column::Resumes,
+                Expr::col(run::Column::Resumes).add(i32::from(resumed)),
+            )
+            .col_expr(run::Column::UpdatedAt, Expr::value(now))
+            .filter(run::Column::Id.eq(id.as_db()))
+            .exec(db)
+            .await?;
+        self.get_for_worker(db, id, now).await
+    }
+
+    /// Saves progress, counts and the resume point.
+    pub async fn save_progress<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: RunId,
+        progress: &Progress,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        run::Entity::update_many()
+            .col_expr(run::Column::Phase, Expr::value(progress.phase.as_str()))
+            .col_expr(run::Column::ProgressDone, Expr::value(progress.done))
+            .col_expr(run::Column::ProgressTotal, Expr::value(progress.total))
+            .col_expr(
+                run::Column::Counts,
+                Expr::value(serde_json::to_string(&progress.counts).unwrap_or_default()),
+            )
+            .col_expr(
+                run::Column::Checkpoint,
+                Expr::value(progress.checkpoint.to_string()),
+            )
+            .col_expr(run::Column::UpdatedAt, Expr::value(now))
+            .filter(run::Column::Id.eq(id.as_db()))
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+
+    /// Ends a run and frees its list's active slot.
+    pub async fn finish<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: RunId,
+        status: RunStatus,
+        error: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        run::Entity::update_many()
+            .col_expr(run::Column::Status, Expr::value(status.as_str()))
+            .col_expr(run::Column::Phase, Expr::value("done"))
+            .col_expr(run::Column::ActiveKey, Expr::value(Option::<String>::None))
+            .col_expr(run::Column::Error, Expr::value(error.map(String::from)))
+            .col_expr(run::Column::FinishedAt, Expr::value(now))
+            .col_expr(run::Column::UpdatedAt, Expr::value(now))
+            .filter(run::Column::Id.eq(id.as_db()))
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+
+    /// Appends report records.
+    pub async fn add_records<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: RunId,
+        records: &[RunRecord],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let rows = records.iter().map(|r| run_record::ActiveModel {
+            id: Set(new_uuid().to_string()),
+            run_id: Set(id.as_db()),
+            seq: Set(r.seq),
+            outcome: Set(r.outcome.clone()),
+            email: Set(r.email.clone()),
+            crm_entity: Set(r.crm_entity.clone()),
+            crm_key: Set(r.crm_key.clone()),
+            field: Set(r.field.clone()),
+            detail: Set(r.detail.clone()),
+            data: Set(r.data.as_ref().map(|d| d.to_string())),
+            created_at: Set(now),
+        });
+        run_record::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
+        Ok(())
+    }
+
+    /// A page of a run's records after `after_seq`, optionally of one outcome.
+    pub async fn records<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: RunId,
+        outcome: Option<&str>,
+        after_seq: i64,
+        limit: u64,
+    ) -> Result<Vec<RunRecord>, StoreError> {
+        let mut q = run_record::Entity::find()
+            .filter(run_record::Column::RunId.eq(id.as_db()))
+            .filter(run_record::Column::Seq.gt(after_seq));
+        if let Some(outcome) = outcome {
+            q = q.filter(run_record::Column::Outcome.eq(outcome));
+        }
+        Ok(q.order_by_asc(run_record::Column::Seq)
+            .limit(limit)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|r| RunRecord {
+                seq: r.seq,
+                outcome: r.outcome,
+                email: r.email,
+                crm_entity: r.crm_entity,
+                crm_key: r.crm_key,
+                field: r.field,
+                detail: r.detail,
+                data: r.data.and_then(|d| serde_json::from_str(&d).ok()),
+            })
+            .collect())
+    }
+}
+
+/// The progress a run saves with each committed page.
+#[derive(Debug, Clone, Default)]
+pub struct Progress {
+    /// The phase it is in.
+    pub phase: String,
+    /// Records processed.
+    pub done: i64,
+    /// Records expected.
+    pub total: Option<i64>,
+    /// Counts so far.
+    pub counts: RunCounts,
+    /// Where to resume.
+    pub checkpoint: serde_json::Value,
+}
