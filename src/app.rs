@@ -30,6 +30,8 @@ pub struct AppState {
     pub registry: Arc<ConnectorRegistry>,
     /// Live connectors shared by every task that uses them.
     pub connector_cache: ConnectorCache,
+    /// Wakes this instance's job dispatcher when a job is queued here.
+    pub job_signal: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -60,7 +62,9 @@ pub enum StartupError {
 
 /// The registry of every connector kind compiled into this build.
 pub fn default_registry() -> ConnectorRegistry {
-    ConnectorRegistry::new()
+    let mut registry = ConnectorRegistry::new();
+    infor_crm::register(&mut registry);
+    registry
 }
 
 /// Options for [`build_state`] that tests replace.
@@ -96,6 +100,7 @@ pub async fn build_state(config: &Config, services: Services) -> Result<AppState
         cipher,
         registry: services.registry,
         connector_cache: ConnectorCache::default(),
+        job_signal: Arc::default(),
     })
 }
 

@@ -10,8 +10,8 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, DatabaseConnection, EntityTrait, ExprTrait, Order, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait, Order, QueryFilter,
+    QueryOrder, QuerySelect,
     sea_query::{Expr, LockBehavior, LockType, Query},
 };
 use serde::Serialize;
@@ -22,12 +22,8 @@ use super::{AccountId, JobId, StoreError, entity::job};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum JobKind {
-    /// Execute an import or sync run (payload: the run id).
+    /// Execute an import or sync run (payload: `{"run_id": …}`).
     Run,
-    /// Deliver a form submission to the CRM.
-    FormDelivery,
-    /// Write "message sent" notes to the CRM.
-    NoteDelivery,
 }
 
 impl JobKind {
@@ -35,15 +31,11 @@ impl JobKind {
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::Run => "run",
-            JobKind::FormDelivery => "form_delivery",
-            JobKind::NoteDelivery => "note_delivery",
         }
     }
 
     fn parse(raw: &str) -> Option<Self> {
-        [JobKind::Run, JobKind::FormDelivery, JobKind::NoteDelivery]
-            .into_iter()
-            .find(|k| k.as_str() == raw)
+        [JobKind::Run].into_iter().find(|k| k.as_str() == raw)
     }
 }
 
@@ -159,12 +151,14 @@ fn to_job(row: job::Model) -> Result<Job, StoreError> {
 
 /// Reads and writes `jobs`.
 #[derive(Debug)]
-pub struct JobRepo<'a> {
-    db: &'a DatabaseConnection,
+pub struct JobRepo<'a, C = DatabaseConnection> {
+    db: &'a C,
 }
 
-impl<'a> JobRepo<'a> {
-    pub(super) fn new(db: &'a DatabaseConnection) -> Self {
+impl<'a, C: ConnectionTrait> JobRepo<'a, C> {
+    /// The queue over a connection or a transaction (to queue a job atomically with
+    /// the row it works on).
+    pub fn on(db: &'a C) -> Self {
         JobRepo { db }
     }
 

@@ -176,7 +176,7 @@ impl Store {
 
     /// The durable job queue.
     pub fn jobs(&self) -> JobRepo<'_> {
-        JobRepo::new(&self.db)
+        JobRepo::on(&self.db)
     }
 
     /// The connection, for repositories whose methods take any connection or

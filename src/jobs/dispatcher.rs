@@ -1,0 +1,206 @@
+//! The claim loop and the per-job task with its lease heartbeat.
+
+use std::{sync::Arc, time::Duration as StdDuration};
+
+use async_trait::async_trait;
+use chrono::Duration;
+use listbridge_connector::CrmConnector;
+use tokio::{
+    sync::{Semaphore, watch},
+    task::JoinHandle,
+};
+use tracing::Instrument;
+
+use super::backoff::retry_delay;
+use crate::{
+    AppState,
+    engine::{ConnectorSource, Engine, EngineError},
+    store::{AccountId, ConnectorId, Job, JobKind, JobStatus, RunId},
+};
+
+/// How the workers behave.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// Jobs executed at once by this instance.
+    pub workers: usize,
+    /// How long a claim holds before another instance may take the job over.
+    pub lease: Duration,
+    /// How often an idle dispatcher looks for due jobs (it also wakes when this
+    /// instance queues a job).
+    pub poll: StdDuration,
+    /// This instance's name in lease records.
+    pub worker_id: String,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            workers: 4,
+            lease: Duration::seconds(30),
+            poll: StdDuration::from_millis(500),
+            worker_id: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
+        }
+    }
+}
+
+/// Lets the engine open connectors through the application's connector service.
+struct StateConnectors(AppState);
+
+#[async_trait]
+impl ConnectorSource for StateConnectors {
+    async fn open(
+        &self,
+        account: AccountId,
+        connector: ConnectorId,
+    ) -> Result<Arc<dyn CrmConnector>, EngineError> {
+        self.0
+            .connectors()
+            .open(account, connector)
+            .await
+            .map_err(|e| EngineError::Setup(e.to_string()))
+    }
+}
+
+/// Starts the dispatcher; it stops claiming when `shutdown` turns true and the returned
+/// handle completes once running jobs have finished.
+pub fn spawn_workers(
+    state: AppState,
+    config: WorkerConfig,
+    mut shutdown: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    let engine = Engine::new(
+        state.store.clone(),
+        state.clock.clone(),
+        Arc::new(StateConnectors(state.clone())),
+    );
+    tokio::spawn(async move {
+        let permits = Arc::new(Semaphore::new(config.workers.max(1)));
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            let Ok(permit) = permits.clone().acquire_owned().await else {
+                break;
+            };
+            let claimed = state
+                .store
+                .jobs()
+                .claim(&config.worker_id, config.lease, state.clock.now())
+                .await;
+            match claimed {
+                Ok(Some(job)) => {
+                    let (state, engine, config) = (state.clone(), engine.clone(), config.clone());
+                    let span = tracing::info_span!("job", job_id = %job.id, kind = ?job.kind, attempt = job.attempts);
+                    tokio::spawn(
+                        async move {
+                            run_job(&state, &engine, &config, job).await;
+                            drop(permit);
+                        }
+                        .instrument(span),
+                    );
+                    continue;
+                }
+                Ok(None) => drop(permit),
+                Err(e) => {
+                    drop(permit);
+                    tracing::error!(error = %e, "claiming a job failed");
+                }
+            }
+            tokio::select! {
+                _ = state.job_signal.notified() => {}
+                _ = tokio::time::sleep(config.poll) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+        // Wait for running jobs: every permit back means every job finished.
+        let _ = permits
+            .acquire_many(u32::try_from(config.workers.max(1)).unwrap_or(1))
+            .await;
+    })
+}
+
+/// Executes one claimed job while renewing its lease; records the outcome.
+async fn run_job(state: &AppState, engine: &Engine, config: &WorkerConfig, job: Job) {
+    let work = execute(engine, &job);
+    let heartbeat = async {
+        let every = (config.lease / 3)
+            .to_std()
+            .unwrap_or(StdDuration::from_secs(10));
+        loop {
+            tokio::time::sleep(every).await;
+            match state
+                .store
+                .jobs()
+                .heartbeat(job.id, &config.worker_id, config.lease, state.clock.now())
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) => return,
+                Err(e) => tracing::warn!(error = %e, "renewing a job lease failed"),
+            }
+        }
+    };
+    let result = tokio::select! {
+        r = work => r,
+        () = heartbeat => {
+            tracing::warn!("lost the job's lease; another worker has taken it over");
+            return;
+        }
+    };
+    let jobs = state.store.jobs();
+    let now = state.clock.now();
+    let outcome = match result {
+        Ok(()) => jobs
+            .succeed(job.id, &config.worker_id, now)
+            .await
+            .map(|()| JobStatus::Succeeded),
+        Err(e) if e.is_retryable() => {
+            let status = jobs
+                .fail(
+                    &job,
+                    &config.worker_id,
+                    &e.to_string(),
+                    Some(now + retry_delay(job.attempts)),
+                    now,
+                )
+                .await;
+            if matches!(status, Ok(JobStatus::Dead))
+                && let Some(run) = run_id(&job)
+                && let Err(err) = engine
+                    .fail_run_by_id(
+                        run,
+                        &format!("gave up after {} attempts: {e}", job.attempts),
+                    )
+                    .await
+            {
+                tracing::error!(error = %err, "recording the failed run failed");
+            }
+            status
+        }
+        Err(e) => {
+            jobs.fail(&job, &config.worker_id, &e.to_string(), None, now)
+                .await
+        }
+    };
+    match outcome {
+        Ok(status) => tracing::info!(?status, "job finished"),
+        Err(e) => tracing::error!(error = %e, "recording the job's outcome failed"),
+    }
+}
+
+fn run_id(job: &Job) -> Option<RunId> {
+    job.payload
+        .get("run_id")
+        .and_then(|v| v.as_str())
+        .and_then(RunId::from_db)
+}
+
+async fn execute(engine: &Engine, job: &Job) -> Result<(), EngineError> {
+    match job.kind {
+        JobKind::Run => {
+            let id = run_id(job)
+                .ok_or_else(|| EngineError::Setup(format!("job {} has no run id", job.id)))?;
+            engine.execute(id).await.map(|_| ())
+        }
+    }
+}
