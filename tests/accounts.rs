@@ -1,0 +1,146 @@
+//! Accounts, API keys and the problem JSON every error uses.
+
+mod common;
+
+use common::{assert_problem, json, spawn_app};
+use listbridge::{auth::hash_key, store::entity::api_key};
+use sea_orm::EntityTrait;
+use serde_json::json;
+
+#[tokio::test]
+async fn account_endpoint_shows_only_the_callers_account() {
+    let app = spawn_app().await;
+    let acme = app.create_account("acme").await;
+    let globex = app.create_account("globex").await;
+
+    let (status, body) = json(app.get("/v1/account", &acme).await).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["name"], "acme");
+    let (status, body) = json(app.get("/v1/account", &globex).await).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["name"], "globex");
+}
+
+#[tokio::test]
+async fn missing_wrong_or_malformed_keys_get_401_problem_json() {
+    let app = spawn_app().await;
+    let key = app.create_account("acme").await;
+
+    let response = app.client.get(app.url("/v1/account")).send().await.unwrap();
+    assert_eq!(response.headers()["www-authenticate"], "Bearer");
+    assert_problem(response, 401, "unauthorized").await;
+    assert_problem(
+        app.get("/v1/account", "lb_not-a-key").await,
+        401,
+        "unauthorized",
+    )
+    .await;
+    // A key with one character changed is just as unknown.
+    let mut tampered = key.clone();
+    tampered.pop();
+    tampered.push(if key.ends_with('A') { 'B' } else { 'A' });
+    assert_problem(app.get("/v1/account", &tampered).await, 401, "unauthorized").await;
+    let basic = app
+        .client
+        .get(app.url("/v1/account"))
+        .header("authorization", format!("Basic {key}"))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(basic, 401, "unauthorized").await;
+}
+
+#[tokio::test]
+async fn api_keys_are_stored_only_as_their_sha256() {
+    let app = spawn_app().await;
+    let key = app.create_account("acme").await;
+    assert!(
+        key.starts_with("lb_") && key.len() >= 40,
+        "weak key format: {key}"
+    );
+
+    let rows = api_key::Entity::find()
+        .all(&app.raw_db().await)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    let secret_part = &key[3..];
+    for row in &rows {
+        assert_eq!(row.key_hash, hash_key(&key));
+        for column in [
+            &row.id,
+            &row.key_hash,
+            &row.prefix,
+            &row.label,
+            &row.account_id,
+        ] {
+            assert!(
+                !column.contains(secret_part),
+                "key stored in plain text: {column}"
+            );
+        }
+    }
+    if let Some(bytes) = app.sqlite_bytes() {
+        assert!(
+            !bytes
+                .windows(secret_part.len())
+                .any(|w| w == secret_part.as_bytes()),
+            "the API key appears in the SQLite file"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_error_is_problem_json() {
+    let app = spawn_app().await;
+    let key = app.create_account("acme").await;
+
+    let body = assert_problem(app.get("/nowhere", &key).await, 404, "not_found").await;
+    assert!(body["message"].as_str().unwrap().contains("/nowhere"));
+    let response = app.client.delete(app.url("/healthz")).send().await.unwrap();
+    assert!(response.headers().contains_key("allow"));
+    assert_problem(response, 405, "method_not_allowed").await;
+
+    // Extractor rejections: a body that is not JSON, a JSON body of the wrong
+    // shape, and a malformed path parameter.
+    let not_json = app
+        .client
+        .post(app.url("/v1/connectors"))
+        .bearer_auth(&key)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(not_json, 400, "bad_request").await;
+    let wrong_shape = app.post("/v1/connectors", &key, &json!({"kind": 5})).await;
+    assert_problem(wrong_shape, 422, "invalid_body").await;
+    let no_content_type = app
+        .client
+        .post(app.url("/v1/connectors"))
+        .bearer_auth(&key)
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(no_content_type, 415, "unsupported_media_type").await;
+    assert_problem(
+        app.get("/v1/connectors/not-a-uuid", &key).await,
+        400,
+        "bad_request",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn health_and_readiness_need_no_key() {
+    let app = spawn_app().await;
+    for path in ["/healthz", "/readyz"] {
+        let (status, body) = json(app.client.get(app.url(path)).send().await.unwrap()).await;
+        assert_eq!(
+            (status, body["status"].as_str()),
+            (200, Some("ok")),
+            "{path}"
+        );
+    }
+}
