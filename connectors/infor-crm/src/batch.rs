@@ -136,7 +136,8 @@ async fn run_chunk(
             singles(inner, &indices, ops, outcomes, false).await;
         }
         Err(Failure::Unknown(error)) | Err(Failure::Final(error @ ConnectorError::Rejected { .. })) => {
-            tracing::info!(resource = resource(entity), %error, "$batch outcome unknown or refused; redoing writes singly");
+            tracing::info!(resource = resource(entity), "$batch outcome unknown or refused; redoing writes singly");
+            tracing::debug!(resource = resource(entity), %error, "$batch failed");
             singles(inner, &indices, ops, outcomes, true).await;
         }
         Err(Failure::Final(error)) => indices.iter().for_each(|&i| outcomes[i] = Some(Err(error.clone()))),

@@ -195,7 +195,9 @@ impl SDataClient {
             let Some(wait) = self.retry.delay(attempt + 1, retry_after, retry::jitter_sample()) else {
                 return Err(Failure::Final(ConnectorError::RateLimited { retry_after }));
             };
-            tracing::info!(resource = request.resource, attempt, wait_ms = wait.as_millis() as u64, %error, "retrying CRM request");
+            // The CRM's message may quote record data (emails), so it is only logged at debug.
+            tracing::info!(resource = request.resource, attempt, wait_ms = wait.as_millis() as u64, failure = failure_kind(&error), "retrying CRM request");
+            tracing::debug!(resource = request.resource, attempt, %error, "CRM request failed");
             tokio::time::sleep(wait).await;
             attempt += 1;
         }
@@ -271,6 +273,21 @@ impl SDataClient {
         } else {
             ConnectorError::Transient { message: format!("the connection failed: {detail}") }
         }
+    }
+}
+
+/// A short, data-free name for an error, for logs.
+fn failure_kind(error: &ConnectorError) -> &'static str {
+    match error {
+        ConnectorError::Auth { .. } => "auth",
+        ConnectorError::Unreachable { .. } => "unreachable",
+        ConnectorError::NotCrmEndpoint { .. } => "not-sdata",
+        ConnectorError::NotFound { .. } => "not-found",
+        ConnectorError::Conflict { .. } => "conflict",
+        ConnectorError::RateLimited { .. } => "rate-limited",
+        ConnectorError::Transient { .. } => "transient",
+        ConnectorError::Rejected { .. } => "rejected",
+        ConnectorError::Invalid { .. } => "invalid",
     }
 }
 
