@@ -11,6 +11,7 @@ use crate::{
     clock::{Clock, OsRandom, Random, SystemClock},
     config::Config,
     connectors::{ConnectorCache, ConnectorService},
+    jobs::{self, WorkerConfig},
     secrets::{Cipher, SecretError, load_cipher},
     store::{Store, StoreError},
 };
@@ -32,6 +33,8 @@ pub struct AppState {
     pub connector_cache: ConnectorCache,
     /// Wakes this instance's job dispatcher when a job is queued here.
     pub job_signal: Arc<tokio::sync::Notify>,
+    /// How this instance's background workers behave.
+    pub workers: WorkerConfig,
 }
 
 impl AppState {
@@ -76,6 +79,8 @@ pub struct Services {
     pub random: Arc<dyn Random>,
     /// Connector kinds.
     pub registry: Arc<ConnectorRegistry>,
+    /// Background workers.
+    pub workers: WorkerConfig,
 }
 
 impl Default for Services {
@@ -84,6 +89,7 @@ impl Default for Services {
             clock: Arc::new(SystemClock),
             random: Arc::new(OsRandom),
             registry: Arc::new(default_registry()),
+            workers: WorkerConfig::default(),
         }
     }
 }
@@ -101,6 +107,7 @@ pub async fn build_state(config: &Config, services: Services) -> Result<AppState
         registry: services.registry,
         connector_cache: ConnectorCache::default(),
         job_signal: Arc::default(),
+        workers: services.workers,
     })
 }
 
@@ -111,15 +118,26 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, StartupError> {
         .map_err(|source| StartupError::Bind { addr, source })
 }
 
-/// Serves the API on `listener` until `shutdown` completes, then finishes
-/// in-flight requests.
+/// How long running jobs get to finish after shutdown is asked for; whatever is still
+/// running then is resumed from its checkpoint by the next instance to claim it.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Serves the API on `listener` and runs the background workers until `shutdown`
+/// completes, then finishes in-flight requests and gives running jobs a short grace.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let (stop_workers, stopped) = tokio::sync::watch::channel(false);
+    let workers = jobs::spawn_workers(state.clone(), state.workers.clone(), stopped);
     let (router, _doc) = api::router(state);
-    axum::serve(listener, router)
+    let served = axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    let _ = stop_workers.send(true);
+    if tokio::time::timeout(SHUTDOWN_GRACE, workers).await.is_err() {
+        tracing::warn!("jobs still running at shutdown will resume on the next start");
+    }
+    served
 }
