@@ -1,1 +1,57 @@
-pub fn placeholder() {}
+//! A faithful fake Infor CRM (Saleslogix) SData server for listbridge's tests, demo and
+//! benchmarks.
+//!
+//! It serves `/sdata/slx/dynamic/-/{leads,contacts,accounts,leadAddresses,addresses,history}`
+//! in Atom and JSON with the paging, `where`, `select`/`include`/`orderBy`, writes,
+//! `$batch`, `$template`, `$schema`, errors and Basic authentication of the real server
+//! (see `shared/docs/sdata.md`), plus `/_admin/` endpoints for fault injection, CRM-side
+//! changes and request statistics. Start it in-process with [`FakeCrm::start`] or run
+//! the `fake-infor-crm` binary.
+
+mod admin;
+mod atom;
+mod atom_read;
+mod auth;
+mod batch;
+mod changes;
+mod clock;
+mod conn;
+mod derive;
+mod diagnose;
+mod fault_apply;
+mod faults;
+mod filter;
+mod index_range;
+mod json;
+mod load;
+mod model;
+mod params;
+mod path;
+mod payload;
+mod query;
+mod read;
+mod render;
+mod routes;
+mod schema;
+mod seed;
+mod selection;
+mod server;
+mod state;
+mod stats;
+mod store;
+mod where_parser;
+mod write;
+mod xsd;
+
+pub use changes::{NewRecord, RecordUpdate, UpdateSpec};
+pub use clock::Clock;
+pub use diagnose::{Diagnosis, SdataCode};
+pub use faults::{Fault, FaultConfig, FaultRule};
+pub use model::{EntityDef, FieldDef, FieldType, Kind, Record, Value};
+pub use render::JsonDates;
+pub use schema::{HISTORY_TYPES, history_type_name};
+pub use seed::ADMIN_USER_ID;
+pub use server::{FakeConfig, FakeCrm, FakeError};
+pub use state::FakeState;
+pub use stats::Stats;
+pub use where_parser::{Expr, WhereError, parse as parse_where};

@@ -1,0 +1,192 @@
+//! `/_admin/…`: statistics, faults, clock, record dumps and CRM-side changes over HTTP.
+//! No authentication: it is a test and demo tool bound to loopback by default.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, TimeDelta, Utc};
+use http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value as JsonValue, json};
+
+use crate::changes::{NewRecord, RecordUpdate};
+use crate::diagnose::Diagnosis;
+use crate::faults::FaultConfig;
+use crate::model::Kind;
+use crate::params::Format;
+use crate::state::FakeState;
+
+/// The admin routes (nested under `/_admin`).
+pub(crate) fn router() -> Router<FakeState> {
+    Router::new()
+        .route("/stats", get(stats))
+        .route("/stats/reset", post(reset_stats))
+        .route(
+            "/faults",
+            get(get_faults).post(set_faults).delete(clear_faults),
+        )
+        .route("/clock", get(get_clock).post(set_clock))
+        .route("/records", get(dump_all))
+        .route("/records/{kind}", get(dump_kind).post(insert))
+        .route("/records/{kind}/{key}", get(one_record))
+        .route("/update", post(update))
+        .route("/insert", post(insert_any))
+        .route("/delete", post(delete))
+}
+
+fn error(d: Diagnosis) -> Response {
+    d.respond(Format::Json)
+}
+
+fn kind_of(name: &str) -> Result<Kind, Response> {
+    Kind::from_plural(name).ok_or_else(|| {
+        (
+            StatusCode::NOT_FOUND,
+            Json(json!({"error": format!("unknown resource kind '{name}'")})),
+        )
+            .into_response()
+    })
+}
+
+async fn stats(State(s): State<FakeState>) -> Response {
+    Json(s.stats()).into_response()
+}
+
+async fn reset_stats(State(s): State<FakeState>) -> Response {
+    s.reset_stats();
+    Json(s.stats()).into_response()
+}
+
+async fn get_faults(State(s): State<FakeState>) -> Response {
+    Json(s.faults()).into_response()
+}
+
+async fn set_faults(State(s): State<FakeState>, Json(config): Json<FaultConfig>) -> Response {
+    s.set_faults(config);
+    Json(s.faults()).into_response()
+}
+
+async fn clear_faults(State(s): State<FakeState>) -> Response {
+    s.clear_faults();
+    Json(s.faults()).into_response()
+}
+
+/// `POST /_admin/clock` body: pin, advance, or release the clock.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClockChange {
+    #[serde(default)]
+    now: Option<DateTime<Utc>>,
+    #[serde(default)]
+    advance_seconds: Option<i64>,
+    #[serde(default)]
+    system: bool,
+}
+
+async fn get_clock(State(s): State<FakeState>) -> Response {
+    Json(json!({"now": s.clock().now()})).into_response()
+}
+
+async fn set_clock(State(s): State<FakeState>, Json(change): Json<ClockChange>) -> Response {
+    if change.system {
+        s.clock().set(None);
+    }
+    if let Some(at) = change.now {
+        s.clock().set(Some(at));
+    }
+    if let Some(secs) = change.advance_seconds {
+        s.clock().advance(TimeDelta::seconds(secs));
+    }
+    Json(json!({"now": s.clock().now()})).into_response()
+}
+
+async fn dump_all(State(s): State<FakeState>) -> Response {
+    Json(s.dump_all()).into_response()
+}
+
+async fn dump_kind(State(s): State<FakeState>, Path(kind): Path<String>) -> Response {
+    match kind_of(&kind) {
+        Ok(k) => Json(s.dump(k)).into_response(),
+        Err(r) => r,
+    }
+}
+
+async fn one_record(
+    State(s): State<FakeState>,
+    Path((kind, key)): Path<(String, String)>,
+) -> Response {
+    let k = match kind_of(&kind) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    match s.record(k, &key) {
+        Some(rec) => Json(crate::load::dump_record(k, &rec)).into_response(),
+        None => error(Diagnosis::not_found(format!(
+            "{} '{key}' not found",
+            k.def().name
+        ))),
+    }
+}
+
+/// Inserts one object or an array of objects of one kind.
+async fn insert(
+    State(s): State<FakeState>,
+    Path(kind): Path<String>,
+    Json(body): Json<JsonValue>,
+) -> Response {
+    let k = match kind_of(&kind) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    let items = match body {
+        JsonValue::Array(items) => items,
+        other => vec![other],
+    };
+    let mut created = Vec::new();
+    for item in items {
+        let Some(fields) = item.as_object() else {
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({"error": "records must be JSON objects"})),
+            )
+                .into_response();
+        };
+        match s.insert_record(k, fields) {
+            Ok(rec) => created.push(crate::load::dump_record(k, &rec)),
+            Err(d) => return error(d),
+        }
+    }
+    (StatusCode::CREATED, Json(JsonValue::Array(created))).into_response()
+}
+
+async fn insert_any(State(s): State<FakeState>, Json(body): Json<NewRecord>) -> Response {
+    match s.insert_record(body.kind, &body.fields) {
+        Ok(rec) => (
+            StatusCode::CREATED,
+            Json(crate::load::dump_record(body.kind, &rec)),
+        )
+            .into_response(),
+        Err(d) => error(d),
+    }
+}
+
+async fn update(State(s): State<FakeState>, Json(body): Json<RecordUpdate>) -> Response {
+    match s.update_records(body.kind, &body.spec) {
+        Ok(keys) => Json(json!({"updated": keys})).into_response(),
+        Err(d) => error(d),
+    }
+}
+
+/// `POST /_admin/delete` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeleteRequest {
+    kind: Kind,
+    keys: Vec<String>,
+}
+
+async fn delete(State(s): State<FakeState>, Json(body): Json<DeleteRequest>) -> Response {
+    let deleted = s.delete_records(body.kind, &body.keys);
+    Json(json!({"deleted": deleted})).into_response()
+}

@@ -1,0 +1,106 @@
+//! Server-computed fields (upper-case copies, display names, full addresses), refreshed
+//! on every write like the CRM's calculated properties.
+
+use crate::model::{Kind, Record, Value};
+
+/// Recomputes every derived field of `record`.
+pub(crate) fn apply(kind: Kind, record: &mut Record) {
+    match kind {
+        Kind::Lead => {
+            upper(record, "LastName", "LastNameUpper");
+            upper(record, "Company", "CompanyUpper");
+            let last_first = join(record, &["LastName", "FirstName"], ", ");
+            let first_last = join(record, &["FirstName", "LastName"], " ");
+            let full = join(
+                record,
+                &["Prefix", "FirstName", "MiddleName", "LastName", "Suffix"],
+                " ",
+            );
+            set(record, "LeadNameLastFirst", last_first);
+            set(record, "LeadNameFirstLast", first_last);
+            set(record, "LeadFullName", full);
+        }
+        Kind::Contact => {
+            upper(record, "LastName", "LastNameUpper");
+            let name_lf = join(record, &["LastName", "FirstName"], ", ");
+            let name = join(record, &["FirstName", "LastName"], " ");
+            let full = join(
+                record,
+                &["Prefix", "FirstName", "MiddleName", "LastName", "Suffix"],
+                " ",
+            );
+            set(record, "NameLF", name_lf);
+            set(record, "Name", name);
+            set(record, "FullName", full);
+        }
+        Kind::Account => upper(record, "AccountName", "AccountNameUpper"),
+        Kind::LeadAddress | Kind::Address => {
+            let street = join(
+                record,
+                &["Address1", "Address2", "Address3", "Address4"],
+                "\n",
+            );
+            let city_line = city_state_zip(record);
+            let full = [street.clone(), city_line.clone(), text(record, "Country")]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join("\n");
+            set(record, "FullAddress", full);
+            if kind == Kind::Address {
+                set(record, "StreetAddress", street);
+                set(record, "CityStateZip", city_line);
+            }
+        }
+        Kind::History => {}
+    }
+}
+
+/// The display title of a record (Atom `<title>`, JSON `$descriptor`).
+pub(crate) fn descriptor(kind: Kind, record: &Record) -> String {
+    let name = match kind {
+        Kind::Lead => "LeadNameLastFirst",
+        Kind::Contact => "NameLF",
+        Kind::Account => "AccountName",
+        Kind::LeadAddress | Kind::Address => "FullAddress",
+        Kind::History => "Description",
+    };
+    text(record, name)
+}
+
+fn text(record: &Record, name: &str) -> String {
+    record.text(name).unwrap_or_default().to_string()
+}
+
+fn upper(record: &mut Record, from: &str, to: &'static str) {
+    let value = text(record, from).to_uppercase();
+    set(record, to, value);
+}
+
+fn join(record: &Record, names: &[&str], sep: &str) -> String {
+    names
+        .iter()
+        .filter_map(|n| record.text(n))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
+fn city_state_zip(record: &Record) -> String {
+    let city = text(record, "City");
+    let state_zip = join(record, &["State", "PostalCode"], " ");
+    match (city.is_empty(), state_zip.is_empty()) {
+        (false, false) => format!("{city}, {state_zip}"),
+        (false, true) => city,
+        _ => state_zip,
+    }
+}
+
+fn set(record: &mut Record, name: &'static str, value: String) {
+    if value.is_empty() {
+        record.fields.remove(name);
+    } else {
+        record.fields.insert(name, Value::Text(value));
+    }
+}

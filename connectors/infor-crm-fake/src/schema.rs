@@ -1,0 +1,398 @@
+//! The static entity definitions (Infor CRM 7.5-style fields plus the fake's custom fields).
+
+use crate::model::{EntityDef, FieldDef, FieldType, Kind};
+
+const fn field(name: &'static str, ty: FieldType, max_length: Option<u32>) -> FieldDef {
+    FieldDef {
+        name,
+        ty,
+        max_length,
+        mandatory: false,
+        read_only: false,
+        custom: false,
+    }
+}
+const fn s(name: &'static str, max: u32) -> FieldDef {
+    field(name, FieldType::String, Some(max))
+}
+const fn memo(name: &'static str) -> FieldDef {
+    field(name, FieldType::String, None)
+}
+const fn int(name: &'static str) -> FieldDef {
+    field(name, FieldType::Int, None)
+}
+const fn dec(name: &'static str) -> FieldDef {
+    field(name, FieldType::Decimal, None)
+}
+const fn boolean(name: &'static str) -> FieldDef {
+    field(name, FieldType::Boolean, None)
+}
+const fn dt(name: &'static str) -> FieldDef {
+    field(name, FieldType::DateTime, None)
+}
+const fn reference(name: &'static str, target: Option<Kind>, lookup: &'static str) -> FieldDef {
+    field(name, FieldType::Reference { target, lookup }, None)
+}
+const fn mandatory(f: FieldDef) -> FieldDef {
+    FieldDef {
+        mandatory: true,
+        ..f
+    }
+}
+const fn ro(f: FieldDef) -> FieldDef {
+    FieldDef {
+        read_only: true,
+        ..f
+    }
+}
+const fn custom(f: FieldDef) -> FieldDef {
+    FieldDef { custom: true, ..f }
+}
+
+/// Server-maintained audit fields every entity has.
+const AUDIT: [FieldDef; 4] = [
+    ro(dt("CreateDate")),
+    ro(s("CreateUser", 12)),
+    ro(dt("ModifyDate")),
+    ro(s("ModifyUser", 12)),
+];
+
+static LEAD_FIELDS: [FieldDef; 48] = [
+    s("FirstName", 32),
+    s("MiddleName", 32),
+    mandatory(s("LastName", 32)),
+    ro(s("LastNameUpper", 32)),
+    s("Prefix", 32),
+    s("Suffix", 32),
+    s("Title", 64),
+    mandatory(s("Company", 128)),
+    ro(s("CompanyUpper", 128)),
+    s("Email", 128),
+    s("WorkPhone", 32),
+    s("Mobile", 32),
+    s("HomePhone", 32),
+    s("TollFree", 32),
+    s("Fax", 32),
+    s("WebAddress", 128),
+    s("Industry", 64),
+    s("SICCode", 64),
+    s("Interests", 255),
+    s("BusinessDescription", 2000),
+    memo("Notes"),
+    s("Status", 64),
+    s("Type", 64),
+    s("Priority", 64),
+    dec("Revenue"),
+    int("Employees"),
+    boolean("DoNotEmail"),
+    boolean("DoNotSolicit"),
+    boolean("DoNotMail"),
+    boolean("DoNotPhone"),
+    boolean("DoNotFAX"),
+    boolean("IsPrimary"),
+    s("ImportSource", 24),
+    AUDIT[0],
+    AUDIT[1],
+    AUDIT[2],
+    AUDIT[3],
+    ro(s("LeadNameLastFirst", 128)),
+    ro(s("LeadNameFirstLast", 128)),
+    ro(s("LeadFullName", 128)),
+    reference("Address", Some(Kind::LeadAddress), "leadAddresses"),
+    reference("LeadSource", None, "leadsources"),
+    reference("Owner", None, "owners"),
+    reference("AccountManager", None, "users"),
+    reference("QualificationCategory", None, "qualificationCategories"),
+    custom(int("LeadScore")),
+    custom(s("Region", 32)),
+    custom(boolean("Newsletter")),
+];
+
+static CONTACT_FIELDS: [FieldDef; 39] = [
+    s("FirstName", 32),
+    mandatory(s("LastName", 32)),
+    ro(s("LastNameUpper", 32)),
+    s("MiddleName", 32),
+    s("Prefix", 32),
+    s("Suffix", 32),
+    s("Title", 64),
+    s("Email", 128),
+    s("SecondaryEmail", 128),
+    s("Email3", 128),
+    s("WorkPhone", 32),
+    s("Mobile", 32),
+    s("HomePhone", 32),
+    s("Fax", 32),
+    s("WebAddress", 128),
+    s("AccountName", 128),
+    s("Status", 64),
+    s("Type", 64),
+    boolean("DoNotEmail"),
+    boolean("DoNotFax"),
+    boolean("DoNotMail"),
+    boolean("DoNotPhone"),
+    boolean("DoNotSolicit"),
+    dt("LastHistoryDate"),
+    ro(s("NameLF", 128)),
+    ro(s("Name", 128)),
+    ro(s("FullName", 128)),
+    AUDIT[0],
+    AUDIT[1],
+    AUDIT[2],
+    AUDIT[3],
+    reference("Account", Some(Kind::Account), "accounts"),
+    reference("Address", Some(Kind::Address), "addresses"),
+    reference("ShippingAddress", Some(Kind::Address), "addresses"),
+    reference("Owner", None, "owners"),
+    reference("AccountManager", None, "users"),
+    custom(int("LeadScore")),
+    custom(s("Region", 32)),
+    custom(boolean("Newsletter")),
+];
+
+static ACCOUNT_FIELDS: [FieldDef; 24] = [
+    mandatory(s("AccountName", 128)),
+    ro(s("AccountNameUpper", 128)),
+    s("MainPhone", 32),
+    s("Fax", 32),
+    s("TollFree", 32),
+    s("Email", 128),
+    s("WebAddress", 128),
+    s("Type", 64),
+    s("SubType", 64),
+    s("Status", 64),
+    s("Industry", 64),
+    s("BusinessDescription", 2000),
+    memo("Notes"),
+    s("Description", 2000),
+    dec("Revenue"),
+    int("Employees"),
+    AUDIT[0],
+    AUDIT[1],
+    AUDIT[2],
+    AUDIT[3],
+    reference("Address", Some(Kind::Address), "addresses"),
+    reference("Owner", None, "owners"),
+    reference("AccountManager", None, "users"),
+    reference("LeadSource", None, "leadsources"),
+];
+
+static LEAD_ADDRESS_FIELDS: [FieldDef; 21] = [
+    s("Address1", 64),
+    s("Address2", 64),
+    s("Address3", 64),
+    s("Address4", 64),
+    s("City", 32),
+    s("State", 32),
+    s("PostalCode", 24),
+    s("Country", 32),
+    s("County", 32),
+    s("Description", 64),
+    boolean("IsPrimary"),
+    boolean("IsMailing"),
+    s("Salutation", 64),
+    s("TimeZone", 64),
+    s("Type", 64),
+    ro(s("LeadId", 12)),
+    ro(s("FullAddress", 512)),
+    AUDIT[0],
+    AUDIT[1],
+    AUDIT[2],
+    AUDIT[3],
+];
+
+static ADDRESS_FIELDS: [FieldDef; 23] = [
+    s("Address1", 64),
+    s("Address2", 64),
+    s("Address3", 64),
+    s("Address4", 64),
+    s("City", 32),
+    s("State", 32),
+    s("PostalCode", 24),
+    s("Country", 32),
+    s("County", 32),
+    s("Description", 64),
+    s("EntityId", 12),
+    boolean("IsPrimary"),
+    boolean("IsMailing"),
+    s("Salutation", 64),
+    s("TimeZone", 64),
+    s("Type", 64),
+    ro(s("CityStateZip", 128)),
+    ro(s("StreetAddress", 256)),
+    ro(s("FullAddress", 512)),
+    AUDIT[0],
+    AUDIT[1],
+    AUDIT[2],
+    AUDIT[3],
+];
+
+static HISTORY_FIELDS: [FieldDef; 36] = [
+    s("Type", 64),
+    s("Category", 64),
+    s("Description", 64),
+    s("Notes", 255),
+    memo("LongNotes"),
+    dt("StartDate"),
+    dt("CompletedDate"),
+    dt("OriginalDate"),
+    int("Duration"),
+    boolean("Timeless"),
+    s("Priority", 64),
+    s("Result", 64),
+    s("ResultCode", 8),
+    s("AccountId", 12),
+    s("AccountName", 128),
+    s("ContactId", 12),
+    s("ContactName", 128),
+    s("LeadId", 12),
+    s("LeadName", 128),
+    s("OpportunityId", 12),
+    s("OpportunityName", 128),
+    s("TicketId", 12),
+    s("TicketNumber", 32),
+    s("UserId", 12),
+    s("UserName", 64),
+    s("CompletedUser", 12),
+    s("ActivityId", 12),
+    boolean("Attachment"),
+    int("AttachmentCount"),
+    s("UserDef1", 64),
+    s("UserDef2", 64),
+    s("UserDef3", 64),
+    AUDIT[0],
+    AUDIT[1],
+    AUDIT[2],
+    AUDIT[3],
+];
+
+static ENTITIES: [EntityDef; 6] = [
+    EntityDef {
+        kind: Kind::Lead,
+        name: "Lead",
+        plural: "leads",
+        schema_name: "lead",
+        key_prefix: 'Q',
+        fields: &LEAD_FIELDS,
+    },
+    EntityDef {
+        kind: Kind::LeadAddress,
+        name: "LeadAddress",
+        plural: "leadAddresses",
+        schema_name: "leadAddress",
+        key_prefix: 'q',
+        fields: &LEAD_ADDRESS_FIELDS,
+    },
+    EntityDef {
+        kind: Kind::Contact,
+        name: "Contact",
+        plural: "contacts",
+        schema_name: "contact",
+        key_prefix: 'C',
+        fields: &CONTACT_FIELDS,
+    },
+    EntityDef {
+        kind: Kind::Address,
+        name: "Address",
+        plural: "addresses",
+        schema_name: "address",
+        key_prefix: 'a',
+        fields: &ADDRESS_FIELDS,
+    },
+    EntityDef {
+        kind: Kind::Account,
+        name: "Account",
+        plural: "accounts",
+        schema_name: "account",
+        key_prefix: 'A',
+        fields: &ACCOUNT_FIELDS,
+    },
+    EntityDef {
+        kind: Kind::History,
+        name: "History",
+        plural: "history",
+        schema_name: "history",
+        key_prefix: 'h',
+        fields: &HISTORY_FIELDS,
+    },
+];
+
+/// The definition of one kind.
+pub(crate) fn entity(kind: Kind) -> &'static EntityDef {
+    &ENTITIES[kind.index()]
+}
+
+/// History `Type` names and their database values (SalesLogix `HistoryType` enum).
+pub const HISTORY_TYPES: [(&str, i64); 13] = [
+    ("atInternal", 0),
+    ("atAppointment", 262145),
+    ("atPhoneCall", 262146),
+    ("atToDo", 262147),
+    ("atNote", 262148),
+    ("atQuestion", 262149),
+    ("atDoc", 262153),
+    ("atEMail", 262154),
+    ("atFax", 262155),
+    ("atDatabaseChange", 262156),
+    ("atPersonal", 262162),
+    ("atLiterature", 262163),
+    ("atStop", 262164),
+];
+
+/// Normalises a History `Type` given by name (any case) or by number to its name.
+pub fn history_type_name(value: &str) -> Option<&'static str> {
+    let value = value.trim();
+    HISTORY_TYPES
+        .iter()
+        .find(|(name, code)| name.eq_ignore_ascii_case(value) || code.to_string() == value)
+        .map(|(name, _)| *name)
+}
+
+/// A human label from a property name: `FirstName` → `First Name`.
+pub(crate) fn label_of(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    let chars: Vec<char> = name.chars().collect();
+    for (i, c) in chars.iter().enumerate() {
+        let boundary = i > 0
+            && c.is_ascii_uppercase()
+            && (chars[i - 1].is_ascii_lowercase()
+                || chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase()));
+        if boundary {
+            out.push(' ');
+        }
+        out.push(*c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_entity_is_at_its_kind_index_and_has_unique_fields() {
+        for kind in Kind::ALL {
+            let def = entity(kind);
+            assert_eq!(def.kind, kind);
+            let mut names: Vec<_> = def.fields.iter().map(|f| f.name).collect();
+            names.sort_unstable();
+            let len = names.len();
+            names.dedup();
+            assert_eq!(names.len(), len, "duplicate field in {}", def.name);
+        }
+    }
+
+    #[test]
+    fn labels_split_camel_case() {
+        assert_eq!(label_of("FirstName"), "First Name");
+        assert_eq!(label_of("SICCode"), "SIC Code");
+        assert_eq!(label_of("DoNotFAX"), "Do Not FAX");
+    }
+
+    #[test]
+    fn history_types_resolve_by_name_or_number() {
+        assert_eq!(history_type_name("ATEMAIL"), Some("atEMail"));
+        assert_eq!(history_type_name("262148"), Some("atNote"));
+        assert_eq!(history_type_name("atBogus"), None);
+    }
+}

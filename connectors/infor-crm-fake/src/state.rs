@@ -1,0 +1,114 @@
+//! The shared server state and [`FakeState`], the in-process handle tests use to do what
+//! `/_admin` offers.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use tokio::sync::watch;
+
+use crate::clock::Clock;
+use crate::model::{Kind, Record};
+use crate::render::JsonDates;
+use crate::stats::Stats;
+use crate::store::Store;
+
+/// Server settings fixed at start.
+#[derive(Clone)]
+pub(crate) struct Settings {
+    pub username: String,
+    pub password: String,
+    pub page_cap: usize,
+    pub json_dates: JsonDates,
+    pub require_if_match: bool,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .field("page_cap", &self.page_cap)
+            .field("json_dates", &self.json_dates)
+            .field("require_if_match", &self.require_if_match)
+            .finish()
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub store: RwLock<Store>,
+    pub settings: Settings,
+    pub clock: Clock,
+    pub stats: Mutex<Stats>,
+    pub faults: Mutex<crate::faults::Engine>,
+    pub shutdown: watch::Receiver<bool>,
+}
+
+/// A cheap-to-clone handle on a running fake CRM's data, clock, faults and statistics.
+#[derive(Debug, Clone)]
+pub struct FakeState {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl FakeState {
+    pub(crate) fn read(&self) -> RwLockReadGuard<'_, Store> {
+        self.shared
+            .store
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn write(&self) -> RwLockWriteGuard<'_, Store> {
+        self.shared
+            .store
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn stats_mut(&self) -> MutexGuard<'_, Stats> {
+        self.shared
+            .stats
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn faults_mut(&self) -> MutexGuard<'_, crate::faults::Engine> {
+        self.shared
+            .faults
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn settings(&self) -> &Settings {
+        &self.shared.settings
+    }
+
+    /// The server clock; pin it to control CreateDate/ModifyDate of writes.
+    pub fn clock(&self) -> &Clock {
+        &self.shared.clock
+    }
+
+    /// Request counts since start or the last reset.
+    pub fn stats(&self) -> Stats {
+        self.stats_mut().clone()
+    }
+
+    /// Zeroes the request counts.
+    pub fn reset_stats(&self) {
+        *self.stats_mut() = Stats::default();
+    }
+
+    /// A copy of every record of `kind`, in key order.
+    pub fn records(&self, kind: Kind) -> Vec<Record> {
+        self.read().records(kind).cloned().collect()
+    }
+
+    /// A copy of one record.
+    pub fn record(&self, kind: Kind, key: &str) -> Option<Record> {
+        self.read().get(kind, key).cloned()
+    }
+
+    /// The number of records of `kind`.
+    pub fn count(&self, kind: Kind) -> usize {
+        self.read().len(kind)
+    }
+}
