@@ -33,12 +33,18 @@ pub(crate) fn parse(body: &str) -> Result<AtomDoc, XmlError> {
 
 impl XmlError {
     fn unexpected_root(root: &Element) -> XmlError {
-        XmlError::new(format!("expected an Atom feed or entry, found <{}>", root.local))
+        XmlError::new(format!(
+            "expected an Atom feed or entry, found <{}>",
+            root.local
+        ))
     }
 }
 
 fn feed(root: &Element) -> WireFeed {
-    let number = |name: &str| root.child_text(NS_OPENSEARCH, name).and_then(|t| t.parse::<u64>().ok());
+    let number = |name: &str| {
+        root.child_text(NS_OPENSEARCH, name)
+            .and_then(|t| t.parse::<u64>().ok())
+    };
     let next = root
         .children_named(NS_ATOM, "link")
         .find(|link| link.plain_attr("rel") == Some("next"))
@@ -55,17 +61,40 @@ fn feed(root: &Element) -> WireFeed {
 
 fn entry(element: &Element) -> WireEntry {
     let mut out = WireEntry {
-        etag: element.child_text(NS_HTTP, "etag").filter(|t| !t.is_empty()).map(str::to_string),
-        url: element.child_text(NS_ATOM, "id").filter(|t| !t.is_empty()).map(str::to_string),
-        http_status: element.child_text(NS_HTTP, "httpStatus").and_then(|t| t.parse().ok()),
-        http_message: element.child_text(NS_HTTP, "httpMessage").filter(|t| !t.is_empty()).map(str::to_string),
-        location: element.child_text(NS_HTTP, "location").filter(|t| !t.is_empty()).map(str::to_string),
+        etag: element
+            .child_text(NS_HTTP, "etag")
+            .filter(|t| !t.is_empty())
+            .map(str::to_string),
+        url: element
+            .child_text(NS_ATOM, "id")
+            .filter(|t| !t.is_empty())
+            .map(str::to_string),
+        http_status: element
+            .child_text(NS_HTTP, "httpStatus")
+            .and_then(|t| t.parse().ok()),
+        http_message: element
+            .child_text(NS_HTTP, "httpMessage")
+            .filter(|t| !t.is_empty())
+            .map(str::to_string),
+        location: element
+            .child_text(NS_HTTP, "location")
+            .filter(|t| !t.is_empty())
+            .map(str::to_string),
         diagnoses: diagnoses::from_xml_root(element),
         ..WireEntry::default()
     };
-    if let Some(payload) = element.child(NS_SDATA, "payload").and_then(|p| p.children.first()) {
-        out.key = payload.attr(NS_SDATA, "key").map(|k| k.trim().to_string()).filter(|k| !k.is_empty());
-        if let Some(uri) = payload.attr(NS_SDATA, "uri").or_else(|| payload.attr(NS_SDATA, "url")) {
+    if let Some(payload) = element
+        .child(NS_SDATA, "payload")
+        .and_then(|p| p.children.first())
+    {
+        out.key = payload
+            .attr(NS_SDATA, "key")
+            .map(|k| k.trim().to_string())
+            .filter(|k| !k.is_empty());
+        if let Some(uri) = payload
+            .attr(NS_SDATA, "uri")
+            .or_else(|| payload.attr(NS_SDATA, "url"))
+        {
             out.url = Some(uri.to_string());
         }
         for property in &payload.children {
@@ -82,7 +111,10 @@ fn flatten_property(property: &Element, fields: &mut Vec<(String, RawValue)>) {
         fields.push((name.clone(), RawValue::Null));
         return;
     }
-    let key = property.attr(NS_SDATA, "key").map(str::trim).filter(|k| !k.is_empty());
+    let key = property
+        .attr(NS_SDATA, "key")
+        .map(str::trim)
+        .filter(|k| !k.is_empty());
     if property.children.is_empty() {
         match key {
             Some(key) => fields.push((name.clone(), RawValue::Ref(key.to_string()))),
@@ -98,7 +130,11 @@ fn flatten_property(property: &Element, fields: &mut Vec<(String, RawValue)>) {
         let child_name = format!("{name}.{}", child.local);
         if child.is_nil() {
             fields.push((child_name, RawValue::Null));
-        } else if let Some(key) = child.attr(NS_SDATA, "key").map(str::trim).filter(|k| !k.is_empty()) {
+        } else if let Some(key) = child
+            .attr(NS_SDATA, "key")
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+        {
             fields.push((child_name, RawValue::Ref(key.to_string())));
         } else if !is_link(child) {
             fields.push((child_name, RawValue::Text(child.text.clone())));
@@ -140,14 +176,27 @@ fn write_entry_body(entry: &OutEntry, out: &mut String) {
         out.push_str(&format!("<id>{}</id>", escape(url.as_str())));
     }
     if let Some(method) = entry.batch_method {
-        out.push_str(&format!("<http:httpMethod>{}</http:httpMethod>", method.as_str()));
+        out.push_str(&format!(
+            "<http:httpMethod>{}</http:httpMethod>",
+            method.as_str()
+        ));
     }
     if let Some(etag) = &entry.if_match {
-        out.push_str(&format!("<http:ifMatch>{}</http:ifMatch>", escape(etag.as_str())));
+        out.push_str(&format!(
+            "<http:ifMatch>{}</http:ifMatch>",
+            escape(etag.as_str())
+        ));
     }
     out.push_str("<sdata:payload>");
-    let key_attr = entry.key.as_ref().map(|k| format!(r#" sdata:key="{}""#, escape(k.as_str()))).unwrap_or_default();
-    out.push_str(&format!(r#"<{} xmlns="{NS_SLX}"{key_attr}>"#, entry.entity_name));
+    let key_attr = entry
+        .key
+        .as_ref()
+        .map(|k| format!(r#" sdata:key="{}""#, escape(k.as_str())))
+        .unwrap_or_default();
+    out.push_str(&format!(
+        r#"<{} xmlns="{NS_SLX}"{key_attr}>"#,
+        entry.entity_name
+    ));
     for (name, node) in &entry.fields {
         match node {
             OutNode::Value(value) => write_value(name, value, out),
@@ -166,9 +215,14 @@ fn write_entry_body(entry: &OutEntry, out: &mut String) {
 fn write_value(name: &str, value: &OutValue, out: &mut String) {
     match value {
         OutValue::Null => out.push_str(&format!(r#"<{name} xsi:nil="true"/>"#)),
-        OutValue::Text(text) | OutValue::Number(text) => out.push_str(&format!("<{name}>{}</{name}>", escape(text.as_str()))),
+        OutValue::Text(text) | OutValue::Number(text) => {
+            out.push_str(&format!("<{name}>{}</{name}>", escape(text.as_str())))
+        }
         OutValue::Bool(flag) => out.push_str(&format!("<{name}>{flag}</{name}>")),
-        OutValue::Ref(key) => out.push_str(&format!(r#"<{name} sdata:key="{}"/>"#, escape(key.as_str()))),
+        OutValue::Ref(key) => out.push_str(&format!(
+            r#"<{name} sdata:key="{}"/>"#,
+            escape(key.as_str())
+        )),
     }
 }
 

@@ -75,24 +75,37 @@ fn expected_fields() -> Vec<(String, RawValue)> {
 
 #[test]
 fn prefixed_feed() {
-    let Ok(AtomDoc::Feed(feed)) = parse(PREFIXED_FEED) else { panic!("not a feed") };
+    let Ok(AtomDoc::Feed(feed)) = parse(PREFIXED_FEED) else {
+        panic!("not a feed")
+    };
     assert_eq!(feed.total_results, Some(31));
     assert_eq!(feed.start_index, Some(1));
     assert_eq!(feed.items_per_page, Some(10));
-    assert_eq!(feed.next.as_deref(), Some("https://h/sdata/slx/dynamic/-/leads?startIndex=11&count=10"));
+    assert_eq!(
+        feed.next.as_deref(),
+        Some("https://h/sdata/slx/dynamic/-/leads?startIndex=11&count=10")
+    );
     assert_eq!(feed.entries.len(), 1);
     let entry = &feed.entries[0];
     assert_eq!(entry.key.as_deref(), Some("LQA1B0000001"));
     assert_eq!(entry.etag.as_deref(), Some("gJaGtgHyuAwW6jMI4i0njA=="));
-    assert_eq!(entry.url.as_deref(), Some("https://h/sdata/slx/dynamic/-/leads('LQA1B0000001')"));
+    assert_eq!(
+        entry.url.as_deref(),
+        Some("https://h/sdata/slx/dynamic/-/leads('LQA1B0000001')")
+    );
     assert_eq!(entry.fields, expected_fields());
 }
 
 #[test]
 fn default_namespace_entry_reads_the_same() {
-    let Ok(AtomDoc::Entry(entry)) = parse(DEFAULT_NS_ENTRY) else { panic!("not an entry") };
+    let Ok(AtomDoc::Entry(entry)) = parse(DEFAULT_NS_ENTRY) else {
+        panic!("not an entry")
+    };
     assert_eq!(entry.key.as_deref(), Some("LQA1B0000001"));
-    assert_eq!(entry.url.as_deref(), Some("https://h/sdata/slx/dynamic/-/leads('LQA1B0000001')"));
+    assert_eq!(
+        entry.url.as_deref(),
+        Some("https://h/sdata/slx/dynamic/-/leads('LQA1B0000001')")
+    );
     assert_eq!(entry.fields, expected_fields());
 }
 
@@ -100,7 +113,9 @@ fn default_namespace_entry_reads_the_same() {
 fn last_page_and_empty_feed() {
     let body = r#"<feed xmlns="http://www.w3.org/2005/Atom" xmlns:os="http://a9.com/-/spec/opensearch/1.1/">
         <link rel="self" href="x"/><os:totalResults>0</os:totalResults></feed>"#;
-    let Ok(AtomDoc::Feed(feed)) = parse(body) else { panic!("not a feed") };
+    let Ok(AtomDoc::Feed(feed)) = parse(body) else {
+        panic!("not a feed")
+    };
     assert!(feed.entries.is_empty());
     assert_eq!(feed.next, None);
     assert_eq!(feed.total_results, Some(0));
@@ -117,9 +132,14 @@ fn batch_response_entries() {
         <sdata:diagnosis><sdata:severity>Error</sdata:severity><sdata:sdataCode>ApplicationDiagnosis</sdata:sdataCode>
         <sdata:message>LastName is required</sdata:message></sdata:diagnosis></entry>
     </feed>"#;
-    let Ok(AtomDoc::Feed(feed)) = parse(body) else { panic!("not a feed") };
+    let Ok(AtomDoc::Feed(feed)) = parse(body) else {
+        panic!("not a feed")
+    };
     assert_eq!(feed.entries[0].http_status, Some(201));
-    assert_eq!(feed.entries[0].effective_key().as_deref(), Some("LNEW00000001"));
+    assert_eq!(
+        feed.entries[0].effective_key().as_deref(),
+        Some("LNEW00000001")
+    );
     assert_eq!(feed.entries[1].http_status, Some(400));
     assert_eq!(feed.entries[1].http_message.as_deref(), Some("Bad Request"));
     assert_eq!(feed.entries[1].diagnoses[0].message, "LastName is required");
@@ -135,12 +155,24 @@ fn sample_out(batch: Option<BatchMethod>) -> OutEntry {
     OutEntry {
         entity_name: "Lead",
         fields: vec![
-            ("FirstName".into(), OutNode::Value(OutValue::Text("Ann <&> 'Q'".into()))),
+            (
+                "FirstName".into(),
+                OutNode::Value(OutValue::Text("Ann <&> 'Q'".into())),
+            ),
             ("Title".into(), OutNode::Value(OutValue::Null)),
             ("Newsletter".into(), OutNode::Value(OutValue::Bool(true))),
-            ("LeadScore".into(), OutNode::Value(OutValue::Number("42".into()))),
-            ("LeadSource".into(), OutNode::Value(OutValue::Ref("LDEMOA000001".into()))),
-            ("Address".into(), OutNode::Group(vec![("City".into(), OutValue::Text("Chicago".into()))])),
+            (
+                "LeadScore".into(),
+                OutNode::Value(OutValue::Number("42".into())),
+            ),
+            (
+                "LeadSource".into(),
+                OutNode::Value(OutValue::Ref("LDEMOA000001".into())),
+            ),
+            (
+                "Address".into(),
+                OutNode::Group(vec![("City".into(), OutValue::Text("Chicago".into()))]),
+            ),
         ],
         batch_method: batch,
         url: batch.map(|_| "https://h/sdata/slx/dynamic/-/leads('K1')".into()),
@@ -152,7 +184,9 @@ fn sample_out(batch: Option<BatchMethod>) -> OutEntry {
 #[test]
 fn written_entry_reads_back() {
     let body = write_entry(&sample_out(None));
-    let Ok(AtomDoc::Entry(entry)) = parse(&body) else { panic!("not an entry: {body}") };
+    let Ok(AtomDoc::Entry(entry)) = parse(&body) else {
+        panic!("not an entry: {body}")
+    };
     assert_eq!(
         entry.fields,
         vec![
@@ -164,7 +198,10 @@ fn written_entry_reads_back() {
             ("Address.City".into(), text("Chicago")),
         ]
     );
-    assert!(body.contains(r#"<Lead xmlns="http://schemas.sage.com/dynamic/2007">"#), "{body}");
+    assert!(
+        body.contains(r#"<Lead xmlns="http://schemas.sage.com/dynamic/2007">"#),
+        "{body}"
+    );
 }
 
 #[test]
@@ -174,7 +211,12 @@ fn written_batch_carries_methods() {
     let entry = root.child(NS_ATOM, "entry").cloned().unwrap_or_default();
     assert_eq!(entry.child_text(NS_HTTP, "httpMethod"), Some("PUT"));
     assert_eq!(entry.child_text(NS_HTTP, "ifMatch"), Some("etag1"));
-    assert_eq!(entry.child_text(NS_ATOM, "id"), Some("https://h/sdata/slx/dynamic/-/leads('K1')"));
-    let Ok(AtomDoc::Feed(feed)) = parse(&body) else { panic!("not a feed") };
+    assert_eq!(
+        entry.child_text(NS_ATOM, "id"),
+        Some("https://h/sdata/slx/dynamic/-/leads('K1')")
+    );
+    let Ok(AtomDoc::Feed(feed)) = parse(&body) else {
+        panic!("not a feed")
+    };
     assert_eq!(feed.entries[0].key.as_deref(), Some("K1"));
 }

@@ -14,7 +14,10 @@ pub(crate) struct Credentials {
 
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Credentials").field("username", &self.username).field("password", &"[redacted]").finish()
+        f.debug_struct("Credentials")
+            .field("username", &self.username)
+            .field("password", &"[redacted]")
+            .finish()
     }
 }
 
@@ -28,14 +31,20 @@ impl Credentials {
     /// `X-Authorization`, with `X-Authorization-Mode: no-challenge` so the server does not
     /// answer with a browser login prompt.
     pub fn apply(&self, headers: &mut HeaderMap) {
-        let token = base64::engine::general_purpose::STANDARD
-            .encode(format!("{}:{}", self.username, self.password.expose_secret()));
+        let token = base64::engine::general_purpose::STANDARD.encode(format!(
+            "{}:{}",
+            self.username,
+            self.password.expose_secret()
+        ));
         if let Ok(mut value) = HeaderValue::from_str(&format!("Basic {token}")) {
             value.set_sensitive(true);
             headers.insert(reqwest::header::AUTHORIZATION, value.clone());
             headers.insert("X-Authorization", value);
         }
-        headers.insert("X-Authorization-Mode", HeaderValue::from_static("no-challenge"));
+        headers.insert(
+            "X-Authorization-Mode",
+            HeaderValue::from_static("no-challenge"),
+        );
     }
 }
 
@@ -50,10 +59,25 @@ mod tests {
         creds.apply(&mut headers);
         // base64("admin:s3cr3t pass")
         let expected = "Basic YWRtaW46czNjcjN0IHBhc3M=";
-        assert_eq!(headers.get("authorization").and_then(|v| v.to_str().ok()), Some(expected));
-        assert_eq!(headers.get("x-authorization").and_then(|v| v.to_str().ok()), Some(expected));
-        assert!(headers.get("authorization").is_some_and(HeaderValue::is_sensitive));
-        assert_eq!(headers.get("x-authorization-mode").and_then(|v| v.to_str().ok()), Some("no-challenge"));
+        assert_eq!(
+            headers.get("authorization").and_then(|v| v.to_str().ok()),
+            Some(expected)
+        );
+        assert_eq!(
+            headers.get("x-authorization").and_then(|v| v.to_str().ok()),
+            Some(expected)
+        );
+        assert!(
+            headers
+                .get("authorization")
+                .is_some_and(HeaderValue::is_sensitive)
+        );
+        assert_eq!(
+            headers
+                .get("x-authorization-mode")
+                .and_then(|v| v.to_str().ok()),
+            Some("no-challenge")
+        );
         let debug = format!("{creds:?} {headers:?}");
         assert!(!debug.contains("s3cr3t"), "{debug}");
         assert!(!debug.contains("YWRtaW46czNjcjN0IHBhc3M="), "{debug}");

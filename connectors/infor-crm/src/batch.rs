@@ -26,7 +26,11 @@ pub(crate) enum BatchAnswer {
 }
 
 /// Reads a `$batch` reply: per-entry results, or "unsupported".
-pub(crate) fn batch_answer(reply: &Reply, context: &Context, expected: usize) -> Result<BatchAnswer, Rejection> {
+pub(crate) fn batch_answer(
+    reply: &Reply,
+    context: &Context,
+    expected: usize,
+) -> Result<BatchAnswer, Rejection> {
     if matches!(reply.status.as_u16(), 404 | 405 | 501) {
         return Ok(BatchAnswer::Unsupported);
     }
@@ -56,7 +60,9 @@ pub(crate) async fn write_batch(inner: &Inner, ops: Vec<WriteOp>) -> Vec<WriteOu
     let mut outcomes: Vec<Option<WriteOutcome>> = vec![None; ops.len()];
     let mut stop: Option<ConnectorError> = None;
     for entity in [EntityKind::Lead, EntityKind::Contact] {
-        let indices: Vec<usize> = (0..ops.len()).filter(|&i| entity_of(&ops[i]) == entity).collect();
+        let indices: Vec<usize> = (0..ops.len())
+            .filter(|&i| entity_of(&ops[i]) == entity)
+            .collect();
         if indices.is_empty() {
             continue;
         }
@@ -64,27 +70,35 @@ pub(crate) async fn write_batch(inner: &Inner, ops: Vec<WriteOp>) -> Vec<WriteOu
             Ok(schema) => schema,
             Err(error) => {
                 stop.get_or_insert(error.clone());
-                indices.iter().for_each(|&i| outcomes[i] = Some(Err(error.clone())));
+                indices
+                    .iter()
+                    .for_each(|&i| outcomes[i] = Some(Err(error.clone())));
                 continue;
             }
         };
         for chunk in indices.chunks(inner.options.batch_size.max(1)) {
             if let Some(error) = &stop {
-                chunk.iter().for_each(|&i| outcomes[i] = Some(Err(error.clone())));
+                chunk
+                    .iter()
+                    .for_each(|&i| outcomes[i] = Some(Err(error.clone())));
                 continue;
             }
             run_chunk(inner, entity, &schema, chunk, &ops, &mut outcomes).await;
-            stop = chunk
-                .iter()
-                .find_map(|&i| match &outcomes[i] {
-                    Some(Err(error)) if stops_everything(error) => Some(error.clone()),
-                    _ => None,
-                });
+            stop = chunk.iter().find_map(|&i| match &outcomes[i] {
+                Some(Err(error)) if stops_everything(error) => Some(error.clone()),
+                _ => None,
+            });
         }
     }
     outcomes
         .into_iter()
-        .map(|o| o.unwrap_or_else(|| Err(ConnectorError::Transient { message: "the write was not attempted".into() })))
+        .map(|o| {
+            o.unwrap_or_else(|| {
+                Err(ConnectorError::Transient {
+                    message: "the write was not attempted".into(),
+                })
+            })
+        })
         .collect()
 }
 
@@ -118,12 +132,32 @@ async fn run_chunk(
     }
     let entries: Vec<OutEntry> = prepared.into_iter().map(|(_, e)| e).collect();
     let context = inner.context(entity.as_str(), None);
-    let url = match inner.client.endpoint.keyword(resource(entity), "$batch", &[inner.format_param()]) {
-        Ok(url) => url,
-        Err(error) => return indices.iter().for_each(|&i| outcomes[i] = Some(Err(error.clone()))),
-    };
-    let request = inner.request(Method::POST, url, resource(entity), inner.batch_body(&entries), false);
-    let answer = inner.client.execute(&request, |reply| batch_answer(reply, &context, entries.len())).await;
+    let url =
+        match inner
+            .client
+            .endpoint
+            .keyword(resource(entity), "$batch", &[inner.format_param()])
+        {
+            Ok(url) => url,
+            Err(error) => {
+                return indices
+                    .iter()
+                    .for_each(|&i| outcomes[i] = Some(Err(error.clone())));
+            }
+        };
+    let request = inner.request(
+        Method::POST,
+        url,
+        resource(entity),
+        inner.batch_body(&entries),
+        false,
+    );
+    let answer = inner
+        .client
+        .execute(&request, |reply| {
+            batch_answer(reply, &context, entries.len())
+        })
+        .await;
     match answer {
         Ok(BatchAnswer::Entries(results)) => {
             for (&i, result) in indices.iter().zip(&results) {
@@ -131,20 +165,36 @@ async fn run_chunk(
             }
         }
         Ok(BatchAnswer::Unsupported) => {
-            tracing::info!(resource = resource(entity), "the CRM has no $batch; writing one by one");
-            inner.batch_unsupported.store(true, std::sync::atomic::Ordering::Relaxed);
+            tracing::info!(
+                resource = resource(entity),
+                "the CRM has no $batch; writing one by one"
+            );
+            inner
+                .batch_unsupported
+                .store(true, std::sync::atomic::Ordering::Relaxed);
             singles(inner, &indices, ops, outcomes, false).await;
         }
-        Err(Failure::Unknown(error)) | Err(Failure::Final(error @ ConnectorError::Rejected { .. })) => {
-            tracing::info!(resource = resource(entity), "$batch outcome unknown or refused; redoing writes singly");
+        Err(Failure::Unknown(error))
+        | Err(Failure::Final(error @ ConnectorError::Rejected { .. })) => {
+            tracing::info!(
+                resource = resource(entity),
+                "$batch outcome unknown or refused; redoing writes singly"
+            );
             tracing::debug!(resource = resource(entity), %error, "$batch failed");
             singles(inner, &indices, ops, outcomes, true).await;
         }
-        Err(Failure::Final(error)) => indices.iter().for_each(|&i| outcomes[i] = Some(Err(error.clone()))),
+        Err(Failure::Final(error)) => indices
+            .iter()
+            .for_each(|&i| outcomes[i] = Some(Err(error.clone()))),
     }
 }
 
-fn out_entry(inner: &Inner, entity: EntityKind, op: &WriteOp, schema: &EntitySchema) -> Result<OutEntry, ConnectorError> {
+fn out_entry(
+    inner: &Inner,
+    entity: EntityKind,
+    op: &WriteOp,
+    schema: &EntitySchema,
+) -> Result<OutEntry, ConnectorError> {
     Ok(match op {
         WriteOp::Create { fields, .. } => OutEntry {
             entity_name: element(entity),
@@ -154,11 +204,19 @@ fn out_entry(inner: &Inner, entity: EntityKind, op: &WriteOp, schema: &EntitySch
             key: None,
             if_match: None,
         },
-        WriteOp::Update { key, etag, fields, .. } => OutEntry {
+        WriteOp::Update {
+            key, etag, fields, ..
+        } => OutEntry {
             entity_name: element(entity),
             fields: record::encode_fields(entity, fields, schema)?,
             batch_method: Some(BatchMethod::Put),
-            url: Some(inner.client.endpoint.single(resource(entity), key, &[])?.to_string()),
+            url: Some(
+                inner
+                    .client
+                    .endpoint
+                    .single(resource(entity), key, &[])?
+                    .to_string(),
+            ),
             key: Some(key.clone()),
             if_match: etag.clone(),
         },
@@ -166,7 +224,13 @@ fn out_entry(inner: &Inner, entity: EntityKind, op: &WriteOp, schema: &EntitySch
 }
 
 /// One entry of a `$batch` answer as an outcome (412 goes through the update rule).
-async fn entry_outcome(inner: &Inner, entity: EntityKind, schema: &EntitySchema, op: &WriteOp, result: &WireEntry) -> WriteOutcome {
+async fn entry_outcome(
+    inner: &Inner,
+    entity: EntityKind,
+    schema: &EntitySchema,
+    op: &WriteOp,
+    result: &WireEntry,
+) -> WriteOutcome {
     let key = match op {
         WriteOp::Update { key, .. } => Some(key.as_str()),
         WriteOp::Create { .. } => None,
@@ -188,13 +252,31 @@ async fn entry_outcome(inner: &Inner, entity: EntityKind, schema: &EntitySchema,
 
 async fn single(inner: &Inner, op: &WriteOp, lookup_first: bool) -> WriteOutcome {
     match op {
-        WriteOp::Create { entity, fields } => write::create(inner, *entity, fields, lookup_first).await,
-        WriteOp::Update { entity, key, etag, fields } => write::update(inner, *entity, key, etag.as_deref(), fields).await,
+        WriteOp::Create { entity, fields } => {
+            write::create(inner, *entity, fields, lookup_first).await
+        }
+        WriteOp::Update {
+            entity,
+            key,
+            etag,
+            fields,
+        } => write::update(inner, *entity, key, etag.as_deref(), fields).await,
     }
 }
 
-async fn singles(inner: &Inner, indices: &[usize], ops: &[WriteOp], outcomes: &mut [Option<WriteOutcome>], lookup_first: bool) {
-    let results = futures::future::join_all(indices.iter().map(|&i| single(inner, &ops[i], lookup_first))).await;
+async fn singles(
+    inner: &Inner,
+    indices: &[usize],
+    ops: &[WriteOp],
+    outcomes: &mut [Option<WriteOutcome>],
+    lookup_first: bool,
+) {
+    let results = futures::future::join_all(
+        indices
+            .iter()
+            .map(|&i| single(inner, &ops[i], lookup_first)),
+    )
+    .await;
     for (&i, result) in indices.iter().zip(results) {
         outcomes[i] = Some(result);
     }

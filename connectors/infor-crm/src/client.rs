@@ -54,7 +54,16 @@ pub(crate) struct Request {
 impl Request {
     /// A GET of `url`.
     pub fn get(url: Url, resource: &'static str, accept: Accept) -> Request {
-        Request { method: Method::GET, url, body: None, if_match: None, resource, accept, idempotent: true, max_attempts: None }
+        Request {
+            method: Method::GET,
+            url,
+            body: None,
+            if_match: None,
+            resource,
+            accept,
+            idempotent: true,
+            max_attempts: None,
+        }
     }
 }
 
@@ -143,7 +152,9 @@ impl SDataClient {
             .connect_timeout(timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("listbridge-infor-crm/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| ConnectorError::Invalid { message: format!("could not set up HTTP: {}", e.without_url()) })?;
+            .map_err(|e| ConnectorError::Invalid {
+                message: format!("could not set up HTTP: {}", e.without_url()),
+            })?;
         let per_second = NonZeroU32::new(rate.requests_per_second).unwrap_or(NonZeroU32::MIN);
         Ok(SDataClient {
             http,
@@ -168,18 +179,26 @@ impl SDataClient {
         request: &Request,
         accept: impl Fn(&Reply) -> Result<T, Rejection>,
     ) -> Result<T, Failure> {
-        let max_attempts = request.max_attempts.unwrap_or(self.retry.max_attempts).clamp(1, self.retry.max_attempts.max(1));
+        let max_attempts = request
+            .max_attempts
+            .unwrap_or(self.retry.max_attempts)
+            .clamp(1, self.retry.max_attempts.max(1));
         let mut attempt = 1;
         loop {
             let (error, retry_after, not_applied) = match self.attempt(request, attempt).await {
                 Ok(reply) if is_retryable(reply.status) => {
-                    let not_applied = matches!(reply.status, StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE);
+                    let not_applied = matches!(
+                        reply.status,
+                        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+                    );
                     (status_error(&reply), reply.retry_after, not_applied)
                 }
                 Ok(reply) => match accept(&reply) {
                     Ok(value) => return Ok(value),
                     Err(Rejection::Final(error)) => return Err(Failure::Final(error)),
-                    Err(Rejection::Malformed(message)) => (ConnectorError::Transient { message }, None, false),
+                    Err(Rejection::Malformed(message)) => {
+                        (ConnectorError::Transient { message }, None, false)
+                    }
                 },
                 Err(transport) => {
                     let not_applied = transport.is_connect();
@@ -192,11 +211,20 @@ impl SDataClient {
             if attempt >= max_attempts {
                 return Err(Failure::Final(error));
             }
-            let Some(wait) = self.retry.delay(attempt + 1, retry_after, retry::jitter_sample()) else {
+            let Some(wait) = self
+                .retry
+                .delay(attempt + 1, retry_after, retry::jitter_sample())
+            else {
                 return Err(Failure::Final(ConnectorError::RateLimited { retry_after }));
             };
             // The CRM's message may quote record data (emails), so it is only logged at debug.
-            tracing::info!(resource = request.resource, attempt, wait_ms = wait.as_millis() as u64, failure = failure_kind(&error), "retrying CRM request");
+            tracing::info!(
+                resource = request.resource,
+                attempt,
+                wait_ms = wait.as_millis() as u64,
+                failure = failure_kind(&error),
+                "retrying CRM request"
+            );
             tracing::debug!(resource = request.resource, attempt, %error, "CRM request failed");
             tokio::time::sleep(wait).await;
             attempt += 1;
@@ -239,39 +267,74 @@ impl SDataClient {
     async fn send(&self, request: &Request) -> Result<Reply, reqwest::Error> {
         let mut headers = HeaderMap::new();
         self.credentials.apply(&mut headers);
-        headers.insert(ACCEPT, HeaderValue::from_static(match request.accept {
-            Accept::Json => "application/json",
-            Accept::Atom => "application/atom+xml",
-            Accept::Xml => "application/xml, text/xml, */*",
-        }));
+        headers.insert(
+            ACCEPT,
+            HeaderValue::from_static(match request.accept {
+                Accept::Json => "application/json",
+                Accept::Atom => "application/atom+xml",
+                Accept::Xml => "application/xml, text/xml, */*",
+            }),
+        );
         if let Some(etag) = &request.if_match
             && let Ok(value) = HeaderValue::from_str(etag)
         {
             headers.insert(IF_MATCH, value);
         }
-        let mut builder = self.http.request(request.method.clone(), request.url.clone()).headers(headers).timeout(self.timeout);
+        let mut builder = self
+            .http
+            .request(request.method.clone(), request.url.clone())
+            .headers(headers)
+            .timeout(self.timeout);
         if let Some((content_type, body)) = &request.body {
-            builder = builder.header(CONTENT_TYPE, *content_type).body(body.clone());
+            builder = builder
+                .header(CONTENT_TYPE, *content_type)
+                .body(body.clone());
         }
         let response = builder.send().await.map_err(reqwest::Error::without_url)?;
         let status = response.status();
-        let header = |name| response.headers().get(name).and_then(|v: &HeaderValue| v.to_str().ok()).map(str::to_string);
-        let content_type = header(CONTENT_TYPE).unwrap_or_default().to_ascii_lowercase();
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let content_type = header(CONTENT_TYPE)
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         let etag = header(ETAG);
         let location = header(LOCATION);
-        let retry_after = header(RETRY_AFTER).and_then(|v| retry::parse_retry_after(&v, chrono::Utc::now()));
+        let retry_after =
+            header(RETRY_AFTER).and_then(|v| retry::parse_retry_after(&v, chrono::Utc::now()));
         let body = response.text().await.map_err(reqwest::Error::without_url)?;
-        Ok(Reply { status, content_type, etag, location, retry_after, body })
+        Ok(Reply {
+            status,
+            content_type,
+            etag,
+            location,
+            retry_after,
+            body,
+        })
     }
 
     fn transport_error(&self, error: &reqwest::Error) -> ConnectorError {
         let detail = error_chain(error);
         if error.is_connect() {
-            ConnectorError::Unreachable { url: self.endpoint.base_url().to_string(), message: detail }
+            ConnectorError::Unreachable {
+                url: self.endpoint.base_url().to_string(),
+                message: detail,
+            }
         } else if error.is_timeout() {
-            ConnectorError::Transient { message: format!("no answer within {}s ({detail})", self.timeout.as_secs_f32()) }
+            ConnectorError::Transient {
+                message: format!(
+                    "no answer within {}s ({detail})",
+                    self.timeout.as_secs_f32()
+                ),
+            }
         } else {
-            ConnectorError::Transient { message: format!("the connection failed: {detail}") }
+            ConnectorError::Transient {
+                message: format!("the connection failed: {detail}"),
+            }
         }
     }
 }
@@ -301,7 +364,9 @@ fn status_error(reply: &Reply) -> ConnectorError {
     if reply.status == StatusCode::TOO_MANY_REQUESTS
         || (reply.status == StatusCode::SERVICE_UNAVAILABLE && reply.retry_after.is_some())
     {
-        return ConnectorError::RateLimited { retry_after: reply.retry_after };
+        return ConnectorError::RateLimited {
+            retry_after: reply.retry_after,
+        };
     }
     let said = crate::diagnoses::summary(&crate::diagnoses::parse_body(&reply.body));
     ConnectorError::Transient {

@@ -53,11 +53,20 @@ impl InforCrm {
     }
 
     /// Opens a connector with explicit options (Atom mode, batch size, backoff…).
-    pub fn with_options(config: ConnectorConfig, options: InforCrmOptions) -> ConnectorResult<InforCrm> {
+    pub fn with_options(
+        config: ConnectorConfig,
+        options: InforCrmOptions,
+    ) -> ConnectorResult<InforCrm> {
         let endpoint = Endpoint::parse(&config.base_url)?;
         let retry = RetryPolicy::new(config.max_attempts, options.backoff);
         let credentials = Credentials::new(config.username, config.password);
-        let client = SDataClient::new(endpoint, credentials, config.rate_limit, retry, config.request_timeout)?;
+        let client = SDataClient::new(
+            endpoint,
+            credentials,
+            config.rate_limit,
+            retry,
+            config.request_timeout,
+        )?;
         Ok(InforCrm {
             inner: Arc::new(Inner {
                 client,
@@ -104,7 +113,11 @@ pub(crate) fn element(entity: EntityKind) -> &'static str {
 impl Inner {
     /// Context for error messages about `entity` (and a key).
     pub fn context(&self, entity: &'static str, key: Option<&str>) -> Context {
-        Context { entity, key: key.map(str::to_string), base_url: self.client.endpoint.base_url().to_string() }
+        Context {
+            entity,
+            key: key.map(str::to_string),
+            base_url: self.client.endpoint.base_url().to_string(),
+        }
     }
 
     /// The `format` parameter every data request carries.
@@ -137,7 +150,14 @@ impl Inner {
     }
 
     /// A request with a body.
-    pub fn request(&self, method: Method, url: Url, resource: &'static str, body: (&'static str, String), idempotent: bool) -> Request {
+    pub fn request(
+        &self,
+        method: Method,
+        url: Url,
+        resource: &'static str,
+        body: (&'static str, String),
+        idempotent: bool,
+    ) -> Request {
         Request {
             method,
             url,
@@ -151,9 +171,17 @@ impl Inner {
     }
 
     /// Fetches one feed page.
-    pub async fn get_feed(&self, url: Url, resource: &'static str, context: &Context) -> ConnectorResult<WireFeed> {
+    pub async fn get_feed(
+        &self,
+        url: Url,
+        resource: &'static str,
+        context: &Context,
+    ) -> ConnectorResult<WireFeed> {
         let request = Request::get(url, resource, self.accept());
-        self.client.execute(&request, |reply| response::feed(reply, context)).await.map_err(Failure::into_error)
+        self.client
+            .execute(&request, |reply| response::feed(reply, context))
+            .await
+            .map_err(Failure::into_error)
     }
 
     /// The entity's fields from `$schema`, fetched once per connector and cached.
@@ -162,7 +190,10 @@ impl Inner {
         if let Some(found) = cache.get(&entity) {
             return Ok(Arc::clone(found));
         }
-        let url = self.client.endpoint.keyword(resource(entity), "$schema", &[])?;
+        let url = self
+            .client
+            .endpoint
+            .keyword(resource(entity), "$schema", &[])?;
         let request = Request::get(url, "$schema", Accept::Xml);
         let context = self.context(entity.as_str(), None);
         let kind = resource(entity);
@@ -170,10 +201,13 @@ impl Inner {
             .client
             .execute(&request, |reply| {
                 if !reply.status.is_success() {
-                    return Err(crate::client::Rejection::Final(response::error_for(reply, &context)));
+                    return Err(crate::client::Rejection::Final(response::error_for(
+                        reply, &context,
+                    )));
                 }
-                schema::parse(&reply.body, kind, entity.as_str())
-                    .map_err(|e| crate::client::Rejection::Malformed(format!("the {kind} schema: {e}")))
+                schema::parse(&reply.body, kind, entity.as_str()).map_err(|e| {
+                    crate::client::Rejection::Malformed(format!("the {kind} schema: {e}"))
+                })
             })
             .await
             .map_err(Failure::into_error)?;
@@ -196,7 +230,11 @@ impl CrmConnector for InforCrm {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            batch_size: if self.inner.batch_available() { self.inner.options.batch_size.max(1) } else { 1 },
+            batch_size: if self.inner.batch_available() {
+                self.inner.options.batch_size.max(1)
+            } else {
+                1
+            },
             lookup_chunk: self.inner.options.lookup_chunk.max(1),
             incremental: true,
             notes: true,
@@ -215,11 +253,21 @@ impl CrmConnector for InforCrm {
         crate::read::read(Arc::clone(&self.inner), entity, query)
     }
 
-    async fn find_by_email(&self, entity: EntityKind, emails: &[String], fields: &[String]) -> ConnectorResult<Vec<CrmRecord>> {
+    async fn find_by_email(
+        &self,
+        entity: EntityKind,
+        emails: &[String],
+        fields: &[String],
+    ) -> ConnectorResult<Vec<CrmRecord>> {
         crate::read::find_by_email(&self.inner, entity, emails, fields).await
     }
 
-    async fn get_by_keys(&self, entity: EntityKind, keys: &[String], fields: &[String]) -> ConnectorResult<Vec<CrmRecord>> {
+    async fn get_by_keys(
+        &self,
+        entity: EntityKind,
+        keys: &[String],
+        fields: &[String],
+    ) -> ConnectorResult<Vec<CrmRecord>> {
         crate::read::get_by_keys(&self.inner, entity, keys, fields).await
     }
 
@@ -227,7 +275,13 @@ impl CrmConnector for InforCrm {
         crate::write::create(&self.inner, entity, fields, false).await
     }
 
-    async fn update(&self, entity: EntityKind, key: &str, etag: Option<&str>, fields: &FieldValues) -> ConnectorResult<CrmRecord> {
+    async fn update(
+        &self,
+        entity: EntityKind,
+        key: &str,
+        etag: Option<&str>,
+        fields: &FieldValues,
+    ) -> ConnectorResult<CrmRecord> {
         crate::write::update(&self.inner, entity, key, etag, fields).await
     }
 

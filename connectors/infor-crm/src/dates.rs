@@ -13,7 +13,10 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, SecondsFormat, Tim
 /// Saleslogix cloud both serve UTC).
 pub(crate) fn parse_datetime(raw: &str) -> Option<DateTime<Utc>> {
     let raw = raw.trim();
-    if let Some(inner) = raw.strip_prefix("/Date(").and_then(|s| s.strip_suffix(")/")) {
+    if let Some(inner) = raw
+        .strip_prefix("/Date(")
+        .and_then(|s| s.strip_suffix(")/"))
+    {
         return parse_microsoft(inner);
     }
     if let Ok(parsed) = DateTime::parse_from_rfc3339(raw) {
@@ -91,31 +94,67 @@ mod tests {
 
     #[test]
     fn iso_with_offset_and_zulu() {
-        assert_eq!(canon("2013-02-01T10:00:00+00:00").as_deref(), Some("2013-02-01T10:00:00Z"));
-        assert_eq!(canon("2002-06-01T07:00:00-07:00").as_deref(), Some("2002-06-01T14:00:00Z"));
-        assert_eq!(canon("2024-05-01T10:00:00Z").as_deref(), Some("2024-05-01T10:00:00Z"));
-        assert_eq!(canon("2024-05-01T10:00:00.250Z").as_deref(), Some("2024-05-01T10:00:00.250Z"));
-        assert_eq!(canon("2024-05-01T12:00:00+0200").as_deref(), Some("2024-05-01T10:00:00Z"));
+        assert_eq!(
+            canon("2013-02-01T10:00:00+00:00").as_deref(),
+            Some("2013-02-01T10:00:00Z")
+        );
+        assert_eq!(
+            canon("2002-06-01T07:00:00-07:00").as_deref(),
+            Some("2002-06-01T14:00:00Z")
+        );
+        assert_eq!(
+            canon("2024-05-01T10:00:00Z").as_deref(),
+            Some("2024-05-01T10:00:00Z")
+        );
+        assert_eq!(
+            canon("2024-05-01T10:00:00.250Z").as_deref(),
+            Some("2024-05-01T10:00:00.250Z")
+        );
+        assert_eq!(
+            canon("2024-05-01T12:00:00+0200").as_deref(),
+            Some("2024-05-01T10:00:00Z")
+        );
     }
 
     #[test]
     fn zoneless_is_read_as_utc() {
-        assert_eq!(canon("2024-05-01T10:00:00").as_deref(), Some("2024-05-01T10:00:00Z"));
+        assert_eq!(
+            canon("2024-05-01T10:00:00").as_deref(),
+            Some("2024-05-01T10:00:00Z")
+        );
         assert_eq!(canon("2024-05-01").as_deref(), Some("2024-05-01T00:00:00Z"));
     }
 
     #[test]
     fn microsoft_forms() {
-        assert_eq!(canon("/Date(1293870600000)/").as_deref(), Some("2011-01-01T08:30:00Z"));
+        assert_eq!(
+            canon("/Date(1293870600000)/").as_deref(),
+            Some("2011-01-01T08:30:00Z")
+        );
         // The offset is informational: the milliseconds are already UTC.
-        assert_eq!(canon("/Date(1371247200000+0300)/").as_deref(), Some("2013-06-14T22:00:00Z"));
-        assert_eq!(canon("/Date(1371247200000-0500)/").as_deref(), Some("2013-06-14T22:00:00Z"));
-        assert_eq!(canon("/Date(-86400000)/").as_deref(), Some("1969-12-31T00:00:00Z"));
+        assert_eq!(
+            canon("/Date(1371247200000+0300)/").as_deref(),
+            Some("2013-06-14T22:00:00Z")
+        );
+        assert_eq!(
+            canon("/Date(1371247200000-0500)/").as_deref(),
+            Some("2013-06-14T22:00:00Z")
+        );
+        assert_eq!(
+            canon("/Date(-86400000)/").as_deref(),
+            Some("1969-12-31T00:00:00Z")
+        );
     }
 
     #[test]
     fn garbage_is_not_a_date() {
-        for raw in ["", "tomorrow", "/Date(abc)/", "/Date(123+03)/", "2024-13-45T00:00:00Z"] {
+        for raw in [
+            "",
+            "tomorrow",
+            "/Date(abc)/",
+            "/Date(123+03)/",
+            "2024-13-45T00:00:00Z",
+        ] {
             assert_eq!(parse_datetime(raw), None, "{raw}");
         }
     }

@@ -39,7 +39,9 @@ pub(crate) fn summary(diagnoses: &[Diagnosis]) -> Option<String> {
 pub(crate) fn parse_body(body: &str) -> Vec<Diagnosis> {
     let trimmed = body.trim_start();
     if trimmed.starts_with('<') {
-        return xml::parse(trimmed).map(|root| from_xml_root(&root)).unwrap_or_default();
+        return xml::parse(trimmed)
+            .map(|root| from_xml_root(&root))
+            .unwrap_or_default();
     }
     match serde_json::from_str::<Value>(trimmed) {
         Ok(value) => from_json(&value),
@@ -70,7 +72,12 @@ fn collect_xml(element: &Element, found: &mut Vec<Diagnosis>) {
 
 /// One `<sdata:diagnosis>` element.
 pub(crate) fn from_xml(element: &Element) -> Diagnosis {
-    let text = |name: &str| element.child_text(NS_SDATA, name).unwrap_or_default().to_string();
+    let text = |name: &str| {
+        element
+            .child_text(NS_SDATA, name)
+            .unwrap_or_default()
+            .to_string()
+    };
     Diagnosis {
         severity: text("severity").to_ascii_lowercase(),
         sdata_code: text("sdataCode"),
@@ -132,7 +139,10 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].severity, "error");
         assert_eq!(found[0].sdata_code, "BadWhereSyntax");
-        assert_eq!(found[0].message, "Invalid query syntax: function 'foo' does not exist");
+        assert_eq!(
+            found[0].message,
+            "Invalid query syntax: function 'foo' does not exist"
+        );
     }
 
     #[test]
@@ -151,7 +161,10 @@ mod tests {
             {"severity":"warning","sdataCode":"ApplicationDiagnosis","message":"second"}]}"#;
         let found = parse_body(body);
         assert_eq!(found.len(), 2);
-        assert_eq!(summary(&found).as_deref(), Some("Company is too long; second"));
+        assert_eq!(
+            summary(&found).as_deref(),
+            Some("Company is too long; second")
+        );
     }
 
     #[test]

@@ -52,7 +52,9 @@ pub(crate) fn parse(body: &str) -> Result<JsonDoc, JsonError> {
 
 fn number(map: &Map<String, Value>, name: &str) -> Option<u64> {
     match map.get(name)? {
-        Value::Number(n) => n.as_u64().or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
+        Value::Number(n) => n
+            .as_u64()
+            .or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }
@@ -68,13 +70,18 @@ fn string(map: &Map<String, Value>, name: &str) -> Option<String> {
 
 fn entry(map: &Map<String, Value>) -> WireEntry {
     let mut out = WireEntry {
-        key: string(map, "$key").map(|k| k.trim().to_string()).filter(|k| !k.is_empty()),
+        key: string(map, "$key")
+            .map(|k| k.trim().to_string())
+            .filter(|k| !k.is_empty()),
         etag: string(map, "$etag"),
         url: string(map, "$url"),
         http_status: number(map, "$httpStatus").and_then(|n| u16::try_from(n).ok()),
         http_message: string(map, "$httpMessage"),
         location: string(map, "$location"),
-        diagnoses: map.get("$diagnoses").map(diagnoses::from_json).unwrap_or_default(),
+        diagnoses: map
+            .get("$diagnoses")
+            .map(diagnoses::from_json)
+            .unwrap_or_default(),
         ..WireEntry::default()
     };
     for (name, value) in map.iter().filter(|(name, _)| !name.starts_with('$')) {
@@ -100,12 +107,18 @@ fn raw(value: &Value) -> RawValue {
 /// A related record: `{"$key":…}` alone is a reference; with properties it is flattened
 /// to `Rel.Field`; a collection (`$resources`, or `$url` without `$key`) is skipped.
 fn flatten_nested(name: &str, nested: &Map<String, Value>, fields: &mut Vec<(String, RawValue)>) {
-    if nested.contains_key("$resources") || (nested.contains_key("$url") && !nested.contains_key("$key")) {
+    if nested.contains_key("$resources")
+        || (nested.contains_key("$url") && !nested.contains_key("$key"))
+    {
         return;
     }
-    let properties: Vec<(&String, &Value)> = nested.iter().filter(|(k, _)| !k.starts_with('$')).collect();
+    let properties: Vec<(&String, &Value)> =
+        nested.iter().filter(|(k, _)| !k.starts_with('$')).collect();
     if properties.is_empty() {
-        if let Some(key) = string(nested, "$key").map(|k| k.trim().to_string()).filter(|k| !k.is_empty()) {
+        if let Some(key) = string(nested, "$key")
+            .map(|k| k.trim().to_string())
+            .filter(|k| !k.is_empty())
+        {
             fields.push((name.to_string(), RawValue::Ref(key)));
         }
         return;
@@ -143,9 +156,12 @@ pub(crate) fn entry_value(entry: &OutEntry) -> Value {
     for (name, node) in &entry.fields {
         let value = match node {
             OutNode::Value(value) => out_value(value),
-            OutNode::Group(children) => {
-                Value::Object(children.iter().map(|(child, value)| (child.clone(), out_value(value))).collect())
-            }
+            OutNode::Group(children) => Value::Object(
+                children
+                    .iter()
+                    .map(|(child, value)| (child.clone(), out_value(value)))
+                    .collect(),
+            ),
         };
         map.insert(name.clone(), value);
     }
@@ -177,7 +193,10 @@ pub(crate) fn write_entry(entry: &OutEntry) -> String {
 /// Writes a `$batch` body: `{"$resources":[…]}`.
 pub(crate) fn write_batch(entries: &[OutEntry]) -> String {
     let mut map = Map::new();
-    map.insert("$resources".into(), Value::Array(entries.iter().map(entry_value).collect()));
+    map.insert(
+        "$resources".into(),
+        Value::Array(entries.iter().map(entry_value).collect()),
+    );
     Value::Object(map).to_string()
 }
 

@@ -13,7 +13,9 @@
 
 use std::sync::Arc;
 
-use listbridge_connector::{ConnectorConfig, ConnectorFactory, ConnectorRegistry, ConnectorResult, CrmConnector};
+use listbridge_connector::{
+    ConnectorConfig, ConnectorFactory, ConnectorRegistry, ConnectorResult, CrmConnector,
+};
 
 mod atom;
 mod auth;
@@ -68,7 +70,10 @@ impl ConnectorFactory for InforCrmFactory {
     }
 
     fn build(&self, config: ConnectorConfig) -> ConnectorResult<Arc<dyn CrmConnector>> {
-        Ok(Arc::new(InforCrm::with_options(config, self.options.clone())?))
+        Ok(Arc::new(InforCrm::with_options(
+            config,
+            self.options.clone(),
+        )?))
     }
 }
 

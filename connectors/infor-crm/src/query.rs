@@ -19,7 +19,10 @@ pub(crate) fn instant(at: DateTime<Utc>) -> String {
 /// Strictly after `since` in (ModifyDate, Id) order — the keyset clause of incremental reads.
 pub(crate) fn after(since: &Watermark) -> String {
     let at = instant(since.modified);
-    format!("(ModifyDate gt {at} or (ModifyDate eq {at} and Id gt {}))", quote(&since.key))
+    format!(
+        "(ModifyDate gt {at} or (ModifyDate eq {at} and Id gt {}))",
+        quote(&since.key)
+    )
 }
 
 /// `expr in ('a','b')`.
@@ -32,7 +35,12 @@ pub(crate) fn in_list<'a>(expr: &str, values: impl IntoIterator<Item = &'a str>)
 /// `budget` characters and that hold at most `max_items` values each, so every lookup
 /// URL stays under the ~2000 characters servers and proxies accept. A single value that
 /// alone exceeds the budget still gets its own clause (the server will judge it).
-pub(crate) fn in_chunks(expr: &str, values: &[String], budget: usize, max_items: usize) -> Vec<(Vec<String>, String)> {
+pub(crate) fn in_chunks(
+    expr: &str,
+    values: &[String],
+    budget: usize,
+    max_items: usize,
+) -> Vec<(Vec<String>, String)> {
     let max_items = max_items.max(1);
     // Percent-encoding works character by character, so lengths add up exactly.
     let base = encode(&format!("{expr} in ()")).len();
@@ -42,7 +50,11 @@ pub(crate) fn in_chunks(expr: &str, values: &[String], budget: usize, max_items:
     let mut length = base;
     for value in values {
         let item = encode(&quote(value)).len();
-        let grown = if current.is_empty() { length + item } else { length + separator + item };
+        let grown = if current.is_empty() {
+            length + item
+        } else {
+            length + separator + item
+        };
         if !current.is_empty() && (grown > budget || current.len() >= max_items) {
             let done = std::mem::take(&mut current);
             let clause = in_list(expr, done.iter().map(String::as_str));
@@ -97,7 +109,14 @@ mod tests {
 
     #[test]
     fn hostile_values_stay_one_literal() {
-        for value in ["o'neil@x.com", "' or Id ne '", "a'')--", "'", "x' eq 'x", "tab\tnew\nline"] {
+        for value in [
+            "o'neil@x.com",
+            "' or Id ne '",
+            "a'')--",
+            "'",
+            "x' eq 'x",
+            "tab\tnew\nline",
+        ] {
             let quoted = quote(value);
             let (read, rest) = read_literal(&quoted).unwrap_or_default();
             assert_eq!(read, value);
@@ -108,7 +127,9 @@ mod tests {
     #[test]
     fn keyset_clause() {
         let since = Watermark {
-            modified: DateTime::parse_from_rfc3339("2024-01-01T00:00:00Z").map(|d| d.to_utc()).unwrap_or_default(),
+            modified: DateTime::parse_from_rfc3339("2024-01-01T00:00:00Z")
+                .map(|d| d.to_utc())
+                .unwrap_or_default(),
             key: "O'KEY".into(),
         };
         assert_eq!(
@@ -124,19 +145,27 @@ mod tests {
 
     #[test]
     fn chunks_respect_budget_and_item_cap() {
-        let emails: Vec<String> = (0..200).map(|i| format!("PERSON.NUMBER{i}@EXAMPLE.COM")).collect();
+        let emails: Vec<String> = (0..200)
+            .map(|i| format!("PERSON.NUMBER{i}@EXAMPLE.COM"))
+            .collect();
         let chunks = in_chunks("upper(Email)", &emails, 1500, 50);
         assert!(chunks.len() > 1);
         let mut seen = Vec::new();
         for (values, clause) in &chunks {
             assert!(encode(clause).len() <= 1500, "{}", clause.len());
             assert!(values.len() <= 50);
-            assert_eq!(*clause, in_list("upper(Email)", values.iter().map(String::as_str)));
+            assert_eq!(
+                *clause,
+                in_list("upper(Email)", values.iter().map(String::as_str))
+            );
             seen.extend(values.iter().cloned());
         }
         assert_eq!(seen, emails);
         let capped = in_chunks("Id", &emails[..10], 100_000, 3);
-        assert_eq!(capped.iter().map(|(v, _)| v.len()).collect::<Vec<_>>(), vec![3, 3, 3, 1]);
+        assert_eq!(
+            capped.iter().map(|(v, _)| v.len()).collect::<Vec<_>>(),
+            vec![3, 3, 3, 1]
+        );
         let huge = vec!["x".repeat(3000)];
         assert_eq!(in_chunks("Email", &huge, 100, 10).len(), 1);
         assert!(in_chunks("Email", &[], 100, 10).is_empty());

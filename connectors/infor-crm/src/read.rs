@@ -93,21 +93,36 @@ fn pages<'a>(
     }
 }
 
-fn records(entity: EntityKind, feed: &WireFeed, schema: &EntitySchema) -> ConnectorResult<Vec<CrmRecord>> {
+fn records(
+    entity: EntityKind,
+    feed: &WireFeed,
+    schema: &EntitySchema,
+) -> ConnectorResult<Vec<CrmRecord>> {
     feed.entries
         .iter()
-        .map(|entry| record::to_record(entity, entry, schema).map_err(|message| ConnectorError::Transient { message }))
+        .map(|entry| {
+            record::to_record(entity, entry, schema)
+                .map_err(|message| ConnectorError::Transient { message })
+        })
         .collect()
 }
 
 /// The `select` parameter: the requested fields (validated, `Rel.Field` as `Rel/Field`)
 /// plus `Email` and `ModifyDate`; `None` (everything) when no fields are requested.
-pub(crate) fn select_param(entity: EntityKind, fields: &[String], schema: &EntitySchema) -> ConnectorResult<Option<String>> {
+pub(crate) fn select_param(
+    entity: EntityKind,
+    fields: &[String],
+    schema: &EntitySchema,
+) -> ConnectorResult<Option<String>> {
     if fields.is_empty() {
         return Ok(None);
     }
     let mut names: Vec<String> = Vec::new();
-    for name in fields.iter().map(String::as_str).chain(["Email", "ModifyDate"]) {
+    for name in fields
+        .iter()
+        .map(String::as_str)
+        .chain(["Email", "ModifyDate"])
+    {
         let def = schema.field(name).ok_or_else(|| ConnectorError::Invalid {
             message: format!("{entity} has no field {name} in the CRM"),
         })?;
@@ -140,9 +155,23 @@ async fn lookup(
     params.push(inner.format_param());
     let page_size = inner.page_size;
     let mut probe = params.clone();
-    probe.extend([("where", String::new()), ("startIndex", "1".into()), ("count", page_size.to_string())]);
-    let base_length = inner.client.endpoint.collection(resource(entity), &probe)?.as_str().len() + URL_SLACK;
-    let budget = inner.options.max_url_length.saturating_sub(base_length).max(64);
+    probe.extend([
+        ("where", String::new()),
+        ("startIndex", "1".into()),
+        ("count", page_size.to_string()),
+    ]);
+    let base_length = inner
+        .client
+        .endpoint
+        .collection(resource(entity), &probe)?
+        .as_str()
+        .len()
+        + URL_SLACK;
+    let budget = inner
+        .options
+        .max_url_length
+        .saturating_sub(base_length)
+        .max(64);
     let mut found = Vec::new();
     for (chunk, clause) in query::in_chunks(expr, values, budget, inner.options.lookup_chunk) {
         let wanted: HashSet<String> = chunk.iter().map(|v| v.to_lowercase()).collect();
@@ -150,7 +179,11 @@ async fn lookup(
         chunk_params.push(("where", clause));
         let mut feeds = std::pin::pin!(pages(inner, entity, chunk_params, page_size));
         while let Some(feed) = feeds.next().await {
-            found.extend(records(entity, &feed?, &schema)?.into_iter().filter(|r| keep(r, &wanted)));
+            found.extend(
+                records(entity, &feed?, &schema)?
+                    .into_iter()
+                    .filter(|r| keep(r, &wanted)),
+            );
         }
     }
     Ok(found)
@@ -176,9 +209,18 @@ pub(crate) async fn find_by_email(
     fields: &[String],
 ) -> ConnectorResult<Vec<CrmRecord>> {
     let upper = distinct(emails, str::to_uppercase);
-    lookup(inner, entity, "upper(Email)", &upper, fields, |record, wanted| {
-        record.email().is_some_and(|e| wanted.contains(&e.trim().to_lowercase()))
-    })
+    lookup(
+        inner,
+        entity,
+        "upper(Email)",
+        &upper,
+        fields,
+        |record, wanted| {
+            record
+                .email()
+                .is_some_and(|e| wanted.contains(&e.trim().to_lowercase()))
+        },
+    )
     .await
 }
 
@@ -190,5 +232,8 @@ pub(crate) async fn get_by_keys(
     fields: &[String],
 ) -> ConnectorResult<Vec<CrmRecord>> {
     let keys = distinct(keys, str::to_string);
-    lookup(inner, entity, "Id", &keys, fields, |record, wanted| wanted.contains(&record.key.to_lowercase())).await
+    lookup(inner, entity, "Id", &keys, fields, |record, wanted| {
+        wanted.contains(&record.key.to_lowercase())
+    })
+    .await
 }

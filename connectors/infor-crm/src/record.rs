@@ -12,8 +12,14 @@ use crate::{
 
 /// Turns a wire entry into a record with canonical values. Fails only when the entry
 /// has no key at all (a malformed answer).
-pub(crate) fn to_record(entity: EntityKind, entry: &WireEntry, schema: &EntitySchema) -> Result<CrmRecord, String> {
-    let key = entry.effective_key().ok_or_else(|| format!("a {entity} entry came back without a key"))?;
+pub(crate) fn to_record(
+    entity: EntityKind,
+    entry: &WireEntry,
+    schema: &EntitySchema,
+) -> Result<CrmRecord, String> {
+    let key = entry
+        .effective_key()
+        .ok_or_else(|| format!("a {entity} entry came back without a key"))?;
     let mut fields = FieldValues::new();
     for (name, raw) in &entry.fields {
         fields.insert(name.clone(), canonical(name, raw, schema.type_of(name)));
@@ -22,7 +28,13 @@ pub(crate) fn to_record(entity: EntityKind, entry: &WireEntry, schema: &EntitySc
         .get("ModifyDate")
         .and_then(|v| v.as_deref())
         .and_then(dates::parse_datetime);
-    Ok(CrmRecord { entity, key, etag: entry.etag.clone(), modify_date, fields })
+    Ok(CrmRecord {
+        entity,
+        key,
+        etag: entry.etag.clone(),
+        modify_date,
+        fields,
+    })
 }
 
 fn canonical(name: &str, raw: &RawValue, field_type: Option<FieldType>) -> Option<String> {
@@ -52,7 +64,11 @@ fn canonical(name: &str, raw: &RawValue, field_type: Option<FieldType>) -> Optio
     match converted {
         Some(value) => Some(value),
         None => {
-            tracing::warn!(field = name, ?field_type, "the CRM sent a value that does not match the field type; kept as sent");
+            tracing::warn!(
+                field = name,
+                ?field_type,
+                "the CRM sent a value that does not match the field type; kept as sent"
+            );
             Some(text)
         }
     }
@@ -84,7 +100,9 @@ pub(crate) fn encode_fields(
             message: format!("{entity} has no field {name} in the CRM"),
         })?;
         if def.read_only {
-            return Err(ConnectorError::Invalid { message: format!("{entity} field {name} is read-only in the CRM") });
+            return Err(ConnectorError::Invalid {
+                message: format!("{entity} field {name} is read-only in the CRM"),
+            });
         }
         let wire = match value {
             None => OutValue::Null,
@@ -93,7 +111,10 @@ pub(crate) fn encode_fields(
         match def.name.split_once('.') {
             Some((group, child)) => match out.iter_mut().find(|(n, _)| n == group) {
                 Some((_, OutNode::Group(children))) => children.push((child.to_string(), wire)),
-                _ => out.push((group.to_string(), OutNode::Group(vec![(child.to_string(), wire)]))),
+                _ => out.push((
+                    group.to_string(),
+                    OutNode::Group(vec![(child.to_string(), wire)]),
+                )),
             },
             None => out.push((def.name.clone(), OutNode::Value(wire))),
         }
@@ -117,7 +138,9 @@ fn encode_value(
                 let length = value.chars().count();
                 if length > max as usize {
                     return Err(ConnectorError::Invalid {
-                        message: format!("{entity} field {name} holds at most {max} characters, the value has {length}"),
+                        message: format!(
+                            "{entity} field {name} holds at most {max} characters, the value has {length}"
+                        ),
                     });
                 }
             }
@@ -129,22 +152,32 @@ fn encode_value(
             _ => return Err(invalid("true or false")),
         },
         FieldType::Integer => {
-            let n: i64 = value.trim().parse().map_err(|_| invalid("a whole number"))?;
+            let n: i64 = value
+                .trim()
+                .parse()
+                .map_err(|_| invalid("a whole number"))?;
             OutValue::Number(n.to_string())
         }
         FieldType::Decimal => {
             let trimmed = value.trim();
             let plain = !trimmed.is_empty()
-                && trimmed.trim_start_matches('-').chars().all(|c| c.is_ascii_digit() || c == '.')
+                && trimmed
+                    .trim_start_matches('-')
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == '.')
                 && trimmed.matches('.').count() <= 1
-                && trimmed.trim_start_matches('-').chars().any(|c| c.is_ascii_digit());
+                && trimmed
+                    .trim_start_matches('-')
+                    .chars()
+                    .any(|c| c.is_ascii_digit());
             if !plain {
                 return Err(invalid("a decimal number"));
             }
             OutValue::Number(trimmed.to_string())
         }
         FieldType::DateTime => {
-            let instant = dates::parse_datetime(value).ok_or_else(|| invalid("an RFC 3339 date-time"))?;
+            let instant =
+                dates::parse_datetime(value).ok_or_else(|| invalid("an RFC 3339 date-time"))?;
             OutValue::Text(dates::payload_value(instant))
         }
         FieldType::Date => {
@@ -183,7 +216,10 @@ fn same_value(current: &str, wanted: &str) -> bool {
     if current == wanted {
         return true;
     }
-    match (dates::parse_datetime(current), dates::parse_datetime(wanted)) {
+    match (
+        dates::parse_datetime(current),
+        dates::parse_datetime(wanted),
+    ) {
         (Some(a), Some(b)) => a == b,
         _ => false,
     }

@@ -25,10 +25,20 @@ pub(crate) enum BodyKind {
 /// Classifies a reply body.
 pub(crate) fn body_kind(reply: &Reply) -> BodyKind {
     let start = reply.body.trim_start();
-    let lower_start: String = start.chars().take(15).collect::<String>().to_ascii_lowercase();
-    if reply.content_type.contains("html") || lower_start.starts_with("<!doctype html") || lower_start.starts_with("<html") {
+    let lower_start: String = start
+        .chars()
+        .take(15)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if reply.content_type.contains("html")
+        || lower_start.starts_with("<!doctype html")
+        || lower_start.starts_with("<html")
+    {
         BodyKind::Html
-    } else if reply.content_type.contains("json") || start.starts_with('{') || start.starts_with('[') {
+    } else if reply.content_type.contains("json")
+        || start.starts_with('{')
+        || start.starts_with('[')
+    {
         BodyKind::Json
     } else if reply.content_type.contains("xml") || start.starts_with('<') {
         BodyKind::Xml
@@ -58,15 +68,27 @@ fn document(reply: &Reply, context: &Context) -> Result<Doc, Rejection> {
         BodyKind::Json => match json::parse(&reply.body) {
             Ok(JsonDoc::Feed(feed)) => Ok(Doc::Feed(feed)),
             Ok(JsonDoc::Entry(entry)) => Ok(Doc::Entry(entry)),
-            Err(e) => Err(Rejection::Malformed(format!("{} answer: {e}", context.entity))),
+            Err(e) => Err(Rejection::Malformed(format!(
+                "{} answer: {e}",
+                context.entity
+            ))),
         },
         BodyKind::Xml => match atom::parse(&reply.body) {
             Ok(AtomDoc::Feed(feed)) => Ok(Doc::Feed(feed)),
             Ok(AtomDoc::Entry(entry)) => Ok(Doc::Entry(entry)),
-            Err(e) => Err(Rejection::Malformed(format!("{} answer: {e}", context.entity))),
+            Err(e) => Err(Rejection::Malformed(format!(
+                "{} answer: {e}",
+                context.entity
+            ))),
         },
-        BodyKind::Html => Err(Rejection::Final(not_sdata(context, "it answered with a web page"))),
-        BodyKind::Other => Err(Rejection::Malformed(format!("{} answer is neither JSON nor XML", context.entity))),
+        BodyKind::Html => Err(Rejection::Final(not_sdata(
+            context,
+            "it answered with a web page",
+        ))),
+        BodyKind::Other => Err(Rejection::Malformed(format!(
+            "{} answer is neither JSON nor XML",
+            context.entity
+        ))),
     }
 }
 
@@ -77,7 +99,10 @@ pub(crate) fn feed(reply: &Reply, context: &Context) -> Result<WireFeed, Rejecti
     }
     match document(reply, context)? {
         Doc::Feed(feed) => Ok(feed),
-        Doc::Entry(_) => Err(Rejection::Malformed(format!("expected a {} feed, got a single entry", context.entity))),
+        Doc::Entry(_) => Err(Rejection::Malformed(format!(
+            "expected a {} feed, got a single entry",
+            context.entity
+        ))),
     }
 }
 
@@ -96,7 +121,10 @@ pub(crate) fn entry(reply: &Reply, context: &Context) -> Result<WireEntry, Rejec
             }
             Ok(entry)
         }
-        Doc::Feed(_) => Err(Rejection::Malformed(format!("expected one {}, got a feed", context.entity))),
+        Doc::Feed(_) => Err(Rejection::Malformed(format!(
+            "expected one {}, got a feed",
+            context.entity
+        ))),
     }
 }
 
@@ -114,20 +142,40 @@ pub(crate) fn conflict_entry(reply: &Reply, context: &Context) -> Option<WireEnt
 }
 
 fn not_sdata(context: &Context, why: &str) -> ConnectorError {
-    ConnectorError::NotCrmEndpoint { url: context.base_url.clone(), message: why.to_string() }
+    ConnectorError::NotCrmEndpoint {
+        url: context.base_url.clone(),
+        message: why.to_string(),
+    }
 }
 
 /// Maps a non-success status to a typed error, keeping the CRM's message.
 pub(crate) fn error_for(reply: &Reply, context: &Context) -> ConnectorError {
     let found = diagnoses::parse_body(&reply.body);
     let html = body_kind(reply) == BodyKind::Html;
-    error_from(reply.status, &found, None, reply.location.as_deref(), html, context)
+    error_from(
+        reply.status,
+        &found,
+        None,
+        reply.location.as_deref(),
+        html,
+        context,
+    )
 }
 
 /// Maps the status of one `$batch` response entry to a typed error.
 pub(crate) fn entry_error(entry: &WireEntry, context: &Context) -> ConnectorError {
-    let status = entry.http_status.and_then(|s| StatusCode::from_u16(s).ok()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    error_from(status, &entry.diagnoses, entry.http_message.as_deref(), entry.location.as_deref(), false, context)
+    let status = entry
+        .http_status
+        .and_then(|s| StatusCode::from_u16(s).ok())
+        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    error_from(
+        status,
+        &entry.diagnoses,
+        entry.http_message.as_deref(),
+        entry.location.as_deref(),
+        false,
+        context,
+    )
 }
 
 fn error_from(
@@ -145,22 +193,34 @@ fn error_from(
         .unwrap_or_else(|| format!("HTTP {status}"));
     match status {
         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
-            let expired = found.iter().any(|d| d.stack_trace.contains("IsValidPassword"));
+            let expired = found
+                .iter()
+                .any(|d| d.stack_trace.contains("IsValidPassword"));
             ConnectorError::Auth {
                 message: match (expired, said) {
                     (true, Some(text)) => format!("the password has expired: {text}"),
                     (true, None) => "the password has expired".to_string(),
                     (false, Some(text)) => text,
-                    (false, None) if status == StatusCode::FORBIDDEN => "the user may not use the CRM's SData API".into(),
+                    (false, None) if status == StatusCode::FORBIDDEN => {
+                        "the user may not use the CRM's SData API".into()
+                    }
                     (false, None) => "wrong user name or password".into(),
                 },
             }
         }
         StatusCode::NOT_FOUND | StatusCode::GONE => match &context.key {
-            Some(key) => ConnectorError::NotFound { entity: context.entity.to_string(), key: key.clone() },
-            None if html || found.is_empty() => {
-                not_sdata(context, &format!("no SData service for {} (HTTP {})", context.entity, status.as_u16()))
-            }
+            Some(key) => ConnectorError::NotFound {
+                entity: context.entity.to_string(),
+                key: key.clone(),
+            },
+            None if html || found.is_empty() => not_sdata(
+                context,
+                &format!(
+                    "no SData service for {} (HTTP {})",
+                    context.entity,
+                    status.as_u16()
+                ),
+            ),
             None => not_sdata(context, &message),
         },
         StatusCode::PRECONDITION_FAILED => ConnectorError::Conflict {

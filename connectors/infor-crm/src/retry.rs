@@ -58,12 +58,20 @@ impl RetryPolicy {
     /// random (`jitter` is a sample in `[0, 1)`), so retries of many clients spread out
     /// yet never come back immediately. With `Retry-After`: exactly what the server asked.
     /// `None` means the server asked for longer than `max_retry_after`.
-    pub fn delay(&self, next_attempt: u32, retry_after: Option<Duration>, jitter: f64) -> Option<Duration> {
+    pub fn delay(
+        &self,
+        next_attempt: u32,
+        retry_after: Option<Duration>,
+        jitter: f64,
+    ) -> Option<Duration> {
         if let Some(asked) = retry_after {
             return (asked <= self.max_retry_after).then_some(asked);
         }
         let exponent = next_attempt.saturating_sub(2).min(30);
-        let full = self.base_delay.saturating_mul(1u32 << exponent).min(self.max_delay);
+        let full = self
+            .base_delay
+            .saturating_mul(1u32 << exponent)
+            .min(self.max_delay);
         let half = full / 2;
         Some(half + half.mul_f64(jitter.clamp(0.0, 1.0)))
     }
@@ -75,7 +83,9 @@ pub(crate) fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Durat
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
     }
-    let at = DateTime::parse_from_rfc2822(value).ok()?.with_timezone(&Utc);
+    let at = DateTime::parse_from_rfc2822(value)
+        .ok()?
+        .with_timezone(&Utc);
     Some((at - now).to_std().unwrap_or(Duration::ZERO))
 }
 
@@ -112,16 +122,30 @@ mod tests {
     #[test]
     fn retry_after_is_honoured_within_bounds() {
         let p = policy();
-        assert_eq!(p.delay(2, Some(Duration::from_secs(3)), 0.7), Some(Duration::from_secs(3)));
+        assert_eq!(
+            p.delay(2, Some(Duration::from_secs(3)), 0.7),
+            Some(Duration::from_secs(3))
+        );
         assert_eq!(p.delay(2, Some(Duration::from_secs(31)), 0.7), None);
     }
 
     #[test]
     fn retry_after_header_forms() {
-        let now = DateTime::parse_from_rfc3339("2015-10-21T07:28:00Z").map(|d| d.to_utc()).unwrap_or_default();
-        assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now), Some(Duration::from_secs(30)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:27:00 GMT", now), Some(Duration::ZERO));
+        let now = DateTime::parse_from_rfc3339("2015-10-21T07:28:00Z")
+            .map(|d| d.to_utc())
+            .unwrap_or_default();
+        assert_eq!(
+            parse_retry_after("120", now),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:27:00 GMT", now),
+            Some(Duration::ZERO)
+        );
         assert_eq!(parse_retry_after("soon", now), None);
     }
 

@@ -23,13 +23,19 @@ pub(crate) struct EntitySchema {
 impl EntitySchema {
     /// Builds the lookup.
     pub fn new(fields: Vec<FieldDef>) -> EntitySchema {
-        let by_name = fields.iter().enumerate().map(|(i, f)| (f.name.to_ascii_lowercase(), i)).collect();
+        let by_name = fields
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.name.to_ascii_lowercase(), i))
+            .collect();
         EntitySchema { fields, by_name }
     }
 
     /// A field by name, case-insensitively (SData matches names case-insensitively).
     pub fn field(&self, name: &str) -> Option<&FieldDef> {
-        self.by_name.get(&name.to_ascii_lowercase()).map(|&i| &self.fields[i])
+        self.by_name
+            .get(&name.to_ascii_lowercase())
+            .map(|&i| &self.fields[i])
     }
 
     /// The declared type of a field, if known.
@@ -39,29 +45,52 @@ impl EntitySchema {
 }
 
 /// Extracts the fields of the entity whose plural (resource kind) or element name matches.
-pub(crate) fn parse(body: &str, resource_kind: &str, element_name: &str) -> Result<EntitySchema, XmlError> {
+pub(crate) fn parse(
+    body: &str,
+    resource_kind: &str,
+    element_name: &str,
+) -> Result<EntitySchema, XmlError> {
     let root = xml::parse(body)?;
     if !root.is(NS_XS, "schema") {
-        return Err(XmlError::new(format!("expected an XML schema, found <{}>", root.local)));
+        return Err(XmlError::new(format!(
+            "expected an XML schema, found <{}>",
+            root.local
+        )));
     }
     let entity = root
         .children_named(NS_XS, "element")
         .find(|e| {
-            e.attr(NS_SME, "pluralName").is_some_and(|p| p.eq_ignore_ascii_case(resource_kind))
-                || e.plain_attr("name").is_some_and(|n| n.eq_ignore_ascii_case(element_name))
+            e.attr(NS_SME, "pluralName")
+                .is_some_and(|p| p.eq_ignore_ascii_case(resource_kind))
+                || e.plain_attr("name")
+                    .is_some_and(|n| n.eq_ignore_ascii_case(element_name))
         })
         .ok_or_else(|| XmlError::new(format!("the schema does not describe {resource_kind}")))?;
-    let type_name = entity.plain_attr("type").map(local_part).unwrap_or_default();
-    let complex = complex_type(&root, type_name)
-        .ok_or_else(|| XmlError::new(format!("the schema has no type {type_name} for {resource_kind}")))?;
+    let type_name = entity
+        .plain_attr("type")
+        .map(local_part)
+        .unwrap_or_default();
+    let complex = complex_type(&root, type_name).ok_or_else(|| {
+        XmlError::new(format!(
+            "the schema has no type {type_name} for {resource_kind}"
+        ))
+    })?;
     let mut fields = Vec::new();
     for property in properties(complex) {
-        let Some(name) = property.plain_attr("name") else { continue };
+        let Some(name) = property.plain_attr("name") else {
+            continue;
+        };
         if is_collection(property) {
             continue;
         }
-        let property_type = property.plain_attr("type").map(local_part).unwrap_or("string");
-        match (property.attr(NS_SME, "relationship"), complex_type(&root, property_type)) {
+        let property_type = property
+            .plain_attr("type")
+            .map(local_part)
+            .unwrap_or("string");
+        match (
+            property.attr(NS_SME, "relationship"),
+            complex_type(&root, property_type),
+        ) {
             (_, Some(related)) => {
                 for child in properties(related).filter(|c| !is_collection(c)) {
                     let child_type = child.plain_attr("type").map(local_part).unwrap_or("string");
@@ -69,19 +98,30 @@ pub(crate) fn parse(body: &str, resource_kind: &str, element_name: &str) -> Resu
                         continue;
                     }
                     if let Some(child_name) = child.plain_attr("name") {
-                        fields.push(field_def(format!("{name}.{child_name}"), child, simple_type(child_type)));
+                        fields.push(field_def(
+                            format!("{name}.{child_name}"),
+                            child,
+                            simple_type(child_type),
+                        ));
                     }
                 }
             }
-            (Some(_), None) => fields.push(field_def(name.to_string(), property, FieldType::Reference)),
-            (None, None) => fields.push(field_def(name.to_string(), property, simple_type(property_type))),
+            (Some(_), None) => {
+                fields.push(field_def(name.to_string(), property, FieldType::Reference))
+            }
+            (None, None) => fields.push(field_def(
+                name.to_string(),
+                property,
+                simple_type(property_type),
+            )),
         }
     }
     Ok(EntitySchema::new(fields))
 }
 
 fn complex_type<'a>(root: &'a Element, name: &str) -> Option<&'a Element> {
-    root.children_named(NS_XS, "complexType").find(|t| t.plain_attr("name") == Some(name))
+    root.children_named(NS_XS, "complexType")
+        .find(|t| t.plain_attr("name") == Some(name))
 }
 
 /// The property elements of a complex type (`xs:all` or `xs:sequence`).
@@ -94,9 +134,15 @@ fn properties(complex: &Element) -> impl Iterator<Item = &Element> {
 }
 
 fn is_collection(property: &Element) -> bool {
-    property.plain_attr("maxOccurs").is_some_and(|m| m != "1" && m != "0")
-        || property.attr(NS_SME, "relationship").is_some_and(|r| r.eq_ignore_ascii_case("child"))
-        || property.plain_attr("type").is_some_and(|t| t.ends_with("--list"))
+    property
+        .plain_attr("maxOccurs")
+        .is_some_and(|m| m != "1" && m != "0")
+        || property
+            .attr(NS_SME, "relationship")
+            .is_some_and(|r| r.eq_ignore_ascii_case("child"))
+        || property
+            .plain_attr("type")
+            .is_some_and(|t| t.ends_with("--list"))
 }
 
 fn local_part(qualified: &str) -> &str {
@@ -105,9 +151,8 @@ fn local_part(qualified: &str) -> &str {
 
 fn simple_type(xs_type: &str) -> FieldType {
     match xs_type {
-        "int" | "integer" | "long" | "short" | "byte" | "unsignedInt" | "unsignedLong" | "unsignedShort" => {
-            FieldType::Integer
-        }
+        "int" | "integer" | "long" | "short" | "byte" | "unsignedInt" | "unsignedLong"
+        | "unsignedShort" => FieldType::Integer,
         "decimal" | "double" | "float" => FieldType::Decimal,
         "boolean" => FieldType::Boolean,
         "dateTime" => FieldType::DateTime,
@@ -117,12 +162,22 @@ fn simple_type(xs_type: &str) -> FieldType {
 }
 
 fn field_def(name: String, property: &Element, field_type: FieldType) -> FieldDef {
-    let flag = |attr: &str| property.attr(NS_SME, attr).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+    let flag = |attr: &str| {
+        property
+            .attr(NS_SME, attr)
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+    };
     FieldDef {
-        label: property.attr(NS_SME, "label").map(str::to_string).unwrap_or_else(|| name.clone()),
+        label: property
+            .attr(NS_SME, "label")
+            .map(str::to_string)
+            .unwrap_or_else(|| name.clone()),
         name,
         field_type,
-        max_length: property.attr(NS_SME, "maxLength").and_then(|m| m.trim().parse().ok()).filter(|m| *m > 0),
+        max_length: property
+            .attr(NS_SME, "maxLength")
+            .and_then(|m| m.trim().parse().ok())
+            .filter(|m| *m > 0),
         required: flag("isMandatory"),
         read_only: flag("isReadOnly"),
         custom: flag("isCustom"),
@@ -162,19 +217,50 @@ mod tests {
         let names: Vec<_> = schema.fields.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(
             names,
-            ["FirstName", "LastName", "ModifyDate", "LeadScore", "Newsletter", "Revenue", "BirthDate", "Owner", "Address.City", "Address.PostalCode"]
+            [
+                "FirstName",
+                "LastName",
+                "ModifyDate",
+                "LeadScore",
+                "Newsletter",
+                "Revenue",
+                "BirthDate",
+                "Owner",
+                "Address.City",
+                "Address.PostalCode"
+            ]
         );
-        let first = schema.field("firstname").cloned().unwrap_or_else(|| panic!("FirstName"));
-        assert_eq!((first.label.as_str(), first.max_length, first.required), ("First Name", Some(32), false));
+        let first = schema
+            .field("firstname")
+            .cloned()
+            .unwrap_or_else(|| panic!("FirstName"));
+        assert_eq!(
+            (first.label.as_str(), first.max_length, first.required),
+            ("First Name", Some(32), false)
+        );
         assert!(schema.field("LastName").is_some_and(|f| f.required));
-        assert!(schema.field("ModifyDate").is_some_and(|f| f.read_only && f.field_type == FieldType::DateTime));
-        assert!(schema.field("LeadScore").is_some_and(|f| f.custom && f.field_type == FieldType::Integer));
+        assert!(
+            schema
+                .field("ModifyDate")
+                .is_some_and(|f| f.read_only && f.field_type == FieldType::DateTime)
+        );
+        assert!(
+            schema
+                .field("LeadScore")
+                .is_some_and(|f| f.custom && f.field_type == FieldType::Integer)
+        );
         assert_eq!(schema.type_of("Newsletter"), Some(FieldType::Boolean));
         assert_eq!(schema.type_of("Revenue"), Some(FieldType::Decimal));
         assert_eq!(schema.type_of("BirthDate"), Some(FieldType::Date));
         assert_eq!(schema.type_of("Owner"), Some(FieldType::Reference));
-        assert_eq!(schema.field("Address.City").and_then(|f| f.max_length), Some(32));
-        assert_eq!(schema.field("Address.City").map(|f| f.label.as_str()), Some("City"));
+        assert_eq!(
+            schema.field("Address.City").and_then(|f| f.max_length),
+            Some(32)
+        );
+        assert_eq!(
+            schema.field("Address.City").map(|f| f.label.as_str()),
+            Some("City")
+        );
     }
 
     #[test]

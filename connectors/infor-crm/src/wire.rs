@@ -46,7 +46,10 @@ impl WireEntry {
         if let Some(key) = self.key.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
             return Some(key.to_string());
         }
-        [self.url.as_deref(), self.location.as_deref()].into_iter().flatten().find_map(key_from_url)
+        [self.url.as_deref(), self.location.as_deref()]
+            .into_iter()
+            .flatten()
+            .find_map(key_from_url)
     }
 }
 
@@ -131,7 +134,9 @@ pub(crate) fn key_from_url(url: &str) -> Option<String> {
     let decoded = percent_encoding::percent_decode_str(without_query).decode_utf8_lossy();
     let start = decoded.rfind("('")? + 2;
     let end = decoded.rfind("')")?;
-    (end >= start).then(|| decoded[start..end].replace("''", "'").trim().to_string()).filter(|k| !k.is_empty())
+    (end >= start)
+        .then(|| decoded[start..end].replace("''", "'").trim().to_string())
+        .filter(|k| !k.is_empty())
 }
 
 #[cfg(test)]
@@ -140,17 +145,33 @@ mod tests {
 
     #[test]
     fn keys_from_urls() {
-        assert_eq!(key_from_url("https://h/sdata/slx/dynamic/-/leads('LQA1B0000001')").as_deref(), Some("LQA1B0000001"));
-        assert_eq!(key_from_url("/sdata/slx/dynamic/-/leads(%27LQA1B0000002%27)?format=json").as_deref(), Some("LQA1B0000002"));
-        assert_eq!(key_from_url("https://h/x/leads('O''Neil ')").as_deref(), Some("O'Neil"));
+        assert_eq!(
+            key_from_url("https://h/sdata/slx/dynamic/-/leads('LQA1B0000001')").as_deref(),
+            Some("LQA1B0000001")
+        );
+        assert_eq!(
+            key_from_url("/sdata/slx/dynamic/-/leads(%27LQA1B0000002%27)?format=json").as_deref(),
+            Some("LQA1B0000002")
+        );
+        assert_eq!(
+            key_from_url("https://h/x/leads('O''Neil ')").as_deref(),
+            Some("O'Neil")
+        );
         assert_eq!(key_from_url("https://h/sdata/slx/dynamic/-/leads"), None);
     }
 
     #[test]
     fn effective_key_prefers_sdata_key_and_trims_padding() {
-        let entry = WireEntry { key: Some("ADMIN       ".into()), url: Some("x/leads('OTHER')".into()), ..Default::default() };
+        let entry = WireEntry {
+            key: Some("ADMIN       ".into()),
+            url: Some("x/leads('OTHER')".into()),
+            ..Default::default()
+        };
         assert_eq!(entry.effective_key().as_deref(), Some("ADMIN"));
-        let from_url = WireEntry { url: Some("x/leads('K1')".into()), ..Default::default() };
+        let from_url = WireEntry {
+            url: Some("x/leads('K1')".into()),
+            ..Default::default()
+        };
         assert_eq!(from_url.effective_key().as_deref(), Some("K1"));
     }
 }

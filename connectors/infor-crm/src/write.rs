@@ -46,11 +46,15 @@ where
     Fut: Future<Output = ConnectorResult<Option<T>>>,
 {
     let unknown = |error: &ConnectorError| ConnectorError::Transient {
-        message: format!("the CRM's answer to creating {what} was lost ({error}); it is not sent again so as not to create it twice"),
+        message: format!(
+            "the CRM's answer to creating {what} was lost ({error}); it is not sent again so as not to create it twice"
+        ),
     };
     if lookup_first {
         let Some(find) = &find else {
-            return Err(unknown(&ConnectorError::Transient { message: "an earlier attempt's outcome is unknown".into() }));
+            return Err(unknown(&ConnectorError::Transient {
+                message: "an earlier attempt's outcome is unknown".into(),
+            }));
         };
         if let Some(found) = find().await? {
             return Ok(found);
@@ -62,12 +66,21 @@ where
             Ok(value) => return Ok(value),
             Err(Failure::Final(error)) => return Err(error),
             Err(Failure::Unknown(error)) => {
-                let Some(find) = &find else { return Err(unknown(&error)) };
+                let Some(find) = &find else {
+                    return Err(unknown(&error));
+                };
                 // Give a slow server a moment to finish the first attempt before looking.
-                let wait = inner.client.retry.delay(round + 1, None, retry::jitter_sample()).unwrap_or_default();
+                let wait = inner
+                    .client
+                    .retry
+                    .delay(round + 1, None, retry::jitter_sample())
+                    .unwrap_or_default();
                 tokio::time::sleep(wait).await;
                 if let Some(found) = find().await? {
-                    tracing::info!(what, "a create whose answer was lost had been applied; not repeated");
+                    tracing::info!(
+                        what,
+                        "a create whose answer was lost had been applied; not repeated"
+                    );
                     return Ok(found);
                 }
                 if round >= inner.client.retry.max_attempts {
@@ -99,7 +112,9 @@ pub(crate) async fn find_created(
 ) -> ConnectorResult<Option<CrmRecord>> {
     let names: Vec<String> = fields.keys().cloned().collect();
     let found = read::find_by_email(inner, entity, &[email.to_string()], &names).await?;
-    Ok(found.into_iter().max_by(|a, b| (a.modify_date, &a.key).cmp(&(b.modify_date, &b.key))))
+    Ok(found
+        .into_iter()
+        .max_by(|a, b| (a.modify_date, &a.key).cmp(&(b.modify_date, &b.key))))
 }
 
 /// [`listbridge_connector::CrmConnector::create`].
@@ -111,17 +126,43 @@ pub(crate) async fn create(
 ) -> ConnectorResult<CrmRecord> {
     let schema = inner.schema(entity).await?;
     let nodes = record::encode_fields(entity, fields, &schema)?;
-    let entry = OutEntry { entity_name: element(entity), fields: nodes, batch_method: None, url: None, key: None, if_match: None };
-    let url = inner.client.endpoint.collection(resource(entity), &[inner.format_param()])?;
-    let request = inner.request(Method::POST, url, resource(entity), inner.entry_body(&entry), false);
+    let entry = OutEntry {
+        entity_name: element(entity),
+        fields: nodes,
+        batch_method: None,
+        url: None,
+        key: None,
+        if_match: None,
+    };
+    let url = inner
+        .client
+        .endpoint
+        .collection(resource(entity), &[inner.format_param()])?;
+    let request = inner.request(
+        Method::POST,
+        url,
+        resource(entity),
+        inner.entry_body(&entry),
+        false,
+    );
     let context = inner.context(entity.as_str(), None);
     let email = email_of(fields);
-    let find = email.as_deref().map(|email| move || find_created(inner, entity, email, fields));
+    let find = email
+        .as_deref()
+        .map(|email| move || find_created(inner, entity, email, fields));
     let accept = |reply: &Reply| {
         let entry = response::entry(reply, &context)?;
         record::to_record(entity, &entry, &schema).map_err(Rejection::Malformed)
     };
-    post_once(inner, &request, accept, find, lookup_first, &format!("a {entity}")).await
+    post_once(
+        inner,
+        &request,
+        accept,
+        find,
+        lookup_first,
+        &format!("a {entity}"),
+    )
+    .await
 }
 
 /// What one PUT came to.
@@ -195,22 +236,38 @@ async fn put(
         key: Some(key.to_string()),
         if_match: None,
     };
-    let url = inner.client.endpoint.single(resource(entity), key, &[inner.format_param()])?;
-    let mut request = inner.request(Method::PUT, url, resource(entity), inner.entry_body(&entry), true);
+    let url = inner
+        .client
+        .endpoint
+        .single(resource(entity), key, &[inner.format_param()])?;
+    let mut request = inner.request(
+        Method::PUT,
+        url,
+        resource(entity),
+        inner.entry_body(&entry),
+        true,
+    );
     request.if_match = etag.map(str::to_string);
     let context = inner.context(entity.as_str(), Some(key));
     let accept = |reply: &Reply| {
         if reply.status == StatusCode::PRECONDITION_FAILED {
-            let current = response::conflict_entry(reply, &context).and_then(|e| record::to_record(entity, &e, schema).ok());
+            let current = response::conflict_entry(reply, &context)
+                .and_then(|e| record::to_record(entity, &e, schema).ok());
             return Ok(PutOutcome::Stale(current));
         }
         if reply.status.is_success() && reply.body.trim().is_empty() {
             return Ok(PutOutcome::Applied);
         }
         let entry = response::entry(reply, &context)?;
-        record::to_record(entity, &entry, schema).map(PutOutcome::Done).map_err(Rejection::Malformed)
+        record::to_record(entity, &entry, schema)
+            .map(PutOutcome::Done)
+            .map_err(Rejection::Malformed)
     };
-    inner.client.execute(&request, accept).await.map_err(Failure::into_error)
+    inner
+        .client
+        .execute(&request, accept)
+        .await
+        .map_err(Failure::into_error)
 }
 
 /// Reads one record by key, with at least the given fields.
@@ -227,12 +284,19 @@ pub(crate) async fn fetch_one(
         params.push(("select", select));
     }
     params.push(inner.format_param());
-    let url = inner.client.endpoint.single(resource(entity), key, &params)?;
+    let url = inner
+        .client
+        .endpoint
+        .single(resource(entity), key, &params)?;
     let request = Request::get(url, resource(entity), inner.accept());
     let context: Context = inner.context(entity.as_str(), Some(key));
     let accept = |reply: &Reply| {
         let entry = response::entry(reply, &context)?;
         record::to_record(entity, &entry, schema).map_err(Rejection::Malformed)
     };
-    inner.client.execute(&request, accept).await.map_err(Failure::into_error)
+    inner
+        .client
+        .execute(&request, accept)
+        .await
+        .map_err(Failure::into_error)
 }

@@ -82,7 +82,10 @@ impl Element {
 
     /// The value of an attribute without a namespace (`name="…"`).
     pub fn plain_attr(&self, local: &str) -> Option<&str> {
-        self.attrs.iter().find(|a| a.local == local && a.ns.is_none()).map(|a| a.value.as_str())
+        self.attrs
+            .iter()
+            .find(|a| a.local == local && a.ns.is_none())
+            .map(|a| a.value.as_str())
     }
 
     /// The first child `{ns}local`.
@@ -91,7 +94,11 @@ impl Element {
     }
 
     /// All children `{ns}local`.
-    pub fn children_named<'a>(&'a self, ns: &'a str, local: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
+    pub fn children_named<'a>(
+        &'a self,
+        ns: &'a str,
+        local: &'a str,
+    ) -> impl Iterator<Item = &'a Element> + 'a {
         self.children.iter().filter(move |c| c.is(ns, local))
     }
 
@@ -107,7 +114,13 @@ impl Element {
 
     /// The first descendant (depth-first, self excluded) with the given local name in any namespace.
     pub fn find_local(&self, local: &str) -> Option<&Element> {
-        self.children.iter().find_map(|c| if c.local == local { Some(c) } else { c.find_local(local) })
+        self.children.iter().find_map(|c| {
+            if c.local == local {
+                Some(c)
+            } else {
+                c.find_local(local)
+            }
+        })
     }
 }
 
@@ -116,7 +129,9 @@ pub(crate) fn parse(body: &str) -> Result<Element, XmlError> {
     let mut reader = NsReader::from_str(body);
     let mut stack: Vec<Element> = Vec::new();
     loop {
-        let (resolved, event) = reader.read_resolved_event().map_err(|e| XmlError(e.to_string()))?;
+        let (resolved, event) = reader
+            .read_resolved_event()
+            .map_err(|e| XmlError(e.to_string()))?;
         let ns = namespace_of(resolved)?;
         match event {
             Event::Start(start) => {
@@ -131,7 +146,9 @@ pub(crate) fn parse(body: &str) -> Result<Element, XmlError> {
                 }
             }
             Event::End(_) => {
-                let done = stack.pop().ok_or_else(|| XmlError("unbalanced end tag".into()))?;
+                let done = stack
+                    .pop()
+                    .ok_or_else(|| XmlError("unbalanced end tag".into()))?;
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(done),
                     None => return Ok(done),
@@ -148,7 +165,10 @@ pub(crate) fn parse(body: &str) -> Result<Element, XmlError> {
                 }
             }
             Event::GeneralRef(reference) => {
-                let resolved = match reference.resolve_char_ref().map_err(|e| XmlError(e.to_string()))? {
+                let resolved = match reference
+                    .resolve_char_ref()
+                    .map_err(|e| XmlError(e.to_string()))?
+                {
                     Some(ch) => ch.to_string(),
                     None => resolve_predefined_entity(&reference)
                         .ok_or_else(|| XmlError(format!("unknown entity &{};", &*reference)))?
@@ -158,7 +178,11 @@ pub(crate) fn parse(body: &str) -> Result<Element, XmlError> {
                     current.text.push_str(&resolved);
                 }
             }
-            Event::Eof => return Err(XmlError("the document ended before its root element closed".into())),
+            Event::Eof => {
+                return Err(XmlError(
+                    "the document ended before its root element closed".into(),
+                ));
+            }
             Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
         }
     }
@@ -168,11 +192,17 @@ fn namespace_of(resolved: ResolveResult<'_>) -> Result<Option<String>, XmlError>
     match resolved {
         ResolveResult::Bound(ns) => Ok(Some(ns.0.to_string())),
         ResolveResult::Unbound => Ok(None),
-        ResolveResult::Unknown(prefix) => Err(XmlError(format!("undeclared namespace prefix '{prefix}'"))),
+        ResolveResult::Unknown(prefix) => {
+            Err(XmlError(format!("undeclared namespace prefix '{prefix}'")))
+        }
     }
 }
 
-fn open(reader: &NsReader<&[u8]>, ns: Option<String>, start: &BytesStart<'_>) -> Result<Element, XmlError> {
+fn open(
+    reader: &NsReader<&[u8]>,
+    ns: Option<String>,
+    start: &BytesStart<'_>,
+) -> Result<Element, XmlError> {
     let mut attrs = Vec::new();
     for attr in start.attributes() {
         let attr = attr.map_err(|e| XmlError(e.to_string()))?;
@@ -184,9 +214,19 @@ fn open(reader: &NsReader<&[u8]>, ns: Option<String>, start: &BytesStart<'_>) ->
             .normalized_value(quick_xml::XmlVersion::Implicit1_0)
             .map_err(|e| XmlError(e.to_string()))?
             .into_owned();
-        attrs.push(Attr { ns: namespace_of(resolved)?, local: local.into_inner().to_string(), value });
+        attrs.push(Attr {
+            ns: namespace_of(resolved)?,
+            local: local.into_inner().to_string(),
+            value,
+        });
     }
-    Ok(Element { ns, local: start.local_name().into_inner().to_string(), attrs, children: Vec::new(), text: String::new() })
+    Ok(Element {
+        ns,
+        local: start.local_name().into_inner().to_string(),
+        attrs,
+        children: Vec::new(),
+        text: String::new(),
+    })
 }
 
 #[cfg(test)]
@@ -206,8 +246,10 @@ mod tests {
 
     #[test]
     fn unescapes_text_and_attributes() {
-        let root = parse(r#"<r k="O&apos;Neil &amp; Co">Maxim&apos;s &lt;b&gt; &#233;<![CDATA[<x>]]></r>"#)
-            .unwrap_or_default();
+        let root = parse(
+            r#"<r k="O&apos;Neil &amp; Co">Maxim&apos;s &lt;b&gt; &#233;<![CDATA[<x>]]></r>"#,
+        )
+        .unwrap_or_default();
         assert_eq!(root.plain_attr("k"), Some("O'Neil & Co"));
         assert_eq!(root.text, "Maxim's <b> é<x>");
     }

@@ -14,8 +14,13 @@ use common::{PASSWORD, config, connector, fake, options};
 
 /// A web server that answers every request with `response` (a whole HTTP response).
 async fn web_server(response: &'static str) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("bind: {e}"));
-    let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("bind: {e}"));
+    let addr = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
     tokio::spawn(async move {
         while let Ok((mut socket, _)) = listener.accept().await {
             tokio::spawn(async move {
@@ -30,14 +35,18 @@ async fn web_server(response: &'static str) -> String {
 }
 
 fn build(base_url: &str, password: &str) -> InforCrm {
-    InforCrm::with_options(config(base_url, password), options(WireFormat::Json)).unwrap_or_else(|e| panic!("{e}"))
+    InforCrm::with_options(config(base_url, password), options(WireFormat::Json))
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[tokio::test]
 async fn right_password_returns_the_crm_user() {
     let fake = fake(0, 0).await;
     for format in common::FORMATS {
-        let user = connector(&fake, format).verify().await.unwrap_or_else(|e| panic!("{format:?}: {e}"));
+        let user = connector(&fake, format)
+            .verify()
+            .await
+            .unwrap_or_else(|e| panic!("{format:?}: {e}"));
         assert!(!user.id.is_empty() && user.id.trim() == user.id, "{user:?}");
         assert!(!user.user_name.is_empty());
     }
@@ -50,7 +59,10 @@ async fn right_password_returns_the_crm_user() {
 #[tokio::test]
 async fn wrong_password_is_an_auth_error() {
     let fake = fake(0, 0).await;
-    let err = build(&fake.base_url(), "not-the-password").verify().await.err();
+    let err = build(&fake.base_url(), "not-the-password")
+        .verify()
+        .await
+        .err();
     assert!(matches!(err, Some(ConnectorError::Auth { .. })), "{err:?}");
     fake.shutdown().await;
 }
@@ -60,8 +72,14 @@ async fn closed_port_is_unreachable() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
     let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
     drop(listener);
-    let err = build(&format!("http://127.0.0.1:{port}"), PASSWORD).verify().await.err();
-    assert!(matches!(err, Some(ConnectorError::Unreachable { .. })), "{err:?}");
+    let err = build(&format!("http://127.0.0.1:{port}"), PASSWORD)
+        .verify()
+        .await
+        .err();
+    assert!(
+        matches!(err, Some(ConnectorError::Unreachable { .. })),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -70,9 +88,17 @@ async fn addresses_that_are_not_sdata() {
     let missing = web_server("HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\ncontent-length: 9\r\nconnection: close\r\n\r\nnot found").await;
     let garbage = web_server("HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ncontent-length: 5\r\nconnection: close\r\n\r\n\x01\x02xyz").await;
     let moved = web_server("HTTP/1.1 301 Moved\r\nlocation: https://elsewhere.example/\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await;
-    for (what, url) in [("html", html), ("404", missing), ("garbage", garbage), ("redirect", moved)] {
+    for (what, url) in [
+        ("html", html),
+        ("404", missing),
+        ("garbage", garbage),
+        ("redirect", moved),
+    ] {
         let err = build(&url, PASSWORD).verify().await.err();
-        assert!(matches!(err, Some(ConnectorError::NotCrmEndpoint { .. })), "{what}: {err:?}");
+        assert!(
+            matches!(err, Some(ConnectorError::NotCrmEndpoint { .. })),
+            "{what}: {err:?}"
+        );
     }
 }
 
@@ -80,10 +106,17 @@ async fn addresses_that_are_not_sdata() {
 fn factory_and_registry() {
     let mut registry = ConnectorRegistry::new();
     infor_crm::register(&mut registry);
-    let factory = registry.get("infor-crm").unwrap_or_else(|| panic!("registered"));
+    let factory = registry
+        .get("infor-crm")
+        .unwrap_or_else(|| panic!("registered"));
     assert_eq!(factory.display_name(), "Infor CRM");
     let built = factory.build(config("https://company.saleslogixcloud.com/", PASSWORD));
     assert!(built.is_ok_and(|c| c.kind() == "infor-crm"));
-    let refused = InforCrmFactory::default().build(config("ftp://nope", PASSWORD)).err();
-    assert!(matches!(refused, Some(ConnectorError::Invalid { .. })), "{refused:?}");
+    let refused = InforCrmFactory::default()
+        .build(config("ftp://nope", PASSWORD))
+        .err();
+    assert!(
+        matches!(refused, Some(ConnectorError::Invalid { .. })),
+        "{refused:?}"
+    );
 }

@@ -5,12 +5,17 @@ mod common;
 
 use chrono::{TimeZone, Utc};
 use infor_crm_fake::Kind;
-use listbridge_connector::{ConnectorError, CrmConnector, EntityKind, FieldValues, Note, NoteKind, NoteTarget, WriteOp};
+use listbridge_connector::{
+    ConnectorError, CrmConnector, EntityKind, FieldValues, Note, NoteKind, NoteTarget, WriteOp,
+};
 
 use common::{FORMATS, connector, fake};
 
 fn values(pairs: &[(&str, Option<&str>)]) -> FieldValues {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.map(str::to_string))).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.map(str::to_string)))
+        .collect()
 }
 
 #[tokio::test]
@@ -27,25 +32,66 @@ async fn create_and_update_with_typed_and_nested_fields() {
             ("Region", Some("EMEA")),
             ("Address.City", Some("Chicago")),
         ]);
-        let created = crm.create(EntityKind::Lead, &fields).await.unwrap_or_else(|e| panic!("{format:?}: {e}"));
+        let created = crm
+            .create(EntityKind::Lead, &fields)
+            .await
+            .unwrap_or_else(|e| panic!("{format:?}: {e}"));
         assert_eq!(created.key.len(), 12);
         assert!(created.etag.is_some());
-        assert_eq!(created.fields.get("LeadScore"), Some(&Some("42".into())), "{format:?}");
-        assert_eq!(created.fields.get("Newsletter"), Some(&Some("true".into())), "{format:?}");
+        assert_eq!(
+            created.fields.get("LeadScore"),
+            Some(&Some("42".into())),
+            "{format:?}"
+        );
+        assert_eq!(
+            created.fields.get("Newsletter"),
+            Some(&Some("true".into())),
+            "{format:?}"
+        );
 
-        let changed = values(&[("Region", None), ("LeadScore", Some("7")), ("Address.City", Some("Boston"))]);
+        let changed = values(&[
+            ("Region", None),
+            ("LeadScore", Some("7")),
+            ("Address.City", Some("Boston")),
+        ]);
         let updated = crm
-            .update(EntityKind::Lead, &created.key, created.etag.as_deref(), &changed)
+            .update(
+                EntityKind::Lead,
+                &created.key,
+                created.etag.as_deref(),
+                &changed,
+            )
             .await
             .unwrap_or_else(|e| panic!("{format:?}: {e}"));
         assert_ne!(updated.etag, created.etag);
-        let stored = fake.state().record(Kind::Lead, &created.key).unwrap_or_else(|| panic!("stored"));
+        let stored = fake
+            .state()
+            .record(Kind::Lead, &created.key)
+            .unwrap_or_else(|| panic!("stored"));
         assert_eq!(stored.get("Region"), None, "{format:?}: null clears");
-        assert_eq!(stored.text("LastName"), Some("Smith"), "{format:?}: absent fields unchanged");
-        let read = crm.get_by_keys(EntityKind::Lead, &[created.key.clone()], &["Address.City".into(), "LeadScore".into()]).await;
+        assert_eq!(
+            stored.text("LastName"),
+            Some("Smith"),
+            "{format:?}: absent fields unchanged"
+        );
+        let read = crm
+            .get_by_keys(
+                EntityKind::Lead,
+                std::slice::from_ref(&created.key),
+                &["Address.City".into(), "LeadScore".into()],
+            )
+            .await;
         let read = read.unwrap_or_default();
-        assert_eq!(read[0].fields.get("Address.City"), Some(&Some("Boston".into())), "{format:?}");
-        assert_eq!(read[0].fields.get("LeadScore"), Some(&Some("7".into())), "{format:?}");
+        assert_eq!(
+            read[0].fields.get("Address.City"),
+            Some(&Some("Boston".into())),
+            "{format:?}"
+        );
+        assert_eq!(
+            read[0].fields.get("LeadScore"),
+            Some(&Some("7".into())),
+            "{format:?}"
+        );
     }
     fake.shutdown().await;
 }
@@ -55,30 +101,55 @@ async fn stale_etag_rule() {
     let fake = fake(0, 0).await;
     let crm = connector(&fake, common::FORMATS[0]);
     let created = crm
-        .create(EntityKind::Lead, &values(&[("LastName", Some("Old")), ("Company", Some("C"))]))
+        .create(
+            EntityKind::Lead,
+            &values(&[("LastName", Some("Old")), ("Company", Some("C"))]),
+        )
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let stale = created.etag.clone();
     let second = crm
-        .update(EntityKind::Lead, &created.key, stale.as_deref(), &values(&[("Title", Some("CEO"))]))
+        .update(
+            EntityKind::Lead,
+            &created.key,
+            stale.as_deref(),
+            &values(&[("Title", Some("CEO"))]),
+        )
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     // Same values again with the stale etag: the CRM already holds them → success, no write.
     fake.state().reset_stats();
     let same = crm
-        .update(EntityKind::Lead, &created.key, stale.as_deref(), &values(&[("Title", Some("CEO"))]))
+        .update(
+            EntityKind::Lead,
+            &created.key,
+            stale.as_deref(),
+            &values(&[("Title", Some("CEO"))]),
+        )
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(same.etag, second.etag);
     assert_eq!(fake.state().stats().record_writes, 0);
     // Different values with the stale etag: retried once with the current etag.
     let retried = crm
-        .update(EntityKind::Lead, &created.key, stale.as_deref(), &values(&[("Company", Some("New Co"))]))
+        .update(
+            EntityKind::Lead,
+            &created.key,
+            stale.as_deref(),
+            &values(&[("Company", Some("New Co"))]),
+        )
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(retried.fields.get("Company"), Some(&Some("New Co".into())));
-    let stored = fake.state().record(Kind::Lead, &created.key).unwrap_or_else(|| panic!("stored"));
-    assert_eq!(stored.text("Title"), Some("CEO"), "the other writer's change is kept");
+    let stored = fake
+        .state()
+        .record(Kind::Lead, &created.key)
+        .unwrap_or_else(|| panic!("stored"));
+    assert_eq!(
+        stored.text("Title"),
+        Some("CEO"),
+        "the other writer's change is kept"
+    );
     fake.shutdown().await;
 }
 
@@ -90,17 +161,30 @@ async fn invalid_values_are_refused_before_sending() {
     fake.state().reset_stats();
     let too_long = "x".repeat(33);
     for fields in [
-        values(&[("LastName", Some("A")), ("Company", Some("B")), ("Region", Some(&too_long))]),
+        values(&[
+            ("LastName", Some("A")),
+            ("Company", Some("B")),
+            ("Region", Some(&too_long)),
+        ]),
         values(&[("LastName", Some("A")), ("NoSuchField", Some("B"))]),
         values(&[("LastName", Some("A")), ("LeadScore", Some("many"))]),
     ] {
         let err = crm.create(EntityKind::Lead, &fields).await.err();
-        assert!(matches!(err, Some(ConnectorError::Invalid { .. })), "{err:?}");
+        assert!(
+            matches!(err, Some(ConnectorError::Invalid { .. })),
+            "{err:?}"
+        );
     }
     assert_eq!(fake.state().stats().total, 0);
     // What only the CRM knows (a mandatory field) comes back in its own words.
-    let err = crm.create(EntityKind::Lead, &values(&[("LastName", Some("A"))])).await.err();
-    assert!(matches!(&err, Some(ConnectorError::Rejected { message }) if message.contains("Company")), "{err:?}");
+    let err = crm
+        .create(EntityKind::Lead, &values(&[("LastName", Some("A"))]))
+        .await
+        .err();
+    assert!(
+        matches!(&err, Some(ConnectorError::Rejected { message }) if message.contains("Company")),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -112,28 +196,67 @@ async fn batch_writes_report_each_outcome() {
         let ops = vec![
             WriteOp::Create {
                 entity: EntityKind::Lead,
-                fields: values(&[("LastName", Some("B1")), ("Company", Some("X")), ("Email", Some(&format!("b1.{format:?}@x.example")))]),
+                fields: values(&[
+                    ("LastName", Some("B1")),
+                    ("Company", Some("X")),
+                    ("Email", Some(&format!("b1.{format:?}@x.example"))),
+                ]),
             },
-            WriteOp::Create { entity: EntityKind::Lead, fields: values(&[("LastName", Some("no company"))]) },
+            WriteOp::Create {
+                entity: EntityKind::Lead,
+                fields: values(&[("LastName", Some("no company"))]),
+            },
             WriteOp::Update {
                 entity: EntityKind::Lead,
                 key: existing[0].key.clone(),
                 etag: None,
                 fields: values(&[("Title", Some(&format!("T {format:?}")))]),
             },
-            WriteOp::Create { entity: EntityKind::Contact, fields: values(&[("LastName", Some("C1"))]) },
-            WriteOp::Create { entity: EntityKind::Lead, fields: values(&[("Bogus", Some("1"))]) },
+            WriteOp::Create {
+                entity: EntityKind::Contact,
+                fields: values(&[("LastName", Some("C1"))]),
+            },
+            WriteOp::Create {
+                entity: EntityKind::Lead,
+                fields: values(&[("Bogus", Some("1"))]),
+            },
         ];
         fake.state().reset_stats();
         let outcomes = crm.write_batch(ops).await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(outcomes.len(), 5);
-        assert!(outcomes[0].as_ref().is_ok_and(|r| r.key.len() == 12), "{format:?}: {:?}", outcomes[0]);
-        assert!(matches!(&outcomes[1], Err(ConnectorError::Rejected { message }) if message.contains("Company")), "{:?}", outcomes[1]);
-        assert!(outcomes[2].as_ref().is_ok_and(|r| r.key == existing[0].key), "{:?}", outcomes[2]);
-        assert!(outcomes[3].as_ref().is_ok_and(|r| r.entity == EntityKind::Contact), "{:?}", outcomes[3]);
-        assert!(matches!(&outcomes[4], Err(ConnectorError::Invalid { .. })), "{:?}", outcomes[4]);
+        assert!(
+            outcomes[0].as_ref().is_ok_and(|r| r.key.len() == 12),
+            "{format:?}: {:?}",
+            outcomes[0]
+        );
+        assert!(
+            matches!(&outcomes[1], Err(ConnectorError::Rejected { message }) if message.contains("Company")),
+            "{:?}",
+            outcomes[1]
+        );
+        assert!(
+            outcomes[2].as_ref().is_ok_and(|r| r.key == existing[0].key),
+            "{:?}",
+            outcomes[2]
+        );
+        assert!(
+            outcomes[3]
+                .as_ref()
+                .is_ok_and(|r| r.entity == EntityKind::Contact),
+            "{:?}",
+            outcomes[3]
+        );
+        assert!(
+            matches!(&outcomes[4], Err(ConnectorError::Invalid { .. })),
+            "{:?}",
+            outcomes[4]
+        );
         let stats = fake.state().stats();
-        assert_eq!(stats.kind_count("leads", "POST"), 1, "{format:?}: one $batch for the leads");
+        assert_eq!(
+            stats.kind_count("leads", "POST"),
+            1,
+            "{format:?}: one $batch for the leads"
+        );
         assert_eq!(stats.kind_count("leads", "PUT"), 0);
     }
     fake.shutdown().await;
@@ -147,20 +270,53 @@ async fn notes_become_history_records() {
     for format in FORMATS {
         let crm = connector(&fake, format);
         let long = format!("Sent campaign \"Spring\" to O'Neil. {}", "x".repeat(400));
-        let at = Utc.with_ymd_and_hms(2024, 5, 1, 10, 0, 0).single().unwrap_or_default();
+        let at = Utc
+            .with_ymd_and_hms(2024, 5, 1, 10, 0, 0)
+            .single()
+            .unwrap_or_default();
         let notes = vec![
-            Note { target: NoteTarget { entity: EntityKind::Lead, key: lead.key.clone() }, kind: NoteKind::EmailSent, regarding: "Spring".into(), text: long.clone(), at },
-            Note { target: NoteTarget { entity: EntityKind::Contact, key: contact.key.clone() }, kind: NoteKind::Note, regarding: "R".repeat(80), text: "short".into(), at },
+            Note {
+                target: NoteTarget {
+                    entity: EntityKind::Lead,
+                    key: lead.key.clone(),
+                },
+                kind: NoteKind::EmailSent,
+                regarding: "Spring".into(),
+                text: long.clone(),
+                at,
+            },
+            Note {
+                target: NoteTarget {
+                    entity: EntityKind::Contact,
+                    key: contact.key.clone(),
+                },
+                kind: NoteKind::Note,
+                regarding: "R".repeat(80),
+                text: "short".into(),
+                at,
+            },
         ];
         let outcomes = crm.add_notes(notes).await.unwrap_or_else(|e| panic!("{e}"));
-        let keys: Vec<String> = outcomes.into_iter().map(|o| o.unwrap_or_else(|e| panic!("{format:?}: {e}"))).collect();
-        let first = fake.state().record(Kind::History, &keys[0]).unwrap_or_else(|| panic!("history stored"));
+        let keys: Vec<String> = outcomes
+            .into_iter()
+            .map(|o| o.unwrap_or_else(|e| panic!("{format:?}: {e}")))
+            .collect();
+        let first = fake
+            .state()
+            .record(Kind::History, &keys[0])
+            .unwrap_or_else(|| panic!("history stored"));
         assert_eq!(first.text("LeadId"), Some(lead.key.as_str()));
         assert_eq!(first.text("LongNotes"), Some(long.as_str()));
         assert_eq!(first.text("Notes").map(|n| n.chars().count()), Some(255));
-        let second = fake.state().record(Kind::History, &keys[1]).unwrap_or_else(|| panic!("history stored"));
+        let second = fake
+            .state()
+            .record(Kind::History, &keys[1])
+            .unwrap_or_else(|| panic!("history stored"));
         assert_eq!(second.text("ContactId"), Some(contact.key.as_str()));
-        assert_eq!(second.text("Description").map(|d| d.chars().count()), Some(64));
+        assert_eq!(
+            second.text("Description").map(|d| d.chars().count()),
+            Some(64)
+        );
     }
     fake.shutdown().await;
 }

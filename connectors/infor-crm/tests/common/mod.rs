@@ -19,12 +19,19 @@ pub const PASSWORD: &str = "password";
 
 /// Starts a fake CRM with `leads` generated leads and `contacts` contacts.
 pub async fn fake(leads: usize, contacts: usize) -> FakeCrm {
-    fake_with(FakeConfig { leads, contacts, ..FakeConfig::default() }).await
+    fake_with(FakeConfig {
+        leads,
+        contacts,
+        ..FakeConfig::default()
+    })
+    .await
 }
 
 /// Starts a fake CRM with a custom configuration.
 pub async fn fake_with(config: FakeConfig) -> FakeCrm {
-    FakeCrm::start(config).await.unwrap_or_else(|e| panic!("fake CRM did not start: {e}"))
+    FakeCrm::start(config)
+        .await
+        .unwrap_or_else(|e| panic!("fake CRM did not start: {e}"))
 }
 
 /// Connector options for tests: the given format and millisecond backoff.
@@ -45,7 +52,10 @@ pub fn config(base_url: &str, password: &str) -> ConnectorConfig {
     let mut config = ConnectorConfig::new(base_url, "admin", SecretString::from(password));
     config.request_timeout = Duration::from_millis(1500);
     config.max_attempts = 6;
-    config.rate_limit = RateLimit { requests_per_second: 1000, concurrency: 8 };
+    config.rate_limit = RateLimit {
+        requests_per_second: 1000,
+        concurrency: 8,
+    };
     config
 }
 
@@ -97,7 +107,9 @@ pub fn capture_logs() -> (Captured, tracing::subscriber::DefaultGuard) {
     let captured = Captured::default();
     let subscriber = tracing_subscriber::fmt()
         .with_writer(captured.clone())
-        .with_env_filter(tracing_subscriber::EnvFilter::new("infor_crm=trace,reqwest=trace,hyper=trace,hyper_util=trace"))
+        .with_env_filter(tracing_subscriber::EnvFilter::new(
+            "infor_crm=trace,reqwest=trace,hyper=trace,hyper_util=trace",
+        ))
         .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
         .with_ansi(false)
         .finish();
