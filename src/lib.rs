@@ -20,6 +20,7 @@ pub mod runs;
 pub mod scheduling;
 pub mod secrets;
 pub mod store;
+pub mod sync;
 pub mod telemetry;
 
 pub use app::AppState;

@@ -31,6 +31,9 @@ pub mod account;
 mod connector_errors;
 pub mod connectors;
 pub mod health;
+pub mod runs;
+pub mod sync;
+mod sync_errors;
 
 /// The name of the bearer security scheme in the document.
 pub const BEARER_SCHEME: &str = "bearer";
@@ -49,7 +52,8 @@ pub const V1_PREFIX: &str = "/v1";
     tags(
         (name = "health", description = "Liveness and readiness"),
         (name = "account", description = "The caller's account"),
-        (name = "connectors", description = "CRM connections: Connect, Reconfirm Login, Reset")
+        (name = "connectors", description = "CRM connections: Connect, Reconfirm Login, Reset"),
+        (name = "sync", description = "Sync setups, Run Now, run reports")
     )
 )]
 struct ApiDoc;
@@ -78,6 +82,8 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(account::routes())
         .merge(connectors::routes())
+        .merge(sync::routes())
+        .merge(runs::routes())
 }
 
 /// The complete router (with state applied) and its OpenAPI document.
