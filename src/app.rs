@@ -10,7 +10,7 @@ use crate::{
     api,
     clock::{Clock, OsRandom, Random, SystemClock},
     config::Config,
-    connectors::{ConnectorCache, ConnectorService},
+    connectors::{ConnectorCache, ConnectorService, UrlPolicy},
     jobs::{self, WorkerConfig},
     secrets::{Cipher, SecretError, load_cipher},
     store::{Store, StoreError},
@@ -31,6 +31,8 @@ pub struct AppState {
     pub registry: Arc<ConnectorRegistry>,
     /// Live connectors shared by every task that uses them.
     pub connector_cache: ConnectorCache,
+    /// Which CRM URLs connectors may use.
+    pub url_policy: UrlPolicy,
     /// Wakes this instance's job dispatcher when a job is queued here.
     pub job_signal: Arc<tokio::sync::Notify>,
     /// How this instance's background workers behave.
@@ -106,6 +108,7 @@ pub async fn build_state(config: &Config, services: Services) -> Result<AppState
         cipher,
         registry: services.registry,
         connector_cache: ConnectorCache::default(),
+        url_policy: UrlPolicy::allowing_http_to(&config.allow_http_hosts),
         job_signal: Arc::default(),
         workers: services.workers,
     })

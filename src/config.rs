@@ -8,6 +8,7 @@
 //! | `master_key` | `LISTBRIDGE_MASTER_KEY` | generated beside a SQLite database |
 //! | `log` | `LISTBRIDGE_LOG` | `info` |
 //! | `log_format` | `LISTBRIDGE_LOG_FORMAT` | `text` |
+//! | `allow_http_hosts` | `LISTBRIDGE_ALLOW_HTTP_HOSTS` (comma-separated) | none |
 
 use std::{
     fmt,
@@ -31,6 +32,8 @@ pub const MASTER_KEY_ENV: &str = "LISTBRIDGE_MASTER_KEY";
 pub const LOG_ENV: &str = "LISTBRIDGE_LOG";
 /// Environment variable for the log format.
 pub const LOG_FORMAT_ENV: &str = "LISTBRIDGE_LOG_FORMAT";
+/// Environment variable naming CRM hosts that may be reached over plain http.
+pub const ALLOW_HTTP_HOSTS_ENV: &str = "LISTBRIDGE_ALLOW_HTTP_HOSTS";
 
 /// The default listen address: loopback only, so a first start exposes nothing.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -105,6 +108,9 @@ pub struct Config {
     pub log: String,
     /// Log line format.
     pub log_format: LogFormat,
+    /// CRM host names that may be reached over plain `http://` besides loopback
+    /// (e.g. a fake CRM container); everything else needs `https://`.
+    pub allow_http_hosts: Vec<String>,
 }
 
 impl fmt::Debug for Config {
@@ -118,6 +124,7 @@ impl fmt::Debug for Config {
             )
             .field("log", &self.log)
             .field("log_format", &self.log_format)
+            .field("allow_http_hosts", &self.allow_http_hosts)
             .finish()
     }
 }
@@ -131,6 +138,7 @@ struct FileSettings {
     master_key: Option<SecretString>,
     log: Option<String>,
     log_format: Option<String>,
+    allow_http_hosts: Option<Vec<String>>,
 }
 
 impl Config {
@@ -185,6 +193,16 @@ impl Config {
                 .or(file.log)
                 .unwrap_or_else(|| DEFAULT_LOG.to_string()),
             log_format,
+            allow_http_hosts: env(ALLOW_HTTP_HOSTS_ENV)
+                .map(|list| {
+                    list.split(',')
+                        .map(str::trim)
+                        .filter(|h| !h.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .or(file.allow_http_hosts)
+                .unwrap_or_default(),
         })
     }
 }
@@ -261,6 +279,17 @@ mod tests {
         assert!(config.master_key.is_none());
         assert_eq!(config.log, "info");
         assert_eq!(config.log_format, LogFormat::Text);
+        assert!(config.allow_http_hosts.is_empty());
+    }
+
+    #[test]
+    fn http_hosts_from_env_list_or_file_array() {
+        let path = temp_file("hosts.toml", "allow_http_hosts = [\"crm-a\"]\n");
+        let config = Config::load_with(Some(&path), env_of(&[])).unwrap();
+        assert_eq!(config.allow_http_hosts, vec!["crm-a"]);
+        let config =
+            Config::load_with(Some(&path), env_of(&[(ALLOW_HTTP_HOSTS_ENV, "x, y,")])).unwrap();
+        assert_eq!(config.allow_http_hosts, vec!["x", "y"]);
     }
 
     #[test]

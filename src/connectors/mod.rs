@@ -14,4 +14,4 @@ mod url_policy;
 pub use cache::ConnectorCache;
 pub use error::ConnectError;
 pub use service::{ConnectRequest, ConnectorService, ReconfirmRequest};
-pub use url_policy::{UrlPolicyError, check_base_url};
+pub use url_policy::{UrlPolicy, UrlPolicyError, check_base_url};

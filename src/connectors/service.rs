@@ -7,7 +7,7 @@ use listbridge_connector::{
 };
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{ConnectError, check_base_url};
+use super::ConnectError;
 use crate::{
     app::AppState,
     store::{
@@ -59,7 +59,7 @@ impl<'a> ConnectorService<'a> {
         request: ConnectRequest,
     ) -> Result<ConnectorRecord, ConnectError> {
         let factory = self.factory(request.kind.trim())?;
-        let base_url = check_base_url(&request.base_url)?;
+        let base_url = self.state.url_policy.check(&request.base_url)?;
         let username = non_empty(&request.username, "username")?;
         if request.password.expose_secret().is_empty() {
             return Err(ConnectError::Missing { field: "password" });
@@ -115,7 +115,7 @@ impl<'a> ConnectorService<'a> {
         if request.password.expose_secret().is_empty() {
             return Err(ConnectError::Missing { field: "password" });
         }
-        let base_url = check_base_url(&record.base_url)?;
+        let base_url = self.state.url_policy.check(&record.base_url)?;
         let config = ConnectorConfig::new(base_url, username.clone(), request.password);
         let connector = factory.build(config.clone())?;
         let user = connector.verify().await?;

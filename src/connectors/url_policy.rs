@@ -1,9 +1,11 @@
 //! Which CRM base URLs a connector may use, checked before any request is sent.
 //!
-//! Plain `http://` is allowed only to loopback hosts (local fakes and tunnels):
-//! anywhere else it would send the CRM password in clear text.
+//! Plain `http://` is allowed only to loopback hosts (local fakes and tunnels)
+//! and to hosts the operator names in `LISTBRIDGE_ALLOW_HTTP_HOSTS` (e.g. a fake
+//! CRM container on a private network): anywhere else it would send the CRM
+//! password in clear text.
 
-use std::net::IpAddr;
+use std::{net::IpAddr, sync::Arc};
 
 use url::{Host, Url};
 
@@ -31,8 +33,44 @@ pub enum UrlPolicyError {
     },
 }
 
-/// Checks a base URL as typed by a marketer and returns it trimmed.
+/// Which hosts besides loopback may be reached over plain `http://`.
+#[derive(Debug, Clone, Default)]
+pub struct UrlPolicy {
+    allow_http_hosts: Arc<[String]>,
+}
+
+impl UrlPolicy {
+    /// A policy that also allows plain http to these host names (case-insensitive).
+    pub fn allowing_http_to(hosts: &[String]) -> Self {
+        UrlPolicy {
+            allow_http_hosts: hosts
+                .iter()
+                .map(|h| h.trim().to_ascii_lowercase())
+                .collect(),
+        }
+    }
+
+    /// Checks a base URL as typed by a marketer and returns it trimmed.
+    pub fn check(&self, raw: &str) -> Result<String, UrlPolicyError> {
+        check_with(raw, |host| {
+            is_loopback(host)
+                || self
+                    .allow_http_hosts
+                    .iter()
+                    .any(|h| *h == host.to_string().to_ascii_lowercase())
+        })
+    }
+}
+
+/// Checks a base URL with the default policy (plain http to loopback only).
 pub fn check_base_url(raw: &str) -> Result<String, UrlPolicyError> {
+    UrlPolicy::default().check(raw)
+}
+
+fn check_with(
+    raw: &str,
+    http_allowed: impl Fn(&Host<&str>) -> bool,
+) -> Result<String, UrlPolicyError> {
     let trimmed = raw.trim();
     // Errors show the URL with any embedded password masked.
     let shown = redact_url(trimmed);
@@ -49,7 +87,7 @@ pub fn check_base_url(raw: &str) -> Result<String, UrlPolicyError> {
     let host = url.host().ok_or_else(|| invalid("it has no host"))?;
     match url.scheme() {
         "https" => {}
-        "http" if is_loopback(&host) => {}
+        "http" if http_allowed(&host) => {}
         "http" => return Err(UrlPolicyError::Insecure { url: shown }),
         other => return Err(invalid(&format!("scheme '{other}' is not http or https"))),
     }
@@ -84,6 +122,13 @@ mod tests {
             check_base_url("http://10.0.0.1"),
             Err(UrlPolicyError::Insecure { .. })
         ));
+    }
+
+    #[test]
+    fn named_hosts_may_use_http() {
+        let policy = UrlPolicy::allowing_http_to(&["Fake-CRM".to_string()]);
+        assert!(policy.check("http://fake-crm:8181").is_ok());
+        assert!(policy.check("http://other:8181").is_err());
     }
 
     #[test]
