@@ -222,3 +222,50 @@ async fn describe_lists_standard_custom_and_flattened_fields_once() {
     );
     fake.shutdown().await;
 }
+
+#[tokio::test]
+async fn iso_json_dates_read_the_same_as_microsoft_dates() {
+    let ms = common::fake_with(infor_crm_fake::FakeConfig {
+        leads: 20,
+        ..Default::default()
+    })
+    .await;
+    let iso = common::fake_with(infor_crm_fake::FakeConfig {
+        leads: 20,
+        json_dates: infor_crm_fake::JsonDates::Iso,
+        ..Default::default()
+    })
+    .await;
+    let from_ms = read_all(
+        &connector(&ms, WireFormat::Json),
+        EntityKind::Lead,
+        ReadQuery::default(),
+    )
+    .await;
+    let from_iso = read_all(
+        &connector(&iso, WireFormat::Json),
+        EntityKind::Lead,
+        ReadQuery::default(),
+    )
+    .await;
+    let dates = |records: &[CrmRecord]| -> Vec<(String, Option<String>, Option<String>)> {
+        records
+            .iter()
+            .map(|r| {
+                (
+                    r.key.clone(),
+                    r.fields.get("CreateDate").cloned().flatten(),
+                    r.fields.get("ModifyDate").cloned().flatten(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(from_ms.len(), 20);
+    assert_eq!(
+        dates(&from_ms),
+        dates(&from_iso),
+        "same seed, same canonical dates"
+    );
+    ms.shutdown().await;
+    iso.shutdown().await;
+}

@@ -320,3 +320,95 @@ async fn notes_become_history_records() {
     }
     fake.shutdown().await;
 }
+
+#[tokio::test]
+async fn batch_updates_with_stale_etags_follow_the_412_rule() {
+    let fake = fake(2, 0).await;
+    let crm = connector(&fake, common::FORMATS[1]);
+    let keys: Vec<String> = fake
+        .state()
+        .records(Kind::Lead)
+        .into_iter()
+        .map(|r| r.key)
+        .collect();
+    let before = crm
+        .get_by_keys(EntityKind::Lead, &keys, &["Title".into()])
+        .await
+        .unwrap_or_default();
+    // Someone else changes both records after we read them.
+    for record in &before {
+        crm.update(
+            EntityKind::Lead,
+            &record.key,
+            None,
+            &values(&[("Title", Some("Theirs"))]),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let ops = before
+        .iter()
+        .map(|r| WriteOp::Update {
+            entity: EntityKind::Lead,
+            key: r.key.clone(),
+            etag: r.etag.clone(),
+            fields: values(&[("Title", Some("Ours"))]),
+        })
+        .collect();
+    let outcomes = crm.write_batch(ops).await.unwrap_or_else(|e| panic!("{e}"));
+    for (outcome, record) in outcomes.iter().zip(&before) {
+        assert!(
+            outcome
+                .as_ref()
+                .is_ok_and(|r| r.fields.get("Title") == Some(&Some("Ours".into()))),
+            "{outcome:?}"
+        );
+        let stored = fake
+            .state()
+            .record(Kind::Lead, &record.key)
+            .unwrap_or_else(|| panic!("stored"));
+        assert_eq!(stored.text("Title"), Some("Ours"));
+    }
+    fake.shutdown().await;
+}
+
+#[tokio::test]
+async fn falls_back_to_single_writes_without_batch_support() {
+    use infor_crm_fake::{Fault, FaultConfig, FaultRule};
+    let fake = fake(0, 0).await;
+    let crm = connector(&fake, common::FORMATS[0]);
+    let _ = crm.describe(EntityKind::Lead).await;
+    assert!(crm.capabilities().batch_size > 1);
+    fake.state().set_faults(FaultConfig {
+        rules: vec![
+            FaultRule::next(
+                1,
+                Fault::Status {
+                    status: 501,
+                    retry_after: None,
+                },
+            )
+            .with_method("POST"),
+        ],
+        ..FaultConfig::default()
+    });
+    let ops = (0..3)
+        .map(|i| WriteOp::Create {
+            entity: EntityKind::Lead,
+            fields: values(&[
+                ("LastName", Some("S")),
+                ("Company", Some("C")),
+                ("Email", Some(&format!("single{i}@x.example"))),
+            ]),
+        })
+        .collect();
+    let outcomes = crm.write_batch(ops).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
+    assert_eq!(fake.state().count(Kind::Lead), 3);
+    assert_eq!(
+        crm.capabilities().batch_size,
+        1,
+        "the engine is told to stop batching"
+    );
+    fake.shutdown().await;
+}
