@@ -1,0 +1,172 @@
+//! A connected account with imported lists, for sync tests: the fake CRM, the app, an
+//! API key and a connector, plus helpers to run syncs and read reports.
+
+#![allow(dead_code)] // Each test binary uses a different part.
+
+use std::time::Duration;
+
+use infor_crm_fake::{FakeConfig, FakeCrm, Kind};
+use listbridge::{
+    runs::queue_run,
+    store::{
+        AccountId, ConnectorId, ListColumn, ListId, ListKind, ListRepo, ListStatus, Member,
+        MemberRepo, NewList, NewRun, RunKind, RunTrigger,
+    },
+};
+use serde_json::{Value, json};
+
+use crate::common::{TestApp, json as read_json, spawn_app};
+
+/// The world a sync test works in.
+pub struct World {
+    pub app: TestApp,
+    pub crm: FakeCrm,
+    pub key: String,
+    pub account: AccountId,
+    pub connector: ConnectorId,
+}
+
+/// Starts a fake CRM with `config`, the app, an account and a connected connector.
+pub async fn world(config: FakeConfig) -> World {
+    let crm = FakeCrm::start(config).await.expect("fake CRM starts");
+    let app = spawn_app().await;
+    let key = app.create_account("acme").await;
+    let body = json!({ "kind": "infor-crm", "base_url": crm.base_url(), "username": "admin", "password": "password" });
+    let (status, connector) = read_json(app.post("/v1/connectors", &key, &body).await).await;
+    assert_eq!(status, 201, "{connector}");
+    let (_, account) = read_json(app.get("/v1/account", &key).await).await;
+    World {
+        account: account["id"].as_str().and_then(AccountId::from_db).expect("account id"),
+        connector: connector["id"].as_str().and_then(ConnectorId::from_db).expect("connector id"),
+        app,
+        crm,
+        key,
+    }
+}
+
+/// A fake CRM config with `leads` leads and `contacts` contacts, small pages.
+pub fn crm_config(leads: usize, contacts: usize) -> FakeConfig {
+    FakeConfig { leads, contacts, accounts: 5, page_cap: 100, ..FakeConfig::default() }
+}
+
+impl World {
+    /// Creates a CRM list with FirstName, LastName and `extra` columns and imports it;
+    /// returns the list id once the import has finished.
+    pub async fn import(&self, kind: ListKind, extra: &[&str]) -> ListId {
+        let db = self.app.state.store.conn();
+        let now = self.app.state.clock.now();
+        let columns = ["FirstName", "LastName"]
+            .iter()
+            .chain(extra)
+            .map(|f| ListColumn { name: f.to_string(), crm_field: Some(f.to_string()), pending: false })
+            .collect();
+        let list = ListRepo
+            .create(
+                db,
+                NewList {
+                    account_id: self.account,
+                    name: format!("{kind:?} list"),
+                    kind,
+                    connector_id: Some(self.connector),
+                    status: ListStatus::Importing,
+                    columns,
+                },
+                now,
+            )
+            .await
+            .expect("list created");
+        let queued = queue_run(
+            &self.app.state,
+            NewRun { account_id: self.account, list_id: list.id, segment_id: None, kind: RunKind::Import, trigger: RunTrigger::Manual, dry_run: false },
+        )
+        .await
+        .expect("import queued");
+        let run = match queued {
+            listbridge::store::Queued::New(run) => run,
+            listbridge::store::Queued::AlreadyActive(run) => run,
+        };
+        let report = self.wait_run(&run.id.to_string()).await;
+        assert_eq!(report["status"], "succeeded", "import: {report}");
+        list.id
+    }
+
+    /// Saves a list's sync setup; returns `(status, body)`.
+    pub async fn put_sync(&self, list: ListId, setup: &Value) -> (u16, Value) {
+        let response = self
+            .app
+            .client
+            .put(self.app.url(&format!("/v1/lists/{list}/sync")))
+            .bearer_auth(&self.key)
+            .json(setup)
+            .send()
+            .await
+            .expect("request sent");
+        read_json(response).await
+    }
+
+    /// Run Now; returns the run id.
+    pub async fn run_now(&self, list: ListId, dry_run: bool) -> String {
+        let (status, body) = read_json(self.app.post(&format!("/v1/lists/{list}/runs"), &self.key, &json!({ "dry_run": dry_run })).await).await;
+        assert!(status == 202 || status == 200, "{body}");
+        body["run"]["id"].as_str().expect("run id").to_string()
+    }
+
+    /// Polls a run until it has finished (deadline 120 s); returns its report.
+    pub async fn wait_run(&self, run: &str) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+        loop {
+            let (status, body) = read_json(self.app.get(&format!("/v1/runs/{run}"), &self.key).await).await;
+            assert_eq!(status, 200, "{body}");
+            if !matches!(body["status"].as_str(), Some("queued" | "running")) {
+                return body;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "run did not finish: {body}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Runs a sync to its end and returns the report.
+    pub async fn sync(&self, list: ListId) -> Value {
+        let run = self.run_now(list, false).await;
+        self.wait_run(&run).await
+    }
+
+    /// The records of a run's report.
+    pub async fn records(&self, run: &str) -> Vec<Value> {
+        let (_, body) = read_json(self.app.get(&format!("/v1/runs/{run}/records?limit=1000"), &self.key).await).await;
+        body["records"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Every member of a list.
+    pub async fn members(&self, list: ListId) -> Vec<Member> {
+        let db = self.app.state.store.conn();
+        let mut out = Vec::new();
+        let mut after = None;
+        loop {
+            let page = MemberRepo.page_by_id(db, list, after, 1000).await.expect("members");
+            let Some(last) = page.last() else { break };
+            after = Some(last.id);
+            out.extend(page);
+        }
+        out
+    }
+
+    /// Changes a member's column value as the marketer would (a list-side edit).
+    pub async fn edit_member(&self, list: ListId, email: &str, column: &str, value: &str) {
+        let db = self.app.state.store.conn();
+        let mut member = MemberRepo.by_emails(db, list, &[email.to_string()]).await.expect("lookup").pop().expect("member exists");
+        member.values.insert(column.to_string(), Some(value.to_string()));
+        member.list_changed_at = self.app.state.clock.now();
+        MemberRepo.update(db, &member, self.app.state.clock.now()).await.expect("member saved");
+    }
+
+    /// CRM writes (creates, updates, deletes) seen by the fake so far.
+    pub fn crm_writes(&self) -> u64 {
+        self.crm.state().stats().record_writes
+    }
+
+    /// Leads in the fake CRM.
+    pub fn crm_leads(&self) -> Vec<infor_crm_fake::Record> {
+        self.crm.state().records(Kind::Lead)
+    }
+}
