@@ -1,8 +1,8 @@
 //! Compiles a parsed `where` against an entity's fields and evaluates it on records.
 //!
 //! Semantics follow the SQL Server behind Infor CRM: text compares case-insensitively,
-//! comparisons with null are unknown (so `not(x eq 'a')` excludes nulls) except that
-//! `eq null` / `ne null` test for null, and a criterion on a missing related record
+//! comparisons with null are unknown (so `x ne 'a'` and `not(x eq 'a')` exclude nulls)
+//! except that `eq null` / `ne null` test for null, and a criterion on a missing related record
 //! is unknown (an inner join). Keys (`Id`) compare exactly, matching the index order.
 
 use std::borrow::Cow;
@@ -402,15 +402,20 @@ impl<'a> Cx<'a> {
                     || matches!(b, Filter::Get(Accessor::Key));
                 let x = self.eval(a)?;
                 let y = self.eval(b)?;
+                let null_literal =
+                    matches!(a, Filter::Lit(V::Null)) || matches!(b, Filter::Lit(V::Null));
                 let ord = match (&x, &y) {
-                    (V::Null, V::Null) => return truth(Some(op == BinOp::Eq)),
-                    (V::Null, _) | (_, V::Null) => {
+                    // `x eq null` / `x ne null` are IS [NOT] NULL; any other comparison
+                    // with a null is unknown, as in SQL.
+                    (V::Null, _) | (_, V::Null) if null_literal => {
+                        let both = matches!((&x, &y), (V::Null, V::Null));
                         return truth(match op {
-                            BinOp::Eq => Some(false),
-                            BinOp::Ne => Some(true),
+                            BinOp::Eq => Some(both),
+                            BinOp::Ne => Some(!both),
                             _ => None,
                         });
                     }
+                    (V::Null, _) | (_, V::Null) => return truth(None),
                     (V::Str(s), V::Str(t)) if keyed => Some(s.as_ref().cmp(t.as_ref())),
                     _ => compare(&x, &y),
                 };

@@ -1,6 +1,8 @@
 //! Shared helpers: start a fake on port 0 and talk to it with reqwest.
 #![allow(dead_code)]
 
+pub mod atom;
+
 use infor_crm_fake::{FakeConfig, FakeCrm};
 use reqwest::{Client, RequestBuilder, Response};
 use serde_json::Value;
