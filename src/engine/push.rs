@@ -145,6 +145,16 @@ impl Pusher<'_> {
         h.finalize().iter().map(|b| format!("{b:02x}")).collect()
     }
 
+    /// The list's CRM fields that this entity has (a lead's `Company` is not a contact field).
+    fn fields_of(&self, entity: EntityKind) -> Vec<String> {
+        let defs = self.defs(entity);
+        self.map
+            .crm_fields()
+            .filter(|f| find_def(defs, f).is_some())
+            .map(String::from)
+            .collect()
+    }
+
     fn defs(&self, entity: EntityKind) -> &[FieldDef] {
         match entity {
             EntityKind::Lead => self.lead_defs,
@@ -194,7 +204,7 @@ impl Pusher<'_> {
             }
             match member.crm.clone() {
                 Some(link) => {
-                    let changes = self.linked_changes(member);
+                    let changes = self.linked_changes(member, link.entity);
                     if changes.is_empty() {
                         report.counts.unchanged += 1;
                         continue;
@@ -287,10 +297,13 @@ impl Pusher<'_> {
     }
 
     /// The push-update fields whose list value moved away from the last synced value.
-    fn linked_changes(&self, member: &Member) -> FieldValues {
+    fn linked_changes(&self, member: &Member, entity: EntityKind) -> FieldValues {
         let mut changes = FieldValues::new();
+        let defs = self.defs(entity);
         for mapped in &self.map.columns {
-            if !self.setup.pushes_field(&mapped.crm_field) {
+            if !self.setup.pushes_field(&mapped.crm_field)
+                || find_def(defs, &mapped.crm_field).is_none()
+            {
                 continue;
             }
             let list = member.values.get(&mapped.column).cloned().flatten();
@@ -343,9 +356,9 @@ impl Pusher<'_> {
         report: &mut Report,
     ) -> Result<(), EngineError> {
         let emails: Vec<String> = unlinked.iter().map(|&i| members[i].email.clone()).collect();
-        let fields: Vec<String> = self.map.crm_fields().map(String::from).collect();
         let mut found: HashMap<String, Vec<CrmRecord>> = HashMap::new();
         for entity in [EntityKind::Contact, EntityKind::Lead] {
+            let fields = self.fields_of(entity);
             for record in self
                 .connector
                 .find_by_email(entity, &emails, &fields)
@@ -378,7 +391,11 @@ impl Pusher<'_> {
                     member.crm = Some(link_for(record));
                     touched[i] = true;
                     let mut changes = FieldValues::new();
+                    let defs = self.defs(record.entity);
                     for mapped in &self.map.columns {
+                        if find_def(defs, &mapped.crm_field).is_none() {
+                            continue;
+                        }
                         let crm = record.fields.get(&mapped.crm_field).cloned().flatten();
                         let list = member.values.get(&mapped.column).cloned().flatten();
                         if self.setup.push.update_existing

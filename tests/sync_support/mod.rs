@@ -170,3 +170,76 @@ impl World {
         self.crm.state().records(Kind::Lead)
     }
 }
+
+impl World {
+    /// Creates an uploaded list with these columns (each with an optional system usage)
+    /// and members `(email, [(column, value)])`.
+    pub async fn uploaded_list(&self, name: &str, columns: &[(&str, Option<&str>)], rows: &[(&str, Vec<(&str, &str)>)]) -> ListId {
+        let db = self.app.state.store.conn();
+        let now = self.app.state.clock.now();
+        let list = ListRepo
+            .create(
+                db,
+                NewList {
+                    account_id: self.account,
+                    name: name.to_string(),
+                    kind: ListKind::Uploaded,
+                    connector_id: None,
+                    status: ListStatus::Ready,
+                    columns: columns.iter().map(|(c, _)| ListColumn { name: c.to_string(), crm_field: None, pending: false }).collect(),
+                },
+                now,
+            )
+            .await
+            .expect("list created");
+        for (column, usage) in columns {
+            if let Some(usage) = usage {
+                ListRepo.set_usage(db, self.account, column, usage, now).await.expect("usage set");
+            }
+        }
+        let members: Vec<Member> = rows
+            .iter()
+            .map(|(email, values)| {
+                let values = values.iter().map(|(c, v)| (c.to_string(), Some(v.to_string()))).collect();
+                Member::new(list.id, email.to_string(), values, now)
+            })
+            .collect();
+        for chunk in members.chunks(500) {
+            MemberRepo.insert_many(db, chunk, now).await.expect("members inserted");
+        }
+        ListRepo.recount(db, list.id).await.expect("recount");
+        list.id
+    }
+
+    /// Maps a column to a system usage in Standard Field Names.
+    pub async fn set_usage(&self, column: &str, usage: &str) {
+        let db = self.app.state.store.conn();
+        ListRepo.set_usage(db, self.account, column, usage, self.app.state.clock.now()).await.expect("usage set");
+    }
+
+    /// Leads in the CRM with this email (case-insensitive).
+    pub fn leads_with_email(&self, email: &str) -> usize {
+        self.crm_leads().iter().filter(|r| r.text("Email").is_some_and(|e| e.eq_ignore_ascii_case(email))).count()
+    }
+}
+
+/// Rows for `n` new people with the columns of [`PEOPLE_COLUMNS`].
+pub fn people(n: usize, domain: &str) -> Vec<(String, Vec<(&'static str, String)>)> {
+    (0..n)
+        .map(|i| {
+            (
+                format!("person{i}@{domain}"),
+                vec![("First Name", format!("First{i}")), ("Last Name", format!("Last{i}")), ("Company", format!("Company {}", i % 17))],
+            )
+        })
+        .collect()
+}
+
+/// The columns of [`people`] with their usages.
+pub const PEOPLE_COLUMNS: [(&str, Option<&str>); 4] =
+    [("Email", Some("email")), ("First Name", Some("first_name")), ("Last Name", Some("last_name")), ("Company", Some("company"))];
+
+/// Borrows [`people`] rows in the shape [`World::uploaded_list`] takes.
+pub fn borrow_rows<'a>(rows: &'a [(String, Vec<(&'static str, String)>)]) -> Vec<(&'a str, Vec<(&'a str, &'a str)>)> {
+    rows.iter().map(|(e, vs)| (e.as_str(), vs.iter().map(|(c, v)| (*c, v.as_str())).collect())).collect()
+}
