@@ -11,11 +11,14 @@ use listbridge_connector::CrmConnector;
 
 use crate::store::ConnectorId;
 
+/// A live connector and the `updated_at` of the row it was built from.
+type Entry = (DateTime<Utc>, Arc<dyn CrmConnector>);
+
 /// Open connectors by id, each tagged with the `updated_at` of the row it was
 /// built from; a changed row (reconfirm, reset) makes the entry stale.
 #[derive(Debug, Default, Clone)]
 pub struct ConnectorCache {
-    inner: Arc<Mutex<HashMap<ConnectorId, (DateTime<Utc>, Arc<dyn CrmConnector>)>>>,
+    inner: Arc<Mutex<HashMap<ConnectorId, Entry>>>,
 }
 
 impl ConnectorCache {
