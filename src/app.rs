@@ -139,7 +139,9 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown)
         .await;
     let _ = stop_workers.send(true);
+    let abort = workers.abort_handle();
     if tokio::time::timeout(SHUTDOWN_GRACE, workers).await.is_err() {
+        abort.abort();
         tracing::warn!("jobs still running at shutdown will resume on the next start");
     }
     served

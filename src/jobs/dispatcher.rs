@@ -7,7 +7,7 @@ use chrono::Duration;
 use listbridge_connector::CrmConnector;
 use tokio::{
     sync::{Semaphore, watch},
-    task::JoinHandle,
+    task::{JoinHandle, JoinSet},
 };
 use tracing::Instrument;
 
@@ -21,7 +21,7 @@ use crate::{
 /// How the workers behave.
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
-    /// Jobs executed at once by this instance.
+    /// Jobs executed at once by this instance; 0 runs no background work (an API-only instance).
     pub workers: usize,
     /// How long a claim holds before another instance may take the job over.
     pub lease: Duration,
@@ -62,7 +62,9 @@ impl ConnectorSource for StateConnectors {
 }
 
 /// Starts the dispatcher; it stops claiming when `shutdown` turns true and the returned
-/// handle completes once running jobs have finished.
+/// handle completes once running jobs have finished. Aborting the handle drops every
+/// running job at its current await point, as a crash would: their leases lapse and
+/// another dispatcher resumes them from their checkpoints.
 pub fn spawn_workers(
     state: AppState,
     config: WorkerConfig,
@@ -74,8 +76,13 @@ pub fn spawn_workers(
         Arc::new(StateConnectors(state.clone())),
     );
     tokio::spawn(async move {
-        let permits = Arc::new(Semaphore::new(config.workers.max(1)));
+        if config.workers == 0 {
+            return;
+        }
+        let permits = Arc::new(Semaphore::new(config.workers));
+        let mut running = JoinSet::new();
         loop {
+            while running.try_join_next().is_some() {}
             if *shutdown.borrow() {
                 break;
             }
@@ -91,7 +98,7 @@ pub fn spawn_workers(
                 Ok(Some(job)) => {
                     let (state, engine, config) = (state.clone(), engine.clone(), config.clone());
                     let span = tracing::info_span!("job", job_id = %job.id, kind = ?job.kind, attempt = job.attempts);
-                    tokio::spawn(
+                    running.spawn(
                         async move {
                             run_job(&state, &engine, &config, job).await;
                             drop(permit);
@@ -112,10 +119,7 @@ pub fn spawn_workers(
                 _ = shutdown.changed() => {}
             }
         }
-        // Wait for running jobs: every permit back means every job finished.
-        let _ = permits
-            .acquire_many(u32::try_from(config.workers.max(1)).unwrap_or(1))
-            .await;
+        while running.join_next().await.is_some() {}
     })
 }
 

@@ -15,7 +15,9 @@ use listbridge::{
 };
 use serde_json::{Value, json};
 
-use crate::common::{TestApp, json as read_json, spawn_app};
+use listbridge::app::Services;
+
+use crate::common::{TestApp, json as read_json, spawn_app_with};
 
 /// The world a sync test works in.
 pub struct World {
@@ -28,16 +30,27 @@ pub struct World {
 
 /// Starts a fake CRM with `config`, the app, an account and a connected connector.
 pub async fn world(config: FakeConfig) -> World {
+    world_with(config, Services::default()).await
+}
+
+/// [`world`] with the app's services (clock, workers…) chosen by the test.
+pub async fn world_with(config: FakeConfig, services: Services) -> World {
     let crm = FakeCrm::start(config).await.expect("fake CRM starts");
-    let app = spawn_app().await;
+    let app = spawn_app_with(services).await;
     let key = app.create_account("acme").await;
     let body = json!({ "kind": "infor-crm", "base_url": crm.base_url(), "username": "admin", "password": "password" });
     let (status, connector) = read_json(app.post("/v1/connectors", &key, &body).await).await;
     assert_eq!(status, 201, "{connector}");
     let (_, account) = read_json(app.get("/v1/account", &key).await).await;
     World {
-        account: account["id"].as_str().and_then(AccountId::from_db).expect("account id"),
-        connector: connector["id"].as_str().and_then(ConnectorId::from_db).expect("connector id"),
+        account: account["id"]
+            .as_str()
+            .and_then(AccountId::from_db)
+            .expect("account id"),
+        connector: connector["id"]
+            .as_str()
+            .and_then(ConnectorId::from_db)
+            .expect("connector id"),
         app,
         crm,
         key,
@@ -46,7 +59,13 @@ pub async fn world(config: FakeConfig) -> World {
 
 /// A fake CRM config with `leads` leads and `contacts` contacts, small pages.
 pub fn crm_config(leads: usize, contacts: usize) -> FakeConfig {
-    FakeConfig { leads, contacts, accounts: 5, page_cap: 100, ..FakeConfig::default() }
+    FakeConfig {
+        leads,
+        contacts,
+        accounts: 5,
+        page_cap: 100,
+        ..FakeConfig::default()
+    }
 }
 
 impl World {
@@ -58,7 +77,11 @@ impl World {
         let columns = ["FirstName", "LastName"]
             .iter()
             .chain(extra)
-            .map(|f| ListColumn { name: f.to_string(), crm_field: Some(f.to_string()), pending: false })
+            .map(|f| ListColumn {
+                name: f.to_string(),
+                crm_field: Some(f.to_string()),
+                pending: false,
+            })
             .collect();
         let list = ListRepo
             .create(
@@ -77,7 +100,14 @@ impl World {
             .expect("list created");
         let queued = queue_run(
             &self.app.state,
-            NewRun { account_id: self.account, list_id: list.id, segment_id: None, kind: RunKind::Import, trigger: RunTrigger::Manual, dry_run: false },
+            NewRun {
+                account_id: self.account,
+                list_id: list.id,
+                segment_id: None,
+                kind: RunKind::Import,
+                trigger: RunTrigger::Manual,
+                dry_run: false,
+            },
         )
         .await
         .expect("import queued");
@@ -106,7 +136,16 @@ impl World {
 
     /// Run Now; returns the run id.
     pub async fn run_now(&self, list: ListId, dry_run: bool) -> String {
-        let (status, body) = read_json(self.app.post(&format!("/v1/lists/{list}/runs"), &self.key, &json!({ "dry_run": dry_run })).await).await;
+        let (status, body) = read_json(
+            self.app
+                .post(
+                    &format!("/v1/lists/{list}/runs"),
+                    &self.key,
+                    &json!({ "dry_run": dry_run }),
+                )
+                .await,
+        )
+        .await;
         assert!(status == 202 || status == 200, "{body}");
         body["run"]["id"].as_str().expect("run id").to_string()
     }
@@ -115,12 +154,16 @@ impl World {
     pub async fn wait_run(&self, run: &str) -> Value {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
         loop {
-            let (status, body) = read_json(self.app.get(&format!("/v1/runs/{run}"), &self.key).await).await;
+            let (status, body) =
+                read_json(self.app.get(&format!("/v1/runs/{run}"), &self.key).await).await;
             assert_eq!(status, 200, "{body}");
             if !matches!(body["status"].as_str(), Some("queued" | "running")) {
                 return body;
             }
-            assert!(tokio::time::Instant::now() < deadline, "run did not finish: {body}");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "run did not finish: {body}"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -133,7 +176,12 @@ impl World {
 
     /// The records of a run's report.
     pub async fn records(&self, run: &str) -> Vec<Value> {
-        let (_, body) = read_json(self.app.get(&format!("/v1/runs/{run}/records?limit=1000"), &self.key).await).await;
+        let (_, body) = read_json(
+            self.app
+                .get(&format!("/v1/runs/{run}/records?limit=1000"), &self.key)
+                .await,
+        )
+        .await;
         body["records"].as_array().cloned().unwrap_or_default()
     }
 
@@ -143,7 +191,10 @@ impl World {
         let mut out = Vec::new();
         let mut after = None;
         loop {
-            let page = MemberRepo.page_by_id(db, list, after, 1000).await.expect("members");
+            let page = MemberRepo
+                .page_by_id(db, list, after, 1000)
+                .await
+                .expect("members");
             let Some(last) = page.last() else { break };
             after = Some(last.id);
             out.extend(page);
@@ -154,10 +205,20 @@ impl World {
     /// Changes a member's column value as the marketer would (a list-side edit).
     pub async fn edit_member(&self, list: ListId, email: &str, column: &str, value: &str) {
         let db = self.app.state.store.conn();
-        let mut member = MemberRepo.by_emails(db, list, &[email.to_string()]).await.expect("lookup").pop().expect("member exists");
-        member.values.insert(column.to_string(), Some(value.to_string()));
+        let mut member = MemberRepo
+            .by_emails(db, list, &[email.to_string()])
+            .await
+            .expect("lookup")
+            .pop()
+            .expect("member exists");
+        member
+            .values
+            .insert(column.to_string(), Some(value.to_string()));
         member.list_changed_at = self.app.state.clock.now();
-        MemberRepo.update(db, &member, self.app.state.clock.now()).await.expect("member saved");
+        MemberRepo
+            .update(db, &member, self.app.state.clock.now())
+            .await
+            .expect("member saved");
     }
 
     /// CRM writes (creates, updates, deletes) seen by the fake so far.
@@ -174,7 +235,12 @@ impl World {
 impl World {
     /// Creates an uploaded list with these columns (each with an optional system usage)
     /// and members `(email, [(column, value)])`.
-    pub async fn uploaded_list(&self, name: &str, columns: &[(&str, Option<&str>)], rows: &[(&str, Vec<(&str, &str)>)]) -> ListId {
+    pub async fn uploaded_list(
+        &self,
+        name: &str,
+        columns: &[(&str, Option<&str>)],
+        rows: &[(&str, Vec<(&str, &str)>)],
+    ) -> ListId {
         let db = self.app.state.store.conn();
         let now = self.app.state.clock.now();
         let list = ListRepo
@@ -186,7 +252,14 @@ impl World {
                     kind: ListKind::Uploaded,
                     connector_id: None,
                     status: ListStatus::Ready,
-                    columns: columns.iter().map(|(c, _)| ListColumn { name: c.to_string(), crm_field: None, pending: false }).collect(),
+                    columns: columns
+                        .iter()
+                        .map(|(c, _)| ListColumn {
+                            name: c.to_string(),
+                            crm_field: None,
+                            pending: false,
+                        })
+                        .collect(),
                 },
                 now,
             )
@@ -194,18 +267,27 @@ impl World {
             .expect("list created");
         for (column, usage) in columns {
             if let Some(usage) = usage {
-                ListRepo.set_usage(db, self.account, column, usage, now).await.expect("usage set");
+                ListRepo
+                    .set_usage(db, self.account, column, usage, now)
+                    .await
+                    .expect("usage set");
             }
         }
         let members: Vec<Member> = rows
             .iter()
             .map(|(email, values)| {
-                let values = values.iter().map(|(c, v)| (c.to_string(), Some(v.to_string()))).collect();
+                let values = values
+                    .iter()
+                    .map(|(c, v)| (c.to_string(), Some(v.to_string())))
+                    .collect();
                 Member::new(list.id, email.to_string(), values, now)
             })
             .collect();
         for chunk in members.chunks(500) {
-            MemberRepo.insert_many(db, chunk, now).await.expect("members inserted");
+            MemberRepo
+                .insert_many(db, chunk, now)
+                .await
+                .expect("members inserted");
         }
         ListRepo.recount(db, list.id).await.expect("recount");
         list.id
@@ -214,12 +296,21 @@ impl World {
     /// Maps a column to a system usage in Standard Field Names.
     pub async fn set_usage(&self, column: &str, usage: &str) {
         let db = self.app.state.store.conn();
-        ListRepo.set_usage(db, self.account, column, usage, self.app.state.clock.now()).await.expect("usage set");
+        ListRepo
+            .set_usage(db, self.account, column, usage, self.app.state.clock.now())
+            .await
+            .expect("usage set");
     }
 
     /// Leads in the CRM with this email (case-insensitive).
     pub fn leads_with_email(&self, email: &str) -> usize {
-        self.crm_leads().iter().filter(|r| r.text("Email").is_some_and(|e| e.eq_ignore_ascii_case(email))).count()
+        self.crm_leads()
+            .iter()
+            .filter(|r| {
+                r.text("Email")
+                    .is_some_and(|e| e.eq_ignore_ascii_case(email))
+            })
+            .count()
     }
 }
 
@@ -229,17 +320,34 @@ pub fn people(n: usize, domain: &str) -> Vec<(String, Vec<(&'static str, String)
         .map(|i| {
             (
                 format!("person{i}@{domain}"),
-                vec![("First Name", format!("First{i}")), ("Last Name", format!("Last{i}")), ("Company", format!("Company {}", i % 17))],
+                vec![
+                    ("First Name", format!("First{i}")),
+                    ("Last Name", format!("Last{i}")),
+                    ("Company", format!("Company {}", i % 17)),
+                ],
             )
         })
         .collect()
 }
 
 /// The columns of [`people`] with their usages.
-pub const PEOPLE_COLUMNS: [(&str, Option<&str>); 4] =
-    [("Email", Some("email")), ("First Name", Some("first_name")), ("Last Name", Some("last_name")), ("Company", Some("company"))];
+pub const PEOPLE_COLUMNS: [(&str, Option<&str>); 4] = [
+    ("Email", Some("email")),
+    ("First Name", Some("first_name")),
+    ("Last Name", Some("last_name")),
+    ("Company", Some("company")),
+];
 
 /// Borrows [`people`] rows in the shape [`World::uploaded_list`] takes.
-pub fn borrow_rows<'a>(rows: &'a [(String, Vec<(&'static str, String)>)]) -> Vec<(&'a str, Vec<(&'a str, &'a str)>)> {
-    rows.iter().map(|(e, vs)| (e.as_str(), vs.iter().map(|(c, v)| (*c, v.as_str())).collect())).collect()
+pub fn borrow_rows<'a>(
+    rows: &'a [(String, Vec<(&'static str, String)>)],
+) -> Vec<(&'a str, Vec<(&'a str, &'a str)>)> {
+    rows.iter()
+        .map(|(e, vs)| {
+            (
+                e.as_str(),
+                vs.iter().map(|(c, v)| (*c, v.as_str())).collect(),
+            )
+        })
+        .collect()
 }
