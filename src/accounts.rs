@@ -104,3 +104,17 @@ fn validate_name(raw: &str) -> Result<String, AccountError> {
     }
     Ok(name.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_trimmed_and_checked() {
+        assert_eq!(validate_name("  acme ").unwrap(), "acme");
+        assert!(validate_name("   ").is_err());
+        assert!(validate_name("a\u{7}b").is_err());
+        assert!(validate_name(&"x".repeat(101)).is_err());
+        assert!(validate_name(&"é".repeat(100)).is_ok());
+    }
+}

@@ -279,6 +279,15 @@ mod tests {
     }
 
     #[test]
+    fn postgres_without_a_key_is_a_startup_error_naming_the_setting() {
+        let mut config = Config::load_with(None, |_| None).unwrap();
+        config.database_url = "postgres://lb@localhost/lb".to_string();
+        let err = load_cipher(&config, Arc::new(OsRandom)).unwrap_err();
+        assert!(matches!(err, SecretError::MissingKey));
+        assert!(err.to_string().contains(MASTER_KEY_ENV));
+    }
+
+    #[test]
     fn key_location_follows_the_sqlite_file() {
         assert_eq!(
             sqlite_key_location("sqlite://listbridge.db?mode=rwc"),

@@ -11,7 +11,6 @@ use listbridge::{
     AppState,
     accounts::AccountAdmin,
     app::{self, Services},
-    clock::{OsRandom, SystemClock},
     config::{Config, LogFormat},
 };
 use sea_orm::{ConnectionTrait, Database};
@@ -97,8 +96,8 @@ impl TestApp {
     pub async fn create_account(&self, name: &str) -> String {
         let admin = AccountAdmin {
             store: &self.state.store,
-            clock: &SystemClock,
-            random: &OsRandom,
+            clock: self.state.clock.as_ref(),
+            random: self.state.random.as_ref(),
         };
         let (_, key) = admin.create_account(name).await.expect("account created");
         key.expose().to_string()
