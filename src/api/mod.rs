@@ -30,8 +30,12 @@ use crate::{app::AppState, auth, error};
 pub mod account;
 mod connector_errors;
 pub mod connectors;
+pub mod field_usages;
 pub mod health;
+mod list_errors;
+pub mod lists;
 pub mod runs;
+pub mod segments;
 pub mod sync;
 mod sync_errors;
 
@@ -53,6 +57,9 @@ pub const V1_PREFIX: &str = "/v1";
         (name = "health", description = "Liveness and readiness"),
         (name = "account", description = "The caller's account"),
         (name = "connectors", description = "CRM connections: Connect, Reconfirm Login, Reset"),
+        (name = "lists", description = "Marketing lists: import, upload, columns, members"),
+        (name = "segments", description = "Saved filters over a list; members computed"),
+        (name = "field-usages", description = "Standard Field Names: column to system usage"),
         (name = "sync", description = "Sync setups, Run Now, run reports")
     )
 )]
@@ -82,6 +89,9 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(account::routes())
         .merge(connectors::routes())
+        .merge(lists::routes())
+        .merge(segments::routes())
+        .merge(field_usages::routes())
         .merge(sync::routes())
         .merge(runs::routes())
 }

@@ -110,6 +110,17 @@ fn sniff_delimiter(header: &[u8]) -> u8 {
 pub fn read_upload<R: Read>(
     reader: R,
     email_column: Option<&str>,
+    sink: impl FnMut(RowOutcome) -> Result<(), String>,
+) -> Result<CsvLayout, UploadError> {
+    read_upload_with_header(reader, email_column, |_| Ok(()), sink)
+}
+
+/// Like [`read_upload`], but hands the header to `on_header` before the first row, so a
+/// consumer can prepare (or refuse) the columns before any row arrives.
+pub fn read_upload_with_header<R: Read>(
+    reader: R,
+    email_column: Option<&str>,
+    on_header: impl FnOnce(&CsvLayout) -> Result<(), String>,
     mut sink: impl FnMut(RowOutcome) -> Result<(), String>,
 ) -> Result<CsvLayout, UploadError> {
     let mut buffered = BufReader::with_capacity(64 * 1024, reader);
@@ -169,6 +180,7 @@ pub fn read_upload<R: Read>(
         email_index,
         delimiter,
     };
+    on_header(&layout).map_err(UploadError::Sink)?;
 
     loop {
         let line = csv.position().line();

@@ -1,0 +1,183 @@
+//! *Import Leads / Contacts*: validates the chosen fields against the CRM, creates the
+//! CRM list with its columns and queues the durable Import run that fills it.
+
+use listbridge_connector::{EntityKind, FieldDef};
+
+use super::{ListError, columns::resolve_crm_fields};
+use crate::{
+    AppState,
+    runs::queue_run,
+    store::{
+        AccountId, ConnectorId, List, ListColumn, ListKind, ListRepo, ListStatus, NewList, NewRun,
+        Queued, Run, RunKind, RunTrigger,
+    },
+};
+
+/// The fields every CRM list gets besides the chosen ones (Email is the member key).
+pub const ALWAYS_IMPORTED: [&str; 2] = ["FirstName", "LastName"];
+
+/// What the marketer chose.
+#[derive(Debug, Clone)]
+pub struct ImportRequest {
+    /// The CRM connection to read from.
+    pub connector: ConnectorId,
+    /// Leads or contacts.
+    pub entity: EntityKind,
+    /// The list name; "All {CRM} Leads/Contacts" when absent.
+    pub name: Option<String>,
+    /// Extra standard or custom CRM fields.
+    pub fields: Vec<String>,
+}
+
+/// The new list and the run filling it.
+#[derive(Debug, Clone)]
+pub struct ImportStarted {
+    /// The list, status `importing`.
+    pub list: List,
+    /// Its columns.
+    pub columns: Vec<ListColumn>,
+    /// The queued import run.
+    pub run: Run,
+}
+
+/// Creates the list and queues its import.
+pub async fn start_import(
+    state: &AppState,
+    account: AccountId,
+    request: ImportRequest,
+) -> Result<ImportStarted, ListError> {
+    let connector = state.connectors().get(account, request.connector).await?;
+    let crm_fields = state
+        .connectors()
+        .fields(account, request.connector, request.entity)
+        .await?;
+    let columns = import_columns(&crm_fields, request.entity, &request.fields)?;
+    let name = match request.name.as_deref().map(str::trim) {
+        Some("") => {
+            return Err(ListError::Invalid {
+                field: "name",
+                message: "must not be empty".into(),
+            });
+        }
+        Some(name) => name.to_string(),
+        None => {
+            let crm = state
+                .registry
+                .get(&connector.kind)
+                .map_or("CRM", |f| f.display_name());
+            match request.entity {
+                EntityKind::Lead => format!("All {crm} Leads"),
+                EntityKind::Contact => format!("All {crm} Contacts"),
+            }
+        }
+    };
+    let db = state.store.conn();
+    let now = state.clock.now();
+    let new = NewList {
+        account_id: account,
+        name,
+        kind: ListKind::for_entity(request.entity),
+        connector_id: Some(request.connector),
+        status: ListStatus::Importing,
+        columns: columns.clone(),
+    };
+    let list = ListRepo.create(db, new, now).await?;
+    let queued = queue_run(
+        state,
+        NewRun {
+            account_id: account,
+            list_id: list.id,
+            segment_id: None,
+            kind: RunKind::Import,
+            trigger: RunTrigger::Manual,
+            dry_run: false,
+        },
+    )
+    .await;
+    let run = match queued {
+        Ok(Queued::New(run) | Queued::AlreadyActive(run)) => run,
+        Err(e) => {
+            // A list nobody will ever fill must not stay behind as "importing".
+            if let Err(cleanup) = ListRepo.delete(db, account, list.id).await {
+                tracing::error!(list = %list.id, error = %cleanup, "removing the unqueued list failed");
+            }
+            return Err(e.into());
+        }
+    };
+    tracing::info!(list = %list.id, run = %run.id, entity = %request.entity, "import queued");
+    Ok(ImportStarted { list, columns, run })
+}
+
+/// FirstName, LastName, then the chosen fields in the CRM's spelling, without repeats;
+/// Email is never a column (it is the member key).
+fn import_columns(
+    crm_fields: &[FieldDef],
+    entity: EntityKind,
+    chosen: &[String],
+) -> Result<Vec<ListColumn>, ListError> {
+    let mut wanted: Vec<String> = ALWAYS_IMPORTED.iter().map(|f| f.to_string()).collect();
+    wanted.extend(chosen.iter().cloned());
+    let resolved = resolve_crm_fields(crm_fields, entity, &wanted)?;
+    Ok(resolved
+        .into_iter()
+        .map(|field| ListColumn {
+            name: field.clone(),
+            crm_field: Some(field),
+            pending: false,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use listbridge_connector::FieldType;
+
+    use super::*;
+
+    fn def(name: &str) -> FieldDef {
+        FieldDef {
+            name: name.into(),
+            label: name.into(),
+            field_type: FieldType::Text,
+            max_length: None,
+            required: false,
+            read_only: false,
+            custom: false,
+        }
+    }
+
+    #[test]
+    fn names_come_first_then_the_chosen_fields_in_crm_spelling() {
+        let fields = [
+            def("Email"),
+            def("FirstName"),
+            def("LastName"),
+            def("Title"),
+            def("Address.City"),
+        ];
+        let chosen = ["address.city".to_string(), "Email".into(), "Title".into()];
+        let columns = import_columns(&fields, EntityKind::Lead, &chosen).unwrap();
+        let names: Vec<_> = columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["FirstName", "LastName", "Address.City", "Title"]);
+        assert!(
+            columns
+                .iter()
+                .all(|c| c.crm_field.as_deref() == Some(c.name.as_str()))
+        );
+    }
+
+    #[test]
+    fn unknown_fields_are_all_named() {
+        let fields = [def("FirstName"), def("LastName")];
+        let err = import_columns(
+            &fields,
+            EntityKind::Contact,
+            &["Nope".into(), "Nada".into()],
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&err, ListError::UnknownFields { unknown, .. } if unknown == &["Nope", "Nada"])
+        );
+        assert!(err.to_string().contains("'Nope', 'Nada'"), "{err}");
+    }
+}
