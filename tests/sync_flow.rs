@@ -29,7 +29,11 @@ async fn import_then_two_syncs_the_second_writes_nothing() {
     assert_eq!(first["status"], "succeeded", "{first}");
     let second = w.sync(list).await;
     assert_eq!(second["status"], "succeeded", "{second}");
-    assert_eq!(w.crm_writes(), 0, "nothing changed, nothing written: {second}");
+    assert_eq!(
+        w.crm_writes(),
+        0,
+        "nothing changed, nothing written: {second}"
+    );
     assert_eq!(second["counts"]["pulled_updated"], 0, "{second}");
     assert_eq!(second["counts"]["pushed_updated"], 0, "{second}");
 }
@@ -38,14 +42,18 @@ async fn import_then_two_syncs_the_second_writes_nothing() {
 async fn a_list_edit_of_a_push_field_is_pushed_once_and_not_pulled_back() {
     let w = world(crm_config(120, 0)).await;
     let list = w.import(ListKind::CrmLead, &["Title", "Company"]).await;
-    w.put_sync(list, &json!({
-        "push": { "enabled": true, "update_existing": true, "fields": ["Title"] },
-        "pull": { "enabled": true, "update_existing": true }
-    }))
+    w.put_sync(
+        list,
+        &json!({
+            "push": { "enabled": true, "update_existing": true, "fields": ["Title"] },
+            "pull": { "enabled": true, "update_existing": true }
+        }),
+    )
     .await;
     let member = w.members(list).await.into_iter().next().expect("a member");
     let key = member.crm.clone().expect("linked").key;
-    w.edit_member(list, &member.email, "Title", "Chief Listener").await;
+    w.edit_member(list, &member.email, "Title", "Chief Listener")
+        .await;
     w.crm.state().reset_stats();
 
     let report = w.sync(list).await;
@@ -65,20 +73,47 @@ async fn a_list_edit_of_a_push_field_is_pushed_once_and_not_pulled_back() {
 async fn crm_changes_are_pulled_incrementally() {
     let w = world(crm_config(1000, 0)).await;
     let list = w.import(ListKind::CrmLead, &["Title"]).await;
-    w.put_sync(list, &json!({ "pull": { "enabled": true, "update_existing": true } })).await;
+    w.put_sync(
+        list,
+        &json!({ "pull": { "enabled": true, "update_existing": true } }),
+    )
+    .await;
     w.sync(list).await;
 
-    let keys: Vec<String> = w.crm_leads().iter().take(10).map(|r| r.key.clone()).collect();
+    let keys: Vec<String> = w
+        .crm_leads()
+        .iter()
+        .take(10)
+        .map(|r| r.key.clone())
+        .collect();
     w.crm.state().clock().advance(chrono::Duration::seconds(60));
     let mut set = serde_json::Map::new();
     set.insert("Title".into(), json!("Head of Changes"));
-    w.crm.state().update_records(Kind::Lead, &UpdateSpec { keys: keys.clone(), set, ..Default::default() }).expect("updated");
+    w.crm
+        .state()
+        .update_records(
+            Kind::Lead,
+            &UpdateSpec {
+                keys: keys.clone(),
+                set,
+                ..Default::default()
+            },
+        )
+        .expect("updated");
     w.crm.state().reset_stats();
 
     let report = w.sync(list).await;
     assert_eq!(report["counts"]["pulled_updated"], 10, "{report}");
     let reads = w.crm.state().stats().kind_count("leads", "GET");
-    assert!(reads <= 3, "an incremental pull of 10 changes read {reads} pages");
-    let titled = w.members(list).await.into_iter().filter(|m| m.values.get("Title").cloned().flatten().as_deref() == Some("Head of Changes")).count();
+    assert!(
+        reads <= 3,
+        "an incremental pull of 10 changes read {reads} pages"
+    );
+    let titled = w
+        .members(list)
+        .await
+        .into_iter()
+        .filter(|m| m.values.get("Title").cloned().flatten().as_deref() == Some("Head of Changes"))
+        .count();
     assert_eq!(titled, 10);
 }

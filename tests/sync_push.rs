@@ -11,8 +11,15 @@ use sync_support::{PEOPLE_COLUMNS, borrow_rows, crm_config, people, world};
 async fn new_members_of_an_uploaded_list_become_leads_once() {
     let w = world(crm_config(20, 5)).await;
     let rows = people(250, "newco.example");
-    let list = w.uploaded_list("Upload", &PEOPLE_COLUMNS, &borrow_rows(&rows)).await;
-    let (status, body) = w.put_sync(list, &json!({ "push": { "enabled": true, "add_new": true } })).await;
+    let list = w
+        .uploaded_list("Upload", &PEOPLE_COLUMNS, &borrow_rows(&rows))
+        .await;
+    let (status, body) = w
+        .put_sync(
+            list,
+            &json!({ "push": { "enabled": true, "add_new": true } }),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     let leads_before = w.crm_leads().len();
     w.crm.state().reset_stats();
@@ -22,14 +29,21 @@ async fn new_members_of_an_uploaded_list_become_leads_once() {
     assert_eq!(report["counts"]["pushed_new"], 250, "{report}");
     assert_eq!(w.crm_leads().len(), leads_before + 250);
     let posts = w.crm.state().stats().total;
-    assert!(posts <= 250 / 25 + 12, "{posts} CRM requests for 250 creates");
+    assert!(
+        posts <= 250 / 25 + 12,
+        "{posts} CRM requests for 250 creates"
+    );
     for (email, _) in rows.iter().take(20) {
         assert_eq!(w.leads_with_email(email), 1, "{email}");
     }
 
     let again = w.sync(list).await;
     assert_eq!(again["counts"]["pushed_new"], 0, "{again}");
-    assert_eq!(w.crm_leads().len(), leads_before + 250, "no duplicates on the second run");
+    assert_eq!(
+        w.crm_leads().len(),
+        leads_before + 250,
+        "no duplicates on the second run"
+    );
 }
 
 #[tokio::test]
@@ -38,24 +52,45 @@ async fn a_missing_required_value_fails_that_record_once_with_the_reason() {
     let list = w
         .uploaded_list(
             "Upload",
-            &[("Email", Some("email")), ("Last Name", Some("last_name")), ("Company", Some("company"))],
             &[
-                ("ok@x.example", vec![("Last Name", "Ok"), ("Company", "Acme")]),
+                ("Email", Some("email")),
+                ("Last Name", Some("last_name")),
+                ("Company", Some("company")),
+            ],
+            &[
+                (
+                    "ok@x.example",
+                    vec![("Last Name", "Ok"), ("Company", "Acme")],
+                ),
                 ("nocompany@x.example", vec![("Last Name", "Nope")]),
             ],
         )
         .await;
-    w.put_sync(list, &json!({ "push": { "enabled": true, "add_new": true } })).await;
+    w.put_sync(
+        list,
+        &json!({ "push": { "enabled": true, "add_new": true } }),
+    )
+    .await;
     let run = w.run_now(list, false).await;
     let report = w.wait_run(&run).await;
     assert_eq!(report["status"], "completed_with_errors", "{report}");
     assert_eq!(report["counts"]["pushed_new"], 1);
     assert_eq!(report["counts"]["failed"], 1);
     let records = w.records(&run).await;
-    let failed: Vec<_> = records.iter().filter(|r| r["outcome"] == "failed").collect();
+    let failed: Vec<_> = records
+        .iter()
+        .filter(|r| r["outcome"] == "failed")
+        .collect();
     assert_eq!(failed.len(), 1, "{records:?}");
     assert_eq!(failed[0]["email"], "nocompany@x.example");
-    assert!(failed[0]["detail"].as_str().unwrap_or_default().contains("Company"), "{}", failed[0]);
+    assert!(
+        failed[0]["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Company"),
+        "{}",
+        failed[0]
+    );
 
     let again = w.sync(list).await;
     assert_eq!(again["counts"]["failed"], 0, "not re-sent: {again}");
@@ -68,8 +103,22 @@ async fn unmapped_address_columns_refuse_the_setup_until_mapped() {
     let list = w
         .uploaded_list(
             "Upload",
-            &[("Email", Some("email")), ("Last Name", Some("last_name")), ("Company", Some("company")), ("City", None), ("Zip", None)],
-            &[("addr@x.example", vec![("Last Name", "Addr"), ("Company", "Acme"), ("City", "Chicago"), ("Zip", "60651")])],
+            &[
+                ("Email", Some("email")),
+                ("Last Name", Some("last_name")),
+                ("Company", Some("company")),
+                ("City", None),
+                ("Zip", None),
+            ],
+            &[(
+                "addr@x.example",
+                vec![
+                    ("Last Name", "Addr"),
+                    ("Company", "Acme"),
+                    ("City", "Chicago"),
+                    ("Zip", "60651"),
+                ],
+            )],
         )
         .await;
     let setup = json!({ "push": { "enabled": true, "add_new": true } });
@@ -84,7 +133,11 @@ async fn unmapped_address_columns_refuse_the_setup_until_mapped() {
     assert_eq!(status, 200, "{body}");
     let report = w.sync(list).await;
     assert_eq!(report["counts"]["pushed_new"], 1, "{report}");
-    let lead = w.crm_leads().into_iter().find(|l| l.text("Email") == Some("addr@x.example")).expect("lead created");
+    let lead = w
+        .crm_leads()
+        .into_iter()
+        .find(|l| l.text("Email") == Some("addr@x.example"))
+        .expect("lead created");
     let address = w
         .crm
         .state()
@@ -100,8 +153,14 @@ async fn unmapped_address_columns_refuse_the_setup_until_mapped() {
 async fn a_dry_run_plans_exactly_what_the_real_run_does_and_writes_nothing() {
     let w = world(crm_config(30, 0)).await;
     let rows = people(40, "dry.example");
-    let list = w.uploaded_list("Upload", &PEOPLE_COLUMNS, &borrow_rows(&rows)).await;
-    w.put_sync(list, &json!({ "push": { "enabled": true, "add_new": true } })).await;
+    let list = w
+        .uploaded_list("Upload", &PEOPLE_COLUMNS, &borrow_rows(&rows))
+        .await;
+    w.put_sync(
+        list,
+        &json!({ "push": { "enabled": true, "add_new": true } }),
+    )
+    .await;
     w.crm.state().reset_stats();
 
     let dry = w.run_now(list, true).await;
@@ -116,7 +175,10 @@ async fn a_dry_run_plans_exactly_what_the_real_run_does_and_writes_nothing() {
         .map(|r| r["email"].as_str().unwrap_or_default().to_string())
         .collect();
     assert_eq!(planned.len(), 40);
-    assert!(w.members(list).await.iter().all(|m| m.crm.is_none()), "the list is untouched");
+    assert!(
+        w.members(list).await.iter().all(|m| m.crm.is_none()),
+        "the list is untouched"
+    );
 
     let real = w.sync(list).await;
     assert_eq!(real["counts"]["pushed_new"], 40);

@@ -1,0 +1,242 @@
+//! One test per cell of push/pull × add new/update existing × default/selected fields:
+//! each toggle does exactly what product.md says and nothing more.
+
+mod common;
+mod sync_support;
+
+use chrono::Duration;
+use infor_crm_fake::{Kind, UpdateSpec};
+use listbridge::store::{ListId, ListKind};
+use serde_json::{Map, Value, json};
+use sync_support::{World, crm_config, world};
+
+/// A lead list (FirstName, LastName, Title), synced once with `setup`, then changed on
+/// both sides: a member's Title and FirstName in the list, another lead's Title and
+/// FirstName in the CRM, a brand-new CRM lead and a brand-new list member.
+struct Scene {
+    w: World,
+    list: ListId,
+    list_edit: (String, String),
+    crm_edit: (String, String),
+    new_lead_email: String,
+    new_member_email: String,
+}
+
+async fn scene(setup: Value) -> Scene {
+    let w = world(crm_config(30, 0)).await;
+    let list = w.import(ListKind::CrmLead, &["Title", "Company"]).await;
+    let (status, body) = w.put_sync(list, &setup).await;
+    assert_eq!(status, 200, "{body}");
+    let members = w.members(list).await;
+    let a = members[0].clone();
+    let b = members[1].clone();
+    w.edit_member(list, &a.email, "Title", "List Title").await;
+    w.edit_member(list, &a.email, "FirstName", "ListFirst")
+        .await;
+    w.crm.state().clock().advance(Duration::seconds(30));
+    let mut set = Map::new();
+    set.insert("Title".into(), json!("CRM Title"));
+    set.insert("FirstName".into(), json!("CrmFirst"));
+    let b_key = b.crm.clone().expect("linked").key;
+    w.crm
+        .state()
+        .update_records(
+            Kind::Lead,
+            &UpdateSpec {
+                keys: vec![b_key.clone()],
+                set,
+                ..Default::default()
+            },
+        )
+        .expect("crm edit");
+    let mut lead = Map::new();
+    for (k, v) in [
+        ("FirstName", "Nova"),
+        ("LastName", "Lead"),
+        ("Company", "NewCo"),
+        ("Email", "nova.lead@newco.example"),
+    ] {
+        lead.insert(k.into(), json!(v));
+    }
+    w.crm
+        .state()
+        .insert_record(Kind::Lead, &lead)
+        .expect("new CRM lead");
+    let new_member = listbridge::store::Member::new(
+        list,
+        "fresh.member@list.example".into(),
+        [
+            ("LastName", "Fresh"),
+            ("Company", "ListCo"),
+            ("FirstName", "Fresh"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), Some(v.to_string())))
+        .collect(),
+        chrono::Utc::now(),
+    );
+    listbridge::store::MemberRepo
+        .insert_many(w.app.state.store.conn(), &[new_member], chrono::Utc::now())
+        .await
+        .expect("member added");
+    w.crm.state().reset_stats();
+    Scene {
+        w,
+        list,
+        list_edit: (a.email, a.crm.expect("linked").key),
+        crm_edit: (b.email, b_key),
+        new_lead_email: "nova.lead@newco.example".into(),
+        new_member_email: "fresh.member@list.example".into(),
+    }
+}
+
+impl Scene {
+    async fn run(&self) -> Value {
+        let report = self.w.sync(self.list).await;
+        assert!(
+            report["status"] == "succeeded" || report["status"] == "completed_with_errors",
+            "{report}"
+        );
+        report
+    }
+    fn crm(&self, key: &str, field: &str) -> Option<String> {
+        self.w
+            .crm
+            .state()
+            .record(Kind::Lead, key)
+            .and_then(|r| r.text(field).map(String::from))
+    }
+    async fn member(&self, email: &str, column: &str) -> Option<String> {
+        self.w
+            .members(self.list)
+            .await
+            .into_iter()
+            .find(|m| m.email == email)
+            .and_then(|m| m.values.get(column).cloned().flatten())
+    }
+    async fn has_member(&self, email: &str) -> bool {
+        self.w
+            .members(self.list)
+            .await
+            .iter()
+            .any(|m| m.email == email)
+    }
+}
+
+#[tokio::test]
+async fn push_add_new_creates_leads_and_updates_nothing() {
+    let s = scene(json!({ "push": { "enabled": true, "add_new": true } })).await;
+    let r = s.run().await;
+    assert_eq!(r["counts"]["pushed_new"], 1, "{r}");
+    assert_eq!(s.w.leads_with_email(&s.new_member_email), 1);
+    assert_ne!(
+        s.crm(&s.list_edit.1, "Title").as_deref(),
+        Some("List Title")
+    );
+}
+
+#[tokio::test]
+async fn push_update_existing_with_default_fields_sends_nothing() {
+    let s = scene(json!({ "push": { "enabled": true, "update_existing": true } })).await;
+    let r = s.run().await;
+    assert_eq!(
+        s.w.crm_writes(),
+        0,
+        "no push-update fields are selected by default: {r}"
+    );
+    assert_eq!(
+        s.w.leads_with_email(&s.new_member_email),
+        0,
+        "add new is off"
+    );
+}
+
+#[tokio::test]
+async fn push_update_existing_sends_only_the_selected_fields() {
+    let s =
+        scene(json!({ "push": { "enabled": true, "update_existing": true, "fields": ["Title"] } }))
+            .await;
+    let r = s.run().await;
+    assert_eq!(r["counts"]["pushed_updated"], 1, "{r}");
+    assert_eq!(
+        s.crm(&s.list_edit.1, "Title").as_deref(),
+        Some("List Title")
+    );
+    assert_ne!(
+        s.crm(&s.list_edit.1, "FirstName").as_deref(),
+        Some("ListFirst"),
+        "FirstName is not a push field"
+    );
+    assert_eq!(s.w.leads_with_email(&s.new_member_email), 0);
+}
+
+#[tokio::test]
+async fn push_add_new_and_update_existing_together() {
+    let s = scene(json!({ "push": { "enabled": true, "add_new": true, "update_existing": true, "fields": ["Title", "FirstName"] } })).await;
+    let r = s.run().await;
+    assert_eq!(r["counts"]["pushed_new"], 1, "{r}");
+    assert_eq!(r["counts"]["pushed_updated"], 1, "{r}");
+    assert_eq!(
+        s.crm(&s.list_edit.1, "FirstName").as_deref(),
+        Some("ListFirst")
+    );
+}
+
+#[tokio::test]
+async fn pull_add_new_brings_new_records_and_updates_nothing() {
+    let s = scene(json!({ "pull": { "enabled": true, "add_new": true } })).await;
+    let r = s.run().await;
+    assert!(s.has_member(&s.new_lead_email).await, "{r}");
+    assert_ne!(
+        s.member(&s.crm_edit.0, "Title").await.as_deref(),
+        Some("CRM Title"),
+        "update existing is off"
+    );
+    assert_eq!(s.w.crm_writes(), 0);
+}
+
+#[tokio::test]
+async fn pull_update_existing_with_default_fields_refreshes_every_field() {
+    let s = scene(json!({ "pull": { "enabled": true, "update_existing": true } })).await;
+    let r = s.run().await;
+    assert_eq!(
+        s.member(&s.crm_edit.0, "Title").await.as_deref(),
+        Some("CRM Title"),
+        "{r}"
+    );
+    assert_eq!(
+        s.member(&s.crm_edit.0, "FirstName").await.as_deref(),
+        Some("CrmFirst")
+    );
+    assert!(!s.has_member(&s.new_lead_email).await, "add new is off");
+}
+
+#[tokio::test]
+async fn pull_update_existing_refreshes_only_the_selected_fields() {
+    let s =
+        scene(json!({ "pull": { "enabled": true, "update_existing": true, "fields": ["Title"] } }))
+            .await;
+    s.run().await;
+    assert_eq!(
+        s.member(&s.crm_edit.0, "Title").await.as_deref(),
+        Some("CRM Title")
+    );
+    assert_ne!(
+        s.member(&s.crm_edit.0, "FirstName").await.as_deref(),
+        Some("CrmFirst"),
+        "FirstName was removed from the pull fields"
+    );
+}
+
+#[tokio::test]
+async fn pull_add_new_and_update_existing_together() {
+    let s = scene(json!({ "pull": { "enabled": true, "add_new": true, "update_existing": true } }))
+        .await;
+    let r = s.run().await;
+    assert!(s.has_member(&s.new_lead_email).await, "{r}");
+    assert_eq!(
+        s.member(&s.crm_edit.0, "FirstName").await.as_deref(),
+        Some("CrmFirst")
+    );
+    assert_eq!(s.w.crm_writes(), 0, "a pull never writes to the CRM");
+}
