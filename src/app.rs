@@ -12,6 +12,7 @@ use crate::{
     config::Config,
     connectors::{ConnectorCache, ConnectorService, UrlPolicy},
     jobs::{self, WorkerConfig},
+    scheduling,
     secrets::{Cipher, SecretError, load_cipher},
     store::{Store, StoreError},
 };
@@ -133,12 +134,17 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop_workers, stopped) = tokio::sync::watch::channel(false);
+    let scheduler =
+        scheduling::spawn_scheduler(state.clone(), scheduling::TICK_EVERY, stopped.clone());
     let workers = jobs::spawn_workers(state.clone(), state.workers.clone(), stopped);
     let (router, _doc) = api::router(state);
     let served = axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await;
     let _ = stop_workers.send(true);
+    if tokio::time::timeout(SHUTDOWN_GRACE, scheduler).await.is_err() {
+        tracing::warn!("the scheduler did not stop in time");
+    }
     let abort = workers.abort_handle();
     if tokio::time::timeout(SHUTDOWN_GRACE, workers).await.is_err() {
         abort.abort();

@@ -32,9 +32,11 @@ mod connector_errors;
 pub mod connectors;
 pub mod field_usages;
 pub mod health;
+pub mod jobs;
 mod list_errors;
 pub mod lists;
 pub mod runs;
+pub mod schedules;
 pub mod segments;
 pub mod sync;
 mod sync_errors;
@@ -60,7 +62,9 @@ pub const V1_PREFIX: &str = "/v1";
         (name = "lists", description = "Marketing lists: import, upload, columns, members"),
         (name = "segments", description = "Saved filters over a list; members computed"),
         (name = "field-usages", description = "Standard Field Names: column to system usage"),
-        (name = "sync", description = "Sync setups, Run Now, run reports")
+        (name = "sync", description = "Sync setups, Run Now, run reports"),
+        (name = "schedules", description = "When lists and segments sync by themselves; at most ten"),
+        (name = "jobs", description = "The background job queue: status, last error, retry")
     )
 )]
 struct ApiDoc;
@@ -94,6 +98,8 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         .merge(field_usages::routes())
         .merge(sync::routes())
         .merge(runs::routes())
+        .merge(schedules::routes())
+        .merge(jobs::routes())
 }
 
 /// The complete router (with state applied) and its OpenAPI document.

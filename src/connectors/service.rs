@@ -10,6 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 use super::ConnectError;
 use crate::{
     app::AppState,
+    scheduling::ScheduleService,
     store::{
         AccountId, ConnectorCredentials, ConnectorId, ConnectorRecord, ConnectorStatus,
         VerifiedUser,
@@ -135,6 +136,9 @@ impl<'a> ConnectorService<'a> {
             return Err(ConnectError::NotFound(id));
         }
         self.state.connector_cache.forget(id);
+        ScheduleService::new(self.state)
+            .resume_for_connector(account, id)
+            .await?;
         tracing::info!(connector = %id, "connector login reconfirmed");
         self.get(account, id).await
     }
@@ -155,8 +159,10 @@ impl<'a> ConnectorService<'a> {
         {
             return Err(ConnectError::NotFound(id));
         }
-        // Seam for the scheduler: pause this connector's schedules here once
-        // schedules exist (they must not fire against a connector without a login).
+        // Schedules must not fire against a connector without a login.
+        ScheduleService::new(self.state)
+            .pause_for_connector(account, id)
+            .await?;
         self.state.connector_cache.forget(id);
         tracing::info!(connector = %id, "connector reset");
         self.get(account, id).await

@@ -7,6 +7,8 @@
 
 mod backoff;
 mod dispatcher;
+mod retry;
 
 pub use backoff::retry_delay;
 pub use dispatcher::{WorkerConfig, spawn_workers};
+pub use retry::{RetryError, retry_dead_job};

@@ -24,6 +24,7 @@ mod jobs;
 mod lists;
 mod members;
 mod runs;
+mod schedules;
 mod segments;
 
 pub use accounts::{Account, AccountRepo};
@@ -39,6 +40,9 @@ pub use lists::{FieldUsage, List, ListColumn, ListKind, ListRepo, ListStatus, Ne
 pub use members::{CrmLink, Member, MemberRepo, Parked, Values};
 pub use runs::{
     NewRun, Progress, Queued, Run, RunCounts, RunKind, RunRecord, RunRepo, RunStatus, RunTrigger,
+};
+pub use schedules::{
+    SCHEDULE_LIMIT, Schedule, ScheduleRepo, ScheduleTarget, ScheduleWrite, ScheduledTarget, Upsert,
 };
 pub use segments::{Segment, SegmentRepo};
 

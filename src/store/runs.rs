@@ -448,6 +448,38 @@ impl RunRepo {
         Ok(())
     }
 
+    /// Puts a failed run back in the queue because its dead job is retried by hand: it
+    /// takes its list's (or segment's) active slot again and resumes from its checkpoint.
+    /// False when the run is not failed; `Duplicate` when another run is active for the
+    /// same list or segment.
+    pub async fn reopen_failed<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: RunId,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let Some(row) = run::Entity::find_by_id(id.as_db()).one(db).await? else {
+            return Ok(false);
+        };
+        let key = row.segment_id.clone().unwrap_or_else(|| row.list_id.clone());
+        let res = run::Entity::update_many()
+            .col_expr(run::Column::Status, Expr::value(RunStatus::Queued.as_str()))
+            .col_expr(run::Column::Phase, Expr::value("queued"))
+            .col_expr(run::Column::ActiveKey, Expr::value(Some(key)))
+            .col_expr(run::Column::Error, Expr::value(Option::<String>::None))
+            .col_expr(
+                run::Column::FinishedAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(run::Column::UpdatedAt, Expr::value(now))
+            .filter(run::Column::Id.eq(id.as_db()))
+            .filter(run::Column::Status.eq(RunStatus::Failed.as_str()))
+            .exec(db)
+            .await
+            .map_err(|e| StoreError::from_write(e, || "an active run for this list".into()))?;
+        Ok(res.rows_affected == 1)
+    }
+
     /// Appends report records.
     pub async fn add_records<C: ConnectionTrait>(
         &self,
