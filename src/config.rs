@@ -9,6 +9,7 @@
 //! | `log` | `LISTBRIDGE_LOG` | `info` |
 //! | `log_format` | `LISTBRIDGE_LOG_FORMAT` | `text` |
 //! | `allow_http_hosts` | `LISTBRIDGE_ALLOW_HTTP_HOSTS` (comma-separated) | none |
+//! | `workers` | `LISTBRIDGE_WORKERS` | `4` (jobs run at once; `0`: API only) |
 
 use std::{
     fmt,
@@ -32,6 +33,10 @@ pub const MASTER_KEY_ENV: &str = "LISTBRIDGE_MASTER_KEY";
 pub const LOG_ENV: &str = "LISTBRIDGE_LOG";
 /// Environment variable for the log format.
 pub const LOG_FORMAT_ENV: &str = "LISTBRIDGE_LOG_FORMAT";
+/// Environment variable for how many background jobs run at once.
+pub const WORKERS_ENV: &str = "LISTBRIDGE_WORKERS";
+/// The default number of background jobs run at once.
+pub const DEFAULT_WORKERS: usize = 4;
 /// Environment variable naming CRM hosts that may be reached over plain http.
 pub const ALLOW_HTTP_HOSTS_ENV: &str = "LISTBRIDGE_ALLOW_HTTP_HOSTS";
 
@@ -111,6 +116,9 @@ pub struct Config {
     /// CRM host names that may be reached over plain `http://` besides loopback
     /// (e.g. a fake CRM container); everything else needs `https://`.
     pub allow_http_hosts: Vec<String>,
+    /// Background jobs (runs, deliveries) this instance executes at once; 0 serves
+    /// the API only and leaves the work to other instances.
+    pub workers: usize,
 }
 
 impl fmt::Debug for Config {
@@ -125,6 +133,7 @@ impl fmt::Debug for Config {
             .field("log", &self.log)
             .field("log_format", &self.log_format)
             .field("allow_http_hosts", &self.allow_http_hosts)
+            .field("workers", &self.workers)
             .finish()
     }
 }
@@ -139,6 +148,7 @@ struct FileSettings {
     log: Option<String>,
     log_format: Option<String>,
     allow_http_hosts: Option<Vec<String>>,
+    workers: Option<usize>,
 }
 
 impl Config {
@@ -181,7 +191,17 @@ impl Config {
             None => LogFormat::default(),
         };
 
+        let workers = match env(WORKERS_ENV) {
+            Some(raw) => raw.trim().parse().map_err(|_| ConfigError::Invalid {
+                setting: WORKERS_ENV,
+                value: raw.clone(),
+                reason: "expected a whole number of workers (0 runs the API only)".to_string(),
+            })?,
+            None => file.workers.unwrap_or(DEFAULT_WORKERS),
+        };
+
         Ok(Config {
+            workers,
             bind,
             database_url: env(DATABASE_URL_ENV)
                 .or(file.database_url)

@@ -7,7 +7,7 @@ use listbridge::{
     accounts::AccountAdmin,
     app::{self, Services},
     clock::{OsRandom, SystemClock},
-    config::{CONFIG_FILE_ENV, Config, redact_url},
+    config::{CONFIG_FILE_ENV, Config, LOG_ENV, redact_url},
     store::Store,
     telemetry,
 };
@@ -27,6 +27,8 @@ struct Cli {
 enum Command {
     /// Run the HTTP API (migrates the database first).
     Serve,
+    /// Start a fake Infor CRM and the service with demo data; print how to try it.
+    Demo(listbridge::demo::DemoArgs),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Manage accounts.
@@ -76,10 +78,17 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let config = Config::load(cli.config.as_deref())?;
+    let mut config = Config::load(cli.config.as_deref())?;
+    if matches!(cli.command, Command::Demo(_)) && std::env::var_os(LOG_ENV).is_none() {
+        config.log = "warn".to_string(); // the demo's own output is the point
+    }
     telemetry::init(&config)?;
     match cli.command {
         Command::Serve => serve(config).await,
+        Command::Demo(args) => {
+            listbridge::demo::run(args, config, shutdown_signal()).await?;
+            Ok(())
+        }
         Command::Migrate => {
             let store = Store::connect(&config.database_url).await?;
             store.migrate().await?;
@@ -129,7 +138,9 @@ async fn open_store(config: &Config) -> anyhow::Result<Store> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
-    let state = app::build_state(&config, Services::default()).await?;
+    let mut services = Services::default();
+    services.workers.workers = config.workers;
+    let state = app::build_state(&config, services).await?;
     let listener = app::bind(config.bind).await?;
     let addr = listener.local_addr()?;
     tracing::info!(

@@ -67,6 +67,7 @@ pub async fn spawn_app_with(services: Services) -> TestApp {
         log: "warn".to_string(),
         log_format: LogFormat::Text,
         allow_http_hosts: Vec::new(),
+        workers: listbridge::config::DEFAULT_WORKERS,
     };
     let state = app::build_state(&config, services)
         .await
