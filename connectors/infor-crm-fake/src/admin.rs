@@ -39,14 +39,9 @@ fn error(d: Diagnosis) -> Response {
     d.respond(Format::Json)
 }
 
-fn kind_of(name: &str) -> Result<Kind, Response> {
-    Kind::from_plural(name).ok_or_else(|| {
-        (
-            StatusCode::NOT_FOUND,
-            Json(json!({"error": format!("unknown resource kind '{name}'")})),
-        )
-            .into_response()
-    })
+fn unknown_kind(name: &str) -> Response {
+    let body = json!({"error": format!("unknown resource kind '{name}'")});
+    (StatusCode::NOT_FOUND, Json(body)).into_response()
 }
 
 async fn stats(State(s): State<FakeState>) -> Response {
@@ -106,9 +101,9 @@ async fn dump_all(State(s): State<FakeState>) -> Response {
 }
 
 async fn dump_kind(State(s): State<FakeState>, Path(kind): Path<String>) -> Response {
-    match kind_of(&kind) {
-        Ok(k) => Json(s.dump(k)).into_response(),
-        Err(r) => r,
+    match Kind::from_plural(&kind) {
+        Some(k) => Json(s.dump(k)).into_response(),
+        None => unknown_kind(&kind),
     }
 }
 
@@ -116,9 +111,8 @@ async fn one_record(
     State(s): State<FakeState>,
     Path((kind, key)): Path<(String, String)>,
 ) -> Response {
-    let k = match kind_of(&kind) {
-        Ok(k) => k,
-        Err(r) => return r,
+    let Some(k) = Kind::from_plural(&kind) else {
+        return unknown_kind(&kind);
     };
     match s.record(k, &key) {
         Some(rec) => Json(crate::load::dump_record(k, &rec)).into_response(),
@@ -135,9 +129,8 @@ async fn insert(
     Path(kind): Path<String>,
     Json(body): Json<JsonValue>,
 ) -> Response {
-    let k = match kind_of(&kind) {
-        Ok(k) => k,
-        Err(r) => return r,
+    let Some(k) = Kind::from_plural(&kind) else {
+        return unknown_kind(&kind);
     };
     let items = match body {
         JsonValue::Array(items) => items,

@@ -119,24 +119,27 @@ pub(crate) fn run<'a>(store: &'a Store, read: &Read<'_>) -> Page<'a> {
             let keys = table
                 .by_modified
                 .range::<(i64, String), (Bound<_>, Bound<_>)>(bounds);
-            let rows = |it: Box<dyn Iterator<Item = &'a (i64, String)> + 'a>| {
-                it.filter_map(|(_, k)| table.rows.get(k))
-            };
+            let row = |(_, k): &'a (i64, String)| table.rows.get(k);
             let iter: Box<dyn Iterator<Item = &'a (i64, String)> + 'a> = if *desc {
                 Box::new(keys.rev())
             } else {
                 Box::new(keys)
             };
             if exact.is_some() {
+                // The range is the answer: count index entries, fetch only the page.
                 let bounds = (range.lo, range.hi);
                 let total = table
                     .by_modified
                     .range::<(i64, String), (Bound<_>, Bound<_>)>(bounds)
                     .count();
-                let records = rows(iter).skip(read.skip).take(read.take).collect();
+                let records = iter
+                    .skip(read.skip)
+                    .take(read.take)
+                    .filter_map(row)
+                    .collect();
                 Page { total, records }
             } else {
-                paginate(rows(iter).filter(|r| accept(r)), read)
+                paginate(iter.filter_map(row).filter(|r| accept(r)), read)
             }
         }
         Order::Key { desc } => {
