@@ -8,6 +8,8 @@
 //! changes and request statistics. Start it in-process with [`FakeCrm::start`] or run
 //! the `fake-infor-crm` binary.
 
+#![warn(missing_docs)]
+
 mod admin;
 mod atom;
 mod atom_read;

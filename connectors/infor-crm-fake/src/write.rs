@@ -1,14 +1,13 @@
 //! Creates, updates and deletes: partial merges, nested single children (Lead.Address),
 //! etags, server-maintained dates, validation, and the HTTP handlers around them.
 
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use http::{HeaderValue, StatusCode, header};
 
 use crate::atom_read;
 use crate::diagnose::{Diagnosis, SdataCode};
 use crate::model::{FieldType, Kind, Record, Value};
-use crate::params::Format;
 use crate::payload::{PValue, Payload, convert, parse_date_value};
 use crate::read::{ctx, entry_body, selection_of};
 use crate::routes::{Req, respond};
@@ -481,13 +480,8 @@ pub(crate) fn delete(
     match result {
         Ok(writes) => {
             state.stats_mut().record_writes += writes;
-            let ct = match req.format {
-                Format::Json => crate::routes::ctype::JSON,
-                Format::Atom => crate::routes::ctype::ENTRY,
-            };
-            let mut resp = respond(StatusCode::OK, ct, String::new(), None);
-            resp.headers_mut().remove(header::CONTENT_TYPE);
-            Ok(resp)
+            // 200 with an empty body, as SData specifies for DELETE.
+            Ok(StatusCode::OK.into_response())
         }
         Err(WriteError::Diag(d)) => Err(d),
         Err(WriteError::Stale(rec)) => Ok(stale(state, req, kind, &rec)),
