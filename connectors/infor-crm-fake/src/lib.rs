@@ -41,6 +41,7 @@ mod server;
 mod state;
 mod stats;
 mod store;
+mod where_funcs;
 mod where_parser;
 mod write;
 mod xsd;
