@@ -184,12 +184,12 @@ async fn an_email_changed_in_the_crm_keeps_the_member_linked() {
     assert_eq!(w.crm_leads().len(), leads_before, "no new lead");
     let after = w.members(list).await;
     assert_eq!(after.len(), before.len(), "no new member");
-    assert!(
-        after
-            .iter()
-            .any(|m| m.crm.as_ref().is_some_and(|c| c.key == key)),
-        "still linked"
-    );
+    let linked = after
+        .iter()
+        .find(|m| m.crm.as_ref().is_some_and(|c| c.key == key))
+        .expect("still linked");
+    assert_eq!(linked.email, "moved.on@elsewhere.example", "the member follows the new address");
+    assert!(!after.iter().any(|m| m.email == member.email), "the old address left the list");
 }
 
 #[tokio::test]

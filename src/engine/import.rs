@@ -17,7 +17,7 @@ use super::{
     report::{Report, Subject},
 };
 use crate::store::{
-    CrmLink, ListRepo, ListStatus, Member, MemberRepo, RunCounts, RunRepo, StoreError, Values,
+    CrmLink, ListRepo, ListStatus, Member, MemberRepo, RunCounts, StoreError, Values,
 };
 
 /// The CRM field that carries the email opt-out.
@@ -67,14 +67,7 @@ pub(super) async fn import(ctx: &RunContext<'_>) -> Result<RunCounts, EngineErro
         )
         .await?;
         cp.cursor = Some(last.clone());
-        cp.done += i64::try_from(page.records.len()).unwrap_or(0);
-        cp.counts = report.counts.clone();
-        cp.seq = report.next_seq;
-        RunRepo
-            .add_records(&tx, ctx.run.id, &report.take_pending(), now)
-            .await?;
-        RunRepo
-            .save_progress(&tx, ctx.run.id, &cp.progress(), now)
+        cp.save_page(&tx, ctx.run.id, &mut report, page.records.len(), now)
             .await?;
         ListRepo.advance_watermark(&tx, ctx.list.id, &last).await?;
         tx.commit().await.map_err(StoreError::from)?;

@@ -102,6 +102,28 @@ impl Checkpoint {
             .unwrap_or_default()
     }
 
+    /// Records a committed page: `processed` more records, the report's counts and
+    /// pending records, and this checkpoint, all in the page's transaction.
+    async fn save_page<C: sea_orm::ConnectionTrait>(
+        &mut self,
+        tx: &C,
+        run: RunId,
+        report: &mut report::Report,
+        processed: usize,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), EngineError> {
+        self.done += i64::try_from(processed).unwrap_or(i64::MAX);
+        self.counts = report.counts.clone();
+        self.seq = report.next_seq;
+        RunRepo
+            .add_records(tx, run, &report.take_pending(), now)
+            .await?;
+        RunRepo
+            .save_progress(tx, run, &self.progress(), now)
+            .await?;
+        Ok(())
+    }
+
     fn progress(&self) -> Progress {
         Progress {
             phase: self.phase.clone(),

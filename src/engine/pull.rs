@@ -20,7 +20,7 @@ use super::{
     report::{Report, Subject},
     setup::SyncSetup,
 };
-use crate::store::{ListColumn, ListRepo, Member, MemberRepo, RunRepo, StoreError, Values};
+use crate::store::{ListColumn, ListRepo, Member, MemberRepo, StoreError, Values};
 
 /// Runs the pull phase, resuming from the checkpoint.
 pub(super) async fn pull(
@@ -73,14 +73,7 @@ pub(super) async fn pull(
         };
         page_ctx.apply(&tx, &page.records, &mut report).await?;
         cp.cursor = Some(last.clone());
-        cp.done += i64::try_from(page.records.len()).unwrap_or(0);
-        cp.counts = report.counts.clone();
-        cp.seq = report.next_seq;
-        RunRepo
-            .add_records(&tx, ctx.run.id, &report.take_pending(), now)
-            .await?;
-        RunRepo
-            .save_progress(&tx, ctx.run.id, &cp.progress(), now)
+        cp.save_page(&tx, ctx.run.id, &mut report, page.records.len(), now)
             .await?;
         if !ctx.run.dry_run {
             ListRepo.advance_watermark(&tx, ctx.list.id, &last).await?;
@@ -147,7 +140,11 @@ impl PageContext<'_> {
                     report.counts.unchanged += 1; // seen at this version already (overlap)
                     continue;
                 }
-                if self.merge(&mut member, record, report) {
+                let mut changed = self.merge(&mut member, record, report);
+                changed |= self
+                    .follow_email_change(db, &mut member, record, report)
+                    .await?;
+                if changed {
                     report.counts.pulled_updated += 1;
                 } else {
                     report.counts.unchanged += 1;
@@ -226,6 +223,56 @@ impl PageContext<'_> {
             MemberRepo.insert_many(db, &fresh, now).await?;
         }
         Ok(())
+    }
+
+    /// A linked record's email changed in the CRM: the member keeps its link and takes the
+    /// new address (when Email is a pull field and no other member already has it).
+    async fn follow_email_change<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        member: &mut Member,
+        record: &CrmRecord,
+        report: &mut Report,
+    ) -> Result<bool, EngineError> {
+        let Ok(email) = MemberEmail::parse(record.email().unwrap_or_default()) else {
+            return Ok(false);
+        };
+        if email.as_str() == member.email || !self.setup.pulls_field("Email") {
+            return Ok(false);
+        }
+        let subject = Subject {
+            email: Some(&member.email),
+            entity: Some(record.entity),
+            key: Some(&record.key),
+        };
+        let taken = !MemberRepo
+            .by_emails(db, self.ctx.list.id, &[email.as_str().to_string()])
+            .await?
+            .is_empty();
+        if taken {
+            report.counts.duplicates += 1;
+            report.record(
+                "duplicate",
+                subject,
+                Some("Email"),
+                format!("the CRM changed this email to {email}, which another member already has; the member keeps its old email"),
+                None,
+            );
+            return Ok(false);
+        }
+        report.record(
+            if self.ctx.run.dry_run {
+                "planned_email_change"
+            } else {
+                "email_changed"
+            },
+            subject,
+            Some("Email"),
+            format!("the CRM changed the email to {email}; the member stays linked and follows it"),
+            None,
+        );
+        member.email = email.as_str().to_string();
+        Ok(true)
     }
 
     /// Applies a CRM record's changes to a linked member; returns whether the list changed.

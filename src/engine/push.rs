@@ -26,7 +26,7 @@ use super::{
 };
 use crate::{
     lists::segment_filter::SegmentFilter,
-    store::{ListRepo, Member, MemberId, MemberRepo, Parked, RunRepo, Segment, StoreError},
+    store::{ListRepo, Member, MemberId, MemberRepo, Parked, Segment, StoreError},
 };
 
 /// Runs the push phase, resuming from the checkpoint.
@@ -52,6 +52,7 @@ pub(super) async fn push(
     if cp.phase != "push" {
         cp.phase = "push".into();
         cp.push_after = None;
+        cp.total = Some(cp.done + ctx.list.member_count);
     }
     let mut report = Report::resume(cp.counts.clone(), cp.seq);
     let pusher = Pusher {
@@ -75,7 +76,7 @@ pub(super) async fn push(
             Some(f) => page.into_iter().filter(|m| segment_matches(f, m)).collect(),
             None => page,
         };
-        let processed = i64::try_from(members.len()).unwrap_or(0);
+        let processed = members.len();
         let changed = pusher.push_page(members, &mut report).await?;
         let now = ctx.now();
         let tx = db.begin().await.map_err(StoreError::from)?;
@@ -85,14 +86,7 @@ pub(super) async fn push(
             }
         }
         cp.push_after = Some(last.as_db());
-        cp.done += processed;
-        cp.counts = report.counts.clone();
-        cp.seq = report.next_seq;
-        RunRepo
-            .add_records(&tx, ctx.run.id, &report.take_pending(), now)
-            .await?;
-        RunRepo
-            .save_progress(&tx, ctx.run.id, &cp.progress(), now)
+        cp.save_page(&tx, ctx.run.id, &mut report, processed, now)
             .await?;
         tx.commit().await.map_err(StoreError::from)?;
     }
