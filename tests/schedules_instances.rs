@@ -1,0 +1,72 @@
+//! Several service instances on one database share the schedules: each slot produces
+//! exactly one run, and never a second run while one is active. Run against PostgreSQL
+//! too (`DATABASE_URL=postgres://… cargo nextest run`), where the instances' claims
+//! really race on separate connections.
+
+mod common;
+mod schedules_support;
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use listbridge::{
+    AppState,
+    scheduling::{TickReport, tick},
+    store::{RunTrigger, Store},
+};
+use schedules_support::{utc, world};
+use serde_json::json;
+
+/// A second instance: the same services over its own connection pool to the database.
+async fn second_instance(first: &AppState, database_url: &str) -> AppState {
+    AppState {
+        store: Store::connect(database_url).await.expect("second pool"),
+        job_signal: Arc::default(),
+        ..first.clone()
+    }
+}
+
+#[tokio::test]
+async fn two_instances_over_ten_slots_queue_exactly_ten_runs_never_two_at_once() {
+    let w = world("2025-06-01T00:30:00Z").await;
+    let list = w.list("Every hour").await;
+    let (status, body) = w
+        .put_schedule(
+            &format!("/v1/lists/{list}"),
+            &json!({"frequency": "hourly", "time_of_day": "00:00", "time_zone": "UTC"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let a = w.app.state.clone();
+    let b = second_instance(&a, &w.app.database_url).await;
+
+    for slot in 1..=10 {
+        let at = utc("2025-06-01T00:00:00Z") + Duration::hours(slot);
+        w.clock.set(at);
+        // Both instances tick twice at once (the app's own scheduler may tick as well).
+        let reports = tokio::join!(tick(&a), tick(&b), tick(&a), tick(&b));
+        let reports: Vec<TickReport> = [reports.0, reports.1, reports.2, reports.3]
+            .into_iter()
+            .map(|r| r.expect("tick"))
+            .collect();
+        let queued: usize = reports.iter().map(|r| r.queued.len()).sum();
+        assert!(queued <= 1, "slot {slot} queued {queued} runs: {reports:?}");
+
+        let runs = w.runs(list).await;
+        assert_eq!(runs.len(), slot as usize, "slot {slot}: {runs:?}");
+        let active: Vec<_> = runs.iter().filter(|r| r.status.is_active()).collect();
+        assert_eq!(active.len(), 1, "slot {slot}: {active:?}");
+        assert_eq!(active[0].trigger, RunTrigger::Schedule);
+        assert_eq!(active[0].created_at, at);
+
+        // A second tick while the run is active starts nothing.
+        w.clock.set(at + Duration::minutes(59));
+        let (ra, rb) = tokio::join!(tick(&a), tick(&b));
+        assert_eq!(
+            ra.expect("tick").queued.len() + rb.expect("tick").queued.len(),
+            0
+        );
+        w.finish_runs(list).await;
+    }
+    assert_eq!(w.runs(list).await.len(), 10);
+}
