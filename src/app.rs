@@ -11,6 +11,7 @@ use crate::{
     clock::{Clock, OsRandom, Random, SystemClock},
     config::Config,
     connectors::{ConnectorCache, ConnectorService, UrlPolicy},
+    forms::IntakeLimits,
     jobs::{self, WorkerConfig},
     scheduling,
     secrets::{Cipher, SecretError, load_cipher},
@@ -38,6 +39,8 @@ pub struct AppState {
     pub job_signal: Arc<tokio::sync::Notify>,
     /// How this instance's background workers behave.
     pub workers: WorkerConfig,
+    /// Size and rate limits of the public form endpoint `/f/{form_key}`.
+    pub form_intake: IntakeLimits,
 }
 
 impl AppState {
@@ -84,6 +87,8 @@ pub struct Services {
     pub registry: Arc<ConnectorRegistry>,
     /// Background workers.
     pub workers: WorkerConfig,
+    /// Size and rate limits of the public form endpoint.
+    pub form_intake: IntakeLimits,
 }
 
 impl Default for Services {
@@ -93,6 +98,7 @@ impl Default for Services {
             random: Arc::new(OsRandom),
             registry: Arc::new(default_registry()),
             workers: WorkerConfig::default(),
+            form_intake: IntakeLimits::default(),
         }
     }
 }
@@ -112,6 +118,7 @@ pub async fn build_state(config: &Config, services: Services) -> Result<AppState
         url_policy: UrlPolicy::allowing_http_to(&config.allow_http_hosts),
         job_signal: Arc::default(),
         workers: services.workers,
+        form_intake: services.form_intake,
     })
 }
 
@@ -138,9 +145,12 @@ pub async fn serve(
         scheduling::spawn_scheduler(state.clone(), scheduling::TICK_EVERY, stopped.clone());
     let workers = jobs::spawn_workers(state.clone(), state.workers.clone(), stopped);
     let (router, _doc) = api::router(state);
-    let served = axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let served = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
     let _ = stop_workers.send(true);
     if tokio::time::timeout(SHUTDOWN_GRACE, scheduler).await.is_err() {
         tracing::warn!("the scheduler did not stop in time");

@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_foundation;
 mod m20261123_000002_lists_runs_jobs;
+mod m20261123_000003_forms_notes;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_foundation::Migration),
             Box::new(m20261123_000002_lists_runs_jobs::Migration),
+            Box::new(m20261123_000003_forms_notes::Migration),
         ]
     }
 }

@@ -2,8 +2,8 @@
 //! utoipa-axum so a route and its OpenAPI description come from one place.
 //!
 //! Every route under `/v1` is behind [`crate::auth::require_account`] and is
-//! documented with the bearer security scheme; `/healthz`, `/readyz` and
-//! `/openapi.json` are public.
+//! documented with the bearer security scheme; `/healthz`, `/readyz`,
+//! `/openapi.json` and the web form intake `/f/{form_key}` are public.
 
 use std::{sync::Arc, time::Duration};
 
@@ -25,16 +25,20 @@ use utoipa::{
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::{app::AppState, auth, error};
+use crate::{app::AppState, auth, error, forms::IntakeLimiter};
 
 pub mod account;
 mod connector_errors;
 pub mod connectors;
 pub mod field_usages;
+mod form_errors;
+pub mod forms;
 pub mod health;
 pub mod jobs;
 mod list_errors;
 pub mod lists;
+pub mod messages;
+pub mod public_forms;
 pub mod runs;
 pub mod schedules;
 pub mod segments;
@@ -64,7 +68,9 @@ pub const V1_PREFIX: &str = "/v1";
         (name = "field-usages", description = "Standard Field Names: column to system usage"),
         (name = "sync", description = "Sync setups, Run Now, run reports"),
         (name = "schedules", description = "When lists and segments sync by themselves; at most ten"),
-        (name = "jobs", description = "The background job queue: status, last error, retry")
+        (name = "jobs", description = "The background job queue: status, last error, retry"),
+        (name = "forms", description = "Web forms: definitions, public intake at /f/{form_key}, submissions"),
+        (name = "messages", description = "Message sent reports and their CRM notes")
     )
 )]
 struct ApiDoc;
@@ -100,6 +106,8 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         .merge(runs::routes())
         .merge(schedules::routes())
         .merge(jobs::routes())
+        .merge(forms::routes())
+        .merge(messages::routes())
 }
 
 /// The complete router (with state applied) and its OpenAPI document.
@@ -116,6 +124,9 @@ pub fn router(state: AppState) -> (Router, openapi::OpenApi) {
     let (public, public_doc) = OpenApiRouter::new()
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
+        .merge(public_forms::routes(Arc::new(IntakeLimiter::new(
+            &state.form_intake,
+        ))))
         .split_for_parts();
     doc.merge(public_doc);
 

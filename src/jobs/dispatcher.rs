@@ -125,7 +125,7 @@ pub fn spawn_workers(
 
 /// Executes one claimed job while renewing its lease; records the outcome.
 async fn run_job(state: &AppState, engine: &Engine, config: &WorkerConfig, job: Job) {
-    let work = execute(engine, &job);
+    let work = execute(state, engine, &job);
     let heartbeat = async {
         let every = (config.lease / 3)
             .to_std()
@@ -199,8 +199,10 @@ fn run_id(job: &Job) -> Option<RunId> {
         .and_then(RunId::from_db)
 }
 
-async fn execute(engine: &Engine, job: &Job) -> Result<(), EngineError> {
+async fn execute(state: &AppState, engine: &Engine, job: &Job) -> Result<(), EngineError> {
     match job.kind {
+        JobKind::FormDelivery => crate::forms::run_delivery_job(state, job).await,
+        JobKind::NoteDelivery => crate::notes::run_delivery_job(state, job).await,
         JobKind::Run => {
             let id = run_id(job)
                 .ok_or_else(|| EngineError::Setup(format!("job {} has no run id", job.id)))?;

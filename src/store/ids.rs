@@ -86,3 +86,11 @@ id_type!(
     /// Identifies a schedule.
     ScheduleId
 );
+id_type!(
+    /// Identifies a web form.
+    FormId
+);
+id_type!(
+    /// Identifies an accepted form submission.
+    SubmissionId
+);

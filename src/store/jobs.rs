@@ -24,6 +24,10 @@ use super::{AccountId, JobId, StoreError, entity::job};
 pub enum JobKind {
     /// Execute an import or sync run (payload: `{"run_id": …}`).
     Run,
+    /// Deliver a form submission to the CRM (payload: `{"submission_id": …}`).
+    FormDelivery,
+    /// Write a batch of "message sent" notes (payload: `{"batch_id": …}`).
+    NoteDelivery,
 }
 
 impl JobKind {
@@ -31,11 +35,15 @@ impl JobKind {
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::Run => "run",
+            JobKind::FormDelivery => "form_delivery",
+            JobKind::NoteDelivery => "note_delivery",
         }
     }
 
     fn parse(raw: &str) -> Option<Self> {
-        [JobKind::Run].into_iter().find(|k| k.as_str() == raw)
+        [JobKind::Run, JobKind::FormDelivery, JobKind::NoteDelivery]
+            .into_iter()
+            .find(|k| k.as_str() == raw)
     }
 }
 

@@ -18,11 +18,16 @@ use crate::config::redact_url;
 mod accounts;
 mod api_keys;
 mod connectors;
+mod crm_links;
+mod email_locks;
 pub mod entity;
+mod form_submissions;
+mod forms;
 mod ids;
 mod jobs;
 mod lists;
 mod members;
+mod note_events;
 mod runs;
 mod schedules;
 mod segments;
@@ -32,12 +37,20 @@ pub use api_keys::{ApiKeyRepo, NewApiKey};
 pub use connectors::{
     ConnectorCredentials, ConnectorRecord, ConnectorRepo, ConnectorStatus, VerifiedUser,
 };
+pub use crm_links::CrmLinkRepo;
+pub use email_locks::EmailLockRepo;
+pub use form_submissions::{
+    Submission, SubmissionAction, SubmissionRepo, SubmissionStatus, SubmissionTarget,
+};
+pub use forms::{Form, FormField, FormRepo, FormSettings};
 pub use ids::{
-    AccountId, ApiKeyId, ConnectorId, JobId, ListId, MemberId, RunId, ScheduleId, SegmentId,
+    AccountId, ApiKeyId, ConnectorId, FormId, JobId, ListId, MemberId, RunId, ScheduleId,
+    SegmentId, SubmissionId,
 };
 pub use jobs::{Job, JobKind, JobRepo, JobStatus, NewJob};
 pub use lists::{FieldUsage, List, ListColumn, ListKind, ListRepo, ListStatus, NewList};
 pub use members::{CrmLink, Member, MemberRepo, Parked, Values};
+pub use note_events::{NoteEvent, NoteEventRepo, NoteStatus};
 pub use runs::{
     NewRun, Progress, Queued, Run, RunCounts, RunKind, RunRecord, RunRepo, RunStatus, RunTrigger,
 };

@@ -292,4 +292,8 @@ impl CrmConnector for InforCrm {
     async fn add_notes(&self, notes: Vec<Note>) -> ConnectorResult<Vec<ConnectorResult<String>>> {
         Ok(crate::notes::add_notes(&self.inner, notes).await)
     }
+
+    async fn find_notes(&self, notes: &[Note]) -> ConnectorResult<Vec<Option<String>>> {
+        crate::notes::find_notes(&self.inner, notes).await
+    }
 }

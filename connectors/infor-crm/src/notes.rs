@@ -176,6 +176,18 @@ async fn single(inner: &Inner, note: &Note, lookup_first: bool) -> ConnectorResu
     .await
 }
 
+/// [`listbridge_connector::CrmConnector::find_notes`]: one lookup per note (the
+/// connector's request budget bounds how many run at once).
+pub(crate) async fn find_notes(
+    inner: &Inner,
+    notes: &[Note],
+) -> ConnectorResult<Vec<Option<String>>> {
+    futures::future::join_all(notes.iter().map(|note| find_note(inner, note)))
+        .await
+        .into_iter()
+        .collect()
+}
+
 /// The key of an existing History record for this note, if one was already written.
 async fn find_note(inner: &Inner, note: &Note) -> ConnectorResult<Option<String>> {
     let clause = format!(

@@ -88,4 +88,18 @@ pub trait CrmConnector: Send + Sync + std::fmt::Debug {
     /// Writes notes (history records) to leads or contacts; batched where possible.
     /// Outcomes are in the order of `notes`: the new note's key, or its error.
     async fn add_notes(&self, notes: Vec<Note>) -> ConnectorResult<Vec<ConnectorResult<String>>>;
+
+    /// Looks up notes that may already exist: after a crash between writing notes and
+    /// recording their keys, the caller asks before writing them again. A note matches an
+    /// existing one for the same person with the same kind, regarding and time (whole
+    /// seconds). Outcomes are in the order of `notes`: the existing note's key, or `None`.
+    ///
+    /// The default says the connector cannot look notes up, so callers never write a
+    /// note twice on a guess.
+    async fn find_notes(&self, notes: &[Note]) -> ConnectorResult<Vec<Option<String>>> {
+        let _ = notes;
+        Err(ConnectorError::Invalid {
+            message: format!("the {} connector cannot look notes up", self.kind()),
+        })
+    }
 }

@@ -1,0 +1,173 @@
+//! `POST /f/{form_key}`: where web forms post. Public (the form key is the only
+//! credential), rate limited per client address and per form, size-capped. A plain HTML
+//! form (`application/x-www-form-urlencoded`) is answered with a redirect to the form's
+//! thank-you URL or a small thank-you page; JSON with `202` and the submission id. The
+//! submission and its delivery job are stored before the answer is sent.
+
+use std::{
+    net::{IpAddr, Ipv4Addr, SocketAddr},
+    sync::Arc,
+    time::Duration,
+};
+
+use axum::{
+    Extension, Json,
+    body::to_bytes,
+    extract::{ConnectInfo, Path, Request, State},
+    http::{HeaderValue, StatusCode, header},
+    response::{Html, IntoResponse, Redirect, Response},
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{
+    app::AppState,
+    error::{ApiError, Problem},
+    forms::{BodyKind, IntakeLimiter, accept_submission, parse_body},
+    store::{FormRepo, SubmissionId, SubmissionStatus},
+};
+
+/// Longest form key looked up; anything longer cannot be one.
+const MAX_KEY_LEN: usize = 64;
+
+/// The public routes of this resource, with one instance's rate limiters.
+pub fn routes(limiter: Arc<IntakeLimiter>) -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(submit_form))
+        .layer(Extension(limiter))
+}
+
+/// The answer to a JSON submission.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubmissionReceipt {
+    /// The stored submission; see `GET /v1/forms/{id}/submissions`.
+    pub submission_id: SubmissionId,
+    /// `queued`: stored and waiting for delivery to the CRM.
+    pub status: SubmissionStatus,
+}
+
+const THANK_YOU_PAGE: &str = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Thank you</title></head>\
+<body><h1>Thank you</h1><p>Your submission has been received.</p></body></html>\n";
+
+fn rate_limited(what: &str, wait: Duration) -> Response {
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let mut response = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        format!("too many submissions {what}; retry in {secs} s"),
+    )
+    .into_response();
+    if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
+fn too_large(max: usize) -> Response {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!("the submission is larger than {max} bytes"),
+    )
+    .into_response()
+}
+
+/// Submits a web form: a plain HTML form or a JSON object of field values. A valid
+/// email is required; at most 64 KB, 64 fields and 4 KB per field (defaults).
+#[utoipa::path(post, path = "/f/{form_key}", tag = "forms",
+    params(("form_key" = String, Path, description = "The form's public key")),
+    request_body(content = Object, content_type = "application/x-www-form-urlencoded",
+        description = "The form's fields (or the same as an `application/json` object)"),
+    responses(
+        (status = 202, description = "JSON submission stored; delivered to the CRM in the background", body = SubmissionReceipt),
+        (status = 303, description = "Form data stored; redirect to the form's thank-you URL"),
+        (status = 200, description = "Form data stored; a thank-you page (no thank-you URL set)", content_type = "text/html"),
+        (status = 400, description = "The body cannot be read", body = Problem),
+        (status = 404, description = "No form has this key", body = Problem),
+        (status = 413, description = "Body too large", body = Problem),
+        (status = 415, description = "Not form data or JSON", body = Problem),
+        (status = 422, description = "No or invalid email, field too long, too many fields", body = Problem),
+        (status = 429, description = "Rate limited; see Retry-After", body = Problem)))]
+pub async fn submit_form(
+    State(state): State<AppState>,
+    Extension(limiter): Extension<Arc<IntakeLimiter>>,
+    Path(form_key): Path<String>,
+    request: Request,
+) -> Response {
+    match submit(&state, &limiter, &form_key, request).await {
+        Ok(response) | Err(response) => response,
+    }
+}
+
+async fn submit(
+    state: &AppState,
+    limiter: &IntakeLimiter,
+    form_key: &str,
+    request: Request,
+) -> Result<Response, Response> {
+    let client = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+    limiter
+        .check_client(client)
+        .map_err(|wait| rate_limited("from this address", wait))?;
+    let not_found = || ApiError::not_found("a form with this key").into_response();
+    if form_key.len() > MAX_KEY_LEN {
+        return Err(not_found());
+    }
+    let form = FormRepo
+        .by_key(state.store.conn(), form_key)
+        .await
+        .map_err(|e| ApiError::from(e).into_response())?
+        .ok_or_else(not_found)?;
+    limiter
+        .check_form(&form.form_key)
+        .map_err(|wait| rate_limited("to this form", wait))?;
+
+    let kind = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(BodyKind::from_content_type)
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the form as application/x-www-form-urlencoded (a plain HTML form) or application/json",
+            )
+            .into_response()
+        })?;
+    let max = state.form_intake.max_body_bytes;
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > max) {
+        return Err(too_large(max));
+    }
+    let body = to_bytes(request.into_body(), max)
+        .await
+        .map_err(|_| too_large(max))?;
+    let fields = parse_body(kind, &body, &state.form_intake)
+        .map_err(|e| ApiError::from(e).into_response())?;
+    let accepted = accept_submission(state, &form, fields)
+        .await
+        .map_err(|e| ApiError::from(e).into_response())?;
+    tracing::info!(form = %form.id, submission = %accepted.submission.id, "form submission accepted");
+    Ok(match (kind, accepted.thank_you_url) {
+        (BodyKind::Json, _) => (
+            StatusCode::ACCEPTED,
+            Json(SubmissionReceipt {
+                submission_id: accepted.submission.id,
+                status: accepted.submission.status,
+            }),
+        )
+            .into_response(),
+        (BodyKind::FormData, Some(url)) => Redirect::to(&url).into_response(),
+        (BodyKind::FormData, None) => Html(THANK_YOU_PAGE).into_response(),
+    })
+}

@@ -1,0 +1,370 @@
+//! Delivering a submission to the CRM (the `form_delivery` job).
+//!
+//! Under the (account, email) lock, the email's queued submissions up to this one are
+//! delivered oldest first, so later values win and only one delivery at a time asks the
+//! CRM "who has this email?" and then creates. Each submission: match by email (contact
+//! preferred over lead, then most recent) → update the mapped fields the form allows; no
+//! match → create a lead. A CRM outage is a retryable error (the job retries with
+//! backoff); a CRM rejection is kept on the submission with the CRM's words.
+
+use std::{collections::HashMap, sync::Arc, time::Duration as StdDuration};
+
+use chrono::Duration;
+use listbridge_connector::{
+    ConnectorError, CrmConnector, CrmRecord, EntityKind, FieldDef, FieldValues,
+};
+
+use super::mapping::FieldResolver;
+use crate::{
+    AppState,
+    connectors::ConnectError,
+    engine::{
+        EngineError, matching,
+        validate::{ValueError, check_value, find_def},
+    },
+    store::{
+        EmailLockRepo, Form, FormId, FormRepo, Job, ListRepo, StoreError, Submission,
+        SubmissionAction, SubmissionId, SubmissionRepo, SubmissionStatus, SubmissionTarget,
+    },
+};
+
+/// Attempts a delivery job gets (backoff 5 s doubling to 5 min: about an hour and a
+/// half of CRM outage) before the submission is marked failed for a manual retry.
+pub const FORM_MAX_ATTEMPTS: i32 = 24;
+
+/// How long a delivery lock lasts if its holder dies without releasing it.
+const LOCK_LEASE: Duration = Duration::minutes(2);
+/// How long a delivery waits for another delivery of the same email before retrying later.
+const LOCK_WAIT: StdDuration = StdDuration::from_secs(30);
+/// How often a waiting delivery tries the lock.
+const LOCK_POLL: StdDuration = StdDuration::from_millis(25);
+/// Most submissions one delivery handles for its email.
+const EMAIL_BACKLOG: u64 = 100;
+
+/// Why a delivery stopped before it was done.
+#[derive(Debug, thiserror::Error)]
+enum DeliveryError {
+    /// The CRM is unreachable or overloaded: try again later.
+    #[error("{0}")]
+    Crm(ConnectorError),
+    /// Another delivery of this email held the lock for too long.
+    #[error("another delivery for {0} is still running")]
+    Busy(String),
+    /// The connector cannot be opened (reset, missing): try again later.
+    #[error("{0}")]
+    Connector(String),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<DeliveryError> for EngineError {
+    fn from(err: DeliveryError) -> Self {
+        match err {
+            DeliveryError::Crm(e) => EngineError::Connector(e),
+            DeliveryError::Store(e) => EngineError::Store(e),
+            // Both pass with time: report them as a transient CRM-side condition so the
+            // job queue retries with backoff.
+            other @ (DeliveryError::Busy(_) | DeliveryError::Connector(_)) => {
+                EngineError::Connector(ConnectorError::Transient {
+                    message: other.to_string(),
+                })
+            }
+        }
+    }
+}
+
+/// Executes a `form_delivery` job.
+pub async fn run_delivery_job(state: &AppState, job: &Job) -> Result<(), EngineError> {
+    let id = job
+        .payload
+        .get("submission_id")
+        .and_then(|v| v.as_str())
+        .and_then(SubmissionId::from_db)
+        .ok_or_else(|| EngineError::Setup(format!("job {} has no submission id", job.id)))?;
+    let db = state.store.conn();
+    let Some(submission) = SubmissionRepo.for_worker(db, id).await? else {
+        return Ok(()); // its form was deleted
+    };
+    match submission.status {
+        SubmissionStatus::Queued => {}
+        // Its job died and is being retried by hand (`POST /v1/jobs/{id}/retry`).
+        SubmissionStatus::Failed => {
+            SubmissionRepo
+                .requeue(db, submission.account_id, submission.id, state.clock.now())
+                .await?;
+        }
+        SubmissionStatus::Delivered | SubmissionStatus::Rejected => return Ok(()),
+    }
+    match deliver_locked(state, &submission, &job.id.to_string()).await {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let message = e.to_string();
+            let now = state.clock.now();
+            if job.attempts >= job.max_attempts {
+                SubmissionRepo
+                    .mark_stopped(
+                        db,
+                        submission.id,
+                        SubmissionStatus::Failed,
+                        &format!("gave up after {} attempts: {message}", job.attempts),
+                        None,
+                        now,
+                    )
+                    .await?;
+            }
+            Err(e.into())
+        }
+    }
+}
+
+async fn deliver_locked(
+    state: &AppState,
+    submission: &Submission,
+    holder: &str,
+) -> Result<(), DeliveryError> {
+    let db = state.store.conn();
+    let (account, email) = (submission.account_id, submission.email.as_str());
+    let deadline = tokio::time::Instant::now() + LOCK_WAIT;
+    while !EmailLockRepo
+        .try_acquire(db, account, email, holder, LOCK_LEASE, state.clock.now())
+        .await?
+    {
+        if tokio::time::Instant::now() >= deadline {
+            return Err(DeliveryError::Busy(email.to_string()));
+        }
+        tokio::time::sleep(LOCK_POLL).await;
+    }
+    let result = deliver_backlog(state, submission).await;
+    let released = EmailLockRepo.release(db, account, email, holder).await;
+    result?;
+    released?;
+    Ok(())
+}
+
+/// Delivers the email's queued submissions up to `upto`, oldest first.
+async fn deliver_backlog(state: &AppState, upto: &Submission) -> Result<(), DeliveryError> {
+    let db = state.store.conn();
+    let backlog = SubmissionRepo
+        .queued_for_email(db, upto.account_id, &upto.email, upto, EMAIL_BACKLOG)
+        .await?;
+    let usages = ListRepo.usages(db, upto.account_id).await?;
+    let mut forms: HashMap<FormId, Form> = HashMap::new();
+    for submission in backlog {
+        let form = match forms.get(&submission.form_id) {
+            Some(f) => f.clone(),
+            None => match FormRepo.for_worker(db, submission.form_id).await? {
+                Some(f) => {
+                    forms.insert(f.id, f.clone());
+                    f
+                }
+                None => continue,
+            },
+        };
+        let connector = state
+            .connectors()
+            .open(form.account_id, form.settings.connector_id)
+            .await
+            .map_err(|e| match e {
+                ConnectError::Crm(crm) if crm.is_transient() => DeliveryError::Crm(crm),
+                ConnectError::Store(s) => DeliveryError::Store(s),
+                other => DeliveryError::Connector(other.to_string()),
+            })?;
+        let resolver = FieldResolver::for_form(&form, &usages);
+        let outcome = deliver_one(connector, &form, &resolver, &submission).await;
+        let now = state.clock.now();
+        match outcome {
+            Ok((action, target)) => {
+                SubmissionRepo
+                    .mark_delivered(db, submission.id, action, target.as_ref(), now)
+                    .await?;
+                tracing::info!(submission = %submission.id, action = action.as_str(), "form submission delivered");
+            }
+            Err(Outcome::Rejected { reason, target }) => {
+                tracing::info!(submission = %submission.id, %reason, "form submission rejected");
+                SubmissionRepo
+                    .mark_stopped(
+                        db,
+                        submission.id,
+                        SubmissionStatus::Rejected,
+                        &reason,
+                        target.as_ref(),
+                        now,
+                    )
+                    .await?;
+            }
+            Err(Outcome::Retry(e)) => {
+                SubmissionRepo
+                    .note_retry(db, submission.id, &e.to_string(), now)
+                    .await?;
+                return Err(DeliveryError::Crm(e));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Why one submission was not delivered.
+enum Outcome {
+    /// Kept as rejected with this reason (the CRM's words where it gave any).
+    Rejected {
+        reason: String,
+        target: Option<SubmissionTarget>,
+    },
+    /// A transient CRM failure: retry the job.
+    Retry(ConnectorError),
+}
+
+fn crm_error(e: ConnectorError, target: Option<SubmissionTarget>) -> Outcome {
+    if e.is_transient() {
+        Outcome::Retry(e)
+    } else {
+        Outcome::Rejected {
+            reason: e.to_string(),
+            target,
+        }
+    }
+}
+
+fn target_of(record: &CrmRecord) -> SubmissionTarget {
+    SubmissionTarget {
+        entity: record.entity,
+        key: record.key.clone(),
+    }
+}
+
+fn validate(defs: &[FieldDef], fields: &FieldValues, create: bool) -> Result<(), ValueError> {
+    for (name, value) in fields {
+        let def = find_def(defs, name).ok_or_else(|| ValueError::UnknownField {
+            field: name.clone(),
+        })?;
+        check_value(def, value.as_deref())?;
+    }
+    if create {
+        for def in defs.iter().filter(|d| d.required && !d.read_only) {
+            if fields
+                .get(&def.name)
+                .and_then(|v| v.as_deref())
+                .is_none_or(|v| v.trim().is_empty())
+            {
+                return Err(ValueError::MissingRequired {
+                    field: def.name.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn deliver_one(
+    connector: Arc<dyn CrmConnector>,
+    form: &Form,
+    resolver: &FieldResolver<'_>,
+    submission: &Submission,
+) -> Result<(SubmissionAction, Option<SubmissionTarget>), Outcome> {
+    let mapped = resolver.map(&submission.fields);
+    if !mapped.unmapped_address.is_empty() {
+        return Err(Outcome::Rejected {
+            reason: format!(
+                "the address fields {} are not mapped to a system usage or CRM field; map them in the form or in Standard Field Names, then retry the submission",
+                mapped
+                    .unmapped_address
+                    .iter()
+                    .map(|n| format!("'{n}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            target: None,
+        });
+    }
+    let lead_defs = connector
+        .describe(EntityKind::Lead)
+        .await
+        .map_err(|e| crm_error(e, None))?;
+    let contact_defs = connector
+        .describe(EntityKind::Contact)
+        .await
+        .map_err(|e| crm_error(e, None))?;
+    let defs = |entity| match entity {
+        EntityKind::Lead => &lead_defs,
+        EntityKind::Contact => &contact_defs,
+    };
+    // Re-checked right before any create, under this email's lock.
+    let mut candidates = Vec::new();
+    for entity in [EntityKind::Contact, EntityKind::Lead] {
+        let fields: Vec<String> = mapped
+            .values
+            .keys()
+            .filter(|f| find_def(defs(entity), f).is_some())
+            .cloned()
+            .collect();
+        let found = connector
+            .find_by_email(entity, std::slice::from_ref(&submission.email), &fields)
+            .await
+            .map_err(|e| crm_error(e, None))?;
+        candidates.extend(found.into_iter().filter(|r| {
+            r.email()
+                .is_some_and(|e| e.trim().eq_ignore_ascii_case(&submission.email))
+        }));
+    }
+
+    if let Some((record, _why)) = matching::choose(&candidates) {
+        let target = target_of(record);
+        let entity_defs = defs(record.entity);
+        let changes: FieldValues = mapped
+            .values
+            .iter()
+            .filter(|(field, value)| {
+                form.settings
+                    .update_fields
+                    .iter()
+                    .any(|u| u.eq_ignore_ascii_case(field))
+                    && find_def(entity_defs, field).is_some()
+                    && record.fields.get(*field).cloned().flatten() != **value
+            })
+            .map(|(f, v)| (f.clone(), v.clone()))
+            .collect();
+        if changes.is_empty() {
+            return Ok((SubmissionAction::Unchanged, Some(target)));
+        }
+        if let Err(e) = validate(entity_defs, &changes, false) {
+            return Err(Outcome::Rejected {
+                reason: format!("{} {} was not updated: {e}", record.entity, record.key),
+                target: Some(target),
+            });
+        }
+        return match connector
+            .update(record.entity, &record.key, None, &changes)
+            .await
+        {
+            Ok(updated) => Ok((SubmissionAction::Updated, Some(target_of(&updated)))),
+            Err(e) => Err(crm_error(e, Some(target))),
+        };
+    }
+
+    if !form.settings.create_new_leads {
+        return Ok((SubmissionAction::NotCreated, None));
+    }
+    let mut fields: FieldValues = mapped
+        .values
+        .into_iter()
+        .filter(|(f, _)| find_def(&lead_defs, f).is_some())
+        .collect();
+    fields.insert("Email".into(), Some(submission.email.clone()));
+    if let Err(e) = validate(&lead_defs, &fields, true) {
+        let hint = match &e {
+            ValueError::MissingRequired { .. } => {
+                "; map a form field to it (or fill it in), then retry the submission"
+            }
+            _ => "",
+        };
+        return Err(Outcome::Rejected {
+            reason: format!("no lead was created: {e}{hint}"),
+            target: None,
+        });
+    }
+    match connector.create(EntityKind::Lead, &fields).await {
+        Ok(created) => Ok((SubmissionAction::Created, Some(target_of(&created)))),
+        Err(e) => Err(crm_error(e, None)),
+    }
+}

@@ -1,0 +1,168 @@
+//! Where each submitted field goes in the CRM: the form's own mapping first (a CRM field,
+//! or a system usage), then the account's Standard Field Names for the field's name.
+
+use listbridge_connector::FieldValues;
+
+use crate::{
+    engine::usage::{SystemUsage, address_usage_for_header},
+    store::{FieldUsage, Form, FormField},
+};
+
+/// The CRM field of the member email.
+const EMAIL_FIELD: &str = "Email";
+
+/// Resolves field names of one form to CRM fields.
+#[derive(Debug, Clone)]
+pub struct FieldResolver<'a> {
+    fields: &'a [FormField],
+    usages: &'a [FieldUsage],
+}
+
+/// A submission's values by CRM field, or the address fields that have nowhere to go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mapped {
+    /// Values by CRM field (Email excluded: it is the match key).
+    pub values: FieldValues,
+    /// Filled fields that look like address data but map to no CRM field.
+    pub unmapped_address: Vec<String>,
+}
+
+impl<'a> FieldResolver<'a> {
+    /// A resolver over a form's declared fields and the account's Standard Field Names.
+    pub fn new(fields: &'a [FormField], usages: &'a [FieldUsage]) -> Self {
+        FieldResolver { fields, usages }
+    }
+
+    /// A resolver for a stored form.
+    pub fn for_form(form: &'a Form, usages: &'a [FieldUsage]) -> Self {
+        Self::new(&form.settings.fields, usages)
+    }
+
+    /// The declared field with this name (names compare case-insensitively).
+    pub fn declared(&self, name: &str) -> Option<&'a FormField> {
+        self.fields
+            .iter()
+            .find(|f| f.name.trim().eq_ignore_ascii_case(name.trim()))
+    }
+
+    fn standard_usage(&self, name: &str) -> Option<SystemUsage> {
+        self.usages
+            .iter()
+            .find(|u| u.column.trim().eq_ignore_ascii_case(name.trim()))
+            .and_then(|u| SystemUsage::parse(&u.usage))
+    }
+
+    /// The CRM field a field name reaches, if any.
+    pub fn crm_field(&self, name: &str) -> Option<String> {
+        let declared = self.declared(name);
+        declared
+            .and_then(|f| f.crm_field.clone())
+            .or_else(|| {
+                declared
+                    .and_then(|f| f.usage)
+                    .map(|u| u.infor_field().into())
+            })
+            .or_else(|| self.standard_usage(name).map(|u| u.infor_field().into()))
+    }
+
+    /// Whether this field name is unmapped address data.
+    pub fn is_unmapped_address(&self, name: &str) -> bool {
+        self.crm_field(name).is_none() && address_usage_for_header(name).is_some()
+    }
+
+    /// The field that carries the email: the one mapped to it, else one named `email`.
+    pub fn email_field(&self) -> String {
+        self.fields
+            .iter()
+            .find(|f| {
+                self.crm_field(&f.name)
+                    .is_some_and(|c| c.eq_ignore_ascii_case(EMAIL_FIELD))
+            })
+            .map(|f| f.name.clone())
+            .unwrap_or_else(|| "email".to_string())
+    }
+
+    /// Maps submitted values (blank ones are left out: a blank never clears CRM data).
+    pub fn map<'v>(&self, submitted: impl IntoIterator<Item = (&'v String, &'v String)>) -> Mapped {
+        let mut mapped = Mapped {
+            values: FieldValues::new(),
+            unmapped_address: Vec::new(),
+        };
+        for (name, value) in submitted {
+            if value.trim().is_empty() {
+                continue;
+            }
+            match self.crm_field(name) {
+                Some(field) if field.eq_ignore_ascii_case(EMAIL_FIELD) => {}
+                Some(field) => {
+                    mapped.values.insert(field, Some(value.trim().to_string()));
+                }
+                None if address_usage_for_header(name).is_some() => {
+                    mapped.unmapped_address.push(name.clone());
+                }
+                None => {}
+            }
+        }
+        mapped
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn field(name: &str, usage: Option<SystemUsage>, crm: Option<&str>) -> FormField {
+        FormField {
+            name: name.into(),
+            usage,
+            crm_field: crm.map(String::from),
+        }
+    }
+
+    #[test]
+    fn form_mapping_then_standard_field_names() {
+        let fields = [
+            field("mail", Some(SystemUsage::Email), None),
+            field("given", Some(SystemUsage::FirstName), None),
+            field("region", None, Some("Region")),
+            field("zip", None, None),
+            field("town", None, None),
+        ];
+        let usages = [FieldUsage {
+            column: "ZIP".into(),
+            usage: "business_postal_code".into(),
+        }];
+        let r = FieldResolver::new(&fields, &usages);
+        assert_eq!(r.email_field(), "mail");
+        assert_eq!(r.crm_field("Given").as_deref(), Some("FirstName"));
+        assert_eq!(r.crm_field("zip").as_deref(), Some("Address.PostalCode"));
+        assert!(r.is_unmapped_address("town"));
+        let submitted: BTreeMap<String, String> = [
+            ("mail", "a@x.com"),
+            ("given", " Ann "),
+            ("region", "North"),
+            ("zip", "12345"),
+            ("town", "Springfield"),
+            ("comment", "hello"),
+            ("Company", ""),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let mapped = r.map(&submitted);
+        assert_eq!(
+            mapped.values.keys().collect::<Vec<_>>(),
+            ["Address.PostalCode", "FirstName", "Region"]
+        );
+        assert_eq!(mapped.values["FirstName"].as_deref(), Some("Ann"));
+        assert_eq!(mapped.unmapped_address, ["town"]);
+    }
+
+    #[test]
+    fn email_field_defaults_to_a_field_named_email() {
+        let r = FieldResolver::new(&[], &[]);
+        assert_eq!(r.email_field(), "email");
+    }
+}

@@ -1,0 +1,26 @@
+//! Web forms: definitions with a field mapping, public intake at `/f/{form_key}`, and
+//! delivery of each submission to the CRM by a durable job.
+//!
+//! A submission is stored with its delivery job in one transaction before the visitor
+//! gets an answer, so neither a crash nor a CRM outage loses it. Delivery matches by
+//! email (contact preferred over lead), updates the fields the form allows, or creates a
+//! lead. Deliveries for one (account, email) are serialised by a lock row and re-check
+//! the CRM by email right before creating, so two quick submissions never make two leads.
+
+mod delivery;
+mod error;
+mod intake;
+mod limits;
+mod mapping;
+mod service;
+mod settings;
+
+pub use delivery::{FORM_MAX_ATTEMPTS, run_delivery_job};
+pub use error::{FormError, IntakeError};
+pub use intake::{Accepted, BodyKind, accept_submission, parse_body};
+pub use limits::{IntakeLimiter, IntakeLimits, RateQuota};
+pub use mapping::FieldResolver;
+pub use service::{
+    create_form, delete_form, get_form, list_forms, list_submissions, retry_submission, update_form,
+};
+pub use settings::{FormRefusal, check_form};

@@ -1,0 +1,194 @@
+//! Form definitions (create, read, update, delete), their submissions, and retrying a
+//! rejected or failed submission after the marketer fixed the cause.
+
+use listbridge_connector::EntityKind;
+use sea_orm::TransactionTrait;
+
+use super::{FormError, check_form, intake::delivery_job};
+use crate::{
+    AppState,
+    store::{
+        AccountId, ConnectorId, Form, FormId, FormRepo, FormSettings, JobRepo, ListRepo,
+        StoreError, Submission, SubmissionId, SubmissionRepo, SubmissionStatus,
+    },
+};
+
+/// Bytes of randomness in a public form key (hex-encoded: 32 characters).
+const FORM_KEY_BYTES: usize = 16;
+
+fn new_form_key(state: &AppState) -> String {
+    let mut bytes = [0u8; FORM_KEY_BYTES];
+    state.random.fill(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The connector a form uses: the one named, else the account's first.
+async fn resolve_connector(
+    state: &AppState,
+    account: AccountId,
+    named: Option<ConnectorId>,
+) -> Result<ConnectorId, FormError> {
+    if let Some(id) = named {
+        return Ok(id);
+    }
+    state
+        .connectors()
+        .list(account)
+        .await?
+        .first()
+        .map(|c| c.id)
+        .ok_or_else(|| {
+            FormError::Refused(super::FormRefusal {
+                code: "no_connector",
+                message: "connect a CRM before creating a form".into(),
+                names: vec![],
+            })
+        })
+}
+
+/// Checks settings against the account's Standard Field Names and the CRM's fields.
+async fn checked(
+    state: &AppState,
+    account: AccountId,
+    settings: &FormSettings,
+) -> Result<(), FormError> {
+    let usages = ListRepo.usages(state.store.conn(), account).await?;
+    let connectors = state.connectors();
+    let lead = connectors
+        .fields(account, settings.connector_id, EntityKind::Lead)
+        .await?;
+    let contact = connectors
+        .fields(account, settings.connector_id, EntityKind::Contact)
+        .await?;
+    check_form(settings, &usages, &lead, &contact)?;
+    Ok(())
+}
+
+/// Checks and saves a new form with a fresh public key. `connector` absent: the
+/// account's first connector.
+pub async fn create_form(
+    state: &AppState,
+    account: AccountId,
+    connector: Option<ConnectorId>,
+    mut settings: FormSettings,
+) -> Result<Form, FormError> {
+    settings.connector_id = resolve_connector(state, account, connector).await?;
+    checked(state, account, &settings).await?;
+    let id = FormId::from(state.random.uuid());
+    Ok(FormRepo
+        .create(
+            state.store.conn(),
+            id,
+            account,
+            &new_form_key(state),
+            &settings,
+            state.clock.now(),
+        )
+        .await?)
+}
+
+/// Checks and replaces a form's settings; its id and public key stay.
+pub async fn update_form(
+    state: &AppState,
+    account: AccountId,
+    id: FormId,
+    connector: Option<ConnectorId>,
+    mut settings: FormSettings,
+) -> Result<Form, FormError> {
+    let existing = get_form(state, account, id).await?;
+    settings.connector_id = connector.unwrap_or(existing.settings.connector_id);
+    checked(state, account, &settings).await?;
+    FormRepo
+        .update(
+            state.store.conn(),
+            account,
+            id,
+            &settings,
+            state.clock.now(),
+        )
+        .await?
+        .ok_or_else(|| FormError::NotFound(format!("form {id}")))
+}
+
+/// One of the account's forms.
+pub async fn get_form(state: &AppState, account: AccountId, id: FormId) -> Result<Form, FormError> {
+    FormRepo
+        .get(state.store.conn(), account, id)
+        .await?
+        .ok_or_else(|| FormError::NotFound(format!("form {id}")))
+}
+
+/// The account's forms.
+pub async fn list_forms(state: &AppState, account: AccountId) -> Result<Vec<Form>, FormError> {
+    Ok(FormRepo.all(state.store.conn(), account).await?)
+}
+
+/// Deletes a form with its submissions.
+pub async fn delete_form(
+    state: &AppState,
+    account: AccountId,
+    id: FormId,
+) -> Result<(), FormError> {
+    if FormRepo.delete(state.store.conn(), account, id).await? {
+        Ok(())
+    } else {
+        Err(FormError::NotFound(format!("form {id}")))
+    }
+}
+
+/// A page of a form's submissions, newest first, after the submission `before`.
+pub async fn list_submissions(
+    state: &AppState,
+    account: AccountId,
+    form: FormId,
+    status: Option<SubmissionStatus>,
+    before: Option<SubmissionId>,
+    limit: u64,
+) -> Result<Vec<Submission>, FormError> {
+    let db = state.store.conn();
+    get_form(state, account, form).await?;
+    let cursor = match before {
+        Some(id) => Some(
+            SubmissionRepo
+                .get(db, account, form, id)
+                .await?
+                .ok_or_else(|| FormError::NotFound(format!("submission {id}")))?,
+        ),
+        None => None,
+    };
+    Ok(SubmissionRepo
+        .page(db, account, form, status, cursor.as_ref(), limit)
+        .await?)
+}
+
+/// Puts a rejected or failed submission back in the queue with a new delivery job.
+pub async fn retry_submission(
+    state: &AppState,
+    account: AccountId,
+    form: FormId,
+    id: SubmissionId,
+) -> Result<Submission, FormError> {
+    let db = state.store.conn();
+    let submission = SubmissionRepo
+        .get(db, account, form, id)
+        .await?
+        .ok_or_else(|| FormError::NotFound(format!("submission {id}")))?;
+    let now = state.clock.now();
+    let tx = db.begin().await.map_err(StoreError::from)?;
+    if !SubmissionRepo.requeue(&tx, account, id, now).await? {
+        return Err(FormError::NotRetryable {
+            id: id.to_string(),
+            status: submission.status,
+        });
+    }
+    JobRepo::on(&tx)
+        .enqueue(delivery_job(state, &submission), now)
+        .await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    state.job_signal.notify_one();
+    tracing::info!(submission = %id, "form submission queued again");
+    SubmissionRepo
+        .get(db, account, form, id)
+        .await?
+        .ok_or_else(|| FormError::NotFound(format!("submission {id}")))
+}

@@ -1,0 +1,293 @@
+//! Checks a form definition before it is saved, so a form that cannot work is refused
+//! with the fields named, instead of failing submission by submission later.
+
+use std::collections::BTreeSet;
+
+use listbridge_connector::FieldDef;
+
+use super::mapping::FieldResolver;
+use crate::{
+    engine::{usage::address_usage_for_header, validate::find_def},
+    store::{FieldUsage, FormSettings},
+};
+
+/// The most fields a form may declare (also the most a submission may carry).
+pub const MAX_FORM_FIELDS: usize = 64;
+/// The longest form or field name.
+const MAX_NAME_CHARS: usize = 200;
+
+/// Why a form definition is refused: a stable code, a message, the names at fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct FormRefusal {
+    /// Machine-readable reason.
+    pub code: &'static str,
+    /// For people; names what is wrong.
+    pub message: String,
+    /// The fields at fault.
+    pub names: Vec<String>,
+}
+
+fn refuse(code: &'static str, message: String, names: Vec<String>) -> Result<(), FormRefusal> {
+    Err(FormRefusal {
+        code,
+        message,
+        names,
+    })
+}
+
+fn quoted(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("'{n}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Checks a form against the account's Standard Field Names and the CRM's lead and
+/// contact fields.
+pub fn check_form(
+    form: &FormSettings,
+    usages: &[FieldUsage],
+    lead_defs: &[FieldDef],
+    contact_defs: &[FieldDef],
+) -> Result<(), FormRefusal> {
+    if form.name.trim().is_empty() || form.name.chars().count() > MAX_NAME_CHARS {
+        return refuse(
+            "invalid_name",
+            format!("a form needs a name of 1 to {MAX_NAME_CHARS} characters"),
+            vec![],
+        );
+    }
+    if form.fields.is_empty() || form.fields.len() > MAX_FORM_FIELDS {
+        return refuse(
+            "invalid_fields",
+            format!("a form declares 1 to {MAX_FORM_FIELDS} fields"),
+            vec![],
+        );
+    }
+    let mut seen = BTreeSet::new();
+    for f in &form.fields {
+        let name = f.name.trim();
+        if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+            return refuse(
+                "invalid_fields",
+                format!("field names must be 1 to {MAX_NAME_CHARS} characters"),
+                vec![f.name.clone()],
+            );
+        }
+        if !seen.insert(name.to_ascii_lowercase()) {
+            return refuse(
+                "duplicate_fields",
+                format!("the field '{name}' is declared twice"),
+                vec![name.to_string()],
+            );
+        }
+    }
+
+    let mut unknown = Vec::new();
+    let mut read_only = Vec::new();
+    for crm in form.fields.iter().filter_map(|f| f.crm_field.as_ref()) {
+        let def = find_def(lead_defs, crm).or_else(|| find_def(contact_defs, crm));
+        match def {
+            None => unknown.push(crm.clone()),
+            Some(d) if d.read_only => read_only.push(crm.clone()),
+            Some(_) => {}
+        }
+    }
+    if !unknown.is_empty() {
+        return refuse(
+            "unknown_fields",
+            format!("the CRM has no lead or contact field {}", quoted(&unknown)),
+            unknown,
+        );
+    }
+    if !read_only.is_empty() {
+        return refuse(
+            "read_only_fields",
+            format!(
+                "the CRM maintains {} itself; a form cannot write them",
+                quoted(&read_only)
+            ),
+            read_only,
+        );
+    }
+
+    let resolver = FieldResolver::new(&form.fields, usages);
+    let unmapped: Vec<String> = form
+        .fields
+        .iter()
+        .filter(|f| {
+            address_usage_for_header(&f.name).is_some() && resolver.crm_field(&f.name).is_none()
+        })
+        .map(|f| f.name.clone())
+        .collect();
+    if !unmapped.is_empty() {
+        return refuse(
+            "unmapped_address_fields",
+            format!(
+                "the address fields {} are not mapped: give each a system usage (e.g. business_city) or a CRM field, or map them in Standard Field Names",
+                quoted(&unmapped)
+            ),
+            unmapped,
+        );
+    }
+
+    let email = resolver.email_field();
+    if resolver.declared(&email).is_none() {
+        return refuse(
+            "no_email_field",
+            "the form needs an email field: map one to the usage 'email' or name it 'email'"
+                .to_string(),
+            vec![],
+        );
+    }
+
+    let mapped: Vec<String> = form
+        .fields
+        .iter()
+        .filter_map(|f| resolver.crm_field(&f.name))
+        .collect();
+    let not_mapped: Vec<String> = form
+        .update_fields
+        .iter()
+        .filter(|u| !mapped.iter().any(|m| m.eq_ignore_ascii_case(u)))
+        .cloned()
+        .collect();
+    if !not_mapped.is_empty() {
+        return refuse(
+            "update_fields_not_mapped",
+            format!(
+                "update_fields {} are not CRM fields any form field maps to",
+                quoted(&not_mapped)
+            ),
+            not_mapped,
+        );
+    }
+
+    if let Some(url) = &form.thank_you_url {
+        let ok = url::Url::parse(url)
+            .ok()
+            .is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+        if !ok {
+            return refuse(
+                "invalid_thank_you_url",
+                format!("thank_you_url '{url}' must be an absolute http(s) URL"),
+                vec!["thank_you_url".into()],
+            );
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use listbridge_connector::FieldType;
+
+    use super::*;
+    use crate::{
+        engine::usage::SystemUsage,
+        store::{ConnectorId, FormField},
+    };
+
+    fn def(name: &str, read_only: bool) -> FieldDef {
+        FieldDef {
+            name: name.into(),
+            label: name.into(),
+            field_type: FieldType::Text,
+            max_length: Some(64),
+            required: false,
+            read_only,
+            custom: false,
+        }
+    }
+
+    fn settings(fields: Vec<FormField>) -> FormSettings {
+        FormSettings {
+            name: "Contact us".into(),
+            connector_id: ConnectorId(uuid::Uuid::nil()),
+            fields,
+            update_fields: vec![],
+            create_new_leads: true,
+            keep_unknown_fields: false,
+            thank_you_url: None,
+        }
+    }
+
+    fn field(name: &str, usage: Option<SystemUsage>, crm: Option<&str>) -> FormField {
+        FormField {
+            name: name.into(),
+            usage,
+            crm_field: crm.map(String::from),
+        }
+    }
+
+    fn defs() -> Vec<FieldDef> {
+        vec![
+            def("Email", false),
+            def("FirstName", false),
+            def("Region", false),
+            def("CreateDate", true),
+        ]
+    }
+
+    #[test]
+    fn unmapped_address_fields_are_named() {
+        let form = settings(vec![
+            field("email", None, None),
+            field("City", None, None),
+            field("zip", None, None),
+            field("street", Some(SystemUsage::BusinessStreet), None),
+        ]);
+        let usages = [FieldUsage {
+            column: "Zip".into(),
+            usage: "business_postal_code".into(),
+        }];
+        let err = check_form(&form, &usages, &defs(), &defs()).unwrap_err();
+        assert_eq!(err.code, "unmapped_address_fields");
+        assert_eq!(err.names, ["City"]);
+        assert!(err.message.contains("'City'"), "{}", err.message);
+    }
+
+    #[test]
+    fn unknown_read_only_and_update_fields_are_refused() {
+        let mut form = settings(vec![
+            field("email", None, None),
+            field("x", None, Some("Nope")),
+        ]);
+        assert_eq!(
+            check_form(&form, &[], &defs(), &defs()).unwrap_err().names,
+            ["Nope"]
+        );
+        form.fields[1].crm_field = Some("CreateDate".into());
+        assert_eq!(
+            check_form(&form, &[], &defs(), &defs()).unwrap_err().code,
+            "read_only_fields"
+        );
+        form.fields[1].crm_field = Some("Region".into());
+        form.update_fields = vec!["Region".into(), "FirstName".into()];
+        let err = check_form(&form, &[], &defs(), &defs()).unwrap_err();
+        assert_eq!(err.code, "update_fields_not_mapped");
+        assert_eq!(err.names, ["FirstName"]);
+        form.update_fields = vec!["region".into()];
+        assert_eq!(check_form(&form, &[], &defs(), &defs()), Ok(()));
+    }
+
+    #[test]
+    fn needs_an_email_field_and_a_good_thank_you_url() {
+        let mut form = settings(vec![field("first", Some(SystemUsage::FirstName), None)]);
+        assert_eq!(
+            check_form(&form, &[], &defs(), &defs()).unwrap_err().code,
+            "no_email_field"
+        );
+        form.fields
+            .push(field("E-mail", Some(SystemUsage::Email), None));
+        form.thank_you_url = Some("javascript:alert(1)".into());
+        assert_eq!(
+            check_form(&form, &[], &defs(), &defs()).unwrap_err().code,
+            "invalid_thank_you_url"
+        );
+        form.thank_you_url = Some("https://example.com/thanks".into());
+        assert_eq!(check_form(&form, &[], &defs(), &defs()), Ok(()));
+    }
+}
