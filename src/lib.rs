@@ -12,6 +12,7 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod connectors;
+pub mod demo;
 pub mod engine;
 pub mod error;
 pub mod forms;

@@ -1,0 +1,258 @@
+//! `listbridge-bench`: throughput and memory of listbridge against the fake Infor CRM.
+//!
+//! Starts `fake-infor-crm` (N leads) and `listbridge serve` as child processes on
+//! loopback, drives the service through its public API, and prints one table (and
+//! writes a JSON file) with: raw read, full import (SQLite; PostgreSQL too when
+//! `DATABASE_URL` is set), idle re-sync, incremental pull, push of new members and of
+//! field updates, and form intake; each judged against the targets of issue 10.
+//!
+//! ```sh
+//! cargo build --release -p listbridge -p infor-crm-fake
+//! target/release/listbridge-bench --leads 100000
+//! ```
+
+mod crm;
+mod measure;
+mod procs;
+mod report;
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Parser;
+use listbridge::{
+    accounts::AccountAdmin,
+    clock::{OsRandom, SystemClock},
+    store::Store,
+};
+use serde_json::json;
+
+use crate::{
+    crm::CrmAdmin,
+    measure::{LIST_FIELDS, Session},
+    procs::{Running, sibling_binary, start_fake_crm, start_service},
+    report::{BenchReport, Machine, Row},
+};
+
+/// Measures listbridge against the fake Infor CRM and prints one table.
+#[derive(Debug, Parser)]
+#[command(name = "listbridge-bench", about)]
+struct Args {
+    /// Leads in the fake CRM.
+    #[arg(long, default_value_t = 100_000)]
+    leads: usize,
+    /// Contacts in the fake CRM (pushes look them up too).
+    #[arg(long, default_value_t = 1_000)]
+    contacts: usize,
+    /// Members in each push measurement.
+    #[arg(long, default_value_t = 10_000)]
+    push: usize,
+    /// Where the JSON results go.
+    #[arg(long, default_value = "bench-results.json")]
+    out: PathBuf,
+    /// Keep the work directory (databases, child logs) instead of deleting it.
+    #[arg(long)]
+    keep: bool,
+}
+
+const BUILD_HINT: &str = "cargo build --release -p listbridge -p infor-crm-fake";
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let fake_bin = sibling_binary("fake-infor-crm", BUILD_HINT)?;
+    let service_bin = sibling_binary("listbridge", BUILD_HINT)?;
+    let work = std::env::temp_dir().join(format!("listbridge-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&work).with_context(|| format!("creating {}", work.display()))?;
+    eprintln!("work directory {}", work.display());
+
+    let result = bench(&args, &fake_bin, &service_bin, &work).await;
+    if args.keep {
+        eprintln!("kept {}", work.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&work);
+    }
+    let report = result?;
+    print!("{}", report.render());
+    let json = serde_json::to_string_pretty(&report)?;
+    std::fs::write(&args.out, json).with_context(|| format!("writing {}", args.out.display()))?;
+    println!("\nresults written to {}", args.out.display());
+    Ok(())
+}
+
+async fn bench(
+    args: &Args,
+    fake_bin: &std::path::Path,
+    service_bin: &std::path::Path,
+    work: &std::path::Path,
+) -> anyhow::Result<BenchReport> {
+    eprintln!("starting the fake CRM with {} leads", args.leads);
+    let crm = start_fake_crm(
+        fake_bin,
+        args.leads,
+        args.contacts,
+        &work.join("fake-crm.log"),
+    )
+    .await?;
+    let admin = CrmAdmin::new(&crm.url);
+    let mut rows = Vec::new();
+
+    eprintln!("1. raw read");
+    let raw = measure::raw_read(&crm.url, &admin).await?;
+    let raw_seconds = raw.seconds.unwrap_or(f64::NAN);
+    rows.push(raw);
+
+    let sqlite_url = format!("sqlite://{}?mode=rwc", work.join("bench.db").display());
+    let key = create_account(&sqlite_url).await?;
+    let service = start_service(
+        service_bin,
+        &sqlite_url,
+        &[],
+        &work.join("service-sqlite.log"),
+    )
+    .await?;
+    let session = Session::connect(service, &key, &crm.url, admin.clone()).await?;
+
+    eprintln!("2. full import (SQLite)");
+    let (import, list) = session.import("SQLite", raw_seconds).await?;
+    let import_seconds = import.seconds.unwrap_or(f64::NAN);
+    rows.push(import);
+
+    session
+        .put_sync(
+            &list,
+            &json!({
+                "pull": { "enabled": true, "add_new": true, "update_existing": true },
+                "push": { "enabled": true, "update_existing": true, "fields": LIST_FIELDS },
+            }),
+        )
+        .await?;
+    eprintln!("3. idle re-sync");
+    rows.push(session.idle_resync(&list, import_seconds).await?);
+    eprintln!("4. incremental pull");
+    rows.push(session.incremental(&list, args.leads / 100).await?);
+
+    eprintln!("5. push of {} new members", args.push);
+    let uploaded = session.upload("Bench push", args.push, "Analyst").await?;
+    rows.push(
+        session
+            .push(
+                &format!("5a. push {} new members", args.push),
+                &uploaded,
+                &json!({ "push": { "enabled": true, "add_new": true } }),
+                args.push,
+                "pushed_new",
+            )
+            .await?,
+    );
+    eprintln!("5. push of {} field updates", args.push);
+    let updates = session
+        .upload("Bench updates", args.push, "Director")
+        .await?;
+    rows.push(
+        session
+            .push(
+                &format!("5b. push {} field updates", args.push),
+                &updates,
+                &json!({ "push": { "enabled": true, "update_existing": true, "fields": ["Title"] } }),
+                args.push,
+                "pushed_updated",
+            )
+            .await?,
+    );
+
+    let mut forms = Row::named("6. form intake");
+    forms.note = Some("not measured: forms not built yet".into());
+    rows.push(forms);
+    let overall = procs::peak_rss_mib(session.service.pid()?)?;
+    eprintln!("service peak memory over the whole bench: {overall:.1} MiB");
+    session.service.stop().await;
+
+    if let Some(pg) = postgres_url() {
+        eprintln!("2. full import (PostgreSQL)");
+        rows.push(import_on_postgres(&pg, service_bin, &crm, &admin, raw_seconds, work).await?);
+    }
+    crm.stop().await;
+
+    Ok(BenchReport {
+        date: chrono::Utc::now().to_rfc3339(),
+        machine: Machine::this(),
+        leads: args.leads,
+        rows,
+    })
+}
+
+/// `DATABASE_URL` when it names a PostgreSQL server.
+fn postgres_url() -> Option<String> {
+    std::env::var("DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"))
+}
+
+/// Creates the bench account in a migrated database; returns its API key.
+async fn create_account(database_url: &str) -> anyhow::Result<String> {
+    let store = Store::connect(database_url)
+        .await
+        .context("opening the bench database")?;
+    store
+        .migrate()
+        .await
+        .context("migrating the bench database")?;
+    let admin = AccountAdmin {
+        store: &store,
+        clock: &SystemClock,
+        random: &OsRandom,
+    };
+    let (_, key) = admin.create_account("bench").await?;
+    Ok(key.expose().to_string())
+}
+
+/// The full import on a new database of the PostgreSQL server of `DATABASE_URL`.
+async fn import_on_postgres(
+    server_url: &str,
+    service_bin: &std::path::Path,
+    crm: &Running,
+    admin: &CrmAdmin,
+    raw_seconds: f64,
+    work: &std::path::Path,
+) -> anyhow::Result<Row> {
+    use sea_orm::{ConnectionTrait, Database};
+    let name = format!("listbridge_bench_{}", std::process::id());
+    let server = Database::connect(server_url)
+        .await
+        .context("connecting to DATABASE_URL")?;
+    server
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .context("creating the bench database (the role needs CREATEDB)")?;
+    let mut url = url::Url::parse(server_url).context("parsing DATABASE_URL")?;
+    url.set_path(&format!("/{name}"));
+    let result = async {
+        let key = create_account(url.as_str()).await?;
+        let master = base64_key();
+        let service = start_service(
+            service_bin,
+            url.as_str(),
+            &[("LISTBRIDGE_MASTER_KEY", master)],
+            &work.join("service-postgres.log"),
+        )
+        .await?;
+        let session = Session::connect(service, &key, &crm.url, admin.clone()).await?;
+        let (row, _) = session.import("PostgreSQL", raw_seconds).await?;
+        session.service.stop().await;
+        anyhow::Ok(row)
+    }
+    .await;
+    let _ = server
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await;
+    result
+}
+
+/// A random 32-byte master key, base64.
+fn base64_key() -> String {
+    use base64::Engine;
+    let bytes: [u8; 32] = rand::random();
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}

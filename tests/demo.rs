@@ -1,0 +1,107 @@
+//! `listbridge demo --exit-after-setup` runs the whole demo flow to completion: the
+//! built binary starts the fake CRM and the service, imports, syncs, pushes, prints the
+//! key, the URLs and the commands, and exits 0. A second start on the same database
+//! reuses the account and replaces the demo lists.
+
+use std::{path::PathBuf, process::Output, time::Duration};
+
+/// Runs the demo binary on `database` with small data; gives up after two minutes.
+async fn run_demo(database: &str, crm_port: &str) -> Output {
+    let dir = std::env::temp_dir();
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_listbridge"))
+        .current_dir(&dir)
+        .args(["demo", "--exit-after-setup", "--bind", "127.0.0.1:0"])
+        .args(["--crm-port", crm_port, "--leads", "400", "--contacts", "50"])
+        .args(["--database", database])
+        .env_remove("LISTBRIDGE_CONFIG")
+        .env_remove("DATABASE_URL")
+        .env("LISTBRIDGE_LOG", "warn")
+        .kill_on_drop(true)
+        .output();
+    tokio::time::timeout(Duration::from_secs(120), child)
+        .await
+        .expect("the demo finishes within two minutes")
+        .expect("the demo binary runs")
+}
+
+fn temp_db() -> (PathBuf, String) {
+    let dir = std::env::temp_dir().join(format!("lb-demo-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let url = format!("sqlite://{}?mode=rwc", dir.join("demo.db").display());
+    (dir, url)
+}
+
+fn value_after<'a>(stdout: &'a str, label: &str) -> &'a str {
+    stdout
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix(label))
+        .map(str::trim)
+        .unwrap_or_else(|| panic!("no '{label}' line in:\n{stdout}"))
+}
+
+#[tokio::test]
+async fn demo_sets_everything_up_and_exits() {
+    let (dir, database) = temp_db();
+    let output = run_demo(&database, "0").await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
+
+    assert!(
+        value_after(&stdout, "API key").starts_with("lb_"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("/openapi.json"), "{stdout}");
+    assert!(stdout.contains("/_admin/stats"), "{stdout}");
+    assert!(stdout.contains("imported 400 leads"), "{stdout}");
+    assert!(
+        stdout.contains("25 members updated from the CRM"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("20 new CRM leads created"), "{stdout}");
+    assert!(stdout.contains("curl -s -X POST"), "{stdout}");
+    assert!(stdout.contains("/members?limit=5"), "{stdout}");
+    assert!(stdout.contains(&dir.join("demo.db").display().to_string()), "{stdout}");
+    assert!(!stdout.contains("Press Ctrl-C"), "{stdout}");
+    assert!(dir.join("demo.db").is_file());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn demo_restarts_on_the_same_database() {
+    let (dir, database) = temp_db();
+    // A fixed CRM port makes the second start reuse the account and its connector; a
+    // free port is found first so parallel tests do not collide.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
+        .to_string();
+    let first = run_demo(&database, &port).await;
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let second = run_demo(&database, &port).await;
+    let stdout = String::from_utf8_lossy(&second.stdout);
+    assert!(
+        second.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    let first_out = String::from_utf8_lossy(&first.stdout);
+    assert_eq!(
+        value_after(&first_out, "account"),
+        value_after(&stdout, "account"),
+        "the account is reused"
+    );
+    assert_ne!(
+        value_after(&first_out, "API key"),
+        value_after(&stdout, "API key"),
+        "each start prints a new key"
+    );
+    // The earlier lists were replaced, not duplicated: the import made a list again.
+    assert!(stdout.contains("imported 400 leads"), "{stdout}");
+    let _ = std::fs::remove_dir_all(dir);
+}
