@@ -71,7 +71,7 @@ async fn a_list_edit_of_a_push_field_is_pushed_once_and_not_pulled_back() {
 
 #[tokio::test]
 async fn crm_changes_are_pulled_incrementally() {
-    let w = world(crm_config(1000, 0)).await;
+    let w = world(crm_config(10_000, 0)).await;
     let list = w.import(ListKind::CrmLead, &["Title"]).await;
     w.put_sync(
         list,

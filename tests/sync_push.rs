@@ -127,8 +127,17 @@ async fn unmapped_address_columns_refuse_the_setup_until_mapped() {
     assert_eq!(body["error"], "address_columns_unmapped");
     assert_eq!(body["details"]["names"], json!(["City", "Zip"]));
 
-    w.set_usage("City", "business_city").await;
-    w.set_usage("Zip", "business_postal_code").await;
+    let (status, optimized) = common::json(
+        w.app
+            .post(
+                &format!("/v1/lists/{list}/optimize-for-infor-crm"),
+                &w.key,
+                &json!({}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{optimized}");
     let (status, body) = w.put_sync(list, &setup).await;
     assert_eq!(status, 200, "{body}");
     let report = w.sync(list).await;
