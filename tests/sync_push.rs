@@ -202,3 +202,54 @@ async fn a_dry_run_plans_exactly_what_the_real_run_does_and_writes_nothing() {
     planned.sort();
     assert_eq!(created, planned);
 }
+
+#[tokio::test]
+async fn a_new_member_of_a_contact_list_is_pushed_as_a_lead() {
+    let w = world(crm_config(0, 10)).await;
+    let list = w
+        .import(listbridge::store::ListKind::CrmContact, &["AccountName"])
+        .await;
+    let (status, body) = w
+        .put_sync(
+            list,
+            &json!({ "push": { "enabled": true, "add_new": true } }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let member = listbridge::store::Member::new(
+        list,
+        "new.contact@list.example".into(),
+        [
+            ("LastName", "Newman"),
+            ("FirstName", "Nia"),
+            ("AccountName", "Newman & Co"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), Some(v.to_string())))
+        .collect(),
+        chrono::Utc::now(),
+    );
+    listbridge::store::MemberRepo
+        .insert_many(w.app.state.store.conn(), &[member], chrono::Utc::now())
+        .await
+        .expect("member added");
+    let contacts_before = w.crm.state().count(infor_crm_fake::Kind::Contact);
+
+    let report = w.sync(list).await;
+    assert_eq!(report["counts"]["pushed_new"], 1, "{report}");
+    let lead = w
+        .crm_leads()
+        .into_iter()
+        .find(|l| l.text("Email") == Some("new.contact@list.example"))
+        .expect("created as a lead");
+    assert_eq!(
+        lead.text("Company"),
+        Some("Newman & Co"),
+        "the account name became the company"
+    );
+    assert_eq!(
+        w.crm.state().count(infor_crm_fake::Kind::Contact),
+        contacts_before,
+        "no contact created"
+    );
+}

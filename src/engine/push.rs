@@ -29,6 +29,10 @@ use crate::{
     store::{ListRepo, Member, MemberId, MemberRepo, Parked, Segment, StoreError},
 };
 
+/// Contact fields whose lead counterpart has another name, for members of a contact
+/// list pushed as new leads.
+const CONTACT_TO_LEAD: [(&str, &str); 1] = [("AccountName", "Company")];
+
 /// Runs the push phase, resuming from the checkpoint.
 pub(super) async fn push(
     ctx: &RunContext<'_>,
@@ -147,6 +151,20 @@ impl Pusher<'_> {
             .filter(|f| find_def(defs, f).is_some())
             .map(String::from)
             .collect()
+    }
+
+    /// The lead field a list column lands in when a member is created as a lead: its
+    /// own field when leads have it, else the lead equivalent of a contact field (a
+    /// contact's account name is a lead's company); `None` when leads have no such field.
+    fn lead_field(&self, crm_field: &str) -> Option<String> {
+        if let Some(def) = find_def(self.lead_defs, crm_field) {
+            return Some(def.name.clone());
+        }
+        CONTACT_TO_LEAD
+            .iter()
+            .find(|(contact, _)| contact.eq_ignore_ascii_case(crm_field))
+            .and_then(|(_, lead)| find_def(self.lead_defs, lead))
+            .map(|def| def.name.clone())
     }
 
     fn defs(&self, entity: EntityKind) -> &[FieldDef] {
@@ -430,8 +448,11 @@ impl Pusher<'_> {
                     let mut fields = FieldValues::new();
                     fields.insert("Email".into(), Some(member.email.clone()));
                     for mapped in &self.map.columns {
-                        if let Some(v) = member.values.get(&mapped.column).cloned().flatten() {
-                            fields.insert(mapped.crm_field.clone(), Some(v));
+                        let Some(v) = member.values.get(&mapped.column).cloned().flatten() else {
+                            continue;
+                        };
+                        if let Some(field) = self.lead_field(&mapped.crm_field) {
+                            fields.entry(field).or_insert(Some(v));
                         }
                     }
                     match self.validate(EntityKind::Lead, &fields, true) {
