@@ -7,8 +7,9 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
-    QueryOrder, QuerySelect, sea_query::Expr,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, OnConflict},
 };
 use serde::{Deserialize, Serialize};
 
@@ -282,33 +283,36 @@ impl RunRepo {
             finished_at: Set(None),
             updated_at: Set(now),
         };
-        match run::Entity::insert(row).exec_without_returning(db).await {
-            Ok(_) => {
-                let run = run::Entity::find_by_id(id.to_string())
-                    .one(db)
-                    .await?
-                    .ok_or_else(|| StoreError::Corrupt {
-                        table: "runs",
-                        id: id.to_string(),
-                        message: "vanished after insert".into(),
-                    })?;
-                Ok(Queued::New(to_run(run, now)?))
-            }
-            Err(e) => match StoreError::from_write(e, String::new) {
-                StoreError::Duplicate { .. } => {
-                    let active = run::Entity::find()
-                        .filter(run::Column::ActiveKey.eq(active_key.as_str()))
-                        .one(db)
-                        .await?;
-                    match active {
-                        Some(row) => Ok(Queued::AlreadyActive(to_run(row, now)?)),
-                        None => Err(StoreError::Duplicate {
-                            what: "an active run for this list".into(),
-                        }),
-                    }
-                }
-                other => Err(other),
-            },
+        // ON CONFLICT DO NOTHING rather than catching the unique violation: on PostgreSQL
+        // a violation aborts the caller's transaction, and the lookup below would fail.
+        let inserted = run::Entity::insert(row)
+            .on_conflict(
+                OnConflict::column(run::Column::ActiveKey)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+        if inserted == 1 {
+            let run = run::Entity::find_by_id(id.to_string())
+                .one(db)
+                .await?
+                .ok_or_else(|| StoreError::Corrupt {
+                    table: "runs",
+                    id: id.to_string(),
+                    message: "vanished after insert".into(),
+                })?;
+            return Ok(Queued::New(to_run(run, now)?));
+        }
+        let active = run::Entity::find()
+            .filter(run::Column::ActiveKey.eq(active_key.as_str()))
+            .one(db)
+            .await?;
+        match active {
+            Some(row) => Ok(Queued::AlreadyActive(to_run(row, now)?)),
+            None => Err(StoreError::Duplicate {
+                what: "an active run for this list".into(),
+            }),
         }
     }
 
@@ -461,7 +465,10 @@ impl RunRepo {
         let Some(row) = run::Entity::find_by_id(id.as_db()).one(db).await? else {
             return Ok(false);
         };
-        let key = row.segment_id.clone().unwrap_or_else(|| row.list_id.clone());
+        let key = row
+            .segment_id
+            .clone()
+            .unwrap_or_else(|| row.list_id.clone());
         let res = run::Entity::update_many()
             .col_expr(run::Column::Status, Expr::value(RunStatus::Queued.as_str()))
             .col_expr(run::Column::Phase, Expr::value("queued"))
