@@ -62,9 +62,4 @@ impl Report {
     pub fn take_pending(&mut self) -> Vec<RunRecord> {
         std::mem::take(&mut self.pending)
     }
-
-    /// Whether any record failed.
-    pub fn has_failures(&self) -> bool {
-        self.counts.failed > 0
-    }
 }
