@@ -191,6 +191,8 @@ pub struct Expected<'a> {
     pub by_email: BTreeMap<String, &'a Record>,
     pub invalid_keys: Vec<String>,
     pub duplicates: usize,
+    /// Emails more than one record has (their opt-out depends on reading order).
+    pub shared: std::collections::BTreeSet<String>,
 }
 
 /// Splits records into members, invalid ones (missing or malformed email) and losers.
@@ -198,12 +200,14 @@ pub fn expected(records: &[Record]) -> Expected<'_> {
     let mut by_email: BTreeMap<String, &Record> = BTreeMap::new();
     let mut invalid_keys = Vec::new();
     let mut duplicates = 0;
+    let mut shared = std::collections::BTreeSet::new();
     for record in records {
         match record.text("Email").map(str::trim) {
             Some(email) if looks_valid(email) => {
                 let slot = by_email.entry(email.to_lowercase()).or_insert(record);
                 if slot.key != record.key {
                     duplicates += 1;
+                    shared.insert(email.to_lowercase());
                     let better = (record.modify_date, std::cmp::Reverse(&record.key))
                         > (slot.modify_date, std::cmp::Reverse(&slot.key));
                     if better {
@@ -218,6 +222,7 @@ pub fn expected(records: &[Record]) -> Expected<'_> {
         by_email,
         invalid_keys,
         duplicates,
+        shared,
     }
 }
 
@@ -252,6 +257,19 @@ pub fn assert_members_match(members: &[Value], expected: &Expected<'_>, fields: 
     for (email, record) in &expected.by_email {
         let member = got[email];
         assert_eq!(member["crm"]["key"], record.key.as_str(), "{email}");
+        let modified = member["crm"]["modify_date"]
+            .as_str()
+            .and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok())
+            .map(|d| d.with_timezone(&chrono::Utc));
+        assert_eq!(
+            modified,
+            Some(record.modify_date),
+            "{email}: CRM modify date"
+        );
+        let opted_out = matches!(record.get("DoNotEmail"), Some(CrmValue::Bool(true)));
+        if !expected.shared.contains(email) {
+            assert_eq!(member["opted_out"], opted_out, "{email}: DoNotEmail");
+        }
         for field in fields {
             let want = record.get(field).map(crm_text);
             let have = member["values"][*field].as_str().map(String::from);
