@@ -9,8 +9,7 @@ use chrono::Duration;
 use listbridge::{
     runs::queue_run,
     store::{
-        JobId, JobKind, JobRepo, JobStatus, NewJob, NewRun, Queued, RunKind, RunRepo, RunStatus,
-        RunTrigger,
+        JobId, JobKind, JobStatus, NewJob, NewRun, Queued, RunKind, RunRepo, RunStatus, RunTrigger,
     },
 };
 use schedules_support::{World, world};

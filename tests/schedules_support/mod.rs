@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use listbridge::{
     AppState,
     app::Services,
-    clock::{Clock, TestClock},
+    clock::TestClock,
     jobs::WorkerConfig,
     store::{
         AccountId, ListId, ListKind, ListRepo, ListStatus, NewList, Run, RunRepo, RunStatus,
