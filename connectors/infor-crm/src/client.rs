@@ -23,6 +23,10 @@ use crate::{
     retry::{self, RetryPolicy},
 };
 
+/// The header that lets a POST stand for another method (SData clients use it for long
+/// GETs).
+const METHOD_OVERRIDE: &str = "x-http-method-override";
+
 /// Which representation a request asks for and sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Accept {
@@ -49,6 +53,8 @@ pub(crate) struct Request {
     pub idempotent: bool,
     /// A lower attempt limit than the policy's (used by `verify`, where a person waits).
     pub max_attempts: Option<u32>,
+    /// Sent as `X-HTTP-Method-Override`: the method this POST stands for.
+    pub method_override: Option<Method>,
 }
 
 impl Request {
@@ -63,7 +69,29 @@ impl Request {
             accept,
             idempotent: true,
             max_attempts: None,
+            method_override: None,
         }
+    }
+
+    /// A read of `url`. When the URL is longer than `tunnel_above`, the read is tunnelled
+    /// (sdata.md §1): a POST of the URL without its query, with
+    /// `X-HTTP-Method-Override: GET` and the full URL as a text/plain body, so a lookup
+    /// can carry many values in one request instead of being cut into short GETs.
+    pub fn long_get(
+        url: Url,
+        resource: &'static str,
+        accept: Accept,
+        tunnel_above: Option<usize>,
+    ) -> Request {
+        let mut request = Request::get(url, resource, accept);
+        if tunnel_above.is_some_and(|limit| request.url.as_str().len() > limit) {
+            let full = request.url.to_string();
+            request.url.set_query(None);
+            request.method = Method::POST;
+            request.body = Some(("text/plain", full));
+            request.method_override = Some(Method::GET);
+        }
+        request
     }
 }
 
@@ -280,6 +308,11 @@ impl SDataClient {
         {
             headers.insert(IF_MATCH, value);
         }
+        if let Some(method) = &request.method_override
+            && let Ok(value) = HeaderValue::from_str(method.as_str())
+        {
+            headers.insert(METHOD_OVERRIDE, value);
+        }
         let mut builder = self
             .http
             .request(request.method.clone(), request.url.clone())
@@ -389,4 +422,44 @@ fn error_chain(error: &reqwest::Error) -> String {
         source = cause.source();
     }
     parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(query_len: usize) -> Url {
+        let value = "a".repeat(query_len);
+        Url::parse(&format!(
+            "http://crm.example/sdata/slx/dynamic/-/leads?where={value}&count=100"
+        ))
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn short_reads_stay_plain_gets() {
+        let request = Request::long_get(url(100), "leads", Accept::Json, Some(2000));
+        assert_eq!(request.method, Method::GET);
+        assert!(request.url.query().is_some());
+        assert!(request.body.is_none());
+        assert!(request.method_override.is_none());
+    }
+
+    #[test]
+    fn long_reads_are_tunnelled_as_post_with_the_url_as_body() {
+        let long = url(3000);
+        let request = Request::long_get(long.clone(), "leads", Accept::Json, Some(2000));
+        assert_eq!(request.method, Method::POST);
+        assert_eq!(request.method_override, Some(Method::GET));
+        assert_eq!(request.url.query(), None);
+        assert_eq!(request.url.path(), long.path());
+        assert_eq!(request.body, Some(("text/plain", long.to_string())));
+        assert!(request.idempotent, "a tunnelled read may be retried");
+    }
+
+    #[test]
+    fn without_a_limit_nothing_is_tunnelled() {
+        let request = Request::long_get(url(3000), "leads", Accept::Json, None);
+        assert_eq!(request.method, Method::GET);
+    }
 }

@@ -29,10 +29,16 @@ pub struct InforCrmOptions {
     pub format: WireFormat,
     /// Writes per `$batch` request.
     pub batch_size: usize,
-    /// Most emails or keys per lookup request (URLs are also kept under `max_url_length`).
+    /// Most emails or keys per lookup request.
     pub lookup_chunk: usize,
-    /// Longest URL the connector builds for lookups; SData clients keep GETs under 2000.
+    /// Longest URL sent as a plain GET; SData clients keep GETs under 2000. Longer reads
+    /// are tunnelled (see `tunnel_long_gets`); without tunnelling, lookups are cut into
+    /// chunks whose URLs fit.
     pub max_url_length: usize,
+    /// Send reads whose URL exceeds `max_url_length` as a POST with
+    /// `X-HTTP-Method-Override: GET` and the URL as the body, as SData clients do
+    /// (sdata.md §1); lookups then carry up to `lookup_chunk` values per request.
+    pub tunnel_long_gets: bool,
     /// Waits between attempts (the number of attempts comes from the connector config).
     pub backoff: Backoff,
 }
@@ -41,9 +47,10 @@ impl Default for InforCrmOptions {
     fn default() -> Self {
         InforCrmOptions {
             format: WireFormat::Json,
-            batch_size: 50,
-            lookup_chunk: 50,
+            batch_size: 100,
+            lookup_chunk: 200,
             max_url_length: 2000,
+            tunnel_long_gets: true,
             backoff: Backoff::default(),
         }
     }

@@ -167,6 +167,7 @@ impl Inner {
             accept: self.accept(),
             idempotent,
             max_attempts: None,
+            method_override: None,
         }
     }
 
@@ -177,7 +178,11 @@ impl Inner {
         resource: &'static str,
         context: &Context,
     ) -> ConnectorResult<WireFeed> {
-        let request = Request::get(url, resource, self.accept());
+        let tunnel_above = self
+            .options
+            .tunnel_long_gets
+            .then_some(self.options.max_url_length);
+        let request = Request::long_get(url, resource, self.accept(), tunnel_above);
         self.client
             .execute(&request, |reply| response::feed(reply, context))
             .await

@@ -47,7 +47,7 @@ pub use endpoint::Endpoint;
 pub const KIND: &str = "infor-crm";
 
 /// Builds [`InforCrm`] connectors for the registry. Carries the options every connector
-/// it builds gets (defaults: JSON, batches of 50).
+/// it builds gets (defaults: JSON, batches of 100, lookups of 200 values).
 #[derive(Debug, Clone, Default)]
 pub struct InforCrmFactory {
     options: InforCrmOptions,

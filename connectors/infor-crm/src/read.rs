@@ -20,6 +20,8 @@ use crate::{
 
 /// Room left in lookup URLs for a growing `startIndex` on later pages.
 const URL_SLACK: usize = 32;
+/// Longest URL a tunnelled lookup builds (it travels as a request body).
+const MAX_TUNNELLED_URL: usize = 32_000;
 
 /// The stream behind [`listbridge_connector::CrmConnector::read`].
 pub(crate) fn read(inner: Arc<Inner>, entity: EntityKind, query: ReadQuery) -> RecordStream {
@@ -167,11 +169,12 @@ async fn lookup(
         .as_str()
         .len()
         + URL_SLACK;
-    let budget = inner
-        .options
-        .max_url_length
-        .saturating_sub(base_length)
-        .max(64);
+    let url_limit = if inner.options.tunnel_long_gets {
+        MAX_TUNNELLED_URL
+    } else {
+        inner.options.max_url_length
+    };
+    let budget = url_limit.saturating_sub(base_length).max(64);
     let mut found = Vec::new();
     for (chunk, clause) in query::in_chunks(expr, values, budget, inner.options.lookup_chunk) {
         let wanted: HashSet<String> = chunk.iter().map(|v| v.to_lowercase()).collect();

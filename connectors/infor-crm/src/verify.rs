@@ -28,6 +28,7 @@ pub(crate) async fn verify(inner: &Inner) -> ConnectorResult<CrmUser> {
         accept: Accept::Json,
         idempotent: true,
         max_attempts: Some(VERIFY_ATTEMPTS),
+        method_override: None,
     };
     let context = inner.context("getCurrentUser", None);
     inner

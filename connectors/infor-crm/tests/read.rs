@@ -5,11 +5,11 @@ mod common;
 use std::collections::HashSet;
 
 use futures::StreamExt;
-use infor_crm::WireFormat;
+use infor_crm::{InforCrm, InforCrmOptions, WireFormat};
 use infor_crm_fake::Kind;
 use listbridge_connector::{CrmConnector, CrmRecord, EntityKind, ReadQuery, Watermark};
 
-use common::{FORMATS, connector, fake};
+use common::{FORMATS, PASSWORD, config, connector, fake, options};
 
 /// Reads every page of a query, checking order and page size as it goes.
 async fn read_all(crm: &dyn CrmConnector, entity: EntityKind, query: ReadQuery) -> Vec<CrmRecord> {
@@ -165,10 +165,42 @@ async fn find_by_email_is_case_insensitive_and_chunked() {
         assert_eq!(found_emails, wanted_set, "{format:?}");
         let gets = fake.state().stats().kind_count("leads", "GET");
         assert!(
-            (3..=6).contains(&gets),
-            "{format:?}: 121 emails in a few chunked requests, not {gets}"
+            (1..=3).contains(&gets),
+            "{format:?}: 121 emails in one tunnelled lookup (two pages of results, and the schema), not {gets}"
         );
     }
+    fake.shutdown().await;
+}
+
+#[tokio::test]
+async fn without_tunnelling_lookups_are_cut_into_short_gets() {
+    let fake = fake(300, 0).await;
+    let wanted: Vec<String> = fake
+        .state()
+        .records(Kind::Lead)
+        .iter()
+        .take(120)
+        .filter_map(|r| r.text("Email"))
+        .map(str::to_string)
+        .collect();
+    let options = InforCrmOptions {
+        tunnel_long_gets: false,
+        lookup_chunk: 50,
+        ..options(WireFormat::Json)
+    };
+    let crm = InforCrm::with_options(config(&fake.base_url(), PASSWORD), options)
+        .unwrap_or_else(|e| panic!("connector: {e}"));
+    fake.state().reset_stats();
+    let found = crm
+        .find_by_email(EntityKind::Lead, &wanted, &["LastName".into()])
+        .await
+        .unwrap_or_default();
+    assert_eq!(found.len(), 120);
+    let gets = fake.state().stats().kind_count("leads", "GET");
+    assert!(
+        (3..=6).contains(&gets),
+        "120 emails in chunks of at most 50 under 2000 characters, not {gets}"
+    );
     fake.shutdown().await;
 }
 
