@@ -247,7 +247,10 @@ fn merge_into(
             Some(serde_json::json!({ "kept": best.key, "dropped": loser.key })),
         );
         if best.key != record.key {
-            return false;
+            // The address is one person's: an opt-out on any record with it counts.
+            let opt_out = opted_out(record) && !member.opted_out;
+            member.opted_out |= opt_out;
+            return opt_out;
         }
     } else if same_record {
         report.counts.unchanged += 1;
@@ -257,4 +260,80 @@ fn merge_into(
     member.crm = Some(link_for(record));
     member.opted_out = member.opted_out || opted_out(record);
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+    use listbridge_connector::EntityKind;
+
+    use super::*;
+    use crate::store::ListId;
+
+    fn record(key: &str, day: u32, opted_out: bool) -> CrmRecord {
+        let mut fields = listbridge_connector::FieldValues::new();
+        fields.insert("Email".into(), Some("twin@x.example".into()));
+        fields.insert(OPT_OUT_FIELD.into(), Some(opted_out.to_string()));
+        CrmRecord {
+            entity: EntityKind::Lead,
+            key: key.into(),
+            etag: None,
+            modify_date: Some(Utc.with_ymd_and_hms(2024, 1, day, 0, 0, 0).unwrap()),
+            fields,
+        }
+    }
+
+    fn member_of(r: &CrmRecord) -> Member {
+        let mut m = Member::new(
+            ListId::from(uuid::Uuid::nil()),
+            "twin@x.example".into(),
+            Values::new(),
+            Utc::now(),
+        );
+        m.crm = Some(link_for(r));
+        m.opted_out = opted_out(r);
+        m
+    }
+
+    #[test]
+    fn the_newer_twin_wins_and_an_opt_out_on_either_sticks() {
+        let older = record("L1", 1, true);
+        let newer = record("L2", 5, false);
+        let mut report = Report::default();
+        let mut member = member_of(&older);
+        assert!(merge_into(
+            &mut member,
+            &newer,
+            Values::new(),
+            Values::new(),
+            &mut report
+        ));
+        assert_eq!(member.crm.as_ref().map(|c| c.key.as_str()), Some("L2"));
+        assert!(member.opted_out, "the older record's opt-out is kept");
+        assert_eq!(report.counts.duplicates, 1);
+
+        let mut report = Report::default();
+        let mut member = member_of(&newer);
+        assert!(
+            merge_into(
+                &mut member,
+                &older,
+                Values::new(),
+                Values::new(),
+                &mut report
+            ),
+            "the loser's opt-out changes the member"
+        );
+        assert_eq!(
+            member.crm.as_ref().map(|c| c.key.as_str()),
+            Some("L2"),
+            "the newer record stays linked"
+        );
+        assert!(member.opted_out);
+        let detail = &report.take_pending()[0].detail;
+        assert!(
+            detail.contains("lead L1 also has this email; lead L2 was kept"),
+            "{detail}"
+        );
+    }
 }
