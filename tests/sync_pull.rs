@@ -188,8 +188,14 @@ async fn an_email_changed_in_the_crm_keeps_the_member_linked() {
         .iter()
         .find(|m| m.crm.as_ref().is_some_and(|c| c.key == key))
         .expect("still linked");
-    assert_eq!(linked.email, "moved.on@elsewhere.example", "the member follows the new address");
-    assert!(!after.iter().any(|m| m.email == member.email), "the old address left the list");
+    assert_eq!(
+        linked.email, "moved.on@elsewhere.example",
+        "the member follows the new address"
+    );
+    assert!(
+        !after.iter().any(|m| m.email == member.email),
+        "the old address left the list"
+    );
 }
 
 #[tokio::test]

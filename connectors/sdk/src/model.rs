@@ -49,7 +49,9 @@ impl FromStr for EntityKind {
         match s.to_ascii_lowercase().as_str() {
             "lead" | "leads" => Ok(EntityKind::Lead),
             "contact" | "contacts" => Ok(EntityKind::Contact),
-            other => Err(format!("unknown entity '{other}': expected lead or contact")),
+            other => Err(format!(
+                "unknown entity '{other}': expected lead or contact"
+            )),
         }
     }
 }
@@ -116,7 +118,10 @@ impl CrmRecord {
 
     /// The keyset position of this record for incremental reads.
     pub fn watermark(&self) -> Option<Watermark> {
-        self.modify_date.map(|modified| Watermark { modified, key: self.key.clone() })
+        self.modify_date.map(|modified| Watermark {
+            modified,
+            key: self.key.clone(),
+        })
     }
 }
 

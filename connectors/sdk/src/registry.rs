@@ -17,7 +17,10 @@ pub struct RateLimit {
 
 impl Default for RateLimit {
     fn default() -> Self {
-        RateLimit { requests_per_second: 20, concurrency: 4 }
+        RateLimit {
+            requests_per_second: 20,
+            concurrency: 4,
+        }
     }
 }
 
@@ -42,7 +45,11 @@ pub struct ConnectorConfig {
 
 impl ConnectorConfig {
     /// A configuration with sensible defaults for the given endpoint and login.
-    pub fn new(base_url: impl Into<String>, username: impl Into<String>, password: SecretString) -> Self {
+    pub fn new(
+        base_url: impl Into<String>,
+        username: impl Into<String>,
+        password: SecretString,
+    ) -> Self {
         ConnectorConfig {
             base_url: base_url.into(),
             username: username.into(),
