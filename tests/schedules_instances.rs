@@ -70,3 +70,52 @@ async fn two_instances_over_ten_slots_queue_exactly_ten_runs_never_two_at_once()
     }
     assert_eq!(w.runs(list).await.len(), 10);
 }
+
+/// Polls until `list` has `n` runs, for at most ten seconds.
+async fn wait_for_runs(w: &schedules_support::World, list: listbridge::store::ListId, n: usize) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while w.runs(list).await.len() < n {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{n} runs did not appear"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_started_scheduler_fires_missed_slots_at_once_then_on_its_cron_tick_and_stops() {
+    let w = world("2025-06-01T00:30:00Z").await;
+    let list = w.list("Every hour").await;
+    let (status, body) = w
+        .put_schedule(
+            &format!("/v1/lists/{list}"),
+            &json!({"frequency": "hourly", "time_of_day": "00:00", "time_zone": "UTC"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // The service was down over three slots; a new instance starts.
+    w.clock.set(utc("2025-06-01T03:10:00Z"));
+    let instance = second_instance(&w.app.state, &w.app.database_url).await;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let scheduler = listbridge::scheduling::spawn_scheduler(
+        instance,
+        std::time::Duration::from_millis(500),
+        stopped,
+    );
+    wait_for_runs(&w, list, 1).await;
+    w.finish_runs(list).await;
+    w.clock.set(utc("2025-06-01T04:00:00Z"));
+    wait_for_runs(&w, list, 2).await;
+    assert_eq!(
+        w.runs(list).await.len(),
+        2,
+        "missed slots ran more than once"
+    );
+
+    let _ = stop.send(true);
+    tokio::time::timeout(std::time::Duration::from_secs(5), scheduler)
+        .await
+        .expect("the scheduler stops on shutdown")
+        .expect("the scheduler task ends cleanly");
+}
