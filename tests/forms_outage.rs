@@ -1,0 +1,153 @@
+//! With the CRM down, submissions are still accepted and stored; delivery fails and
+//! retries with backoff; once the CRM is back every submission is delivered exactly once,
+//! and twenty submissions sharing one email make one lead.
+
+mod common;
+mod forms_support;
+mod sync_support;
+
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
+
+use chrono::Utc;
+use forms_support::{contact_form, fast_services};
+use infor_crm_fake::{Fault, FaultConfig, FaultRule, Kind};
+use listbridge::{app::Services, clock::TestClock, store::JobStatus};
+use serde_json::json;
+use sync_support::{World, crm_config, world_with};
+
+/// Waits until every job of the account has been tried once and is waiting to retry.
+async fn wait_all_failed_once(w: &World, n: usize) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let jobs = w
+            .app
+            .state
+            .store
+            .jobs()
+            .list(w.account, None, 1000)
+            .await
+            .expect("jobs");
+        let failed = jobs
+            .iter()
+            .filter(|j| j.status == JobStatus::Failed)
+            .count();
+        if jobs.len() == n && failed == n {
+            assert!(jobs.iter().all(|j| j.attempts == 1), "one attempt each");
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "jobs did not all fail once: {:?}",
+            jobs.iter().map(|j| j.status).collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_crm_outage_loses_nothing_and_duplicates_nothing() {
+    // A pinned clock: failed deliveries wait for it to move before they retry.
+    let clock = TestClock::new(Utc::now());
+    let services = Services {
+        clock: Arc::new(clock.clone()),
+        ..fast_services()
+    };
+    let w = world_with(crm_config(2, 2), services).await;
+    let form = w.create_form(&contact_form("Outage")).await;
+    let form_id = form["id"].as_str().expect("id").to_string();
+    let path = form["submit_path"].as_str().expect("path").to_string();
+    let leads_before = w.crm.state().count(Kind::Lead);
+
+    // The CRM is down: every request gets 503 (in maintenance, back in two minutes).
+    w.crm.state().set_faults(FaultConfig {
+        rules: vec![FaultRule::always(Fault::Status {
+            status: 503,
+            retry_after: Some(120),
+        })],
+        ..FaultConfig::default()
+    });
+    w.crm.state().reset_stats();
+
+    let mut expected: BTreeMap<String, usize> = BTreeMap::new();
+    for i in 0..100 {
+        let email = if i % 5 == 0 {
+            "shared@example.com".to_string()
+        } else {
+            format!("visitor{i}@example.com")
+        };
+        *expected.entry(email.clone()).or_default() += 1;
+        let response = w
+            .app
+            .client
+            .post(w.app.url(&path))
+            .json(&json!({
+                "email": email,
+                "first_name": format!("First{i}"),
+                "last_name": format!("Last{i}"),
+                "company": "Outage Inc"
+            }))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status().as_u16(), 202, "submission {i}");
+        // Later submissions are later: the shared email's last values must win.
+        clock.advance(chrono::Duration::milliseconds(1));
+    }
+    assert_eq!(expected["shared@example.com"], 20);
+
+    wait_all_failed_once(&w, 100).await;
+    let stats = w.crm.state().stats();
+    assert!(stats.total > 0, "deliveries tried the CRM");
+    assert_eq!(stats.record_writes, 0, "nothing was written while down");
+    let subs = w.submissions(&form_id).await;
+    assert_eq!(subs.len(), 100, "none lost");
+    assert!(subs.iter().all(|s| s["status"] == "queued"));
+    assert!(
+        subs.iter().any(|s| s["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("rate limiting")
+                || e.contains("503")
+                || e.contains("temporary"))),
+        "the outage is recorded on the submissions"
+    );
+
+    // The CRM comes back; the retries become due.
+    w.crm.state().clear_faults();
+    clock.advance(chrono::Duration::hours(1));
+    let subs = w.wait_delivered(&form_id, 100).await;
+    assert!(
+        subs.iter().all(|s| s["status"] == "delivered"),
+        "{:?}",
+        subs.iter()
+            .map(|s| (&s["status"], &s["error"]))
+            .collect::<Vec<_>>()
+    );
+
+    let leads = w.crm.state().records(Kind::Lead);
+    assert_eq!(
+        leads.len(),
+        leads_before + expected.len(),
+        "one lead per email"
+    );
+    for email in expected.keys() {
+        assert_eq!(w.leads_with_email(email), 1, "{email}");
+    }
+    let shared: Vec<_> = subs
+        .iter()
+        .filter(|s| s["email"] == "shared@example.com")
+        .collect();
+    assert_eq!(shared.len(), 20);
+    assert_eq!(
+        shared.iter().filter(|s| s["action"] == "created").count(),
+        1,
+        "the shared email created one lead; the others matched it"
+    );
+    let key = &shared[0]["crm"]["key"];
+    assert!(shared.iter().all(|s| &s["crm"]["key"] == key));
+    // Later submissions win: the shared lead has the last submission's first name.
+    let lead = leads
+        .iter()
+        .find(|r| r.text("Email") == Some("shared@example.com"))
+        .expect("shared lead");
+    assert_eq!(lead.text("FirstName"), Some("First95"));
+}
