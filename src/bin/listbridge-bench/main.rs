@@ -12,6 +12,7 @@
 //! ```
 
 mod crm;
+mod forms;
 mod measure;
 mod procs;
 mod report;
@@ -47,6 +48,9 @@ struct Args {
     /// Members in each push measurement.
     #[arg(long, default_value_t = 10_000)]
     push: usize,
+    /// Submissions posted in the form intake measurement.
+    #[arg(long, default_value_t = 20_000)]
+    forms: usize,
     /// Where the JSON results go.
     #[arg(long, default_value = "bench-results.json")]
     out: PathBuf,
@@ -162,12 +166,12 @@ async fn bench(
             .await?,
     );
 
-    let mut forms = Row::named("6. form intake");
-    forms.note = Some("not measured: forms not built yet".into());
-    rows.push(forms);
     let overall = procs::peak_rss_mib(session.service.pid()?)?;
     eprintln!("service peak memory over the whole bench: {overall:.1} MiB");
     session.service.stop().await;
+
+    eprintln!("6. form intake ({} submissions)", args.forms);
+    rows.push(forms::form_intake(&crm.url, work, args.forms).await?);
 
     if let Some(pg) = postgres_url() {
         eprintln!("2. full import (PostgreSQL)");
