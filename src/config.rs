@@ -10,6 +10,7 @@
 //! | `log_format` | `LISTBRIDGE_LOG_FORMAT` | `text` |
 //! | `allow_http_hosts` | `LISTBRIDGE_ALLOW_HTTP_HOSTS` (comma-separated) | none |
 //! | `workers` | `LISTBRIDGE_WORKERS` | `4` (jobs run at once; `0`: API only) |
+//! | `job_lease_seconds` | `LISTBRIDGE_JOB_LEASE_SECONDS` | `30` |
 
 use std::{
     fmt,
@@ -35,6 +36,10 @@ pub const LOG_ENV: &str = "LISTBRIDGE_LOG";
 pub const LOG_FORMAT_ENV: &str = "LISTBRIDGE_LOG_FORMAT";
 /// Environment variable for how many background jobs run at once.
 pub const WORKERS_ENV: &str = "LISTBRIDGE_WORKERS";
+/// Environment variable for how long a job claim holds without a heartbeat.
+pub const JOB_LEASE_ENV: &str = "LISTBRIDGE_JOB_LEASE_SECONDS";
+/// The default job lease.
+pub const DEFAULT_JOB_LEASE_SECONDS: u32 = 30;
 /// The default number of background jobs run at once.
 pub const DEFAULT_WORKERS: usize = 4;
 /// Environment variable naming CRM hosts that may be reached over plain http.
@@ -119,6 +124,9 @@ pub struct Config {
     /// Background jobs (runs, deliveries) this instance executes at once; 0 serves
     /// the API only and leaves the work to other instances.
     pub workers: usize,
+    /// How long a job claim holds without a heartbeat before another instance may take
+    /// the job over (the time a crashed instance's work waits to resume).
+    pub job_lease_seconds: u32,
 }
 
 impl fmt::Debug for Config {
@@ -134,6 +142,7 @@ impl fmt::Debug for Config {
             .field("log_format", &self.log_format)
             .field("allow_http_hosts", &self.allow_http_hosts)
             .field("workers", &self.workers)
+            .field("job_lease_seconds", &self.job_lease_seconds)
             .finish()
     }
 }
@@ -149,6 +158,7 @@ struct FileSettings {
     log_format: Option<String>,
     allow_http_hosts: Option<Vec<String>>,
     workers: Option<usize>,
+    job_lease_seconds: Option<u32>,
 }
 
 impl Config {
@@ -199,9 +209,21 @@ impl Config {
             })?,
             None => file.workers.unwrap_or(DEFAULT_WORKERS),
         };
+        let job_lease_seconds =
+            match env(JOB_LEASE_ENV) {
+                Some(raw) => raw.trim().parse().ok().filter(|s| *s >= 1).ok_or_else(|| {
+                    ConfigError::Invalid {
+                        setting: JOB_LEASE_ENV,
+                        value: raw.clone(),
+                        reason: "expected a whole number of seconds, at least 1".to_string(),
+                    }
+                })?,
+                None => file.job_lease_seconds.unwrap_or(DEFAULT_JOB_LEASE_SECONDS),
+            };
 
         Ok(Config {
             workers,
+            job_lease_seconds,
             bind,
             database_url: env(DATABASE_URL_ENV)
                 .or(file.database_url)

@@ -140,6 +140,7 @@ async fn open_store(config: &Config) -> anyhow::Result<Store> {
 async fn serve(config: Config) -> anyhow::Result<()> {
     let mut services = Services::default();
     services.workers.workers = config.workers;
+    services.workers.lease = chrono::Duration::seconds(i64::from(config.job_lease_seconds));
     let state = app::build_state(&config, services).await?;
     let listener = app::bind(config.bind).await?;
     let addr = listener.local_addr()?;

@@ -64,6 +64,7 @@ impl Instance {
             log_format: LogFormat::Text,
             allow_http_hosts: Vec::new(),
             workers: 2,
+            job_lease_seconds: 2,
         };
         let services = Services {
             workers: quick_workers(name, Duration::from_millis(50)),

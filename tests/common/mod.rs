@@ -68,6 +68,7 @@ pub async fn spawn_app_with(services: Services) -> TestApp {
         log_format: LogFormat::Text,
         allow_http_hosts: Vec::new(),
         workers: listbridge::config::DEFAULT_WORKERS,
+        job_lease_seconds: listbridge::config::DEFAULT_JOB_LEASE_SECONDS,
     };
     let state = app::build_state(&config, services)
         .await
