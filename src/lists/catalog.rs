@@ -4,7 +4,9 @@
 use super::ListError;
 use crate::{
     AppState,
-    store::{AccountId, FieldUsage, List, ListColumn, ListId, ListRepo, Member, MemberRepo},
+    store::{
+        AccountId, FieldUsage, List, ListColumn, ListId, ListRepo, Member, MemberRepo, ScheduleRepo,
+    },
 };
 
 /// The most members one page may hold.
@@ -106,7 +108,10 @@ pub async fn rename(
 
 /// Deletes a list with its members, columns, segments and runs.
 pub async fn delete(state: &AppState, account: AccountId, id: ListId) -> Result<(), ListError> {
-    if ListRepo.delete(state.store.conn(), account, id).await? {
+    let db = state.store.conn();
+    if ListRepo.delete(db, account, id).await? {
+        // Its (and its segments') schedules go too, freeing their places.
+        ScheduleRepo.remove_orphans(db, account).await?;
         tracing::info!(list = %id, "list deleted");
         Ok(())
     } else {

@@ -10,8 +10,8 @@ use super::{
 use crate::{
     AppState,
     store::{
-        AccountId, ListId, ListRepo, Member, MemberId, MemberRepo, Segment, SegmentId, SegmentRepo,
-        StoreError,
+        AccountId, ListId, ListRepo, Member, MemberId, MemberRepo, ScheduleRepo, Segment,
+        SegmentId, SegmentRepo, StoreError,
     },
 };
 
@@ -153,7 +153,9 @@ pub async fn update(
 
 /// Deletes a segment.
 pub async fn delete(state: &AppState, account: AccountId, id: SegmentId) -> Result<(), ListError> {
-    if SegmentRepo.delete(state.store.conn(), account, id).await? {
+    let db = state.store.conn();
+    if SegmentRepo.delete(db, account, id).await? {
+        ScheduleRepo.remove_orphans(db, account).await?;
         Ok(())
     } else {
         Err(ListError::SegmentNotFound(id))
