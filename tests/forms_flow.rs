@@ -314,4 +314,19 @@ async fn a_form_with_unmapped_address_fields_is_refused_with_their_names() {
     let (status, list) = read_json(w.app.get("/v1/forms", &w.key).await).await;
     assert_eq!(status, 200);
     assert_eq!(list.as_array().map(Vec::len), Some(1));
+
+    // Another account sees neither the form nor its submissions.
+    let other = w.app.create_account("other").await;
+    let id = form["id"].as_str().expect("id");
+    let (status, _) = read_json(w.app.get(&format!("/v1/forms/{id}"), &other).await).await;
+    assert_eq!(status, 404);
+    let (status, _) = read_json(
+        w.app
+            .get(&format!("/v1/forms/{id}/submissions"), &other)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (_, list) = read_json(w.app.get("/v1/forms", &other).await).await;
+    assert_eq!(list, json!([]));
 }

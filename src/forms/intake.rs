@@ -135,8 +135,6 @@ pub struct Accepted {
     pub submission: Submission,
     /// The form's thank-you URL, if it has one.
     pub thank_you_url: Option<String>,
-    /// The form's name, for a thank-you page.
-    pub form_name: String,
 }
 
 /// Validates a parsed submission and stores it with its delivery job (one transaction).
@@ -195,7 +193,6 @@ pub async fn accept_submission(
     Ok(Accepted {
         submission,
         thank_you_url: form.settings.thank_you_url.clone(),
-        form_name: form.settings.name.clone(),
     })
 }
 
