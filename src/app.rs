@@ -152,7 +152,10 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await;
     let _ = stop_workers.send(true);
-    if tokio::time::timeout(SHUTDOWN_GRACE, scheduler).await.is_err() {
+    if tokio::time::timeout(SHUTDOWN_GRACE, scheduler)
+        .await
+        .is_err()
+    {
         tracing::warn!("the scheduler did not stop in time");
     }
     let abort = workers.abort_handle();
