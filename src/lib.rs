@@ -19,6 +19,7 @@ pub mod forms;
 pub mod jobs;
 pub mod lists;
 pub mod notes;
+pub mod refusal;
 pub mod runs;
 pub mod scheduling;
 pub mod secrets;

@@ -8,6 +8,7 @@ use listbridge_connector::FieldDef;
 use super::mapping::FieldResolver;
 use crate::{
     engine::{usage::address_usage_for_header, validate::find_def},
+    refusal::{Refusal, quoted, refuse},
     store::{FieldUsage, FormSettings},
 };
 
@@ -16,33 +17,8 @@ pub const MAX_FORM_FIELDS: usize = 64;
 /// The longest form or field name.
 const MAX_NAME_CHARS: usize = 200;
 
-/// Why a form definition is refused: a stable code, a message, the names at fault.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct FormRefusal {
-    /// Machine-readable reason.
-    pub code: &'static str,
-    /// For people; names what is wrong.
-    pub message: String,
-    /// The fields at fault.
-    pub names: Vec<String>,
-}
-
-fn refuse(code: &'static str, message: String, names: Vec<String>) -> Result<(), FormRefusal> {
-    Err(FormRefusal {
-        code,
-        message,
-        names,
-    })
-}
-
-fn quoted(names: &[String]) -> String {
-    names
-        .iter()
-        .map(|n| format!("'{n}'"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
+/// Why a form definition is refused (see [`Refusal`]).
+pub type FormRefusal = Refusal;
 
 /// Checks a form against the account's Standard Field Names and the CRM's lead and
 /// contact fields.

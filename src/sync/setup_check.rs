@@ -3,35 +3,13 @@
 
 use listbridge_connector::FieldDef;
 
-use crate::engine::{SyncSetup, field_map::FieldMap, validate::find_def};
+use crate::{
+    engine::{SyncSetup, field_map::FieldMap, validate::find_def},
+    refusal::{Refusal, quoted, refuse},
+};
 
-/// Why a setup is refused: a stable code, a message naming what is wrong, the names.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct SetupRefusal {
-    /// Machine-readable reason.
-    pub code: &'static str,
-    /// For people.
-    pub message: String,
-    /// The fields or columns at fault.
-    pub names: Vec<String>,
-}
-
-fn refuse(code: &'static str, message: String, names: Vec<String>) -> Result<(), SetupRefusal> {
-    Err(SetupRefusal {
-        code,
-        message,
-        names,
-    })
-}
-
-fn quoted(names: &[String]) -> String {
-    names
-        .iter()
-        .map(|n| format!("'{n}'"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
+/// Why a sync setup is refused (see [`Refusal`]).
+pub type SetupRefusal = Refusal;
 
 /// Checks a setup against what the target can do (`can_pull`: a CRM-linked list, not an
 /// uploaded list or a segment), the list's field map and the CRM's field definitions.
