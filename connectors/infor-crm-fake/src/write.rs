@@ -279,7 +279,14 @@ pub(crate) fn create_record(
 
 /// Strips quotes and a weak marker from an ETag header value.
 pub(crate) fn clean_etag(tag: &str) -> &str {
-    tag.trim().trim_start_matches("W/").trim_matches('"')
+    let tag = tag.trim();
+    // `W/` marks a weak tag only before a quoted value: the fake's own tags are unquoted
+    // base64 and may themselves begin with `W/`.
+    let tag = match tag.strip_prefix("W/") {
+        Some(rest) if rest.starts_with('"') => rest,
+        _ => tag,
+    };
+    tag.trim_matches('"')
 }
 
 /// Updates a record with a partial payload; returns the records written (0 = no change).
@@ -489,3 +496,17 @@ pub(crate) fn delete(
 }
 
 pub(crate) use crate::batch::batch;
+
+#[cfg(test)]
+mod tests {
+    use super::clean_etag;
+
+    #[test]
+    fn weak_prefix_is_dropped_only_before_a_quoted_tag() {
+        assert_eq!(clean_etag("W/\"abc\""), "abc");
+        assert_eq!(clean_etag("\"abc\""), "abc");
+        assert_eq!(clean_etag(" abc "), "abc");
+        // A base64 tag that happens to start with `W/` is a tag, not a weak marker.
+        assert_eq!(clean_etag("W//KOZ5G6ew="), "W//KOZ5G6ew=");
+    }
+}
