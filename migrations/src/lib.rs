@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_foundation;
 mod m20261123_000002_lists_runs_jobs;
 mod m20261123_000003_forms_notes;
+mod m20261123_000004_sync_scans;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_foundation::Migration),
             Box::new(m20261123_000002_lists_runs_jobs::Migration),
             Box::new(m20261123_000003_forms_notes::Migration),
+            Box::new(m20261123_000004_sync_scans::Migration),
         ]
     }
 }

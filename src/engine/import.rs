@@ -34,6 +34,7 @@ pub(super) async fn import(ctx: &RunContext<'_>) -> Result<RunCounts, EngineErro
 
     let mut cp = Checkpoint::from_run(ctx.run);
     cp.phase = "import".into();
+    let read_began = *cp.read_began.get_or_insert_with(|| ctx.now());
     let mut report = Report::resume(cp.counts.clone(), cp.seq);
     let already_done = cp.done;
     let mut stream = connector.read(
@@ -73,6 +74,9 @@ pub(super) async fn import(ctx: &RunContext<'_>) -> Result<RunCounts, EngineErro
         tx.commit().await.map_err(StoreError::from)?;
     }
     let tx = db.begin().await.map_err(StoreError::from)?;
+    ListRepo
+        .mark_watermark_read(&tx, ctx.list.id, read_began)
+        .await?;
     ListRepo.recount(&tx, ctx.list.id).await?;
     ListRepo
         .set_status(&tx, ctx.list.id, ListStatus::Ready, ctx.now())

@@ -92,6 +92,8 @@ pub(crate) struct Checkpoint {
     pub counts: RunCounts,
     /// Next report sequence number.
     pub seq: i64,
+    /// When this run's read of CRM records began (kept across resumes: the earliest).
+    pub read_began: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Checkpoint {
@@ -138,6 +140,10 @@ impl Checkpoint {
 /// How far back an incremental pull starts before the saved watermark, so records
 /// committed in the CRM with a slightly earlier timestamp are not missed.
 pub const PULL_OVERLAP: Duration = Duration::seconds(2);
+
+/// How far this service's clock may differ from the CRM's before skipping the pull
+/// overlap becomes unsafe; see [`pull`].
+pub const CLOCK_MARGIN: Duration = Duration::seconds(60);
 
 /// Members handled per push page.
 pub const PUSH_PAGE: u64 = 200;

@@ -103,6 +103,10 @@ pub struct List {
     /// Pull watermark.
     #[serde(skip)]
     pub watermark: Option<Watermark>,
+    /// When the last complete read of CRM changes up to the watermark began (this
+    /// service's clock); a pull skips its overlap once the watermark is old enough.
+    #[serde(skip)]
+    pub watermark_read_at: Option<DateTime<Utc>>,
     /// When a sync last finished.
     pub last_synced_at: Option<DateTime<Utc>>,
     /// Created at.
@@ -149,6 +153,7 @@ fn to_list(row: list::Model) -> Result<List, StoreError> {
             (Some(modified), Some(key)) => Some(Watermark { modified, key }),
             _ => None,
         },
+        watermark_read_at: row.watermark_read_at,
         last_synced_at: row.last_synced_at,
         created_at: row.created_at,
     })
@@ -201,6 +206,7 @@ impl ListRepo {
             sync_setup: Set(None),
             watermark_modified: Set(None),
             watermark_key: Set(None),
+            watermark_read_at: Set(None),
             last_synced_at: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
@@ -339,6 +345,22 @@ impl ListRepo {
         list::Entity::update_many()
             .col_expr(list::Column::WatermarkModified, Expr::value(to.modified))
             .col_expr(list::Column::WatermarkKey, Expr::value(to.key.as_str()))
+            .filter(list::Column::Id.eq(id.as_db()))
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+
+    /// Records that a read of CRM changes that began at `at` reached the end: everything
+    /// up to the watermark was seen by then.
+    pub async fn mark_watermark_read<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: ListId,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        list::Entity::update_many()
+            .col_expr(list::Column::WatermarkReadAt, Expr::value(at))
             .filter(list::Column::Id.eq(id.as_db()))
             .exec(db)
             .await?;

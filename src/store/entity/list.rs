@@ -30,6 +30,8 @@ pub struct Model {
     pub watermark_modified: Option<DateTimeUtc>,
     /// Pull watermark: key of the last record covered.
     pub watermark_key: Option<String>,
+    /// When the last complete read up to the watermark began.
+    pub watermark_read_at: Option<DateTimeUtc>,
     /// When a sync run last finished.
     pub last_synced_at: Option<DateTimeUtc>,
     /// When it was created (UTC).
