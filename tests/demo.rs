@@ -1,6 +1,6 @@
 //! `listbridge demo --exit-after-setup` runs the whole demo flow to completion: the
 //! built binary starts the fake CRM and the service, imports, syncs, pushes, prints the
-//! key, the URLs and the commands, and exits 0. A second start on the same database
+//! key, the URLs and the commands (a form submission among them), and exits 0. A second start on the same database
 //! reuses the account and replaces the demo lists.
 
 use std::{path::PathBuf, process::Output, time::Duration};
@@ -61,6 +61,7 @@ async fn demo_sets_everything_up_and_exits() {
     assert!(stdout.contains("20 new CRM leads created"), "{stdout}");
     assert!(stdout.contains("curl -s -X POST"), "{stdout}");
     assert!(stdout.contains("/members?limit=5"), "{stdout}");
+    assert!(stdout.contains("curl -s -X POST $LB/f/"), "{stdout}");
     assert!(stdout.contains(&dir.join("demo.db").display().to_string()), "{stdout}");
     assert!(!stdout.contains("Press Ctrl-C"), "{stdout}");
     assert!(dir.join("demo.db").is_file());

@@ -4,11 +4,12 @@
 //! starts the service (API and job workers) with a SQLite database, and then does what a
 //! new user would do through the public API: connect the CRM, import the leads (with a
 //! progress bar), save a push/pull sync setup, run it once, upload a small list and push
-//! it as new CRM leads. It prints the API key, the URLs and ready-to-paste `curl`
-//! commands, and serves until Ctrl-C (or exits at once with `--exit-after-setup`).
+//! it as new CRM leads, and create a web form. It prints the API key, the URLs and
+//! ready-to-paste `curl` commands, and serves until Ctrl-C (or exits at once with
+//! `--exit-after-setup`).
 //!
 //! The fake CRM keeps its data in memory, so each start begins from the same seeded CRM:
-//! the demo account is reused, but its demo lists are replaced on every start.
+//! the demo account is reused, but its demo lists and form are replaced on every start.
 
 mod client;
 mod progress;
@@ -28,7 +29,7 @@ use crate::{
 };
 
 pub use client::ApiClient;
-pub use summary::DemoSummary;
+pub use summary::{DemoForm, DemoSummary};
 
 /// The demo database unless `--database` says otherwise: never the service's own file.
 pub const DEMO_DATABASE_URL: &str = "sqlite://listbridge-demo.db?mode=rwc";
@@ -39,6 +40,8 @@ pub const DEMO_ACCOUNT_PREFIX: &str = "demo-crm-";
 pub const LEADS_LIST: &str = "Demo: All Infor CRM Leads";
 /// The uploaded list that is pushed to the CRM as new leads.
 pub const SIGNUPS_LIST: &str = "Demo: Webinar sign-ups";
+/// The web form whose submissions become CRM leads.
+pub const DEMO_FORM: &str = "Demo: Contact us";
 /// The CRM login of the fake CRM.
 const CRM_USER: &str = "admin";
 /// The CRM password of the fake CRM (a demo value, printed on purpose).
@@ -224,6 +227,7 @@ async fn set_up(
 
     let connector = connect(&api, &crm.base_url()).await?;
     remove_previous_lists(&api).await?;
+    remove_previous_form(&api).await?;
 
     let imported = api
         .post(
@@ -285,7 +289,7 @@ async fn set_up(
         leads_list: list_id,
         signups_list: signups,
         sync_run,
-        forms_available: false,
+        form: create_form(&api).await?,
     })
 }
 
@@ -347,6 +351,44 @@ async fn remove_previous_lists(api: &ApiClient) -> Result<(), DemoError> {
         }
     }
     Ok(())
+}
+
+/// Deletes the form an earlier demo start made (its submissions went to a CRM that is gone).
+async fn remove_previous_form(api: &ApiClient) -> Result<(), DemoError> {
+    let forms = api.get("listing forms", "/v1/forms").await?;
+    for form in forms.as_array().into_iter().flatten() {
+        if form["name"].as_str() == Some(DEMO_FORM)
+            && let Some(id) = form["id"].as_str()
+        {
+            api.delete("deleting the earlier demo form", &format!("/v1/forms/{id}"))
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// A "contact us" form whose submissions are delivered to the CRM as leads.
+async fn create_form(api: &ApiClient) -> Result<DemoForm, DemoError> {
+    let form = api
+        .post(
+            "creating the demo form",
+            "/v1/forms",
+            &json!({
+                "name": DEMO_FORM,
+                "fields": [
+                    { "name": "email", "usage": "email" },
+                    { "name": "first_name", "usage": "first_name" },
+                    { "name": "last_name", "usage": "last_name" },
+                    { "name": "company", "usage": "company" }
+                ],
+                "update_fields": ["FirstName"],
+            }),
+        )
+        .await?;
+    Ok(DemoForm {
+        id: text(&form["id"], "the form's id")?,
+        submit_path: text(&form["submit_path"], "the form's submit path")?,
+    })
 }
 
 /// Changes some leads' titles in the CRM, as a sales rep would, so the first sync has

@@ -26,8 +26,17 @@ pub struct DemoSummary {
     pub signups_list: String,
     /// The first sync run of the lead list.
     pub sync_run: String,
-    /// Whether the public form endpoint exists in this build.
-    pub forms_available: bool,
+    /// The demo web form.
+    pub form: DemoForm,
+}
+
+/// The web form the demo made.
+#[derive(Debug, Clone)]
+pub struct DemoForm {
+    /// Its id (for `/v1/forms/{id}/submissions`).
+    pub id: String,
+    /// Where submissions are posted: `/f/{form_key}`.
+    pub submit_path: String,
 }
 
 impl DemoSummary {
@@ -132,12 +141,20 @@ impl fmt::Display for DemoSummary {
         )?;
         writeln!(f, "  # what the CRM saw: requests and record writes")?;
         writeln!(f, "  curl -s $CRM/_admin/stats")?;
-        if !self.forms_available {
-            writeln!(
-                f,
-                "  # (form intake is not part of this build yet, so there is no form to submit)"
-            )?;
-        }
+        writeln!(
+            f,
+            "  # submit the demo web form (public, no key), then see its delivery to the CRM"
+        )?;
+        writeln!(
+            f,
+            "  curl -s -X POST $LB{} -H 'Content-Type: application/json' -d '{{\"email\":\"jane.doe@example.com\",\"first_name\":\"Jane\",\"last_name\":\"Doe\",\"company\":\"Acme\"}}'",
+            self.form.submit_path
+        )?;
+        writeln!(
+            f,
+            "  curl -s -H \"Authorization: Bearer $LB_KEY\" $LB/v1/forms/{}/submissions",
+            self.form.id
+        )?;
         writeln!(f)
     }
 }
@@ -158,7 +175,10 @@ mod tests {
             leads_list: "L1".into(),
             signups_list: "L2".into(),
             sync_run: "R1".into(),
-            forms_available: false,
+            form: DemoForm {
+                id: "F1".into(),
+                submit_path: "/f/abc".into(),
+            },
         }
     }
 
@@ -176,6 +196,8 @@ mod tests {
         );
         assert!(text.contains("$LB/v1/runs/R1"), "{text}");
         assert!(text.contains("$LB/v1/lists/$LIST/runs"), "{text}");
+        assert!(text.contains("curl -s -X POST $LB/f/abc"), "{text}");
+        assert!(text.contains("$LB/v1/forms/F1/submissions"), "{text}");
         assert!(text.contains("SQLite file listbridge-demo.db"), "{text}");
     }
 
