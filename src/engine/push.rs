@@ -33,6 +33,9 @@ use crate::{
 /// list pushed as new leads.
 const CONTACT_TO_LEAD: [(&str, &str); 1] = [("AccountName", "Company")];
 
+/// How long a push may go without saving its progress while pages change nothing.
+const QUIET_SAVE_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// Runs the push phase, resuming from the checkpoint.
 pub(super) async fn push(
     ctx: &RunContext<'_>,
@@ -68,6 +71,9 @@ pub(super) async fn push(
         contact_defs: &contact_defs,
         salt: &fingerprint_salt,
     };
+    // Members looked at since the last saved page, and when that was.
+    let mut unsaved = 0;
+    let mut saved_at = std::time::Instant::now();
     loop {
         let after = cp.push_after.as_deref().and_then(MemberId::from_db);
         let page = MemberRepo
@@ -80,8 +86,15 @@ pub(super) async fn push(
             Some(f) => page.into_iter().filter(|m| segment_matches(f, m)).collect(),
             None => page,
         };
-        let processed = members.len();
+        unsaved += members.len();
         let changed = pusher.push_page(members, &mut report).await?;
+        cp.push_after = Some(last.as_db());
+        // A page that changed and reported nothing needs no transaction of its own: its
+        // progress is saved with the next page that does (or after QUIET_SAVE_EVERY), and
+        // a resume merely looks at it again. An idle push of a large list is mostly these.
+        if changed.is_empty() && !report.has_pending() && saved_at.elapsed() < QUIET_SAVE_EVERY {
+            continue;
+        }
         let now = ctx.now();
         let tx = db.begin().await.map_err(StoreError::from)?;
         if !ctx.run.dry_run {
@@ -89,8 +102,21 @@ pub(super) async fn push(
                 MemberRepo.update(&tx, member, now).await?;
             }
         }
-        cp.push_after = Some(last.as_db());
-        cp.save_page(&tx, ctx.run.id, &mut report, processed, now)
+        cp.save_page(
+            &tx,
+            ctx.run.id,
+            &mut report,
+            std::mem::take(&mut unsaved),
+            now,
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        saved_at = std::time::Instant::now();
+    }
+    if unsaved > 0 {
+        let now = ctx.now();
+        let tx = db.begin().await.map_err(StoreError::from)?;
+        cp.save_page(&tx, ctx.run.id, &mut report, unsaved, now)
             .await?;
         tx.commit().await.map_err(StoreError::from)?;
     }
@@ -185,11 +211,12 @@ impl Pusher<'_> {
         let mut unlinked: Vec<usize> = Vec::new();
 
         for (i, member) in members.iter_mut().enumerate() {
-            let fingerprint = self.fingerprint(member);
+            // The fingerprint (a hash of the member's values) is only worked out for parked
+            // members: most members of a large list are not, and an idle push skips them all.
             if member
                 .parked
                 .as_ref()
-                .is_some_and(|p| p.fingerprint == fingerprint)
+                .is_some_and(|p| p.fingerprint == self.fingerprint(member))
             {
                 report.counts.parked += 1;
                 continue;
@@ -210,7 +237,7 @@ impl Pusher<'_> {
                         .collect::<Vec<_>>()
                         .join(", ")
                 );
-                self.fail(member, &fingerprint, None, &reason, report);
+                self.fail(member, None, &reason, report);
                 touched[i] = true;
                 continue;
             }
@@ -233,13 +260,7 @@ impl Pusher<'_> {
                             written: changes,
                         }),
                         Err(e) => {
-                            self.fail(
-                                member,
-                                &fingerprint,
-                                Some(link.key.as_str()),
-                                &e.to_string(),
-                                report,
-                            );
+                            self.fail(member, Some(link.key.as_str()), &e.to_string(), report);
                             touched[i] = true;
                         }
                     }
@@ -383,7 +404,6 @@ impl Pusher<'_> {
         }
         for &i in unlinked {
             let member = &mut members[i];
-            let fingerprint = self.fingerprint(member);
             let candidates = found.remove(&member.email).unwrap_or_default();
             match matching::choose(&candidates) {
                 Some((record, why)) => {
@@ -435,13 +455,9 @@ impl Pusher<'_> {
                             },
                             written: changes,
                         }),
-                        Err(e) => self.fail(
-                            member,
-                            &fingerprint,
-                            Some(record.key.as_str()),
-                            &e.to_string(),
-                            report,
-                        ),
+                        Err(e) => {
+                            self.fail(member, Some(record.key.as_str()), &e.to_string(), report)
+                        }
                     }
                 }
                 None if self.setup.push.add_new => {
@@ -467,7 +483,6 @@ impl Pusher<'_> {
                         Err(e) => {
                             self.fail(
                                 member,
-                                &fingerprint,
                                 None,
                                 &format!("not created in the CRM: {e}"),
                                 report,
@@ -510,8 +525,7 @@ impl Pusher<'_> {
                 let reason = format!(
                     "{entity} {key} was deleted in the CRM; the member is no longer linked and is not re-created until it changes"
                 );
-                let fingerprint = self.fingerprint(member);
-                self.fail(member, &fingerprint, Some(key.as_str()), &reason, report);
+                self.fail(member, Some(key.as_str()), &reason, report);
                 Ok(())
             }
             Err(e @ ConnectorError::Conflict { .. }) => {
@@ -534,23 +548,15 @@ impl Pusher<'_> {
                 Ok(())
             }
             Err(e) => {
-                let fingerprint = self.fingerprint(member);
                 let key = member.crm.as_ref().map(|c| c.key.clone());
-                self.fail(member, &fingerprint, key.as_deref(), &e.to_string(), report);
+                self.fail(member, key.as_deref(), &e.to_string(), report);
                 Ok(())
             }
         }
     }
 
     /// Reports a member that cannot be sent and parks it until it or the setup changes.
-    fn fail(
-        &self,
-        member: &mut Member,
-        fingerprint: &str,
-        key: Option<&str>,
-        reason: &str,
-        report: &mut Report,
-    ) {
+    fn fail(&self, member: &mut Member, key: Option<&str>, reason: &str, report: &mut Report) {
         report.counts.failed += 1;
         let entity = member.crm.as_ref().map(|c| c.entity);
         report.record(
@@ -567,7 +573,7 @@ impl Pusher<'_> {
         if !self.ctx.run.dry_run {
             member.parked = Some(Parked {
                 reason: reason.to_string(),
-                fingerprint: fingerprint.to_string(),
+                fingerprint: self.fingerprint(member),
             });
         }
     }

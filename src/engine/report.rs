@@ -58,6 +58,11 @@ impl Report {
         });
     }
 
+    /// Whether any entry waits to be written (a page with some must be saved).
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
     /// Takes the entries to write with the current page.
     pub fn take_pending(&mut self) -> Vec<RunRecord> {
         std::mem::take(&mut self.pending)
