@@ -45,7 +45,10 @@ async fn demo_sets_everything_up_and_exits() {
     let output = run_demo(&database, "0").await;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        output.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
 
     assert!(
         value_after(&stdout, "API key").starts_with("lb_"),
@@ -62,7 +65,10 @@ async fn demo_sets_everything_up_and_exits() {
     assert!(stdout.contains("curl -s -X POST"), "{stdout}");
     assert!(stdout.contains("/members?limit=5"), "{stdout}");
     assert!(stdout.contains("curl -s -X POST $LB/f/"), "{stdout}");
-    assert!(stdout.contains(&dir.join("demo.db").display().to_string()), "{stdout}");
+    assert!(
+        stdout.contains(&dir.join("demo.db").display().to_string()),
+        "{stdout}"
+    );
     assert!(!stdout.contains("Press Ctrl-C"), "{stdout}");
     assert!(dir.join("demo.db").is_file());
     let _ = std::fs::remove_dir_all(dir);
