@@ -122,6 +122,11 @@ async fn bench(
     let (import, list) = session.import("SQLite", raw_seconds).await?;
     let import_seconds = import.seconds.unwrap_or(f64::NAN);
     rows.push(import);
+    // PostgreSQL imports the same 100% unchanged CRM, before anything below writes to it.
+    if let Some(pg) = postgres_url() {
+        eprintln!("2. full import (PostgreSQL)");
+        rows.push(import_on_postgres(&pg, service_bin, &crm, &admin, raw_seconds, work).await?);
+    }
 
     session
         .put_sync(
@@ -172,11 +177,6 @@ async fn bench(
 
     eprintln!("6. form intake ({} submissions)", args.forms);
     rows.push(forms::form_intake(&crm.url, work, args.forms).await?);
-
-    if let Some(pg) = postgres_url() {
-        eprintln!("2. full import (PostgreSQL)");
-        rows.push(import_on_postgres(&pg, service_bin, &crm, &admin, raw_seconds, work).await?);
-    }
     crm.stop().await;
 
     Ok(BenchReport {
