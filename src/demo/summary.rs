@@ -117,7 +117,7 @@ impl fmt::Display for DemoSummary {
         )?;
         writeln!(
             f,
-            "  # change 10 leads in the CRM, then Run Now (a dry run first)"
+            "  # change 10 leads in the CRM, then a dry run and (once it has ended) Run Now"
         )?;
         writeln!(
             f,
