@@ -159,18 +159,7 @@ impl MemberRepo {
         list: ListId,
         emails: &[String],
     ) -> Result<Vec<Member>, StoreError> {
-        let mut out = Vec::new();
-        for chunk in emails.chunks(LOOKUP_CHUNK) {
-            let rows = member::Entity::find()
-                .filter(member::Column::ListId.eq(list.as_db()))
-                .filter(member::Column::Email.is_in(chunk.iter().cloned()))
-                .all(db)
-                .await?;
-            for row in rows {
-                out.push(to_member(row)?);
-            }
-        }
-        Ok(out)
+        self.where_in(db, list, member::Column::Email, emails).await
     }
 
     /// Members of a list linked to any of these CRM keys.
@@ -180,11 +169,22 @@ impl MemberRepo {
         list: ListId,
         keys: &[String],
     ) -> Result<Vec<Member>, StoreError> {
+        self.where_in(db, list, member::Column::CrmKey, keys).await
+    }
+
+    /// Members of a list whose `column` is one of `values`, in `IN (…)` chunks.
+    async fn where_in<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        list: ListId,
+        column: member::Column,
+        values: &[String],
+    ) -> Result<Vec<Member>, StoreError> {
         let mut out = Vec::new();
-        for chunk in keys.chunks(LOOKUP_CHUNK) {
+        for chunk in values.chunks(LOOKUP_CHUNK) {
             let rows = member::Entity::find()
                 .filter(member::Column::ListId.eq(list.as_db()))
-                .filter(member::Column::CrmKey.is_in(chunk.iter().cloned()))
+                .filter(column.is_in(chunk.iter().cloned()))
                 .all(db)
                 .await?;
             for row in rows {

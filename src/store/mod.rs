@@ -29,6 +29,7 @@ mod lists;
 mod members;
 mod note_events;
 mod runs;
+mod schedule_firing;
 mod schedules;
 mod segments;
 
