@@ -216,23 +216,16 @@ async fn a_new_member_of_a_contact_list_is_pushed_as_a_lead() {
         )
         .await;
     assert_eq!(status, 200, "{body}");
-    let member = listbridge::store::Member::new(
+    w.add_member(
         list,
-        "new.contact@list.example".into(),
-        [
+        "new.contact@list.example",
+        &[
             ("LastName", "Newman"),
             ("FirstName", "Nia"),
             ("AccountName", "Newman & Co"),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), Some(v.to_string())))
-        .collect(),
-        chrono::Utc::now(),
-    );
-    listbridge::store::MemberRepo
-        .insert_many(w.app.state.store.conn(), &[member], chrono::Utc::now())
-        .await
-        .expect("member added");
+        ],
+    )
+    .await;
     let contacts_before = w.crm.state().count(infor_crm_fake::Kind::Contact);
 
     let report = w.sync(list).await;

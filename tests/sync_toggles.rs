@@ -62,23 +62,16 @@ async fn scene(setup: Value) -> Scene {
         .state()
         .insert_record(Kind::Lead, &lead)
         .expect("new CRM lead");
-    let new_member = listbridge::store::Member::new(
+    w.add_member(
         list,
-        "fresh.member@list.example".into(),
-        [
+        "fresh.member@list.example",
+        &[
             ("LastName", "Fresh"),
             ("Company", "ListCo"),
             ("FirstName", "Fresh"),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), Some(v.to_string())))
-        .collect(),
-        chrono::Utc::now(),
-    );
-    listbridge::store::MemberRepo
-        .insert_many(w.app.state.store.conn(), &[new_member], chrono::Utc::now())
-        .await
-        .expect("member added");
+        ],
+    )
+    .await;
     w.crm.state().reset_stats();
     Scene {
         w,

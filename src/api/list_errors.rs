@@ -14,6 +14,11 @@ impl From<ListError> for ApiError {
         let message = err.to_string();
         match err {
             ListError::NotFound(id) => ApiError::not_found(format!("list {id}")),
+            ListError::MemberNotFound(id) => ApiError::not_found(format!("member {id}")),
+            ListError::UnknownColumns { columns, .. } => {
+                ApiError::unprocessable("unknown_columns", message)
+                    .with_details(json!({ "columns": columns }))
+            }
             ListError::SegmentNotFound(id) => ApiError::not_found(format!("segment {id}")),
             ListError::UsageNotFound(column) => {
                 ApiError::not_found(format!("a standard field name for column '{column}'"))

@@ -1,5 +1,5 @@
-//! `/v1/lists`: import from the CRM, upload a CSV, read, rename and delete lists, page
-//! through members, add columns and *Optimize for Infor CRM*. Thin: parse, call
+//! `/v1/lists`: import from the CRM, upload a CSV, read, rename and delete lists, add
+//! columns and *Optimize for Infor CRM* (members: [`super::members`]). Thin: parse, call
 //! [`crate::lists`], shape the answer.
 
 use std::collections::BTreeMap;
@@ -26,7 +26,7 @@ use crate::{
         optimize,
         upload::{self, MAX_UPLOAD_BYTES, UploadRequest},
     },
-    store::{ConnectorId, FieldUsage, List, ListColumn, ListId, Member, RunId},
+    store::{ConnectorId, FieldUsage, List, ListColumn, ListId, RunId},
 };
 
 /// The routes of this resource.
@@ -36,7 +36,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(upload_list))
         .routes(routes!(list_lists))
         .routes(routes!(get_list, rename_list, delete_list))
-        .routes(routes!(list_members))
         .routes(routes!(add_columns))
         .routes(routes!(optimize_for_infor_crm))
 }
@@ -116,26 +115,6 @@ pub struct ImportAccepted {
 pub struct RenameBody {
     /// The new name, unique in the account.
     pub name: String,
-}
-
-/// Which members to list.
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct MembersQuery {
-    /// Only emails containing this text (case-insensitive).
-    pub search: Option<String>,
-    /// The `next` cursor of the previous page.
-    pub after: Option<String>,
-    /// Members per page, 1 to 1000 (default 100).
-    pub limit: Option<u64>,
-}
-
-/// A page of members.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MemberPageView {
-    /// Members in email order.
-    pub members: Vec<Member>,
-    /// Pass as `after` for the next page; absent on the last page.
-    pub next: Option<String>,
 }
 
 /// *Add List Columns*.
@@ -319,34 +298,6 @@ pub async fn delete_list(
 ) -> Result<StatusCode, ApiError> {
     catalog::delete(&state, account.id, id).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// The list's members in email order, optionally searched by email.
-#[utoipa::path(get, path = "/v1/lists/{id}/members", tag = "lists",
-    params(("id" = String, Path, description = "List id"), MembersQuery),
-    responses(
-        (status = 200, description = "A page of members", body = MemberPageView),
-        (status = 404, description = "No such list in this account", body = Problem),
-        (status = 422, description = "Limit out of range", body = Problem)))]
-pub async fn list_members(
-    State(state): State<AppState>,
-    AuthedAccount(account): AuthedAccount,
-    Path(id): Path<ListId>,
-    Query(query): Query<MembersQuery>,
-) -> Result<Json<MemberPageView>, ApiError> {
-    let page = catalog::members(
-        &state,
-        account.id,
-        id,
-        query.search.as_deref(),
-        query.after.as_deref(),
-        query.limit,
-    )
-    .await?;
-    Ok(Json(MemberPageView {
-        members: page.members,
-        next: page.next,
-    }))
 }
 
 /// *Add List Columns*: CRM fields (filled on the next sync) or plain columns.

@@ -37,6 +37,7 @@ pub mod health;
 pub mod jobs;
 mod list_errors;
 pub mod lists;
+pub mod members;
 pub mod messages;
 pub mod public_forms;
 pub mod runs;
@@ -100,6 +101,7 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         .merge(account::routes())
         .merge(connectors::routes())
         .merge(lists::routes())
+        .merge(members::routes())
         .merge(segments::routes())
         .merge(field_usages::routes())
         .merge(sync::routes())

@@ -12,6 +12,7 @@ use sea_orm::TransactionTrait;
 
 use super::{
     Checkpoint, EngineError, RunContext,
+    consent::{OPT_OUT_FIELD, opted_out},
     email::MemberEmail,
     matching,
     report::{Report, Subject},
@@ -19,9 +20,6 @@ use super::{
 use crate::store::{
     CrmLink, ListRepo, ListStatus, Member, MemberRepo, RunCounts, StoreError, Values,
 };
-
-/// The CRM field that carries the email opt-out.
-pub(crate) const OPT_OUT_FIELD: &str = "DoNotEmail";
 
 /// Runs (or resumes) an import; returns the final counts.
 pub(super) async fn import(ctx: &RunContext<'_>) -> Result<RunCounts, EngineError> {
@@ -118,16 +116,8 @@ pub(crate) fn link_for(record: &CrmRecord) -> CrmLink {
         key: record.key.clone(),
         etag: record.etag.clone(),
         modify_date: record.modify_date,
+        deleted_at: None,
     }
-}
-
-/// Whether a record says the person opted out of email.
-pub(crate) fn opted_out(record: &CrmRecord) -> bool {
-    record
-        .fields
-        .get(OPT_OUT_FIELD)
-        .and_then(|v| v.as_deref())
-        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
 }
 
 /// The record a member is linked to, as a matching candidate.

@@ -7,6 +7,8 @@
 //! any point resumes from its last committed page; a CRM create whose answer was lost is
 //! found again by email before anything is created twice.
 
+mod conflicts;
+mod consent;
 pub mod email;
 pub mod field_map;
 pub mod fields;
@@ -32,7 +34,7 @@ use crate::{
     clock::Clock,
     store::{
         AccountId, ConnectorId, List, ListKind, ListRepo, ListStatus, Progress, Run, RunCounts,
-        RunId, RunKind, RunRepo, RunStatus, SegmentRepo, Store, StoreError,
+        RunId, RunKind, RunRepo, RunStatus, ScratchRepo, SegmentRepo, Store, StoreError,
     },
 };
 
@@ -84,6 +86,17 @@ pub(crate) struct Checkpoint {
     pub cursor: Option<listbridge_connector::Watermark>,
     /// Push: the last member id committed.
     pub push_after: Option<String>,
+    /// Push: with `push_after`, the change number of the last member committed while
+    /// scanning changed members.
+    pub push_after_seq: Option<i64>,
+    /// Push: which scan is in progress: `changed` members, then `unlinked` ones; empty
+    /// until the push has worked out its scope.
+    pub push_stage: String,
+    /// Push: members changed after this change number are looked at (the number the
+    /// last complete push covered, or 0 when the setup changed since).
+    pub push_since: i64,
+    /// Push: the list's change number when the push began; what it covers when it ends.
+    pub push_upto: i64,
     /// Records processed.
     pub done: i64,
     /// Records expected.
@@ -217,6 +230,9 @@ impl Engine {
         RunRepo
             .finish(db, run.id, RunStatus::Failed, Some(error), now)
             .await?;
+        if run.dry_run {
+            ScratchRepo.clear(db, run.id).await?;
+        }
         if run.kind == RunKind::Import {
             ListRepo
                 .set_status(db, run.list_id, ListStatus::Failed, now)
@@ -286,7 +302,9 @@ impl Engine {
                 if setup.push.enabled {
                     push::push(&ctx, &setup, segment.as_ref(), &mut cp).await?;
                 }
-                if !run.dry_run {
+                if run.dry_run {
+                    ScratchRepo.clear(db, run.id).await?;
+                } else {
                     let tx = db.begin().await.map_err(StoreError::from)?;
                     if setup.pull.enabled {
                         ListRepo.clear_pending(&tx, list.id).await?;

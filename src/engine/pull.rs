@@ -17,14 +17,16 @@ use sea_orm::{ConnectionTrait, TransactionTrait};
 
 use super::{
     CLOCK_MARGIN, Checkpoint, EngineError, PULL_OVERLAP, RunContext,
+    conflicts::{newest_side, report_conflict},
+    consent::{OPT_OUT_FIELD, opted_out},
     email::MemberEmail,
     field_map::FieldMap,
     fields::{FieldAction, FieldPermissions, FieldSides, Side, decide_field},
-    import::{OPT_OUT_FIELD, link_for, opted_out},
+    import::link_for,
     report::{Report, Subject},
     setup::SyncSetup,
 };
-use crate::store::{ListColumn, ListRepo, Member, MemberRepo, StoreError, Values};
+use crate::store::{ListColumn, ListRepo, Member, MemberRepo, ScratchRepo, StoreError};
 
 /// Runs the pull phase, resuming from the checkpoint.
 pub(super) async fn pull(
@@ -149,6 +151,8 @@ impl PageContext<'_> {
             .map(|m| (m.email.clone(), m))
             .collect();
         let mut fresh: Vec<Member> = Vec::new();
+        // A dry run's members as this page would have left them, for its push to plan on.
+        let mut would_be: Vec<Member> = Vec::new();
 
         for record in records {
             report.counts.read += 1;
@@ -176,7 +180,9 @@ impl PageContext<'_> {
                 } else {
                     report.counts.unchanged += 1;
                 }
-                if !dry {
+                if dry {
+                    would_be.push(member);
+                } else {
                     MemberRepo.update(db, &member, now).await?;
                 }
                 continue;
@@ -196,7 +202,7 @@ impl PageContext<'_> {
                 }
             };
             if let Some(mut member) = by_email.remove(email.as_str()) {
-                if let Some(link) = member.crm.as_ref() {
+                if let Some(link) = member.crm.as_ref().filter(|l| l.deleted_at.is_none()) {
                     report.counts.duplicates += 1;
                     report.record(
                         "duplicate",
@@ -211,10 +217,14 @@ impl PageContext<'_> {
                     by_email.insert(member.email.clone(), member);
                     continue;
                 }
+                // An unlinked member (or one whose record was deleted in the CRM) takes
+                // the CRM record with its email.
                 member.crm = Some(link_for(record));
                 self.merge(&mut member, record, report);
                 report.counts.pulled_updated += 1;
-                if !dry {
+                if dry {
+                    would_be.push(member);
+                } else {
                     MemberRepo.update(db, &member, now).await?;
                 }
                 continue;
@@ -246,7 +256,9 @@ impl PageContext<'_> {
             }
             fresh.push(member);
         }
-        if !dry {
+        if dry {
+            ScratchRepo.put(db, self.ctx.run.id, &would_be, now).await?;
+        } else {
             MemberRepo.insert_many(db, &fresh, now).await?;
         }
         Ok(())
@@ -305,11 +317,8 @@ impl PageContext<'_> {
     /// Applies a CRM record's changes to a linked member; returns whether the list changed.
     fn merge(&self, member: &mut Member, record: &CrmRecord, report: &mut Report) -> bool {
         let mut changed = false;
-        let newest = match record.modify_date {
-            Some(crm) if crm > member.list_changed_at => Side::Crm,
-            _ => Side::List,
-        };
-        let mut planned: Values = Values::new();
+        let newest = newest_side(member, record);
+        let mut planned = serde_json::Map::new();
         for mapped in &self.map.columns {
             let Some(crm) = record.fields.get(&mapped.crm_field) else {
                 continue;
@@ -336,27 +345,26 @@ impl PageContext<'_> {
                 newest,
             );
             if let Some(conflict) = &outcome.conflict {
-                report.counts.conflicts += 1;
-                report.record(
-                    "conflict",
-                    Subject { email: Some(&member.email), entity: Some(record.entity), key: Some(&record.key) },
-                    Some(&mapped.crm_field),
-                    format!(
-                        "'{}' changed in both the list ({:?}) and the CRM ({:?}); the {} value wins",
-                        mapped.crm_field,
-                        conflict.list.as_deref().unwrap_or(""),
-                        conflict.crm.as_deref().unwrap_or(""),
-                        if conflict.winner == Side::Crm { "CRM" } else { "list" }
-                    ),
-                    Some(serde_json::json!({ "list": conflict.list, "crm": conflict.crm, "winner": conflict.winner })),
+                report_conflict(
+                    report,
+                    Subject {
+                        email: Some(&member.email),
+                        entity: Some(record.entity),
+                        key: Some(&record.key),
+                    },
+                    &mapped.crm_field,
+                    conflict,
                 );
             }
             match outcome.action {
                 FieldAction::InSync => {
                     member.synced.insert(mapped.crm_field.clone(), crm.clone());
                 }
-                FieldAction::Pull { to, .. } => {
-                    planned.insert(mapped.column.clone(), to.clone());
+                FieldAction::Pull { from, to } => {
+                    planned.insert(
+                        mapped.column.clone(),
+                        serde_json::json!({ "old": from, "new": to }),
+                    );
                     member.values.insert(mapped.column.clone(), to.clone());
                     member.synced.insert(mapped.crm_field.clone(), to);
                     changed = true;
@@ -389,7 +397,7 @@ impl PageContext<'_> {
                 },
                 None,
                 "would update the member from the CRM",
-                Some(serde_json::to_value(&planned).unwrap_or_default()),
+                Some(serde_json::Value::Object(planned)),
             );
         }
         changed

@@ -16,7 +16,7 @@ use sea_orm::TransactionTrait;
 use sha2::{Digest, Sha256};
 
 use super::{
-    Checkpoint, EngineError, PUSH_PAGE, RunContext,
+    Checkpoint, EngineError, PUSH_PAGE, RunContext, conflicts, consent,
     field_map::FieldMap,
     import::link_for,
     matching,
@@ -26,7 +26,10 @@ use super::{
 };
 use crate::{
     lists::segment_filter::SegmentFilter,
-    store::{ListRepo, Member, MemberId, MemberRepo, Parked, Segment, StoreError},
+    store::{
+        ListRepo, Member, MemberId, MemberRepo, Parked, PushPosition, PushScopeRepo, ScratchRepo,
+        Segment, StoreError,
+    },
 };
 
 /// Contact fields whose lead counterpart has another name, for members of a contact
@@ -37,6 +40,12 @@ const CONTACT_TO_LEAD: [(&str, &str); 1] = [("AccountName", "Company")];
 const QUIET_SAVE_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// Runs the push phase, resuming from the checkpoint.
+///
+/// A push looks only at the members that may need it: those changed on the list side
+/// after the change number its last complete push covered (all changed ones when the
+/// setup, mapping or segment filter changed since), then the unlinked ones, which are
+/// matched by email every run. Members that hold what the CRM sent (change number 0)
+/// have nothing to push, so an idle push of a large list reads nothing.
 pub(super) async fn push(
     ctx: &RunContext<'_>,
     setup: &SyncSetup,
@@ -55,11 +64,25 @@ pub(super) async fn push(
         .transpose()
         .map_err(|e| EngineError::Setup(format!("the segment's filter cannot be read: {e}")))?;
     let fingerprint_salt = serde_json::json!({ "setup": setup, "map": map.columns.iter().map(|c| (&c.column, &c.crm_field)).collect::<Vec<_>>() }).to_string();
+    let basis = push_basis(&fingerprint_salt, segment);
+    let segment_id = segment.map(|s| s.id);
 
-    if cp.phase != "push" {
+    if cp.phase != "push" || cp.push_stage.is_empty() {
+        let position = PushScopeRepo.position(db, ctx.list.id, segment_id).await?;
         cp.phase = "push".into();
+        cp.push_stage = STAGE_CHANGED.into();
         cp.push_after = None;
-        cp.total = Some(cp.done + ctx.list.member_count);
+        cp.push_after_seq = None;
+        cp.push_since = if position.basis.as_deref() == Some(basis.as_str()) {
+            position.seq
+        } else {
+            0
+        };
+        cp.push_upto = PushScopeRepo.change_seq(db, ctx.list.id).await?;
+        let scope = MemberRepo
+            .count_push_scope(db, ctx.list.id, cp.push_since, cp.push_upto)
+            .await?;
+        cp.total = Some(cp.done + i64::try_from(scope).unwrap_or(i64::MAX));
     }
     let mut report = Report::resume(cp.counts.clone(), cp.seq);
     let pusher = Pusher {
@@ -76,19 +99,44 @@ pub(super) async fn push(
     let mut saved_at = std::time::Instant::now();
     loop {
         let after = cp.push_after.as_deref().and_then(MemberId::from_db);
-        let page = MemberRepo
-            .page_by_id(db, ctx.list.id, after, PUSH_PAGE)
-            .await?;
-        let Some(last) = page.last().map(|m| m.id) else {
+        let page = if cp.push_stage == STAGE_CHANGED {
+            MemberRepo
+                .page_changed(
+                    db,
+                    ctx.list.id,
+                    cp.push_since,
+                    cp.push_upto,
+                    cp.push_after_seq.zip(after),
+                    PUSH_PAGE,
+                )
+                .await?
+        } else {
+            MemberRepo
+                .page_unlinked(db, ctx.list.id, cp.push_since, after, PUSH_PAGE)
+                .await?
+        };
+        let Some(last) = page.last().map(|m| (m.change_seq, m.id)) else {
+            if cp.push_stage == STAGE_CHANGED {
+                cp.push_stage = STAGE_UNLINKED.into();
+                cp.push_after = None;
+                cp.push_after_seq = None;
+                continue;
+            }
             break;
+        };
+        let page = if ctx.run.dry_run {
+            overlay_dry_run(ctx, page).await?
+        } else {
+            page
         };
         let members: Vec<Member> = match &filter {
             Some(f) => page.into_iter().filter(|m| segment_matches(f, m)).collect(),
             None => page,
         };
         unsaved += members.len();
-        let changed = pusher.push_page(members, &mut report).await?;
-        cp.push_after = Some(last.as_db());
+        let PageOutcome { mut changed, again } = pusher.push_page(members, &mut report).await?;
+        cp.push_after = Some(last.1.as_db());
+        cp.push_after_seq = Some(last.0);
         // A page that changed and reported nothing needs no transaction of its own: its
         // progress is saved with the next page that does (or after QUIET_SAVE_EVERY), and
         // a resume merely looks at it again. An idle push of a large list is mostly these.
@@ -98,6 +146,13 @@ pub(super) async fn push(
         let now = ctx.now();
         let tx = db.begin().await.map_err(StoreError::from)?;
         if !ctx.run.dry_run {
+            if again {
+                // Members to look at again next run get a new change number.
+                let seq = PushScopeRepo.next_change_seq(&tx, ctx.list.id).await?;
+                for member in changed.iter_mut().filter(|m| m.change_seq == RETRY) {
+                    member.change_seq = seq;
+                }
+            }
             for member in &changed {
                 MemberRepo.update(&tx, member, now).await?;
             }
@@ -113,15 +168,66 @@ pub(super) async fn push(
         tx.commit().await.map_err(StoreError::from)?;
         saved_at = std::time::Instant::now();
     }
+    let now = ctx.now();
+    let tx = db.begin().await.map_err(StoreError::from)?;
     if unsaved > 0 {
-        let now = ctx.now();
-        let tx = db.begin().await.map_err(StoreError::from)?;
         cp.save_page(&tx, ctx.run.id, &mut report, unsaved, now)
             .await?;
-        tx.commit().await.map_err(StoreError::from)?;
     }
+    if !ctx.run.dry_run {
+        let covered = PushPosition {
+            seq: cp.push_upto,
+            basis: Some(basis),
+        };
+        PushScopeRepo
+            .save_position(&tx, ctx.list.id, segment_id, &covered)
+            .await?;
+    }
+    tx.commit().await.map_err(StoreError::from)?;
     cp.phase = "done".into();
     Ok(())
+}
+
+/// The push scan over members changed since the last complete push.
+const STAGE_CHANGED: &str = "changed";
+/// The push scan over unlinked members not changed since.
+const STAGE_UNLINKED: &str = "unlinked";
+/// Marks a member the next run must look at again (a change number is assigned when
+/// the page is saved).
+const RETRY: i64 = -1;
+
+/// A fingerprint of everything that decides what a push sends: when it changes, members
+/// changed before the last complete push may need sending too.
+fn push_basis(salt: &str, segment: Option<&Segment>) -> String {
+    let mut h = Sha256::new();
+    h.update(salt.as_bytes());
+    if let Some(segment) = segment {
+        h.update(segment.filter.as_bytes());
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A dry run's push sees members as its pull would have left them.
+async fn overlay_dry_run(
+    ctx: &RunContext<'_>,
+    page: Vec<Member>,
+) -> Result<Vec<Member>, EngineError> {
+    let ids: Vec<MemberId> = page.iter().map(|m| m.id).collect();
+    let mut pulled = ScratchRepo
+        .get(ctx.store().conn(), ctx.run.id, &ids)
+        .await?;
+    Ok(page
+        .into_iter()
+        .map(|m| pulled.remove(&m.id).unwrap_or(m))
+        .collect())
+}
+
+/// What a push page did.
+struct PageOutcome {
+    /// Members whose stored state changed.
+    changed: Vec<Member>,
+    /// Whether any of them must be looked at again next run (marked [`RETRY`]).
+    again: bool,
 }
 
 fn segment_matches(filter: &SegmentFilter, member: &Member) -> bool {
@@ -182,15 +288,15 @@ impl Pusher<'_> {
     /// The lead field a list column lands in when a member is created as a lead: its
     /// own field when leads have it, else the lead equivalent of a contact field (a
     /// contact's account name is a lead's company); `None` when leads have no such field.
+    /// Fields the CRM maintains itself (read-only, such as CreateDate) are not sent.
     fn lead_field(&self, crm_field: &str) -> Option<String> {
-        if let Some(def) = find_def(self.lead_defs, crm_field) {
-            return Some(def.name.clone());
-        }
-        CONTACT_TO_LEAD
-            .iter()
-            .find(|(contact, _)| contact.eq_ignore_ascii_case(crm_field))
-            .and_then(|(_, lead)| find_def(self.lead_defs, lead))
-            .map(|def| def.name.clone())
+        let def = find_def(self.lead_defs, crm_field).or_else(|| {
+            CONTACT_TO_LEAD
+                .iter()
+                .find(|(contact, _)| contact.eq_ignore_ascii_case(crm_field))
+                .and_then(|(_, lead)| find_def(self.lead_defs, lead))
+        })?;
+        (!def.read_only).then(|| def.name.clone())
     }
 
     fn defs(&self, entity: EntityKind) -> &[FieldDef] {
@@ -205,12 +311,17 @@ impl Pusher<'_> {
         &self,
         mut members: Vec<Member>,
         report: &mut Report,
-    ) -> Result<Vec<Member>, EngineError> {
+    ) -> Result<PageOutcome, EngineError> {
         let mut touched = vec![false; members.len()];
         let mut planned: Vec<Planned> = Vec::new();
         let mut unlinked: Vec<usize> = Vec::new();
 
         for (i, member) in members.iter_mut().enumerate() {
+            if member.crm.as_ref().is_some_and(|c| c.deleted_at.is_some()) {
+                // A record deleted in the CRM stays deleted: a sync never re-creates it.
+                report.counts.skipped += 1;
+                continue;
+            }
             // The fingerprint (a hash of the member's values) is only worked out for parked
             // members: most members of a large list are not, and an idle push skips them all.
             if member
@@ -255,6 +366,7 @@ impl Pusher<'_> {
                                 entity: link.entity,
                                 key: link.key.clone(),
                                 etag: link.etag.clone(),
+                                expected: Some(last_agreed(member, &changes)),
                                 fields: changes.clone(),
                             },
                             written: changes,
@@ -307,7 +419,10 @@ impl Pusher<'_> {
                     Some(serde_json::Value::Object(changes)),
                 );
             }
-            return Ok(Vec::new());
+            return Ok(PageOutcome {
+                changed: Vec::new(),
+                again: false,
+            });
         }
 
         let batch = self.connector.capabilities().batch_size.max(1);
@@ -319,14 +434,18 @@ impl Pusher<'_> {
             for (p, outcome) in chunk.into_iter().zip(outcomes) {
                 let member = &mut members[p.member];
                 touched[p.member] = true;
-                self.apply_outcome(member, &p, outcome, report)?;
+                self.apply_outcome(member, &p, outcome, report).await?;
             }
         }
-        Ok(members
-            .into_iter()
-            .zip(touched)
-            .filter_map(|(m, t)| t.then_some(m))
-            .collect())
+        let again = members.iter().any(|m| m.change_seq == RETRY);
+        Ok(PageOutcome {
+            changed: members
+                .into_iter()
+                .zip(touched)
+                .filter_map(|(m, t)| t.then_some(m))
+                .collect(),
+            again,
+        })
     }
 
     /// The push-update fields whose list value moved away from the last synced value.
@@ -344,7 +463,9 @@ impl Pusher<'_> {
                 continue; // a blank cell never clears CRM data
             };
             let base = member.synced.get(&mapped.crm_field).cloned().flatten();
-            if base.as_deref() != Some(value.as_str()) {
+            if base.as_deref() != Some(value.as_str())
+                && !consent::reverses_opt_out(&mapped.crm_field, base.as_deref(), Some(&value))
+            {
                 changes.insert(mapped.crm_field.clone(), Some(value));
             }
         }
@@ -434,6 +555,11 @@ impl Pusher<'_> {
                             && self.setup.pushes_field(&mapped.crm_field)
                             && list.is_some()
                             && list != crm
+                            && !consent::reverses_opt_out(
+                                &mapped.crm_field,
+                                crm.as_deref(),
+                                list.as_deref(),
+                            )
                         {
                             changes.insert(mapped.crm_field.clone(), list);
                         } else {
@@ -451,6 +577,15 @@ impl Pusher<'_> {
                                 entity: record.entity,
                                 key: record.key.clone(),
                                 etag: record.etag.clone(),
+                                // Just read: a CRM edit before our write is a conflict.
+                                expected: Some(
+                                    changes
+                                        .keys()
+                                        .map(|f| {
+                                            (f.clone(), record.fields.get(f).cloned().flatten())
+                                        })
+                                        .collect(),
+                                ),
                                 fields: changes.clone(),
                             },
                             written: changes,
@@ -497,7 +632,7 @@ impl Pusher<'_> {
         Ok(())
     }
 
-    fn apply_outcome(
+    async fn apply_outcome(
         &self,
         member: &mut Member,
         planned: &Planned,
@@ -521,14 +656,36 @@ impl Pusher<'_> {
             }
             Err(e) if e.is_transient() => Err(EngineError::Connector(e)),
             Err(ConnectorError::NotFound { entity, key }) => {
-                member.crm = None;
-                let reason = format!(
-                    "{entity} {key} was deleted in the CRM; the member is no longer linked and is not re-created until it changes"
+                // A tombstone: the member keeps its data and its link, marked deleted, so
+                // no later push re-creates what someone deleted in the CRM.
+                if let Some(link) = member.crm.as_mut() {
+                    link.deleted_at = Some(self.ctx.now());
+                }
+                report.counts.failed += 1;
+                report.record(
+                    "crm_deleted",
+                    Subject {
+                        email: Some(&member.email),
+                        entity: member.crm.as_ref().map(|c| c.entity),
+                        key: Some(key.as_str()),
+                    },
+                    None,
+                    format!(
+                        "{entity} {key} was deleted in the CRM; the member stays in the list and a sync does not re-create it (a new CRM record with this email is linked when pulled)"
+                    ),
+                    None,
                 );
-                self.fail(member, Some(key.as_str()), &reason, report);
                 Ok(())
             }
+            Err(ConnectorError::Conflict {
+                current: Some(current),
+                ..
+            }) if matches!(planned.op, WriteOp::Update { .. }) => {
+                self.settle_conflict(member, &current, &planned.written, report)
+                    .await
+            }
             Err(e @ ConnectorError::Conflict { .. }) => {
+                member.change_seq = RETRY;
                 report.counts.failed += 1;
                 let key = match &planned.op {
                     WriteOp::Update { key, .. } => Some(key.as_str()),
@@ -550,6 +707,48 @@ impl Pusher<'_> {
             Err(e) => {
                 let key = member.crm.as_ref().map(|c| c.key.clone());
                 self.fail(member, key.as_deref(), &e.to_string(), report);
+                Ok(())
+            }
+        }
+    }
+
+    /// An update met a CRM edit of a field it writes: settle each field by the rule, and
+    /// write the list's winners once more against the CRM's current version.
+    async fn settle_conflict(
+        &self,
+        member: &mut Member,
+        current: &CrmRecord,
+        written: &FieldValues,
+        report: &mut Report,
+    ) -> Result<(), EngineError> {
+        let again =
+            conflicts::settle_stale_push(member, current, written, self.map, self.setup, report);
+        member.crm = Some(link_for(current));
+        if again.is_empty() {
+            return Ok(());
+        }
+        match self
+            .connector
+            .update(
+                current.entity,
+                &current.key,
+                current.etag.as_deref(),
+                &again,
+            )
+            .await
+        {
+            Ok(record) => {
+                report.counts.pushed_updated += 1;
+                member.crm = Some(link_for(&record));
+                for (field, value) in again {
+                    member.synced.insert(field, value);
+                }
+                member.parked = None;
+                Ok(())
+            }
+            Err(e) if e.is_transient() => Err(EngineError::Connector(e)),
+            Err(e) => {
+                self.fail(member, Some(current.key.as_str()), &e.to_string(), report);
                 Ok(())
             }
         }
@@ -577,6 +776,15 @@ impl Pusher<'_> {
             });
         }
     }
+}
+
+/// The values both sides last agreed on for the fields about to be written: what the
+/// CRM should still hold, so an edit made there meanwhile is seen as a conflict.
+fn last_agreed(member: &Member, changes: &FieldValues) -> FieldValues {
+    changes
+        .keys()
+        .filter_map(|f| member.synced.get(f).map(|v| (f.clone(), v.clone())))
+        .collect()
 }
 
 fn op_entity(op: &WriteOp) -> EntityKind {

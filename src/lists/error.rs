@@ -6,7 +6,7 @@ use listbridge_connector::EntityKind;
 use super::{csv_upload::UploadError, segment_filter::FilterError};
 use crate::{
     connectors::ConnectError,
-    store::{ListId, SegmentId, StoreError},
+    store::{ListId, MemberId, SegmentId, StoreError},
 };
 
 /// The outcome of a failed list action.
@@ -15,6 +15,17 @@ pub enum ListError {
     /// No such list in this account.
     #[error("list {0} was not found")]
     NotFound(ListId),
+    /// No such member in the list.
+    #[error("member {0} was not found in this list")]
+    MemberNotFound(MemberId),
+    /// Values for columns the list does not have.
+    #[error("list '{list}' has no column {}", quoted(.columns))]
+    UnknownColumns {
+        /// The list's name.
+        list: String,
+        /// The names given that are not columns.
+        columns: Vec<String>,
+    },
     /// No such segment in this account.
     #[error("segment {0} was not found")]
     SegmentNotFound(SegmentId),

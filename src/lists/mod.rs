@@ -7,6 +7,7 @@ pub mod columns;
 pub mod csv_upload;
 mod error;
 pub mod import;
+pub mod members;
 pub mod optimize;
 pub mod segment_filter;
 pub mod segments;

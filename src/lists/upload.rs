@@ -27,9 +27,10 @@ use crate::{
     engine::usage::SystemUsage,
     store::{
         AccountId, List, ListColumn, ListId, ListKind, ListRepo, ListStatus, Member, MemberRepo,
-        NewList, Values,
+        NewList, PushScopeRepo, StoreError, Values,
     },
 };
+use sea_orm::TransactionTrait;
 
 /// The largest body accepted, in bytes (a 1,000,000-row file fits comfortably).
 pub const MAX_UPLOAD_BYTES: u64 = 512 * 1024 * 1024;
@@ -361,7 +362,15 @@ impl Inserter<'_> {
                 members.push(member);
             }
         }
-        MemberRepo.insert_many(db, &members, now).await?;
+        // Uploaded values are the list's own: numbered as list-side changes, so pushes
+        // look at them (see `store::PushScopeRepo`).
+        let tx = db.begin().await.map_err(StoreError::from)?;
+        let seq = PushScopeRepo.next_change_seq(&tx, self.list).await?;
+        for member in &mut members {
+            member.change_seq = seq;
+        }
+        MemberRepo.insert_many(&tx, &members, now).await?;
+        tx.commit().await.map_err(StoreError::from)?;
         self.accepted += members.len() as u64;
         Ok(())
     }

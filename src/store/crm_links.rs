@@ -59,6 +59,7 @@ impl CrmLinkRepo {
                         key,
                         etag: row.crm_etag,
                         modify_date: row.crm_modify_date,
+                        deleted_at: row.crm_deleted_at,
                     },
                 ));
             }

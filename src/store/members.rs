@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use listbridge_connector::EntityKind;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::Serialize;
 
@@ -30,6 +30,9 @@ pub struct CrmLink {
     pub etag: Option<String>,
     /// Modify date as last seen.
     pub modify_date: Option<DateTime<Utc>>,
+    /// When the record was found deleted in the CRM. A deleted record is a tombstone:
+    /// the member keeps its data and a sync never re-creates the record.
+    pub deleted_at: Option<DateTime<Utc>>,
 }
 
 /// Why the CRM rejected a member, kept until the member or the setup changes.
@@ -65,13 +68,18 @@ pub struct Member {
     /// When the list side last changed a value.
     #[serde(skip)]
     pub list_changed_at: DateTime<Utc>,
+    /// The list change number of the last list-side edit (0: as the CRM sent it); a
+    /// push looks only at members changed since the change number it last covered.
+    #[serde(skip)]
+    pub change_seq: i64,
     /// Set while the CRM's rejection stands.
     pub parked: Option<Parked>,
     /// Added at.
     pub created_at: DateTime<Utc>,
 }
 
-fn to_member(row: member::Model) -> Result<Member, StoreError> {
+/// A member from its row (also used for a dry run's scratch copies).
+pub(super) fn to_member(row: member::Model) -> Result<Member, StoreError> {
     let corrupt = |m: &str| StoreError::Corrupt {
         table: "members",
         id: row.id.clone(),
@@ -83,6 +91,7 @@ fn to_member(row: member::Model) -> Result<Member, StoreError> {
             key,
             etag: row.crm_etag.clone(),
             modify_date: row.crm_modify_date,
+            deleted_at: row.crm_deleted_at,
         }),
         _ => None,
     };
@@ -95,6 +104,7 @@ fn to_member(row: member::Model) -> Result<Member, StoreError> {
         values: serde_json::from_str(&row.field_values).map_err(|_| corrupt("field_values"))?,
         synced: serde_json::from_str(&row.synced).map_err(|_| corrupt("synced"))?,
         list_changed_at: row.list_changed_at,
+        change_seq: row.change_seq,
         parked: match (row.parked_reason.clone(), row.parked_fingerprint.clone()) {
             (Some(reason), Some(fingerprint)) => Some(Parked {
                 reason,
@@ -106,23 +116,49 @@ fn to_member(row: member::Model) -> Result<Member, StoreError> {
     })
 }
 
+/// The row of a member (also used for a dry run's scratch copies).
+pub(super) fn to_row(m: &Member, now: DateTime<Utc>) -> member::Model {
+    member::Model {
+        id: m.id.as_db(),
+        list_id: m.list_id.as_db(),
+        email: m.email.clone(),
+        crm_entity: m.crm.as_ref().map(|c| c.entity.as_str().to_string()),
+        crm_key: m.crm.as_ref().map(|c| c.key.clone()),
+        crm_etag: m.crm.as_ref().and_then(|c| c.etag.clone()),
+        crm_modify_date: m.crm.as_ref().and_then(|c| c.modify_date),
+        opted_out: m.opted_out,
+        field_values: serde_json::to_string(&m.values).unwrap_or_else(|_| "{}".into()),
+        synced: serde_json::to_string(&m.synced).unwrap_or_else(|_| "{}".into()),
+        list_changed_at: m.list_changed_at,
+        parked_reason: m.parked.as_ref().map(|p| p.reason.clone()),
+        parked_fingerprint: m.parked.as_ref().map(|p| p.fingerprint.clone()),
+        change_seq: m.change_seq,
+        crm_deleted_at: m.crm.as_ref().and_then(|c| c.deleted_at),
+        created_at: m.created_at,
+        updated_at: now,
+    }
+}
+
 fn to_active(m: &Member, now: DateTime<Utc>) -> member::ActiveModel {
+    let row = to_row(m, now);
     member::ActiveModel {
-        id: Set(m.id.as_db()),
-        list_id: Set(m.list_id.as_db()),
-        email: Set(m.email.clone()),
-        crm_entity: Set(m.crm.as_ref().map(|c| c.entity.as_str().to_string())),
-        crm_key: Set(m.crm.as_ref().map(|c| c.key.clone())),
-        crm_etag: Set(m.crm.as_ref().and_then(|c| c.etag.clone())),
-        crm_modify_date: Set(m.crm.as_ref().and_then(|c| c.modify_date)),
-        opted_out: Set(m.opted_out),
-        field_values: Set(serde_json::to_string(&m.values).unwrap_or_else(|_| "{}".into())),
-        synced: Set(serde_json::to_string(&m.synced).unwrap_or_else(|_| "{}".into())),
-        list_changed_at: Set(m.list_changed_at),
-        parked_reason: Set(m.parked.as_ref().map(|p| p.reason.clone())),
-        parked_fingerprint: Set(m.parked.as_ref().map(|p| p.fingerprint.clone())),
-        created_at: Set(m.created_at),
-        updated_at: Set(now),
+        id: Set(row.id),
+        list_id: Set(row.list_id),
+        email: Set(row.email),
+        crm_entity: Set(row.crm_entity),
+        crm_key: Set(row.crm_key),
+        crm_etag: Set(row.crm_etag),
+        crm_modify_date: Set(row.crm_modify_date),
+        opted_out: Set(row.opted_out),
+        field_values: Set(row.field_values),
+        synced: Set(row.synced),
+        list_changed_at: Set(row.list_changed_at),
+        parked_reason: Set(row.parked_reason),
+        parked_fingerprint: Set(row.parked_fingerprint),
+        change_seq: Set(row.change_seq),
+        crm_deleted_at: Set(row.crm_deleted_at),
+        created_at: Set(row.created_at),
+        updated_at: Set(row.updated_at),
     }
 }
 
@@ -138,6 +174,7 @@ impl Member {
             values,
             synced: Values::new(),
             list_changed_at: now,
+            change_seq: 0,
             parked: None,
             created_at: now,
         }
@@ -215,6 +252,90 @@ impl MemberRepo {
             .collect()
     }
 
+    /// A page of the members changed on the list side after change number `since` and
+    /// up to `upto`, in (change number, id) order after `after` (a push's first scan).
+    pub async fn page_changed<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        list: ListId,
+        since: i64,
+        upto: i64,
+        after: Option<(i64, MemberId)>,
+        limit: u64,
+    ) -> Result<Vec<Member>, StoreError> {
+        let mut q = member::Entity::find()
+            .filter(member::Column::ListId.eq(list.as_db()))
+            .filter(member::Column::ChangeSeq.gt(since))
+            .filter(member::Column::ChangeSeq.lte(upto));
+        if let Some((seq, id)) = after {
+            q = q.filter(
+                Condition::any().add(member::Column::ChangeSeq.gt(seq)).add(
+                    Condition::all()
+                        .add(member::Column::ChangeSeq.eq(seq))
+                        .add(member::Column::Id.gt(id.as_db())),
+                ),
+            );
+        }
+        q.order_by_asc(member::Column::ChangeSeq)
+            .order_by_asc(member::Column::Id)
+            .limit(limit)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(to_member)
+            .collect()
+    }
+
+    /// How many members a push scoped to changes in (`since`, `upto`] plus unlinked
+    /// members looks at (its progress total).
+    pub async fn count_push_scope<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        list: ListId,
+        since: i64,
+        upto: i64,
+    ) -> Result<u64, StoreError> {
+        let changed = member::Entity::find()
+            .filter(member::Column::ListId.eq(list.as_db()))
+            .filter(member::Column::ChangeSeq.gt(since))
+            .filter(member::Column::ChangeSeq.lte(upto))
+            .count(db)
+            .await?;
+        let unlinked = member::Entity::find()
+            .filter(member::Column::ListId.eq(list.as_db()))
+            .filter(member::Column::CrmKey.is_null())
+            .filter(member::Column::ChangeSeq.lte(since))
+            .count(db)
+            .await?;
+        Ok(changed + unlinked)
+    }
+
+    /// A page of the unlinked members not changed after change number `since`, in id
+    /// order after `after` (a push's second scan: they are matched by email every run).
+    pub async fn page_unlinked<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        list: ListId,
+        since: i64,
+        after: Option<MemberId>,
+        limit: u64,
+    ) -> Result<Vec<Member>, StoreError> {
+        let mut q = member::Entity::find()
+            .filter(member::Column::ListId.eq(list.as_db()))
+            .filter(member::Column::CrmKey.is_null())
+            .filter(member::Column::ChangeSeq.lte(since));
+        if let Some(after) = after {
+            q = q.filter(member::Column::Id.gt(after.as_db()));
+        }
+        q.order_by_asc(member::Column::Id)
+            .limit(limit)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(to_member)
+            .collect()
+    }
+
     /// A page of a list's members in email order after `after`, optionally only emails
     /// containing `search` (the API's member listing).
     pub async fn page_by_email<C: ConnectionTrait>(
@@ -239,6 +360,36 @@ impl MemberRepo {
             .into_iter()
             .map(to_member)
             .collect()
+    }
+
+    /// One member of a list.
+    pub async fn get<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        list: ListId,
+        id: MemberId,
+    ) -> Result<Option<Member>, StoreError> {
+        member::Entity::find_by_id(id.as_db())
+            .filter(member::Column::ListId.eq(list.as_db()))
+            .one(db)
+            .await?
+            .map(to_member)
+            .transpose()
+    }
+
+    /// Removes a member from a list; whether it was there.
+    pub async fn delete<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        list: ListId,
+        id: MemberId,
+    ) -> Result<bool, StoreError> {
+        let done = member::Entity::delete_many()
+            .filter(member::Column::Id.eq(id.as_db()))
+            .filter(member::Column::ListId.eq(list.as_db()))
+            .exec(db)
+            .await?;
+        Ok(done.rows_affected > 0)
     }
 
     /// Inserts new members.

@@ -28,6 +28,8 @@ mod jobs;
 mod lists;
 mod members;
 mod note_events;
+mod push_scope;
+mod run_scratch;
 mod runs;
 mod schedule_firing;
 mod schedules;
@@ -52,6 +54,8 @@ pub use jobs::{Job, JobKind, JobRepo, JobStatus, NewJob};
 pub use lists::{FieldUsage, List, ListColumn, ListKind, ListRepo, ListStatus, NewList};
 pub use members::{CrmLink, Member, MemberRepo, Parked, Values};
 pub use note_events::{NoteEvent, NoteEventRepo, NoteStatus};
+pub use push_scope::{PushPosition, PushScopeRepo};
+pub use run_scratch::ScratchRepo;
 pub use runs::{
     NewRun, Progress, Queued, Run, RunCounts, RunKind, RunRecord, RunRepo, RunStatus, RunTrigger,
 };

@@ -65,6 +65,8 @@ impl SegmentRepo {
             name: Set(name.to_string()),
             filter: Set(filter.to_string()),
             sync_setup: Set(None),
+            push_seq: Set(0),
+            push_basis: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
         };

@@ -202,23 +202,49 @@ impl World {
         out
     }
 
-    /// Changes a member's column value as the marketer would (a list-side edit).
+    /// Changes a member's column value as the marketer would (a list-side edit),
+    /// through `PATCH /v1/lists/{id}/members/{member_id}`.
     pub async fn edit_member(&self, list: ListId, email: &str, column: &str, value: &str) {
         let db = self.app.state.store.conn();
-        let mut member = MemberRepo
+        let member = MemberRepo
             .by_emails(db, list, &[email.to_string()])
             .await
             .expect("lookup")
             .pop()
             .expect("member exists");
-        member
-            .values
-            .insert(column.to_string(), Some(value.to_string()));
-        member.list_changed_at = self.app.state.clock.now();
-        MemberRepo
-            .update(db, &member, self.app.state.clock.now())
+        let response = self
+            .app
+            .client
+            .patch(
+                self.app
+                    .url(&format!("/v1/lists/{list}/members/{}", member.id)),
+            )
+            .bearer_auth(&self.key)
+            .json(&json!({ "values": { column: value } }))
+            .send()
             .await
-            .expect("member saved");
+            .expect("request sent");
+        let (status, body) = read_json(response).await;
+        assert_eq!(status, 200, "member edit: {body}");
+    }
+
+    /// Adds a member through `POST /v1/lists/{id}/members`.
+    pub async fn add_member(&self, list: ListId, email: &str, values: &[(&str, &str)]) {
+        let values: serde_json::Map<String, Value> = values
+            .iter()
+            .map(|(k, v)| (k.to_string(), json!(v)))
+            .collect();
+        let (status, body) = read_json(
+            self.app
+                .post(
+                    &format!("/v1/lists/{list}/members"),
+                    &self.key,
+                    &json!({ "email": email, "values": values }),
+                )
+                .await,
+        )
+        .await;
+        assert_eq!(status, 201, "member added: {body}");
     }
 
     /// CRM writes (creates, updates, deletes) seen by the fake so far.

@@ -242,9 +242,17 @@ async fn entry_outcome(
             // Applied, but the entry came back without a key: find what was written.
             Err(_) => single(inner, op, true).await,
         },
-        (412, WriteOp::Update { key, fields, .. }) => {
+        (
+            412,
+            WriteOp::Update {
+                key,
+                fields,
+                expected,
+                ..
+            },
+        ) => {
             let current: Option<CrmRecord> = record::to_record(entity, result, schema).ok();
-            write::resolve_stale(inner, entity, key, fields, current).await
+            write::resolve_stale(inner, entity, key, fields, expected.as_ref(), current).await
         }
         _ => Err(response::entry_error(result, &context)),
     }
@@ -260,7 +268,18 @@ async fn single(inner: &Inner, op: &WriteOp, lookup_first: bool) -> WriteOutcome
             key,
             etag,
             fields,
-        } => write::update(inner, *entity, key, etag.as_deref(), fields).await,
+            expected,
+        } => {
+            write::update(
+                inner,
+                *entity,
+                key,
+                etag.as_deref(),
+                fields,
+                expected.as_ref(),
+            )
+            .await
+        }
     }
 }
 

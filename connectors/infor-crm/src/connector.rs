@@ -287,7 +287,7 @@ impl CrmConnector for InforCrm {
         etag: Option<&str>,
         fields: &FieldValues,
     ) -> ConnectorResult<CrmRecord> {
-        crate::write::update(&self.inner, entity, key, etag, fields).await
+        crate::write::update(&self.inner, entity, key, etag, fields, None).await
     }
 
     async fn write_batch(&self, ops: Vec<WriteOp>) -> ConnectorResult<Vec<WriteOutcome>> {

@@ -10,9 +10,13 @@
 //! 1. take the CRM's current version (from the 412 body, else read it again);
 //! 2. if it already holds every value being written, that is success (this is also what a
 //!    retried PUT whose first answer was lost sees) — nothing is written;
-//! 3. otherwise PUT once more with the current etag: only the fields being written are
-//!    sent, so other fields changed meanwhile are kept; the engine decided these values;
-//! 4. if that second PUT meets 412 too, report [`ConnectorError::Conflict`] with the latest version.
+//! 3. if the caller said what it expected the CRM to hold for these fields and one of
+//!    them changed in the CRM meanwhile, report [`ConnectorError::Conflict`] with the
+//!    current version: the caller settles that field by its conflict rule (a CRM edit is
+//!    never overwritten unseen);
+//! 4. otherwise PUT once more with the current etag: only the fields being written are
+//!    sent, so other fields changed meanwhile are kept;
+//! 5. if that second PUT meets 412 too, report [`ConnectorError::Conflict`] with the latest version.
 
 use std::future::Future;
 
@@ -182,22 +186,26 @@ pub(crate) async fn update(
     key: &str,
     etag: Option<&str>,
     fields: &FieldValues,
+    expected: Option<&FieldValues>,
 ) -> ConnectorResult<CrmRecord> {
     let schema = inner.schema(entity).await?;
     let nodes = record::encode_fields(entity, fields, &schema)?;
     match put(inner, entity, key, etag, &nodes, &schema).await? {
         PutOutcome::Done(record) => Ok(record),
         PutOutcome::Applied => fetch_one(inner, entity, key, fields, &schema).await,
-        PutOutcome::Stale(current) => resolve_stale(inner, entity, key, fields, current).await,
+        PutOutcome::Stale(current) => {
+            resolve_stale(inner, entity, key, fields, expected, current).await
+        }
     }
 }
 
-/// Steps 1-4 of the 412 rule, from a 412 (with the CRM's current version if it sent one).
+/// Steps 1-5 of the 412 rule, from a 412 (with the CRM's current version if it sent one).
 pub(crate) async fn resolve_stale(
     inner: &Inner,
     entity: EntityKind,
     key: &str,
     fields: &FieldValues,
+    expected: Option<&FieldValues>,
     current: Option<CrmRecord>,
 ) -> ConnectorResult<CrmRecord> {
     let schema = inner.schema(entity).await?;
@@ -207,6 +215,15 @@ pub(crate) async fn resolve_stale(
     };
     if record::holds(&current, fields) {
         return Ok(current);
+    }
+    if let Some(expected) = expected
+        && changed_in_crm(&current, fields, expected)
+    {
+        return Err(ConnectorError::Conflict {
+            entity: entity.to_string(),
+            key: key.to_string(),
+            current: Some(Box::new(current)),
+        });
     }
     let nodes = record::encode_fields(entity, fields, &schema)?;
     match put(inner, entity, key, current.etag.as_deref(), &nodes, &schema).await? {
@@ -218,6 +235,19 @@ pub(crate) async fn resolve_stale(
             current: Some(Box::new(latest.unwrap_or(current))),
         }),
     }
+}
+
+/// Whether the CRM's current version holds, for a field being written, something other
+/// than what the caller expected (its last agreed value): someone edited it in the CRM.
+fn changed_in_crm(current: &CrmRecord, fields: &FieldValues, expected: &FieldValues) -> bool {
+    fields.keys().any(|name| {
+        let Some((_, wanted)) = expected.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) else {
+            return false;
+        };
+        let mut one = FieldValues::new();
+        one.insert(name.clone(), wanted.clone());
+        !record::holds(current, &one)
+    })
 }
 
 async fn put(

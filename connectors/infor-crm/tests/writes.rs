@@ -210,6 +210,7 @@ async fn batch_writes_report_each_outcome() {
                 entity: EntityKind::Lead,
                 key: existing[0].key.clone(),
                 etag: None,
+                expected: None,
                 fields: values(&[("Title", Some(&format!("T {format:?}")))]),
             },
             WriteOp::Create {
@@ -353,6 +354,7 @@ async fn batch_updates_with_stale_etags_follow_the_412_rule() {
             key: r.key.clone(),
             etag: r.etag.clone(),
             fields: values(&[("Title", Some("Ours"))]),
+            expected: None,
         })
         .collect();
     let outcomes = crm.write_batch(ops).await.unwrap_or_else(|e| panic!("{e}"));
@@ -368,6 +370,88 @@ async fn batch_updates_with_stale_etags_follow_the_412_rule() {
             .record(Kind::Lead, &record.key)
             .unwrap_or_else(|| panic!("stored"));
         assert_eq!(stored.text("Title"), Some("Ours"));
+    }
+    fake.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_stale_update_over_a_crm_edit_of_the_same_field_is_a_conflict() {
+    let fake = fake(2, 0).await;
+    for format in common::FORMATS {
+        let crm = connector(&fake, format);
+        let keys: Vec<String> = fake
+            .state()
+            .records(Kind::Lead)
+            .into_iter()
+            .map(|r| r.key)
+            .collect();
+        let before = crm
+            .get_by_keys(EntityKind::Lead, &keys, &["Title".into(), "Company".into()])
+            .await
+            .unwrap_or_default();
+        assert_eq!(before.len(), 2);
+        // In the CRM, someone edits the first lead's Title and the second lead's Company.
+        crm.update(
+            EntityKind::Lead,
+            &before[0].key,
+            None,
+            &values(&[("Title", Some(&format!("Theirs {format:?}")))]),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        crm.update(
+            EntityKind::Lead,
+            &before[1].key,
+            None,
+            &values(&[("Company", Some(&format!("Their Co {format:?}")))]),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        let ops = before
+            .iter()
+            .map(|r| WriteOp::Update {
+                entity: EntityKind::Lead,
+                key: r.key.clone(),
+                etag: r.etag.clone(),
+                fields: values(&[("Title", Some("Ours"))]),
+                expected: Some(
+                    [(
+                        "Title".to_string(),
+                        r.fields.get("Title").cloned().flatten(),
+                    )]
+                    .into_iter()
+                    .collect(),
+                ),
+            })
+            .collect();
+        let outcomes = crm.write_batch(ops).await.unwrap_or_else(|e| panic!("{e}"));
+        // The Title edited in the CRM is not overwritten: a conflict with the CRM's version.
+        match &outcomes[0] {
+            Err(ConnectorError::Conflict {
+                current: Some(current),
+                ..
+            }) => assert_eq!(
+                current.fields.get("Title"),
+                Some(&Some(format!("Theirs {format:?}")))
+            ),
+            other => panic!("{format:?}: expected a conflict, got {other:?}"),
+        }
+        let first = fake.state().record(Kind::Lead, &before[0].key);
+        assert_eq!(
+            first.as_ref().and_then(|r| r.text("Title")),
+            Some(format!("Theirs {format:?}").as_str())
+        );
+        // Another field edited in the CRM does not stand in the way, and is kept.
+        assert!(outcomes[1].is_ok(), "{format:?}: {:?}", outcomes[1]);
+        let second = fake
+            .state()
+            .record(Kind::Lead, &before[1].key)
+            .unwrap_or_else(|| panic!("stored"));
+        assert_eq!(second.text("Title"), Some("Ours"));
+        assert_eq!(
+            second.text("Company"),
+            Some(format!("Their Co {format:?}").as_str())
+        );
     }
     fake.shutdown().await;
 }

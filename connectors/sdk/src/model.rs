@@ -178,6 +178,13 @@ pub enum WriteOp {
         etag: Option<String>,
         /// Fields to change.
         fields: FieldValues,
+        /// What the caller believes the CRM holds for these fields (the values both sides
+        /// last agreed on). When the record moved on in the CRM and one of these fields
+        /// changed there, the write is not applied: the outcome is
+        /// [`crate::ConnectorError::Conflict`] with the CRM's current version, so the caller
+        /// can settle the field by its conflict rule instead of overwriting a CRM edit.
+        /// `None` writes the values whatever the CRM holds now.
+        expected: Option<FieldValues>,
     },
 }
 

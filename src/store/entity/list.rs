@@ -32,6 +32,13 @@ pub struct Model {
     pub watermark_key: Option<String>,
     /// When the last complete read up to the watermark began.
     pub watermark_read_at: Option<DateTimeUtc>,
+    /// The last list-side change number handed out to this list's members.
+    pub change_seq: i64,
+    /// The change number the last complete push of the list's own sync covered.
+    pub push_seq: i64,
+    /// Fingerprint of the push setup and mapping that push ran under.
+    #[sea_orm(column_type = "Text")]
+    pub push_basis: Option<String>,
     /// When a sync run last finished.
     pub last_synced_at: Option<DateTimeUtc>,
     /// When it was created (UTC).

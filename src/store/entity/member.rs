@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One row of `members`.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "members")]
 pub struct Model {
     /// UUID v4 text.
@@ -36,6 +36,11 @@ pub struct Model {
     pub parked_reason: Option<String>,
     /// Fingerprint of the member and setup when it was parked.
     pub parked_fingerprint: Option<String>,
+    /// The list change number of the member's last list-side edit; 0 while it holds
+    /// what the CRM sent.
+    pub change_seq: i64,
+    /// When the linked CRM record was found deleted in the CRM (a tombstone).
+    pub crm_deleted_at: Option<DateTimeUtc>,
     /// When it was added (UTC).
     pub created_at: DateTimeUtc,
     /// When it last changed (UTC).

@@ -16,5 +16,6 @@ pub mod member;
 pub mod note_event;
 pub mod run;
 pub mod run_record;
+pub mod run_scratch;
 pub mod schedule;
 pub mod segment;

@@ -21,6 +21,11 @@ pub struct Model {
     /// Push-only sync setup as JSON.
     #[sea_orm(column_type = "Text")]
     pub sync_setup: Option<String>,
+    /// The list change number the last complete push of this segment covered.
+    pub push_seq: i64,
+    /// Fingerprint of the push setup, mapping and filter that push ran under.
+    #[sea_orm(column_type = "Text")]
+    pub push_basis: Option<String>,
     /// When it was created (UTC).
     pub created_at: DateTimeUtc,
     /// When it last changed (UTC).
