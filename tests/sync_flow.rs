@@ -117,3 +117,94 @@ async fn crm_changes_are_pulled_incrementally() {
         .count();
     assert_eq!(titled, 10);
 }
+
+/// *Add List Columns*: a CRM field added to a list is filled for every member on the
+/// next sync, though no CRM record changed, in one read of the new field; then it is an
+/// ordinary column.
+async fn added_column_is_filled(setup: serde_json::Value, then: Option<serde_json::Value>) {
+    let w = world(crm_config(450, 0)).await;
+    let list = w.import(ListKind::CrmLead, &["Title"]).await;
+    let (status, body) = w.put_sync(list, &setup).await;
+    assert_eq!(status, 200, "{body}");
+    w.sync(list).await;
+    let (status, body) = common::json(
+        w.app
+            .post(
+                &format!("/v1/lists/{list}/columns"),
+                &w.key,
+                &json!({ "fields": ["Company"] }),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    if let Some(then) = then {
+        let (status, body) = w.put_sync(list, &then).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    w.crm.state().reset_stats();
+
+    let report = w.sync(list).await;
+    assert_eq!(report["status"], "succeeded", "{report}");
+    let members = w.members(list).await;
+    assert_eq!(
+        report["counts"]["filled"].as_u64(),
+        Some(members.len() as u64),
+        "every member filled: {report}"
+    );
+    for member in &members {
+        let key = &member.crm.as_ref().expect("linked").key;
+        let lead = w.crm.state().record(Kind::Lead, key).expect("lead");
+        assert_eq!(
+            member.values.get("Company").cloned().flatten().as_deref(),
+            lead.text("Company"),
+            "{}",
+            member.email
+        );
+    }
+    assert_eq!(
+        w.crm_writes(),
+        0,
+        "filling a column writes nothing to the CRM"
+    );
+    let reads = w.crm.state().stats().kind_count("leads", "GET");
+    assert!(reads <= 450 / 100 + 3, "{reads} lead reads for 450 leads");
+    let (_, detail) = common::json(w.app.get(&format!("/v1/lists/{list}"), &w.key).await).await;
+    let columns = detail["columns"].as_array().cloned().unwrap_or_default();
+    let company = columns
+        .iter()
+        .find(|c| c["name"] == "Company")
+        .expect("column listed");
+    assert_eq!(company["pending"], false, "{detail}");
+
+    let again = w.sync(list).await;
+    assert_eq!(again["counts"]["filled"], 0, "{again}");
+    assert_eq!(w.crm_writes(), 0, "nothing pushed back: {again}");
+}
+
+#[tokio::test]
+async fn an_added_column_is_filled_on_the_next_two_way_sync() {
+    // The new column is also made a push field: filling it must not push it back.
+    added_column_is_filled(
+        json!({
+            "push": { "enabled": true, "update_existing": true, "fields": ["Title"] },
+            "pull": { "enabled": true, "update_existing": true }
+        }),
+        Some(json!({
+            "push": { "enabled": true, "update_existing": true, "fields": ["Title", "Company"] },
+            "pull": { "enabled": true, "update_existing": true }
+        })),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_added_column_is_filled_on_the_next_push_only_sync() {
+    added_column_is_filled(
+        json!({
+            "push": { "enabled": true, "update_existing": true, "fields": ["Title"] }
+        }),
+        None,
+    )
+    .await;
+}

@@ -7,6 +7,7 @@
 //! any point resumes from its last committed page; a CRM create whose answer was lost is
 //! found again by email before anything is created twice.
 
+mod backfill;
 mod conflicts;
 mod consent;
 pub mod email;
@@ -26,7 +27,6 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::Duration;
 use listbridge_connector::{ConnectorError, CrmConnector, EntityKind};
-use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use tracing::Instrument;
 
@@ -294,8 +294,12 @@ impl Engine {
                         ))
                     })?;
                 let mut cp = Checkpoint::from_run(run);
-                let pulls =
-                    setup.pull.enabled && segment.is_none() && list.kind != ListKind::Uploaded;
+                let crm_list = segment.is_none() && list.kind != ListKind::Uploaded;
+                if crm_list && !run.dry_run && (cp.phase.is_empty() || cp.phase == backfill::PHASE)
+                {
+                    backfill::backfill(&ctx, &mut cp).await?;
+                }
+                let pulls = setup.pull.enabled && crm_list;
                 if pulls && (cp.phase.is_empty() || cp.phase == "pull") {
                     pull::pull(&ctx, &setup, &mut cp).await?;
                 }
@@ -305,12 +309,7 @@ impl Engine {
                 if run.dry_run {
                     ScratchRepo.clear(db, run.id).await?;
                 } else {
-                    let tx = db.begin().await.map_err(StoreError::from)?;
-                    if setup.pull.enabled {
-                        ListRepo.clear_pending(&tx, list.id).await?;
-                    }
-                    ListRepo.mark_synced(&tx, list.id, self.clock.now()).await?;
-                    tx.commit().await.map_err(StoreError::from)?;
+                    ListRepo.mark_synced(db, list.id, self.clock.now()).await?;
                 }
                 cp.counts
             }

@@ -468,15 +468,17 @@ impl ListRepo {
         Ok(())
     }
 
-    /// Marks all pending columns of a list as filled.
+    /// Marks these pending columns of a list as filled.
     pub async fn clear_pending<C: ConnectionTrait>(
         &self,
         db: &C,
         id: ListId,
+        names: &[String],
     ) -> Result<(), StoreError> {
         list_column::Entity::update_many()
             .col_expr(list_column::Column::Pending, Expr::value(false))
             .filter(list_column::Column::ListId.eq(id.as_db()))
+            .filter(list_column::Column::Name.is_in(names.iter().cloned()))
             .exec(db)
             .await?;
         Ok(())

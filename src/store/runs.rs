@@ -97,8 +97,11 @@ pub struct RunCounts {
     pub duplicates: u64,
     /// Members skipped because the CRM rejected them before and nothing changed since.
     pub parked: u64,
-    /// Records the setup excluded (new records with add-new off).
+    /// Records the setup excluded (new records with add-new off), and members whose CRM
+    /// record was deleted in the CRM.
     pub skipped: u64,
+    /// Members whose newly added columns were filled from the CRM (*Add List Columns*).
+    pub filled: u64,
 }
 
 /// A run as the API shows it.
