@@ -107,6 +107,20 @@ impl Scene {
             .find(|m| m.email == email)
             .and_then(|m| m.values.get(column).cloned().flatten())
     }
+    /// The one lead with this email in the CRM, field by field.
+    fn new_lead(&self, email: &str, field: &str) -> Option<String> {
+        let leads: Vec<_> = self
+            .w
+            .crm_leads()
+            .into_iter()
+            .filter(|r| {
+                r.text("Email")
+                    .is_some_and(|e| e.eq_ignore_ascii_case(email))
+            })
+            .collect();
+        assert_eq!(leads.len(), 1, "one lead with {email}");
+        leads[0].text(field).map(String::from)
+    }
     async fn has_member(&self, email: &str) -> bool {
         self.w
             .members(self.list)
@@ -122,10 +136,52 @@ async fn push_add_new_creates_leads_and_updates_nothing() {
     let r = s.run().await;
     assert_eq!(r["counts"]["pushed_new"], 1, "{r}");
     assert_eq!(s.w.leads_with_email(&s.new_member_email), 1);
+    for (field, value) in [
+        ("FirstName", "Fresh"),
+        ("LastName", "Fresh"),
+        ("Company", "ListCo"),
+    ] {
+        assert_eq!(
+            s.new_lead(&s.new_member_email, field).as_deref(),
+            Some(value),
+            "{field}"
+        );
+    }
     assert_ne!(
         s.crm(&s.list_edit.1, "Title").as_deref(),
         Some("List Title")
     );
+    assert_eq!(r["counts"]["pushed_updated"], 0, "{r}");
+}
+
+#[tokio::test]
+async fn push_add_new_with_selected_fields_creates_with_every_value_and_updates_nothing() {
+    // The push-update fields choose what updates send; a new lead gets every mapped value.
+    let s =
+        scene(json!({ "push": { "enabled": true, "add_new": true, "fields": ["Title"] } })).await;
+    let r = s.run().await;
+    assert_eq!(r["counts"]["pushed_new"], 1, "{r}");
+    assert_eq!(
+        r["counts"]["pushed_updated"], 0,
+        "update existing is off: {r}"
+    );
+    for (field, value) in [
+        ("FirstName", "Fresh"),
+        ("LastName", "Fresh"),
+        ("Company", "ListCo"),
+    ] {
+        assert_eq!(
+            s.new_lead(&s.new_member_email, field).as_deref(),
+            Some(value),
+            "{field}"
+        );
+    }
+    assert_ne!(
+        s.crm(&s.list_edit.1, "Title").as_deref(),
+        Some("List Title"),
+        "the edited member's Title is not pushed without update existing"
+    );
+    assert_eq!(s.w.crm_writes(), 1, "only the create: {r}");
 }
 
 #[tokio::test]
@@ -180,11 +236,42 @@ async fn pull_add_new_brings_new_records_and_updates_nothing() {
     let s = scene(json!({ "pull": { "enabled": true, "add_new": true } })).await;
     let r = s.run().await;
     assert!(s.has_member(&s.new_lead_email).await, "{r}");
+    assert_eq!(
+        s.member(&s.new_lead_email, "Company").await.as_deref(),
+        Some("NewCo")
+    );
     assert_ne!(
         s.member(&s.crm_edit.0, "Title").await.as_deref(),
         Some("CRM Title"),
         "update existing is off"
     );
+    assert_eq!(s.w.crm_writes(), 0);
+}
+
+#[tokio::test]
+async fn pull_add_new_with_selected_fields_adds_with_every_column_and_updates_nothing() {
+    // The pull-update fields choose what updates bring; a new member gets every column.
+    let s =
+        scene(json!({ "pull": { "enabled": true, "add_new": true, "fields": ["Title"] } })).await;
+    let r = s.run().await;
+    assert_eq!(r["counts"]["pulled_new"], 1, "{r}");
+    for (column, value) in [
+        ("FirstName", "Nova"),
+        ("LastName", "Lead"),
+        ("Company", "NewCo"),
+    ] {
+        assert_eq!(
+            s.member(&s.new_lead_email, column).await.as_deref(),
+            Some(value),
+            "{column}"
+        );
+    }
+    assert_ne!(
+        s.member(&s.crm_edit.0, "Title").await.as_deref(),
+        Some("CRM Title"),
+        "update existing is off"
+    );
+    assert_eq!(r["counts"]["pulled_updated"], 0, "{r}");
     assert_eq!(s.w.crm_writes(), 0);
 }
 
