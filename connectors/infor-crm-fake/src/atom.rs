@@ -43,6 +43,8 @@ pub(crate) fn ns_decls() -> String {
 /// Extra per-entry lines for `$batch` responses and diagnoses.
 #[derive(Debug, Default)]
 pub(crate) struct EntryExtras {
+    /// The batch operation's method, echoed back.
+    pub http_method: Option<String>,
     pub http_status: Option<(u16, &'static str)>,
     pub location: Option<String>,
     pub diagnoses: Option<String>,
@@ -89,6 +91,13 @@ pub(crate) fn write_extras(out: &mut String, extras: &EntryExtras) {
         let _ = write!(
             out,
             "<http:httpStatus>{code}</http:httpStatus><http:httpMessage>{message}</http:httpMessage>"
+        );
+    }
+    if let Some(method) = &extras.http_method {
+        let _ = write!(
+            out,
+            "<http:httpMethod>{}</http:httpMethod>",
+            escape(method.as_str())
         );
     }
     if let Some(loc) = &extras.location {

@@ -14,12 +14,15 @@ use crate::params::Format;
 use crate::payload::Payload;
 use crate::read::ctx;
 use crate::routes::{Req, ctype, respond};
+use crate::rules::CompiledRule;
 use crate::selection::Selection;
 use crate::state::FakeState;
 use crate::write::{Opts, WriteError, create_record, delete_record, update_record};
 
 /// The outcome of one batch operation.
 struct Outcome {
+    /// The operation's method, echoed in the response entry (SData 13.4).
+    method: String,
     status: StatusCode,
     key: Option<String>,
     /// Whether to render the record (not for DELETE).
@@ -42,7 +45,13 @@ fn bad(message: impl Into<String>) -> Diagnosis {
     )
 }
 
-fn execute(state: &FakeState, kind: Kind, op: &AtomEntry, payload: Option<&Payload>) -> Outcome {
+fn execute(
+    state: &FakeState,
+    kind: Kind,
+    op: &AtomEntry,
+    payload: Option<&Payload>,
+    rules: &[CompiledRule],
+) -> Outcome {
     let method = op
         .http_method
         .as_deref()
@@ -56,11 +65,15 @@ fn execute(state: &FakeState, kind: Kind, op: &AtomEntry, payload: Option<&Paylo
     let opts = Opts {
         now: state.clock().now(),
         server_fields: false,
+        rules,
     };
     let empty = Payload::default();
+    // A refused PUT, DELETE or GET still names the resource it was about.
+    let target = key.clone().filter(|_| method != "POST");
     let fail = |d: Diagnosis| Outcome {
+        method: method.clone(),
         status: d.status,
-        key: None,
+        key: target.clone(),
         show: false,
         diagnosis: Some(d),
     };
@@ -98,6 +111,7 @@ fn execute(state: &FakeState, kind: Kind, op: &AtomEntry, payload: Option<&Paylo
         Ok((status, k, writes, show)) => {
             state.stats_mut().record_writes += writes;
             Outcome {
+                method,
                 status,
                 key: Some(k),
                 show,
@@ -106,6 +120,7 @@ fn execute(state: &FakeState, kind: Kind, op: &AtomEntry, payload: Option<&Paylo
         }
         Err(WriteError::Diag(d)) => fail(d),
         Err(WriteError::Stale(rec)) => Outcome {
+            method,
             status: StatusCode::PRECONDITION_FAILED,
             key: Some(rec.key.clone()),
             show: true,
@@ -160,9 +175,10 @@ pub(crate) fn batch(state: &FakeState, req: &Req, kind: Kind) -> Result<Response
             })
             .collect()
     };
+    let rules = state.rules().clone();
     let outcomes: Vec<Outcome> = ops
         .iter()
-        .map(|(op, p)| execute(state, kind, op, p.as_ref()))
+        .map(|(op, p)| execute(state, kind, op, p.as_ref(), &rules))
         .collect();
     let store = state.read();
     let ctx = ctx(state, req, &store);
@@ -178,6 +194,13 @@ pub(crate) fn batch(state: &FakeState, req: &Req, kind: Kind) -> Result<Response
                         .filter(|_| o.show)
                         .and_then(|k| store.get(kind, k));
                     let mut obj = rec.map_or_else(Map::new, |r| json::entry(&ctx, kind, r, &sel));
+                    if rec.is_none()
+                        && let Some(k) = &o.key
+                    {
+                        obj.insert("$key".into(), json!(k));
+                        obj.insert("$url".into(), json!(ctx.entry_url(kind, k)));
+                    }
+                    obj.insert("$httpMethod".into(), json!(o.method));
                     obj.insert("$httpStatus".into(), json!(o.status.as_u16()));
                     obj.insert("$httpMessage".into(), json!(reason(o.status)));
                     if o.status == StatusCode::CREATED
@@ -204,6 +227,7 @@ pub(crate) fn batch(state: &FakeState, req: &Req, kind: Kind) -> Result<Response
             );
             for o in &outcomes {
                 let extras = EntryExtras {
+                    http_method: Some(o.method.clone()),
                     http_status: Some((o.status.as_u16(), reason(o.status))),
                     location: (o.status == StatusCode::CREATED)
                         .then(|| o.key.as_deref().map(|k| ctx.entry_url(kind, k)))
@@ -222,6 +246,13 @@ pub(crate) fn batch(state: &FakeState, req: &Req, kind: Kind) -> Result<Response
                     Some(rec) => atom::entry(&mut out, &ctx, kind, rec, &sel, false, &extras),
                     None => {
                         out.push_str("<entry>");
+                        if let Some(k) = &o.key {
+                            let url = ctx.entry_url(kind, k);
+                            out.push_str(&format!(
+                                "<id>{}</id>",
+                                quick_xml::escape::escape(url.as_str())
+                            ));
+                        }
                         atom::write_extras(&mut out, &extras);
                         out.push_str("</entry>");
                     }

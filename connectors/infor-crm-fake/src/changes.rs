@@ -129,6 +129,7 @@ impl FakeState {
             let opts = Opts {
                 now: date,
                 server_fields: true,
+                rules: &[],
             };
             update_record(&mut store, kind, key, &p, None, opts).map_err(diag)?;
         }
@@ -169,6 +170,7 @@ impl FakeState {
         let opts = Opts {
             now: self.clock().now(),
             server_fields: true,
+            rules: &[],
         };
         let (key, _) = create_record(&mut store, kind, &Payload::from_json(fields), opts)?;
         store

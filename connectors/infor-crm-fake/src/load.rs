@@ -55,6 +55,7 @@ pub(crate) fn load_json(
             let opts = Opts {
                 now,
                 server_fields: true,
+                rules: &[],
             };
             create_record(store, kind, &payload, opts)
                 .map_err(|d: Diagnosis| format!("{}[{i}]: {}", kind.plural(), d.message))?;

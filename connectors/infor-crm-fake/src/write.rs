@@ -11,6 +11,7 @@ use crate::model::{FieldType, Kind, Record, Value};
 use crate::payload::{PValue, Payload, convert, parse_date_value};
 use crate::read::{ctx, entry_body, selection_of};
 use crate::routes::{Req, respond};
+use crate::rules::{self, CompiledRule};
 use crate::seed::ADMIN_USER_ID;
 use crate::selection::Selection;
 use crate::state::FakeState;
@@ -33,10 +34,12 @@ impl From<Diagnosis> for WriteError {
 
 /// Options for building records.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Opts {
+pub(crate) struct Opts<'a> {
     pub now: DateTime<Utc>,
     /// Accept `$key`, `CreateDate`, `ModifyDate` from the payload (file loading, admin).
     pub server_fields: bool,
+    /// The CRM-side write rules to enforce (none for admin changes and file loading).
+    pub rules: &'a [CompiledRule],
 }
 
 /// The field of a child that points back at its parent.
@@ -55,7 +58,7 @@ fn merge(
     kind: Kind,
     rec: &mut Record,
     payload: &Payload,
-    opts: Opts,
+    opts: Opts<'_>,
 ) -> Result<Vec<(&'static str, Kind, Payload)>, Diagnosis> {
     let def = kind.def();
     let mut children = Vec::new();
@@ -182,7 +185,7 @@ fn stage_children(
     store: &mut Store,
     parent: &mut Record,
     children: Vec<(&'static str, Kind, Payload)>,
-    opts: Opts,
+    opts: Opts<'_>,
     staged: &mut Staged,
 ) -> Result<(), Diagnosis> {
     for (field, child_kind, mut nested) in children {
@@ -247,7 +250,7 @@ pub(crate) fn create_record(
     store: &mut Store,
     kind: Kind,
     payload: &Payload,
-    opts: Opts,
+    opts: Opts<'_>,
 ) -> Result<(String, u64), Diagnosis> {
     let key = if opts.server_fields {
         payload.key.clone()
@@ -270,6 +273,10 @@ pub(crate) fn create_record(
     stage_children(store, &mut rec, children, opts, &mut staged)?;
     let key = rec.key.clone();
     staged.push((kind, rec));
+    if !opts.rules.is_empty() {
+        let all: Vec<(Kind, &Record)> = staged.iter().map(|(k, r)| (*k, r)).collect();
+        rules::check(store, &all, opts.rules)?;
+    }
     let writes = staged.len() as u64;
     for (k, r) in staged {
         store.put(k, r);
@@ -296,7 +303,7 @@ pub(crate) fn update_record(
     key: &str,
     payload: &Payload,
     if_match: Option<&str>,
-    opts: Opts,
+    opts: Opts<'_>,
 ) -> Result<u64, WriteError> {
     let Some(current) = store.get(kind, key).cloned() else {
         return Err(Diagnosis::not_found(format!("{} '{key}' not found", kind.def().name)).into());
@@ -322,6 +329,11 @@ pub(crate) fn update_record(
         rec.etag = store.new_etag();
     } else if changed {
         touch(store, &mut rec, opts.now);
+    }
+    if !opts.rules.is_empty() {
+        let mut all: Vec<(Kind, &Record)> = staged.iter().map(|(k, r)| (*k, r)).collect();
+        all.push((kind, &rec));
+        rules::check(store, &all, opts.rules)?;
     }
     for (k, r) in staged {
         store.put(k, r);
@@ -433,9 +445,11 @@ fn if_match(req: &Req) -> Option<&str> {
 /// `POST …/leads`.
 pub(crate) fn create(state: &FakeState, req: &Req, kind: Kind) -> Result<Response, Diagnosis> {
     let payload = body_payload(req, kind)?;
+    let rules = state.rules().clone();
     let opts = Opts {
         now: state.clock().now(),
         server_fields: false,
+        rules: &rules,
     };
     let (key, writes) = create_record(&mut state.write(), kind, &payload, opts)?;
     state.stats_mut().record_writes += writes;
@@ -461,9 +475,11 @@ pub(crate) fn update(
         ));
     }
     let payload = body_payload(req, kind)?;
+    let rules = state.rules().clone();
     let opts = Opts {
         now: state.clock().now(),
         server_fields: false,
+        rules: &rules,
     };
     let result = update_record(&mut state.write(), kind, key, &payload, tag, opts);
     match result {
