@@ -17,6 +17,7 @@ use crate::model::Kind;
 use crate::params::Format;
 use crate::rules::WriteRule;
 use crate::state::FakeState;
+use crate::users::FakeUser;
 
 /// The admin routes (nested under `/_admin`).
 pub(crate) fn router() -> Router<FakeState> {
@@ -29,6 +30,7 @@ pub(crate) fn router() -> Router<FakeState> {
         )
         .route("/clock", get(get_clock).post(set_clock))
         .route("/rules", get(get_rules).post(add_rules).delete(clear_rules))
+        .route("/users", get(get_users).post(add_users).delete(clear_users))
         .route("/records", get(dump_all))
         .route("/records/{kind}", get(dump_kind).post(insert))
         .route("/records/{kind}/{key}", get(one_record))
@@ -99,6 +101,36 @@ async fn add_rules(State(s): State<FakeState>, Json(body): Json<OneOrMany<WriteR
 async fn clear_rules(State(s): State<FakeState>) -> Response {
     s.clear_write_rules();
     Json(s.write_rules()).into_response()
+}
+
+async fn get_users(State(s): State<FakeState>) -> Response {
+    Json(s.users()).into_response()
+}
+
+/// Adds (or replaces by name) one user or an array of users (all or none); answers with
+/// every extra user.
+async fn add_users(State(s): State<FakeState>, Json(body): Json<OneOrMany<FakeUser>>) -> Response {
+    let users = match body {
+        OneOrMany::One(u) => vec![u],
+        OneOrMany::Many(us) => us,
+    };
+    if let Some(d) = users
+        .iter()
+        .find_map(|u| s.check_user_name(&u.username).err())
+    {
+        return error(d);
+    }
+    for user in users {
+        if let Err(d) = s.add_user(user) {
+            return error(d);
+        }
+    }
+    Json(s.users()).into_response()
+}
+
+async fn clear_users(State(s): State<FakeState>) -> Response {
+    s.clear_users();
+    Json(s.users()).into_response()
 }
 
 /// A body that is one object or an array of them.

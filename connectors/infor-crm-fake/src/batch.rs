@@ -17,6 +17,7 @@ use crate::routes::{Req, ctype, respond};
 use crate::rules::CompiledRule;
 use crate::selection::Selection;
 use crate::state::FakeState;
+use crate::users::{Caller, write_verb};
 use crate::write::{Opts, WriteError, create_record, delete_record, update_record};
 
 /// The outcome of one batch operation.
@@ -51,6 +52,7 @@ fn execute(
     op: &AtomEntry,
     payload: Option<&Payload>,
     rules: &[CompiledRule],
+    caller: &Caller,
 ) -> Outcome {
     let method = op
         .http_method
@@ -66,6 +68,7 @@ fn execute(
         now: state.clock().now(),
         server_fields: false,
         rules,
+        user: &caller.user_id,
     };
     let empty = Payload::default();
     // A refused PUT, DELETE or GET still names the resource it was about.
@@ -77,6 +80,12 @@ fn execute(
         show: false,
         diagnosis: Some(d),
     };
+    // Each operation is authorised on its own, as if sent alone.
+    if let Some(verb) = write_verb(&method)
+        && let Err(d) = caller.may_write(kind, verb)
+    {
+        return fail(d);
+    }
     let result: Result<(StatusCode, String, u64, bool), WriteError> = match (method.as_str(), key) {
         ("POST", _) => match payload {
             None => Err(bad("a POST entry needs a payload").into()),
@@ -142,7 +151,12 @@ fn reason(status: StatusCode) -> &'static str {
 }
 
 /// `POST …/leads/$batch` with an Atom feed or `{"$resources":[…]}`.
-pub(crate) fn batch(state: &FakeState, req: &Req, kind: Kind) -> Result<Response, Diagnosis> {
+pub(crate) fn batch(
+    state: &FakeState,
+    req: &Req,
+    kind: Kind,
+    caller: &Caller,
+) -> Result<Response, Diagnosis> {
     let trimmed = req.body.iter().find(|b| !b.is_ascii_whitespace());
     let ops: Vec<(AtomEntry, Option<Payload>)> = if trimmed == Some(&b'{') {
         let value: Json = serde_json::from_slice(&req.body)
@@ -178,7 +192,7 @@ pub(crate) fn batch(state: &FakeState, req: &Req, kind: Kind) -> Result<Response
     let rules = state.rules().clone();
     let outcomes: Vec<Outcome> = ops
         .iter()
-        .map(|(op, p)| execute(state, kind, op, p.as_ref(), &rules))
+        .map(|(op, p)| execute(state, kind, op, p.as_ref(), &rules, caller))
         .collect();
     let store = state.read();
     let ctx = ctx(state, req, &store);

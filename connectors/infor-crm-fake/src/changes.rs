@@ -130,6 +130,7 @@ impl FakeState {
                 now: date,
                 server_fields: true,
                 rules: &[],
+                user: crate::seed::ADMIN_USER_ID,
             };
             update_record(&mut store, kind, key, &p, None, opts).map_err(diag)?;
         }
@@ -171,6 +172,7 @@ impl FakeState {
             now: self.clock().now(),
             server_fields: true,
             rules: &[],
+            user: crate::seed::ADMIN_USER_ID,
         };
         let (key, _) = create_record(&mut store, kind, &Payload::from_json(fields), opts)?;
         store

@@ -56,6 +56,7 @@ pub(crate) fn load_json(
                 now,
                 server_fields: true,
                 rules: &[],
+                user: crate::seed::ADMIN_USER_ID,
             };
             create_record(store, kind, &payload, opts)
                 .map_err(|d: Diagnosis| format!("{}[{i}]: {}", kind.plural(), d.message))?;

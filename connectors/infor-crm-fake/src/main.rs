@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::Parser;
-use infor_crm_fake::{FakeConfig, FakeCrm, FaultConfig, JsonDates, WriteRule};
+use infor_crm_fake::{FakeConfig, FakeCrm, FakeUser, FaultConfig, JsonDates, WriteRule};
 
 /// A faithful fake Infor CRM (Saleslogix) SData server.
 #[derive(Debug, Parser)]
@@ -52,6 +52,10 @@ struct Args {
     /// array), or `@file.json`.
     #[arg(long)]
     rules: Option<String>,
+    /// Extra users with restricted access as JSON (the `POST /_admin/users` body: one
+    /// user or an array), or `@file.json`.
+    #[arg(long)]
+    users: Option<String>,
     /// Write JSON dates in ISO 8601 instead of `/Date(ms)/`.
     #[arg(long)]
     iso_json_dates: bool,
@@ -77,18 +81,22 @@ fn faults(arg: Option<&str>) -> anyhow::Result<FaultConfig> {
     serde_json::from_str(&json_arg(arg, "faults")?).context("parsing --faults JSON")
 }
 
-fn rules(arg: Option<&str>) -> anyhow::Result<Vec<WriteRule>> {
+/// One object or an array of objects, from inline JSON or `@file.json`.
+fn json_list<T: serde::de::DeserializeOwned>(
+    arg: Option<&str>,
+    what: &str,
+) -> anyhow::Result<Vec<T>> {
     let Some(arg) = arg else {
         return Ok(Vec::new());
     };
-    let value: serde_json::Value =
-        serde_json::from_str(&json_arg(arg, "rules")?).context("parsing --rules JSON")?;
+    let value: serde_json::Value = serde_json::from_str(&json_arg(arg, what)?)
+        .with_context(|| format!("parsing --{what} JSON"))?;
     let list = match value {
         serde_json::Value::Array(items) => items,
         one => vec![one],
     };
     list.into_iter()
-        .map(|v| serde_json::from_value(v).context("parsing a --rules rule"))
+        .map(|v| serde_json::from_value(v).with_context(|| format!("parsing one of --{what}")))
         .collect()
 }
 
@@ -120,7 +128,8 @@ async fn main() -> anyhow::Result<()> {
         require_if_match: args.require_if_match,
         now: None,
         faults: faults(args.faults.as_deref())?,
-        write_rules: rules(args.rules.as_deref())?,
+        write_rules: json_list::<WriteRule>(args.rules.as_deref(), "rules")?,
+        users: json_list::<FakeUser>(args.users.as_deref(), "users")?,
     };
     let crm = FakeCrm::start(config)
         .await

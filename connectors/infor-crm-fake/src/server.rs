@@ -20,6 +20,7 @@ use crate::seed::{SeedSpec, generate};
 use crate::state::{FakeState, Settings, Shared};
 use crate::stats::Stats;
 use crate::store::Store;
+use crate::users::FakeUser;
 
 /// How to start a fake CRM. `Default` gives an empty CRM on a random loopback port with
 /// user `admin` / password `password` and a page cap of 100.
@@ -56,6 +57,8 @@ pub struct FakeConfig {
     pub faults: FaultConfig,
     /// CRM-side write rules active from the start (more via `POST /_admin/rules`).
     pub write_rules: Vec<WriteRule>,
+    /// Extra users with restricted access (more via `POST /_admin/users`).
+    pub users: Vec<FakeUser>,
 }
 
 impl Default for FakeConfig {
@@ -76,6 +79,7 @@ impl Default for FakeConfig {
             now: None,
             faults: FaultConfig::default(),
             write_rules: Vec::new(),
+            users: Vec::new(),
         }
     }
 }
@@ -98,6 +102,7 @@ impl std::fmt::Debug for FakeConfig {
             .field("now", &self.now)
             .field("faults", &self.faults)
             .field("write_rules", &self.write_rules)
+            .field("users", &self.users)
             .finish()
     }
 }
@@ -127,6 +132,9 @@ pub enum FakeError {
     /// A write rule names an unknown field or a value of the wrong type.
     #[error("invalid write rule: {0}")]
     WriteRule(String),
+    /// An extra user has no name or the main user's.
+    #[error("invalid user: {0}")]
+    User(String),
 }
 
 /// A running fake CRM.
@@ -180,9 +188,15 @@ impl FakeCrm {
                 stats: Mutex::new(Stats::default()),
                 faults: Mutex::new(Engine::new(config.faults.clone())),
                 rules: RwLock::new(rules),
+                users: RwLock::new(Vec::new()),
                 shutdown,
             }),
         };
+        for user in &config.users {
+            state
+                .add_user(user.clone())
+                .map_err(|d| FakeError::User(d.message))?;
+        }
         let addr = SocketAddr::new(config.bind, config.port);
         let listener = TcpListener::bind(addr)
             .await

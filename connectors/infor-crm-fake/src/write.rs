@@ -12,10 +12,10 @@ use crate::payload::{PValue, Payload, convert, parse_date_value};
 use crate::read::{ctx, entry_body, selection_of};
 use crate::routes::{Req, respond};
 use crate::rules::{self, CompiledRule};
-use crate::seed::ADMIN_USER_ID;
 use crate::selection::Selection;
 use crate::state::FakeState;
 use crate::store::Store;
+use crate::users::Caller;
 
 /// Why a write failed.
 #[derive(Debug)]
@@ -40,6 +40,8 @@ pub(crate) struct Opts<'a> {
     pub server_fields: bool,
     /// The CRM-side write rules to enforce (none for admin changes and file loading).
     pub rules: &'a [CompiledRule],
+    /// The user id recorded as `CreateUser`/`ModifyUser`.
+    pub user: &'a str,
 }
 
 /// The field of a child that points back at its parent.
@@ -203,12 +205,12 @@ fn stage_children(
                 let mut c = c;
                 merge(store, child_kind, &mut c, &nested, opts)?;
                 if c.fields != before.fields {
-                    touch(store, &mut c, opts.now);
+                    touch(store, &mut c, opts);
                 }
                 c
             }
             None => {
-                let mut c = blank(store, child_kind, None, opts.now);
+                let mut c = blank(store, child_kind, None, opts);
                 merge(store, child_kind, &mut c, &nested, opts)?;
                 c
             }
@@ -223,7 +225,8 @@ fn stage_children(
     Ok(())
 }
 
-fn blank(store: &mut Store, kind: Kind, key: Option<String>, now: DateTime<Utc>) -> Record {
+fn blank(store: &mut Store, kind: Kind, key: Option<String>, opts: Opts<'_>) -> Record {
+    let now = opts.now;
     let mut rec = Record {
         key: key.unwrap_or_else(|| store.new_key(kind)),
         etag: store.new_etag(),
@@ -232,17 +235,17 @@ fn blank(store: &mut Store, kind: Kind, key: Option<String>, now: DateTime<Utc>)
         fields: Default::default(),
     };
     rec.fields
-        .insert("CreateUser", Value::Text(ADMIN_USER_ID.into()));
+        .insert("CreateUser", Value::Text(opts.user.into()));
     rec.fields
-        .insert("ModifyUser", Value::Text(ADMIN_USER_ID.into()));
+        .insert("ModifyUser", Value::Text(opts.user.into()));
     rec
 }
 
-fn touch(store: &mut Store, rec: &mut Record, now: DateTime<Utc>) {
+fn touch(store: &mut Store, rec: &mut Record, opts: Opts<'_>) {
     rec.etag = store.new_etag();
-    rec.modify_date = now;
+    rec.modify_date = opts.now;
     rec.fields
-        .insert("ModifyUser", Value::Text(ADMIN_USER_ID.into()));
+        .insert("ModifyUser", Value::Text(opts.user.into()));
 }
 
 /// Creates a record (and nested children); returns its key and the records written.
@@ -266,7 +269,7 @@ pub(crate) fn create_record(
             format!("{} '{k}' already exists", kind.def().name),
         ));
     }
-    let mut rec = blank(store, kind, key, opts.now);
+    let mut rec = blank(store, kind, key, opts);
     let children = merge(store, kind, &mut rec, payload, opts)?;
     check_mandatory(kind, &rec)?;
     let mut staged = Vec::new();
@@ -328,7 +331,7 @@ pub(crate) fn update_record(
     if changed && dated {
         rec.etag = store.new_etag();
     } else if changed {
-        touch(store, &mut rec, opts.now);
+        touch(store, &mut rec, opts);
     }
     if !opts.rules.is_empty() {
         let mut all: Vec<(Kind, &Record)> = staged.iter().map(|(k, r)| (*k, r)).collect();
@@ -443,13 +446,19 @@ fn if_match(req: &Req) -> Option<&str> {
 }
 
 /// `POST …/leads`.
-pub(crate) fn create(state: &FakeState, req: &Req, kind: Kind) -> Result<Response, Diagnosis> {
+pub(crate) fn create(
+    state: &FakeState,
+    req: &Req,
+    kind: Kind,
+    caller: &Caller,
+) -> Result<Response, Diagnosis> {
     let payload = body_payload(req, kind)?;
     let rules = state.rules().clone();
     let opts = Opts {
         now: state.clock().now(),
         server_fields: false,
         rules: &rules,
+        user: &caller.user_id,
     };
     let (key, writes) = create_record(&mut state.write(), kind, &payload, opts)?;
     state.stats_mut().record_writes += writes;
@@ -462,6 +471,7 @@ pub(crate) fn update(
     req: &Req,
     kind: Kind,
     key: &str,
+    caller: &Caller,
 ) -> Result<Response, Diagnosis> {
     let tag = if_match(req);
     if tag.is_none() && state.settings().require_if_match {
@@ -480,6 +490,7 @@ pub(crate) fn update(
         now: state.clock().now(),
         server_fields: false,
         rules: &rules,
+        user: &caller.user_id,
     };
     let result = update_record(&mut state.write(), kind, key, &payload, tag, opts);
     match result {
