@@ -11,11 +11,13 @@ use serde::Deserialize;
 use serde_json::{Value as JsonValue, json};
 
 use crate::changes::{NewRecord, RecordUpdate};
-use crate::diagnose::Diagnosis;
+use crate::diagnose::{Diagnosis, SdataCode};
 use crate::faults::FaultConfig;
 use crate::model::Kind;
 use crate::params::Format;
+use crate::rules::WriteRule;
 use crate::state::FakeState;
+use crate::users::FakeUser;
 
 /// The admin routes (nested under `/_admin`).
 pub(crate) fn router() -> Router<FakeState> {
@@ -27,6 +29,8 @@ pub(crate) fn router() -> Router<FakeState> {
             get(get_faults).post(set_faults).delete(clear_faults),
         )
         .route("/clock", get(get_clock).post(set_clock))
+        .route("/rules", get(get_rules).post(add_rules).delete(clear_rules))
+        .route("/users", get(get_users).post(add_users).delete(clear_users))
         .route("/records", get(dump_all))
         .route("/records/{kind}", get(dump_kind).post(insert))
         .route("/records/{kind}/{key}", get(one_record))
@@ -65,6 +69,76 @@ async fn set_faults(State(s): State<FakeState>, Json(config): Json<FaultConfig>)
 async fn clear_faults(State(s): State<FakeState>) -> Response {
     s.clear_faults();
     Json(s.faults()).into_response()
+}
+
+async fn get_rules(State(s): State<FakeState>) -> Response {
+    Json(s.write_rules()).into_response()
+}
+
+/// Adds one rule or an array of rules (all or none); answers with every active rule.
+async fn add_rules(State(s): State<FakeState>, Json(body): Json<OneOrMany<WriteRule>>) -> Response {
+    let rules = match body {
+        OneOrMany::One(r) => vec![r],
+        OneOrMany::Many(rs) => rs,
+    };
+    let mut compiled = Vec::with_capacity(rules.len());
+    for rule in rules {
+        match crate::rules::compile(rule) {
+            Ok(c) => compiled.push(c),
+            Err(m) => {
+                return error(Diagnosis::new(
+                    StatusCode::BAD_REQUEST,
+                    SdataCode::ApplicationDiagnosis,
+                    m,
+                ));
+            }
+        }
+    }
+    s.rules_mut().extend(compiled);
+    Json(s.write_rules()).into_response()
+}
+
+async fn clear_rules(State(s): State<FakeState>) -> Response {
+    s.clear_write_rules();
+    Json(s.write_rules()).into_response()
+}
+
+async fn get_users(State(s): State<FakeState>) -> Response {
+    Json(s.users()).into_response()
+}
+
+/// Adds (or replaces by name) one user or an array of users (all or none); answers with
+/// every extra user.
+async fn add_users(State(s): State<FakeState>, Json(body): Json<OneOrMany<FakeUser>>) -> Response {
+    let users = match body {
+        OneOrMany::One(u) => vec![u],
+        OneOrMany::Many(us) => us,
+    };
+    if let Some(d) = users
+        .iter()
+        .find_map(|u| s.check_user_name(&u.username).err())
+    {
+        return error(d);
+    }
+    for user in users {
+        if let Err(d) = s.add_user(user) {
+            return error(d);
+        }
+    }
+    Json(s.users()).into_response()
+}
+
+async fn clear_users(State(s): State<FakeState>) -> Response {
+    s.clear_users();
+    Json(s.users()).into_response()
+}
+
+/// A body that is one object or an array of them.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany<T> {
+    One(T),
+    Many(Vec<T>),
 }
 
 /// `POST /_admin/clock` body: pin, advance, or release the clock.

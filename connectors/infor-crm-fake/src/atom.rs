@@ -43,6 +43,8 @@ pub(crate) fn ns_decls() -> String {
 /// Extra per-entry lines for `$batch` responses and diagnoses.
 #[derive(Debug, Default)]
 pub(crate) struct EntryExtras {
+    /// The batch operation's method, echoed back.
+    pub http_method: Option<String>,
     pub http_status: Option<(u16, &'static str)>,
     pub location: Option<String>,
     pub diagnoses: Option<String>,
@@ -78,6 +80,9 @@ pub(crate) fn entry(
         );
     }
     write_extras(out, extras);
+    if sel.permissions {
+        permissions(out, kind, sel);
+    }
     out.push_str("<sdata:payload>");
     payload(out, ctx, kind, rec, sel, kind.def().name);
     out.push_str("</sdata:payload></entry>");
@@ -91,6 +96,13 @@ pub(crate) fn write_extras(out: &mut String, extras: &EntryExtras) {
             "<http:httpStatus>{code}</http:httpStatus><http:httpMessage>{message}</http:httpMessage>"
         );
     }
+    if let Some(method) = &extras.http_method {
+        let _ = write!(
+            out,
+            "<http:httpMethod>{}</http:httpMethod>",
+            escape(method.as_str())
+        );
+    }
     if let Some(loc) = &extras.location {
         let _ = write!(
             out,
@@ -100,6 +112,30 @@ pub(crate) fn write_extras(out: &mut String, extras: &EntryExtras) {
     }
     if let Some(d) = &extras.diagnoses {
         out.push_str(d);
+    }
+}
+
+/// Writes `<sdata:permissions>`, the Atom twin of JSON's `$permissions` (inferred: no
+/// source shows Infor CRM's Atom form): one `<sdata:permission name access/>` per property.
+fn permissions(out: &mut String, kind: Kind, sel: &Selection) {
+    out.push_str("<sdata:permissions>");
+    for field in kind.def().fields.iter().filter(|f| sel.has(f)) {
+        let _ = write!(
+            out,
+            r#"<sdata:permission name="{}" access="{}"/>"#,
+            field.name,
+            access(field)
+        );
+    }
+    out.push_str("</sdata:permissions>");
+}
+
+/// A property's access for `include=$permissions`.
+pub(crate) fn access(field: &crate::model::FieldDef) -> &'static str {
+    if field.read_only {
+        "ReadOnly"
+    } else {
+        "ReadWrite"
     }
 }
 
@@ -135,14 +171,22 @@ fn payload(
             let related = target.and_then(|t| ctx.store.get(t, key).map(|r| (t, r)));
             match (related, sel.expanded(name)) {
                 (Some((t, r)), Some(inner)) => payload(out, ctx, t, r, inner, name),
-                (Some((t, _)), None) => {
+                (Some((t, r)), None) => {
                     let _ = write!(
                         out,
-                        r#"<slx:{name} sdata:key="{k}" sdata:uri="{u}" sdata:lookup="{base}{lookup}"/>"#,
+                        r#"<slx:{name} sdata:key="{k}" sdata:uri="{u}" sdata:lookup="{base}{lookup}""#,
                         k = escape(key),
                         u = escape(ctx.entry_url(t, key).as_str()),
                         base = ctx.base,
                     );
+                    if sel.descriptors {
+                        let _ = write!(
+                            out,
+                            r#" sdata:descriptor="{}""#,
+                            escape(descriptor(t, r).as_str())
+                        );
+                    }
+                    out.push_str("/>");
                 }
                 (None, _) => {
                     let _ = write!(

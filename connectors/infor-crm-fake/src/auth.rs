@@ -9,8 +9,12 @@ use crate::diagnose::{Diagnosis, SdataCode};
 /// The challenge Infor CRM answers unauthenticated requests with.
 const CHALLENGE: &str = "Basic realm=\"SalesLogix\"";
 
-/// Checks the credentials; `Err` carries why they were refused.
-pub(crate) fn check(headers: &HeaderMap, username: &str, password: &str) -> Result<(), String> {
+/// Finds the user whose Basic credentials the request carries, trying `Authorization`
+/// then `X-Authorization`; `Err` carries why they were refused.
+pub(crate) fn identify<T>(
+    headers: &HeaderMap,
+    user_for: impl Fn(&str, &str) -> Option<T>,
+) -> Result<T, String> {
     let mut seen = false;
     for name in ["authorization", "x-authorization"] {
         let Some(value) = headers.get(name).and_then(|v| v.to_str().ok()) else {
@@ -30,8 +34,8 @@ pub(crate) fn check(headers: &HeaderMap, username: &str, password: &str) -> Resu
         let Some((user, pass)) = text.split_once(':') else {
             continue;
         };
-        if user.eq_ignore_ascii_case(username) && pass == password {
-            return Ok(());
+        if let Some(found) = user_for(user, pass) {
+            return Ok(found);
         }
     }
     Err(if seen {
@@ -71,6 +75,12 @@ pub(crate) fn challenge(headers: &HeaderMap, response: &mut axum::response::Resp
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn check(headers: &HeaderMap, username: &str, password: &str) -> Result<(), String> {
+        identify(headers, |u, p| {
+            (u.eq_ignore_ascii_case(username) && p == password).then_some(())
+        })
+    }
 
     fn basic(user: &str, pass: &str) -> HeaderValue {
         let token = STANDARD.encode(format!("{user}:{pass}"));

@@ -14,12 +14,16 @@ use crate::params::Format;
 use crate::payload::Payload;
 use crate::read::ctx;
 use crate::routes::{Req, ctype, respond};
+use crate::rules::CompiledRule;
 use crate::selection::Selection;
 use crate::state::FakeState;
+use crate::users::{Caller, write_verb};
 use crate::write::{Opts, WriteError, create_record, delete_record, update_record};
 
 /// The outcome of one batch operation.
 struct Outcome {
+    /// The operation's method, echoed in the response entry (SData 13.4).
+    method: String,
     status: StatusCode,
     key: Option<String>,
     /// Whether to render the record (not for DELETE).
@@ -42,7 +46,14 @@ fn bad(message: impl Into<String>) -> Diagnosis {
     )
 }
 
-fn execute(state: &FakeState, kind: Kind, op: &AtomEntry, payload: Option<&Payload>) -> Outcome {
+fn execute(
+    state: &FakeState,
+    kind: Kind,
+    op: &AtomEntry,
+    payload: Option<&Payload>,
+    rules: &[CompiledRule],
+    caller: &Caller,
+) -> Outcome {
     let method = op
         .http_method
         .as_deref()
@@ -56,14 +67,25 @@ fn execute(state: &FakeState, kind: Kind, op: &AtomEntry, payload: Option<&Paylo
     let opts = Opts {
         now: state.clock().now(),
         server_fields: false,
+        rules,
+        user: &caller.user_id,
     };
     let empty = Payload::default();
+    // A refused PUT, DELETE or GET still names the resource it was about.
+    let target = key.clone().filter(|_| method != "POST");
     let fail = |d: Diagnosis| Outcome {
+        method: method.clone(),
         status: d.status,
-        key: None,
+        key: target.clone(),
         show: false,
         diagnosis: Some(d),
     };
+    // Each operation is authorised on its own, as if sent alone.
+    if let Some(verb) = write_verb(&method)
+        && let Err(d) = caller.may_write(kind, verb)
+    {
+        return fail(d);
+    }
     let result: Result<(StatusCode, String, u64, bool), WriteError> = match (method.as_str(), key) {
         ("POST", _) => match payload {
             None => Err(bad("a POST entry needs a payload").into()),
@@ -98,6 +120,7 @@ fn execute(state: &FakeState, kind: Kind, op: &AtomEntry, payload: Option<&Paylo
         Ok((status, k, writes, show)) => {
             state.stats_mut().record_writes += writes;
             Outcome {
+                method,
                 status,
                 key: Some(k),
                 show,
@@ -106,6 +129,7 @@ fn execute(state: &FakeState, kind: Kind, op: &AtomEntry, payload: Option<&Paylo
         }
         Err(WriteError::Diag(d)) => fail(d),
         Err(WriteError::Stale(rec)) => Outcome {
+            method,
             status: StatusCode::PRECONDITION_FAILED,
             key: Some(rec.key.clone()),
             show: true,
@@ -127,7 +151,12 @@ fn reason(status: StatusCode) -> &'static str {
 }
 
 /// `POST …/leads/$batch` with an Atom feed or `{"$resources":[…]}`.
-pub(crate) fn batch(state: &FakeState, req: &Req, kind: Kind) -> Result<Response, Diagnosis> {
+pub(crate) fn batch(
+    state: &FakeState,
+    req: &Req,
+    kind: Kind,
+    caller: &Caller,
+) -> Result<Response, Diagnosis> {
     let trimmed = req.body.iter().find(|b| !b.is_ascii_whitespace());
     let ops: Vec<(AtomEntry, Option<Payload>)> = if trimmed == Some(&b'{') {
         let value: Json = serde_json::from_slice(&req.body)
@@ -160,9 +189,10 @@ pub(crate) fn batch(state: &FakeState, req: &Req, kind: Kind) -> Result<Response
             })
             .collect()
     };
+    let rules = state.rules().clone();
     let outcomes: Vec<Outcome> = ops
         .iter()
-        .map(|(op, p)| execute(state, kind, op, p.as_ref()))
+        .map(|(op, p)| execute(state, kind, op, p.as_ref(), &rules, caller))
         .collect();
     let store = state.read();
     let ctx = ctx(state, req, &store);
@@ -178,6 +208,13 @@ pub(crate) fn batch(state: &FakeState, req: &Req, kind: Kind) -> Result<Response
                         .filter(|_| o.show)
                         .and_then(|k| store.get(kind, k));
                     let mut obj = rec.map_or_else(Map::new, |r| json::entry(&ctx, kind, r, &sel));
+                    if rec.is_none()
+                        && let Some(k) = &o.key
+                    {
+                        obj.insert("$key".into(), json!(k));
+                        obj.insert("$url".into(), json!(ctx.entry_url(kind, k)));
+                    }
+                    obj.insert("$httpMethod".into(), json!(o.method));
                     obj.insert("$httpStatus".into(), json!(o.status.as_u16()));
                     obj.insert("$httpMessage".into(), json!(reason(o.status)));
                     if o.status == StatusCode::CREATED
@@ -204,6 +241,7 @@ pub(crate) fn batch(state: &FakeState, req: &Req, kind: Kind) -> Result<Response
             );
             for o in &outcomes {
                 let extras = EntryExtras {
+                    http_method: Some(o.method.clone()),
                     http_status: Some((o.status.as_u16(), reason(o.status))),
                     location: (o.status == StatusCode::CREATED)
                         .then(|| o.key.as_deref().map(|k| ctx.entry_url(kind, k)))
@@ -222,6 +260,13 @@ pub(crate) fn batch(state: &FakeState, req: &Req, kind: Kind) -> Result<Response
                     Some(rec) => atom::entry(&mut out, &ctx, kind, rec, &sel, false, &extras),
                     None => {
                         out.push_str("<entry>");
+                        if let Some(k) = &o.key {
+                            let url = ctx.entry_url(kind, k);
+                            out.push_str(&format!(
+                                "<id>{}</id>",
+                                quick_xml::escape::escape(url.as_str())
+                            ));
+                        }
                         atom::write_extras(&mut out, &extras);
                         out.push_str("</entry>");
                     }

@@ -129,6 +129,8 @@ impl FakeState {
             let opts = Opts {
                 now: date,
                 server_fields: true,
+                rules: &[],
+                user: crate::seed::ADMIN_USER_ID,
             };
             update_record(&mut store, kind, key, &p, None, opts).map_err(diag)?;
         }
@@ -169,6 +171,8 @@ impl FakeState {
         let opts = Opts {
             now: self.clock().now(),
             server_fields: true,
+            rules: &[],
+            user: crate::seed::ADMIN_USER_ID,
         };
         let (key, _) = create_record(&mut store, kind, &Payload::from_json(fields), opts)?;
         store

@@ -53,10 +53,7 @@ pub(crate) fn entry(ctx: &Ctx<'_>, kind: Kind, rec: &Record, sel: &Selection) ->
             .fields
             .iter()
             .filter(|f| sel.has(f))
-            .map(|f| {
-                let access = if f.read_only { "ReadOnly" } else { "ReadWrite" };
-                json!({"name": f.name, "access": access})
-            })
+            .map(|f| json!({"name": f.name, "access": crate::atom::access(f)}))
             .collect();
         out.insert("$permissions".into(), Json::Array(perms));
     }
@@ -69,6 +66,8 @@ pub(crate) fn entry(ctx: &Ctx<'_>, kind: Kind, rec: &Record, sel: &Selection) ->
                 let related = target.and_then(|t| ctx.store.get(t, &key).map(|r| (t, r)));
                 match (related, sel.expanded(field.name)) {
                     (Some((t, r)), Some(inner)) => Json::Object(entry(ctx, t, r, inner)),
+                    (Some((t, r)), None) if sel.descriptors => json!({"$key": key,
+                        "$url": ctx.entry_url(t, &key), "$descriptor": descriptor(t, r)}),
                     (Some((t, _)), None) => {
                         json!({"$key": key, "$url": ctx.entry_url(t, &key)})
                     }

@@ -55,6 +55,8 @@ pub(crate) fn load_json(
             let opts = Opts {
                 now,
                 server_fields: true,
+                rules: &[],
+                user: crate::seed::ADMIN_USER_ID,
             };
             create_record(store, kind, &payload, opts)
                 .map_err(|d: Diagnosis| format!("{}[{i}]: {}", kind.plural(), d.message))?;

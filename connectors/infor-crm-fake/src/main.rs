@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::Parser;
-use infor_crm_fake::{FakeConfig, FakeCrm, FaultConfig, JsonDates};
+use infor_crm_fake::{FakeConfig, FakeCrm, FakeUser, FaultConfig, JsonDates, WriteRule};
 
 /// A faithful fake Infor CRM (Saleslogix) SData server.
 #[derive(Debug, Parser)]
@@ -48,6 +48,14 @@ struct Args {
     /// Fault settings as JSON (the `POST /_admin/faults` body), or `@file.json`.
     #[arg(long)]
     faults: Option<String>,
+    /// CRM-side write rules as JSON (the `POST /_admin/rules` body: one rule or an
+    /// array), or `@file.json`.
+    #[arg(long)]
+    rules: Option<String>,
+    /// Extra users with restricted access as JSON (the `POST /_admin/users` body: one
+    /// user or an array), or `@file.json`.
+    #[arg(long)]
+    users: Option<String>,
     /// Write JSON dates in ISO 8601 instead of `/Date(ms)/`.
     #[arg(long)]
     iso_json_dates: bool,
@@ -56,17 +64,40 @@ struct Args {
     require_if_match: bool,
 }
 
+/// The JSON text of an argument that is inline JSON or `@file.json`.
+fn json_arg(arg: &str, what: &str) -> anyhow::Result<String> {
+    Ok(match arg.strip_prefix('@') {
+        Some(path) => {
+            std::fs::read_to_string(path).with_context(|| format!("reading {what} file {path}"))?
+        }
+        None => arg.to_string(),
+    })
+}
+
 fn faults(arg: Option<&str>) -> anyhow::Result<FaultConfig> {
     let Some(arg) = arg else {
         return Ok(FaultConfig::default());
     };
-    let text = match arg.strip_prefix('@') {
-        Some(path) => {
-            std::fs::read_to_string(path).with_context(|| format!("reading faults file {path}"))?
-        }
-        None => arg.to_string(),
+    serde_json::from_str(&json_arg(arg, "faults")?).context("parsing --faults JSON")
+}
+
+/// One object or an array of objects, from inline JSON or `@file.json`.
+fn json_list<T: serde::de::DeserializeOwned>(
+    arg: Option<&str>,
+    what: &str,
+) -> anyhow::Result<Vec<T>> {
+    let Some(arg) = arg else {
+        return Ok(Vec::new());
     };
-    serde_json::from_str(&text).context("parsing --faults JSON")
+    let value: serde_json::Value = serde_json::from_str(&json_arg(arg, what)?)
+        .with_context(|| format!("parsing --{what} JSON"))?;
+    let list = match value {
+        serde_json::Value::Array(items) => items,
+        one => vec![one],
+    };
+    list.into_iter()
+        .map(|v| serde_json::from_value(v).with_context(|| format!("parsing one of --{what}")))
+        .collect()
 }
 
 #[tokio::main]
@@ -97,6 +128,8 @@ async fn main() -> anyhow::Result<()> {
         require_if_match: args.require_if_match,
         now: None,
         faults: faults(args.faults.as_deref())?,
+        write_rules: json_list::<WriteRule>(args.rules.as_deref(), "rules")?,
+        users: json_list::<FakeUser>(args.users.as_deref(), "users")?,
     };
     let crm = FakeCrm::start(config)
         .await

@@ -15,9 +15,9 @@ use crate::params::Format;
 use crate::query::{self, Read};
 use crate::render::Ctx;
 use crate::routes::{Req, ctype, respond};
-use crate::seed::ADMIN_USER_ID;
 use crate::selection::{self, Selection};
 use crate::state::FakeState;
+use crate::users::Caller;
 use crate::where_parser::WhereError;
 use crate::xsd;
 
@@ -327,7 +327,7 @@ pub(crate) fn system(req: &Req) -> Response {
 }
 
 /// `POST /sdata/slx/system/-/$service/getCurrentUser`.
-pub(crate) fn service(state: &FakeState, req: &Req, op: &str) -> Result<Response, Diagnosis> {
+pub(crate) fn service(req: &Req, op: &str, caller: &Caller) -> Result<Response, Diagnosis> {
     if !op.eq_ignore_ascii_case("getCurrentUser") {
         return Err(Diagnosis::new(
             StatusCode::NOT_FOUND,
@@ -335,18 +335,20 @@ pub(crate) fn service(state: &FakeState, req: &Req, op: &str) -> Result<Response
             format!("service operation '{op}' not found"),
         ));
     }
-    let user = &state.settings().username;
+    let user = &caller.user_name;
     Ok(match req.format {
         Format::Json => {
             let body = json!({"$name": "getCurrentUser", "response": {
-                "userId": ADMIN_USER_ID, "userName": user, "prettyName": "Administrator"}});
+                "userId": caller.user_id, "userName": user, "prettyName": caller.pretty_name}});
             respond(StatusCode::OK, ctype::JSON, body.to_string(), None)
         }
         Format::Atom => {
             let body = format!(
-                r#"<?xml version="1.0" encoding="utf-8"?><entry {}><sdata:payload><slx:getCurrentUser><slx:response><slx:userId>{ADMIN_USER_ID}</slx:userId><slx:userName>{}</slx:userName><slx:prettyName>Administrator</slx:prettyName></slx:response></slx:getCurrentUser></sdata:payload></entry>"#,
+                r#"<?xml version="1.0" encoding="utf-8"?><entry {}><sdata:payload><slx:getCurrentUser><slx:response><slx:userId>{}</slx:userId><slx:userName>{}</slx:userName><slx:prettyName>{}</slx:prettyName></slx:response></slx:getCurrentUser></sdata:payload></entry>"#,
                 atom::ns_decls(),
-                quick_xml::escape::escape(user.as_str())
+                quick_xml::escape::escape(caller.user_id.as_str()),
+                quick_xml::escape::escape(user.as_str()),
+                quick_xml::escape::escape(caller.pretty_name.as_str()),
             );
             respond(StatusCode::OK, ctype::ENTRY, body, None)
         }

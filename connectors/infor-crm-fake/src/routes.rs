@@ -11,6 +11,7 @@ use crate::diagnose::{Diagnosis, SdataCode};
 use crate::params::{Format, Params};
 use crate::path::{self, Target};
 use crate::state::FakeState;
+use crate::users::{Caller, write_verb};
 use crate::{auth, fault_apply, read, write};
 
 /// The largest request body accepted.
@@ -77,15 +78,20 @@ pub(crate) async fn sdata(
     fault_apply::run(&state, &conn, &kind_label, req, handle).await
 }
 
-/// Authentication and dispatch, after faults had their say.
+/// Authentication, authorisation and dispatch, after faults had their say.
 pub(crate) fn handle(state: &FakeState, req: &Req) -> Response {
-    let settings = state.settings();
-    if let Err(message) = auth::check(&req.headers, &settings.username, &settings.password) {
-        let mut resp = auth::unauthorized(message).respond(req.format);
-        auth::challenge(&req.headers, &mut resp);
-        return resp;
-    }
-    match dispatch(state, req) {
+    let caller = match auth::identify(&req.headers, |u, p| state.caller_for(u, p)) {
+        Ok(c) => c,
+        Err(message) => {
+            let mut resp = auth::unauthorized(message).respond(req.format);
+            auth::challenge(&req.headers, &mut resp);
+            return resp;
+        }
+    };
+    match caller
+        .may_use()
+        .and_then(|()| dispatch(state, req, &caller))
+    {
         Ok(resp) => resp,
         Err(d) => d.respond(req.format),
     }
@@ -99,8 +105,14 @@ fn method_not_allowed(req: &Req) -> Diagnosis {
     )
 }
 
-fn dispatch(state: &FakeState, req: &Req) -> Result<Response, Diagnosis> {
+fn dispatch(state: &FakeState, req: &Req, caller: &Caller) -> Result<Response, Diagnosis> {
     let m = &req.method;
+    // A write to a single kind is authorised up front; `$batch` checks each operation.
+    if let (Target::Feed(kind) | Target::Key(kind, _), Some(verb)) =
+        (&req.target, write_verb(m.as_str()))
+    {
+        caller.may_write(*kind, verb)?;
+    }
     match (&req.target, m) {
         (Target::Root, &Method::GET) => Ok(read::root(req)),
         (Target::System, &Method::GET) => Ok(read::system(req)),
@@ -110,11 +122,11 @@ fn dispatch(state: &FakeState, req: &Req) -> Result<Response, Diagnosis> {
         (Target::Feed(kind), &Method::GET) => read::feed(state, req, *kind),
         (Target::Key(kind, key), &Method::GET) => read::single(state, req, *kind, key),
         (Target::Clause(kind, clause), &Method::GET) => read::clause(state, req, *kind, clause),
-        (Target::Service(op), &Method::POST | &Method::GET) => read::service(state, req, op),
-        (Target::Feed(kind), &Method::POST) => write::create(state, req, *kind),
-        (Target::Key(kind, key), &Method::PUT) => write::update(state, req, *kind, key),
+        (Target::Service(op), &Method::POST | &Method::GET) => read::service(req, op, caller),
+        (Target::Feed(kind), &Method::POST) => write::create(state, req, *kind, caller),
+        (Target::Key(kind, key), &Method::PUT) => write::update(state, req, *kind, key, caller),
         (Target::Key(kind, key), &Method::DELETE) => write::delete(state, req, *kind, key),
-        (Target::Batch(kind), &Method::POST) => write::batch(state, req, *kind),
+        (Target::Batch(kind), &Method::POST) => write::batch(state, req, *kind, caller),
         _ => Err(method_not_allowed(req)),
     }
 }

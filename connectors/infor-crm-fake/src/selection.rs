@@ -12,6 +12,8 @@ pub(crate) struct Selection {
     pub expand: Vec<(&'static str, Selection)>,
     /// `include=$permissions`.
     pub permissions: bool,
+    /// `include=$descriptors`: references carry their related record's descriptor.
+    pub descriptors: bool,
 }
 
 impl Selection {
@@ -76,8 +78,9 @@ pub(crate) fn parse(
     }
     for item in include.unwrap_or_default().split(',').map(str::trim) {
         match item.to_ascii_lowercase().as_str() {
-            "" | "$descriptors" | "$children" | "$schema" => {}
+            "" | "$children" | "$schema" => {}
             "$permissions" => sel.permissions = true,
+            "$descriptors" => sel.descriptors = true,
             _ => {
                 let first = item.split(['/', '.']).next().unwrap_or(item);
                 let field = reference(kind, first)?;
@@ -170,7 +173,10 @@ mod tests {
         };
         assert!(sel.fields.is_none());
         assert!(sel.permissions);
+        assert!(!sel.descriptors);
         assert!(sel.expanded("Address").is_some_and(|a| a.fields.is_none()));
+        let sel = parse(Kind::Lead, None, Some("$Descriptors"));
+        assert!(sel.is_ok_and(|s| s.descriptors));
     }
 
     #[test]

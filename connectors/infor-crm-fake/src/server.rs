@@ -15,10 +15,12 @@ use crate::clock::Clock;
 use crate::conn::{ConnHandle, CuttableListener};
 use crate::faults::{Engine, FaultConfig};
 use crate::render::JsonDates;
+use crate::rules::WriteRule;
 use crate::seed::{SeedSpec, generate};
 use crate::state::{FakeState, Settings, Shared};
 use crate::stats::Stats;
 use crate::store::Store;
+use crate::users::FakeUser;
 
 /// How to start a fake CRM. `Default` gives an empty CRM on a random loopback port with
 /// user `admin` / password `password` and a page cap of 100.
@@ -53,6 +55,10 @@ pub struct FakeConfig {
     pub now: Option<DateTime<Utc>>,
     /// Faults active from the start.
     pub faults: FaultConfig,
+    /// CRM-side write rules active from the start (more via `POST /_admin/rules`).
+    pub write_rules: Vec<WriteRule>,
+    /// Extra users with restricted access (more via `POST /_admin/users`).
+    pub users: Vec<FakeUser>,
 }
 
 impl Default for FakeConfig {
@@ -72,6 +78,8 @@ impl Default for FakeConfig {
             require_if_match: false,
             now: None,
             faults: FaultConfig::default(),
+            write_rules: Vec::new(),
+            users: Vec::new(),
         }
     }
 }
@@ -93,6 +101,8 @@ impl std::fmt::Debug for FakeConfig {
             .field("require_if_match", &self.require_if_match)
             .field("now", &self.now)
             .field("faults", &self.faults)
+            .field("write_rules", &self.write_rules)
+            .field("users", &self.users)
             .finish()
     }
 }
@@ -119,6 +129,12 @@ pub enum FakeError {
     /// The page cap must allow at least one entry.
     #[error("page cap must be at least 1")]
     PageCap,
+    /// A write rule names an unknown field or a value of the wrong type.
+    #[error("invalid write rule: {0}")]
+    WriteRule(String),
+    /// An extra user has no name or the main user's.
+    #[error("invalid user: {0}")]
+    User(String),
 }
 
 /// A running fake CRM.
@@ -136,6 +152,13 @@ impl FakeCrm {
         if config.page_cap == 0 {
             return Err(FakeError::PageCap);
         }
+        let rules = config
+            .write_rules
+            .iter()
+            .cloned()
+            .map(crate::rules::compile)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(FakeError::WriteRule)?;
         let mut store = Store::new(config.seed);
         let clock = config.now.map_or_else(Clock::system, Clock::fixed);
         match &config.data_file {
@@ -164,9 +187,16 @@ impl FakeCrm {
                 clock,
                 stats: Mutex::new(Stats::default()),
                 faults: Mutex::new(Engine::new(config.faults.clone())),
+                rules: RwLock::new(rules),
+                users: RwLock::new(Vec::new()),
                 shutdown,
             }),
         };
+        for user in &config.users {
+            state
+                .add_user(user.clone())
+                .map_err(|d| FakeError::User(d.message))?;
+        }
         let addr = SocketAddr::new(config.bind, config.port);
         let listener = TcpListener::bind(addr)
             .await

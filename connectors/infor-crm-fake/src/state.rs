@@ -40,6 +40,10 @@ pub(crate) struct Shared {
     pub clock: Clock,
     pub stats: Mutex<Stats>,
     pub faults: Mutex<crate::faults::Engine>,
+    /// CRM-side write rules, checked on every `/sdata` POST and PUT.
+    pub rules: RwLock<Vec<crate::rules::CompiledRule>>,
+    /// Extra users besides the main one.
+    pub users: RwLock<Vec<crate::users::FakeUser>>,
     pub shutdown: watch::Receiver<bool>,
 }
 
@@ -75,6 +79,34 @@ impl FakeState {
         self.shared
             .faults
             .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn rules(&self) -> RwLockReadGuard<'_, Vec<crate::rules::CompiledRule>> {
+        self.shared
+            .rules
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn rules_mut(&self) -> RwLockWriteGuard<'_, Vec<crate::rules::CompiledRule>> {
+        self.shared
+            .rules
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn users_lock(&self) -> RwLockReadGuard<'_, Vec<crate::users::FakeUser>> {
+        self.shared
+            .users
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn users_mut(&self) -> RwLockWriteGuard<'_, Vec<crate::users::FakeUser>> {
+        self.shared
+            .users
+            .write()
             .unwrap_or_else(PoisonError::into_inner)
     }
 

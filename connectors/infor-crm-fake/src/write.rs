@@ -11,10 +11,11 @@ use crate::model::{FieldType, Kind, Record, Value};
 use crate::payload::{PValue, Payload, convert, parse_date_value};
 use crate::read::{ctx, entry_body, selection_of};
 use crate::routes::{Req, respond};
-use crate::seed::ADMIN_USER_ID;
+use crate::rules::{self, CompiledRule};
 use crate::selection::Selection;
 use crate::state::FakeState;
 use crate::store::Store;
+use crate::users::Caller;
 
 /// Why a write failed.
 #[derive(Debug)]
@@ -33,10 +34,14 @@ impl From<Diagnosis> for WriteError {
 
 /// Options for building records.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Opts {
+pub(crate) struct Opts<'a> {
     pub now: DateTime<Utc>,
     /// Accept `$key`, `CreateDate`, `ModifyDate` from the payload (file loading, admin).
     pub server_fields: bool,
+    /// The CRM-side write rules to enforce (none for admin changes and file loading).
+    pub rules: &'a [CompiledRule],
+    /// The user id recorded as `CreateUser`/`ModifyUser`.
+    pub user: &'a str,
 }
 
 /// The field of a child that points back at its parent.
@@ -55,7 +60,7 @@ fn merge(
     kind: Kind,
     rec: &mut Record,
     payload: &Payload,
-    opts: Opts,
+    opts: Opts<'_>,
 ) -> Result<Vec<(&'static str, Kind, Payload)>, Diagnosis> {
     let def = kind.def();
     let mut children = Vec::new();
@@ -182,7 +187,7 @@ fn stage_children(
     store: &mut Store,
     parent: &mut Record,
     children: Vec<(&'static str, Kind, Payload)>,
-    opts: Opts,
+    opts: Opts<'_>,
     staged: &mut Staged,
 ) -> Result<(), Diagnosis> {
     for (field, child_kind, mut nested) in children {
@@ -200,12 +205,12 @@ fn stage_children(
                 let mut c = c;
                 merge(store, child_kind, &mut c, &nested, opts)?;
                 if c.fields != before.fields {
-                    touch(store, &mut c, opts.now);
+                    touch(store, &mut c, opts);
                 }
                 c
             }
             None => {
-                let mut c = blank(store, child_kind, None, opts.now);
+                let mut c = blank(store, child_kind, None, opts);
                 merge(store, child_kind, &mut c, &nested, opts)?;
                 c
             }
@@ -220,7 +225,8 @@ fn stage_children(
     Ok(())
 }
 
-fn blank(store: &mut Store, kind: Kind, key: Option<String>, now: DateTime<Utc>) -> Record {
+fn blank(store: &mut Store, kind: Kind, key: Option<String>, opts: Opts<'_>) -> Record {
+    let now = opts.now;
     let mut rec = Record {
         key: key.unwrap_or_else(|| store.new_key(kind)),
         etag: store.new_etag(),
@@ -229,17 +235,17 @@ fn blank(store: &mut Store, kind: Kind, key: Option<String>, now: DateTime<Utc>)
         fields: Default::default(),
     };
     rec.fields
-        .insert("CreateUser", Value::Text(ADMIN_USER_ID.into()));
+        .insert("CreateUser", Value::Text(opts.user.into()));
     rec.fields
-        .insert("ModifyUser", Value::Text(ADMIN_USER_ID.into()));
+        .insert("ModifyUser", Value::Text(opts.user.into()));
     rec
 }
 
-fn touch(store: &mut Store, rec: &mut Record, now: DateTime<Utc>) {
+fn touch(store: &mut Store, rec: &mut Record, opts: Opts<'_>) {
     rec.etag = store.new_etag();
-    rec.modify_date = now;
+    rec.modify_date = opts.now;
     rec.fields
-        .insert("ModifyUser", Value::Text(ADMIN_USER_ID.into()));
+        .insert("ModifyUser", Value::Text(opts.user.into()));
 }
 
 /// Creates a record (and nested children); returns its key and the records written.
@@ -247,7 +253,7 @@ pub(crate) fn create_record(
     store: &mut Store,
     kind: Kind,
     payload: &Payload,
-    opts: Opts,
+    opts: Opts<'_>,
 ) -> Result<(String, u64), Diagnosis> {
     let key = if opts.server_fields {
         payload.key.clone()
@@ -263,13 +269,17 @@ pub(crate) fn create_record(
             format!("{} '{k}' already exists", kind.def().name),
         ));
     }
-    let mut rec = blank(store, kind, key, opts.now);
+    let mut rec = blank(store, kind, key, opts);
     let children = merge(store, kind, &mut rec, payload, opts)?;
     check_mandatory(kind, &rec)?;
     let mut staged = Vec::new();
     stage_children(store, &mut rec, children, opts, &mut staged)?;
     let key = rec.key.clone();
     staged.push((kind, rec));
+    if !opts.rules.is_empty() {
+        let all: Vec<(Kind, &Record)> = staged.iter().map(|(k, r)| (*k, r)).collect();
+        rules::check(store, &all, opts.rules)?;
+    }
     let writes = staged.len() as u64;
     for (k, r) in staged {
         store.put(k, r);
@@ -296,7 +306,7 @@ pub(crate) fn update_record(
     key: &str,
     payload: &Payload,
     if_match: Option<&str>,
-    opts: Opts,
+    opts: Opts<'_>,
 ) -> Result<u64, WriteError> {
     let Some(current) = store.get(kind, key).cloned() else {
         return Err(Diagnosis::not_found(format!("{} '{key}' not found", kind.def().name)).into());
@@ -321,7 +331,12 @@ pub(crate) fn update_record(
     if changed && dated {
         rec.etag = store.new_etag();
     } else if changed {
-        touch(store, &mut rec, opts.now);
+        touch(store, &mut rec, opts);
+    }
+    if !opts.rules.is_empty() {
+        let mut all: Vec<(Kind, &Record)> = staged.iter().map(|(k, r)| (*k, r)).collect();
+        all.push((kind, &rec));
+        rules::check(store, &all, opts.rules)?;
     }
     for (k, r) in staged {
         store.put(k, r);
@@ -431,11 +446,19 @@ fn if_match(req: &Req) -> Option<&str> {
 }
 
 /// `POST …/leads`.
-pub(crate) fn create(state: &FakeState, req: &Req, kind: Kind) -> Result<Response, Diagnosis> {
+pub(crate) fn create(
+    state: &FakeState,
+    req: &Req,
+    kind: Kind,
+    caller: &Caller,
+) -> Result<Response, Diagnosis> {
     let payload = body_payload(req, kind)?;
+    let rules = state.rules().clone();
     let opts = Opts {
         now: state.clock().now(),
         server_fields: false,
+        rules: &rules,
+        user: &caller.user_id,
     };
     let (key, writes) = create_record(&mut state.write(), kind, &payload, opts)?;
     state.stats_mut().record_writes += writes;
@@ -448,6 +471,7 @@ pub(crate) fn update(
     req: &Req,
     kind: Kind,
     key: &str,
+    caller: &Caller,
 ) -> Result<Response, Diagnosis> {
     let tag = if_match(req);
     if tag.is_none() && state.settings().require_if_match {
@@ -461,9 +485,12 @@ pub(crate) fn update(
         ));
     }
     let payload = body_payload(req, kind)?;
+    let rules = state.rules().clone();
     let opts = Opts {
         now: state.clock().now(),
         server_fields: false,
+        rules: &rules,
+        user: &caller.user_id,
     };
     let result = update_record(&mut state.write(), kind, key, &payload, tag, opts);
     match result {

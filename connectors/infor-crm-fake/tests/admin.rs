@@ -8,16 +8,59 @@ use serde_json::json;
 
 #[tokio::test]
 async fn bulk_updates_share_one_modify_date_and_show_up_incrementally() {
-    let h = with_leads(30).await;
+    let h = start(FakeConfig {
+        leads: 30,
+        contacts: 15,
+        json_dates: infor_crm_fake::JsonDates::Iso,
+        ..FakeConfig::default()
+    })
+    .await;
+    let before = h.crm.state().records(Kind::Lead);
     let at = "2026-02-03T04:05:06Z";
     let body = json!({"kind": "leads", "count": 10, "set": {"Title": "Bulk"}, "modify_date": at});
     let resp = send(h.client.post(h.admin("update")).json(&body)).await;
     assert_eq!(resp.status(), 200);
     let out = body_json(resp).await;
-    assert_eq!(out["updated"].as_array().map(Vec::len), Some(10));
-    let feed = h.json("leads?format=json&orderBy=ModifyDate,Id&where=ModifyDate%20ge%20@2026-02-03T04:05:06Z@").await;
+    let updated: Vec<String> = out["updated"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|k| k.as_str().map(str::to_string))
+        .collect();
+    let first_ten: Vec<String> = before.iter().take(10).map(|r| r.key.clone()).collect();
+    assert_eq!(updated, first_ten, "the first ten by key");
+    // Exactly those ten share one ModifyDate, the one asked for.
+    let feed = h
+        .json("leads?format=json&orderBy=Id&where=ModifyDate%20eq%20@2026-02-03T04:05:06Z@")
+        .await;
     assert_eq!(feed["$totalResults"], 10);
-    assert!(resources(&feed).iter().all(|r| r["Title"] == "Bulk"));
+    let keys: Vec<String> = resources(&feed)
+        .iter()
+        .filter_map(|r| r["$key"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(keys, updated);
+    let dates: std::collections::BTreeSet<String> = resources(&feed)
+        .iter()
+        .filter_map(|r| r["ModifyDate"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(
+        dates.into_iter().collect::<Vec<_>>(),
+        ["2026-02-03T04:05:06+00:00"],
+        "one identical ModifyDate"
+    );
+    for r in resources(&feed) {
+        assert_eq!(r["Title"], "Bulk");
+        assert_eq!(r["$updated"], "2026-02-03T04:05:06+00:00");
+        let old = before.iter().find(|b| r["$key"] == b.key.as_str());
+        assert!(
+            old.is_some_and(|o| r["$etag"] != o.etag.as_str()),
+            "a new etag"
+        );
+    }
+    let rest = h
+        .json("leads?format=json&where=ModifyDate%20ge%20@2026-02-03T04:05:06Z@")
+        .await;
+    assert_eq!(rest["$totalResults"], 10, "nobody else moved");
 
     let spec = UpdateSpec {
         count: Some(5),
@@ -104,6 +147,115 @@ async fn email_opt_out_delete_and_insert_as_a_crm_user() {
     )
     .await;
     assert_eq!(resp.status(), 400);
+    h.crm.shutdown().await;
+}
+
+#[tokio::test]
+async fn email_and_do_not_email_changes_over_the_admin_endpoint() {
+    let h = start(FakeConfig {
+        leads: 3,
+        contacts: 3,
+        accounts: 1,
+        now: Utc.with_ymd_and_hms(2026, 5, 6, 7, 8, 9).single(),
+        json_dates: infor_crm_fake::JsonDates::Iso,
+        ..FakeConfig::default()
+    })
+    .await;
+    let state = h.crm.state();
+    let contact = &state.records(Kind::Contact)[1];
+    let lead = &state.records(Kind::Lead)[2];
+    let change = json!({"kind": "contacts", "keys": [contact.key],
+        "set": {"Email": "Moved@New.example", "DoNotEmail": true}});
+    let resp = send(h.client.post(h.admin("update")).json(&change)).await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(body_json(resp).await["updated"], json!([contact.key]));
+    let c = h
+        .json(&format!("contacts('{}')?format=json", contact.key))
+        .await;
+    assert_eq!(c["Email"], "Moved@New.example");
+    assert_eq!(c["DoNotEmail"], true);
+    assert_eq!(
+        c["ModifyDate"], "2026-05-06T07:08:09+00:00",
+        "the server clock's now"
+    );
+    assert_ne!(c["$etag"], contact.etag.as_str());
+    assert_eq!(
+        c["LastName"],
+        contact.text("LastName").unwrap_or_default(),
+        "untouched"
+    );
+
+    // Opt a lead back in and clear its email; an incremental read sees both changes.
+    let change = json!({"kind": "leads", "keys": [lead.key],
+        "set": {"DoNotEmail": false, "Email": null}, "modify_date": "2026-05-06T08:00:00Z"});
+    let resp = send(h.client.post(h.admin("update")).json(&change)).await;
+    assert_eq!(resp.status(), 200);
+    let feed = h
+        .json("leads?format=json&where=ModifyDate%20gt%20@2026-05-06T07:00:00Z@")
+        .await;
+    let found = resources(&feed);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["$key"], lead.key.as_str());
+    assert_eq!(found[0]["DoNotEmail"], false);
+    assert_eq!(found[0].get("Email"), Some(&serde_json::Value::Null));
+    let xml = atom::parse(&h.atom(&format!("leads('{}')", lead.key)).await);
+    assert_eq!(atom::fields(&xml).get("Email"), Some(&None));
+
+    // A bad change is refused and changes nothing.
+    let bad = json!({"kind": "leads", "keys": [lead.key], "set": {"DoNotEmail": "maybe"}});
+    let resp = send(h.client.post(h.admin("update")).json(&bad)).await;
+    assert_eq!(resp.status(), 400);
+    let missing = json!({"kind": "leads", "keys": ["QNOPE0000000"], "set": {"Title": "X"}});
+    assert_eq!(
+        send(h.client.post(h.admin("update")).json(&missing))
+            .await
+            .status(),
+        404
+    );
+    h.crm.shutdown().await;
+}
+
+#[tokio::test]
+async fn seeded_people_carry_the_custom_fields() {
+    let h = with_leads(40).await;
+    const REGIONS: [&str; 6] = ["North", "South", "East", "West", "EMEA", "APAC"];
+    for kind in ["leads", "contacts"] {
+        let feed = h.json(&format!("{kind}?format=json&count=100")).await;
+        let people = resources(&feed);
+        assert!(!people.is_empty(), "{kind}");
+        for p in &people {
+            let score = p["LeadScore"].as_i64();
+            assert!(score.is_some_and(|s| (0..=100).contains(&s)), "{kind}: {p}");
+            let region = p["Region"].as_str().unwrap_or_default();
+            assert!(REGIONS.contains(&region), "{kind}: {region}");
+            assert!(p["Newsletter"].is_boolean(), "{kind}: {p}");
+        }
+        assert!(people.iter().any(|p| p["Newsletter"] == true));
+        assert!(people.iter().any(|p| p["Newsletter"] == false));
+        let xml = atom::parse(&h.atom(&format!("{kind}?count=5")).await);
+        for e in xml.all(atom::ATOM, "entry") {
+            let f = atom::fields(e);
+            let score = f.get("LeadScore").cloned().flatten().unwrap_or_default();
+            assert!(score.parse::<i64>().is_ok(), "{kind}: {score}");
+            let news = f.get("Newsletter").cloned().flatten().unwrap_or_default();
+            assert!(["true", "false"].contains(&news.as_str()), "{kind}: {news}");
+            assert!(f.get("Region").cloned().flatten().is_some());
+        }
+    }
+    let xsd = h.atom("$schema").await;
+    for (field, ty) in [
+        ("LeadScore", "xs:int"),
+        ("Region", "xs:string"),
+        ("Newsletter", "xs:boolean"),
+    ] {
+        let decl = format!(r#"name="{field}" type="{ty}""#);
+        assert_eq!(
+            xsd.matches(&decl).count(),
+            2,
+            "{field} on leads and contacts"
+        );
+    }
+    assert_eq!(xsd.matches(r#"sme:isCustom="true""#).count(), 6);
     h.crm.shutdown().await;
 }
 

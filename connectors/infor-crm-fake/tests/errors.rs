@@ -34,14 +34,38 @@ async fn assert_json_error(resp: reqwest::Response, status: u16, code: &str) -> 
 
 async fn assert_xml_error(resp: reqwest::Response, status: u16, code: &str) -> String {
     assert_eq!(resp.status(), status);
+    let ct = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(ct.starts_with("application/xml"), "{ct}");
     let xml = atom::parse(&text(resp).await);
     assert!(xml.is(atom::SDATA, "diagnoses"));
     let Some(d) = xml.child(atom::SDATA, "diagnosis") else {
         panic!("diagnosis")
     };
     assert_eq!(d.text_of(atom::SDATA, "sdataCode").as_deref(), Some(code));
-    assert!(d.text_of(atom::SDATA, "severity").is_some());
+    let severity = d.text_of(atom::SDATA, "severity").unwrap_or_default();
+    assert!(
+        ["error", "transient"].contains(&severity.as_str()),
+        "{severity}"
+    );
+    for element in ["applicationCode", "message", "stackTrace", "payloadPath"] {
+        assert!(
+            d.child(atom::SDATA, element).is_some(),
+            "sdata:{element} missing in {d:?}"
+        );
+    }
     d.text_of(atom::SDATA, "message").unwrap_or_default()
+}
+
+fn retry_after(resp: &reqwest::Response) -> Option<String> {
+    resp.headers()
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
 #[tokio::test]
@@ -138,20 +162,125 @@ async fn statuses_and_bodies_in_json_and_xml() {
             ..FaultConfig::default()
         });
         let resp = send(h.get("leads?format=json")).await;
-        let ra = resp
-            .headers()
-            .get(header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        assert_eq!(ra, retry.map(|r| r.to_string()));
-        assert_json_error(resp, status, "ApplicationDiagnosis").await;
-        assert_xml_error(send(h.get("leads")).await, status, "ApplicationDiagnosis").await;
+        assert_eq!(retry_after(&resp), retry.map(|r| r.to_string()));
+        let d = assert_json_error(resp, status, "ApplicationDiagnosis").await;
+        let severity = if status == 500 { "Error" } else { "Transient" };
+        assert_eq!(d["severity"], severity);
+        let resp = send(h.get("leads")).await;
+        assert_eq!(retry_after(&resp), retry.map(|r| r.to_string()), "Atom too");
+        assert_xml_error(resp, status, "ApplicationDiagnosis").await;
         assert_eq!(
             send(h.get("leads")).await.status(),
             200,
             "only the next two requests fail"
         );
     }
+    h.crm.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_rate_cap_429_carries_retry_after_in_both_formats() {
+    let h = with_leads(1).await;
+    h.crm.state().set_faults(FaultConfig {
+        rps_cap: Some(1),
+        ..FaultConfig::default()
+    });
+    // With a cap of one, only the first request of each second goes through, so of
+    // these back-to-back requests most are over the cap, in both formats.
+    let mut seen_json = false;
+    let mut seen_xml = false;
+    for _ in 0..6 {
+        let resp = send(h.get("leads?format=json")).await;
+        if resp.status() == 429 {
+            assert_eq!(retry_after(&resp).as_deref(), Some("1"));
+            assert_json_error(resp, 429, "ApplicationDiagnosis").await;
+            seen_json = true;
+        }
+        let resp = send(h.get("leads")).await;
+        if resp.status() == 429 {
+            assert_eq!(retry_after(&resp).as_deref(), Some("1"));
+            assert_xml_error(resp, 429, "ApplicationDiagnosis").await;
+            seen_xml = true;
+        }
+    }
+    assert!(seen_json && seen_xml, "json {seen_json}, xml {seen_xml}");
+    h.crm.shutdown().await;
+}
+
+/// Every status of sdata.md's point 9 that a client can provoke without faults:
+/// 400/401/403/404/409/412 in both formats (500/503 are covered with faults above).
+#[tokio::test]
+async fn point_nine_statuses_in_json_and_xml() {
+    let h = start(infor_crm_fake::FakeConfig {
+        leads: 1,
+        users: vec![infor_crm_fake::FakeUser::new(
+            "reader",
+            "pw",
+            infor_crm_fake::Access::ReadOnly,
+        )],
+        write_rules: vec![infor_crm_fake::WriteRule::unique(Kind::Lead, "Email")],
+        ..infor_crm_fake::FakeConfig::default()
+    })
+    .await;
+    let Some(lead) = h.crm.state().records(Kind::Lead).into_iter().next() else {
+        panic!("lead")
+    };
+    let email = lead.text("Email").unwrap_or_default().to_string();
+    let entry = |body: &str| {
+        format!(
+            r#"<entry xmlns="http://www.w3.org/2005/Atom" xmlns:sdata="http://schemas.sage.com/sdata/2008/1"><sdata:payload><Lead xmlns="http://schemas.sage.com/dynamic/2007">{body}</Lead></sdata:payload></entry>"#
+        )
+    };
+    let dup = json!({"LastName": "D", "Company": "C", "Email": email});
+    let m = assert_json_error(
+        send(h.post("leads?format=json").json(&dup)).await,
+        409,
+        "ApplicationDiagnosis",
+    )
+    .await;
+    assert_eq!(m["payloadPath"], "Email");
+    let xml_dup = entry(&format!(
+        "<LastName>D</LastName><Company>C</Company><Email>{email}</Email>"
+    ));
+    assert_xml_error(
+        send(h.post("leads").body(xml_dup)).await,
+        409,
+        "ApplicationDiagnosis",
+    )
+    .await;
+    let reader = |req: reqwest::RequestBuilder| req.basic_auth("reader", Some("pw"));
+    assert_json_error(
+        send(reader(h.client.post(h.url("leads?format=json"))).json(&json!({"LastName": "R"})))
+            .await,
+        403,
+        "ApplicationDiagnosis",
+    )
+    .await;
+    assert_xml_error(
+        send(reader(h.client.post(h.url("leads"))).body(entry("<LastName>R</LastName>"))).await,
+        403,
+        "ApplicationDiagnosis",
+    )
+    .await;
+    let stale = send(
+        h.put(&format!("leads('{}')", lead.key))
+            .header("If-Match", "stale")
+            .body(entry("<Title>x</Title>")),
+    )
+    .await;
+    assert_eq!(stale.status(), 412);
+    assert_eq!(
+        stale
+            .headers()
+            .get(header::ETAG)
+            .and_then(|v| v.to_str().ok()),
+        Some(lead.etag.as_str())
+    );
+    let current = atom::parse(&text(stale).await);
+    assert!(
+        current.is(atom::ATOM, "entry"),
+        "412 carries the current entry"
+    );
     h.crm.shutdown().await;
 }
 

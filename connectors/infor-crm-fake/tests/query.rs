@@ -1,81 +1,10 @@
 //! `where`, `select`, `include` and `orderBy` over HTTP, in JSON and Atom.
 mod common;
 
+use common::fixture::{enc, five_leads as fixture};
 use common::*;
-use infor_crm_fake::{FakeConfig, Kind};
-use serde_json::{Value, json};
-
-/// Five hand-made leads with known values and ModifyDates.
-async fn fixture() -> Harness {
-    let h = start(FakeConfig::default()).await;
-    let state = h.crm.state();
-    let rows = [
-        (
-            "Ann",
-            "Smith",
-            "Acme",
-            "ann@acme.com",
-            10,
-            "2024-01-01T10:00:00Z",
-            "Chicago",
-        ),
-        (
-            "Bob",
-            "Smithers",
-            "Maxim's",
-            "BOB@Acme.com",
-            20,
-            "2024-01-01T10:00:00Z",
-            "Austin",
-        ),
-        (
-            "Cid",
-            "Jones",
-            "Acme",
-            "cid@other.org",
-            30,
-            "2024-01-02T08:00:00Z",
-            "Chicago",
-        ),
-        (
-            "Dee",
-            "O'Brien",
-            "Zeta",
-            "dee@zeta.io",
-            40,
-            "2024-01-03T00:00:00Z",
-            "Boston",
-        ),
-        (
-            "Eve",
-            "Brown",
-            "Zeta",
-            "",
-            50,
-            "2024-01-04T12:30:00Z",
-            "Denver",
-        ),
-    ];
-    for (first, last, company, email, score, modified, city) in rows {
-        let mut fields = json!({"FirstName": first, "LastName": last, "Company": company,
-            "LeadScore": score, "ModifyDate": modified, "CreateDate": "2023-06-01T00:00:00Z",
-            "Address": {"City": city}, "DoNotEmail": score > 35});
-        if !email.is_empty() {
-            fields["Email"] = json!(email);
-        }
-        let Some(obj) = fields.as_object() else {
-            panic!("object")
-        };
-        if let Err(e) = state.insert_record(Kind::Lead, obj) {
-            panic!("insert {last}: {e}");
-        }
-    }
-    h
-}
-
-fn enc(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
-}
+use infor_crm_fake::Kind;
+use serde_json::Value;
 
 /// First names matched by a where, via JSON and via Atom (asserting both agree).
 async fn names(h: &Harness, clause: &str) -> Vec<String> {

@@ -49,6 +49,58 @@ async fn json_feed_needs_basic_auth_and_challenges_without_it() {
 }
 
 #[tokio::test]
+async fn atom_401_challenges_unless_no_challenge_is_asked_for() {
+    let h = with_leads(2).await;
+    let resp = send(h.client.get(h.url("leads"))).await;
+    assert_eq!(resp.status(), 401);
+    let challenge = resp
+        .headers()
+        .get(header::WWW_AUTHENTICATE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    assert_eq!(challenge.as_deref(), Some("Basic realm=\"SalesLogix\""));
+    let xml = atom::parse(&text(resp).await);
+    assert!(xml.is(atom::SDATA, "diagnoses"), "an XML error body");
+
+    for bad in [None, Some("wrong")] {
+        let mut req = h
+            .client
+            .get(h.url("leads"))
+            .header("X-Authorization-Mode", "no-challenge");
+        if let Some(pw) = bad {
+            req = req.header(
+                "X-Authorization",
+                format!("Basic {}", b64(&format!("admin:{pw}"))),
+            );
+        }
+        let resp = send(req).await;
+        assert_eq!(resp.status(), 401, "{bad:?}");
+        assert!(
+            resp.headers().get(header::WWW_AUTHENTICATE).is_none(),
+            "no challenge for {bad:?}"
+        );
+        let ct = resp
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        assert!(ct.starts_with("application/xml"), "{ct}");
+        let xml = atom::parse(&text(resp).await);
+        let code = xml
+            .child(atom::SDATA, "diagnosis")
+            .and_then(|d| d.text_of(atom::SDATA, "sdataCode"));
+        assert_eq!(code.as_deref(), Some("ApplicationDiagnosis"));
+    }
+    h.crm.shutdown().await;
+}
+
+fn b64(s: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+#[tokio::test]
 async fn routing_decodes_percent_escapes_and_ignores_kind_case() {
     let h = with_leads(5).await;
     let Some(lead) = h
@@ -208,6 +260,34 @@ async fn contacts_have_three_emails_and_leads_one() {
     assert!(json["$resources"][0]["SecondaryEmail"].is_string());
     let lead = h.json("leads?format=json&count=1").await;
     assert!(lead["$resources"][0].get("SecondaryEmail").is_none());
+
+    // An Atom contacts feed carries all three, nil when empty; an Atom lead has one.
+    let state = h.crm.state();
+    let fields = serde_json::json!({"LastName": "Tri", "Email": "tri@work.com",
+        "SecondaryEmail": "tri@home.org", "Email3": "TRI@Other.net"});
+    let Some(obj) = fields.as_object() else {
+        panic!("object")
+    };
+    if let Err(e) = state.insert_record(infor_crm_fake::Kind::Contact, obj) {
+        panic!("insert: {e}");
+    }
+    let xml = atom::parse(&h.atom("contacts?where=LastName%20eq%20'Tri'").await);
+    let entries = xml.all(atom::ATOM, "entry");
+    assert_eq!(entries.len(), 1);
+    let f = atom::fields(entries[0]);
+    assert_eq!(f.get("Email"), Some(&Some("tri@work.com".into())));
+    assert_eq!(f.get("SecondaryEmail"), Some(&Some("tri@home.org".into())));
+    assert_eq!(f.get("Email3"), Some(&Some("TRI@Other.net".into())));
+    let xml = atom::parse(&h.atom("contacts?where=Email3%20eq%20null&count=1").await);
+    let entries = xml.all(atom::ATOM, "entry");
+    let f = entries.first().map(|e| atom::fields(e)).unwrap_or_default();
+    assert_eq!(f.get("Email3"), Some(&None), "xsi:nil, not omitted");
+    assert!(f.contains_key("SecondaryEmail"));
+    let xml = atom::parse(&h.atom("leads?count=1").await);
+    let entries = xml.all(atom::ATOM, "entry");
+    let f = entries.first().map(|e| atom::fields(e)).unwrap_or_default();
+    assert!(f.contains_key("Email"));
+    assert!(!f.contains_key("SecondaryEmail") && !f.contains_key("Email3"));
     h.crm.shutdown().await;
 }
 

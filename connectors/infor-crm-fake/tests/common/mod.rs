@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod atom;
+pub mod fixture;
 
 use infor_crm_fake::{FakeConfig, FakeCrm};
 use reqwest::{Client, RequestBuilder, Response};
