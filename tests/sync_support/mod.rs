@@ -10,7 +10,7 @@ use listbridge::{
     runs::queue_run,
     store::{
         AccountId, ConnectorId, ListColumn, ListId, ListKind, ListRepo, ListStatus, Member,
-        MemberRepo, NewList, NewRun, RunKind, RunTrigger,
+        MemberRepo, NewList, NewRun, PushScopeRepo, RunKind, RunTrigger,
     },
 };
 use serde_json::{Value, json};
@@ -299,6 +299,11 @@ impl World {
                     .expect("usage set");
             }
         }
+        // Uploaded values are list-side changes, numbered as an upload numbers them.
+        let seq = PushScopeRepo
+            .next_change_seq(db, list.id)
+            .await
+            .expect("change number");
         let members: Vec<Member> = rows
             .iter()
             .map(|(email, values)| {
@@ -306,7 +311,9 @@ impl World {
                     .iter()
                     .map(|(c, v)| (c.to_string(), Some(v.to_string())))
                     .collect();
-                Member::new(list.id, email.to_string(), values, now)
+                let mut member = Member::new(list.id, email.to_string(), values, now);
+                member.change_seq = seq;
+                member
             })
             .collect();
         for chunk in members.chunks(500) {
