@@ -1,5 +1,5 @@
-//! Reading: streamed, paged reads in (ModifyDate, Id) order, and chunked lookups by
-//! email and by key. Pages follow the server's `next` link; without one, `startIndex`
+//! Reading: streamed, paged reads in (ModifyDate, Id) order, narrowed by the query's
+//! filters (see `filter`), and chunked lookups by email and by key. Pages follow the server's `next` link; without one, `startIndex`
 //! moves on by the entries received while `totalResults` says more remain. A server
 //! cap on `itemsPerPage` is simply what a page holds. Nothing here collects a table.
 
@@ -13,7 +13,7 @@ use listbridge_connector::{
 
 use crate::{
     connector::{Inner, resource},
-    query, record,
+    filter, query, record,
     schema::EntitySchema,
     wire::WireFeed,
 };
@@ -31,8 +31,10 @@ pub(crate) fn read(inner: Arc<Inner>, entity: EntityKind, query: ReadQuery) -> R
         if let Some(select) = select_param(entity, &query.fields, &schema)? {
             params.push(("select", select));
         }
-        if let Some(since) = &query.since {
-            params.push(("where", query::after(since)));
+        if let Some(clause) =
+            filter::where_param(entity, &query.filters, query.since.as_ref(), &schema)?
+        {
+            params.push(("where", clause));
         }
         params.push(("orderBy", "ModifyDate,Id".to_string()));
         params.push(inner.format_param());
