@@ -54,6 +54,9 @@ struct Args {
     /// Reject PUTs without If-Match.
     #[arg(long)]
     require_if_match: bool,
+    /// Serve feeds without `next` links (older SData providers: clients page by startIndex).
+    #[arg(long)]
+    omit_next_links: bool,
 }
 
 fn faults(arg: Option<&str>) -> anyhow::Result<FaultConfig> {
@@ -97,6 +100,7 @@ async fn main() -> anyhow::Result<()> {
         require_if_match: args.require_if_match,
         now: None,
         faults: faults(args.faults.as_deref())?,
+        omit_next_links: args.omit_next_links,
     };
     let crm = FakeCrm::start(config)
         .await

@@ -2,6 +2,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -53,6 +54,9 @@ pub struct FakeConfig {
     pub now: Option<DateTime<Utc>>,
     /// Faults active from the start.
     pub faults: FaultConfig,
+    /// Serve feeds without `next` links, like older SData providers whose clients page
+    /// by `startIndex` arithmetic; switchable later through `/_admin/compat`.
+    pub omit_next_links: bool,
 }
 
 impl Default for FakeConfig {
@@ -72,6 +76,7 @@ impl Default for FakeConfig {
             require_if_match: false,
             now: None,
             faults: FaultConfig::default(),
+            omit_next_links: false,
         }
     }
 }
@@ -93,6 +98,7 @@ impl std::fmt::Debug for FakeConfig {
             .field("require_if_match", &self.require_if_match)
             .field("now", &self.now)
             .field("faults", &self.faults)
+            .field("omit_next_links", &self.omit_next_links)
             .finish()
     }
 }
@@ -165,6 +171,7 @@ impl FakeCrm {
                 stats: Mutex::new(Stats::default()),
                 faults: Mutex::new(Engine::new(config.faults.clone())),
                 shutdown,
+                omit_next_links: AtomicBool::new(config.omit_next_links),
             }),
         };
         let addr = SocketAddr::new(config.bind, config.port);
