@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod mock;
+
 use std::{
     io::Write,
     sync::{Arc, Mutex},
