@@ -1,7 +1,12 @@
 //! Reading: streamed, paged reads in (ModifyDate, Id) order, narrowed by the query's
-//! filters (see `filter`), and chunked lookups by email and by key. Pages follow the server's `next` link; without one, `startIndex`
-//! moves on by the entries received while `totalResults` says more remain. A server
-//! cap on `itemsPerPage` is simply what a page holds. Nothing here collects a table.
+//! filters (see `filter`), and chunked lookups by email and by key.
+//!
+//! Pages follow the server's `next` link; without one (older providers), `startIndex`
+//! moves on by the entries received while `totalResults` (or a full page) says more
+//! remain. A server cap on `itemsPerPage` is simply what a page holds. The paging
+//! counters come from the CRM, so the arithmetic saturates, and a feed whose next
+//! `startIndex` would not move forward ends the read with an error instead of looping.
+//! Nothing here collects a table.
 
 use std::{collections::HashSet, sync::Arc};
 
