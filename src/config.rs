@@ -334,7 +334,7 @@ impl Config {
 /// A whole number of at least 1 from the environment (which wins) or the file; `None`
 /// when neither sets it.
 fn at_least_one(
-    env: impl Fn(&str) -> Option<String>,
+    env: &dyn Fn(&str) -> Option<String>,
     env_name: &'static str,
     file_value: Option<u32>,
     file_key: &'static str,

@@ -43,7 +43,7 @@ fn rendered(filters: &[Filter]) -> String {
 }
 
 fn refused(filter: Filter) -> String {
-    match render(EntityKind::Lead, &[filter.clone()], &schema()) {
+    match render(EntityKind::Lead, std::slice::from_ref(&filter), &schema()) {
         Err(ConnectorError::Invalid { message }) => message,
         other => panic!("{filter:?} should be refused, got {other:?}"),
     }
