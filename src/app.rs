@@ -9,7 +9,7 @@ use tokio::net::TcpListener;
 use crate::{
     api,
     clock::{Clock, OsRandom, Random, SystemClock},
-    config::Config,
+    config::{Config, CrmLimits},
     connectors::{ConnectorCache, ConnectorService, UrlPolicy},
     forms::IntakeLimits,
     jobs::{self, WorkerConfig},
@@ -41,6 +41,8 @@ pub struct AppState {
     pub workers: WorkerConfig,
     /// Size and rate limits of the public form endpoint `/f/{form_key}`.
     pub form_intake: IntakeLimits,
+    /// Request budget, timeout and attempts of connectors without their own.
+    pub crm_limits: CrmLimits,
 }
 
 impl AppState {
@@ -119,6 +121,7 @@ pub async fn build_state(config: &Config, services: Services) -> Result<AppState
         job_signal: Arc::default(),
         workers: services.workers,
         form_intake: services.form_intake,
+        crm_limits: config.crm,
     })
 }
 

@@ -11,6 +11,11 @@
 //! | `allow_http_hosts` | `LISTBRIDGE_ALLOW_HTTP_HOSTS` (comma-separated) | none |
 //! | `workers` | `LISTBRIDGE_WORKERS` | `4` (jobs run at once; `0`: API only) |
 //! | `job_lease_seconds` | `LISTBRIDGE_JOB_LEASE_SECONDS` | `30` |
+//! | `crm_requests_per_second` | `LISTBRIDGE_CRM_REQUESTS_PER_SECOND` | `20` |
+//! | `crm_burst` | `LISTBRIDGE_CRM_BURST` | the connector's requests per second |
+//! | `crm_concurrency` | `LISTBRIDGE_CRM_CONCURRENCY` | `4` |
+//! | `crm_timeout_seconds` | `LISTBRIDGE_CRM_TIMEOUT_SECONDS` | `30` |
+//! | `crm_attempts` | `LISTBRIDGE_CRM_ATTEMPTS` | `6` |
 
 use std::{
     fmt,
@@ -44,6 +49,16 @@ pub const DEFAULT_JOB_LEASE_SECONDS: u32 = 30;
 pub const DEFAULT_WORKERS: usize = 4;
 /// Environment variable naming CRM hosts that may be reached over plain http.
 pub const ALLOW_HTTP_HOSTS_ENV: &str = "LISTBRIDGE_ALLOW_HTTP_HOSTS";
+/// Environment variable for the sustained CRM requests per second of each connector.
+pub const CRM_REQUESTS_PER_SECOND_ENV: &str = "LISTBRIDGE_CRM_REQUESTS_PER_SECOND";
+/// Environment variable for the CRM requests a connector may start at once after a pause.
+pub const CRM_BURST_ENV: &str = "LISTBRIDGE_CRM_BURST";
+/// Environment variable for the CRM requests each connector has in flight at once.
+pub const CRM_CONCURRENCY_ENV: &str = "LISTBRIDGE_CRM_CONCURRENCY";
+/// Environment variable for how long one CRM request may take.
+pub const CRM_TIMEOUT_ENV: &str = "LISTBRIDGE_CRM_TIMEOUT_SECONDS";
+/// Environment variable for how many attempts a failing CRM request gets.
+pub const CRM_ATTEMPTS_ENV: &str = "LISTBRIDGE_CRM_ATTEMPTS";
 
 /// The default listen address: loopback only, so a first start exposes nothing.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -81,6 +96,36 @@ pub enum ConfigError {
         /// What is expected.
         reason: String,
     },
+}
+
+/// How hard every connector may drive its CRM, unless a connector sets its own rate
+/// (`POST /v1/connectors` `rate_limit`). Exists so an operator can slow listbridge down
+/// for a CRM that throttles (or speed it up for one that does not) without a rebuild.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CrmLimits {
+    /// Sustained requests per second of each connector.
+    pub requests_per_second: u32,
+    /// Requests a connector may start at once after a quiet spell; `None` is one
+    /// second's worth of its requests per second.
+    pub burst: Option<u32>,
+    /// Requests each connector has in flight at once.
+    pub concurrency: u32,
+    /// How long one request may take before it counts as failed (and is retried).
+    pub timeout_seconds: u32,
+    /// Attempts a request gets (the first included) before its failure is reported.
+    pub attempts: u32,
+}
+
+impl Default for CrmLimits {
+    fn default() -> Self {
+        CrmLimits {
+            requests_per_second: 20,
+            burst: None,
+            concurrency: 4,
+            timeout_seconds: 30,
+            attempts: 6,
+        }
+    }
 }
 
 /// Human-readable or machine-readable logs.
@@ -127,6 +172,8 @@ pub struct Config {
     /// How long a job claim holds without a heartbeat before another instance may take
     /// the job over (the time a crashed instance's work waits to resume).
     pub job_lease_seconds: u32,
+    /// Default request budget, timeout and attempts of CRM connectors.
+    pub crm: CrmLimits,
 }
 
 impl fmt::Debug for Config {
@@ -143,6 +190,7 @@ impl fmt::Debug for Config {
             .field("allow_http_hosts", &self.allow_http_hosts)
             .field("workers", &self.workers)
             .field("job_lease_seconds", &self.job_lease_seconds)
+            .field("crm", &self.crm)
             .finish()
     }
 }
@@ -159,6 +207,11 @@ struct FileSettings {
     allow_http_hosts: Option<Vec<String>>,
     workers: Option<usize>,
     job_lease_seconds: Option<u32>,
+    crm_requests_per_second: Option<u32>,
+    crm_burst: Option<u32>,
+    crm_concurrency: Option<u32>,
+    crm_timeout_seconds: Option<u32>,
+    crm_attempts: Option<u32>,
 }
 
 impl Config {
@@ -221,9 +274,38 @@ impl Config {
                 None => file.job_lease_seconds.unwrap_or(DEFAULT_JOB_LEASE_SECONDS),
             };
 
+        let defaults = CrmLimits::default();
+        let crm = CrmLimits {
+            requests_per_second: at_least_one(
+                &env,
+                CRM_REQUESTS_PER_SECOND_ENV,
+                file.crm_requests_per_second,
+                "crm_requests_per_second",
+            )?
+            .unwrap_or(defaults.requests_per_second),
+            burst: at_least_one(&env, CRM_BURST_ENV, file.crm_burst, "crm_burst")?,
+            concurrency: at_least_one(
+                &env,
+                CRM_CONCURRENCY_ENV,
+                file.crm_concurrency,
+                "crm_concurrency",
+            )?
+            .unwrap_or(defaults.concurrency),
+            timeout_seconds: at_least_one(
+                &env,
+                CRM_TIMEOUT_ENV,
+                file.crm_timeout_seconds,
+                "crm_timeout_seconds",
+            )?
+            .unwrap_or(defaults.timeout_seconds),
+            attempts: at_least_one(&env, CRM_ATTEMPTS_ENV, file.crm_attempts, "crm_attempts")?
+                .unwrap_or(defaults.attempts),
+        };
+
         Ok(Config {
             workers,
             job_lease_seconds,
+            crm,
             bind,
             database_url: env(DATABASE_URL_ENV)
                 .or(file.database_url)
@@ -246,6 +328,36 @@ impl Config {
                 .or(file.allow_http_hosts)
                 .unwrap_or_default(),
         })
+    }
+}
+
+/// A whole number of at least 1 from the environment (which wins) or the file; `None`
+/// when neither sets it.
+fn at_least_one(
+    env: &dyn Fn(&str) -> Option<String>,
+    env_name: &'static str,
+    file_value: Option<u32>,
+    file_key: &'static str,
+) -> Result<Option<u32>, ConfigError> {
+    let (setting, value) = match env(env_name) {
+        Some(raw) => (env_name, raw.trim().parse::<u32>().map_err(|_| raw)),
+        None => match file_value {
+            Some(n) => (file_key, Ok(n)),
+            None => return Ok(None),
+        },
+    };
+    match value {
+        Ok(n) if n >= 1 => Ok(Some(n)),
+        Ok(n) => Err(ConfigError::Invalid {
+            setting,
+            value: n.to_string(),
+            reason: "expected a whole number, at least 1".to_string(),
+        }),
+        Err(raw) => Err(ConfigError::Invalid {
+            setting,
+            value: raw,
+            reason: "expected a whole number, at least 1".to_string(),
+        }),
     }
 }
 
@@ -368,6 +480,67 @@ mod tests {
         assert!(err.to_string().contains(BIND_ENV), "{err}");
         let err = Config::load_with(None, env_of(&[(LOG_FORMAT_ENV, "xml")])).unwrap_err();
         assert!(err.to_string().contains(LOG_FORMAT_ENV), "{err}");
+    }
+
+    #[test]
+    fn crm_limits_default_then_file_then_env() {
+        let config = Config::load_with(None, env_of(&[])).unwrap();
+        assert_eq!(config.crm, CrmLimits::default());
+        let path = temp_file(
+            "crm.toml",
+            "crm_requests_per_second = 5\ncrm_burst = 2\ncrm_concurrency = 3\n\
+             crm_timeout_seconds = 12\ncrm_attempts = 2\n",
+        );
+        let from_file = Config::load_with(Some(&path), env_of(&[])).unwrap();
+        assert_eq!(
+            from_file.crm,
+            CrmLimits {
+                requests_per_second: 5,
+                burst: Some(2),
+                concurrency: 3,
+                timeout_seconds: 12,
+                attempts: 2,
+            }
+        );
+        let from_env = Config::load_with(
+            Some(&path),
+            env_of(&[
+                (CRM_REQUESTS_PER_SECOND_ENV, "50"),
+                (CRM_BURST_ENV, " 7 "),
+                (CRM_CONCURRENCY_ENV, "9"),
+                (CRM_TIMEOUT_ENV, "45"),
+                (CRM_ATTEMPTS_ENV, "1"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            from_env.crm,
+            CrmLimits {
+                requests_per_second: 50,
+                burst: Some(7),
+                concurrency: 9,
+                timeout_seconds: 45,
+                attempts: 1,
+            }
+        );
+    }
+
+    #[test]
+    fn crm_limits_below_one_or_not_numbers_name_the_setting() {
+        for (name, value) in [
+            (CRM_REQUESTS_PER_SECOND_ENV, "0"),
+            (CRM_BURST_ENV, "-1"),
+            (CRM_CONCURRENCY_ENV, "many"),
+            (CRM_TIMEOUT_ENV, "1.5"),
+            (CRM_ATTEMPTS_ENV, "0"),
+        ] {
+            let err = Config::load_with(None, env_of(&[(name, value)])).unwrap_err();
+            assert!(err.to_string().contains(name), "{err}");
+            assert!(err.to_string().contains(value), "{err}");
+        }
+        let path = temp_file("zero.toml", "crm_concurrency = 0\n");
+        let err = Config::load_with(Some(&path), env_of(&[])).unwrap_err();
+        assert!(err.to_string().contains("crm_concurrency"), "{err}");
     }
 
     #[test]

@@ -65,6 +65,7 @@ impl Instance {
             allow_http_hosts: Vec::new(),
             workers: 2,
             job_lease_seconds: 2,
+            crm: listbridge::config::CrmLimits::default(),
         };
         let services = Services {
             workers: quick_workers(name, Duration::from_millis(50)),

@@ -9,6 +9,7 @@ mod m20261123_000001_foundation;
 mod m20261123_000002_lists_runs_jobs;
 mod m20261123_000003_forms_notes;
 mod m20261123_000004_sync_scans;
+mod m20261124_000001_connector_rate_limits;
 mod m20261201_000005_push_scope;
 
 /// The ordered list of migrations.
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_lists_runs_jobs::Migration),
             Box::new(m20261123_000003_forms_notes::Migration),
             Box::new(m20261123_000004_sync_scans::Migration),
+            Box::new(m20261124_000001_connector_rate_limits::Migration),
             Box::new(m20261201_000005_push_scope::Migration),
         ]
     }

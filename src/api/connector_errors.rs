@@ -23,6 +23,10 @@ impl From<ConnectError> for ApiError {
             }
             ConnectError::Missing { field } => ApiError::bad_request("missing_field", message)
                 .with_details(json!({ "field": field })),
+            ConnectError::InvalidRateLimit { field, .. } => {
+                ApiError::bad_request("invalid_rate_limit", message)
+                    .with_details(json!({ "field": format!("rate_limit.{field}") }))
+            }
             ConnectError::AlreadyConnected { existing, .. } => {
                 ApiError::conflict("already_connected", message)
                     .with_details(json!({ "connector_id": existing }))

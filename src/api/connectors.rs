@@ -18,7 +18,7 @@ use crate::{
     auth::AuthedAccount,
     connectors::{ConnectRequest, ReconfirmRequest},
     error::{ApiError, Problem},
-    store::{ConnectorId, ConnectorRecord, ConnectorStatus},
+    store::{ConnectorId, ConnectorRateLimit, ConnectorRecord, ConnectorStatus},
 };
 
 /// The routes of this resource.
@@ -44,6 +44,32 @@ pub struct ConnectBody {
     /// CRM password; stored encrypted, never returned.
     #[schema(value_type = String, format = Password)]
     pub password: SecretString,
+    /// This connector's own request budget; the service's defaults
+    /// (`LISTBRIDGE_CRM_REQUESTS_PER_SECOND`, `LISTBRIDGE_CRM_CONCURRENCY`) where absent.
+    #[serde(default)]
+    pub rate_limit: Option<RateLimitBody>,
+}
+
+/// A connector's own request budget, for a CRM that allows more or needs less than
+/// the service's defaults.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitBody {
+    /// Sustained requests per second, 1 to 1000.
+    pub requests_per_second: Option<u32>,
+    /// Requests in flight at once, 1 to 64.
+    pub concurrency: Option<u32>,
+}
+
+/// The request budget a connector works under.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RateLimitView {
+    /// Sustained requests per second.
+    pub requests_per_second: u32,
+    /// Requests that may start at once after a quiet spell.
+    pub burst: u32,
+    /// Requests in flight at once.
+    pub concurrency: usize,
 }
 
 /// *Reconfirm Login*: new credentials for an existing connector.
@@ -87,10 +113,14 @@ pub struct ConnectorView {
     pub created_at: DateTime<Utc>,
     /// When it last changed (UTC).
     pub updated_at: DateTime<Utc>,
+    /// The request budget in force: the connector's own values, else the service's.
+    pub rate_limit: RateLimitView,
 }
 
-impl From<ConnectorRecord> for ConnectorView {
-    fn from(record: ConnectorRecord) -> Self {
+impl ConnectorView {
+    /// The view of a stored connector, with the budget it works under.
+    fn of(state: &AppState, record: ConnectorRecord) -> Self {
+        let rate = state.connectors().rate_limit(&record);
         let (crm_user, last_verified_at) = match record.verified {
             Some(v) => (
                 Some(CrmUserView {
@@ -111,6 +141,11 @@ impl From<ConnectorRecord> for ConnectorView {
             last_verified_at,
             created_at: record.created_at,
             updated_at: record.updated_at,
+            rate_limit: RateLimitView {
+                requests_per_second: rate.requests_per_second,
+                burst: rate.burst,
+                concurrency: rate.concurrency,
+            },
         }
     }
 }
@@ -161,7 +196,7 @@ pub struct FieldsQuery {
 #[utoipa::path(post, path = "/v1/connectors", tag = "connectors", request_body = ConnectBody,
     responses(
         (status = 201, description = "Verified and saved", body = ConnectorView),
-        (status = 400, description = "Invalid or insecure URL, unknown kind, missing field", body = Problem),
+        (status = 400, description = "Invalid or insecure URL, unknown kind, missing field, rate limit out of range", body = Problem),
         (status = 409, description = "The account already has a connector of this kind", body = Problem),
         (status = 422, description = "Login refused, host unreachable, or not a CRM endpoint", body = Problem)))]
 pub async fn create_connector(
@@ -169,14 +204,19 @@ pub async fn create_connector(
     AuthedAccount(account): AuthedAccount,
     Json(body): Json<ConnectBody>,
 ) -> Result<(StatusCode, Json<ConnectorView>), ApiError> {
+    let rate_limit = body.rate_limit.unwrap_or_default();
     let request = ConnectRequest {
         kind: body.kind,
         base_url: body.base_url,
         username: body.username,
         password: body.password,
+        rate_limit: ConnectorRateLimit {
+            requests_per_second: rate_limit.requests_per_second,
+            concurrency: rate_limit.concurrency,
+        },
     };
     let record = state.connectors().connect(account.id, request).await?;
-    Ok((StatusCode::CREATED, Json(record.into())))
+    Ok((StatusCode::CREATED, Json(ConnectorView::of(&state, record))))
 }
 
 /// The account's connectors.
@@ -187,7 +227,12 @@ pub async fn list_connectors(
     AuthedAccount(account): AuthedAccount,
 ) -> Result<Json<Vec<ConnectorView>>, ApiError> {
     let records = state.connectors().list(account.id).await?;
-    Ok(Json(records.into_iter().map(ConnectorView::from).collect()))
+    Ok(Json(
+        records
+            .into_iter()
+            .map(|record| ConnectorView::of(&state, record))
+            .collect(),
+    ))
 }
 
 /// One connector: status, CRM user, last verification.
@@ -201,7 +246,8 @@ pub async fn get_connector(
     AuthedAccount(account): AuthedAccount,
     Path(id): Path<ConnectorId>,
 ) -> Result<Json<ConnectorView>, ApiError> {
-    Ok(Json(state.connectors().get(account.id, id).await?.into()))
+    let record = state.connectors().get(account.id, id).await?;
+    Ok(Json(ConnectorView::of(&state, record)))
 }
 
 /// *Reconfirm Login*: verifies new credentials and keeps everything else.
@@ -221,13 +267,11 @@ pub async fn reconfirm_connector(
         username: body.username,
         password: body.password,
     };
-    Ok(Json(
-        state
-            .connectors()
-            .reconfirm(account.id, id, request)
-            .await?
-            .into(),
-    ))
+    let record = state
+        .connectors()
+        .reconfirm(account.id, id, request)
+        .await?;
+    Ok(Json(ConnectorView::of(&state, record)))
 }
 
 /// *Reset Connector*: forgets the credentials; lists and their data stay.
@@ -241,7 +285,8 @@ pub async fn reset_connector(
     AuthedAccount(account): AuthedAccount,
     Path(id): Path<ConnectorId>,
 ) -> Result<Json<ConnectorView>, ApiError> {
-    Ok(Json(state.connectors().reset(account.id, id).await?.into()))
+    let record = state.connectors().reset(account.id, id).await?;
+    Ok(Json(ConnectorView::of(&state, record)))
 }
 
 /// The CRM's standard and custom fields of leads or contacts.

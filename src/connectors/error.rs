@@ -28,6 +28,16 @@ pub enum ConnectError {
         /// The request field.
         field: &'static str,
     },
+    /// The connector's own request budget is out of range.
+    #[error("rate_limit.{field} must be between 1 and {max}, not {value}")]
+    InvalidRateLimit {
+        /// `requests_per_second` or `concurrency`.
+        field: &'static str,
+        /// What was asked for.
+        value: u32,
+        /// The most allowed.
+        max: u32,
+    },
     /// The account already has a connector of this kind.
     #[error(
         "this account already has a '{kind}' connector ({existing}); use reconfirm to change its login"

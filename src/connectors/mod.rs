@@ -8,6 +8,7 @@
 
 mod cache;
 mod error;
+pub mod limits;
 mod service;
 mod url_policy;
 

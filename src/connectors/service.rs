@@ -3,17 +3,17 @@
 use std::sync::Arc;
 
 use listbridge_connector::{
-    ConnectorConfig, ConnectorFactory, CrmConnector, CrmUser, EntityKind, FieldDef,
+    ConnectorConfig, ConnectorFactory, CrmConnector, CrmUser, EntityKind, FieldDef, RateLimit,
 };
 use secrecy::{ExposeSecret, SecretString};
 
-use super::ConnectError;
+use super::{ConnectError, limits};
 use crate::{
     app::AppState,
     scheduling::ScheduleService,
     store::{
-        AccountId, ConnectorCredentials, ConnectorId, ConnectorRecord, ConnectorStatus,
-        VerifiedUser,
+        AccountId, ConnectorCredentials, ConnectorId, ConnectorRateLimit, ConnectorRecord,
+        ConnectorStatus, VerifiedUser,
     },
 };
 
@@ -28,6 +28,8 @@ pub struct ConnectRequest {
     pub username: String,
     /// CRM password.
     pub password: SecretString,
+    /// The connector's own request budget; the service's defaults where `None`.
+    pub rate_limit: ConnectorRateLimit,
 }
 
 /// *Reconfirm Login*: a new password, and optionally a new login name.
@@ -65,6 +67,7 @@ impl<'a> ConnectorService<'a> {
         if request.password.expose_secret().is_empty() {
             return Err(ConnectError::Missing { field: "password" });
         }
+        limits::check_own(&request.rate_limit)?;
         let existing = self.state.store.connectors().list(account).await?;
         if let Some(other) = existing.iter().find(|c| c.kind == factory.kind()) {
             return Err(ConnectError::AlreadyConnected {
@@ -73,7 +76,12 @@ impl<'a> ConnectorService<'a> {
             });
         }
 
-        let config = ConnectorConfig::new(base_url.clone(), username.clone(), request.password);
+        let config = self.config(
+            base_url.clone(),
+            username.clone(),
+            request.password,
+            &request.rate_limit,
+        );
         let connector = factory.build(config.clone())?;
         let user = connector.verify().await?;
 
@@ -90,6 +98,7 @@ impl<'a> ConnectorService<'a> {
             verified: Some(verified(&user, now)),
             created_at: now,
             updated_at: now,
+            rate_limit: request.rate_limit,
         };
         self.state.store.connectors().insert(&record).await?;
         self.state
@@ -117,7 +126,12 @@ impl<'a> ConnectorService<'a> {
             return Err(ConnectError::Missing { field: "password" });
         }
         let base_url = self.state.url_policy.check(&record.base_url)?;
-        let config = ConnectorConfig::new(base_url, username.clone(), request.password);
+        let config = self.config(
+            base_url,
+            username.clone(),
+            request.password,
+            &record.rate_limit,
+        );
         let connector = factory.build(config.clone())?;
         let user = connector.verify().await?;
 
@@ -205,10 +219,11 @@ impl<'a> ConnectorService<'a> {
         };
         let password = self.state.cipher.decrypt(sealed, &id.as_db())?;
         let factory = self.factory(&record.kind)?;
-        let connector = factory.build(ConnectorConfig::new(
+        let connector = factory.build(self.config(
             record.base_url.clone(),
             record.username.clone(),
             password,
+            &record.rate_limit,
         ))?;
         self.state
             .connector_cache
@@ -224,6 +239,21 @@ impl<'a> ConnectorService<'a> {
         entity: EntityKind,
     ) -> Result<Vec<FieldDef>, ConnectError> {
         Ok(self.open(account, id).await?.describe(entity).await?)
+    }
+
+    /// The request budget a stored connector works under: its own, else the service's.
+    pub fn rate_limit(&self, record: &ConnectorRecord) -> RateLimit {
+        limits::rate_limit(&self.state.crm_limits, &record.rate_limit)
+    }
+
+    fn config(
+        &self,
+        base_url: String,
+        username: String,
+        password: SecretString,
+        own: &ConnectorRateLimit,
+    ) -> ConnectorConfig {
+        limits::connector_config(base_url, username, password, &self.state.crm_limits, own)
     }
 
     fn factory(&self, kind: &str) -> Result<Arc<dyn ConnectorFactory>, ConnectError> {

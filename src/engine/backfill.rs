@@ -40,7 +40,7 @@ pub(super) async fn backfill(ctx: &RunContext<'_>, cp: &mut Checkpoint) -> Resul
         ReadQuery {
             fields: fields.clone(),
             since: cp.cursor.clone(),
-            page_size: None,
+            ..ReadQuery::default()
         },
     );
     let mut first = true;

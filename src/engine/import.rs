@@ -41,6 +41,7 @@ pub(super) async fn import(ctx: &RunContext<'_>) -> Result<RunCounts, EngineErro
             fields,
             since: cp.cursor.clone(),
             page_size: None,
+            ..ReadQuery::default()
         },
     );
     let mut first_page = true;

@@ -59,6 +59,7 @@ pub(super) async fn pull(
             fields,
             since: cp.cursor.clone(),
             page_size: None,
+            ..ReadQuery::default()
         },
     );
     let mut first = true;

@@ -62,6 +62,16 @@ pub struct ConnectorCredentials {
     pub password_encrypted: Vec<u8>,
 }
 
+/// A connector's own request budget, where it differs from the service's defaults
+/// (`None`: the default). Exists for CRMs that allow more, or need less, than the rest.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ConnectorRateLimit {
+    /// Sustained requests per second.
+    pub requests_per_second: Option<u32>,
+    /// Requests in flight at once.
+    pub concurrency: Option<u32>,
+}
+
 /// A stored connector. The password stays encrypted here; only
 /// `crate::connectors::ConnectorService` decrypts it, to build a live connector.
 #[derive(Clone, PartialEq, Eq)]
@@ -86,6 +96,8 @@ pub struct ConnectorRecord {
     pub created_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+    /// Its own request budget, if any.
+    pub rate_limit: ConnectorRateLimit,
 }
 
 impl fmt::Debug for ConnectorRecord {
@@ -97,6 +109,7 @@ impl fmt::Debug for ConnectorRecord {
             .field("base_url", &self.base_url)
             .field("username", &self.username)
             .field("status", &self.status)
+            .field("rate_limit", &self.rate_limit)
             .finish_non_exhaustive()
     }
 }
@@ -113,6 +126,23 @@ impl TryFrom<connector::Model> for ConnectorRecord {
         let account_id = AccountId::from_db(&row.account_id)
             .ok_or_else(|| corrupt("account_id is not a UUID".into()))?;
         let status = row.status.parse().map_err(corrupt)?;
+        let positive = |value: Option<i32>, column: &str| {
+            value
+                .map(|n| {
+                    u32::try_from(n)
+                        .ok()
+                        .filter(|n| *n >= 1)
+                        .ok_or_else(|| corrupt(format!("{column} is {n}, not at least 1")))
+                })
+                .transpose()
+        };
+        let rate_limit = ConnectorRateLimit {
+            requests_per_second: positive(
+                row.rate_limit_requests_per_second,
+                "rate_limit_requests_per_second",
+            )?,
+            concurrency: positive(row.rate_limit_concurrency, "rate_limit_concurrency")?,
+        };
         let verified = match (row.crm_user_id, row.crm_user_name, row.last_verified_at) {
             (Some(crm_user_id), Some(crm_user_name), Some(verified_at)) => Some(VerifiedUser {
                 crm_user_id,
@@ -132,6 +162,7 @@ impl TryFrom<connector::Model> for ConnectorRecord {
             verified,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            rate_limit,
         })
     }
 }
@@ -164,6 +195,8 @@ impl<'a> ConnectorRepo<'a> {
             last_verified_at: Set(verified.map(|v| v.verified_at)),
             created_at: Set(record.created_at),
             updated_at: Set(record.updated_at),
+            rate_limit_requests_per_second: Set(stored(record.rate_limit.requests_per_second)),
+            rate_limit_concurrency: Set(stored(record.rate_limit.concurrency)),
         };
         connector::Entity::insert(row)
             .exec_without_returning(self.db)
@@ -281,5 +314,13 @@ fn blank() -> connector::ActiveModel {
         last_verified_at: NotSet,
         created_at: NotSet,
         updated_at: NotSet,
+        rate_limit_requests_per_second: NotSet,
+        rate_limit_concurrency: NotSet,
     }
+}
+
+/// A budget value as its column holds it (values above `i32::MAX` are capped; the API
+/// refuses anything near that long before).
+fn stored(value: Option<u32>) -> Option<i32> {
+    value.map(|n| i32::try_from(n).unwrap_or(i32::MAX))
 }

@@ -38,7 +38,8 @@ mod segments;
 pub use accounts::{Account, AccountRepo};
 pub use api_keys::{ApiKeyRepo, NewApiKey};
 pub use connectors::{
-    ConnectorCredentials, ConnectorRecord, ConnectorRepo, ConnectorStatus, VerifiedUser,
+    ConnectorCredentials, ConnectorRateLimit, ConnectorRecord, ConnectorRepo, ConnectorStatus,
+    VerifiedUser,
 };
 pub use crm_links::CrmLinkRepo;
 pub use email_locks::EmailLockRepo;

@@ -11,7 +11,7 @@ use listbridge::{
     AppState,
     accounts::AccountAdmin,
     app::{self, Services},
-    config::{Config, LogFormat},
+    config::{Config, CrmLimits, LogFormat},
 };
 use sea_orm::{ConnectionTrait, Database};
 use secrecy::SecretString;
@@ -52,9 +52,15 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the app with a fresh database and the given services.
 pub async fn spawn_app_with(services: Services) -> TestApp {
+    spawn_app_configured(services, |_| {}).await
+}
+
+/// Starts the app with a fresh database, the given services, and settings changed by
+/// `adjust` (the database URL and master key are the harness's).
+pub async fn spawn_app_configured(services: Services, adjust: impl FnOnce(&mut Config)) -> TestApp {
     install_tls_provider();
     let db = TestDb::create().await;
-    let config = Config {
+    let mut config = Config {
         bind: "127.0.0.1:0".parse().expect("literal address"),
         database_url: db.url.clone(),
         master_key: match db.kind {
@@ -69,7 +75,9 @@ pub async fn spawn_app_with(services: Services) -> TestApp {
         allow_http_hosts: Vec::new(),
         workers: listbridge::config::DEFAULT_WORKERS,
         job_lease_seconds: listbridge::config::DEFAULT_JOB_LEASE_SECONDS,
+        crm: CrmLimits::default(),
     };
+    adjust(&mut config);
     let state = app::build_state(&config, services)
         .await
         .expect("app state builds");

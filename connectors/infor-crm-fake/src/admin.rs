@@ -31,6 +31,7 @@ pub(crate) fn router() -> Router<FakeState> {
         .route("/clock", get(get_clock).post(set_clock))
         .route("/rules", get(get_rules).post(add_rules).delete(clear_rules))
         .route("/users", get(get_users).post(add_users).delete(clear_users))
+        .route("/compat", get(get_compat).post(set_compat))
         .route("/records", get(dump_all))
         .route("/records/{kind}", get(dump_kind).post(insert))
         .route("/records/{kind}/{key}", get(one_record))
@@ -168,6 +169,29 @@ async fn set_clock(State(s): State<FakeState>, Json(change): Json<ClockChange>) 
         s.clock().advance(TimeDelta::seconds(secs));
     }
     Json(json!({"now": s.clock().now()})).into_response()
+}
+
+/// `POST /_admin/compat` body: how the fake differs from a current Infor CRM.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CompatChange {
+    #[serde(default)]
+    omit_next_links: Option<bool>,
+}
+
+fn compat(s: &FakeState) -> Response {
+    Json(json!({"omit_next_links": s.omit_next_links()})).into_response()
+}
+
+async fn get_compat(State(s): State<FakeState>) -> Response {
+    compat(&s)
+}
+
+async fn set_compat(State(s): State<FakeState>, Json(change): Json<CompatChange>) -> Response {
+    if let Some(omit) = change.omit_next_links {
+        s.set_omit_next_links(omit);
+    }
+    compat(&s)
 }
 
 async fn dump_all(State(s): State<FakeState>) -> Response {

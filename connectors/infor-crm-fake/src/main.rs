@@ -62,6 +62,9 @@ struct Args {
     /// Reject PUTs without If-Match.
     #[arg(long)]
     require_if_match: bool,
+    /// Serve feeds without `next` links (older SData providers: clients page by startIndex).
+    #[arg(long)]
+    omit_next_links: bool,
 }
 
 /// The JSON text of an argument that is inline JSON or `@file.json`.
@@ -130,6 +133,7 @@ async fn main() -> anyhow::Result<()> {
         faults: faults(args.faults.as_deref())?,
         write_rules: json_list::<WriteRule>(args.rules.as_deref(), "rules")?,
         users: json_list::<FakeUser>(args.users.as_deref(), "users")?,
+        omit_next_links: args.omit_next_links,
     };
     let crm = FakeCrm::start(config)
         .await

@@ -2,6 +2,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -59,6 +60,9 @@ pub struct FakeConfig {
     pub write_rules: Vec<WriteRule>,
     /// Extra users with restricted access (more via `POST /_admin/users`).
     pub users: Vec<FakeUser>,
+    /// Serve feeds without `next` links, like older SData providers whose clients page
+    /// by `startIndex` arithmetic; switchable later through `/_admin/compat`.
+    pub omit_next_links: bool,
 }
 
 impl Default for FakeConfig {
@@ -80,6 +84,7 @@ impl Default for FakeConfig {
             faults: FaultConfig::default(),
             write_rules: Vec::new(),
             users: Vec::new(),
+            omit_next_links: false,
         }
     }
 }
@@ -103,6 +108,7 @@ impl std::fmt::Debug for FakeConfig {
             .field("faults", &self.faults)
             .field("write_rules", &self.write_rules)
             .field("users", &self.users)
+            .field("omit_next_links", &self.omit_next_links)
             .finish()
     }
 }
@@ -190,6 +196,7 @@ impl FakeCrm {
                 rules: RwLock::new(rules),
                 users: RwLock::new(Vec::new()),
                 shutdown,
+                omit_next_links: AtomicBool::new(config.omit_next_links),
             }),
         };
         for user in &config.users {

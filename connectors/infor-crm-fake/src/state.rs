@@ -1,6 +1,7 @@
 //! The shared server state and [`FakeState`], the in-process handle tests use to do what
 //! `/_admin` offers.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use tokio::sync::watch;
@@ -45,6 +46,8 @@ pub(crate) struct Shared {
     /// Extra users besides the main one.
     pub users: RwLock<Vec<crate::users::FakeUser>>,
     pub shutdown: watch::Receiver<bool>,
+    /// Compatibility: feeds carry no `next` links (see [`FakeState::set_omit_next_links`]).
+    pub omit_next_links: AtomicBool,
 }
 
 /// A cheap-to-clone handle on a running fake CRM's data, clock, faults and statistics.
@@ -142,5 +145,17 @@ impl FakeState {
     /// The number of records of `kind`.
     pub fn count(&self, kind: Kind) -> usize {
         self.read().len(kind)
+    }
+
+    /// Serve feeds without `next` links (JSON `$next`, Atom `<link rel="next">`), as older
+    /// SData providers do; clients must then page by `startIndex` arithmetic from
+    /// `startIndex`, `itemsPerPage` and `totalResults` (sdata.md §2).
+    pub fn set_omit_next_links(&self, omit: bool) {
+        self.shared.omit_next_links.store(omit, Ordering::Relaxed);
+    }
+
+    /// Whether feeds are served without `next` links.
+    pub fn omit_next_links(&self) -> bool {
+        self.shared.omit_next_links.load(Ordering::Relaxed)
     }
 }

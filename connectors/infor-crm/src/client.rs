@@ -1,5 +1,5 @@
 //! The HTTP side of the connector: one reqwest client per connector with Basic auth,
-//! a request budget (`governor` rate + a semaphore for concurrency), a per-request
+//! a request budget (`governor` rate and burst + a semaphore for concurrency), a per-request
 //! timeout, and retries with backoff for transient failures. Every attempt runs in a
 //! `tracing` span carrying method, resource, attempt, status and duration — never
 //! credentials, never query strings (they hold emails).
@@ -140,6 +140,7 @@ pub(crate) struct SDataClient {
     credentials: Credentials,
     limiter: DefaultDirectRateLimiter,
     permits: Semaphore,
+    rate: RateLimit,
     pub retry: RetryPolicy,
     timeout: Duration,
 }
@@ -149,6 +150,7 @@ impl std::fmt::Debug for SDataClient {
         f.debug_struct("SDataClient")
             .field("endpoint", &self.endpoint)
             .field("credentials", &self.credentials)
+            .field("rate", &self.rate)
             .field("retry", &self.retry)
             .field("timeout", &self.timeout)
             .finish_non_exhaustive()
@@ -184,12 +186,14 @@ impl SDataClient {
                 message: format!("could not set up HTTP: {}", e.without_url()),
             })?;
         let per_second = NonZeroU32::new(rate.requests_per_second).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(rate.burst).unwrap_or(NonZeroU32::MIN);
         Ok(SDataClient {
             http,
             endpoint,
             credentials,
-            limiter: RateLimiter::direct(Quota::per_second(per_second)),
+            limiter: RateLimiter::direct(Quota::per_second(per_second).allow_burst(burst)),
             permits: Semaphore::new(rate.concurrency.max(1)),
+            rate,
             retry,
             timeout,
         })

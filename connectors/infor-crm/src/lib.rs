@@ -6,7 +6,7 @@
 //! diagnosis forms, and owns its transport: Basic auth, a request budget, timeouts,
 //! retries with backoff, and never creating a record twice.
 //!
-//! Module map: `endpoint` (URLs) · `query` (safe `where`) · `client` (HTTP, budget,
+//! Module map: `endpoint` (URLs) · `query` (safe `where`) · `filter` (read filters) · `client` (HTTP, budget,
 //! retries) · `auth` · `retry` · `xml`/`atom`/`json` (wire formats) · `dates` ·
 //! `diagnoses` · `schema` (`$schema` → fields) · `record` (canonical values) ·
 //! `response` (replies → values/errors) · `verify` · `read` · `write` · `batch` · `notes`.
@@ -26,6 +26,7 @@ mod connector;
 mod dates;
 mod diagnoses;
 mod endpoint;
+mod filter;
 mod json;
 mod notes;
 mod query;

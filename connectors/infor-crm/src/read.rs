@@ -1,7 +1,12 @@
-//! Reading: streamed, paged reads in (ModifyDate, Id) order, and chunked lookups by
-//! email and by key. Pages follow the server's `next` link; without one, `startIndex`
-//! moves on by the entries received while `totalResults` says more remain. A server
-//! cap on `itemsPerPage` is simply what a page holds. Nothing here collects a table.
+//! Reading: streamed, paged reads in (ModifyDate, Id) order, narrowed by the query's
+//! filters (see `filter`), and chunked lookups by email and by key.
+//!
+//! Pages follow the server's `next` link; without one (older providers), `startIndex`
+//! moves on by the entries received while `totalResults` (or a full page) says more
+//! remain. A server cap on `itemsPerPage` is simply what a page holds. The paging
+//! counters come from the CRM, so the arithmetic saturates, and a feed whose next
+//! `startIndex` would not move forward ends the read with an error instead of looping.
+//! Nothing here collects a table.
 
 use std::{collections::HashSet, sync::Arc};
 
@@ -13,7 +18,7 @@ use listbridge_connector::{
 
 use crate::{
     connector::{Inner, resource},
-    query, record,
+    filter, query, record,
     schema::EntitySchema,
     wire::WireFeed,
 };
@@ -31,8 +36,10 @@ pub(crate) fn read(inner: Arc<Inner>, entity: EntityKind, query: ReadQuery) -> R
         if let Some(select) = select_param(entity, &query.fields, &schema)? {
             params.push(("select", select));
         }
-        if let Some(since) = &query.since {
-            params.push(("where", query::after(since)));
+        if let Some(clause) =
+            filter::where_param(entity, &query.filters, query.since.as_ref(), &schema)?
+        {
+            params.push(("where", clause));
         }
         params.push(("orderBy", "ModifyDate,Id".to_string()));
         params.push(inner.format_param());
@@ -65,12 +72,15 @@ fn pages<'a>(
             all.push(("count", page_size.to_string()));
             inner.client.endpoint.collection(kind, &all)
         };
+        // The startIndex asked for; without `next` links each page must move it on.
         let mut start: u64 = 1;
         let mut url = page_url(start)?;
         loop {
             let feed = inner.get_feed(url.clone(), kind, &context).await?;
             let received = feed.entries.len() as u64;
             let page_start = feed.start_index.filter(|s| *s > 0).unwrap_or(start);
+            // The CRM sends startIndex: saturate rather than trust it not to overflow.
+            let covered = page_start.saturating_sub(1).saturating_add(received);
             // Credentials go only to the CRM's own origin; a link elsewhere is ignored.
             let next_link = feed
                 .next
@@ -78,19 +88,28 @@ fn pages<'a>(
                 .and_then(|link| url.join(link).ok())
                 .filter(|link| inner.client.endpoint.same_origin(link) && *link != url);
             let more_by_count = match feed.total_results {
-                Some(total) => page_start - 1 + received < total,
+                Some(total) => covered < total,
                 None => received > 0 && received >= feed.items_per_page.unwrap_or(u64::from(page_size)),
             };
             yield feed;
             if received == 0 {
                 break;
             }
-            start = page_start + received;
+            let next_start = covered.saturating_add(1);
             url = match (next_link, more_by_count) {
                 (Some(link), _) => link,
-                (None, true) => page_url(start)?,
+                (None, true) if next_start > start => page_url(next_start)?,
+                // A server that answers every startIndex with the same page would
+                // otherwise be read forever.
+                (None, true) => Err(ConnectorError::Transient {
+                    message: format!(
+                        "the CRM's {kind} feed does not page on: asked for startIndex {start}, \
+                         it answered a page starting at {page_start}"
+                    ),
+                })?,
                 (None, false) => break,
             };
+            start = next_start;
         }
     }
 }

@@ -28,6 +28,12 @@ pub(crate) const NS_XS: &str = "http://www.w3.org/2001/XMLSchema";
 /// SData metadata extensions (`sme:` in `$schema`).
 pub(crate) const NS_SME: &str = "http://schemas.sage.com/sdata/sme/2007";
 
+/// The deepest element nesting a document may have. SData feeds, entries, `$batch`
+/// answers and `$schema` documents nest about a dozen levels; the limit keeps a hostile
+/// or broken body from overflowing the stack in the recursive walks over the tree
+/// (`find_local`, diagnosis collection, and dropping the tree itself).
+pub(crate) const MAX_DEPTH: usize = 128;
+
 /// Why a body could not be read as XML.
 #[derive(Debug, thiserror::Error)]
 #[error("malformed XML: {0}")]
@@ -124,10 +130,16 @@ impl Element {
     }
 }
 
-/// Parses a whole document and returns its root element.
+/// Parses a whole document and returns its root element. Elements nested deeper than
+/// [`MAX_DEPTH`] make it an error, so the tree is never deeper than that.
 pub(crate) fn parse(body: &str) -> Result<Element, XmlError> {
     let mut reader = NsReader::from_str(body);
     let mut stack: Vec<Element> = Vec::new();
+    let too_deep = || {
+        XmlError(format!(
+            "elements are nested deeper than {MAX_DEPTH} levels"
+        ))
+    };
     loop {
         let (resolved, event) = reader
             .read_resolved_event()
@@ -135,10 +147,16 @@ pub(crate) fn parse(body: &str) -> Result<Element, XmlError> {
         let ns = namespace_of(resolved)?;
         match event {
             Event::Start(start) => {
+                if stack.len() >= MAX_DEPTH {
+                    return Err(too_deep());
+                }
                 let element = open(&reader, ns, &start)?;
                 stack.push(element);
             }
             Event::Empty(start) => {
+                if stack.len() >= MAX_DEPTH {
+                    return Err(too_deep());
+                }
                 let element = open(&reader, ns, &start)?;
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(element),
@@ -252,6 +270,42 @@ mod tests {
         .unwrap_or_default();
         assert_eq!(root.plain_attr("k"), Some("O'Neil & Co"));
         assert_eq!(root.text, "Maxim's <b> é<x>");
+    }
+
+    fn nested(depth: usize, innermost: &str) -> String {
+        let mut doc = String::with_capacity(depth * 8);
+        for _ in 0..depth {
+            doc.push_str("<a>");
+        }
+        doc.push_str(innermost);
+        for _ in 0..depth {
+            doc.push_str("</a>");
+        }
+        doc
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        for doc in [
+            nested(100_000, ""),
+            nested(100_000, "<b/>"),
+            "<a>".repeat(100_000),
+            nested(MAX_DEPTH, "<b/>"),
+            nested(MAX_DEPTH + 1, ""),
+        ] {
+            let err = parse(&doc).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(
+                err.contains(&format!("nested deeper than {MAX_DEPTH}")),
+                "{err}"
+            );
+        }
+        // At the limit a document still parses, and the recursive walks work on it.
+        let root = parse(&nested(MAX_DEPTH - 1, "<userId>U1</userId>")).unwrap_or_default();
+        assert_eq!(
+            root.find_local("userId").map(|e| e.text.as_str()),
+            Some("U1")
+        );
+        assert!(crate::diagnoses::from_xml_root(&root).is_empty());
     }
 
     #[test]

@@ -14,8 +14,8 @@ mod registry;
 
 pub use error::{ConnectorError, ConnectorResult};
 pub use model::{
-    Capabilities, CrmRecord, CrmUser, EntityKind, FieldDef, FieldType, FieldValues, Note, NoteKind,
-    NoteTarget, ReadPage, ReadQuery, RecordStream, Watermark, WriteOp, WriteOutcome,
+    Capabilities, CrmRecord, CrmUser, EntityKind, FieldDef, FieldType, FieldValues, Filter, Note,
+    NoteKind, NoteTarget, ReadPage, ReadQuery, RecordStream, Watermark, WriteOp, WriteOutcome,
 };
 pub use registry::{ConnectorConfig, ConnectorFactory, ConnectorRegistry, RateLimit};
 

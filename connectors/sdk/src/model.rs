@@ -144,6 +144,77 @@ pub struct ReadQuery {
     pub since: Option<Watermark>,
     /// Records per request; the connector's default when absent. The CRM may cap it.
     pub page_size: Option<u32>,
+    /// Conditions every record read must meet (all of them: they combine with *and*,
+    /// and with `since`). Empty reads everything.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filters: Vec<Filter>,
+}
+
+/// One condition on the records a read returns, in CRM-neutral terms.
+///
+/// Exists so that callers can narrow a read (a segment of leads, records of one owner,
+/// opted-out people only) without writing the CRM's query language: each connector
+/// renders filters into its own syntax, validating field names against the CRM's field
+/// definitions and escaping values, so a value can never change the query's meaning.
+///
+/// Values are canonical strings as in [`FieldValues`] (`true`/`false`, plain decimals,
+/// RFC 3339 instants, `YYYY-MM-DD` dates, a related record's key for a reference).
+/// Text compares as the CRM compares it (Infor CRM: case-insensitively).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Filter {
+    /// The field holds exactly this value.
+    Equals {
+        /// CRM field name (dotted for related records: `Address.City`).
+        field: String,
+        /// Canonical value.
+        value: String,
+    },
+    /// The field holds one of these values (at least one value is required).
+    In {
+        /// CRM field name.
+        field: String,
+        /// Canonical values.
+        values: Vec<String>,
+    },
+    /// The field has no value.
+    IsNull {
+        /// CRM field name.
+        field: String,
+    },
+    /// The field has a value.
+    NotNull {
+        /// CRM field name.
+        field: String,
+    },
+    /// Only records the CRM last changed strictly before this instant; with `since`
+    /// it bounds an incremental read to a window.
+    ModifiedBefore {
+        /// Exclusive upper bound of the modify date.
+        at: DateTime<Utc>,
+    },
+}
+
+impl Filter {
+    /// `field` equals `value`.
+    pub fn equals(field: impl Into<String>, value: impl Into<String>) -> Filter {
+        Filter::Equals {
+            field: field.into(),
+            value: value.into(),
+        }
+    }
+
+    /// `field` is one of `values`.
+    pub fn one_of<I, S>(field: impl Into<String>, values: I) -> Filter
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Filter::In {
+            field: field.into(),
+            values: values.into_iter().map(Into::into).collect(),
+        }
+    }
 }
 
 /// One page of a read.

@@ -6,21 +6,34 @@ use secrecy::SecretString;
 
 use crate::{ConnectorResult, CrmConnector};
 
-/// How hard a connector may drive its CRM.
+/// How hard a connector may drive its CRM: a CRM (or the proxy in front of it) that is
+/// sent too much answers 429s or slows down for every user of it, so each connector
+/// keeps to a request budget the service operator can set.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RateLimit {
-    /// Sustained requests per second.
+    /// Sustained requests per second (at least 1).
     pub requests_per_second: u32,
-    /// Requests in flight at once.
+    /// Requests that may start at once after a quiet spell, before the sustained rate
+    /// applies (at least 1). `requests_per_second` is one second's worth.
+    pub burst: u32,
+    /// Requests in flight at once (at least 1).
     pub concurrency: usize,
+}
+
+impl RateLimit {
+    /// A budget of `requests_per_second` with a burst of one second's worth.
+    pub fn per_second(requests_per_second: u32, concurrency: usize) -> RateLimit {
+        RateLimit {
+            requests_per_second,
+            burst: requests_per_second,
+            concurrency,
+        }
+    }
 }
 
 impl Default for RateLimit {
     fn default() -> Self {
-        RateLimit {
-            requests_per_second: 20,
-            concurrency: 4,
-        }
+        RateLimit::per_second(20, 4)
     }
 }
 

@@ -44,6 +44,7 @@ pub async fn raw_read(crm_url: &str, admin: &CrmAdmin) -> anyhow::Result<Row> {
             fields: READ_FIELDS.iter().map(|f| f.to_string()).collect(),
             since: None,
             page_size: None,
+            ..ReadQuery::default()
         },
     );
     let mut records = 0u64;

@@ -32,6 +32,10 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// When it last changed (UTC).
     pub updated_at: DateTimeUtc,
+    /// The connector's own requests per second; null: the service's default.
+    pub rate_limit_requests_per_second: Option<i32>,
+    /// The connector's own requests in flight at once; null: the service's default.
+    pub rate_limit_concurrency: Option<i32>,
 }
 
 impl std::fmt::Debug for Model {

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod mock;
+
 use std::{
     io::Write,
     sync::{Arc, Mutex},
@@ -52,10 +54,7 @@ pub fn config(base_url: &str, password: &str) -> ConnectorConfig {
     let mut config = ConnectorConfig::new(base_url, "admin", SecretString::from(password));
     config.request_timeout = Duration::from_millis(1500);
     config.max_attempts = 6;
-    config.rate_limit = RateLimit {
-        requests_per_second: 1000,
-        concurrency: 8,
-    };
+    config.rate_limit = RateLimit::per_second(1000, 8);
     config
 }
 
