@@ -14,13 +14,16 @@ use listbridge::store::{ListId, ListKind};
 use serde_json::{Map, json};
 use sync_support::{PEOPLE_COLUMNS, World, borrow_rows, crm_config, people, world};
 
+/// A member's values and whether it is linked.
+type MemberState = (Vec<(String, Option<String>)>, bool);
+
 /// Everything the scenario can change, keyed by email (new leads' keys differ per run).
 #[derive(Debug, PartialEq)]
 struct EndState {
     /// Per CRM person `(kind, email)`: the fields the scenario touches.
     crm: BTreeMap<(String, String), Vec<Option<String>>>,
     /// Per list and email: the member's values and whether it is linked.
-    lists: BTreeMap<(String, String), (Vec<(String, Option<String>)>, bool)>,
+    lists: BTreeMap<(String, String), MemberState>,
     /// CRM requests the three syncs took (faults make retries).
     requests: u64,
 }
