@@ -7,7 +7,7 @@ use listbridge::{auth::hash_key, store::entity::api_key};
 use sea_orm::EntityTrait;
 use serde_json::json;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn account_endpoint_shows_only_the_callers_account() {
     let app = spawn_app().await;
     let acme = app.create_account("acme").await;
@@ -21,7 +21,7 @@ async fn account_endpoint_shows_only_the_callers_account() {
     assert_eq!(body["name"], "globex");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_wrong_or_malformed_keys_get_401_problem_json() {
     let app = spawn_app().await;
     let key = app.create_account("acme").await;
@@ -50,7 +50,7 @@ async fn missing_wrong_or_malformed_keys_get_401_problem_json() {
     assert_problem(basic, 401, "unauthorized").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_keys_are_stored_only_as_their_sha256() {
     let app = spawn_app().await;
     let key = app.create_account("acme").await;
@@ -90,7 +90,7 @@ async fn api_keys_are_stored_only_as_their_sha256() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_error_is_problem_json() {
     let app = spawn_app().await;
     let key = app.create_account("acme").await;
@@ -132,7 +132,7 @@ async fn every_error_is_problem_json() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_and_readiness_need_no_key() {
     let app = spawn_app().await;
     for path in ["/healthz", "/readyz"] {

@@ -40,7 +40,7 @@ fn assert_no_password(text: &str) {
     assert!(!text.contains(PASSWORD), "the CRM password leaked: {text}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connect_verifies_then_stores_the_password_encrypted_only() {
     let (app, crm) = (spawn_app().await, fake_crm().await);
     let key = app.create_account("acme").await;
@@ -106,7 +106,7 @@ async fn connect_verifies_then_stores_the_password_encrypted_only() {
     crm.shutdown().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_password_unreachable_host_and_non_sdata_url_fail_clearly_and_save_nothing() {
     let (app, crm) = (spawn_app().await, fake_crm().await);
     let key = app.create_account("acme").await;
@@ -179,7 +179,7 @@ async fn wrong_password_unreachable_host_and_non_sdata_url_fail_clearly_and_save
     crm.shutdown().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reconfirm_reset_and_fields() {
     let (app, crm) = (spawn_app().await, fake_crm().await);
     let key = app.create_account("acme").await;
@@ -279,7 +279,7 @@ async fn reconfirm_reset_and_fields() {
     crm.shutdown().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connectors_are_private_to_their_account() {
     let (app, crm) = (spawn_app().await, fake_crm().await);
     let acme = app.create_account("acme").await;

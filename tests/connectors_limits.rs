@@ -107,7 +107,7 @@ async fn the_service_defaults_reach_every_connector() {
     crm.shutdown().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connector_may_bring_its_own_rate_limit() {
     let app = spawn_app().await;
     let crm = fake_crm().await;
@@ -173,7 +173,7 @@ async fn a_connector_may_bring_its_own_rate_limit() {
     crm.shutdown().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rate_limit_out_of_range_is_refused_and_nothing_is_saved() {
     let app = spawn_app().await;
     let crm = fake_crm().await;

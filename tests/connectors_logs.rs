@@ -85,7 +85,7 @@ fn forms_of(user: &str, password: &str) -> Vec<String> {
     vec![password.to_string(), basic]
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connect_and_reconfirm_never_log_the_password() {
     let (all, _) = captures();
     const RIGHT: &str = "Lb-trace-SECRET-right-7Qx";
@@ -146,7 +146,7 @@ async fn connect_and_reconfirm_never_log_the_password() {
     crm.shutdown().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn emails_looked_up_in_the_crm_are_not_logged_at_info() {
     let (all, info) = captures();
     let w = world_with(crm_config(3, 3), fast_services()).await;

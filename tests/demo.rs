@@ -39,7 +39,7 @@ fn value_after<'a>(stdout: &'a str, label: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no '{label}' line in:\n{stdout}"))
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_sets_everything_up_and_exits() {
     let (dir, database) = temp_db();
     let output = run_demo(&database, "0").await;
@@ -74,7 +74,7 @@ async fn demo_sets_everything_up_and_exits() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_restarts_on_the_same_database() {
     let (dir, database) = temp_db();
     // A fixed CRM port makes the second start reuse the account and its connector; a

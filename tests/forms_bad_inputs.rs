@@ -28,7 +28,7 @@ async fn post_raw(w: &World, path: &str, content_type: &str, body: Vec<u8>) -> r
 
 const FORM: &str = "application/x-www-form-urlencoded";
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_inputs_are_refused_clearly_and_nothing_reaches_the_crm() {
     let w = world_with(crm_config(1, 1), fast_services()).await;
     let form = w.create_form(&contact_form("Strict")).await;
@@ -207,7 +207,7 @@ async fn assert_rate_limited(response: reqwest::Response, what: &str) {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_from_one_address_is_rate_limited() {
     let w = world_with(crm_config(1, 1), limited(5, 1000)).await;
     let form = w.create_form(&contact_form("Flooded")).await;
@@ -221,7 +221,7 @@ async fn a_flood_from_one_address_is_rate_limited() {
     assert_eq!(subs.len(), 5, "only accepted submissions are stored");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_to_one_form_is_rate_limited_without_blocking_other_forms() {
     let w = world_with(crm_config(1, 1), limited(1000, 4)).await;
     let a = w.create_form(&contact_form("Form A")).await;

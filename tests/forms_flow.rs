@@ -73,7 +73,7 @@ fn lead_by_email(w: &World, email: &str) -> Vec<infor_crm_fake::Record> {
         .collect()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_html_form_creates_then_updates_a_lead_and_updates_a_contact() {
     let w = world_with(crm_config(3, 3), fast_services()).await;
     let form = w.create_form(&contact_form("Contact us")).await;
@@ -169,7 +169,7 @@ async fn an_html_form_creates_then_updates_a_lead_and_updates_a_contact() {
     assert_eq!(w.crm.state().count(Kind::Lead), leads_before);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_submissions_get_202_and_a_form_without_thank_you_url_a_page() {
     let w = world_with(crm_config(1, 1), fast_services()).await;
     let mut body = contact_form("No redirect");
@@ -216,7 +216,7 @@ async fn json_submissions_get_202_and_a_form_without_thank_you_url_a_page() {
     assert_eq!(mine["action"], "created");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rejection_is_kept_with_the_crm_reason_and_retried_after_a_fix() {
     let w = world_with(crm_config(1, 1), fast_services()).await;
     // No company field: a new lead lacks the CRM's mandatory Company.
@@ -282,7 +282,7 @@ async fn a_rejection_is_kept_with_the_crm_reason_and_retried_after_a_fix() {
     assert_eq!(body["error"], "not_retryable");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_form_with_unmapped_address_fields_is_refused_with_their_names() {
     let w = world_with(crm_config(1, 1), fast_services()).await;
     let body = json!({

@@ -44,7 +44,7 @@ async fn wait_all_failed_once(w: &World, n: usize) {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crm_outage_loses_nothing_and_duplicates_nothing() {
     // A pinned clock: failed deliveries wait for it to move before they retry.
     let clock = TestClock::new(Utc::now());

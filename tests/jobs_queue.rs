@@ -35,7 +35,7 @@ async fn enqueue(w: &World, payload: Value) -> JobId {
         .expect("job queued")
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_whose_worker_died_is_taken_over_after_its_lease_expires() {
     let w = world("2025-06-01T00:00:00Z").await;
     let id = enqueue(&w, json!({"n": 1})).await;
@@ -93,7 +93,7 @@ async fn a_job_whose_worker_died_is_taken_over_after_its_lease_expires() {
     assert_eq!(job.status, JobStatus::Succeeded);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_claimers_never_take_the_same_job() {
     let w = world("2025-06-01T00:00:00Z").await;
     for n in 0..20 {
@@ -131,7 +131,7 @@ async fn concurrent_claimers_never_take_the_same_job() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dead_jobs_are_listed_and_retry_puts_them_back() {
     let w = world("2025-06-01T00:00:00Z").await;
     let jobs = w.app.state.store.jobs();

@@ -57,7 +57,7 @@ fn col(
     )
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_uploaded_list_its_columns_and_mapping_read_back_as_set() {
     let app = spawn_app().await;
     let key = app.create_account("acme").await;
@@ -296,7 +296,7 @@ async fn an_uploaded_list_its_columns_and_mapping_read_back_as_set() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn members_page_by_email_and_search() {
     let app = spawn_app().await;
     let key = app.create_account("acme").await;
@@ -354,7 +354,7 @@ async fn members_page_by_email_and_search() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crm_list_columns_are_checked_against_the_crm_and_pending_until_the_next_sync() {
     let e = env(crm_config(20, 0)).await;
     let (list, report) = e.import("lead", &["Title"]).await;
@@ -430,7 +430,7 @@ async fn crm_list_columns_are_checked_against_the_crm_and_pending_until_the_next
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_accounts_lists_and_segments_are_not_found_and_keys_are_required() {
     let app = spawn_app().await;
     let owner = app.create_account("owner").await;

@@ -25,7 +25,7 @@ fn with_names<'a>(fields: &[&'a str]) -> Vec<&'a str> {
     all
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_leads_and_five_thousand_contacts_match_the_crm() {
     let e = env(crm_config(10_000, 5_000)).await;
     // Records a marketer's CRM really has: a broken email, no email, and a lead whose
@@ -174,7 +174,7 @@ async fn ten_thousand_leads_and_five_thousand_contacts_match_the_crm() {
     assert_eq!(all.as_array().map(Vec::len), Some(2), "{all}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_import_survives_crm_errors_rate_limits_and_dropped_connections() {
     let e = env(crm_config(1_200, 0)).await;
     let status = |status| Fault::Status {
@@ -221,7 +221,7 @@ async fn an_import_survives_crm_errors_rate_limits_and_dropped_connections() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn import_requests_are_checked_before_anything_is_created() {
     let e = env(crm_config(5, 0)).await;
     let (status, body) = e

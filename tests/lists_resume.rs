@@ -94,7 +94,7 @@ impl Instance {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restart_mid_import_resumes_without_restarting_or_duplicating() {
     let crm = infor_crm_fake::FakeCrm::start(infor_crm_fake::FakeConfig {
         faults: FaultConfig {

@@ -50,7 +50,7 @@ fn one(column: &str, op: &str, value: Option<&str>) -> Value {
     json!({ "conditions": [{ "column": column, "op": op, "value": value }] })
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_operator_selects_the_right_members() {
     let app = spawn_app().await;
     let key = app.create_account("acme").await;
@@ -116,7 +116,7 @@ async fn every_operator_selects_the_right_members() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn filters_are_validated_read_back_and_members_follow_the_list() {
     let app = spawn_app().await;
     let key = app.create_account("acme").await;

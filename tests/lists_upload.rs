@@ -30,7 +30,7 @@ async fn list_count(app: &TestApp, key: &str) -> usize {
     lists.as_array().map_or(0, Vec::len)
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn csv_edge_cases_are_reported_by_line_and_every_good_row_is_kept() {
     let app = spawn_app().await;
     let key = app.create_account("acme").await;
@@ -99,7 +99,7 @@ async fn csv_edge_cases_are_reported_by_line_and_every_good_row_is_kept() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_mapping_is_saved_and_read_back_and_bad_files_leave_nothing_behind() {
     let app = spawn_app().await;
     let key = app.create_account("acme").await;
@@ -219,7 +219,7 @@ fn generated(rows: u64, row: impl Fn(u64) -> String + Send + Sync + 'static) -> 
     reqwest::Body::wrap_stream(header.chain(body))
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_large_file_streams_with_duplicates_found_across_chunks() {
     let app = spawn_app().await;
     let key = app.create_account("acme").await;
@@ -260,7 +260,7 @@ async fn a_large_file_streams_with_duplicates_found_across_chunks() {
     assert_eq!(report["list"]["member_count"], report["accepted"]);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_far_larger_than_memory_growth_is_never_held() {
     let app = spawn_app().await;
     let key = app.create_account("acme").await;

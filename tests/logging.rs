@@ -32,7 +32,7 @@ impl<'a> MakeWriter<'a> for Captured {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn request_span_has_route_status_latency_and_no_key() {
     let captured = Captured::default();
     tracing_subscriber::fmt()

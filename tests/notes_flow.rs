@@ -74,7 +74,7 @@ fn report(campaign: &str, emails: &[String], write: bool) -> Value {
     })
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_recipients_get_exactly_one_note_each_in_few_requests() {
     let w = world_with(crm_config(900, 400), fast_services()).await;
     // Contacts are members of a CRM-linked list (resolved without asking the CRM);
@@ -221,7 +221,7 @@ fn url_encode(s: &str) -> String {
     s.replace('@', "%40").replace('+', "%2B")
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn notes_off_writes_nothing_and_reports_skipped() {
     let w = world_with(crm_config(20, 5), fast_services()).await;
     let emails: Vec<String> = crm_people(&w).keys().take(10).cloned().collect();
@@ -259,7 +259,7 @@ async fn notes_off_writes_nothing_and_reports_skipped() {
     assert_eq!(status, 404);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_reports_name_the_recipient() {
     let w = world_with(crm_config(2, 2), fast_services()).await;
     let body = json!({

@@ -22,7 +22,7 @@ use sync_support::{crm_config, world_with};
 
 use crate::common::json as read_json;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_interrupted_note_batch_resumes_without_duplicates() {
     // An API-only instance: the report is recorded but nothing delivers it yet.
     let services = Services {

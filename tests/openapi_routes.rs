@@ -36,7 +36,7 @@ fn concrete(template: &str) -> String {
         .join("/")
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_registered_v1_route_is_documented_with_bearer_security() {
     let app = spawn_app().await;
     let (router, doc) = api::router(app.state.clone());
@@ -75,7 +75,7 @@ async fn every_registered_v1_route_is_documented_with_bearer_security() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_documented_v1_operation_requires_a_key() {
     let app = spawn_app().await;
     let (status, doc) = json(

@@ -69,7 +69,7 @@ fn next_runs(view: &Value) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn daily_keeps_local_time_across_spring_forward() {
     let w = world("2025-03-07T20:00:00Z").await;
     let list = scheduled_list(
@@ -89,7 +89,7 @@ async fn daily_keeps_local_time_across_spring_forward() {
     assert_fires_at(&w, list, &expected).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn weekly_on_chosen_days_across_fall_back() {
     let w = world("2025-10-19T00:00:00Z").await;
     let list = scheduled_list(
@@ -112,7 +112,7 @@ async fn weekly_on_chosen_days_across_fall_back() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn monthly_on_the_31st_runs_on_the_last_day_of_short_months() {
     let w = world("2024-01-15T00:00:00Z").await;
     let list = scheduled_list(
@@ -135,7 +135,7 @@ async fn monthly_on_the_31st_runs_on_the_last_day_of_short_months() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hourly_counts_real_hours_across_fall_back() {
     let w = world("2025-11-02T04:20:00Z").await;
     let list = scheduled_list(
@@ -157,7 +157,7 @@ async fn hourly_counts_real_hours_across_fall_back() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slots_missed_while_down_give_one_run_and_the_next_slot_is_from_now() {
     let w = world("2025-06-01T00:00:00Z").await;
     let list = scheduled_list(
@@ -176,7 +176,7 @@ async fn slots_missed_while_down_give_one_run_and_the_next_slot_is_from_now() {
     assert_eq!(next_runs(&view)[0], "2025-06-01T05:30:00Z", "{view}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_changed_rule_takes_effect_without_restart() {
     let w = world("2025-06-01T00:00:00Z").await;
     let path_body = |time: &str| {
@@ -198,7 +198,7 @@ async fn a_changed_rule_takes_effect_without_restart() {
     assert_eq!(w.runs(list).await.len(), 1);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_now_and_a_slot_at_the_same_moment_give_one_run() {
     let w = world("2025-06-01T00:00:00Z").await;
     let list = scheduled_list(
@@ -243,7 +243,7 @@ async fn run_now_and_a_slot_at_the_same_moment_give_one_run() {
     assert_eq!(w.runs(list).await.len(), 3);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn get_put_and_delete_through_the_api() {
     let w = world("2025-06-01T00:00:00Z").await;
     let list = w.list("Customers").await;

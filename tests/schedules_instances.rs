@@ -26,7 +26,7 @@ async fn second_instance(first: &AppState, database_url: &str) -> AppState {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_over_ten_slots_queue_exactly_ten_runs_never_two_at_once() {
     let w = world("2025-06-01T00:30:00Z").await;
     let list = w.list("Every hour").await;
@@ -83,7 +83,7 @@ async fn wait_for_runs(w: &schedules_support::World, list: listbridge::store::Li
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_started_scheduler_fires_missed_slots_at_once_then_on_its_cron_tick_and_stops() {
     let w = world("2025-06-01T00:30:00Z").await;
     let list = w.list("Every hour").await;

@@ -65,7 +65,7 @@ fn assert_limit_problem(status: u16, body: &Value, names: &[String]) {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_eleventh_is_refused_and_disabling_or_deleting_frees_a_place() {
     let w = world("2025-06-01T00:00:00Z").await;
     let paths = eleven_lists(&w).await;
@@ -147,7 +147,7 @@ async fn the_eleventh_is_refused_and_disabling_or_deleting_frees_a_place() {
     assert_eq!(status, 200, "{body}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn eleven_racing_requests_schedule_exactly_ten() {
     let w = world("2025-06-01T00:00:00Z").await;
     let paths = eleven_lists(&w).await;
@@ -185,7 +185,7 @@ async fn eleven_racing_requests_schedule_exactly_ten() {
     assert_eq!(slots(&w).await, (1..=10).collect::<Vec<_>>());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connector_reset_pauses_schedules_and_reconfirm_resumes_them() {
     const PASSWORD: &str = "reset-test-password";
     let crm = FakeCrm::start(FakeConfig {

@@ -94,7 +94,7 @@ async fn call(client: &reqwest::Client, request: reqwest::RequestBuilder) -> Val
     body
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_process_s_run_is_finished_by_another() {
     common::install_tls_provider();
     let crm = FakeCrm::start(FakeConfig {

@@ -8,7 +8,7 @@ use listbridge::{app::Services, clock::TestClock};
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 use std::sync::Arc;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_uses_wal_a_busy_timeout_and_foreign_keys() {
     let app = spawn_app().await;
     let db = app.state.store.conn();
@@ -33,7 +33,7 @@ async fn sqlite_uses_wal_a_busy_timeout_and_foreign_keys() {
     assert_eq!(pragma("busy_timeout").await, "5000");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn recorded_times_come_from_the_injected_clock() {
     let pinned: DateTime<Utc> = "2030-01-02T03:04:05Z".parse().unwrap();
     let clock = TestClock::new(pinned);

@@ -83,7 +83,7 @@ async fn push_only_conflict(rule: &str, crm_newer: bool) -> (String, String, ser
     (list_value, crm_value, again)
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crm_wins_keeps_the_crm_edit_when_only_pushing() {
     let (list, crm, again) = push_only_conflict("crm_wins", false).await;
     assert_eq!(crm, "From CRM", "the CRM's edit is not overwritten");
@@ -92,7 +92,7 @@ async fn crm_wins_keeps_the_crm_edit_when_only_pushing() {
     assert_eq!(again["counts"]["pushed_updated"], 0, "{again}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn list_wins_writes_over_the_crm_edit_once() {
     let (list, crm, again) = push_only_conflict("list_wins", false).await;
     assert_eq!(crm, "From List");
@@ -100,7 +100,7 @@ async fn list_wins_writes_over_the_crm_edit_once() {
     assert_eq!(again["counts"]["conflicts"], 0, "{again}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn newest_wins_compares_the_two_edits() {
     let (_, crm, _) = push_only_conflict("newest_wins", true).await;
     assert_eq!(crm, "From CRM", "the CRM edit is newer");

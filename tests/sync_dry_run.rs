@@ -44,7 +44,7 @@ async fn outcomes(w: &World, run: &str, wanted: &[&str]) -> BTreeSet<(String, St
         .collect()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_two_way_dry_run_plans_exactly_what_the_real_run_does() {
     let w = world(crm_config(20, 0)).await;
     let list = w.import(ListKind::CrmLead, &["Title", "Company"]).await;

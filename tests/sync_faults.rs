@@ -194,7 +194,7 @@ async fn scenario(faults: bool) -> EndState {
     .await
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn push_and_pull_under_faults_end_as_without_them() {
     let calm = scenario(false).await;
     let faulty = scenario(true).await;

@@ -9,7 +9,7 @@ use listbridge::store::ListKind;
 use serde_json::json;
 use sync_support::{crm_config, world};
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn import_then_two_syncs_the_second_writes_nothing() {
     let w = world(crm_config(300, 0)).await;
     let list = w.import(ListKind::CrmLead, &["Title", "Company"]).await;
@@ -38,7 +38,7 @@ async fn import_then_two_syncs_the_second_writes_nothing() {
     assert_eq!(second["counts"]["pushed_updated"], 0, "{second}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_list_edit_of_a_push_field_is_pushed_once_and_not_pulled_back() {
     let w = world(crm_config(120, 0)).await;
     let list = w.import(ListKind::CrmLead, &["Title", "Company"]).await;
@@ -69,7 +69,7 @@ async fn a_list_edit_of_a_push_field_is_pushed_once_and_not_pulled_back() {
     assert_eq!(w.crm_writes(), 1);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crm_changes_are_pulled_incrementally() {
     let w = world(crm_config(10_000, 0)).await;
     let list = w.import(ListKind::CrmLead, &["Title"]).await;
@@ -182,7 +182,7 @@ async fn added_column_is_filled(setup: serde_json::Value, then: Option<serde_jso
     assert_eq!(w.crm_writes(), 0, "nothing pushed back: {again}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_added_column_is_filled_on_the_next_two_way_sync() {
     // The new column is also made a push field: filling it must not push it back.
     added_column_is_filled(
@@ -198,7 +198,7 @@ async fn an_added_column_is_filled_on_the_next_two_way_sync() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_added_column_is_filled_on_the_next_push_only_sync() {
     added_column_is_filled(
         json!({

@@ -97,23 +97,23 @@ async fn check_conflict(rule: &str, crm_newer: bool, winner: &str) {
     assert_eq!(again["counts"]["conflicts"], 0, "{again}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crm_wins_by_default() {
     check_conflict("crm_wins", false, "crm").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn list_wins_when_chosen() {
     check_conflict("list_wins", true, "list").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn newest_wins_follows_the_later_change() {
     check_conflict("newest_wins", true, "crm").await;
     check_conflict("newest_wins", false, "list").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_thousand_leads_sharing_one_modify_date_are_pulled_once_each() {
     let w = world(crm_config(5000, 0)).await;
     let list = w.import(ListKind::CrmLead, &["Title"]).await;
@@ -160,7 +160,7 @@ async fn five_thousand_leads_sharing_one_modify_date_are_pulled_once_each() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_email_changed_in_the_crm_keeps_the_member_linked() {
     let w = world(crm_config(30, 0)).await;
     let list = w.import(ListKind::CrmLead, &["Title"]).await;
@@ -198,7 +198,7 @@ async fn an_email_changed_in_the_crm_keeps_the_member_linked() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_opt_out_in_the_crm_is_pulled_and_never_reversed() {
     let w = world(crm_config(10, 0)).await;
     let list = w.import(ListKind::CrmLead, &["Title"]).await;
@@ -238,7 +238,7 @@ async fn an_opt_out_in_the_crm_is_pulled_and_never_reversed() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crm_rejection_is_reported_once_and_not_retried() {
     let w = world(crm_config(10, 0)).await;
     let list = w.import(ListKind::CrmLead, &["Title"]).await;

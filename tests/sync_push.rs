@@ -7,7 +7,7 @@ mod sync_support;
 use serde_json::json;
 use sync_support::{PEOPLE_COLUMNS, borrow_rows, crm_config, people, world};
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn new_members_of_an_uploaded_list_become_leads_once() {
     let w = world(crm_config(20, 5)).await;
     let rows = people(250, "newco.example");
@@ -46,7 +46,7 @@ async fn new_members_of_an_uploaded_list_become_leads_once() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_required_value_fails_that_record_once_with_the_reason() {
     let w = world(crm_config(5, 0)).await;
     let list = w
@@ -97,7 +97,7 @@ async fn a_missing_required_value_fails_that_record_once_with_the_reason() {
     assert_eq!(again["counts"]["parked"], 1, "{again}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unmapped_address_columns_refuse_the_setup_until_mapped() {
     let w = world(crm_config(5, 0)).await;
     let list = w
@@ -158,7 +158,7 @@ async fn unmapped_address_columns_refuse_the_setup_until_mapped() {
     assert_eq!(address.text("PostalCode"), Some("60651"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dry_run_plans_exactly_what_the_real_run_does_and_writes_nothing() {
     let w = world(crm_config(30, 0)).await;
     let rows = people(40, "dry.example");
@@ -203,7 +203,7 @@ async fn a_dry_run_plans_exactly_what_the_real_run_does_and_writes_nothing() {
     assert_eq!(created, planned);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_member_of_a_contact_list_is_pushed_as_a_lead() {
     let w = world(crm_config(0, 10)).await;
     let list = w

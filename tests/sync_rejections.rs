@@ -32,7 +32,7 @@ fn write_requests(w: &World) -> u64 {
         + stats.kind_count("leads/$batch", "POST")
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_update_the_crm_refuses_is_reported_in_its_words_once_and_sent_after_a_fix() {
     let w = world(crm_config(10, 0)).await;
     let list = w.import(ListKind::CrmLead, &["Company"]).await;
@@ -85,7 +85,7 @@ async fn an_update_the_crm_refuses_is_reported_in_its_words_once_and_sent_after_
     assert_eq!(lead.text("Company"), Some("Fine Co"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_create_the_crm_refuses_is_parked_with_its_words_and_created_after_a_fix() {
     let w = world(crm_config(0, 0)).await;
     block_company(&w);

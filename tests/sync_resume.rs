@@ -23,7 +23,7 @@ fn workers(name: &str) -> WorkerConfig {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_push_killed_midway_resumes_without_duplicates() {
     let api_only = Services {
         workers: WorkerConfig {

@@ -13,7 +13,7 @@ use listbridge::{
 use serde_json::json;
 use sync_support::{PEOPLE_COLUMNS, borrow_rows, crm_config, people, world, world_with};
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn setups_that_cannot_work_are_refused_by_name() {
     let w = world(crm_config(5, 0)).await;
     let leads = w.import(ListKind::CrmLead, &["Title"]).await;
@@ -79,7 +79,7 @@ async fn setups_that_cannot_work_are_refused_by_name() {
     common::assert_problem(response, 404, "not_found").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_run_now_returns_the_active_run() {
     let api_only = Services {
         workers: WorkerConfig {
@@ -119,7 +119,7 @@ async fn a_second_run_now_returns_the_active_run() {
     assert_eq!(history.as_array().map(Vec::len), Some(1), "{history}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_segment_pushes_only_its_members_and_cannot_pull() {
     let w = world(crm_config(5, 0)).await;
     let rows = people(30, "segment.example");

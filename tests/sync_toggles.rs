@@ -130,7 +130,7 @@ impl Scene {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn push_add_new_creates_leads_and_updates_nothing() {
     let s = scene(json!({ "push": { "enabled": true, "add_new": true } })).await;
     let r = s.run().await;
@@ -154,7 +154,7 @@ async fn push_add_new_creates_leads_and_updates_nothing() {
     assert_eq!(r["counts"]["pushed_updated"], 0, "{r}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn push_add_new_with_selected_fields_creates_with_every_value_and_updates_nothing() {
     // The push-update fields choose what updates send; a new lead gets every mapped value.
     let s =
@@ -184,7 +184,7 @@ async fn push_add_new_with_selected_fields_creates_with_every_value_and_updates_
     assert_eq!(s.w.crm_writes(), 1, "only the create: {r}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn push_update_existing_with_default_fields_sends_nothing() {
     let s = scene(json!({ "push": { "enabled": true, "update_existing": true } })).await;
     let r = s.run().await;
@@ -200,7 +200,7 @@ async fn push_update_existing_with_default_fields_sends_nothing() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn push_update_existing_sends_only_the_selected_fields() {
     let s =
         scene(json!({ "push": { "enabled": true, "update_existing": true, "fields": ["Title"] } }))
@@ -219,7 +219,7 @@ async fn push_update_existing_sends_only_the_selected_fields() {
     assert_eq!(s.w.leads_with_email(&s.new_member_email), 0);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn push_add_new_and_update_existing_together() {
     let s = scene(json!({ "push": { "enabled": true, "add_new": true, "update_existing": true, "fields": ["Title", "FirstName"] } })).await;
     let r = s.run().await;
@@ -231,7 +231,7 @@ async fn push_add_new_and_update_existing_together() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pull_add_new_brings_new_records_and_updates_nothing() {
     let s = scene(json!({ "pull": { "enabled": true, "add_new": true } })).await;
     let r = s.run().await;
@@ -248,7 +248,7 @@ async fn pull_add_new_brings_new_records_and_updates_nothing() {
     assert_eq!(s.w.crm_writes(), 0);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pull_add_new_with_selected_fields_adds_with_every_column_and_updates_nothing() {
     // The pull-update fields choose what updates bring; a new member gets every column.
     let s =
@@ -275,7 +275,7 @@ async fn pull_add_new_with_selected_fields_adds_with_every_column_and_updates_no
     assert_eq!(s.w.crm_writes(), 0);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pull_update_existing_with_default_fields_refreshes_every_field() {
     let s = scene(json!({ "pull": { "enabled": true, "update_existing": true } })).await;
     let r = s.run().await;
@@ -291,7 +291,7 @@ async fn pull_update_existing_with_default_fields_refreshes_every_field() {
     assert!(!s.has_member(&s.new_lead_email).await, "add new is off");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pull_update_existing_refreshes_only_the_selected_fields() {
     let s =
         scene(json!({ "pull": { "enabled": true, "update_existing": true, "fields": ["Title"] } }))
@@ -308,7 +308,7 @@ async fn pull_update_existing_refreshes_only_the_selected_fields() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pull_add_new_and_update_existing_together() {
     let s = scene(json!({ "pull": { "enabled": true, "add_new": true, "update_existing": true } }))
         .await;

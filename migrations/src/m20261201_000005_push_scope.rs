@@ -12,6 +12,9 @@
 //!   tombstone): the member keeps its data and is never re-created in the CRM by a sync.
 //! - `run_scratch`: a dry run's would-be member states, so its push plans against what
 //!   its pull would have written; removed when the run ends.
+//! - `runs.running_key`: the list id while a run of that list executes (unique), so a
+//!   list's own sync, its segments' pushes and its import never execute at once (one
+//!   active run per list *or segment* is `active_key`; this one spans them).
 //! - Indexes `members (list_id, change_seq, id)` and `members (list_id, crm_key, id)`
 //!   (replacing `(list_id, crm_key)`) for those scans in order without sorting.
 
@@ -47,6 +50,12 @@ enum Segments {
 }
 
 #[derive(DeriveIden)]
+enum Runs {
+    Table,
+    RunningKey,
+}
+
+#[derive(DeriveIden)]
 enum RunScratch {
     Table,
     RunId,
@@ -57,6 +66,7 @@ enum RunScratch {
 const CHANGE_INDEX: &str = "idx_members_list_change_seq";
 const KEY_INDEX: &str = "idx_members_list_crm_key_id";
 const OLD_KEY_INDEX: &str = "idx_members_list_crm_key";
+const RUNNING_INDEX: &str = "uq_runs_running_key";
 
 /// One column added to a table (SQLite takes one per `ALTER TABLE`).
 async fn add(m: &SchemaManager<'_>, table: impl IntoIden, col: ColumnDef) -> Result<(), DbErr> {
@@ -110,6 +120,17 @@ impl MigrationTrait for Migration {
         )
         .await?;
         add(m, Segments::Table, text_null(Segments::PushBasis)).await?;
+        add(m, Runs::Table, string_null(Runs::RunningKey)).await?;
+        m.create_index(
+            Index::create()
+                .name(RUNNING_INDEX)
+                .table(Runs::Table)
+                .col(Runs::RunningKey)
+                .unique()
+                .if_not_exists()
+                .to_owned(),
+        )
+        .await?;
         m.create_index(
             Index::create()
                 .name(CHANGE_INDEX)
@@ -173,6 +194,14 @@ impl MigrationTrait for Migration {
             m.drop_index(Index::drop().name(name).table(Members::Table).to_owned())
                 .await?;
         }
+        m.drop_index(
+            Index::drop()
+                .name(RUNNING_INDEX)
+                .table(Runs::Table)
+                .to_owned(),
+        )
+        .await?;
+        drop_col(m, Runs::Table, Runs::RunningKey).await?;
         drop_col(m, Segments::Table, Segments::PushBasis).await?;
         drop_col(m, Segments::Table, Segments::PushSeq).await?;
         drop_col(m, Lists::Table, Lists::PushBasis).await?;

@@ -63,6 +63,10 @@ pub enum EngineError {
     /// The run cannot proceed until the marketer changes something; the message says what.
     #[error("{0}")]
     Setup(String),
+    /// Another run of the same list is executing; this one waits its turn (it costs no
+    /// attempt).
+    #[error("{0}")]
+    Busy(String),
 }
 
 impl EngineError {
@@ -70,7 +74,7 @@ impl EngineError {
     pub fn is_retryable(&self) -> bool {
         match self {
             EngineError::Connector(e) => e.is_transient(),
-            EngineError::Store(_) => true,
+            EngineError::Store(_) | EngineError::Busy(_) => true,
             EngineError::Setup(_) => false,
         }
     }
@@ -190,8 +194,15 @@ impl Engine {
     pub async fn execute(&self, id: RunId) -> Result<Run, EngineError> {
         let db = self.store.conn();
         let now = self.clock.now();
-        let Some(run) = RunRepo.start(db, id, now).await? else {
-            return Err(EngineError::Setup(format!("run {id} does not exist")));
+        let run = match RunRepo.start(db, id, now).await {
+            Ok(Some(run)) => run,
+            Ok(None) => return Err(EngineError::Setup(format!("run {id} does not exist"))),
+            Err(StoreError::Duplicate { .. }) => {
+                return Err(EngineError::Busy(format!(
+                    "run {id} waits: another run of its list is in progress"
+                )));
+            }
+            Err(e) => return Err(e.into()),
         };
         if !run.status.is_active() {
             return Ok(run);

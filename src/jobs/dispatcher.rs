@@ -18,6 +18,9 @@ use crate::{
     store::{AccountId, ConnectorId, Job, JobKind, JobStatus, RunId},
 };
 
+/// How long a run waits before trying again while another run of its list executes.
+const BUSY_WAIT: Duration = Duration::seconds(2);
+
 /// How the workers behave.
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
@@ -127,9 +130,9 @@ pub fn spawn_workers(
 async fn run_job(state: &AppState, engine: &Engine, config: &WorkerConfig, job: Job) {
     let work = execute(state, engine, &job);
     let heartbeat = async {
-        let every = (config.lease / 3)
-            .to_std()
-            .unwrap_or(StdDuration::from_secs(10));
+        let lease = config.lease.to_std().unwrap_or(StdDuration::from_secs(30));
+        let every = lease / 3;
+        let mut renewed = std::time::Instant::now();
         loop {
             tokio::time::sleep(every).await;
             match state
@@ -138,8 +141,14 @@ async fn run_job(state: &AppState, engine: &Engine, config: &WorkerConfig, job: 
                 .heartbeat(job.id, &config.worker_id, config.lease, state.clock.now())
                 .await
             {
-                Ok(true) => {}
+                Ok(true) => renewed = std::time::Instant::now(),
                 Ok(false) => return,
+                // Past the lease without a renewal another instance may already hold the
+                // job: stop rather than run it twice at once.
+                Err(e) if renewed.elapsed() + every >= lease => {
+                    tracing::warn!(error = %e, "the job's lease could not be renewed in time; stopping it");
+                    return;
+                }
                 Err(e) => tracing::warn!(error = %e, "renewing a job lease failed"),
             }
         }
@@ -158,6 +167,12 @@ async fn run_job(state: &AppState, engine: &Engine, config: &WorkerConfig, job: 
             .succeed(job.id, &config.worker_id, now)
             .await
             .map(|()| JobStatus::Succeeded),
+        Err(EngineError::Busy(why)) => {
+            tracing::info!(%why, "run postponed");
+            jobs.postpone(&job, &config.worker_id, now + BUSY_WAIT, now)
+                .await
+                .map(|()| JobStatus::Queued)
+        }
         Err(e) if e.is_retryable() => {
             let status = jobs
                 .fail(

@@ -280,6 +280,35 @@ impl<'a, C: ConnectionTrait> JobRepo<'a, C> {
             .await
     }
 
+    /// Hands a held job back to wait until `until` without spending an attempt: it could
+    /// not start yet (another run of its list is executing).
+    pub async fn postpone(
+        &self,
+        job: &Job,
+        worker: &str,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        job::Entity::update_many()
+            .col_expr(job::Column::Status, Expr::value(JobStatus::Queued.as_str()))
+            .col_expr(job::Column::LeaseOwner, Expr::value(Option::<String>::None))
+            .col_expr(
+                job::Column::LeaseExpiresAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(job::Column::RunAt, Expr::value(until))
+            .col_expr(
+                job::Column::Attempts,
+                Expr::value(std::cmp::Ord::max(job.attempts.saturating_sub(1), 0)),
+            )
+            .col_expr(job::Column::UpdatedAt, Expr::value(now))
+            .filter(job::Column::Id.eq(job.id.as_db()))
+            .filter(job::Column::LeaseOwner.eq(worker))
+            .exec(self.db)
+            .await?;
+        Ok(())
+    }
+
     /// Records a failure: the job retries at `retry_at`, or is dead when it has no
     /// attempts left (or `retry_at` is `None`: a failure retrying cannot fix).
     pub async fn fail(

@@ -273,6 +273,7 @@ impl RunRepo {
             status: Set(RunStatus::Queued.as_str()),
             phase: Set("queued".into()),
             active_key: Set(Some(active_key.clone())),
+            running_key: Set(None),
             progress_done: Set(0),
             progress_total: Set(None),
             counts: Set(
@@ -375,7 +376,9 @@ impl RunRepo {
             .collect()
     }
 
-    /// Marks a run running; a run that had started before is counted as resumed.
+    /// Marks a run running; a run that had started before is counted as resumed. A run
+    /// that already ended is returned as it is. [`StoreError::Duplicate`] while another
+    /// run of the same list executes (one list's runs never execute at once).
     pub async fn start<C: ConnectionTrait>(
         &self,
         db: &C,
@@ -385,7 +388,20 @@ impl RunRepo {
         let Some(row) = run::Entity::find_by_id(id.as_db()).one(db).await? else {
             return Ok(None);
         };
+        if !RunStatus::parse(&row.status).is_some_and(RunStatus::is_active) {
+            return self.get_for_worker(db, id, now).await;
+        }
         let resumed = row.started_at.is_some();
+        // Taking the list's running key fails while another run of the same list (its own
+        // sync, a segment push, an import) executes: this one waits its turn.
+        run::Entity::update_many()
+            .col_expr(run::Column::RunningKey, Expr::value(row.list_id.as_str()))
+            .filter(run::Column::Id.eq(id.as_db()))
+            .exec(db)
+            .await
+            .map_err(|e| {
+                StoreError::from_write(e, || format!("a running run of list {}", row.list_id))
+            })?;
         run::Entity::update_many()
             .col_expr(
                 run::Column::Status,
@@ -446,6 +462,7 @@ impl RunRepo {
             .col_expr(run::Column::Status, Expr::value(status.as_str()))
             .col_expr(run::Column::Phase, Expr::value("done"))
             .col_expr(run::Column::ActiveKey, Expr::value(Option::<String>::None))
+            .col_expr(run::Column::RunningKey, Expr::value(Option::<String>::None))
             .col_expr(run::Column::Error, Expr::value(error.map(String::from)))
             .col_expr(run::Column::FinishedAt, Expr::value(now))
             .col_expr(run::Column::UpdatedAt, Expr::value(now))

@@ -230,6 +230,12 @@ impl TestDb {
     }
 }
 
+/// Removing a PostgreSQL test database blocks the test's thread until the server has
+/// dropped it. Tests run on a multi-threaded runtime (`#[tokio::test(flavor =
+/// "multi_thread")]`) so the app's own connections keep being driven meanwhile: on a
+/// single-threaded runtime a connection caught mid-handshake stalls, and PostgreSQL's
+/// `DROP DATABASE … WITH (FORCE)` waits for it until the server's 60-second
+/// authentication timeout.
 impl Drop for TestDb {
     fn drop(&mut self) {
         match &self.kind {

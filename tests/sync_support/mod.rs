@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use listbridge::app::Services;
 
-use crate::common::{TestApp, json as read_json, spawn_app_with};
+use crate::common::{TestApp, json as read_json};
 
 /// The world a sync test works in.
 pub struct World {
@@ -35,8 +35,17 @@ pub async fn world(config: FakeConfig) -> World {
 
 /// [`world`] with the app's services (clock, workers…) chosen by the test.
 pub async fn world_with(config: FakeConfig, services: Services) -> World {
+    world_configured(config, services, |_| {}).await
+}
+
+/// [`world_with`] with the app's configuration adjusted by the test.
+pub async fn world_configured(
+    config: FakeConfig,
+    services: Services,
+    adjust: impl FnOnce(&mut listbridge::config::Config),
+) -> World {
     let crm = FakeCrm::start(config).await.expect("fake CRM starts");
-    let app = spawn_app_with(services).await;
+    let app = crate::common::spawn_app_configured(services, adjust).await;
     let key = app.create_account("acme").await;
     let body = json!({ "kind": "infor-crm", "base_url": crm.base_url(), "username": "admin", "password": "password" });
     let (status, connector) = read_json(app.post("/v1/connectors", &key, &body).await).await;

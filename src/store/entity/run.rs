@@ -27,6 +27,8 @@ pub struct Model {
     pub phase: String,
     /// The list or segment id while queued or running (unique: one active run each).
     pub active_key: Option<String>,
+    /// The list id while the run executes: one executing run per list, segments included.
+    pub running_key: Option<String>,
     /// Records processed so far.
     pub progress_done: i64,
     /// Records expected, when known.
