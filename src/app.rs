@@ -43,6 +43,8 @@ pub struct AppState {
     pub form_intake: IntakeLimits,
     /// Request budget, timeout and attempts of connectors without their own.
     pub crm_limits: CrmLimits,
+    /// How often this instance's scheduler looks for due slots.
+    pub scheduler_tick: std::time::Duration,
 }
 
 impl AppState {
@@ -122,6 +124,7 @@ pub async fn build_state(config: &Config, services: Services) -> Result<AppState
         workers: services.workers,
         form_intake: services.form_intake,
         crm_limits: config.crm,
+        scheduler_tick: std::time::Duration::from_millis(u64::from(config.scheduler_tick_ms)),
     })
 }
 
@@ -145,7 +148,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let (stop_workers, stopped) = tokio::sync::watch::channel(false);
     let scheduler =
-        scheduling::spawn_scheduler(state.clone(), scheduling::TICK_EVERY, stopped.clone());
+        scheduling::spawn_scheduler(state.clone(), state.scheduler_tick, stopped.clone());
     let workers = jobs::spawn_workers(state.clone(), state.workers.clone(), stopped);
     let (router, _doc) = api::router(state);
     let served = axum::serve(

@@ -11,6 +11,7 @@
 //! | `allow_http_hosts` | `LISTBRIDGE_ALLOW_HTTP_HOSTS` (comma-separated) | none |
 //! | `workers` | `LISTBRIDGE_WORKERS` | `4` (jobs run at once; `0`: API only) |
 //! | `job_lease_seconds` | `LISTBRIDGE_JOB_LEASE_SECONDS` | `30` |
+//! | `scheduler_tick_ms` | `LISTBRIDGE_SCHEDULER_TICK_MS` | `5000` |
 //! | `crm_requests_per_second` | `LISTBRIDGE_CRM_REQUESTS_PER_SECOND` | `20` |
 //! | `crm_burst` | `LISTBRIDGE_CRM_BURST` | the connector's requests per second |
 //! | `crm_concurrency` | `LISTBRIDGE_CRM_CONCURRENCY` | `4` |
@@ -45,6 +46,13 @@ pub const WORKERS_ENV: &str = "LISTBRIDGE_WORKERS";
 pub const JOB_LEASE_ENV: &str = "LISTBRIDGE_JOB_LEASE_SECONDS";
 /// The default job lease.
 pub const DEFAULT_JOB_LEASE_SECONDS: u32 = 30;
+/// Environment variable for how often each instance looks for due schedule slots.
+pub const SCHEDULER_TICK_ENV: &str = "LISTBRIDGE_SCHEDULER_TICK_MS";
+/// The default scheduler tick: schedule slots are minute-aligned, so a run starts at
+/// most this long after its time.
+pub const DEFAULT_SCHEDULER_TICK_MS: u32 = 5_000;
+/// The shortest scheduler tick accepted: tokio-cron-scheduler counts in whole seconds.
+const MIN_SCHEDULER_TICK_MS: u32 = 1_000;
 /// The default number of background jobs run at once.
 pub const DEFAULT_WORKERS: usize = 4;
 /// Environment variable naming CRM hosts that may be reached over plain http.
@@ -172,6 +180,8 @@ pub struct Config {
     /// How long a job claim holds without a heartbeat before another instance may take
     /// the job over (the time a crashed instance's work waits to resume).
     pub job_lease_seconds: u32,
+    /// How often (milliseconds) this instance looks for due schedule slots.
+    pub scheduler_tick_ms: u32,
     /// Default request budget, timeout and attempts of CRM connectors.
     pub crm: CrmLimits,
 }
@@ -190,6 +200,7 @@ impl fmt::Debug for Config {
             .field("allow_http_hosts", &self.allow_http_hosts)
             .field("workers", &self.workers)
             .field("job_lease_seconds", &self.job_lease_seconds)
+            .field("scheduler_tick_ms", &self.scheduler_tick_ms)
             .field("crm", &self.crm)
             .finish()
     }
@@ -207,6 +218,7 @@ struct FileSettings {
     allow_http_hosts: Option<Vec<String>>,
     workers: Option<usize>,
     job_lease_seconds: Option<u32>,
+    scheduler_tick_ms: Option<u32>,
     crm_requests_per_second: Option<u32>,
     crm_burst: Option<u32>,
     crm_concurrency: Option<u32>,
@@ -274,6 +286,23 @@ impl Config {
                 None => file.job_lease_seconds.unwrap_or(DEFAULT_JOB_LEASE_SECONDS),
             };
 
+        let scheduler_tick_ms = match at_least_one(
+            &env,
+            SCHEDULER_TICK_ENV,
+            file.scheduler_tick_ms,
+            "scheduler_tick_ms",
+        )? {
+            Some(ms) if ms < MIN_SCHEDULER_TICK_MS => {
+                return Err(ConfigError::Invalid {
+                    setting: SCHEDULER_TICK_ENV,
+                    value: ms.to_string(),
+                    reason: format!("expected milliseconds, at least {MIN_SCHEDULER_TICK_MS}"),
+                });
+            }
+            Some(ms) => ms,
+            None => DEFAULT_SCHEDULER_TICK_MS,
+        };
+
         let defaults = CrmLimits::default();
         let crm = CrmLimits {
             requests_per_second: at_least_one(
@@ -305,6 +334,7 @@ impl Config {
         Ok(Config {
             workers,
             job_lease_seconds,
+            scheduler_tick_ms,
             crm,
             bind,
             database_url: env(DATABASE_URL_ENV)
@@ -541,6 +571,17 @@ mod tests {
         let path = temp_file("zero.toml", "crm_concurrency = 0\n");
         let err = Config::load_with(Some(&path), env_of(&[])).unwrap_err();
         assert!(err.to_string().contains("crm_concurrency"), "{err}");
+    }
+
+    #[test]
+    fn scheduler_tick_defaults_and_refuses_sub_second() {
+        let config = Config::load_with(None, env_of(&[])).unwrap();
+        assert_eq!(config.scheduler_tick_ms, DEFAULT_SCHEDULER_TICK_MS);
+        let config = Config::load_with(None, env_of(&[(SCHEDULER_TICK_ENV, "1000")])).unwrap();
+        assert_eq!(config.scheduler_tick_ms, 1000);
+        let err = Config::load_with(None, env_of(&[(SCHEDULER_TICK_ENV, "200")])).unwrap_err();
+        assert!(err.to_string().contains(SCHEDULER_TICK_ENV), "{err}");
+        assert!(err.to_string().contains("1000"), "{err}");
     }
 
     #[test]

@@ -65,6 +65,7 @@ impl Instance {
             allow_http_hosts: Vec::new(),
             workers: 2,
             job_lease_seconds: 2,
+            scheduler_tick_ms: listbridge::config::DEFAULT_SCHEDULER_TICK_MS,
             crm: listbridge::config::CrmLimits::default(),
         };
         let services = Services {

@@ -36,7 +36,8 @@ use crate::{
 
 /// How often each instance looks for due slots. Slots are minute-aligned, so a run
 /// starts at most this long after its time.
-pub const TICK_EVERY: StdDuration = StdDuration::from_secs(5);
+pub const TICK_EVERY: StdDuration =
+    StdDuration::from_millis(crate::config::DEFAULT_SCHEDULER_TICK_MS as u64);
 
 /// Due schedules handled per tick; the rest wait for the next tick.
 const DUE_BATCH: u64 = 500;

@@ -75,6 +75,7 @@ pub async fn spawn_app_configured(services: Services, adjust: impl FnOnce(&mut C
         allow_http_hosts: Vec::new(),
         workers: listbridge::config::DEFAULT_WORKERS,
         job_lease_seconds: listbridge::config::DEFAULT_JOB_LEASE_SECONDS,
+        scheduler_tick_ms: listbridge::config::DEFAULT_SCHEDULER_TICK_MS,
         crm: CrmLimits::default(),
     };
     adjust(&mut config);
