@@ -11,7 +11,7 @@ use crate::{
     clock::{Clock, OsRandom, Random, SystemClock},
     config::{Config, CrmLimits},
     connectors::{ConnectorCache, ConnectorService, UrlPolicy},
-    forms::IntakeLimits,
+    forms::{IntakeLimits, IntakeWriter},
     jobs::{self, WorkerConfig},
     scheduling,
     secrets::{Cipher, SecretError, load_cipher},
@@ -45,6 +45,8 @@ pub struct AppState {
     pub crm_limits: CrmLimits,
     /// How often this instance's scheduler looks for due slots.
     pub scheduler_tick: std::time::Duration,
+    /// Stores accepted form submissions, many per transaction under load.
+    pub intake_writer: IntakeWriter,
 }
 
 impl AppState {
@@ -112,7 +114,9 @@ pub async fn build_state(config: &Config, services: Services) -> Result<AppState
     let store = Store::connect(&config.database_url).await?;
     store.migrate().await?;
     let cipher = load_cipher(config, services.random.clone())?;
+    let intake_writer = IntakeWriter::spawn(store.clone(), services.clock.clone());
     Ok(AppState {
+        intake_writer,
         store,
         clock: services.clock,
         random: services.random,

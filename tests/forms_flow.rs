@@ -330,3 +330,30 @@ async fn a_form_with_unmapped_address_fields_is_refused_with_their_names() {
     let (_, list) = read_json(w.app.get("/v1/forms", &other).await).await;
     assert_eq!(list, json!([]));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_submissions_is_stored_whole_in_few_commits() {
+    let w = world_with(crm_config(0, 0), fast_services()).await;
+    let form = w.create_form(&contact_form("Burst")).await;
+    let form_id = form["id"].as_str().expect("id").to_string();
+    let path = form["submit_path"].as_str().expect("path").to_string();
+    let commits_before = w.app.state.intake_writer.commits();
+    let posts = (0..300).map(|i| {
+        let request = w.app.client.post(w.app.url(&path)).json(&json!({
+            "email": format!("burst{i}@example.com"),
+            "first_name": format!("B{i}"),
+            "last_name": "Burst",
+            "company": "Burst Co"
+        }));
+        async move { request.send().await.expect("sent").status().as_u16() }
+    });
+    let statuses = futures::future::join_all(posts).await;
+    assert!(statuses.iter().all(|s| *s == 202), "{statuses:?}");
+    let commits = w.app.state.intake_writer.commits() - commits_before;
+    assert!(
+        commits < 300,
+        "concurrent submissions share commits: {commits} for 300"
+    );
+    let stored = w.submissions(&form_id).await;
+    assert_eq!(stored.len(), 300, "every accepted submission is stored");
+}

@@ -45,6 +45,11 @@ impl From<IntakeError> for ApiError {
             IntakeError::NotText { field } => ApiError::unprocessable("invalid_value", message)
                 .with_details(json!({ "field": field })),
             IntakeError::Store(e) => e.into(),
+            IntakeError::ShuttingDown => ApiError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "shutting_down",
+                message,
+            ),
         }
     }
 }

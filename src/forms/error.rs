@@ -85,4 +85,7 @@ pub enum IntakeError {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The service is stopping and stores no more submissions.
+    #[error("the service is shutting down; send the form again in a moment")]
+    ShuttingDown,
 }

@@ -1,18 +1,16 @@
 //! Public intake: reads a submission (form data or JSON) within the limits, finds and
-//! validates its email, and stores it with its delivery job in one transaction.
+//! validates its email, and stores it with its delivery job in one transaction (shared
+//! with the submissions arriving at the same time, see [`super::IntakeWriter`]).
 
 use std::collections::BTreeMap;
 
-use sea_orm::TransactionTrait;
-
-use super::{FORM_MAX_ATTEMPTS, IntakeError, IntakeLimits, mapping::FieldResolver};
+use super::{
+    FORM_MAX_ATTEMPTS, IntakeError, IntakeLimits, intake_writer::WriteError, mapping::FieldResolver,
+};
 use crate::{
     AppState,
     engine::email::MemberEmail,
-    store::{
-        Form, JobKind, JobRepo, ListRepo, NewJob, StoreError, Submission, SubmissionId,
-        SubmissionRepo,
-    },
+    store::{Form, JobKind, ListRepo, NewJob, Submission, SubmissionId},
 };
 
 /// The content types the endpoint reads.
@@ -183,12 +181,15 @@ pub async fn accept_submission(
         kept,
         now,
     );
-    let tx = db.begin().await.map_err(StoreError::from)?;
-    SubmissionRepo.insert(&tx, &submission).await?;
-    JobRepo::on(&tx)
-        .enqueue(delivery_job(state, &submission), now)
-        .await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    let job = delivery_job(state, &submission);
+    state
+        .intake_writer
+        .store(submission.clone(), job)
+        .await
+        .map_err(|e| match e {
+            WriteError::Store(e) => IntakeError::Store(e),
+            WriteError::Stopped => IntakeError::ShuttingDown,
+        })?;
     state.job_signal.notify_one();
     Ok(Accepted {
         submission,

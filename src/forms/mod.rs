@@ -10,6 +10,7 @@
 mod delivery;
 mod error;
 mod intake;
+mod intake_writer;
 mod limits;
 mod mapping;
 mod service;
@@ -18,6 +19,7 @@ mod settings;
 pub use delivery::{FORM_MAX_ATTEMPTS, run_delivery_job};
 pub use error::{FormError, IntakeError};
 pub use intake::{Accepted, BodyKind, accept_submission, parse_body};
+pub use intake_writer::{IntakeWriter, WriteError};
 pub use limits::{IntakeLimiter, IntakeLimits, RateQuota};
 pub use mapping::FieldResolver;
 pub use service::{

@@ -193,13 +193,25 @@ fn to_submission(row: form_submission::Model) -> Result<Submission, StoreError> 
 pub struct SubmissionRepo;
 
 impl SubmissionRepo {
-    /// Stores a newly accepted submission.
+    /// Stores a new submission.
     pub async fn insert<C: ConnectionTrait>(
         &self,
         db: &C,
         s: &Submission,
     ) -> Result<(), StoreError> {
-        let row = form_submission::ActiveModel {
+        self.insert_many(db, &[s]).await
+    }
+
+    /// Stores new submissions in one statement (the intake's group commit).
+    pub async fn insert_many<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        submissions: &[&Submission],
+    ) -> Result<(), StoreError> {
+        let Some(first) = submissions.first() else {
+            return Ok(());
+        };
+        let rows = submissions.iter().map(|s| form_submission::ActiveModel {
             id: Set(s.id.as_db()),
             account_id: Set(s.account_id.as_db()),
             form_id: Set(s.form_id.as_db()),
@@ -214,11 +226,11 @@ impl SubmissionRepo {
             created_at: Set(s.created_at),
             updated_at: Set(s.created_at),
             delivered_at: Set(s.delivered_at),
-        };
-        form_submission::Entity::insert(row)
+        });
+        form_submission::Entity::insert_many(rows)
             .exec_without_returning(db)
             .await
-            .map_err(|e| StoreError::from_write(e, || format!("submission {}", s.id)))?;
+            .map_err(|e| StoreError::from_write(e, || format!("submission {}", first.id)))?;
         Ok(())
     }
 
