@@ -5,7 +5,11 @@
 //! and newlines. Each data row either becomes an [`UploadRow`] or a [`RejectedRow`] that
 //! names its line and the reason; a bad row never stops the rest of the file.
 
-use std::io::{BufRead, BufReader, Read};
+use std::{
+    cell::Cell,
+    io::{BufRead, BufReader, Read},
+    rc::Rc,
+};
 
 use crate::engine::email::MemberEmail;
 
@@ -69,6 +73,16 @@ pub enum UploadError {
     /// The header is not text.
     #[error("the header line is not valid UTF-8 text")]
     HeaderNotUtf8,
+    /// A row that never ends within the limit: almost always a quote opened and never
+    /// closed, which would make the rest of the file one field.
+    #[error(
+        "the row starting at line {line} is longer than {} MiB; is a quote (\") opened there and never closed? The rows before it were read",
+        MAX_ROW_BYTES / (1024 * 1024)
+    )]
+    RowTooLong {
+        /// 1-based line where the row starts.
+        line: u64,
+    },
     /// Reading the body failed.
     #[error("reading the upload failed: {0}")]
     Io(#[from] std::io::Error),
@@ -78,6 +92,41 @@ pub enum UploadError {
 }
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The longest row read: beyond it the upload stops instead of holding the row (and,
+/// after an unclosed quote, the rest of the file) in memory.
+pub const MAX_ROW_BYTES: u64 = 1024 * 1024;
+
+/// Marks the read error raised when a row passes [`MAX_ROW_BYTES`].
+#[derive(Debug)]
+struct RowTooLongMarker;
+
+impl std::fmt::Display for RowTooLongMarker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("row too long")
+    }
+}
+
+impl std::error::Error for RowTooLongMarker {}
+
+/// Counts the bytes the CSV parser pulls since the last complete row and refuses to
+/// read more once a row has passed [`MAX_ROW_BYTES`]. The parser buffers a little ahead,
+/// so the count runs at most a buffer past the row itself.
+struct RowBudget<R> {
+    inner: R,
+    since_row: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for RowBudget<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.since_row.get() > MAX_ROW_BYTES {
+            return Err(std::io::Error::other(RowTooLongMarker));
+        }
+        let n = self.inner.read(buf)?;
+        self.since_row.set(self.since_row.get() + n as u64);
+        Ok(n)
+    }
+}
 const EMAIL_NAMES: [&str; 4] = ["email", "e-mail", "email address", "e-mail address"];
 
 /// Picks the delimiter that occurs most often outside quotes in the header line.
@@ -134,15 +183,23 @@ pub fn read_upload_with_header<R: Read>(
             .next()
             .unwrap_or_default(),
     );
+    let since_row = Rc::new(Cell::new(0));
     let mut csv = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
         .has_headers(false)
-        .from_reader(buffered);
+        .from_reader(RowBudget {
+            inner: buffered,
+            since_row: since_row.clone(),
+        });
     let mut record = csv::ByteRecord::new();
-    if !csv.read_byte_record(&mut record).map_err(csv_io)? {
+    if !csv
+        .read_byte_record(&mut record)
+        .map_err(|e| csv_io(e, 1))?
+    {
         return Err(UploadError::Empty);
     }
+    since_row.set(0);
     let columns = record
         .iter()
         .map(|f| std::str::from_utf8(f).map(|s| s.trim().to_string()))
@@ -187,6 +244,7 @@ pub fn read_upload_with_header<R: Read>(
         match csv.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
+                since_row.set(0);
                 if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
                     continue; // blank line
                 }
@@ -196,6 +254,9 @@ pub fn read_upload_with_header<R: Read>(
             Err(e) => {
                 let line = e.position().map_or(line, |p| p.line());
                 match e.into_kind() {
+                    csv::ErrorKind::Io(io) if is_row_too_long(&io) => {
+                        return Err(UploadError::RowTooLong { line });
+                    }
                     csv::ErrorKind::Io(io) => return Err(UploadError::Io(io)),
                     other => {
                         let reason = format!("unreadable row: {other:?}");
@@ -209,8 +270,13 @@ pub fn read_upload_with_header<R: Read>(
     Ok(layout)
 }
 
-fn csv_io(e: csv::Error) -> UploadError {
+fn is_row_too_long(io: &std::io::Error) -> bool {
+    io.get_ref().is_some_and(|e| e.is::<RowTooLongMarker>())
+}
+
+fn csv_io(e: csv::Error, line: u64) -> UploadError {
     match e.into_kind() {
+        csv::ErrorKind::Io(io) if is_row_too_long(&io) => UploadError::RowTooLong { line },
         csv::ErrorKind::Io(io) => UploadError::Io(io),
         other => UploadError::Sink(format!("unreadable CSV: {other:?}")),
     }
@@ -369,5 +435,42 @@ mod tests {
         .unwrap();
         assert_eq!(rejected(&rows).len(), 1);
         assert_eq!(accepted(&rows).len(), 1);
+    }
+
+    #[test]
+    fn an_unclosed_quote_stops_the_upload_at_its_row_instead_of_swallowing_the_file() {
+        let mut input = b"Email,Name\nfirst@x.com,A\nsecond@x.com,\"never closed\n".to_vec();
+        for i in 0..100_000 {
+            input.extend_from_slice(format!("later{i}@x.com,Somebody\n").as_bytes());
+        }
+        assert!(input.len() as u64 > 2 * MAX_ROW_BYTES);
+        let mut rows = Vec::new();
+        let err = read_upload(&input[..], None, |r| {
+            rows.push(r);
+            Ok(())
+        })
+        .unwrap_err();
+        assert!(
+            matches!(err, UploadError::RowTooLong { line: 3 }),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("line 3"), "{err}");
+        assert_eq!(accepted(&rows).len(), 1, "the rows before it were read");
+    }
+
+    #[test]
+    fn long_files_of_ordinary_rows_are_not_mistaken_for_a_long_row() {
+        let mut input = b"Email,Name\n".to_vec();
+        for i in 0..100_000 {
+            input.extend_from_slice(format!("person{i}@x.com,\"Some, Body\"\n").as_bytes());
+        }
+        assert!(input.len() as u64 > 2 * MAX_ROW_BYTES);
+        let mut count = 0;
+        read_upload(&input[..], None, |_| {
+            count += 1;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(count, 100_000);
     }
 }
