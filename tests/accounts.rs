@@ -1,11 +1,12 @@
-//! Accounts, API keys and the problem JSON every error uses.
+//! Accounts, API keys, the problem JSON every error uses (with `details` where the
+//! error has them, never internals), and the health probes.
 
 mod common;
 
 use common::{assert_problem, json, spawn_app};
 use listbridge::{auth::hash_key, store::entity::api_key};
 use sea_orm::EntityTrait;
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn account_endpoint_shows_only_the_callers_account() {
@@ -142,5 +143,86 @@ async fn health_and_readiness_need_no_key() {
             (200, Some("ok")),
             "{path}"
         );
+    }
+}
+
+/// Asserts a problem body holds only `error`, `message` and `details`, and nothing that
+/// looks like a panic, a stack trace, a source location or SQL.
+fn assert_no_internals(body: &Value) {
+    let keys: Vec<&str> = body
+        .as_object()
+        .map(|o| o.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    assert!(
+        keys.iter()
+            .all(|k| matches!(*k, "error" | "message" | "details")),
+        "unexpected keys: {body}"
+    );
+    let text = body.to_string().to_ascii_lowercase();
+    for needle in [
+        "panicked",
+        "backtrace",
+        "stack",
+        ".rs:",
+        "src/",
+        "thread '",
+        "select ",
+        "sqlx",
+        "pool",
+    ] {
+        assert!(!text.contains(needle), "'{needle}' in {body}");
+    }
+}
+
+#[tokio::test]
+async fn problem_bodies_carry_details_when_there_are_some_and_never_internals() {
+    let app = spawn_app().await;
+    let key = app.create_account("acme").await;
+
+    // An error with details: the field at fault (no CRM is contacted before this check).
+    let blank_user = json!({
+        "kind": "infor-crm",
+        "base_url": "https://crm.example.com",
+        "username": "  ",
+        "password": "pw"
+    });
+    let body = assert_problem(
+        app.post("/v1/connectors", &key, &blank_user).await,
+        400,
+        "missing_field",
+    )
+    .await;
+    assert_eq!(body["details"], json!({ "field": "username" }), "{body}");
+    assert!(body["message"].as_str().unwrap().contains("username"));
+    assert_no_internals(&body);
+
+    // Errors without details leave the key out; none shows internals.
+    let not_json = app
+        .client
+        .post(app.url("/v1/connectors"))
+        .bearer_auth(&key)
+        .header("content-type", "application/json")
+        .body("{\"kind\": \"infor-crm\", oops}")
+        .send()
+        .await
+        .unwrap();
+    let unknown_route = app.get("/v1/no-such-thing", &key).await;
+    let wrong_method = app
+        .client
+        .delete(app.url("/v1/account"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    let no_key = app.client.get(app.url("/v1/account")).send().await.unwrap();
+    for (response, status, code) in [
+        (not_json, 400, "bad_request"),
+        (unknown_route, 404, "not_found"),
+        (wrong_method, 405, "method_not_allowed"),
+        (no_key, 401, "unauthorized"),
+    ] {
+        let body = assert_problem(response, status, code).await;
+        assert!(body.get("details").is_none(), "{body}");
+        assert_no_internals(&body);
     }
 }
