@@ -1,6 +1,7 @@
 //! A real HTML form posts to `/f/{form_key}`: a new email creates a lead in the CRM, the
 //! same email again updates it, an email that belongs to a contact updates the contact;
-//! a CRM rejection is kept with the CRM's words and can be retried after a fix.
+//! a CRM rejection is kept with the CRM's words and can be retried after a fix;
+//! thank-you URLs are stored as they will be redirected to.
 
 mod common;
 mod forms_support;
@@ -8,6 +9,8 @@ mod sync_support;
 
 use forms_support::{contact_form, fast_services};
 use infor_crm_fake::Kind;
+use listbridge::store::entity::form;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use serde_json::json;
 use sync_support::{World, crm_config, world_with};
 
@@ -329,4 +332,57 @@ async fn a_form_with_unmapped_address_fields_is_refused_with_their_names() {
     assert_eq!(status, 404);
     let (_, list) = read_json(w.app.get("/v1/forms", &other).await).await;
     assert_eq!(list, json!([]));
+}
+
+#[tokio::test]
+async fn thank_you_urls_are_stored_as_they_are_redirected_to() {
+    let w = world_with(crm_config(1, 1), fast_services()).await;
+    // Pasted with a tab and a line break: the URL parser drops them (as browsers do),
+    // and the form keeps what it made of the URL.
+    let mut body = contact_form("Pasted URL");
+    body["thank_you_url"] = json!("https://www.Example.com/thank\tyou\n?src=web form");
+    let form = w.create_form(&body).await;
+    let normal = "https://www.example.com/thankyou?src=web%20form";
+    assert_eq!(form["thank_you_url"], normal);
+    let form_id = form["id"].as_str().expect("id").to_string();
+    let path = form["submit_path"].as_str().expect("path").to_string();
+    let response = w
+        .post_form_data(&path, &[("email", "tab@example.com"), ("company", "C")])
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(response.headers()["location"], normal);
+
+    // A form saved before URLs were normalised still redirects (no 500 after the
+    // submission was stored).
+    form::Entity::update_many()
+        .col_expr(
+            form::Column::ThankYouUrl,
+            Expr::value("https://www.example.com/old\npage"),
+        )
+        .filter(form::Column::Id.eq(form_id.clone()))
+        .exec(w.app.state.store.conn())
+        .await
+        .expect("raw update");
+    let response = w
+        .post_form_data(&path, &[("email", "old@example.com"), ("company", "C")])
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(
+        response.headers()["location"],
+        "https://www.example.com/oldpage"
+    );
+    assert_eq!(w.wait_delivered(&form_id, 2).await.len(), 2);
+
+    // What is no http(s) URL at all is refused, naming the field.
+    body["thank_you_url"] = json!("javascript:alert(1)");
+    let (status, problem) = read_json(w.app.post("/v1/forms", &w.key, &body).await).await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["error"], "invalid_thank_you_url");
+    assert_eq!(problem["details"]["names"], json!(["thank_you_url"]));
+    assert!(
+        problem["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("thank_you_url")),
+        "{problem}"
+    );
 }
