@@ -5,7 +5,11 @@
 //! (axum's extractor rejections, unknown routes, wrong methods) is rewritten into
 //! the same shape by [`problem_layer`], so clients see one format everywhere.
 //! Internal errors are logged with their cause and answered with a generic
-//! message: no stack traces, SQL or secrets leave the process.
+//! message: no stack traces, SQL or secrets leave the process. A handler that
+//! panics answers the same generic 500 through [`panic_layer`] instead of dropping
+//! the connection.
+
+use std::{any::Any, panic::AssertUnwindSafe};
 
 use axum::{
     Json,
@@ -15,6 +19,7 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
+use futures::FutureExt;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -180,6 +185,29 @@ pub async fn problem_layer(request: Request, next: Next) -> Response {
     rewritten
 }
 
+/// Middleware: a handler that panics answers a generic 500 [`Problem`] (the panic is
+/// logged, never sent) instead of the connection being dropped with no answer, which a
+/// client cannot tell from a network failure and may blindly repeat.
+pub async fn panic_layer(request: Request, next: Next) -> Response {
+    match AssertUnwindSafe(next.run(request)).catch_unwind().await {
+        Ok(response) => response,
+        Err(panic) => ApiError::internal(&format!(
+            "a request handler panicked: {}",
+            panic_text(&*panic)
+        ))
+        .into_response(),
+    }
+}
+
+/// The message a panic carried, for the log.
+fn panic_text(panic: &(dyn Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)")
+}
+
 fn is_json(response: &Response<Body>) -> bool {
     response
         .headers()
@@ -204,5 +232,40 @@ fn code_for(status: StatusCode) -> &'static str {
         StatusCode::TOO_MANY_REQUESTS => "rate_limited",
         s if s.is_server_error() => "internal",
         _ => "error",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::{Router, middleware, routing::get};
+    use tower::ServiceExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_a_generic_problem() {
+        async fn boom() -> &'static str {
+            panic!("secret internals at src/somewhere.rs:12")
+        }
+        let app = Router::new()
+            .route("/boom", get(boom))
+            .layer(middleware::from_fn(panic_layer))
+            .layer(middleware::from_fn(problem_layer));
+        let request = Request::builder()
+            .uri("/boom")
+            .body(Body::empty())
+            .expect("request builds");
+        let response = app.oneshot(request).await.expect("answered");
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(is_json(&response));
+        let bytes = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .expect("body");
+        let problem: Problem = serde_json::from_slice(&bytes).expect("problem JSON");
+        assert_eq!(problem.error, "internal");
+        assert_eq!(problem.details, None);
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains("secret") && !text.contains(".rs"), "{text}");
+        assert!(!text.contains("panicked"), "{text}");
     }
 }

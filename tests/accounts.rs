@@ -1,11 +1,17 @@
-//! Accounts, API keys and the problem JSON every error uses.
+//! Accounts, API keys, the problem JSON every error uses (with `details` where the
+//! error has them, never internals), and the health probes.
 
 mod common;
 
-use common::{assert_problem, json, spawn_app};
+use std::time::{Duration, Instant};
+
+use common::{TestApp, assert_problem, json, spawn_app};
 use listbridge::{auth::hash_key, store::entity::api_key};
-use sea_orm::EntityTrait;
-use serde_json::json;
+use sea_orm::{
+    DbBackend, EntityTrait,
+    sqlx::{Postgres, Sqlite, pool::PoolConnection},
+};
+use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn account_endpoint_shows_only_the_callers_account() {
@@ -142,5 +148,178 @@ async fn health_and_readiness_need_no_key() {
             (200, Some("ok")),
             "{path}"
         );
+    }
+}
+
+/// Asserts a problem body holds only `error`, `message` and `details`, and nothing that
+/// looks like a panic, a stack trace, a source location or SQL.
+fn assert_no_internals(body: &Value) {
+    let keys: Vec<&str> = body
+        .as_object()
+        .map(|o| o.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    assert!(
+        keys.iter()
+            .all(|k| matches!(*k, "error" | "message" | "details")),
+        "unexpected keys: {body}"
+    );
+    let text = body.to_string().to_ascii_lowercase();
+    for needle in [
+        "panicked",
+        "backtrace",
+        "stack",
+        ".rs:",
+        "src/",
+        "thread '",
+        "select ",
+        "sqlx",
+        "pool",
+    ] {
+        assert!(!text.contains(needle), "'{needle}' in {body}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn problem_bodies_carry_details_when_there_are_some_and_never_internals() {
+    let app = spawn_app().await;
+    let key = app.create_account("acme").await;
+
+    // An error with details: the field at fault (no CRM is contacted before this check).
+    let blank_user = json!({
+        "kind": "infor-crm",
+        "base_url": "https://crm.example.com",
+        "username": "  ",
+        "password": "pw"
+    });
+    let body = assert_problem(
+        app.post("/v1/connectors", &key, &blank_user).await,
+        400,
+        "missing_field",
+    )
+    .await;
+    assert_eq!(body["details"], json!({ "field": "username" }), "{body}");
+    assert!(body["message"].as_str().unwrap().contains("username"));
+    assert_no_internals(&body);
+
+    // Errors without details leave the key out; none shows internals.
+    let not_json = app
+        .client
+        .post(app.url("/v1/connectors"))
+        .bearer_auth(&key)
+        .header("content-type", "application/json")
+        .body("{\"kind\": \"infor-crm\", oops}")
+        .send()
+        .await
+        .unwrap();
+    let unknown_route = app.get("/v1/no-such-thing", &key).await;
+    let wrong_method = app
+        .client
+        .delete(app.url("/v1/account"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    let no_key = app.client.get(app.url("/v1/account")).send().await.unwrap();
+    for (response, status, code) in [
+        (not_json, 400, "bad_request"),
+        (unknown_route, 404, "not_found"),
+        (wrong_method, 405, "method_not_allowed"),
+        (no_key, 401, "unauthorized"),
+    ] {
+        let body = assert_problem(response, status, code).await;
+        assert!(body.get("details").is_none(), "{body}");
+        assert_no_internals(&body);
+    }
+}
+
+/// Holds every connection of the app's pool, as long-running work or a hung database
+/// server would, so nothing else gets one (until dropped).
+struct Held {
+    _sqlite: Vec<PoolConnection<Sqlite>>,
+    _postgres: Vec<PoolConnection<Postgres>>,
+}
+
+async fn hold_every_connection(app: &TestApp) -> Held {
+    let db = app.state.store.conn();
+    let mut held = Held {
+        _sqlite: Vec::new(),
+        _postgres: Vec::new(),
+    };
+    match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            let pool = db.get_sqlite_connection_pool();
+            for _ in 0..pool.options().get_max_connections() {
+                held._sqlite
+                    .push(pool.acquire().await.expect("a pooled connection"));
+            }
+        }
+        _ => {
+            let pool = db.get_postgres_connection_pool();
+            for _ in 0..pool.options().get_max_connections() {
+                held._postgres
+                    .push(pool.acquire().await.expect("a pooled connection"));
+            }
+        }
+    }
+    held
+}
+
+async fn readyz(app: &TestApp) -> reqwest::Response {
+    app.client.get(app.url("/readyz")).send().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_is_503_problem_json_when_the_database_is_unreachable() {
+    let app = spawn_app().await;
+    let key = app.create_account("acme").await;
+    assert_eq!(readyz(&app).await.status(), 200);
+
+    // The pool is gone: every connection closed, no new ones.
+    app.state
+        .store
+        .conn()
+        .close_by_ref()
+        .await
+        .expect("pool closes");
+    let body = assert_problem(readyz(&app).await, 503, "database_unavailable").await;
+    assert_eq!(body["message"], "the database does not answer");
+    assert_no_internals(&body);
+    // Liveness does not depend on the database.
+    assert_eq!(
+        app.client
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    // A request that needs the database gets a generic 500, not the driver's words.
+    let body = assert_problem(app.get("/v1/account", &key).await, 500, "internal").await;
+    assert_no_internals(&body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_answers_503_in_time_when_the_database_hangs() {
+    let app = spawn_app().await;
+    let held = hold_every_connection(&app).await;
+    let started = Instant::now();
+    let body = assert_problem(readyz(&app).await, 503, "database_unavailable").await;
+    let took = started.elapsed();
+    assert_no_internals(&body);
+    // Bounded by the probe's own timeout, far below the pool's 10 s acquire timeout.
+    assert!(
+        took >= Duration::from_secs(2) && took < Duration::from_secs(8),
+        "{took:?}"
+    );
+
+    drop(held);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while readyz(&app).await.status() != 200 {
+        assert!(
+            Instant::now() < deadline,
+            "not ready again after the database came back"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -219,6 +219,18 @@ async fn a_flood_from_one_address_is_rate_limited() {
     assert_rate_limited(refused.remove(0), "from this address").await;
     let subs = w.wait_delivered(form["id"].as_str().expect("id"), 5).await;
     assert_eq!(subs.len(), 5, "only accepted submissions are stored");
+    assert_only_accepted_reached_the_crm(&w, accepted as u64);
+}
+
+/// The CRM saw the deliveries of the accepted submissions (one lookup by email each in
+/// contacts and in leads; these forms create nothing without a company) and nothing at
+/// all of the refused ones.
+fn assert_only_accepted_reached_the_crm(w: &World, accepted: u64) {
+    let stats = w.crm.state().stats();
+    assert_eq!(stats.kind_count("contacts", "GET"), accepted, "{stats:?}");
+    assert_eq!(stats.kind_count("leads", "GET"), accepted, "{stats:?}");
+    assert_eq!(stats.record_writes, 0, "{stats:?}");
+    assert_eq!(stats.kind_count("leads", "POST"), 0, "{stats:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -233,6 +245,7 @@ async fn a_flood_to_one_form_is_rate_limited_without_blocking_other_forms() {
         }))
         .await;
     let path_a = a["submit_path"].as_str().expect("path").to_string();
+    w.crm.state().reset_stats();
     let (accepted, mut refused) = flood(&w, &path_a, 9).await;
     assert_eq!((accepted, refused.len()), (4, 5));
     assert_rate_limited(refused.remove(0), "to this form").await;
@@ -243,4 +256,17 @@ async fn a_flood_to_one_form_is_rate_limited_without_blocking_other_forms() {
         (2, 0),
         "another form is not limited"
     );
+    assert_eq!(
+        w.wait_delivered(a["id"].as_str().expect("id"), 4)
+            .await
+            .len(),
+        4
+    );
+    assert_eq!(
+        w.wait_delivered(b["id"].as_str().expect("id"), 2)
+            .await
+            .len(),
+        2
+    );
+    assert_only_accepted_reached_the_crm(&w, 4 + 2);
 }

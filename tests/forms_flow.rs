@@ -1,13 +1,17 @@
 //! A real HTML form posts to `/f/{form_key}`: a new email creates a lead in the CRM, the
 //! same email again updates it, an email that belongs to a contact updates the contact;
-//! a CRM rejection is kept with the CRM's words and can be retried after a fix.
+//! a CRM rejection is kept with the CRM's words and can be retried after a fix (a rule of
+//! ours, and a business rule of the CRM itself); thank-you URLs are stored as they will
+//! be redirected to.
 
 mod common;
 mod forms_support;
 mod sync_support;
 
 use forms_support::{contact_form, fast_services};
-use infor_crm_fake::Kind;
+use infor_crm_fake::{Kind, WriteRule};
+use listbridge::store::{JobStatus, entity::form};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use serde_json::json;
 use sync_support::{World, crm_config, world_with};
 
@@ -356,4 +360,128 @@ async fn a_burst_of_submissions_is_stored_whole_in_few_commits() {
     );
     let stored = w.submissions(&form_id).await;
     assert_eq!(stored.len(), 300, "every accepted submission is stored");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lead_the_crm_itself_refuses_stays_rejected_until_retried_after_the_fix() {
+    let w = world_with(crm_config(1, 1), fast_services()).await;
+    let form = w.create_form(&contact_form("Blocked")).await;
+    let form_id = form["id"].as_str().expect("id").to_string();
+    let path = form["submit_path"].as_str().expect("path").to_string();
+    // A business rule of the customer's CRM: valid SData, refused all the same.
+    w.crm
+        .state()
+        .add_write_rule(WriteRule::equals(
+            Kind::Lead,
+            "Company",
+            json!("Blocked Co"),
+            "Company Blocked Co is on the do-not-trade list",
+        ))
+        .expect("rule added");
+    w.crm.state().reset_stats();
+    let response = w
+        .post_form_data(
+            &path,
+            &[
+                ("email", "blocked@example.com"),
+                ("last_name", "Block"),
+                ("company", "Blocked Co"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+
+    let subs = w.wait_delivered(&form_id, 1).await;
+    assert_eq!(subs[0]["status"], "rejected", "{}", subs[0]);
+    let error = subs[0]["error"].as_str().expect("the CRM's reason is kept");
+    assert!(
+        error.contains("Company Blocked Co is on the do-not-trade list"),
+        "{error}"
+    );
+    assert!(subs[0]["crm"].is_null(), "{}", subs[0]);
+    assert_eq!(lead_by_email(&w, "blocked@example.com").len(), 0);
+    assert_eq!(w.crm.state().stats().kind_count("leads", "POST"), 1);
+    // Not retried automatically: its job is done, not waiting for another attempt.
+    let jobs = w
+        .app
+        .state
+        .store
+        .jobs()
+        .list(w.account, None, 10)
+        .await
+        .expect("jobs");
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    assert_eq!(jobs[0].status, JobStatus::Succeeded, "{jobs:?}");
+    assert_eq!(jobs[0].attempts, 1);
+
+    // The CRM's administrator lifts the rule; one retry delivers it, once.
+    w.crm.state().clear_write_rules();
+    let sid = subs[0]["id"].as_str().expect("id");
+    let retry = format!("/v1/forms/{form_id}/submissions/{sid}/retry");
+    let (status, again) = read_json(w.app.post(&retry, &w.key, &json!({})).await).await;
+    assert_eq!(status, 202, "{again}");
+    let subs = w.wait_delivered(&form_id, 1).await;
+    assert_eq!(subs[0]["status"], "delivered", "{}", subs[0]);
+    assert_eq!(subs[0]["action"], "created");
+    assert!(subs[0]["error"].is_null(), "{}", subs[0]);
+    let leads = lead_by_email(&w, "blocked@example.com");
+    assert_eq!(leads.len(), 1, "one lead");
+    assert_eq!(subs[0]["crm"]["key"], leads[0].key.as_str());
+    assert_eq!(leads[0].text("Company"), Some("Blocked Co"));
+    assert_eq!(w.crm.state().stats().kind_count("leads", "POST"), 2);
+    let (status, _) = read_json(w.app.post(&retry, &w.key, &json!({})).await).await;
+    assert_eq!(status, 409, "a delivered submission is not sent again");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thank_you_urls_are_stored_as_they_are_redirected_to() {
+    let w = world_with(crm_config(1, 1), fast_services()).await;
+    // Pasted with a tab and a line break: the URL parser drops them (as browsers do),
+    // and the form keeps what it made of the URL.
+    let mut body = contact_form("Pasted URL");
+    body["thank_you_url"] = json!("https://www.Example.com/thank\tyou\n?src=web form");
+    let form = w.create_form(&body).await;
+    let normal = "https://www.example.com/thankyou?src=web%20form";
+    assert_eq!(form["thank_you_url"], normal);
+    let form_id = form["id"].as_str().expect("id").to_string();
+    let path = form["submit_path"].as_str().expect("path").to_string();
+    let response = w
+        .post_form_data(&path, &[("email", "tab@example.com"), ("company", "C")])
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(response.headers()["location"], normal);
+
+    // A form saved before URLs were normalised still redirects (no 500 after the
+    // submission was stored).
+    form::Entity::update_many()
+        .col_expr(
+            form::Column::ThankYouUrl,
+            Expr::value("https://www.example.com/old\npage"),
+        )
+        .filter(form::Column::Id.eq(form_id.clone()))
+        .exec(w.app.state.store.conn())
+        .await
+        .expect("raw update");
+    let response = w
+        .post_form_data(&path, &[("email", "old@example.com"), ("company", "C")])
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(
+        response.headers()["location"],
+        "https://www.example.com/oldpage"
+    );
+    assert_eq!(w.wait_delivered(&form_id, 2).await.len(), 2);
+
+    // What is no http(s) URL at all is refused, naming the field.
+    body["thank_you_url"] = json!("javascript:alert(1)");
+    let (status, problem) = read_json(w.app.post("/v1/forms", &w.key, &body).await).await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["error"], "invalid_thank_you_url");
+    assert_eq!(problem["details"]["names"], json!(["thank_you_url"]));
+    assert!(
+        problem["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("thank_you_url")),
+        "{problem}"
+    );
 }

@@ -1,6 +1,8 @@
 //! With the CRM down, submissions are still accepted and stored; delivery fails and
 //! retries with backoff; once the CRM is back every submission is delivered exactly once,
-//! and twenty submissions sharing one email make one lead.
+//! and twenty submissions sharing one email make one lead. With a CRM slower than the
+//! (account, email) lock's lease, the holder renews it, so no second delivery takes the
+//! email and creates a second lead; a holder whose lock was taken stops before writing.
 
 mod common;
 mod forms_support;
@@ -11,7 +13,12 @@ use std::{collections::BTreeMap, sync::Arc, time::Duration};
 use chrono::Utc;
 use forms_support::{contact_form, fast_services};
 use infor_crm_fake::{Fault, FaultConfig, FaultRule, Kind};
-use listbridge::{app::Services, clock::TestClock, store::JobStatus};
+use listbridge::{
+    app::Services,
+    clock::TestClock,
+    store::{JobStatus, entity::form_email_lock},
+};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use serde_json::json;
 use sync_support::{World, crm_config, world_with};
 
@@ -150,4 +157,162 @@ async fn a_crm_outage_loses_nothing_and_duplicates_nothing() {
         .find(|r| r.text("Email") == Some("shared@example.com"))
         .expect("shared lead");
     assert_eq!(lead.text("FirstName"), Some("First95"));
+}
+
+/// Fast workers whose email locks lapse after 600 ms unless renewed.
+fn short_lease() -> Services {
+    let mut services = fast_services();
+    services.workers.email_lock_lease = chrono::Duration::milliseconds(600);
+    services
+}
+
+async fn submit(w: &World, path: &str, email: &str, first_name: &str) {
+    let response = w
+        .app
+        .client
+        .post(w.app.url(path))
+        .json(&json!({
+            "email": email,
+            "first_name": first_name,
+            "last_name": "Slow",
+            "company": "Slow Co"
+        }))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status().as_u16(), 202, "{email}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crm_slower_than_the_lock_lease_never_gets_a_second_lead() {
+    let w = world_with(crm_config(1, 1), short_lease()).await;
+    let form = w.create_form(&contact_form("Slow CRM")).await;
+    let form_id = form["id"].as_str().expect("id").to_string();
+    let path = form["submit_path"].as_str().expect("path").to_string();
+    // Creating a lead takes 2 s, over three leases: a waiting delivery of the same email
+    // would take a lock that is not renewed, find no lead yet and create a second one.
+    w.crm.state().set_faults(FaultConfig {
+        rules: vec![
+            FaultRule::always(Fault::Latency { ms: 2000 })
+                .with_method("POST")
+                .with_kind("leads"),
+        ],
+        ..FaultConfig::default()
+    });
+    w.crm.state().reset_stats();
+    for i in 0..3 {
+        submit(&w, &path, "slow@example.com", &format!("Slow{i}")).await;
+    }
+
+    let subs = w.wait_delivered(&form_id, 3).await;
+    assert!(
+        subs.iter().all(|s| s["status"] == "delivered"),
+        "{:?}",
+        subs.iter()
+            .map(|s| (&s["status"], &s["error"]))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        subs.iter().filter(|s| s["action"] == "created").count(),
+        1,
+        "one create, then updates"
+    );
+    assert_eq!(w.leads_with_email("slow@example.com"), 1, "one lead");
+    assert_eq!(w.crm.state().stats().kind_count("leads", "POST"), 1);
+    let lead = w
+        .crm
+        .state()
+        .records(Kind::Lead)
+        .into_iter()
+        .find(|r| r.text("Email") == Some("slow@example.com"))
+        .expect("lead");
+    assert_eq!(
+        lead.text("FirstName"),
+        Some("Slow2"),
+        "the last submission wins"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_whose_lock_was_taken_stops_before_writing() {
+    let w = world_with(crm_config(1, 1), short_lease()).await;
+    let form = w.create_form(&contact_form("Fenced")).await;
+    let form_id = form["id"].as_str().expect("id").to_string();
+    let path = form["submit_path"].as_str().expect("path").to_string();
+    // Lookups take 1.5 s: time to take the lock away while the delivery looks.
+    w.crm.state().set_faults(FaultConfig {
+        rules: vec![FaultRule::always(Fault::Latency { ms: 1500 }).with_method("GET")],
+        ..FaultConfig::default()
+    });
+    w.crm.state().reset_stats();
+    submit(&w, &path, "fenced@example.com", "Fen").await;
+
+    let db = w.app.state.store.conn();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let lock = loop {
+        let rows = form_email_lock::Entity::find()
+            .all(db)
+            .await
+            .expect("locks");
+        if let Some(row) = rows.into_iter().next() {
+            break row;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no delivery took the lock"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    // Another delivery takes the lock over (as it may once a lease lapsed).
+    form_email_lock::Entity::update_many()
+        .col_expr(form_email_lock::Column::Holder, Expr::value("intruder"))
+        .col_expr(
+            form_email_lock::Column::ExpiresAt,
+            Expr::value(Utc::now() + chrono::Duration::hours(1)),
+        )
+        .filter(form_email_lock::Column::LockKey.eq(lock.lock_key.clone()))
+        .exec(db)
+        .await
+        .expect("lock taken over");
+
+    // The first delivery notices and stops, its job to be retried.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let job = loop {
+        let jobs = w
+            .app
+            .state
+            .store
+            .jobs()
+            .list(w.account, None, 10)
+            .await
+            .expect("jobs");
+        if let Some(job) = jobs.into_iter().find(|j| j.status == JobStatus::Failed) {
+            break job;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the delivery did not stop"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let error = job.last_error.unwrap_or_default();
+    assert!(error.contains("lost the delivery lock"), "{error}");
+    assert_eq!(w.crm.state().stats().kind_count("leads", "POST"), 0);
+    assert_eq!(w.crm.state().stats().record_writes, 0, "nothing written");
+    assert_eq!(w.leads_with_email("fenced@example.com"), 0);
+    let subs = w.submissions(&form_id).await;
+    assert_eq!(subs[0]["status"], "queued");
+
+    // The other delivery is done with the email; the retry delivers it once.
+    form_email_lock::Entity::delete_many()
+        .filter(form_email_lock::Column::LockKey.eq(lock.lock_key))
+        .exec(db)
+        .await
+        .expect("lock released");
+    w.crm.state().clear_faults();
+    let subs = w.wait_delivered(&form_id, 1).await;
+    assert_eq!(subs[0]["status"], "delivered", "{}", subs[0]);
+    assert_eq!(subs[0]["action"], "created");
+    assert_eq!(w.leads_with_email("fenced@example.com"), 1);
+    assert_eq!(w.crm.state().stats().kind_count("leads", "POST"), 1);
 }

@@ -27,6 +27,7 @@ fn quick_workers(name: &str, poll: Duration) -> WorkerConfig {
         lease: chrono::Duration::seconds(2),
         poll,
         worker_id: name.into(),
+        ..WorkerConfig::default()
     }
 }
 

@@ -1,5 +1,6 @@
 //! The built binary: starts with no set-up, creates accounts, and fails clearly
-//! (non-zero, URL named with its password masked, no panic) on a bad database.
+//! (non-zero, URL named with its password masked, no panic) on a bad database; text logs
+//! that do not go to a terminal carry no colour codes.
 
 use std::{
     io::{BufRead, BufReader},
@@ -113,6 +114,27 @@ fn account_create_prints_the_key_alone_on_the_last_line() {
         .unwrap();
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("'acme' already exists"));
+}
+
+#[test]
+fn text_logs_to_a_file_or_pipe_carry_no_colour_codes() {
+    let dir = Scratch::new();
+    // stderr is a pipe here, as it is for a log file, systemd or docker.
+    let output = listbridge(&dir)
+        .args(["account", "create", "acme"])
+        .env("LISTBRIDGE_LOG_FORMAT", "text")
+        .env("LISTBRIDGE_LOG", "info")
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    // A fresh database logs its migrations, each line with a level.
+    assert!(stderr.contains("INFO"), "no log line to look at: {stderr}");
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "ANSI escape codes in non-terminal logs: {stderr:?}"
+    );
 }
 
 #[test]

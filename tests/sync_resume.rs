@@ -20,6 +20,7 @@ fn workers(name: &str) -> WorkerConfig {
         lease: chrono::Duration::seconds(2),
         poll: Duration::from_millis(50),
         worker_id: name.into(),
+        ..WorkerConfig::default()
     }
 }
 

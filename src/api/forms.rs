@@ -61,7 +61,9 @@ pub struct FormBody {
     /// Keep submitted fields the form does not declare (default false: dropped).
     #[serde(default)]
     pub keep_unknown_fields: bool,
-    /// Where a browser goes after submitting; a small thank-you page when absent.
+    /// Where a browser goes after submitting (an absolute http(s) URL, stored in its
+    /// normal form: what the URL parser makes of it, e.g. without pasted tabs or line
+    /// breaks); a small thank-you page when absent.
     #[serde(default)]
     pub thank_you_url: Option<String>,
 }

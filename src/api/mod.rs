@@ -140,6 +140,7 @@ pub fn router(state: AppState) -> (Router, openapi::OpenApi) {
             "/openapi.json",
             get(move || async move { Json(served.as_ref().clone()) }),
         )
+        .layer(middleware::from_fn(error::panic_layer))
         .layer(middleware::from_fn(error::problem_layer))
         .layer(
             TraceLayer::new_for_http()

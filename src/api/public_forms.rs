@@ -15,7 +15,7 @@ use axum::{
     body::to_bytes,
     extract::{ConnectInfo, Path, Request, State},
     http::{HeaderValue, StatusCode, header},
-    response::{Html, IntoResponse, Redirect, Response},
+    response::{Html, IntoResponse, Response},
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -24,7 +24,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     app::AppState,
     error::{ApiError, Problem},
-    forms::{BodyKind, IntakeLimiter, accept_submission, parse_body},
+    forms::{BodyKind, IntakeLimiter, accept_submission, parse_body, thank_you_url},
     store::{FormRepo, SubmissionId, SubmissionStatus},
 };
 
@@ -63,6 +63,23 @@ fn rate_limited(what: &str, wait: Duration) -> Response {
         response.headers_mut().insert(header::RETRY_AFTER, value);
     }
     response
+}
+
+/// The 303 to a form's thank-you URL, in its normal form (forms saved before URLs were
+/// normalised may hold one with a tab or newline, which is no valid `Location`). Should
+/// even that fail, the thank-you page: the submission is stored by now, and an error
+/// page would make the visitor send it again.
+fn thank_you(url: &str) -> Response {
+    let location = thank_you_url(url)
+        .ok()
+        .and_then(|normal| HeaderValue::from_str(&normal).ok());
+    match location {
+        Some(location) => (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response(),
+        None => {
+            tracing::warn!(url = %url.escape_debug(), "a form's thank-you URL cannot be redirected to; answered with the thank-you page");
+            Html(THANK_YOU_PAGE).into_response()
+        }
+    }
 }
 
 fn too_large(max: usize) -> Response {
@@ -167,7 +184,7 @@ async fn submit(
             }),
         )
             .into_response(),
-        (BodyKind::FormData, Some(url)) => Redirect::to(&url).into_response(),
+        (BodyKind::FormData, Some(url)) => thank_you(&url),
         (BodyKind::FormData, None) => Html(THANK_YOU_PAGE).into_response(),
     })
 }

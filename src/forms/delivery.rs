@@ -6,6 +6,11 @@
 //! preferred over lead, then most recent) → update the mapped fields the form allows; no
 //! match → create a lead. A CRM outage is a retryable error (the job retries with
 //! backoff); a CRM rejection is kept on the submission with the CRM's words.
+//!
+//! The lock is a lease: a heartbeat renews it while the backlog is delivered, and it is
+//! renewed (and so confirmed) before each submission and right before each CRM write.
+//! A holder that finds it lost stops at once without writing, so however slow the CRM,
+//! a second delivery that took over a lapsed lock is the only one writing for the email.
 
 use std::{collections::HashMap, sync::Arc, time::Duration as StdDuration};
 
@@ -23,7 +28,7 @@ use crate::{
         validate::{ValueError, check_value, find_def},
     },
     store::{
-        EmailLockRepo, Form, FormId, FormRepo, Job, ListRepo, StoreError, Submission,
+        AccountId, EmailLockRepo, Form, FormId, FormRepo, Job, ListRepo, StoreError, Submission,
         SubmissionAction, SubmissionId, SubmissionRepo, SubmissionStatus, SubmissionTarget,
     },
 };
@@ -32,8 +37,6 @@ use crate::{
 /// half of CRM outage) before the submission is marked failed for a manual retry.
 pub const FORM_MAX_ATTEMPTS: i32 = 24;
 
-/// How long a delivery lock lasts if its holder dies without releasing it.
-const LOCK_LEASE: Duration = Duration::minutes(2);
 /// How long a delivery waits for another delivery of the same email before retrying later.
 const LOCK_WAIT: StdDuration = StdDuration::from_secs(30);
 /// How often a waiting delivery tries the lock.
@@ -50,6 +53,9 @@ enum DeliveryError {
     /// Another delivery of this email held the lock for too long.
     #[error("another delivery for {0} is still running")]
     Busy(String),
+    /// This delivery's lock on the email lapsed and another delivery took it over.
+    #[error("lost the delivery lock for {0} to another delivery; stopped before writing")]
+    LockLost(String),
     /// The connector cannot be opened (reset, missing): try again later.
     #[error("{0}")]
     Connector(String),
@@ -65,11 +71,11 @@ impl From<DeliveryError> for EngineError {
             DeliveryError::Store(e) => EngineError::Store(e),
             // Both pass with time: report them as a transient CRM-side condition so the
             // job queue retries with backoff.
-            other @ (DeliveryError::Busy(_) | DeliveryError::Connector(_)) => {
-                EngineError::Connector(ConnectorError::Transient {
-                    message: other.to_string(),
-                })
-            }
+            other @ (DeliveryError::Busy(_)
+            | DeliveryError::LockLost(_)
+            | DeliveryError::Connector(_)) => EngineError::Connector(ConnectorError::Transient {
+                message: other.to_string(),
+            }),
         }
     }
 }
@@ -96,7 +102,10 @@ pub async fn run_delivery_job(state: &AppState, job: &Job) -> Result<(), EngineE
         }
         SubmissionStatus::Delivered | SubmissionStatus::Rejected => return Ok(()),
     }
-    match deliver_locked(state, &submission, &job.id.to_string()).await {
+    // One holder name per claim: if this job's lease lapsed and another worker claimed
+    // it again, the two runs must not share the email lock.
+    let holder = format!("{}#{}", job.id, job.attempts);
+    match deliver_locked(state, &submission, &holder).await {
         Ok(()) => Ok(()),
         Err(e) => {
             let message = e.to_string();
@@ -118,32 +127,111 @@ pub async fn run_delivery_job(state: &AppState, job: &Job) -> Result<(), EngineE
     }
 }
 
+/// A delivery's hold on an (account, email) lock.
+struct EmailLock<'a> {
+    state: &'a AppState,
+    account: AccountId,
+    email: &'a str,
+    holder: &'a str,
+    lease: Duration,
+}
+
+impl EmailLock<'_> {
+    /// Renews the lease; false when the lock is no longer this delivery's.
+    async fn renew(&self) -> Result<bool, StoreError> {
+        EmailLockRepo
+            .renew(
+                self.state.store.conn(),
+                self.account,
+                self.email,
+                self.holder,
+                self.lease,
+                self.state.clock.now(),
+            )
+            .await
+    }
+
+    /// Renews the lease, failing with [`DeliveryError::LockLost`] when it was lost.
+    async fn confirm(&self) -> Result<(), DeliveryError> {
+        if self.renew().await? {
+            Ok(())
+        } else {
+            Err(DeliveryError::LockLost(self.email.to_string()))
+        }
+    }
+
+    /// Renews the lease every third of it; returns when a renewal finds it lost.
+    async fn heartbeat(&self) {
+        let every = (self.lease / 3)
+            .to_std()
+            .unwrap_or(StdDuration::from_secs(10))
+            .max(StdDuration::from_millis(10));
+        loop {
+            tokio::time::sleep(every).await;
+            match self.renew().await {
+                Ok(true) => {}
+                Ok(false) => return,
+                Err(e) => tracing::warn!(error = %e, "renewing a form delivery lock failed"),
+            }
+        }
+    }
+}
+
 async fn deliver_locked(
     state: &AppState,
     submission: &Submission,
     holder: &str,
 ) -> Result<(), DeliveryError> {
     let db = state.store.conn();
-    let (account, email) = (submission.account_id, submission.email.as_str());
+    let lock = EmailLock {
+        state,
+        account: submission.account_id,
+        email: submission.email.as_str(),
+        holder,
+        lease: state.workers.email_lock_lease,
+    };
     let deadline = tokio::time::Instant::now() + LOCK_WAIT;
     while !EmailLockRepo
-        .try_acquire(db, account, email, holder, LOCK_LEASE, state.clock.now())
+        .try_acquire(
+            db,
+            lock.account,
+            lock.email,
+            holder,
+            lock.lease,
+            state.clock.now(),
+        )
         .await?
     {
         if tokio::time::Instant::now() >= deadline {
-            return Err(DeliveryError::Busy(email.to_string()));
+            return Err(DeliveryError::Busy(lock.email.to_string()));
         }
         tokio::time::sleep(LOCK_POLL).await;
     }
-    let result = deliver_backlog(state, submission).await;
-    let released = EmailLockRepo.release(db, account, email, holder).await;
+    let result = tokio::select! {
+        r = deliver_backlog(state, submission, &lock) => r,
+        () = lock.heartbeat() => Err(DeliveryError::LockLost(lock.email.to_string())),
+    };
+    if matches!(result, Err(DeliveryError::LockLost(_))) {
+        tracing::warn!(
+            holder,
+            "a form delivery lost its email lock; another delivery has it"
+        );
+    }
+    // Only deletes the row while it is still this holder's.
+    let released = EmailLockRepo
+        .release(db, lock.account, lock.email, holder)
+        .await;
     result?;
     released?;
     Ok(())
 }
 
 /// Delivers the email's queued submissions up to `upto`, oldest first.
-async fn deliver_backlog(state: &AppState, upto: &Submission) -> Result<(), DeliveryError> {
+async fn deliver_backlog(
+    state: &AppState,
+    upto: &Submission,
+    lock: &EmailLock<'_>,
+) -> Result<(), DeliveryError> {
     let db = state.store.conn();
     let backlog = SubmissionRepo
         .queued_for_email(db, upto.account_id, &upto.email, upto, EMAIL_BACKLOG)
@@ -151,6 +239,8 @@ async fn deliver_backlog(state: &AppState, upto: &Submission) -> Result<(), Deli
     let usages = ListRepo.usages(db, upto.account_id).await?;
     let mut forms: HashMap<FormId, Form> = HashMap::new();
     for submission in backlog {
+        // Each submission starts with a fresh lease, and only while the lock is ours.
+        lock.confirm().await?;
         let form = match forms.get(&submission.form_id) {
             Some(f) => f.clone(),
             None => match FormRepo.for_worker(db, submission.form_id).await? {
@@ -171,7 +261,7 @@ async fn deliver_backlog(state: &AppState, upto: &Submission) -> Result<(), Deli
                 other => DeliveryError::Connector(other.to_string()),
             })?;
         let resolver = FieldResolver::for_form(&form, &usages);
-        let outcome = deliver_one(connector, &form, &resolver, &submission).await;
+        let outcome = deliver_one(connector, &form, &resolver, &submission, lock).await;
         let now = state.clock.now();
         match outcome {
             Ok((action, target)) => {
@@ -193,6 +283,7 @@ async fn deliver_backlog(state: &AppState, upto: &Submission) -> Result<(), Deli
                     )
                     .await?;
             }
+            Err(Outcome::Stopped(e)) => return Err(e),
             Err(Outcome::Retry(e)) => {
                 SubmissionRepo
                     .note_retry(db, submission.id, &e.to_string(), now)
@@ -213,6 +304,16 @@ enum Outcome {
     },
     /// A transient CRM failure: retry the job.
     Retry(ConnectorError),
+    /// The delivery must stop without recording anything on the submission: the email
+    /// lock was lost before a write (the delivery that holds it now goes on) or the
+    /// database failed.
+    Stopped(DeliveryError),
+}
+
+/// Confirms the lock right before a CRM write (a fence): nothing is written once
+/// another delivery may be writing for the same email.
+async fn fence(lock: &EmailLock<'_>) -> Result<(), Outcome> {
+    lock.confirm().await.map_err(Outcome::Stopped)
 }
 
 fn crm_error(e: ConnectorError, target: Option<SubmissionTarget>) -> Outcome {
@@ -261,6 +362,7 @@ async fn deliver_one(
     form: &Form,
     resolver: &FieldResolver<'_>,
     submission: &Submission,
+    lock: &EmailLock<'_>,
 ) -> Result<(SubmissionAction, Option<SubmissionTarget>), Outcome> {
     let mapped = resolver.map(&submission.fields);
     if !mapped.unmapped_address.is_empty() {
@@ -333,6 +435,7 @@ async fn deliver_one(
                 target: Some(target),
             });
         }
+        fence(lock).await?;
         return match connector
             .update(record.entity, &record.key, None, &changes)
             .await
@@ -363,6 +466,7 @@ async fn deliver_one(
             target: None,
         });
     }
+    fence(lock).await?;
     match connector.create(EntityKind::Lead, &fields).await {
         Ok(created) => Ok((SubmissionAction::Created, Some(target_of(&created)))),
         Err(e) => Err(crm_error(e, None)),

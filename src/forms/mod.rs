@@ -25,4 +25,4 @@ pub use mapping::FieldResolver;
 pub use service::{
     create_form, delete_form, get_form, list_forms, list_submissions, retry_submission, update_form,
 };
-pub use settings::{FormRefusal, check_form};
+pub use settings::{FormRefusal, check_form, thank_you_url};

@@ -46,12 +46,18 @@ async fn resolve_connector(
         })
 }
 
-/// Checks settings against the account's Standard Field Names and the CRM's fields.
+/// Normalises the settings (the thank-you URL as it will be redirected to), then checks
+/// them against the account's Standard Field Names and the CRM's fields.
 async fn checked(
     state: &AppState,
     account: AccountId,
-    settings: &FormSettings,
+    settings: &mut FormSettings,
 ) -> Result<(), FormError> {
+    settings.thank_you_url = settings
+        .thank_you_url
+        .as_deref()
+        .map(super::settings::thank_you_url)
+        .transpose()?;
     let usages = ListRepo.usages(state.store.conn(), account).await?;
     let connectors = state.connectors();
     let lead = connectors
@@ -73,7 +79,7 @@ pub async fn create_form(
     mut settings: FormSettings,
 ) -> Result<Form, FormError> {
     settings.connector_id = resolve_connector(state, account, connector).await?;
-    checked(state, account, &settings).await?;
+    checked(state, account, &mut settings).await?;
     let id = FormId::from(state.random.uuid());
     Ok(FormRepo
         .create(
@@ -97,7 +103,7 @@ pub async fn update_form(
 ) -> Result<Form, FormError> {
     let existing = get_form(state, account, id).await?;
     settings.connector_id = connector.unwrap_or(existing.settings.connector_id);
-    checked(state, account, &settings).await?;
+    checked(state, account, &mut settings).await?;
     FormRepo
         .update(
             state.store.conn(),

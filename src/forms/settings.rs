@@ -142,18 +142,40 @@ pub fn check_form(
     }
 
     if let Some(url) = &form.thank_you_url {
-        let ok = url::Url::parse(url)
-            .ok()
-            .is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
-        if !ok {
+        let normal = thank_you_url(url)?;
+        if normal != *url {
+            // Saved forms hold the normalised URL (see `thank_you_url`).
             return refuse(
                 "invalid_thank_you_url",
-                format!("thank_you_url '{url}' must be an absolute http(s) URL"),
+                format!("thank_you_url '{url}' is not in its normal form '{normal}'"),
                 vec!["thank_you_url".into()],
             );
         }
     }
     Ok(())
+}
+
+/// The thank-you URL as a form stores it and a browser is redirected to: parsed and
+/// serialised again, so what the URL parser made of it is what the `Location` header
+/// carries. The parser (like a browser) drops tabs and newlines and percent-encodes
+/// spaces and other characters a header cannot hold, so the raw text it accepted may not
+/// be a valid header value while its serialisation always is. Refused unless it is an
+/// absolute http(s) URL with a host.
+pub fn thank_you_url(raw: &str) -> Result<String, FormRefusal> {
+    let parsed = url::Url::parse(raw)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+    match parsed {
+        Some(url) => Ok(url.to_string()),
+        None => Err(Refusal {
+            code: "invalid_thank_you_url",
+            message: format!(
+                "thank_you_url '{}' must be an absolute http(s) URL",
+                raw.escape_debug()
+            ),
+            names: vec!["thank_you_url".into()],
+        }),
+    }
 }
 
 #[cfg(test)]
@@ -265,5 +287,40 @@ mod tests {
         );
         form.thank_you_url = Some("https://example.com/thanks".into());
         assert_eq!(check_form(&form, &[], &defs(), &defs()), Ok(()));
+    }
+
+    #[test]
+    fn thank_you_urls_are_stored_in_their_normal_form() {
+        let normal = thank_you_url("https://www.Example.com/thank\tyou\n?from= web form");
+        assert_eq!(
+            normal.as_deref(),
+            Ok("https://www.example.com/thankyou?from=%20web%20form")
+        );
+        let normal = normal.unwrap_or_default();
+        assert!(
+            axum::http::HeaderValue::from_str(&normal).is_ok(),
+            "a valid Location header: {normal}"
+        );
+        assert_eq!(
+            thank_you_url("https://example.com").as_deref(),
+            Ok("https://example.com/")
+        );
+        for bad in [
+            "/thanks",
+            "mailto:a@example.com",
+            "file:///etc/passwd",
+            "http://",
+        ] {
+            let err = thank_you_url(bad).unwrap_err();
+            assert_eq!(err.code, "invalid_thank_you_url", "{bad}");
+            assert_eq!(err.names, ["thank_you_url"]);
+        }
+        // A raw URL the parser would change is not what a saved form holds.
+        let mut form = settings(vec![field("email", None, None)]);
+        form.thank_you_url = Some("https://example.com/a\tb".into());
+        assert_eq!(
+            check_form(&form, &[], &defs(), &defs()).unwrap_err().code,
+            "invalid_thank_you_url"
+        );
     }
 }

@@ -33,6 +33,10 @@ pub struct WorkerConfig {
     pub poll: StdDuration,
     /// This instance's name in lease records.
     pub worker_id: String,
+    /// How long a form delivery's (account, email) lock holds without a renewal; the
+    /// holder renews it as it works through the email's backlog, so only a dead or
+    /// stalled holder's lock lapses and is taken over.
+    pub email_lock_lease: Duration,
 }
 
 impl Default for WorkerConfig {
@@ -42,6 +46,7 @@ impl Default for WorkerConfig {
             lease: Duration::seconds(30),
             poll: StdDuration::from_millis(500),
             worker_id: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
+            email_lock_lease: Duration::minutes(2),
         }
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! A lock is a row keyed by account and email; taking it is an insert (the primary key
 //! makes it exclusive on SQLite and PostgreSQL alike). A lock whose holder died is taken
-//! over once it expires.
+//! over once it expires, so a live holder renews it ([`EmailLockRepo::renew`]) while it
+//! works and stops writing to the CRM as soon as a renewal finds the lock gone.
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
@@ -58,6 +59,26 @@ impl EmailLockRepo {
                     .lt(now)
                     .or(form_email_lock::Column::Holder.eq(holder)),
             )
+            .exec(db)
+            .await?;
+        Ok(res.rows_affected == 1)
+    }
+
+    /// Extends `holder`'s lock to `now + lease`; false when `holder` no longer has it
+    /// (it lapsed and another delivery took it over, or it was released).
+    pub async fn renew<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        account: AccountId,
+        email: &str,
+        holder: &str,
+        lease: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let res = form_email_lock::Entity::update_many()
+            .col_expr(form_email_lock::Column::ExpiresAt, Expr::value(now + lease))
+            .filter(form_email_lock::Column::LockKey.eq(lock_key(account, email)))
+            .filter(form_email_lock::Column::Holder.eq(holder))
             .exec(db)
             .await?;
         Ok(res.rows_affected == 1)

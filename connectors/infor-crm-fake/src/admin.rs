@@ -221,7 +221,7 @@ async fn one_record(
     }
 }
 
-/// Inserts one object or an array of objects of one kind.
+/// Inserts one object or an array of objects of one kind (all or none).
 async fn insert(
     State(s): State<FakeState>,
     Path(kind): Path<String>,
@@ -234,21 +234,27 @@ async fn insert(
         JsonValue::Array(items) => items,
         other => vec![other],
     };
-    let mut created = Vec::new();
+    let mut objects = Vec::with_capacity(items.len());
     for item in items {
-        let Some(fields) = item.as_object() else {
+        let JsonValue::Object(fields) = item else {
             return (
                 StatusCode::BAD_REQUEST,
                 Json(json!({"error": "records must be JSON objects"})),
             )
                 .into_response();
         };
-        match s.insert_record(k, fields) {
-            Ok(rec) => created.push(crate::load::dump_record(k, &rec)),
-            Err(d) => return error(d),
-        }
+        objects.push(fields);
     }
-    (StatusCode::CREATED, Json(JsonValue::Array(created))).into_response()
+    match s.insert_records(k, &objects) {
+        Ok(records) => {
+            let created = records
+                .iter()
+                .map(|rec| crate::load::dump_record(k, rec))
+                .collect();
+            (StatusCode::CREATED, Json(JsonValue::Array(created))).into_response()
+        }
+        Err(d) => error(d),
+    }
 }
 
 async fn insert_any(State(s): State<FakeState>, Json(body): Json<NewRecord>) -> Response {

@@ -69,6 +69,18 @@ pub struct NewRecord {
     pub fields: Map<String, Json>,
 }
 
+/// Names the record a multi-record change failed on and says nothing was changed.
+fn nothing_changed(mut d: Diagnosis, kind: Kind, key: &str, of: usize) -> Diagnosis {
+    let prefix = format!("{} '{key}'", kind.def().name);
+    if !d.message.contains(&prefix) {
+        d.message = format!("{prefix}: {}", d.message);
+    }
+    if of > 1 {
+        d.message = format!("{}; none of the {of} records was changed", d.message);
+    }
+    d
+}
+
 fn diag(e: WriteError) -> Diagnosis {
     match e {
         WriteError::Diag(d) => d,
@@ -98,6 +110,8 @@ impl FakeState {
 
     /// Changes fields of several records like a CRM user or a bulk update would: each
     /// changed record gets a new etag and the chosen ModifyDate. Returns the keys changed.
+    /// All or nothing: when one record cannot be changed (no such key, a bad value), the
+    /// error names it and no record is changed.
     pub fn update_records(&self, kind: Kind, spec: &UpdateSpec) -> Result<Vec<String>, Diagnosis> {
         let mut store = self.write();
         let keys: Vec<String> = if spec.keys.is_empty() {
@@ -115,26 +129,29 @@ impl FakeState {
         let at = spec.modify_date.unwrap_or_else(|| self.clock().now());
         let payload = Payload::from_json(&spec.set);
         let total = keys.len() as i64;
-        for (i, key) in keys.iter().enumerate() {
-            let date = if spec.distinct_dates {
-                at - TimeDelta::seconds(total - 1 - i as i64)
-            } else {
-                at
-            };
-            let mut p = payload.clone();
-            p.fields.push((
-                "ModifyDate".into(),
-                crate::payload::PValue::Text(date.to_rfc3339()),
-            ));
-            let opts = Opts {
-                now: date,
-                server_fields: true,
-                rules: &[],
-                user: crate::seed::ADMIN_USER_ID,
-            };
-            update_record(&mut store, kind, key, &p, None, opts).map_err(diag)?;
-        }
-        Ok(keys)
+        store.atomically(|store| {
+            for (i, key) in keys.iter().enumerate() {
+                let date = if spec.distinct_dates {
+                    at - TimeDelta::seconds(total - 1 - i as i64)
+                } else {
+                    at
+                };
+                let mut p = payload.clone();
+                p.fields.push((
+                    "ModifyDate".into(),
+                    crate::payload::PValue::Text(date.to_rfc3339()),
+                ));
+                let opts = Opts {
+                    now: date,
+                    server_fields: true,
+                    rules: &[],
+                    user: crate::seed::ADMIN_USER_ID,
+                };
+                update_record(store, kind, key, &p, None, opts)
+                    .map_err(|e| nothing_changed(diag(e), kind, key, keys.len()))?;
+            }
+            Ok(keys.clone())
+        })
     }
 
     /// Sets one record's email (`Email`) as a CRM user would.
@@ -159,6 +176,42 @@ impl FakeState {
             ..UpdateSpec::default()
         };
         self.update_records(kind, &spec).map(|_| ())
+    }
+
+    /// Adds several records of one kind, all or nothing: when one is refused, the error
+    /// names it (by its place in the list) and none is added. Returns them as stored.
+    pub fn insert_records(
+        &self,
+        kind: Kind,
+        items: &[Map<String, Json>],
+    ) -> Result<Vec<Record>, Diagnosis> {
+        let mut store = self.write();
+        let opts = Opts {
+            now: self.clock().now(),
+            server_fields: true,
+            rules: &[],
+            user: crate::seed::ADMIN_USER_ID,
+        };
+        store.atomically(|store| {
+            let mut added = Vec::with_capacity(items.len());
+            for (i, fields) in items.iter().enumerate() {
+                let (key, _) = create_record(store, kind, &Payload::from_json(fields), opts)
+                    .map_err(|mut d| {
+                        d.message = format!(
+                            "record {} of {}: {}; no record was added",
+                            i + 1,
+                            items.len(),
+                            d.message
+                        );
+                        d
+                    })?;
+                let rec = store.get(kind, &key).cloned().ok_or_else(|| {
+                    Diagnosis::not_found(format!("{} '{key}' vanished", kind.def().name))
+                })?;
+                added.push(rec);
+            }
+            Ok(added)
+        })
     }
 
     /// Adds a record with the same validation as a POST; returns it as stored.

@@ -1,5 +1,8 @@
-//! Parses `/sdata/{app}/{contract}/{dataset}/{kind}[(selector)][/$keyword…]` after
-//! percent-decoding, matching resource kinds case-insensitively.
+//! Parses `/sdata/{app}/{contract}/{dataset}/{kind}[(selector)][/$keyword…]`, matching
+//! resource kinds case-insensitively. The raw path is split at its `/`s first and each
+//! segment percent-decoded after, so an encoded `/` (`%2F`) inside a clause selector
+//! (`leads(Email eq 'a/b@x.example')`) stays part of it, while `%24batch` still decodes
+//! to the `$batch` keyword.
 
 use http::StatusCode;
 use percent_encoding::percent_decode_str;
@@ -59,7 +62,12 @@ pub(crate) fn parse(raw_path: &str) -> Result<Target, Diagnosis> {
     let path = percent_decode_str(raw_path)
         .decode_utf8_lossy()
         .into_owned();
-    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let decoded: Vec<String> = raw_path
+        .trim_start_matches('/')
+        .split('/')
+        .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
+        .collect();
+    let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
     let lower = |i: usize| segments.get(i).map(|s| s.to_ascii_lowercase());
     if lower(0).as_deref() != Some("sdata") {
         return Err(not_found(
@@ -220,6 +228,25 @@ mod tests {
         assert_eq!(t.ok(), Some(Target::Service("getCurrentUser".into())));
         let t = parse("/sdata/slx/dynamic/-/leads/$schema");
         assert_eq!(t.ok(), Some(Target::KindSchema(Kind::Lead)));
+    }
+
+    #[test]
+    fn an_encoded_slash_stays_inside_its_selector() {
+        let t = parse("/sdata/slx/dynamic/-/leads(Email%20eq%20%27a%2Fb%40x.example%27)");
+        assert_eq!(
+            t.ok(),
+            Some(Target::Clause(
+                Kind::Lead,
+                "Email eq 'a/b@x.example'".into()
+            ))
+        );
+        let t = parse("/sdata/slx/dynamic/-/leads%28%27Q%2F1%27%29");
+        assert_eq!(t.ok(), Some(Target::Key(Kind::Lead, "Q/1".into())));
+        // An encoded slash is no separator anywhere: `leads%2F%24batch` is one segment.
+        let e = parse("/sdata/slx/dynamic/-/leads%2F%24batch").err();
+        assert_eq!(e.map(|d| d.code), Some(SdataCode::ResourceKindNotFound));
+        let t = parse("/sdata/slx/system/-/%24service/getCurrentUser");
+        assert_eq!(t.ok(), Some(Target::Service("getCurrentUser".into())));
     }
 
     #[test]

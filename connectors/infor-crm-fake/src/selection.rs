@@ -1,5 +1,13 @@
 //! `select` and `include`: which properties an entry carries and which related
 //! records are embedded.
+//!
+//! `select` shadows `include` (SPEC 2.11: with `select`, the `include` values are
+//! ignored and only the select list is used): a relation is embedded only as far as
+//! `select` asks (`Address/*`, `Address/City`); `select=Email,Address` keeps the
+//! reference key-only whatever `include` says. `include=$permissions` and `$descriptors`
+//! still apply with `select` (inferred: they annotate the selected properties rather
+//! than add any, and Infor CRM Mobile sends `$permissions` beside its `select` on every
+//! detail and edit view).
 
 use crate::model::{FieldDef, FieldType, Kind};
 
@@ -76,11 +84,14 @@ pub(crate) fn parse(
             fields.sort_by_key(|f| def.fields.iter().position(|x| x.name == f.name));
         }
     }
+    let selected = select.is_some_and(|s| !s.trim().is_empty());
     for item in include.unwrap_or_default().split(',').map(str::trim) {
         match item.to_ascii_lowercase().as_str() {
             "" | "$children" | "$schema" => {}
             "$permissions" => sel.permissions = true,
             "$descriptors" => sel.descriptors = true,
+            // Shadowed by `select` (SPEC 2.11), so not even checked.
+            _ if selected => {}
             _ => {
                 let first = item.split(['/', '.']).next().unwrap_or(item);
                 let field = reference(kind, first)?;
@@ -177,6 +188,43 @@ mod tests {
         assert!(sel.expanded("Address").is_some_and(|a| a.fields.is_none()));
         let sel = parse(Kind::Lead, None, Some("$Descriptors"));
         assert!(sel.is_ok_and(|s| s.descriptors));
+    }
+
+    #[test]
+    fn select_shadows_relation_includes() {
+        // A selected reference stays key-only; `*` selects the lead's own properties.
+        for select in ["Email,Address", "*"] {
+            let sel = parse(Kind::Lead, Some(select), Some("Address"));
+            let Ok(sel) = sel else {
+                panic!("valid select {select}");
+            };
+            assert!(sel.expanded("Address").is_none(), "{select}");
+        }
+        // Only what select asks of the relation is embedded.
+        let sel = parse(Kind::Lead, Some("Email,Address/City"), Some("Address"));
+        let Ok(sel) = sel else {
+            panic!("valid select");
+        };
+        let inner: Vec<_> = sel
+            .expanded("Address")
+            .and_then(|a| a.fields.clone())
+            .into_iter()
+            .flatten()
+            .map(|f| f.name)
+            .collect();
+        assert_eq!(inner, ["City"]);
+        // Annotations still apply, and a shadowed include is not even checked.
+        let sel = parse(
+            Kind::Lead,
+            Some("Email"),
+            Some("Bogus,$permissions,$descriptors"),
+        );
+        assert!(sel.is_ok_and(|s| s.permissions && s.descriptors && s.expand.is_empty()));
+        // Without select, include embeds as before.
+        let sel = parse(Kind::Lead, None, Some("Address"));
+        assert!(sel.is_ok_and(|s| s.expanded("Address").is_some()));
+        let sel = parse(Kind::Lead, Some("  "), Some("Address"));
+        assert!(sel.is_ok_and(|s| s.expanded("Address").is_some()));
     }
 
     #[test]

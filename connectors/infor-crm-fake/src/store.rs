@@ -2,8 +2,9 @@
 //!
 //! The index lets the common incremental query (`ModifyDate`/`Id` keyset `where` with
 //! `orderBy=ModifyDate,Id`) start at the right place instead of sorting the table.
+//! [`Store::atomically`] makes a change of several records all or nothing.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -36,6 +37,18 @@ pub struct Store {
     tables: Vec<Table>,
     etag_seq: u64,
     etag_salt: u64,
+    /// While [`Store::atomically`] runs: how to undo what it changed.
+    journal: Option<Journal>,
+}
+
+/// The records an atomic change touched, each as it was before its first change there
+/// (`None`: it did not exist), and the generators' state before it began.
+#[derive(Debug)]
+struct Journal {
+    before: Vec<(Kind, String, Option<Record>)>,
+    seen: HashSet<(usize, String)>,
+    etag_seq: u64,
+    next_seqs: Vec<u64>,
 }
 
 /// The 5-character site code in generated keys (`QDEMOA000001`).
@@ -49,6 +62,52 @@ impl Store {
             tables: Kind::ALL.iter().map(|_| Table::default()).collect(),
             etag_seq: 0,
             etag_salt: seed,
+            journal: None,
+        }
+    }
+
+    /// Runs `change` all or nothing: when it fails, every record it put or removed is
+    /// back as it was, and the key and etag generators too, so a failed multi-record
+    /// change leaves the store exactly as before. Nested calls join the outer one.
+    pub(crate) fn atomically<T, E>(
+        &mut self,
+        change: impl FnOnce(&mut Store) -> Result<T, E>,
+    ) -> Result<T, E> {
+        if self.journal.is_some() {
+            return change(self);
+        }
+        self.journal = Some(Journal {
+            before: Vec::new(),
+            seen: HashSet::new(),
+            etag_seq: self.etag_seq,
+            next_seqs: self.tables.iter().map(|t| t.next_seq).collect(),
+        });
+        let result = change(self);
+        let journal = self.journal.take();
+        if let (Err(_), Some(journal)) = (&result, journal) {
+            for (kind, key, old) in journal.before.into_iter().rev() {
+                match old {
+                    Some(record) => self.put(kind, record),
+                    None => {
+                        self.remove(kind, &key);
+                    }
+                }
+            }
+            self.etag_seq = journal.etag_seq;
+            for (table, seq) in self.tables.iter_mut().zip(journal.next_seqs) {
+                table.next_seq = seq;
+            }
+        }
+        result
+    }
+
+    /// Notes a record's state before its first change inside [`Store::atomically`].
+    fn remember(&mut self, kind: Kind, key: &str) {
+        if let Some(journal) = self.journal.as_mut()
+            && journal.seen.insert((kind.index(), key.to_string()))
+        {
+            let old = self.tables[kind.index()].rows.get(key).cloned();
+            journal.before.push((kind, key.to_string(), old));
         }
     }
 
@@ -88,6 +147,7 @@ impl Store {
 
     /// Inserts or replaces a record, recomputing derived fields and the index entry.
     pub fn put(&mut self, kind: Kind, mut record: Record) {
+        self.remember(kind, &record.key);
         derive::apply(kind, &mut record);
         let table = &mut self.tables[kind.index()];
         if let Some(old) = table.rows.get(&record.key) {
@@ -99,6 +159,7 @@ impl Store {
 
     /// Removes a record, returning it if it existed.
     pub fn remove(&mut self, kind: Kind, key: &str) -> Option<Record> {
+        self.remember(kind, key);
         let table = &mut self.tables[kind.index()];
         let old = table.rows.remove(key)?;
         table.by_modified.remove(&Table::index_key(&old));
@@ -143,6 +204,68 @@ mod tests {
         assert_eq!(a.len(), 12);
         assert!(a < b);
         assert_eq!(base36(36, 3), "010");
+    }
+
+    fn lead(store: &mut Store, name: &str) -> Record {
+        let mut fields = BTreeMap::new();
+        fields.insert("LastName", crate::model::Value::Text(name.into()));
+        Record {
+            key: store.new_key(Kind::Lead),
+            etag: store.new_etag(),
+            create_date: chrono::DateTime::UNIX_EPOCH,
+            modify_date: chrono::DateTime::UNIX_EPOCH,
+            fields,
+        }
+    }
+
+    #[test]
+    fn a_failed_atomic_change_leaves_the_store_as_it_was() {
+        let mut store = Store::new(3);
+        let kept = lead(&mut store, "Kept");
+        let gone = lead(&mut store, "Gone");
+        store.put(Kind::Lead, kept.clone());
+        store.put(Kind::Lead, gone.clone());
+        let before: Vec<Record> = store.records(Kind::Lead).cloned().collect();
+        let index = store.table(Kind::Lead).by_modified.clone();
+        let result: Result<(), &str> = store.atomically(|s| {
+            let mut changed = kept.clone();
+            changed
+                .fields
+                .insert("LastName", crate::model::Value::Text("Changed".into()));
+            changed.etag = s.new_etag();
+            changed.modify_date = chrono::DateTime::UNIX_EPOCH + chrono::TimeDelta::days(1);
+            s.put(Kind::Lead, changed);
+            s.remove(Kind::Lead, &gone.key);
+            let added = lead(s, "Added");
+            s.put(Kind::Lead, added);
+            Err("the third change fails")
+        });
+        assert_eq!(result, Err("the third change fails"));
+        let after: Vec<Record> = store.records(Kind::Lead).cloned().collect();
+        assert_eq!(after.len(), 2);
+        for (a, b) in after.iter().zip(&before) {
+            assert_eq!(
+                (&a.key, &a.etag, &a.modify_date),
+                (&b.key, &b.etag, &b.modify_date)
+            );
+            assert_eq!(a.text("LastName"), b.text("LastName"));
+        }
+        assert_eq!(store.table(Kind::Lead).by_modified, index);
+        // The generators are back too: the next key and etag are the ones they would be.
+        let mut fresh = Store::new(3);
+        for _ in 0..2 {
+            let _ = (fresh.new_key(Kind::Lead), fresh.new_etag());
+        }
+        assert_eq!(store.new_key(Kind::Lead), fresh.new_key(Kind::Lead));
+        assert_eq!(store.new_etag(), fresh.new_etag());
+
+        // A change that succeeds is kept.
+        let ok: Result<(), &str> = store.atomically(|s| {
+            s.remove(Kind::Lead, &gone.key);
+            Ok(())
+        });
+        assert_eq!(ok, Ok(()));
+        assert_eq!(store.len(Kind::Lead), 1);
     }
 
     #[test]

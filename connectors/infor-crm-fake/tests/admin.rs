@@ -336,3 +336,74 @@ async fn dumps_load_back_from_a_file() {
     h.crm.shutdown().await;
     copy.crm.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_multi_record_admin_change_is_all_or_nothing() {
+    let h = start(FakeConfig {
+        leads: 4,
+        contacts: 0,
+        accounts: 1,
+        ..FakeConfig::default()
+    })
+    .await;
+    let state = h.crm.state();
+    let before = state.records(Kind::Lead);
+    let (first, last) = (&before[0], &before[3]);
+
+    // The second of three keys does not exist: the error names it, and the first one,
+    // already changed when it was met, is back as it was.
+    let body = json!({
+        "kind": "leads",
+        "keys": [first.key, "QNOPE0000000", last.key],
+        "set": {"Title": "Changed"}
+    });
+    let resp = send(h.client.post(h.admin("update")).json(&body)).await;
+    assert_eq!(resp.status(), 404);
+    let problem = body_json(resp).await;
+    let message = problem[0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("'QNOPE0000000'"), "{problem}");
+    assert!(
+        message.contains("none of the 3 records was changed"),
+        "{problem}"
+    );
+    // Refusals of the value name the record too.
+    let body = json!({"kind": "leads", "count": 4, "set": {"LeadScore": "high"}});
+    let resp = send(h.client.post(h.admin("update")).json(&body)).await;
+    assert_eq!(resp.status(), 400);
+    let body = json!({"kind": "leads", "keys": [first.key, last.key], "set": {"LastName": null}});
+    let resp = send(h.client.post(h.admin("update")).json(&body)).await;
+    assert_eq!(resp.status(), 400);
+    let problem = body_json(resp).await;
+    let message = problem[0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains(&format!("'{}'", first.key)), "{problem}");
+    assert_eq!(state.records(Kind::Lead), before, "no lead changed");
+    let feed = h
+        .json("leads?format=json&where=Title%20eq%20'Changed'")
+        .await;
+    assert_eq!(feed["$totalResults"], 0, "{feed}");
+
+    // The same for adding several records: the second lacks its Company.
+    let resp = send(
+        h.client
+            .post(h.admin("records/leads"))
+            .json(&json!([{"LastName": "Good", "Company": "C"}, {"LastName": "Bad"}])),
+    )
+    .await;
+    assert_eq!(resp.status(), 400);
+    let problem = body_json(resp).await;
+    let message = problem[0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("record 2 of 2"), "{problem}");
+    assert!(message.contains("Company"), "{problem}");
+    assert_eq!(state.records(Kind::Lead), before, "no lead added");
+
+    // A change that holds for every record is made, and keys and etags go on as if the
+    // refused changes had never been tried.
+    let body = json!({"kind": "leads", "keys": [first.key, last.key], "set": {"Title": "Changed"}});
+    let resp = send(h.client.post(h.admin("update")).json(&body)).await;
+    assert_eq!(resp.status(), 200);
+    let feed = h
+        .json("leads?format=json&where=Title%20eq%20'Changed'")
+        .await;
+    assert_eq!(feed["$totalResults"], 2, "{feed}");
+    h.crm.shutdown().await;
+}

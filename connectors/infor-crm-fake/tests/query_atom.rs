@@ -1,6 +1,6 @@
 //! The Atom twins of the JSON query tests (`select=Address/*`, `include=Address`, unknown
-//! parameters, multi-key `orderBy`), and `include=$permissions` / `$descriptors` in both
-//! formats.
+//! parameters, multi-key `orderBy`), `select` shadowing `include`, and
+//! `include=$permissions` / `$descriptors` in both formats.
 mod common;
 
 use std::collections::BTreeMap;
@@ -241,5 +241,72 @@ async fn include_descriptors_names_related_records_in_atom_and_json() {
             .get("$descriptor")
             .is_none()
     );
+    h.crm.shutdown().await;
+}
+
+#[tokio::test]
+async fn select_shadows_include_in_atom_and_json() {
+    let h = five_leads().await;
+    let lead_fields = Kind::Lead.def().fields.len();
+    // (select, the Address fields embedded: None = key-only, Some(n) = n fields)
+    for (select, embedded) in [
+        ("Email,Address", None),
+        ("*", None),
+        ("Email,Address/City", Some(vec!["City"])),
+    ] {
+        let q = format!(
+            "leads?count=1&orderBy=Id&select={}&include=Address",
+            enc(select)
+        );
+        let entry = first_entry(&atom::parse(&h.atom(&q).await));
+        let f = atom::fields(&entry);
+        if select == "*" {
+            assert_eq!(f.len(), lead_fields, "{select}: every lead field");
+        } else {
+            assert!(
+                f.contains_key("Email") && !f.contains_key("LastName"),
+                "{select}"
+            );
+        }
+        let Some(addr) = entry.payload().and_then(|p| p.child(atom::SLX, "Address")) else {
+            panic!("{select}: Address")
+        };
+        assert!(addr.attr(atom::SDATA, "key").is_some(), "{select}");
+        let inner: Vec<&str> = addr.children.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            inner,
+            embedded.clone().unwrap_or_default(),
+            "{select} in Atom"
+        );
+
+        let json = h.json(&format!("{q}&format=json")).await;
+        let address = &json["$resources"][0]["Address"];
+        assert!(address["$key"].is_string(), "{select}: {address}");
+        let props: Vec<&str> = address
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, _)| k.as_str())
+            .filter(|k| !k.starts_with('$'))
+            .collect();
+        assert_eq!(
+            props,
+            embedded.unwrap_or_default(),
+            "{select} in JSON: {address}"
+        );
+    }
+    // Without select, include embeds the whole address (key-only without either).
+    let q = "leads?count=1&orderBy=Id&include=Address&format=json";
+    let json = h.json(q).await;
+    assert_eq!(json["$resources"][0]["Address"]["City"], "Chicago");
+    // $permissions still annotates the selected properties.
+    let q = format!(
+        "leads?count=1&orderBy=Id&select=Email&include={}&format=json",
+        enc("Address,$permissions")
+    );
+    let json = h.json(&q).await;
+    let r = &json["$resources"][0];
+    assert!(r.get("Address").is_none(), "not selected: {r}");
+    assert_eq!(r["$permissions"].as_array().map(Vec::len), Some(1), "{r}");
     h.crm.shutdown().await;
 }

@@ -132,3 +132,56 @@ async fn a_clause_that_does_not_parse_is_bad_where_syntax() {
     assert!(text(resp).await.contains("BadWhereSyntax"));
     h.crm.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_encoded_slash_inside_a_clause_is_part_of_the_value_in_json_and_atom() {
+    let h = start(FakeConfig::default()).await;
+    let state = h.crm.state();
+    let mut keys = Vec::new();
+    for fields in [
+        json!({"LastName": "Slash", "Company": "North/South", "Email": "a/b@x.example"}),
+        json!({"LastName": "Other", "Company": "North", "Email": "a@x.example"}),
+    ] {
+        let Some(obj) = fields.as_object() else {
+            panic!("object")
+        };
+        match state.insert_record(Kind::Lead, obj) {
+            Ok(rec) => keys.push(rec.key),
+            Err(e) => panic!("insert: {e}"),
+        }
+    }
+    // As a client sends it: the whole selector percent-encoded, `/` as %2F; and with only
+    // the slash (and spaces) encoded.
+    for path in [
+        format!("leads{}", enc("(Email eq 'a/b@x.example')")),
+        "leads(Email%20eq%20'a%2Fb@x.example')".to_string(),
+        format!("leads{}", enc("(Company eq 'north/south')")),
+    ] {
+        let resp = send(h.get(&format!("{path}?format=json"))).await;
+        assert_eq!(resp.status(), 200, "{path}");
+        let entry = body_json(resp).await;
+        assert_eq!(entry["$key"], keys[0].as_str(), "{path}: {entry}");
+        assert_eq!(entry["Email"], "a/b@x.example");
+
+        let resp = send(h.get(&path)).await;
+        assert_eq!(resp.status(), 200, "{path}");
+        let xml = atom::parse(&text(resp).await);
+        assert!(xml.is(atom::ATOM, "entry"), "an Atom entry: {path}");
+        let key = xml.payload().and_then(|p| p.attr(atom::SDATA, "key"));
+        assert_eq!(key, Some(keys[0].as_str()), "{path}");
+    }
+    // The key form too, and `%24batch` still names the batch keyword.
+    let resp = send(h.get(&format!(
+        "leads{}?format=json",
+        enc(&format!("('{}')", keys[1]))
+    )))
+    .await;
+    assert_eq!(resp.status(), 200);
+    let resp = send(
+        h.post("leads/%24batch?format=json")
+            .json(&json!({"$resources": []})),
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    h.crm.shutdown().await;
+}
