@@ -23,10 +23,65 @@ async fn import_then_two_syncs_the_second_writes_nothing() {
         }))
         .await;
     assert_eq!(status, 200, "{body}");
+    // Work for the first run on both sides: list edits to push, CRM edits to pull, a
+    // new member to create and a new CRM lead to add.
+    for m in members.iter().take(5) {
+        w.edit_member(list, &m.email, "Title", "Edited in the list")
+            .await;
+    }
+    w.crm.state().clock().advance(chrono::Duration::seconds(30));
+    let keys: Vec<String> = members
+        .iter()
+        .skip(10)
+        .take(5)
+        .filter_map(|m| m.crm.as_ref().map(|c| c.key.clone()))
+        .collect();
+    let mut set = serde_json::Map::new();
+    set.insert("Company".into(), json!("Edited in the CRM"));
+    w.crm
+        .state()
+        .update_records(
+            Kind::Lead,
+            &UpdateSpec {
+                keys,
+                set,
+                ..Default::default()
+            },
+        )
+        .expect("crm edits");
+    w.add_member(
+        list,
+        "brand.new@list.example",
+        &[
+            ("FirstName", "Brand"),
+            ("LastName", "New"),
+            ("Company", "New Co"),
+        ],
+    )
+    .await;
+    let mut lead = serde_json::Map::new();
+    for (k, v) in [
+        ("FirstName", "Crm"),
+        ("LastName", "Born"),
+        ("Company", "CRM Co"),
+        ("Email", "crm.born@crm.example"),
+    ] {
+        lead.insert(k.into(), json!(v));
+    }
+    w.crm
+        .state()
+        .insert_record(Kind::Lead, &lead)
+        .expect("new lead");
 
-    w.crm.state().reset_stats();
     let first = w.sync(list).await;
     assert_eq!(first["status"], "succeeded", "{first}");
+    assert_eq!(first["counts"]["pushed_updated"], 5, "{first}");
+    assert_eq!(first["counts"]["pushed_new"], 1, "{first}");
+    assert_eq!(first["counts"]["pulled_updated"], 5, "{first}");
+    assert_eq!(first["counts"]["pulled_new"], 1, "{first}");
+
+    let before = w.members(list).await;
+    w.crm.state().reset_stats();
     let second = w.sync(list).await;
     assert_eq!(second["status"], "succeeded", "{second}");
     assert_eq!(
@@ -34,8 +89,20 @@ async fn import_then_two_syncs_the_second_writes_nothing() {
         0,
         "nothing changed, nothing written: {second}"
     );
-    assert_eq!(second["counts"]["pulled_updated"], 0, "{second}");
-    assert_eq!(second["counts"]["pushed_updated"], 0, "{second}");
+    for count in [
+        "pulled_updated",
+        "pulled_new",
+        "pushed_updated",
+        "pushed_new",
+        "conflicts",
+    ] {
+        assert_eq!(second["counts"][count], 0, "{count}: {second}");
+    }
+    let mut after = w.members(list).await;
+    let mut before = before;
+    before.sort_by(|a, b| a.email.cmp(&b.email));
+    after.sort_by(|a, b| a.email.cmp(&b.email));
+    assert_eq!(after, before, "the second run changes no member");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
