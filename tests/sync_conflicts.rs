@@ -66,7 +66,7 @@ async fn push_only_conflict(rule: &str, crm_newer: bool) -> (String, String, ser
 
     w.crm.state().reset_stats();
     let again = w.sync(list).await;
-    assert_eq!(w.crm_writes(), 0, "{rule}: settled, nothing written again");
+    w.assert_no_crm_writes(&format!("{rule}: settled, nothing written again"));
     let list_value = w
         .members(list)
         .await

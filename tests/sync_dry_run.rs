@@ -99,7 +99,7 @@ async fn a_two_way_dry_run_plans_exactly_what_the_real_run_does() {
     let dry = w.run_now(list, true).await;
     let plan = w.wait_run(&dry).await;
     assert_eq!(plan["dry_run"], true, "{plan}");
-    assert_eq!(w.crm_writes(), 0, "a dry run writes nothing to the CRM");
+    w.assert_no_crm_writes("a dry run writes nothing to the CRM");
     assert_eq!(w.members(list).await, before, "a dry run changes no member");
     let planned = outcomes(
         &w,

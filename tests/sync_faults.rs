@@ -185,7 +185,7 @@ async fn scenario(faults: bool) -> EndState {
         assert_eq!(again["counts"]["pushed_updated"], 0, "{again}");
         assert_eq!(again["counts"]["pushed_new"], 0, "{again}");
     }
-    assert_eq!(w.crm_writes(), 0, "settled: the next runs write nothing");
+    w.assert_no_crm_writes("settled: the next runs write nothing");
     end_state(
         &w,
         &[("leads", leads), ("contacts", contacts), ("upload", upload)],

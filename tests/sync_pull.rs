@@ -269,11 +269,11 @@ async fn a_crm_rejection_is_reported_once_and_not_retried() {
             .contains("Title"),
         "names the field: {failed}"
     );
-    assert_eq!(w.crm_writes(), 0);
+    w.assert_no_crm_writes("");
 
     let again = w.sync(list).await;
     assert_eq!(again["counts"]["failed"], 0, "not re-sent: {again}");
-    assert_eq!(w.crm_writes(), 0, "not re-sent: {again}");
+    w.assert_no_crm_writes(&format!("not re-sent: {again}"));
     let parked = w
         .members(list)
         .await

@@ -175,7 +175,7 @@ async fn a_dry_run_plans_exactly_what_the_real_run_does_and_writes_nothing() {
     let dry = w.run_now(list, true).await;
     let plan = w.wait_run(&dry).await;
     assert_eq!(plan["dry_run"], true);
-    assert_eq!(w.crm_writes(), 0, "a dry run writes nothing");
+    w.assert_no_crm_writes("a dry run writes nothing");
     let planned: Vec<String> = w
         .records(&dry)
         .await

@@ -188,11 +188,9 @@ async fn push_add_new_with_selected_fields_creates_with_every_value_and_updates_
 async fn push_update_existing_with_default_fields_sends_nothing() {
     let s = scene(json!({ "push": { "enabled": true, "update_existing": true } })).await;
     let r = s.run().await;
-    assert_eq!(
-        s.w.crm_writes(),
-        0,
+    s.w.assert_no_crm_writes(&format!(
         "no push-update fields are selected by default: {r}"
-    );
+    ));
     assert_eq!(
         s.w.leads_with_email(&s.new_member_email),
         0,
@@ -245,7 +243,7 @@ async fn pull_add_new_brings_new_records_and_updates_nothing() {
         Some("CRM Title"),
         "update existing is off"
     );
-    assert_eq!(s.w.crm_writes(), 0);
+    s.w.assert_no_crm_writes("");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -272,7 +270,7 @@ async fn pull_add_new_with_selected_fields_adds_with_every_column_and_updates_no
         "update existing is off"
     );
     assert_eq!(r["counts"]["pulled_updated"], 0, "{r}");
-    assert_eq!(s.w.crm_writes(), 0);
+    s.w.assert_no_crm_writes("");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -318,5 +316,5 @@ async fn pull_add_new_and_update_existing_together() {
         s.member(&s.crm_edit.0, "FirstName").await.as_deref(),
         Some("CrmFirst")
     );
-    assert_eq!(s.w.crm_writes(), 0, "a pull never writes to the CRM");
+    s.w.assert_no_crm_writes("a pull never writes to the CRM");
 }

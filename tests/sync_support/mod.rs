@@ -256,9 +256,37 @@ impl World {
         assert_eq!(status, 201, "member added: {body}");
     }
 
-    /// CRM writes (creates, updates, deletes) seen by the fake so far.
+    /// CRM records created, updated or deleted (changed) since the last stats reset.
     pub fn crm_writes(&self) -> u64 {
         self.crm.state().stats().record_writes
+    }
+
+    /// Requests that ask the CRM to write (POST, PUT, DELETE, `$batch`) since the last
+    /// stats reset, whether or not they changed anything. Lookups tunnelled as
+    /// `POST` + `X-HTTP-Method-Override: GET` count as reads, and so do `$service` calls
+    /// (who am I).
+    pub fn crm_write_requests(&self) -> u64 {
+        self.crm
+            .state()
+            .stats()
+            .by_kind
+            .iter()
+            .filter(|(kind, _)| !kind.starts_with("$service"))
+            .flat_map(|(_, methods)| methods.iter())
+            .filter(|(method, _)| matches!(method.as_str(), "POST" | "PUT" | "DELETE"))
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// Asserts the CRM was neither changed nor even asked to write since the last reset.
+    #[track_caller]
+    pub fn assert_no_crm_writes(&self, context: &str) {
+        assert_eq!(self.crm_writes(), 0, "records changed: {context}");
+        assert_eq!(
+            self.crm_write_requests(),
+            0,
+            "write requests sent: {context}"
+        );
     }
 
     /// Leads in the fake CRM.

@@ -32,8 +32,10 @@ pub async fn form_intake(
     crm_url: &str,
     work: &std::path::Path,
     count: usize,
+    crm_rps: u32,
 ) -> anyhow::Result<Row> {
     let mut config = Config::load_with(None, |_| None)?;
+    config.crm.requests_per_second = crm_rps;
     config.bind = "127.0.0.1:0".parse()?;
     config.database_url = format!("sqlite://{}?mode=rwc", work.join("forms.db").display());
     let unlimited = RateQuota {

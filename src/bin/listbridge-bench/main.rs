@@ -57,6 +57,11 @@ struct Args {
     /// Keep the work directory (databases, child logs) instead of deleting it.
     #[arg(long)]
     keep: bool,
+    /// CRM requests per second each connector may send (the service's
+    /// `LISTBRIDGE_CRM_REQUESTS_PER_SECOND`; the product default is 20). Raise it to
+    /// measure listbridge rather than the request budget.
+    #[arg(long, default_value_t = 20)]
+    crm_rps: u32,
 }
 
 const BUILD_HINT: &str = "cargo build --release -p listbridge -p infor-crm-fake";
@@ -103,16 +108,20 @@ async fn bench(
     let mut rows = Vec::new();
 
     eprintln!("1. raw read");
-    let raw = measure::raw_read(&crm.url, &admin).await?;
+    let raw = measure::raw_read(&crm.url, &admin, args.crm_rps).await?;
     let raw_seconds = raw.seconds.unwrap_or(f64::NAN);
     rows.push(raw);
 
     let sqlite_url = format!("sqlite://{}?mode=rwc", work.join("bench.db").display());
     let key = create_account(&sqlite_url).await?;
+    let budget = [(
+        "LISTBRIDGE_CRM_REQUESTS_PER_SECOND",
+        args.crm_rps.to_string(),
+    )];
     let service = start_service(
         service_bin,
         &sqlite_url,
-        &[],
+        &budget,
         &work.join("service-sqlite.log"),
     )
     .await?;
@@ -125,7 +134,18 @@ async fn bench(
     // PostgreSQL imports the same 100% unchanged CRM, before anything below writes to it.
     if let Some(pg) = postgres_url() {
         eprintln!("2. full import (PostgreSQL)");
-        rows.push(import_on_postgres(&pg, service_bin, &crm, &admin, raw_seconds, work).await?);
+        rows.push(
+            import_on_postgres(
+                &pg,
+                service_bin,
+                &crm,
+                &admin,
+                raw_seconds,
+                work,
+                args.crm_rps,
+            )
+            .await?,
+        );
     }
 
     session
@@ -176,13 +196,14 @@ async fn bench(
     session.service.stop().await;
 
     eprintln!("6. form intake ({} submissions)", args.forms);
-    rows.push(forms::form_intake(&crm.url, work, args.forms).await?);
+    rows.push(forms::form_intake(&crm.url, work, args.forms, args.crm_rps).await?);
     crm.stop().await;
 
     Ok(BenchReport {
         date: chrono::Utc::now().to_rfc3339(),
         machine: Machine::this(),
         leads: args.leads,
+        crm_requests_per_second: args.crm_rps,
         rows,
     })
 }
@@ -220,6 +241,7 @@ async fn import_on_postgres(
     admin: &CrmAdmin,
     raw_seconds: f64,
     work: &std::path::Path,
+    crm_rps: u32,
 ) -> anyhow::Result<Row> {
     use sea_orm::{ConnectionTrait, Database};
     let name = format!("listbridge_bench_{}", std::process::id());
@@ -238,7 +260,10 @@ async fn import_on_postgres(
         let service = start_service(
             service_bin,
             url.as_str(),
-            &[("LISTBRIDGE_MASTER_KEY", master)],
+            &[
+                ("LISTBRIDGE_MASTER_KEY", master),
+                ("LISTBRIDGE_CRM_REQUESTS_PER_SECOND", crm_rps.to_string()),
+            ],
             &work.join("service-postgres.log"),
         )
         .await?;

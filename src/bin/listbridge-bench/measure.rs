@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use futures::TryStreamExt;
 use infor_crm::InforCrm;
 use listbridge::demo::ApiClient;
-use listbridge_connector::{ConnectorConfig, CrmConnector, EntityKind, ReadQuery};
+use listbridge_connector::{ConnectorConfig, CrmConnector, EntityKind, RateLimit, ReadQuery};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
@@ -29,13 +29,11 @@ const RUN_DEADLINE: Duration = Duration::from_secs(600);
 const POLL_EVERY: Duration = Duration::from_millis(20);
 
 /// Drains the connector's stream of every lead, storing nothing: the floor.
-pub async fn raw_read(crm_url: &str, admin: &CrmAdmin) -> anyhow::Result<Row> {
-    let connector = InforCrm::new(ConnectorConfig::new(
-        crm_url,
-        "admin",
-        SecretString::from("password".to_string()),
-    ))
-    .context("opening the connector")?;
+pub async fn raw_read(crm_url: &str, admin: &CrmAdmin, crm_rps: u32) -> anyhow::Result<Row> {
+    let mut config =
+        ConnectorConfig::new(crm_url, "admin", SecretString::from("password".to_string()));
+    config.rate_limit = RateLimit::per_second(crm_rps, RateLimit::default().concurrency);
+    let connector = InforCrm::new(config).context("opening the connector")?;
     admin.reset_stats().await?;
     let started = Instant::now();
     let mut stream = connector.read(

@@ -69,6 +69,8 @@ pub struct BenchReport {
     pub machine: Machine,
     /// Leads in the fake CRM.
     pub leads: usize,
+    /// The connectors' CRM request budget.
+    pub crm_requests_per_second: u32,
     /// The measurements.
     pub rows: Vec<Row>,
 }
@@ -125,8 +127,8 @@ impl BenchReport {
         let m = &self.machine;
         let _ = writeln!(
             out,
-            "listbridge bench, {} leads, {} ({} CPUs, {} MiB), {}",
-            self.leads, m.cpu_model, m.cpus, m.memory_mib, self.date
+            "listbridge bench, {} leads, {} CRM requests/s per connector, {} ({} CPUs, {} MiB), {}",
+            self.leads, self.crm_requests_per_second, m.cpu_model, m.cpus, m.memory_mib, self.date
         );
         let _ = writeln!(out);
         let _ = writeln!(
@@ -210,6 +212,7 @@ mod tests {
                 memory_mib: 24000,
             },
             leads: 1000,
+            crm_requests_per_second: 20,
             rows: vec![row, Row::named("form intake")],
         };
         let text = report.render();
