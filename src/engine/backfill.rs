@@ -10,7 +10,11 @@ use futures::TryStreamExt;
 use listbridge_connector::{CrmRecord, ReadQuery};
 use sea_orm::TransactionTrait;
 
-use super::{Checkpoint, EngineError, RunContext, report::Report};
+use super::{
+    Checkpoint, EngineError, RunContext,
+    read_ahead::{READ_AHEAD_PAGES, read_ahead},
+    report::Report,
+};
 use crate::store::{ListColumn, ListRepo, MemberRepo, StoreError};
 
 /// The checkpoint phase of a backfill in progress.
@@ -35,13 +39,16 @@ pub(super) async fn backfill(ctx: &RunContext<'_>, cp: &mut Checkpoint) -> Resul
     }
     let fields: Vec<String> = pending.iter().filter_map(|c| c.crm_field.clone()).collect();
     let mut report = Report::resume(cp.counts.clone(), cp.seq);
-    let mut stream = connector.read(
-        ctx.entity(),
-        ReadQuery {
-            fields: fields.clone(),
-            since: cp.cursor.clone(),
-            ..ReadQuery::default()
-        },
+    let mut stream = read_ahead(
+        connector.read(
+            ctx.entity(),
+            ReadQuery {
+                fields: fields.clone(),
+                since: cp.cursor.clone(),
+                ..ReadQuery::default()
+            },
+        ),
+        READ_AHEAD_PAGES,
     );
     let mut first = true;
     while let Some(page) = stream.try_next().await? {

@@ -15,6 +15,7 @@ use super::{
     consent::{OPT_OUT_FIELD, opted_out},
     email::MemberEmail,
     matching,
+    read_ahead::{READ_AHEAD_PAGES, read_ahead},
     report::{Report, Subject},
 };
 use crate::store::{
@@ -35,42 +36,47 @@ pub(super) async fn import(ctx: &RunContext<'_>) -> Result<RunCounts, EngineErro
     let read_began = *cp.read_began.get_or_insert_with(|| ctx.now());
     let mut report = Report::resume(cp.counts.clone(), cp.seq);
     let already_done = cp.done;
-    let mut stream = connector.read(
-        entity,
-        ReadQuery {
-            fields,
-            since: cp.cursor.clone(),
-            page_size: None,
-            ..ReadQuery::default()
-        },
+    let mut stream = read_ahead(
+        connector.read(
+            entity,
+            ReadQuery {
+                fields,
+                since: cp.cursor.clone(),
+                page_size: None,
+                ..ReadQuery::default()
+            },
+        ),
+        READ_AHEAD_PAGES,
     );
     let mut first_page = true;
-    while let Some(page) = stream.try_next().await? {
-        if first_page {
-            if let Some(remaining) = page.total_results {
-                cp.total = Some(already_done + i64::try_from(remaining).unwrap_or(i64::MAX));
+    let columns = columns_to_fields(&columns);
+    // CRM pages are small (100 records); committing several together writes each index
+    // page once for all of them instead of once per page. Only records are held between
+    // commits (at most COMMIT_RECORDS), never a database transaction.
+    let mut pending: Vec<CrmRecord> = Vec::with_capacity(COMMIT_RECORDS);
+    let mut pending_since = std::time::Instant::now();
+    loop {
+        let page = stream.try_next().await?;
+        let finished = page.is_none();
+        if let Some(page) = page {
+            if first_page {
+                if let Some(remaining) = page.total_results {
+                    cp.total = Some(already_done + i64::try_from(remaining).unwrap_or(i64::MAX));
+                }
+                first_page = false;
             }
-            first_page = false;
+            if pending.is_empty() {
+                pending_since = std::time::Instant::now();
+            }
+            pending.extend(page.records);
         }
-        let Some(last) = page.records.iter().rev().find_map(CrmRecord::watermark) else {
-            continue;
-        };
-        let now = ctx.now();
-        let tx = db.begin().await.map_err(StoreError::from)?;
-        apply_page(
-            &tx,
-            ctx,
-            &columns_to_fields(&columns),
-            &page.records,
-            &mut report,
-            now,
-        )
-        .await?;
-        cp.cursor = Some(last.clone());
-        cp.save_page(&tx, ctx.run.id, &mut report, page.records.len(), now)
-            .await?;
-        ListRepo.advance_watermark(&tx, ctx.list.id, &last).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        let due = pending.len() >= COMMIT_RECORDS || pending_since.elapsed() >= COMMIT_EVERY;
+        if !pending.is_empty() && (finished || due) {
+            commit_records(ctx, &columns, &mut pending, &mut cp, &mut report).await?;
+        }
+        if finished {
+            break;
+        }
     }
     let tx = db.begin().await.map_err(StoreError::from)?;
     ListRepo
@@ -82,6 +88,36 @@ pub(super) async fn import(ctx: &RunContext<'_>) -> Result<RunCounts, EngineErro
         .await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(report.counts)
+}
+
+/// Records committed together at most.
+const COMMIT_RECORDS: usize = 1_000;
+/// How long read records may wait for their commit (a slow CRM still shows progress).
+const COMMIT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Stores `records` as members, with the report, the resume point and the watermark,
+/// in one transaction; empties `records`.
+async fn commit_records(
+    ctx: &RunContext<'_>,
+    columns: &[(String, String)],
+    records: &mut Vec<CrmRecord>,
+    cp: &mut Checkpoint,
+    report: &mut Report,
+) -> Result<(), EngineError> {
+    let Some(last) = records.iter().rev().find_map(CrmRecord::watermark) else {
+        records.clear();
+        return Ok(());
+    };
+    let now = ctx.now();
+    let tx = ctx.store().conn().begin().await.map_err(StoreError::from)?;
+    apply_page(&tx, ctx, columns, records, report, now).await?;
+    cp.cursor = Some(last.clone());
+    cp.save_page(&tx, ctx.run.id, report, records.len(), now)
+        .await?;
+    ListRepo.advance_watermark(&tx, ctx.list.id, &last).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    records.clear();
+    Ok(())
 }
 
 /// `(column, crm_field)` pairs of a CRM list.

@@ -17,6 +17,7 @@ mod import;
 pub mod matching;
 mod pull;
 mod push;
+mod read_ahead;
 pub mod report;
 pub mod setup;
 pub mod usage;

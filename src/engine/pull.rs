@@ -23,6 +23,7 @@ use super::{
     field_map::FieldMap,
     fields::{FieldAction, FieldPermissions, FieldSides, Side, decide_field},
     import::link_for,
+    read_ahead::{READ_AHEAD_PAGES, read_ahead},
     report::{Report, Subject},
     setup::SyncSetup,
 };
@@ -53,14 +54,17 @@ pub(super) async fn pull(
     }
     let read_began = *cp.read_began.get_or_insert_with(|| ctx.now());
     let mut report = Report::resume(cp.counts.clone(), cp.seq);
-    let mut stream = connector.read(
-        ctx.entity(),
-        ReadQuery {
-            fields,
-            since: cp.cursor.clone(),
-            page_size: None,
-            ..ReadQuery::default()
-        },
+    let mut stream = read_ahead(
+        connector.read(
+            ctx.entity(),
+            ReadQuery {
+                fields,
+                since: cp.cursor.clone(),
+                page_size: None,
+                ..ReadQuery::default()
+            },
+        ),
+        READ_AHEAD_PAGES,
     );
     let mut first = true;
     while let Some(page) = stream.try_next().await? {

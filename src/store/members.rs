@@ -183,6 +183,8 @@ impl Member {
 
 /// How many rows one `IN (…)` lookup may bind; both databases take far more.
 const LOOKUP_CHUNK: usize = 500;
+/// Members per `INSERT` (each binds 17 values).
+const INSERT_CHUNK: usize = 500;
 
 /// Reads and writes `members`.
 #[derive(Debug, Default, Clone, Copy)]
@@ -399,13 +401,15 @@ impl MemberRepo {
         members: &[Member],
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        if members.is_empty() {
-            return Ok(());
+        // Chunks keep each statement's bound values well under both databases' limits.
+        for chunk in members.chunks(INSERT_CHUNK) {
+            member::Entity::insert_many(chunk.iter().map(|m| to_active(m, now)))
+                .exec_without_returning(db)
+                .await
+                .map_err(|e| {
+                    StoreError::from_write(e, || "a member with this email".to_string())
+                })?;
         }
-        member::Entity::insert_many(members.iter().map(|m| to_active(m, now)))
-            .exec_without_returning(db)
-            .await
-            .map_err(|e| StoreError::from_write(e, || "a member with this email".to_string()))?;
         Ok(())
     }
 
