@@ -46,6 +46,36 @@ pub enum ValueError {
     },
 }
 
+/// Checks a whole write against the CRM's field definitions before it is sent: every
+/// field exists and takes its value, and a create fills every field the CRM requires.
+/// The error names the field.
+pub fn check_write(
+    defs: &[FieldDef],
+    fields: &listbridge_connector::FieldValues,
+    create: bool,
+) -> Result<(), ValueError> {
+    for (name, value) in fields {
+        let def = find_def(defs, name).ok_or_else(|| ValueError::UnknownField {
+            field: name.clone(),
+        })?;
+        check_value(def, value.as_deref())?;
+    }
+    if create {
+        for def in defs.iter().filter(|d| d.required && !d.read_only) {
+            if fields
+                .get(&def.name)
+                .and_then(|v| v.as_deref())
+                .is_none_or(|v| v.trim().is_empty())
+            {
+                return Err(ValueError::MissingRequired {
+                    field: def.name.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Checks one value for one field; `None` (clear) is always acceptable unless required.
 pub fn check_value(def: &FieldDef, value: Option<&str>) -> Result<(), ValueError> {
     if def.read_only {

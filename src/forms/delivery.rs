@@ -15,9 +15,7 @@
 use std::{collections::HashMap, sync::Arc, time::Duration as StdDuration};
 
 use chrono::Duration;
-use listbridge_connector::{
-    ConnectorError, CrmConnector, CrmRecord, EntityKind, FieldDef, FieldValues,
-};
+use listbridge_connector::{ConnectorError, CrmConnector, CrmRecord, EntityKind, FieldValues};
 
 use super::mapping::FieldResolver;
 use crate::{
@@ -25,7 +23,7 @@ use crate::{
     connectors::ConnectError,
     engine::{
         EngineError, matching,
-        validate::{ValueError, check_value, find_def},
+        validate::{ValueError, check_write, find_def},
     },
     store::{
         AccountId, EmailLockRepo, Form, FormId, FormRepo, Job, ListRepo, StoreError, Submission,
@@ -334,29 +332,6 @@ fn target_of(record: &CrmRecord) -> SubmissionTarget {
     }
 }
 
-fn validate(defs: &[FieldDef], fields: &FieldValues, create: bool) -> Result<(), ValueError> {
-    for (name, value) in fields {
-        let def = find_def(defs, name).ok_or_else(|| ValueError::UnknownField {
-            field: name.clone(),
-        })?;
-        check_value(def, value.as_deref())?;
-    }
-    if create {
-        for def in defs.iter().filter(|d| d.required && !d.read_only) {
-            if fields
-                .get(&def.name)
-                .and_then(|v| v.as_deref())
-                .is_none_or(|v| v.trim().is_empty())
-            {
-                return Err(ValueError::MissingRequired {
-                    field: def.name.clone(),
-                });
-            }
-        }
-    }
-    Ok(())
-}
-
 async fn deliver_one(
     connector: Arc<dyn CrmConnector>,
     form: &Form,
@@ -429,7 +404,7 @@ async fn deliver_one(
         if changes.is_empty() {
             return Ok((SubmissionAction::Unchanged, Some(target)));
         }
-        if let Err(e) = validate(entity_defs, &changes, false) {
+        if let Err(e) = check_write(entity_defs, &changes, false) {
             return Err(Outcome::Rejected {
                 reason: format!("{} {} was not updated: {e}", record.entity, record.key),
                 target: Some(target),
@@ -454,7 +429,7 @@ async fn deliver_one(
         .filter(|(f, _)| find_def(&lead_defs, f).is_some())
         .collect();
     fields.insert("Email".into(), Some(submission.email.clone()));
-    if let Err(e) = validate(&lead_defs, &fields, true) {
+    if let Err(e) = check_write(&lead_defs, &fields, true) {
         let hint = match &e {
             ValueError::MissingRequired { .. } => {
                 "; map a form field to it (or fill it in), then retry the submission"

@@ -16,7 +16,7 @@ use crate::{
         matching,
         report::{Report, Subject},
         setup::SyncSetup,
-        validate::{ValueError, check_value, find_def},
+        validate::{ValueError, check_write, find_def},
     },
     store::{Member, Parked},
 };
@@ -269,27 +269,7 @@ impl Pusher<'_> {
         fields: &FieldValues,
         create: bool,
     ) -> Result<(), ValueError> {
-        let defs = self.defs(entity);
-        for (name, value) in fields {
-            let def = find_def(defs, name).ok_or_else(|| ValueError::UnknownField {
-                field: name.clone(),
-            })?;
-            check_value(def, value.as_deref())?;
-        }
-        if create {
-            for def in defs.iter().filter(|d| d.required && !d.read_only) {
-                if fields
-                    .get(&def.name)
-                    .and_then(|v| v.as_deref())
-                    .is_none_or(|v| v.trim().is_empty())
-                {
-                    return Err(ValueError::MissingRequired {
-                        field: def.name.clone(),
-                    });
-                }
-            }
-        }
-        Ok(())
+        check_write(self.defs(entity), fields, create)
     }
 
     async fn match_unlinked(
