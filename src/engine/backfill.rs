@@ -62,13 +62,15 @@ pub(super) async fn backfill(ctx: &RunContext<'_>, cp: &mut Checkpoint) -> Resul
             continue;
         };
         let keys: Vec<String> = page.records.iter().map(|r| r.key.clone()).collect();
+        let by_key: std::collections::HashMap<&str, &CrmRecord> =
+            page.records.iter().map(|r| (r.key.as_str(), r)).collect();
         let now = ctx.now();
         let tx = db.begin().await.map_err(StoreError::from)?;
         for mut member in MemberRepo.by_crm_keys(&tx, ctx.list.id, &keys).await? {
             let Some(record) = member
                 .crm
                 .as_ref()
-                .and_then(|link| page.records.iter().find(|r| r.key == link.key))
+                .and_then(|link| by_key.get(link.key.as_str()).copied())
             else {
                 continue;
             };
