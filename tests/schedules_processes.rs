@@ -148,6 +148,9 @@ async fn two_processes_over_ten_slots_make_ten_runs_none_at_once() {
     assert_eq!(runs.len(), SLOTS, "{runs:?}");
     for run in &runs {
         assert_eq!(run["status"], "succeeded", "{run}");
+        // Executed once, by one process: a second execution of the same run (both
+        // processes' workers taking its job) would have started it again, as a resume.
+        assert_eq!(run["resumes"], 0, "a run executed twice: {run}");
     }
     runs.sort_by_key(|r| at(r, "started_at"));
     for pair in runs.windows(2) {
