@@ -125,6 +125,16 @@ impl From<StoreError> for ApiError {
             StoreError::Duplicate { what } => {
                 ApiError::conflict("already_exists", format!("{what} already exists"))
             }
+            StoreError::Db(
+                e @ (sea_orm::DbErr::ConnectionAcquire(_) | sea_orm::DbErr::Conn(_)),
+            ) => {
+                tracing::error!(error = %e, "the database is unreachable");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "database_unavailable",
+                    "the database is not reachable right now; try again shortly",
+                )
+            }
             other => ApiError::internal(&other),
         }
     }

@@ -294,8 +294,14 @@ async fn readiness_is_503_problem_json_when_the_database_is_unreachable() {
             .status(),
         200
     );
-    // A request that needs the database gets a generic 500, not the driver's words.
-    let body = assert_problem(app.get("/v1/account", &key).await, 500, "internal").await;
+    // A request that needs the database says it is unavailable (retry later), without
+    // the driver's words.
+    let body = assert_problem(
+        app.get("/v1/account", &key).await,
+        503,
+        "database_unavailable",
+    )
+    .await;
     assert_no_internals(&body);
 }
 

@@ -64,8 +64,8 @@ pub enum EngineError {
     /// The run cannot proceed until the marketer changes something; the message says what.
     #[error("{0}")]
     Setup(String),
-    /// Another run of the same list is executing; this one waits its turn (it costs no
-    /// attempt).
+    /// Another job holds what this one needs (a run of the same list, a delivery for the
+    /// same email); this one waits its turn (it costs no attempt).
     #[error("{0}")]
     Busy(String),
 }

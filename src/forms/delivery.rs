@@ -67,13 +67,16 @@ impl From<DeliveryError> for EngineError {
         match err {
             DeliveryError::Crm(e) => EngineError::Connector(e),
             DeliveryError::Store(e) => EngineError::Store(e),
-            // Both pass with time: report them as a transient CRM-side condition so the
+            // Waiting for another delivery of the same email is not a failure: the job
+            // waits its turn without spending an attempt.
+            busy @ DeliveryError::Busy(_) => EngineError::Busy(busy.to_string()),
+            // These pass with time: report them as a transient CRM-side condition so the
             // job queue retries with backoff.
-            other @ (DeliveryError::Busy(_)
-            | DeliveryError::LockLost(_)
-            | DeliveryError::Connector(_)) => EngineError::Connector(ConnectorError::Transient {
-                message: other.to_string(),
-            }),
+            other @ (DeliveryError::LockLost(_) | DeliveryError::Connector(_)) => {
+                EngineError::Connector(ConnectorError::Transient {
+                    message: other.to_string(),
+                })
+            }
         }
     }
 }

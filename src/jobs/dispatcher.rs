@@ -18,7 +18,8 @@ use crate::{
     store::{AccountId, ConnectorId, Job, JobKind, JobStatus, RunId},
 };
 
-/// How long a run waits before trying again while another run of its list executes.
+/// How long a job waits before trying again while another job holds what it needs (a
+/// run of the same list, a delivery for the same email).
 const BUSY_WAIT: Duration = Duration::seconds(2);
 
 /// How the workers behave.
@@ -173,7 +174,7 @@ async fn run_job(state: &AppState, engine: &Engine, config: &WorkerConfig, job: 
             .await
             .map(|()| JobStatus::Succeeded),
         Err(EngineError::Busy(why)) => {
-            tracing::info!(%why, "run postponed");
+            tracing::info!(%why, "job postponed");
             jobs.postpone(&job, &config.worker_id, now + BUSY_WAIT, now)
                 .await
                 .map(|()| JobStatus::Queued)
