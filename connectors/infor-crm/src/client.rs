@@ -274,10 +274,13 @@ impl SDataClient {
             duration_ms = tracing::field::Empty,
         );
         async move {
-            self.limiter.until_ready().await;
-            // The semaphore is never closed, so acquiring cannot fail; if it ever did,
-            // sending without a permit is still correct, only less polite.
+            // A concurrency slot first, then the rate token: a token is taken only by a
+            // request that can go at once, so requests queued behind busy slots do not
+            // pile up tokens and then leave in a bunch. The semaphore is never closed, so
+            // acquiring cannot fail; if it ever did, sending without a permit is still
+            // correct, only less polite.
             let _permit = self.permits.acquire().await.ok();
+            self.limiter.until_ready().await;
             let started = std::time::Instant::now();
             let result = self.send(request).await;
             let elapsed = started.elapsed().as_millis() as u64;
