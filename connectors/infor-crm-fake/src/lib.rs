@@ -20,6 +20,7 @@ mod clock;
 mod conn;
 mod derive;
 mod diagnose;
+mod email_index;
 mod fault_apply;
 mod faults;
 mod filter;
