@@ -21,6 +21,7 @@ mod conn;
 mod derive;
 mod diagnose;
 mod email_index;
+mod email_plan;
 mod fault_apply;
 mod faults;
 mod filter;
