@@ -20,6 +20,8 @@ mod clock;
 mod conn;
 mod derive;
 mod diagnose;
+mod email_index;
+mod email_plan;
 mod fault_apply;
 mod faults;
 mod filter;

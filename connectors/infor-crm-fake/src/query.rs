@@ -1,11 +1,13 @@
-//! Executes a feed read: filter, order and page, using the (ModifyDate, key) index for
-//! the incremental-sync shape and a scan for everything else.
+//! Executes a feed read: filter, order and page, using the email index for lookups by
+//! email, the (ModifyDate, key) index for the incremental-sync shape and a scan for
+//! everything else.
 
 use std::cmp::Ordering;
 use std::ops::Bound;
 
 use chrono::{DateTime, Utc};
 
+use crate::email_plan;
 use crate::filter::{self, Accessor, Filter, V, access, compare};
 use crate::index_range::{self, IndexRange};
 use crate::model::{Kind, Record};
@@ -95,6 +97,51 @@ pub(crate) struct Read<'q> {
 
 /// Runs a read against the store.
 pub(crate) fn run<'a>(store: &'a Store, read: &Read<'_>) -> Page<'a> {
+    match read.filter.and_then(email_plan::probes) {
+        Some(probes) => by_email(store, read, &probes),
+        None => without_email_index(store, read),
+    }
+}
+
+/// A read whose `where` only accepts records listed under `probes` in the email index:
+/// the `where` is evaluated on just those, then ordered and paged as the other paths do
+/// (key order, (ModifyDate seconds, key) order as the index keeps it, or the sort).
+fn by_email<'a>(store: &'a Store, read: &Read<'_>, probes: &[String]) -> Page<'a> {
+    let table = store.table(read.kind);
+    let mut rows: Vec<&'a Record> = table
+        .emails
+        .lookup(probes)
+        .into_iter()
+        .filter_map(|key| table.rows.get(key))
+        .filter(|r| {
+            read.filter
+                .is_none_or(|f| filter::matches(store, r, f, read.now))
+        })
+        .collect();
+    match read.order {
+        Order::Key { desc } => {
+            if *desc {
+                rows.reverse();
+            }
+        }
+        Order::Modified { desc } => {
+            rows.sort_by(|a, b| {
+                (a.modify_date.timestamp(), &a.key).cmp(&(b.modify_date.timestamp(), &b.key))
+            });
+            if *desc {
+                rows.reverse();
+            }
+        }
+        Order::Custom(keys) => rows.sort_by(|a, b| compare_rows(store, a, b, keys)),
+    }
+    let total = rows.len();
+    let records = rows.into_iter().skip(read.skip).take(read.take).collect();
+    Page { total, records }
+}
+
+/// A read by the (ModifyDate, key) index or a scan: what every `where` the email index
+/// cannot narrow gets, and the reference its results are tested against.
+pub(crate) fn without_email_index<'a>(store: &'a Store, read: &Read<'_>) -> Page<'a> {
     let table = store.table(read.kind);
     let accept = |r: &Record| {
         read.filter
@@ -199,3 +246,7 @@ fn compare_rows(store: &Store, a: &Record, b: &Record, keys: &[(Accessor, bool)]
     }
     Ordering::Equal
 }
+
+#[cfg(test)]
+#[path = "query_tests.rs"]
+mod tests;

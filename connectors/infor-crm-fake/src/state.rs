@@ -147,6 +147,23 @@ impl FakeState {
         self.read().len(kind)
     }
 
+    /// The keys the email index lists `email` under for `kind` (compared as the `where`
+    /// compares text: case-insensitively, and here trimmed), in key order: the records a
+    /// lookup by that email evaluates its `where` on. For tests of the index itself.
+    pub fn email_index_keys(&self, kind: Kind, email: &str) -> Vec<String> {
+        let store = self.read();
+        let probe = [crate::email_index::fold(email)];
+        let keys = store.table(kind).emails.lookup(&probe);
+        keys.into_iter().map(str::to_string).collect()
+    }
+
+    /// Checks that every index (the (ModifyDate, key) one and the email one) holds
+    /// exactly what the records give; the error names the first kind whose index does
+    /// not. For tests that a write path kept the indexes in step.
+    pub fn verify_indexes(&self) -> Result<(), String> {
+        self.read().verify_indexes()
+    }
+
     /// Serve feeds without `next` links (JSON `$next`, Atom `<link rel="next">`), as older
     /// SData providers do; clients must then page by `startIndex` arithmetic from
     /// `startIndex`, `itemsPerPage` and `totalResults` (sdata.md §2).

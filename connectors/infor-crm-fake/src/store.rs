@@ -1,7 +1,11 @@
-//! The in-memory tables: records by key plus an index ordered by (ModifyDate, key).
+//! The in-memory tables: records by key plus an index ordered by (ModifyDate, key) and
+//! a case-insensitive email index.
 //!
-//! The index lets the common incremental query (`ModifyDate`/`Id` keyset `where` with
-//! `orderBy=ModifyDate,Id`) start at the right place instead of sorting the table.
+//! The (ModifyDate, key) index lets the common incremental query (`ModifyDate`/`Id`
+//! keyset `where` with `orderBy=ModifyDate,Id`) start at the right place instead of
+//! sorting the table; the email index answers lookups by email without a scan. Every
+//! write, whatever its path (`/sdata`, `$batch`, `/_admin`, seeding, loading, a rollback),
+//! goes through [`Store::put`] and [`Store::remove`], which keep both indexes in step.
 //! [`Store::atomically`] makes a change of several records all or nothing.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -10,6 +14,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use crate::derive;
+use crate::email_index::EmailIndex;
 use crate::model::{Kind, Record};
 
 /// The position of a record in the (ModifyDate, key) order.
@@ -22,6 +27,8 @@ pub(crate) struct Table {
     pub rows: BTreeMap<String, Record>,
     /// (ModifyDate seconds, key) of every row.
     pub by_modified: BTreeSet<IndexKey>,
+    /// (folded Email, key) of every row that has an email.
+    pub emails: EmailIndex,
     next_seq: u64,
 }
 
@@ -150,8 +157,12 @@ impl Store {
         self.remember(kind, &record.key);
         derive::apply(kind, &mut record);
         let table = &mut self.tables[kind.index()];
-        if let Some(old) = table.rows.get(&record.key) {
-            table.by_modified.remove(&Table::index_key(old));
+        match table.rows.get(&record.key) {
+            Some(old) => {
+                table.by_modified.remove(&Table::index_key(old));
+                table.emails.replace(old, &record);
+            }
+            None => table.emails.insert(&record),
         }
         table.by_modified.insert(Table::index_key(&record));
         table.rows.insert(record.key.clone(), record);
@@ -163,12 +174,43 @@ impl Store {
         let table = &mut self.tables[kind.index()];
         let old = table.rows.remove(key)?;
         table.by_modified.remove(&Table::index_key(&old));
+        table.emails.remove(&old);
         Some(old)
     }
 
     /// Every record of `kind` in key order.
     pub fn records(&self, kind: Kind) -> impl Iterator<Item = &Record> {
         self.table(kind).rows.values()
+    }
+
+    /// Checks that both indexes of every table are exactly what its rows give, naming
+    /// the first kind whose index is not (for tests: a write path that bypassed
+    /// [`Store::put`]/[`Store::remove`], or a rollback that left an entry behind).
+    pub(crate) fn verify_indexes(&self) -> Result<(), String> {
+        for kind in Kind::ALL {
+            let table = self.table(kind);
+            let by_modified: BTreeSet<IndexKey> =
+                table.rows.values().map(Table::index_key).collect();
+            if by_modified != table.by_modified {
+                return Err(format!(
+                    "{kind}: the (ModifyDate, key) index ({} entries) differs from its rows' ({})",
+                    table.by_modified.len(),
+                    by_modified.len()
+                ));
+            }
+            let mut emails = EmailIndex::default();
+            for record in table.rows.values() {
+                emails.insert(record);
+            }
+            if emails != table.emails {
+                return Err(format!(
+                    "{kind}: the email index ({} entries) differs from its rows' ({})",
+                    table.emails.len(),
+                    emails.len()
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -266,6 +308,70 @@ mod tests {
         });
         assert_eq!(ok, Ok(()));
         assert_eq!(store.len(Kind::Lead), 1);
+    }
+
+    fn with_email(mut record: Record, email: &str) -> Record {
+        record
+            .fields
+            .insert("Email", crate::model::Value::Text(email.into()));
+        record
+    }
+
+    fn by_email(store: &Store, email: &str) -> Vec<String> {
+        let probe = [crate::email_index::fold(email)];
+        let table = store.table(Kind::Lead);
+        table
+            .emails
+            .lookup(&probe)
+            .into_iter()
+            .map(String::from)
+            .collect()
+    }
+
+    #[test]
+    fn the_email_index_follows_puts_removes_and_a_rollback() {
+        let mut store = Store::new(5);
+        let ann = with_email(lead(&mut store, "Ann"), "Ann@X.com");
+        let bob = with_email(lead(&mut store, "Bob"), "bob@x.com");
+        store.put(Kind::Lead, ann.clone());
+        store.put(Kind::Lead, bob.clone());
+        assert_eq!(by_email(&store, "ANN@x.COM"), [ann.key.as_str()]);
+        // A change of email moves the entry; a change of something else keeps it.
+        store.put(Kind::Lead, with_email(ann.clone(), "ann@new.com"));
+        assert!(by_email(&store, "ann@x.com").is_empty());
+        assert_eq!(by_email(&store, "Ann@New.com"), [ann.key.as_str()]);
+        let mut renamed = with_email(ann.clone(), "ann@new.com");
+        renamed
+            .fields
+            .insert("LastName", crate::model::Value::Text("Ann2".into()));
+        store.put(Kind::Lead, renamed);
+        assert_eq!(by_email(&store, "ann@new.com"), [ann.key.as_str()]);
+        // A record without an email is not listed; one losing its email leaves.
+        let mut no_email = bob.clone();
+        no_email.fields.remove("Email");
+        store.put(Kind::Lead, no_email);
+        assert!(by_email(&store, "bob@x.com").is_empty());
+        store.put(Kind::Lead, bob.clone());
+        assert_eq!(store.verify_indexes(), Ok(()));
+
+        // A failed atomic change that moved, removed and added emails is undone.
+        let result: Result<(), &str> = store.atomically(|s| {
+            s.put(Kind::Lead, with_email(ann.clone(), "changed@x.com"));
+            s.remove(Kind::Lead, &bob.key);
+            let added = with_email(lead(s, "Cy"), "bob@x.com");
+            s.put(Kind::Lead, added);
+            Err("fails")
+        });
+        assert_eq!(result, Err("fails"));
+        assert!(by_email(&store, "changed@x.com").is_empty());
+        assert_eq!(by_email(&store, "ann@new.com"), [ann.key.as_str()]);
+        assert_eq!(by_email(&store, "bob@x.com"), [bob.key.as_str()]);
+        assert_eq!(store.verify_indexes(), Ok(()));
+
+        store.remove(Kind::Lead, &ann.key);
+        assert!(by_email(&store, "ann@new.com").is_empty());
+        assert_eq!(store.table(Kind::Lead).emails.len(), 1);
+        assert_eq!(store.verify_indexes(), Ok(()));
     }
 
     #[test]
