@@ -186,6 +186,26 @@ const LOOKUP_CHUNK: usize = 500;
 /// Members per `INSERT` (each binds 17 values).
 const INSERT_CHUNK: usize = 500;
 
+/// The members `q` selects, in id order after `after` (a keyset page).
+async fn id_page<C: ConnectionTrait>(
+    db: &C,
+    q: sea_orm::Select<member::Entity>,
+    after: Option<MemberId>,
+    limit: u64,
+) -> Result<Vec<Member>, StoreError> {
+    let q = match after {
+        Some(after) => q.filter(member::Column::Id.gt(after.as_db())),
+        None => q,
+    };
+    q.order_by_asc(member::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(to_member)
+        .collect()
+}
+
 /// Reads and writes `members`.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct MemberRepo;
@@ -241,17 +261,8 @@ impl MemberRepo {
         after: Option<MemberId>,
         limit: u64,
     ) -> Result<Vec<Member>, StoreError> {
-        let mut q = member::Entity::find().filter(member::Column::ListId.eq(list.as_db()));
-        if let Some(after) = after {
-            q = q.filter(member::Column::Id.gt(after.as_db()));
-        }
-        q.order_by_asc(member::Column::Id)
-            .limit(limit)
-            .all(db)
-            .await?
-            .into_iter()
-            .map(to_member)
-            .collect()
+        let q = member::Entity::find().filter(member::Column::ListId.eq(list.as_db()));
+        id_page(db, q, after, limit).await
     }
 
     /// A page of the members changed on the list side after change number `since` and
@@ -322,20 +333,11 @@ impl MemberRepo {
         after: Option<MemberId>,
         limit: u64,
     ) -> Result<Vec<Member>, StoreError> {
-        let mut q = member::Entity::find()
+        let q = member::Entity::find()
             .filter(member::Column::ListId.eq(list.as_db()))
             .filter(member::Column::CrmKey.is_null())
             .filter(member::Column::ChangeSeq.lte(since));
-        if let Some(after) = after {
-            q = q.filter(member::Column::Id.gt(after.as_db()));
-        }
-        q.order_by_asc(member::Column::Id)
-            .limit(limit)
-            .all(db)
-            .await?
-            .into_iter()
-            .map(to_member)
-            .collect()
+        id_page(db, q, after, limit).await
     }
 
     /// A page of a list's members in email order after `after`, optionally only emails

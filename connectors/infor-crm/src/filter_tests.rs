@@ -2,6 +2,7 @@ use chrono::{DateTime, Utc};
 use listbridge_connector::{FieldDef, FieldType};
 
 use super::*;
+use crate::query::read_literal;
 
 fn def(name: &str, field_type: FieldType) -> FieldDef {
     FieldDef {
@@ -47,28 +48,6 @@ fn refused(filter: Filter) -> String {
         Err(ConnectorError::Invalid { message }) => message,
         other => panic!("{filter:?} should be refused, got {other:?}"),
     }
-}
-
-/// Reads one SData string literal from the start of `clause`: its text and what follows.
-fn read_literal(clause: &str) -> Option<(String, &str)> {
-    let mut chars = clause.char_indices().peekable();
-    if chars.next()?.1 != '\'' {
-        return None;
-    }
-    let mut out = String::new();
-    while let Some((i, c)) = chars.next() {
-        if c == '\'' {
-            if chars.peek().map(|(_, n)| *n) == Some('\'') {
-                chars.next();
-                out.push('\'');
-            } else {
-                return Some((out, &clause[i + 1..]));
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    None
 }
 
 #[test]

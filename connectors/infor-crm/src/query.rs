@@ -72,6 +72,31 @@ pub(crate) fn in_chunks(
     chunks
 }
 
+/// Reads one SData string literal from the start of `clause`: its text and what follows.
+/// Tests use it to prove a quoted value reads back as exactly one literal holding the
+/// original text, whatever it contains.
+#[cfg(test)]
+pub(crate) fn read_literal(clause: &str) -> Option<(String, &str)> {
+    let mut chars = clause.char_indices().peekable();
+    if chars.next()?.1 != '\'' {
+        return None;
+    }
+    let mut out = String::new();
+    while let Some((i, c)) = chars.next() {
+        if c == '\'' {
+            if chars.peek().map(|(_, n)| *n) == Some('\'') {
+                chars.next();
+                out.push('\'');
+            } else {
+                return Some((out, &clause[i + 1..]));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,29 +107,6 @@ mod tests {
         assert_eq!(quote("x' or '1' eq '1"), "'x'' or ''1'' eq ''1'");
         assert_eq!(quote("''"), "''''''");
         assert_eq!(quote("plain"), "'plain'");
-    }
-
-    /// A minimal reader of SData string literals: proves a quoted value reads back as
-    /// exactly one literal holding the original text, whatever it contains.
-    fn read_literal(clause: &str) -> Option<(String, &str)> {
-        let mut chars = clause.char_indices().peekable();
-        if chars.next()?.1 != '\'' {
-            return None;
-        }
-        let mut out = String::new();
-        while let Some((i, c)) = chars.next() {
-            if c == '\'' {
-                if chars.peek().map(|(_, n)| *n) == Some('\'') {
-                    chars.next();
-                    out.push('\'');
-                } else {
-                    return Some((out, &clause[i + 1..]));
-                }
-            } else {
-                out.push(c);
-            }
-        }
-        None
     }
 
     #[test]
