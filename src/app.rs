@@ -9,7 +9,7 @@ use tokio::net::TcpListener;
 use crate::{
     api,
     clock::{Clock, OsRandom, Random, SystemClock},
-    config::{Config, CrmLimits},
+    config::{Config, ConsoleConfig, CrmLimits},
     connectors::{ConnectorCache, ConnectorService, UrlPolicy},
     forms::{IntakeLimits, IntakeWriter},
     jobs::{self, WorkerConfig},
@@ -47,6 +47,8 @@ pub struct AppState {
     pub scheduler_tick: std::time::Duration,
     /// Stores accepted form submissions, many per transaction under load.
     pub intake_writer: IntakeWriter,
+    /// The web console's cookies and session idle time.
+    pub console: ConsoleConfig,
 }
 
 impl AppState {
@@ -129,6 +131,7 @@ pub async fn build_state(config: &Config, services: Services) -> Result<AppState
         form_intake: services.form_intake,
         crm_limits: config.crm,
         scheduler_tick: std::time::Duration::from_millis(u64::from(config.scheduler_tick_ms)),
+        console: config.console,
     })
 }
 

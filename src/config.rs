@@ -17,6 +17,8 @@
 //! | `crm_concurrency` | `LISTBRIDGE_CRM_CONCURRENCY` | `4` |
 //! | `crm_timeout_seconds` | `LISTBRIDGE_CRM_TIMEOUT_SECONDS` | `30` |
 //! | `crm_attempts` | `LISTBRIDGE_CRM_ATTEMPTS` | `6` |
+//! | `secure_cookies` | `LISTBRIDGE_SECURE_COOKIES` | `auto` (`always`, `never`) |
+//! | `session_idle_minutes` | `LISTBRIDGE_SESSION_IDLE_MINUTES` | `720` (12 h) |
 
 use std::{
     fmt,
@@ -67,6 +69,11 @@ pub const CRM_CONCURRENCY_ENV: &str = "LISTBRIDGE_CRM_CONCURRENCY";
 pub const CRM_TIMEOUT_ENV: &str = "LISTBRIDGE_CRM_TIMEOUT_SECONDS";
 /// Environment variable for how many attempts a failing CRM request gets.
 pub const CRM_ATTEMPTS_ENV: &str = "LISTBRIDGE_CRM_ATTEMPTS";
+
+/// Environment variable for when console cookies are marked `Secure`.
+pub const SECURE_COOKIES_ENV: &str = "LISTBRIDGE_SECURE_COOKIES";
+/// Environment variable for how long an unused console session lasts.
+pub const SESSION_IDLE_ENV: &str = "LISTBRIDGE_SESSION_IDLE_MINUTES";
 
 /// The default listen address: loopback only, so a first start exposes nothing.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -136,6 +143,53 @@ impl Default for CrmLimits {
     }
 }
 
+/// When the console's cookies carry the `Secure` attribute (sent back over https only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SecureCookies {
+    /// When the request came over https: the service itself speaks plain HTTP, so
+    /// that is a proxy in front saying `X-Forwarded-Proto: https` (or `Forwarded:
+    /// proto=https`).
+    #[default]
+    Auto,
+    /// Always (the service is only ever reached over https).
+    Always,
+    /// Never (plain-HTTP set-ups, such as the demo on loopback).
+    Never,
+}
+
+impl FromStr for SecureCookies {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(SecureCookies::Auto),
+            "always" => Ok(SecureCookies::Always),
+            "never" => Ok(SecureCookies::Never),
+            _ => Err("expected 'auto', 'always' or 'never'".to_string()),
+        }
+    }
+}
+
+/// Settings of the web console's sign-in sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConsoleConfig {
+    /// When cookies are marked `Secure`.
+    pub secure_cookies: SecureCookies,
+    /// Minutes a session may go unused before it must sign in again.
+    pub session_idle_minutes: u32,
+}
+
+/// The default idle time of a console session: a working day and a half.
+pub const DEFAULT_SESSION_IDLE_MINUTES: u32 = 12 * 60;
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        ConsoleConfig {
+            secure_cookies: SecureCookies::Auto,
+            session_idle_minutes: DEFAULT_SESSION_IDLE_MINUTES,
+        }
+    }
+}
+
 /// Human-readable or machine-readable logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -184,6 +238,8 @@ pub struct Config {
     pub scheduler_tick_ms: u32,
     /// Default request budget, timeout and attempts of CRM connectors.
     pub crm: CrmLimits,
+    /// The web console's cookies and sessions.
+    pub console: ConsoleConfig,
 }
 
 impl fmt::Debug for Config {
@@ -202,6 +258,7 @@ impl fmt::Debug for Config {
             .field("job_lease_seconds", &self.job_lease_seconds)
             .field("scheduler_tick_ms", &self.scheduler_tick_ms)
             .field("crm", &self.crm)
+            .field("console", &self.console)
             .finish()
     }
 }
@@ -224,6 +281,8 @@ struct FileSettings {
     crm_concurrency: Option<u32>,
     crm_timeout_seconds: Option<u32>,
     crm_attempts: Option<u32>,
+    secure_cookies: Option<String>,
+    session_idle_minutes: Option<u32>,
 }
 
 impl Config {
@@ -331,7 +390,27 @@ impl Config {
                 .unwrap_or(defaults.attempts),
         };
 
+        let secure_cookies = match env(SECURE_COOKIES_ENV).or(file.secure_cookies) {
+            Some(raw) => raw.parse().map_err(|reason| ConfigError::Invalid {
+                setting: SECURE_COOKIES_ENV,
+                value: raw,
+                reason,
+            })?,
+            None => SecureCookies::default(),
+        };
+        let console = ConsoleConfig {
+            secure_cookies,
+            session_idle_minutes: at_least_one(
+                &env,
+                SESSION_IDLE_ENV,
+                file.session_idle_minutes,
+                "session_idle_minutes",
+            )?
+            .unwrap_or(DEFAULT_SESSION_IDLE_MINUTES),
+        };
+
         Ok(Config {
+            console,
             workers,
             job_lease_seconds,
             scheduler_tick_ms,

@@ -111,6 +111,16 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         self.code
     }
+
+    /// The human message (the console shows it beside the field it is about).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The structured details, when there are any.
+    pub fn details(&self) -> Option<&serde_json::Value> {
+        self.details.as_ref()
+    }
 }
 
 impl std::fmt::Display for ApiError {
@@ -167,7 +177,10 @@ pub async fn problem_layer(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
     let response = next.run(request).await;
     let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) || is_json(&response) {
+    if !(status.is_client_error() || status.is_server_error())
+        || is_json(&response)
+        || is_html(&response)
+    {
         return response;
     }
     let (parts, body) = response.into_parts();
@@ -226,6 +239,16 @@ fn is_json(response: &Response<Body>) -> bool {
         .is_some_and(|v| {
             v.starts_with("application/json") || v.starts_with("application/problem+json")
         })
+}
+
+/// Whether a response is an HTML page: the console's error pages are meant for people
+/// and are already in words.
+fn is_html(response: &Response<Body>) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"))
 }
 
 /// The problem code for a status that carries no more specific one.

@@ -8,9 +8,11 @@ use listbridge::{
     app::{self, Services},
     clock::{OsRandom, SystemClock},
     config::{CONFIG_FILE_ENV, Config, LOG_ENV, redact_url},
-    store::Store,
+    people::People,
+    store::{Role, Store},
     telemetry,
 };
+use secrecy::{ExposeSecret, SecretString};
 
 /// Keeps marketing lists and CRMs in step.
 #[derive(Debug, Parser)]
@@ -40,6 +42,33 @@ enum Command {
     Apikey {
         #[command(subcommand)]
         command: ApiKeyCommand,
+    },
+    /// Manage people who sign in to the web console.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create a console user. A generated password is printed alone on the last line,
+    /// unless `--password-stdin` reads one (at least 12 characters) from standard input.
+    Create {
+        /// The account's name.
+        #[arg(long)]
+        account: String,
+        /// The email the person signs in with.
+        #[arg(long)]
+        email: String,
+        /// `admin` (everything) or `marketer` (everything but connectors, people and
+        /// API keys).
+        #[arg(long, default_value = "marketer")]
+        role: Role,
+        /// Read the password from the first line of standard input instead of
+        /// generating one.
+        #[arg(long)]
+        password_stdin: bool,
     },
 }
 
@@ -127,7 +156,51 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", key.expose());
             Ok(())
         }
+        Command::User {
+            command:
+                UserCommand::Create {
+                    account,
+                    email,
+                    role,
+                    password_stdin,
+                },
+        } => create_user(&config, &account, &email, role, password_stdin).await,
     }
+}
+
+/// `listbridge user create`.
+async fn create_user(
+    config: &Config,
+    account: &str,
+    email: &str,
+    role: Role,
+    password_stdin: bool,
+) -> anyhow::Result<()> {
+    let password = if password_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        Some(SecretString::from(
+            line.trim_end_matches(['\r', '\n']).to_string(),
+        ))
+    } else {
+        None
+    };
+    let store = open_store(config).await?;
+    let people = People {
+        store: &store,
+        clock: &SystemClock,
+        random: &OsRandom,
+    };
+    let created = people.create_user(account, email, role, password).await?;
+    println!(
+        "created {} user {} in account '{}' ({})",
+        created.user.role, created.user.email, account, created.user.id
+    );
+    if let Some(password) = created.generated_password {
+        println!("password (shown once, store it now):");
+        println!("{}", password.expose_secret());
+    }
+    Ok(())
 }
 
 /// Opens and migrates the database, so CLI commands work on a fresh one.

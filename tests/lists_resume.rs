@@ -68,6 +68,7 @@ impl Instance {
             job_lease_seconds: 2,
             scheduler_tick_ms: listbridge::config::DEFAULT_SCHEDULER_TICK_MS,
             crm: listbridge::config::CrmLimits::default(),
+            console: Default::default(),
         };
         let services = Services {
             workers: quick_workers(name, Duration::from_millis(50)),

@@ -11,6 +11,7 @@ mod m20261123_000003_forms_notes;
 mod m20261123_000004_sync_scans;
 mod m20261124_000001_connector_rate_limits;
 mod m20261201_000005_push_scope;
+mod m20261203_000006_users_sessions;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_sync_scans::Migration),
             Box::new(m20261124_000001_connector_rate_limits::Migration),
             Box::new(m20261201_000005_push_scope::Migration),
+            Box::new(m20261203_000006_users_sessions::Migration),
         ]
     }
 }

@@ -25,7 +25,7 @@ use utoipa::{
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::{app::AppState, auth, error, forms::IntakeLimiter};
+use crate::{app::AppState, auth, console, error, forms::IntakeLimiter};
 
 pub mod account;
 mod connector_errors;
@@ -133,15 +133,18 @@ pub fn router(state: AppState) -> (Router, openapi::OpenApi) {
     doc.merge(public_doc);
 
     let served = Arc::new(doc.clone());
+    let console = console::routes(&state, Arc::default());
     let router = Router::new()
         .merge(public)
         .merge(v1)
+        .merge(console)
         .route(
             "/openapi.json",
             get(move || async move { Json(served.as_ref().clone()) }),
         )
         .layer(middleware::from_fn(error::panic_layer))
         .layer(middleware::from_fn(error::problem_layer))
+        .layer(middleware::from_fn(console::security_headers))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)

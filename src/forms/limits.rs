@@ -54,13 +54,13 @@ impl Default for IntakeLimits {
 /// grow memory without bound.
 const RETAIN_ABOVE: usize = 10_000;
 
-fn quota(q: RateQuota) -> Quota {
+pub(crate) fn quota(q: RateQuota) -> Quota {
     let one = NonZeroU32::MIN;
     Quota::per_minute(NonZeroU32::new(q.per_minute).unwrap_or(one))
         .allow_burst(NonZeroU32::new(q.burst).unwrap_or(one))
 }
 
-fn check<K: Hash + Eq + Clone>(
+pub(crate) fn check<K: Hash + Eq + Clone>(
     limiter: &DefaultKeyedRateLimiter<K>,
     key: &K,
 ) -> Result<(), Duration> {

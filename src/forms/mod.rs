@@ -21,6 +21,7 @@ pub use error::{FormError, IntakeError};
 pub use intake::{Accepted, BodyKind, accept_submission, parse_body};
 pub use intake_writer::{IntakeWriter, WriteError};
 pub use limits::{IntakeLimiter, IntakeLimits, RateQuota};
+pub(crate) use limits::{check as check_keyed_rate, quota as rate_quota};
 pub use mapping::FieldResolver;
 pub use service::{
     create_form, delete_form, get_form, list_forms, list_submissions, retry_submission, update_form,

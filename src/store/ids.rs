@@ -94,3 +94,7 @@ id_type!(
     /// Identifies an accepted form submission.
     SubmissionId
 );
+id_type!(
+    /// Identifies a person who signs in to the web console.
+    UserId
+);

@@ -34,6 +34,8 @@ mod runs;
 mod schedule_firing;
 mod schedules;
 mod segments;
+mod sessions;
+mod users;
 
 pub use accounts::{Account, AccountRepo};
 pub use api_keys::{ApiKeyRepo, NewApiKey};
@@ -49,7 +51,7 @@ pub use form_submissions::{
 pub use forms::{Form, FormField, FormRepo, FormSettings};
 pub use ids::{
     AccountId, ApiKeyId, ConnectorId, FormId, JobId, ListId, MemberId, RunId, ScheduleId,
-    SegmentId, SubmissionId,
+    SegmentId, SubmissionId, UserId,
 };
 pub use jobs::{Job, JobKind, JobRepo, JobStatus, NewJob};
 pub use lists::{FieldUsage, List, ListColumn, ListKind, ListRepo, ListStatus, NewList};
@@ -64,6 +66,8 @@ pub use schedules::{
     SCHEDULE_LIMIT, Schedule, ScheduleRepo, ScheduleTarget, ScheduleWrite, ScheduledTarget, Upsert,
 };
 pub use segments::{Segment, SegmentRepo};
+pub use sessions::{SessionRecord, SessionRepo};
+pub use users::{NewUser, Role, User, UserRepo};
 
 /// A fresh id for a row whose id nobody outside the store chooses. Time-ordered (UUID
 /// v7): rows created together sit together in every index on their id, so a large
@@ -205,6 +209,16 @@ impl Store {
     /// API keys.
     pub fn api_keys(&self) -> ApiKeyRepo<'_> {
         ApiKeyRepo::new(&self.db)
+    }
+
+    /// People who sign in to the console.
+    pub fn users(&self) -> UserRepo<'_> {
+        UserRepo::new(&self.db)
+    }
+
+    /// Signed-in console sessions.
+    pub fn sessions(&self) -> SessionRepo<'_> {
+        SessionRepo::new(&self.db)
     }
 
     /// CRM connectors.

@@ -5,6 +5,8 @@
 
 #![allow(dead_code)] // Each test binary uses a different part of the harness.
 
+pub mod console;
+
 use std::path::PathBuf;
 
 use listbridge::{
@@ -77,6 +79,7 @@ pub async fn spawn_app_configured(services: Services, adjust: impl FnOnce(&mut C
         job_lease_seconds: listbridge::config::DEFAULT_JOB_LEASE_SECONDS,
         scheduler_tick_ms: listbridge::config::DEFAULT_SCHEDULER_TICK_MS,
         crm: CrmLimits::default(),
+        console: Default::default(),
     };
     adjust(&mut config);
     let state = app::build_state(&config, services)

@@ -19,3 +19,5 @@ pub mod run_record;
 pub mod run_scratch;
 pub mod schedule;
 pub mod segment;
+pub mod session;
+pub mod user;

@@ -1,0 +1,53 @@
+//! The marketer's web console, served by the same binary at `/`.
+//!
+//! Server-rendered HTML (askama templates under `templates/console/`, auto-escaped,
+//! so a CRM value or a CSV cell is always text) with htmx for partial updates (live
+//! progress, member search), both vendored under `assets/console/` and served by the
+//! binary: no CDN, no build step. Pages call the same services as the JSON API
+//! (`crate::lists`, `crate::connectors`, …) and show the same errors, in words,
+//! beside the field they are about.
+//!
+//! Every page but sign-in needs a session ([`session::Viewer`]); every state-changing
+//! request carries the session's CSRF token ([`session::session_layer`]); admins may
+//! do everything, marketers everything but connectors, people and API keys.
+
+mod assets;
+mod connectors;
+mod error;
+mod form;
+mod headers;
+mod layout;
+mod list_page;
+mod lists;
+mod progress;
+mod session;
+mod sign_in;
+mod upload;
+
+use std::sync::Arc;
+
+use axum::{Extension, Router, middleware, response::Redirect, routing::get};
+
+use crate::app::AppState;
+
+pub use headers::security_headers;
+pub use sign_in::SignInLimiter;
+
+/// Every console route, behind the session layer. `limiter` counts this instance's
+/// sign-in attempts.
+pub fn routes(state: &AppState, limiter: Arc<SignInLimiter>) -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/lists") }))
+        .merge(sign_in::routes())
+        .merge(connectors::routes())
+        .merge(lists::routes())
+        .merge(upload::routes())
+        .merge(list_page::routes())
+        .merge(progress::routes())
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            session::session_layer,
+        ))
+        .layer(Extension(limiter))
+        .merge(assets::routes())
+}

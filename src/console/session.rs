@@ -1,0 +1,263 @@
+//! Who is signed in, and the CSRF check.
+//!
+//! [`session_layer`] runs before every console handler: it finds the session of the
+//! `lb_session` cookie (once per request) and, for every request that changes
+//! something, checks the CSRF token the session issued: from the `X-CSRF-Token`
+//! header (htmx sends it on every request), the `csrf` field of a url-encoded form,
+//! or the `csrf` query parameter of a multipart upload (whose body is streamed, not
+//! read ahead). Sign-in, which has no session yet, checks its own token.
+
+use axum::{
+    body::{Body, to_bytes},
+    extract::{FromRequestParts, OptionalFromRequestParts, Request, State},
+    http::{HeaderMap, Method, header, request::Parts},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use chrono::Duration;
+
+use super::error::ConsoleError;
+use crate::{
+    app::AppState,
+    config::SecureCookies,
+    people::{ActiveSession, Sessions},
+    store::Role,
+};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "lb_session";
+/// The header htmx requests carry the CSRF token in.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+/// The form field (or query parameter) carrying the CSRF token.
+pub const CSRF_FIELD: &str = "csrf";
+/// The largest url-encoded form body read for its CSRF token.
+const MAX_FORM_BYTES: usize = 1024 * 1024;
+/// Paths that check their own token because no session exists yet.
+const OWN_TOKEN_PATHS: &[&str] = &["/sign-in"];
+
+/// The signed-in person of a console request. Taking it in a handler proves the
+/// request has a live session and names the one account whose data it may show.
+#[derive(Debug, Clone)]
+pub struct Viewer(pub ActiveSession);
+
+impl Viewer {
+    /// Refuses (403) unless the viewer is an admin: connectors, people and API keys.
+    pub fn require_admin(&self) -> Result<(), ConsoleError> {
+        match self.0.user.role {
+            Role::Admin => Ok(()),
+            Role::Marketer => Err(ConsoleError::Forbidden),
+        }
+    }
+
+    /// Whether the viewer is an admin (to show admin-only links).
+    pub fn is_admin(&self) -> bool {
+        self.0.user.role == Role::Admin
+    }
+
+    /// The viewer's account id, the scope of everything the page shows.
+    pub fn account_id(&self) -> crate::store::AccountId {
+        self.0.account.id
+    }
+}
+
+/// The session found for a request, if any (set by [`session_layer`]).
+#[derive(Debug, Clone)]
+struct FoundSession(Option<ActiveSession>);
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = ConsoleError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, ConsoleError> {
+        match parts.extensions.get::<FoundSession>() {
+            Some(FoundSession(Some(session))) => Ok(Viewer(session.clone())),
+            _ => Err(ConsoleError::SignInNeeded {
+                next: parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str().to_string())
+                    .unwrap_or_else(|| "/".to_string()),
+            }),
+        }
+    }
+}
+
+impl OptionalFromRequestParts<AppState> for Viewer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        Ok(
+            <Viewer as FromRequestParts<AppState>>::from_request_parts(parts, state)
+                .await
+                .ok(),
+        )
+    }
+}
+
+/// The idle time after which a session is over, from the settings.
+pub fn idle(state: &AppState) -> Duration {
+    Duration::minutes(i64::from(state.console.session_idle_minutes))
+}
+
+/// A cookie's value from the request headers.
+pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v)
+}
+
+/// Whether cookies set in answer to this request get `Secure`.
+pub fn secure(state: &AppState, headers: &HeaderMap) -> bool {
+    match state.console.secure_cookies {
+        SecureCookies::Always => true,
+        SecureCookies::Never => false,
+        SecureCookies::Auto => {
+            let forwarded_proto = headers
+                .get("x-forwarded-proto")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
+            let forwarded = headers
+                .get(header::FORWARDED)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.to_ascii_lowercase().contains("proto=https"));
+            forwarded_proto || forwarded
+        }
+    }
+}
+
+/// A `Set-Cookie` value: `HttpOnly`, `SameSite=Lax`, path `/`, `Secure` when asked;
+/// `max_age` in seconds (0 removes the cookie; `None` lasts for the browser session).
+pub fn set_cookie(name: &str, value: &str, secure: bool, max_age: Option<i64>) -> String {
+    let mut cookie = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if let Some(age) = max_age {
+        cookie.push_str(&format!("; Max-Age={age}"));
+    }
+    if secure {
+        cookie.push_str("; Secure");
+    }
+    cookie
+}
+
+/// Finds the request's session and checks the CSRF token of every request that
+/// changes something.
+pub async fn session_layer(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let found = match cookie(&parts.headers, SESSION_COOKIE) {
+        Some(token) => match Sessions::of(&state, idle(&state)).find(token).await {
+            Ok(found) => found,
+            Err(err) => return ConsoleError::internal(&err).into_response(),
+        },
+        None => None,
+    };
+    let changes_state = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+    let body = if changes_state && !OWN_TOKEN_PATHS.contains(&parts.uri.path()) {
+        let Some(session) = &found else {
+            return ConsoleError::SignInNeeded {
+                next: "/".to_string(),
+            }
+            .into_response();
+        };
+        match check_csrf(&parts, body, &session.csrf_token).await {
+            Ok(body) => body,
+            Err(err) => return err.into_response(),
+        }
+    } else {
+        body
+    };
+    parts.extensions.insert(FoundSession(found));
+    next.run(Request::from_parts(parts, body)).await
+}
+
+/// Passes the body on when the request carries the session's CSRF token.
+async fn check_csrf(parts: &Parts, body: Body, expected: &str) -> Result<Body, ConsoleError> {
+    let matches = |given: &str| constant_time_eq(given.as_bytes(), expected.as_bytes());
+    if let Some(given) = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
+        return if matches(given) {
+            Ok(body)
+        } else {
+            Err(ConsoleError::CsrfRejected)
+        };
+    }
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        let bytes = to_bytes(body, MAX_FORM_BYTES)
+            .await
+            .map_err(|_| ConsoleError::TooLarge)?;
+        let given = form_urlencoded_field(&bytes, CSRF_FIELD);
+        return match given {
+            Some(given) if matches(&given) => Ok(Body::from(bytes)),
+            _ => Err(ConsoleError::CsrfRejected),
+        };
+    }
+    let query_token = parts
+        .uri
+        .query()
+        .and_then(|q| form_urlencoded_field(q.as_bytes(), CSRF_FIELD));
+    match query_token {
+        Some(given) if matches(&given) => Ok(body),
+        _ => Err(ConsoleError::CsrfRejected),
+    }
+}
+
+/// The first value of `name` in a url-encoded body or query string.
+fn form_urlencoded_field(bytes: &[u8], name: &str) -> Option<String> {
+    url::form_urlencoded::parse(bytes)
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// Compares two tokens without stopping at the first difference.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_are_found_among_others() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::COOKIE, "a=1; lb_session=tok; b=2".parse().unwrap());
+        assert_eq!(cookie(&headers, SESSION_COOKIE), Some("tok"));
+        assert_eq!(cookie(&headers, "missing"), None);
+    }
+
+    #[test]
+    fn set_cookie_has_the_attributes() {
+        let c = set_cookie(SESSION_COOKIE, "v", true, None);
+        assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax") && c.contains("Secure"));
+        assert!(!set_cookie(SESSION_COOKIE, "v", false, Some(0)).contains("Secure"));
+    }
+
+    #[test]
+    fn tokens_compare_whole() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+
+    #[test]
+    fn form_fields_are_decoded() {
+        assert_eq!(
+            form_urlencoded_field(b"x=1&csrf=a%2Bb", CSRF_FIELD).as_deref(),
+            Some("a+b")
+        );
+    }
+}

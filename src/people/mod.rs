@@ -1,0 +1,154 @@
+//! People who sign in to the web console: creating users, checking a sign-in, and
+//! the sessions that follow it. API keys (for machines) are in [`crate::auth`].
+//!
+//! A user belongs to one account and sees only its data; the role says whether they
+//! may manage connectors, people and API keys (admin) or not (marketer).
+
+pub mod password;
+pub mod sessions;
+
+use secrecy::SecretString;
+
+use crate::{
+    AppState,
+    clock::{Clock, Random},
+    engine::email::{EmailError, MemberEmail},
+    store::{NewUser, Role, Store, StoreError, User, UserId},
+};
+
+pub use password::{MIN_PASSWORD_CHARS, PasswordError};
+pub use sessions::{ActiveSession, SessionToken, Sessions};
+
+/// Why a user could not be created or signed in. Messages are shown to people.
+#[derive(Debug, thiserror::Error)]
+pub enum PeopleError {
+    /// The sign-in email is not an email address.
+    #[error("{0}")]
+    InvalidEmail(#[from] EmailError),
+    /// The password is too short or too long.
+    #[error("{0}")]
+    Password(#[from] PasswordError),
+    /// No account has the name given.
+    #[error("no account named '{0}'")]
+    UnknownAccount(String),
+    /// Someone already signs in with this email.
+    #[error("someone already signs in with {0}")]
+    EmailTaken(String),
+    /// The email or password is wrong (which of the two is not said).
+    #[error("the email or password is wrong")]
+    Refused,
+    /// Hashing failed (the blocking pool is gone, or argon2 refused its input).
+    #[error("the password could not be hashed: {0}")]
+    Hash(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A user just created, with the password generated for them when none was given
+/// (to be shown once).
+#[derive(Debug)]
+pub struct CreatedUser {
+    /// The user.
+    pub user: User,
+    /// The generated password, if one was generated.
+    pub generated_password: Option<SecretString>,
+}
+
+/// Creates users and checks sign-ins.
+#[derive(Clone, Copy)]
+pub struct People<'a> {
+    /// The database.
+    pub store: &'a Store,
+    /// The time source.
+    pub clock: &'a dyn Clock,
+    /// The randomness source for ids, salts and generated passwords.
+    pub random: &'a dyn Random,
+}
+
+impl<'a> People<'a> {
+    /// The service over the application's store, clock and randomness.
+    pub fn of(state: &'a AppState) -> Self {
+        People {
+            store: &state.store,
+            clock: state.clock.as_ref(),
+            random: state.random.as_ref(),
+        }
+    }
+
+    /// Creates a user in the account named `account_name`. Without a password, one is
+    /// generated and returned once.
+    pub async fn create_user(
+        &self,
+        account_name: &str,
+        email: &str,
+        role: Role,
+        password: Option<SecretString>,
+    ) -> Result<CreatedUser, PeopleError> {
+        let email = MemberEmail::parse(email)?;
+        let (password, generated) = match password {
+            Some(given) => {
+                password::check_strength(&given)?;
+                (given, false)
+            }
+            None => (password::generate(self.random), true),
+        };
+        let account = self
+            .store
+            .accounts()
+            .find_by_name(account_name.trim())
+            .await?
+            .ok_or_else(|| PeopleError::UnknownAccount(account_name.trim().to_string()))?;
+        let password_hash = self.hash(password.clone()).await?;
+        let user = User {
+            id: UserId(self.random.uuid()),
+            account_id: account.id,
+            email: email.as_str().to_string(),
+            role,
+            created_at: self.clock.now(),
+        };
+        self.store
+            .users()
+            .create(&NewUser {
+                user: user.clone(),
+                password_hash,
+            })
+            .await
+            .map_err(|e| match e {
+                StoreError::Duplicate { .. } => PeopleError::EmailTaken(user.email.clone()),
+                other => PeopleError::Store(other),
+            })?;
+        Ok(CreatedUser {
+            user,
+            generated_password: generated.then_some(password),
+        })
+    }
+
+    /// The user whose email and password these are. An unknown email costs the same
+    /// hashing as a wrong password, so the answer's timing does not tell them apart.
+    pub async fn sign_in(&self, email: &str, password: SecretString) -> Result<User, PeopleError> {
+        let found = match MemberEmail::parse(email) {
+            Ok(email) => self.store.users().password_hash(email.as_str()).await?,
+            Err(_) => None,
+        };
+        let stored = found
+            .as_ref()
+            .map_or_else(|| password::decoy_hash().to_string(), |(_, h)| h.clone());
+        let matches = tokio::task::spawn_blocking(move || password::verify(&password, &stored))
+            .await
+            .map_err(|e| PeopleError::Hash(e.to_string()))?;
+        match found {
+            Some((user, _)) if matches => Ok(user),
+            _ => Err(PeopleError::Refused),
+        }
+    }
+
+    async fn hash(&self, password: SecretString) -> Result<String, PeopleError> {
+        let mut salt = [0u8; 16];
+        self.random.fill(&mut salt);
+        tokio::task::spawn_blocking(move || password::hash(&password, salt))
+            .await
+            .map_err(|e| PeopleError::Hash(e.to_string()))?
+            .map_err(PeopleError::Hash)
+    }
+}
