@@ -14,6 +14,7 @@
 mod assets;
 mod connectors;
 mod error;
+mod field_picker;
 mod form;
 mod headers;
 mod layout;
