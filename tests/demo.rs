@@ -71,7 +71,31 @@ async fn demo_sets_everything_up_and_exits() {
     );
     assert!(!stdout.contains("Press Ctrl-C"), "{stdout}");
     assert!(dir.join("demo.db").is_file());
+    assert!(
+        value_after(&stdout, "console").starts_with("http://127.0.0.1:"),
+        "{stdout}"
+    );
+    let email = value_after(&stdout, "sign in as");
+    let password = value_after(&stdout, "password");
+    assert_signs_in(&database, email, password).await;
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The printed console sign-in works against the demo's database.
+async fn assert_signs_in(database: &str, email: &str, password: &str) {
+    let store = listbridge::store::Store::connect(database)
+        .await
+        .expect("demo database opens");
+    let people = listbridge::people::People {
+        store: &store,
+        clock: &listbridge::clock::SystemClock,
+        random: &listbridge::clock::OsRandom,
+    };
+    let user = people
+        .sign_in(email, secrecy::SecretString::from(password.to_string()))
+        .await
+        .expect("the printed sign-in works");
+    assert_eq!(user.role, listbridge::store::Role::Admin);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -109,6 +133,17 @@ async fn demo_restarts_on_the_same_database() {
         "each start prints a new key"
     );
     // The earlier lists were replaced, not duplicated: the import made a list again.
+    // A new console password on every start, and it works.
+    assert_ne!(
+        value_after(&first_out, "password"),
+        value_after(&stdout, "password")
+    );
+    assert_signs_in(
+        &database,
+        value_after(&stdout, "sign in as"),
+        value_after(&stdout, "password"),
+    )
+    .await;
     assert!(stdout.contains("imported 400 leads"), "{stdout}");
     let _ = std::fs::remove_dir_all(dir);
 }

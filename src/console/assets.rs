@@ -12,10 +12,7 @@ use axum::{
 
 use crate::app::AppState;
 
-/// The URL prefix of the static files.
-pub const PREFIX: &str = "/static";
-
-/// (name, content type, bytes) of every file served under [`PREFIX`].
+/// (name, content type, bytes) of every file served under `/static/`.
 const FILES: &[(&str, &str, &[u8])] = &[
     (
         "htmx.min.js",

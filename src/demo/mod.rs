@@ -25,8 +25,11 @@ use crate::{
     AppState,
     accounts::{AccountAdmin, AccountError},
     app::{self, Services, StartupError},
-    config::Config,
+    config::{Config, SecureCookies},
+    people::{People, PeopleError},
+    store::Role,
 };
+use secrecy::ExposeSecret;
 
 pub use client::ApiClient;
 pub use summary::{DemoForm, DemoSummary};
@@ -86,6 +89,9 @@ pub enum DemoError {
     /// The demo account or its key could not be made.
     #[error("the demo account could not be prepared: {0}")]
     Account(#[from] AccountError),
+    /// The demo's console user could not be made.
+    #[error("the demo's console user could not be prepared: {0}")]
+    People(#[from] PeopleError),
     /// The service's API could not be reached.
     #[error("{step}: {source}")]
     Http {
@@ -130,6 +136,8 @@ pub async fn run(
 ) -> Result<DemoSummary, DemoError> {
     config.bind = args.bind;
     config.database_url = args.database.clone();
+    // The demo is plain HTTP on loopback: a Secure cookie would never come back.
+    config.console.secure_cookies = SecureCookies::Never;
     let crm = FakeCrm::start(FakeConfig {
         leads: args.leads,
         contacts: args.contacts,
@@ -225,6 +233,7 @@ async fn set_up(
         crm.base_url()
     );
 
+    let sign_in = console_user(state, &account).await?;
     let connector = connect(&api, &crm.base_url()).await?;
     remove_previous_lists(&api).await?;
     remove_previous_form(&api).await?;
@@ -290,7 +299,27 @@ async fn set_up(
         signups_list: signups,
         sync_run,
         form: create_form(&api).await?,
+        console_email: sign_in.0,
+        console_password: sign_in.1,
     })
+}
+
+/// The demo account's console admin, with a new password on every start (printed, so
+/// the console can be tried at once).
+async fn console_user(state: &AppState, account: &str) -> Result<(String, String), DemoError> {
+    let people = People::of(state);
+    let email = format!("admin@{account}.example");
+    if let Some((user, password)) = people.reset_password(&email).await? {
+        return Ok((user.email, password.expose_secret().to_string()));
+    }
+    let created = people
+        .create_user(account, &email, Role::Admin, None)
+        .await?;
+    let password = created
+        .generated_password
+        .map(|p| p.expose_secret().to_string())
+        .unwrap_or_default();
+    Ok((created.user.email, password))
 }
 
 /// A fresh API key for the demo account, creating the account on the first start.

@@ -28,6 +28,10 @@ pub struct DemoSummary {
     pub sync_run: String,
     /// The demo web form.
     pub form: DemoForm,
+    /// The console admin's sign-in email.
+    pub console_email: String,
+    /// The console admin's password (a demo secret, new on every start, printed on purpose).
+    pub console_password: String,
 }
 
 /// The web form the demo made.
@@ -74,6 +78,9 @@ impl fmt::Display for DemoSummary {
         writeln!(f)?;
         writeln!(f, "listbridge demo is ready.")?;
         writeln!(f)?;
+        writeln!(f, "  console       {api_url}/  (sign in below)")?;
+        writeln!(f, "  sign in as    {}", self.console_email)?;
+        writeln!(f, "  password      {}", self.console_password)?;
         writeln!(f, "  account       {}", self.account)?;
         writeln!(f, "  API key       {api_key}")?;
         writeln!(f, "  API           {api_url}/v1")?;
@@ -179,6 +186,8 @@ mod tests {
                 id: "F1".into(),
                 submit_path: "/f/abc".into(),
             },
+            console_email: "admin@demo-crm-8181.example".into(),
+            console_password: "pw".into(),
         }
     }
 

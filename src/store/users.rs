@@ -133,6 +133,25 @@ impl<'a> UserRepo<'a> {
             .transpose()
     }
 
+    /// Replaces a user's password hash; false when there is no such user in the account.
+    pub async fn set_password_hash(
+        &self,
+        account: AccountId,
+        id: UserId,
+        password_hash: &str,
+    ) -> Result<bool, StoreError> {
+        let done = user::Entity::update_many()
+            .col_expr(
+                user::Column::PasswordHash,
+                sea_orm::sea_query::Expr::value(password_hash.to_string()),
+            )
+            .filter(user::Column::Id.eq(id.as_db()))
+            .filter(user::Column::AccountId.eq(account.as_db()))
+            .exec(self.db)
+            .await?;
+        Ok(done.rows_affected == 1)
+    }
+
     /// The user with this id in this account, if any.
     pub async fn get(&self, account: AccountId, id: UserId) -> Result<Option<User>, StoreError> {
         user::Entity::find_by_id(id.as_db())

@@ -5,6 +5,7 @@
 
 #![allow(dead_code)] // Each test binary uses a different part of the harness.
 
+pub mod browser;
 pub mod console;
 
 use std::path::PathBuf;

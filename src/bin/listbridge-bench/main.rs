@@ -4,13 +4,15 @@
 //! loopback, drives the service through its public API, and prints one table (and
 //! writes a JSON file) with: raw read, full import (SQLite; PostgreSQL too when
 //! `DATABASE_URL` is set), idle re-sync, incremental pull, push of new members and of
-//! field updates, and form intake; each judged against the targets of issue 10.
+//! field updates, form intake, and the console's lists and list pages; each judged
+//! against its target.
 //!
 //! ```sh
 //! cargo build --release -p listbridge -p infor-crm-fake
 //! target/release/listbridge-bench --leads 100000
 //! ```
 
+mod console;
 mod crm;
 mod forms;
 mod measure;
@@ -190,6 +192,9 @@ async fn bench(
             )
             .await?,
     );
+
+    eprintln!("7. console page times");
+    rows.extend(console::page_times(&session, &sqlite_url, &list, args.leads).await?);
 
     let overall = procs::peak_rss_mib(session.service.pid()?)?;
     eprintln!("service peak memory over the whole bench: {overall:.1} MiB");
