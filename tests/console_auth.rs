@@ -224,3 +224,29 @@ async fn pages_carry_the_security_headers() {
     let body = response.text().await.unwrap();
     assert!(!body.contains("<script>"), "no inline script");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_idle_longer_than_the_setting_must_sign_in_again() {
+    use std::sync::Arc;
+
+    use listbridge::{app::Services, clock::TestClock};
+
+    let clock = Arc::new(TestClock::new(chrono::Utc::now()));
+    let app = common::spawn_app_with(Services {
+        clock: clock.clone(),
+        ..Services::default()
+    })
+    .await;
+    app.create_account("acme").await;
+    app.create_user("acme", "ann@acme.example", Role::Marketer).await;
+    let console = app.sign_in("ann@acme.example").await;
+
+    clock.advance(chrono::Duration::hours(11));
+    assert_eq!(console.get("/lists").await.status, 200, "11 h idle is fine");
+    clock.advance(chrono::Duration::hours(11));
+    assert_eq!(console.get("/lists").await.status, 200, "the last request counts");
+    clock.advance(chrono::Duration::hours(12) + chrono::Duration::minutes(1));
+    let expired = console.get("/lists").await;
+    assert_eq!(expired.status, 303, "{expired:?}");
+    assert!(expired.location.is_some_and(|l| l.starts_with("/sign-in")));
+}

@@ -210,6 +210,11 @@ async fn sign_in(
         .start(&user)
         .await
         .map_err(|e| ConsoleError::internal(&e))?;
+    // Sessions nobody came back to are removed here, so the table holds only live ones
+    // without a background task (one indexed delete per sign-in).
+    if let Err(err) = sessions.sweep().await {
+        tracing::warn!(error = %err, "removing idle console sessions failed");
+    }
     tracing::info!(user = %user.id, account = %user.account_id, "signed in to the console");
     let mut response = Redirect::to(next).into_response();
     for cookie in [

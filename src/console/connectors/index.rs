@@ -1,0 +1,114 @@
+//! `GET /connectors`: the account's connectors (status, CRM user, last verified) with
+//! their actions, the notice of the action just done, and the Connect form up front
+//! when there is no connector yet.
+
+use askama::Template;
+use axum::{
+    extract::{Query, State},
+    response::Html,
+};
+use serde::Deserialize;
+
+use super::{
+    connect::ConnectValues,
+    view::{ConnectorRow, KindChoice, kind_choices},
+};
+use crate::{
+    app::AppState,
+    console::{
+        error::ConsoleError,
+        form::FieldErrors,
+        layout::{Layout, Section},
+        session::Viewer,
+    },
+    store::ConnectorRecord,
+};
+
+/// The connectors page.
+#[derive(Template)]
+#[template(path = "console/connectors.html")]
+struct ConnectorsPage {
+    layout: Layout,
+    connectors: Vec<ConnectorRow>,
+    notice: String,
+    /// Whether some kind of this build is not connected yet (offer Connect).
+    can_connect: bool,
+    form: ConnectValues,
+    errors: FieldErrors,
+    kinds: Vec<KindChoice>,
+}
+
+/// `?done=<action>&connector=<id>` after a form succeeded.
+#[derive(Debug, Deserialize)]
+pub struct Done {
+    done: Option<String>,
+    connector: Option<String>,
+}
+
+/// `GET /connectors`.
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(done): Query<Done>,
+) -> Result<Html<String>, ConsoleError> {
+    viewer.require_admin()?;
+    let records = state
+        .connectors()
+        .list(viewer.account_id())
+        .await
+        .map_err(super::page_error)?;
+    let notice = notice(&state, &records, &done);
+    let kinds = kind_choices(&state);
+    let can_connect = kinds
+        .iter()
+        .any(|k| !records.iter().any(|r| r.kind == k.code));
+    let form = ConnectValues {
+        kind: kinds
+            .first()
+            .map(|k| k.code.to_string())
+            .unwrap_or_default(),
+        ..ConnectValues::default()
+    };
+    let html = ConnectorsPage {
+        layout: Layout::new(&viewer, Section::Connectors),
+        connectors: records
+            .iter()
+            .map(|r| ConnectorRow::of(&state, r))
+            .collect(),
+        notice,
+        can_connect,
+        form,
+        errors: FieldErrors::none(),
+        kinds,
+    }
+    .render()?;
+    Ok(Html(html))
+}
+
+/// The sentence for the action just done, about the connector it was done to: the
+/// one named, else (after Connect) the newest.
+fn notice(state: &AppState, records: &[ConnectorRecord], done: &Done) -> String {
+    let named = done
+        .connector
+        .as_deref()
+        .and_then(|id| records.iter().find(|r| r.id.as_db() == id));
+    let newest = || records.iter().max_by_key(|r| r.created_at);
+    let Some(record) = named.or_else(newest) else {
+        return String::new();
+    };
+    let row = ConnectorRow::of(state, record);
+    match done.done.as_deref() {
+        Some("connected") => format!("Connected to {} as {}.", row.base_url, row.who()),
+        Some("reconfirmed") => format!(
+            "Login reconfirmed: {} as {}. Paused schedules run again.",
+            row.base_url,
+            row.who()
+        ),
+        Some("reset") => format!(
+            "{} was reset: its password is forgotten and its schedules are paused. \
+             Lists and their data are kept. Use Reconfirm Login to connect it again.",
+            row.base_url
+        ),
+        _ => String::new(),
+    }
+}

@@ -1,0 +1,124 @@
+//! *Reconfirm Login*: a new password (and, if it changed, login name) for a
+//! connector, verified by logging in before it replaces the stored one (the same
+//! [`ConnectorService::reconfirm`] as the API); a refused login changes nothing.
+//!
+//! [`ConnectorService::reconfirm`]: crate::connectors::ConnectorService::reconfirm
+
+use askama::Template;
+use axum::{
+    Form,
+    extract::{Path, State},
+    http::StatusCode,
+    response::{Html, IntoResponse, Redirect, Response},
+};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use super::{errors::refusal, owned, view::ConnectorRow};
+use crate::{
+    app::AppState,
+    connectors::ReconfirmRequest,
+    console::{
+        error::ConsoleError,
+        form::FieldErrors,
+        layout::{Layout, Section},
+        session::Viewer,
+    },
+};
+
+/// The controls of the Reconfirm Login form.
+const CONTROLS: &[&str] = &["username", "password"];
+
+/// The Reconfirm Login page.
+#[derive(Template)]
+#[template(path = "console/connectors_reconfirm.html")]
+struct ReconfirmPage {
+    layout: Layout,
+    connector: ConnectorRow,
+    username: String,
+    errors: FieldErrors,
+}
+
+/// The submitted Reconfirm Login form.
+#[derive(Deserialize)]
+pub struct ReconfirmForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: Option<SecretString>,
+}
+
+/// `GET /connectors/{id}/reconfirm`: the form, with the stored login name.
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, ConsoleError> {
+    viewer.require_admin()?;
+    let record = owned(&state, viewer.account_id(), &id).await?;
+    let connector = ConnectorRow::of(&state, &record);
+    let username = connector.username.clone();
+    page(
+        &viewer,
+        connector,
+        username,
+        FieldErrors::none(),
+        StatusCode::OK,
+    )
+}
+
+/// `POST /connectors/{id}/reconfirm`: verifies and saves, then back to the list.
+pub async fn submit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<ReconfirmForm>,
+) -> Result<Response, ConsoleError> {
+    viewer.require_admin()?;
+    let record = owned(&state, viewer.account_id(), &id).await?;
+    let request = ReconfirmRequest {
+        username: Some(form.username.clone()),
+        password: form
+            .password
+            .unwrap_or_else(|| SecretString::from(String::new())),
+    };
+    match state
+        .connectors()
+        .reconfirm(viewer.account_id(), record.id, request)
+        .await
+    {
+        Ok(done) => Ok(Redirect::to(&format!(
+            "/connectors?done=reconfirmed&connector={}",
+            done.id
+        ))
+        .into_response()),
+        Err(err) => {
+            let refused = refusal(err, CONTROLS)?;
+            let connector = ConnectorRow::of(&state, &record);
+            page(
+                &viewer,
+                connector,
+                form.username,
+                refused.errors,
+                refused.status,
+            )
+        }
+    }
+}
+
+fn page(
+    viewer: &Viewer,
+    connector: ConnectorRow,
+    username: String,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> Result<Response, ConsoleError> {
+    let html = ReconfirmPage {
+        layout: Layout::new(viewer, Section::Connectors),
+        connector,
+        username,
+        errors,
+    }
+    .render()?;
+    Ok((status, Html(html)).into_response())
+}
