@@ -58,13 +58,22 @@ pub fn choices(
                 max_length: d.max_length,
                 custom: d.custom,
                 read_only: d.read_only,
-                label: d.label,
+                label: qualified_label(&d.name, d.label),
                 name: d.name,
             }
         })
         .collect();
     out.sort_by_key(|c| !c.locked);
     out
+}
+
+/// A related record's field is labelled with the relation's name (`Address · City`),
+/// so it is not mistaken for the entity's own field of the same label.
+fn qualified_label(name: &str, label: String) -> String {
+    match name.rsplit_once('.') {
+        Some((relation, _)) => format!("{} · {label}", relation.replace('.', " · ")),
+        None => label,
+    }
 }
 
 #[cfg(test)]
@@ -81,6 +90,15 @@ mod tests {
             read_only: false,
             custom,
         }
+    }
+
+    #[test]
+    fn related_fields_name_their_relation() {
+        assert_eq!(
+            qualified_label("Address.City", "City".into()),
+            "Address · City"
+        );
+        assert_eq!(qualified_label("Title", "Title".into()), "Title");
     }
 
     #[test]

@@ -60,16 +60,7 @@ pub async fn start_import(
             });
         }
         Some(name) => name.to_string(),
-        None => {
-            let crm = state
-                .registry
-                .get(&connector.kind)
-                .map_or("CRM", |f| f.display_name());
-            match request.entity {
-                EntityKind::Lead => format!("All {crm} Leads"),
-                EntityKind::Contact => format!("All {crm} Contacts"),
-            }
-        }
+        None => default_name(state, &connector.kind, request.entity),
     };
     let db = state.store.conn();
     let now = state.clock.now();
@@ -106,6 +97,19 @@ pub async fn start_import(
     };
     tracing::info!(list = %list.id, run = %run.id, entity = %request.entity, "import queued");
     Ok(ImportStarted { list, columns, run })
+}
+
+/// The name an import gets when none is given, e.g. "All Infor CRM Leads" (the console's
+/// form starts with it).
+pub fn default_name(state: &AppState, connector_kind: &str, entity: EntityKind) -> String {
+    let crm = state
+        .registry
+        .get(connector_kind)
+        .map_or("CRM", |f| f.display_name());
+    match entity {
+        EntityKind::Lead => format!("All {crm} Leads"),
+        EntityKind::Contact => format!("All {crm} Contacts"),
+    }
 }
 
 /// FirstName, LastName, then the chosen fields in the CRM's spelling, without repeats;

@@ -156,6 +156,52 @@ impl Rule {
     }
 }
 
+impl Rule {
+    /// The rule in a few words for tables and summaries, e.g. `daily 06:00 Europe/London`,
+    /// `every 2 weeks Mon, Fri 09:30 Europe/Berlin`, `hourly at :15 UTC`.
+    pub fn summary(&self) -> String {
+        let every = |one: &str, unit: &str| match self.interval {
+            1 => one.to_string(),
+            n => format!("every {n} {unit}"),
+        };
+        let minute = self.time_of_day.split_once(':').map_or("00", |(_, m)| m);
+        let zone = &self.time_zone;
+        let time = &self.time_of_day;
+        match self.frequency {
+            Frequency::Hourly => format!("{} at :{minute} {zone}", every("hourly", "hours")),
+            Frequency::Daily => format!("{} {time} {zone}", every("daily", "days")),
+            Frequency::Weekly => {
+                let days: Vec<&str> = self.days_of_week.iter().map(|d| d.short_name()).collect();
+                format!(
+                    "{} {} {time} {zone}",
+                    every("weekly", "weeks"),
+                    days.join(", ")
+                )
+            }
+            Frequency::Monthly => format!(
+                "{} on day {} {time} {zone}",
+                every("monthly", "months"),
+                self.day_of_month.unwrap_or(1)
+            ),
+        }
+    }
+}
+
+impl DayOfWeek {
+    /// The day's three-letter English name, e.g. `Mon`.
+    pub fn short_name(self) -> &'static str {
+        match self {
+            DayOfWeek::Mon => "Mon",
+            DayOfWeek::Tue => "Tue",
+            DayOfWeek::Wed => "Wed",
+            DayOfWeek::Thu => "Thu",
+            DayOfWeek::Fri => "Fri",
+            DayOfWeek::Sat => "Sat",
+            DayOfWeek::Sun => "Sun",
+        }
+    }
+}
+
 /// Parses an IANA zone name (exact spelling, as the tz database has it).
 pub fn parse_zone(raw: &str) -> Result<Tz, RuleError> {
     raw.trim()
@@ -205,6 +251,22 @@ mod tests {
         let (monthly, rec) = rule(Frequency::Monthly).normalize().unwrap();
         assert_eq!((monthly.day_of_month, rec.day_of_month), (Some(31), 31));
         assert_eq!(Rule::from_json(&monthly.to_json()).unwrap(), monthly);
+    }
+
+    #[test]
+    fn summaries_read_as_words() {
+        let (daily, _) = rule(Frequency::Daily).normalize().unwrap();
+        assert_eq!(daily.summary(), "daily 09:05 Europe/Berlin");
+        let (mut weekly, _) = rule(Frequency::Weekly).normalize().unwrap();
+        weekly.interval = 2;
+        assert_eq!(
+            weekly.summary(),
+            "every 2 weeks Mon, Fri 09:05 Europe/Berlin"
+        );
+        let (hourly, _) = rule(Frequency::Hourly).normalize().unwrap();
+        assert_eq!(hourly.summary(), "hourly at :05 Europe/Berlin");
+        let (monthly, _) = rule(Frequency::Monthly).normalize().unwrap();
+        assert_eq!(monthly.summary(), "monthly on day 31 09:05 Europe/Berlin");
     }
 
     #[test]

@@ -441,6 +441,23 @@ impl ScheduleRepo {
             .collect())
     }
 
+    /// The schedules of an account's lists (not of segments), enabled or not, in one
+    /// statement for the lists table.
+    pub async fn of_lists<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        account: AccountId,
+    ) -> Result<Vec<Schedule>, StoreError> {
+        schedule::Entity::find()
+            .filter(schedule::Column::AccountId.eq(account.as_db()))
+            .filter(schedule::Column::TargetKind.eq(KIND_LIST))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(to_schedule)
+            .collect()
+    }
+
     /// Deletes a target's schedule (freeing its slot); false when it had none.
     pub async fn delete<C: ConnectionTrait>(
         &self,
