@@ -12,6 +12,7 @@ mod m20261123_000004_sync_scans;
 mod m20261124_000001_connector_rate_limits;
 mod m20261201_000005_push_scope;
 mod m20261203_000006_users_sessions;
+mod m20261203_000007_upload_rejections;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_connector_rate_limits::Migration),
             Box::new(m20261201_000005_push_scope::Migration),
             Box::new(m20261203_000006_users_sessions::Migration),
+            Box::new(m20261203_000007_upload_rejections::Migration),
         ]
     }
 }

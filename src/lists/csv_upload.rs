@@ -6,7 +6,8 @@
 //! names its line and the reason; a bad row never stops the rest of the file.
 
 use std::{
-    cell::Cell,
+    cell::{Cell, RefCell},
+    collections::VecDeque,
     io::{BufRead, BufReader, Read},
     rc::Rc,
 };
@@ -111,10 +112,12 @@ impl std::error::Error for RowTooLongMarker {}
 
 /// Counts the bytes the CSV parser pulls since the last complete row and refuses to
 /// read more once a row has passed [`MAX_ROW_BYTES`]. The parser buffers a little ahead,
-/// so the count runs at most a buffer past the row itself.
+/// so the count runs at most a buffer past the row itself. Also shows every byte to
+/// [`LineStarts`].
 struct RowBudget<R> {
     inner: R,
     since_row: Rc<Cell<u64>>,
+    lines: Rc<RefCell<LineStarts>>,
 }
 
 impl<R: Read> Read for RowBudget<R> {
@@ -124,7 +127,50 @@ impl<R: Read> Read for RowBudget<R> {
         }
         let n = self.inner.read(buf)?;
         self.since_row.set(self.since_row.get() + n as u64);
+        self.lines.borrow_mut().feed(&buf[..n]);
         Ok(n)
+    }
+}
+
+/// The file's line numbers, which the CSV parser's own positions do not give: a row's
+/// position there starts before the blank lines it skipped and, in a CRLF file, before
+/// the previous row's `\n`. This keeps, for the bytes read ahead of the rows handed
+/// out, where each run of line breaks ends and how many `\n` came before that point,
+/// so a row that starts at byte `s` is on the line of the first run end at or after `s`.
+#[derive(Debug, Default)]
+struct LineStarts {
+    /// `(offset of the first byte after a run of line breaks, `\n` before it)`, in order.
+    starts: VecDeque<(u64, u64)>,
+    /// Bytes seen.
+    offset: u64,
+    /// `\n` seen.
+    newlines: u64,
+    /// Whether the last byte seen was `\r` or `\n`.
+    in_break: bool,
+}
+
+impl LineStarts {
+    fn feed(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            let is_break = b == b'\n' || b == b'\r';
+            if self.in_break && !is_break {
+                self.starts.push_back((self.offset, self.newlines));
+            }
+            self.in_break = is_break;
+            if b == b'\n' {
+                self.newlines += 1;
+            }
+            self.offset += 1;
+        }
+    }
+
+    /// The 1-based line of a row whose parsing starts at byte `start`, if it was seen;
+    /// forgets the line breaks before it.
+    fn line_of_row_at(&mut self, start: u64) -> Option<u64> {
+        while self.starts.front().is_some_and(|&(at, _)| at < start) {
+            self.starts.pop_front();
+        }
+        self.starts.front().map(|&(_, before)| before + 1)
     }
 }
 const EMAIL_NAMES: [&str; 4] = ["email", "e-mail", "email address", "e-mail address"];
@@ -152,6 +198,178 @@ fn sniff_delimiter(header: &[u8]) -> u8 {
         .unwrap_or(b',')
 }
 
+/// Skips a byte-order mark and sniffs the delimiter from the header line.
+fn open<R: Read>(reader: R) -> Result<(BufReader<R>, u8), UploadError> {
+    let mut buffered = BufReader::with_capacity(64 * 1024, reader);
+    if buffered.fill_buf()?.starts_with(BOM) {
+        buffered.consume(BOM.len());
+    }
+    let delimiter = sniff_delimiter(
+        buffered
+            .fill_buf()?
+            .split(|&b| b == b'\n')
+            .next()
+            .unwrap_or_default(),
+    );
+    Ok((buffered, delimiter))
+}
+
+/// The CSV parser every reading of an upload uses, over a reader that counts the bytes
+/// of the current row and the file's lines.
+fn csv_reader<R: Read>(reader: R, delimiter: u8) -> Tracked<R> {
+    let since_row = Rc::new(Cell::new(0));
+    let lines = Rc::new(RefCell::new(LineStarts::default()));
+    let csv = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(RowBudget {
+            inner: reader,
+            since_row: since_row.clone(),
+            lines: lines.clone(),
+        });
+    Tracked {
+        csv,
+        since_row,
+        lines,
+    }
+}
+
+/// A CSV parser with the byte count of its current row and the file's line numbers.
+struct Tracked<R> {
+    csv: csv::Reader<RowBudget<R>>,
+    since_row: Rc<Cell<u64>>,
+    lines: Rc<RefCell<LineStarts>>,
+}
+
+impl<R: Read> Tracked<R> {
+    /// Reads the next row into `record`; returns the line it starts at (meaningful when
+    /// a row was read, or for the error of a row).
+    fn next_row(&mut self, record: &mut csv::ByteRecord) -> (u64, Result<bool, csv::Error>) {
+        let start = self.csv.position().clone();
+        let read = self.csv.read_byte_record(record);
+        let line = self
+            .lines
+            .borrow_mut()
+            .line_of_row_at(start.byte())
+            .unwrap_or(start.line());
+        (line, read)
+    }
+}
+
+/// Reads the header line: the column names (trimmed), refusing an empty header, one
+/// that is not text and one that names a column twice.
+fn read_header<R: Read>(
+    csv: &mut Tracked<R>,
+    record: &mut csv::ByteRecord,
+) -> Result<Vec<String>, UploadError> {
+    let read = csv.csv.read_byte_record(record);
+    csv.since_row.set(0);
+    if !read.map_err(|e| csv_io(e, 1))? {
+        return Err(UploadError::Empty);
+    }
+    let columns = record
+        .iter()
+        .map(|f| std::str::from_utf8(f).map(|s| s.trim().to_string()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| UploadError::HeaderNotUtf8)?;
+    if columns.iter().all(String::is_empty) {
+        return Err(UploadError::Empty);
+    }
+    for (i, c) in columns.iter().enumerate() {
+        if columns[..i].iter().any(|p| p.eq_ignore_ascii_case(c)) {
+            return Err(UploadError::DuplicateColumn(c.clone()));
+        }
+    }
+    Ok(columns)
+}
+
+/// The index of the email column among `columns`: the one named `email_column` (any
+/// case), or when `None` the one called Email, E-mail or Email Address (any case).
+fn find_email_column(columns: &[String], email_column: Option<&str>) -> Result<usize, UploadError> {
+    match email_column {
+        Some(name) => columns
+            .iter()
+            .position(|c| c.eq_ignore_ascii_case(name.trim())),
+        None => columns
+            .iter()
+            .position(|c| EMAIL_NAMES.contains(&c.to_lowercase().as_str())),
+    }
+    .ok_or_else(|| UploadError::NoEmailColumn {
+        expected: email_column.map_or_else(
+            || "Email (or E-mail, Email Address)".to_string(),
+            |n| format!("'{n}'"),
+        ),
+        found: columns
+            .iter()
+            .map(|c| format!("'{c}'"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    })
+}
+
+/// The start of a file as an upload would read it, for showing before uploading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsvPreview {
+    /// Column names as in the file (trimmed).
+    pub columns: Vec<String>,
+    /// The delimiter found.
+    pub delimiter: u8,
+    /// The column an upload that names none would take as the email, if any.
+    pub email_index: Option<usize>,
+    /// The first data rows (blank lines skipped), cells as text.
+    pub rows: Vec<PreviewRow>,
+}
+
+/// One data row of a [`CsvPreview`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreviewRow {
+    /// 1-based line where the row starts in the file.
+    pub line: u64,
+    /// Its cells as read (invalid UTF-8 shown with replacement characters).
+    pub cells: Vec<String>,
+}
+
+/// Reads the header and up to `max_rows` rows of `head`, the start of a file, with the
+/// upload's own reader (byte-order mark, delimiter, header checks), so what is shown
+/// is what an upload would do. When `head` is not the `whole` file, a row that runs to
+/// its end may be cut and is left out. A bad header gives the upload's error.
+pub fn preview(head: &[u8], whole: bool, max_rows: usize) -> Result<CsvPreview, UploadError> {
+    let (buffered, delimiter) = open(head)?;
+    let bom = if head.starts_with(BOM) { BOM.len() } else { 0 };
+    let remaining = (head.len() - bom) as u64;
+    let mut csv = csv_reader(buffered, delimiter);
+    let mut record = csv::ByteRecord::new();
+    let columns = read_header(&mut csv, &mut record)?;
+    let email_index = find_email_column(&columns, None).ok();
+    let mut rows = Vec::new();
+    while rows.len() < max_rows {
+        match csv.next_row(&mut record) {
+            (line, Ok(true)) => {
+                csv.since_row.set(0);
+                if !whole && csv.csv.position().byte() >= remaining {
+                    break; // may be cut where the head ends
+                }
+                if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+                    continue;
+                }
+                let cells = record
+                    .iter()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect();
+                rows.push(PreviewRow { line, cells });
+            }
+            (_, Ok(false) | Err(_)) => break,
+        }
+    }
+    Ok(CsvPreview {
+        columns,
+        delimiter,
+        email_index,
+        rows,
+    })
+}
+
 /// Reads a CSV upload, calling `sink` for every data row in order.
 ///
 /// `email_column` names the email column; when `None`, a column called Email, E-mail or
@@ -172,66 +390,11 @@ pub fn read_upload_with_header<R: Read>(
     on_header: impl FnOnce(&CsvLayout) -> Result<(), String>,
     mut sink: impl FnMut(RowOutcome) -> Result<(), String>,
 ) -> Result<CsvLayout, UploadError> {
-    let mut buffered = BufReader::with_capacity(64 * 1024, reader);
-    if buffered.fill_buf()?.starts_with(BOM) {
-        buffered.consume(BOM.len());
-    }
-    let delimiter = sniff_delimiter(
-        buffered
-            .fill_buf()?
-            .split(|&b| b == b'\n')
-            .next()
-            .unwrap_or_default(),
-    );
-    let since_row = Rc::new(Cell::new(0));
-    let mut csv = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .has_headers(false)
-        .from_reader(RowBudget {
-            inner: buffered,
-            since_row: since_row.clone(),
-        });
+    let (buffered, delimiter) = open(reader)?;
+    let mut csv = csv_reader(buffered, delimiter);
     let mut record = csv::ByteRecord::new();
-    if !csv
-        .read_byte_record(&mut record)
-        .map_err(|e| csv_io(e, 1))?
-    {
-        return Err(UploadError::Empty);
-    }
-    since_row.set(0);
-    let columns = record
-        .iter()
-        .map(|f| std::str::from_utf8(f).map(|s| s.trim().to_string()))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|_| UploadError::HeaderNotUtf8)?;
-    if columns.iter().all(String::is_empty) {
-        return Err(UploadError::Empty);
-    }
-    for (i, c) in columns.iter().enumerate() {
-        if columns[..i].iter().any(|p| p.eq_ignore_ascii_case(c)) {
-            return Err(UploadError::DuplicateColumn(c.clone()));
-        }
-    }
-    let email_index = match email_column {
-        Some(name) => columns
-            .iter()
-            .position(|c| c.eq_ignore_ascii_case(name.trim())),
-        None => columns
-            .iter()
-            .position(|c| EMAIL_NAMES.contains(&c.to_lowercase().as_str())),
-    }
-    .ok_or_else(|| UploadError::NoEmailColumn {
-        expected: email_column.map_or_else(
-            || "Email (or E-mail, Email Address)".to_string(),
-            |n| format!("'{n}'"),
-        ),
-        found: columns
-            .iter()
-            .map(|c| format!("'{c}'"))
-            .collect::<Vec<_>>()
-            .join(", "),
-    })?;
+    let columns = read_header(&mut csv, &mut record)?;
+    let email_index = find_email_column(&columns, email_column)?;
     let layout = CsvLayout {
         columns,
         email_index,
@@ -240,31 +403,27 @@ pub fn read_upload_with_header<R: Read>(
     on_header(&layout).map_err(UploadError::Sink)?;
 
     loop {
-        let line = csv.position().line();
-        match csv.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {
-                since_row.set(0);
+        match csv.next_row(&mut record) {
+            (_, Ok(false)) => break,
+            (line, Ok(true)) => {
+                csv.since_row.set(0);
                 if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
                     continue; // blank line
                 }
                 let outcome = row_outcome(&layout, &record, line);
                 sink(outcome).map_err(UploadError::Sink)?;
             }
-            Err(e) => {
-                let line = e.position().map_or(line, |p| p.line());
-                match e.into_kind() {
-                    csv::ErrorKind::Io(io) if is_row_too_long(&io) => {
-                        return Err(UploadError::RowTooLong { line });
-                    }
-                    csv::ErrorKind::Io(io) => return Err(UploadError::Io(io)),
-                    other => {
-                        let reason = format!("unreadable row: {other:?}");
-                        sink(RowOutcome::Rejected(RejectedRow { line, reason }))
-                            .map_err(UploadError::Sink)?;
-                    }
+            (line, Err(e)) => match e.into_kind() {
+                csv::ErrorKind::Io(io) if is_row_too_long(&io) => {
+                    return Err(UploadError::RowTooLong { line });
                 }
-            }
+                csv::ErrorKind::Io(io) => return Err(UploadError::Io(io)),
+                other => {
+                    let reason = format!("unreadable row: {other:?}");
+                    sink(RowOutcome::Rejected(RejectedRow { line, reason }))
+                        .map_err(UploadError::Sink)?;
+                }
+            },
         }
     }
     Ok(layout)
@@ -472,5 +631,53 @@ mod tests {
         })
         .unwrap();
         assert_eq!(count, 100_000);
+    }
+
+    #[test]
+    fn preview_reads_like_the_upload_and_leaves_out_a_cut_last_row() {
+        let head = "\u{feff}Name;E-mail\nAnn;ann@x.com\n\nBo;\"bo@x.com\"\nCy;cy@x";
+        let cut = preview(head.as_bytes(), false, 5).unwrap();
+        assert_eq!(cut.delimiter, b';');
+        assert_eq!(cut.columns, ["Name", "E-mail"]);
+        assert_eq!(cut.email_index, Some(1));
+        assert_eq!(
+            cut.rows.iter().map(|r| r.line).collect::<Vec<_>>(),
+            [2, 4],
+            "the blank line is skipped and the cut row left out"
+        );
+        assert_eq!(cut.rows[1].cells, ["Bo", "bo@x.com"]);
+        let whole = preview(head.as_bytes(), true, 5).unwrap();
+        assert_eq!(whole.rows.len(), 3);
+        assert_eq!(preview(head.as_bytes(), true, 1).unwrap().rows.len(), 1);
+    }
+
+    #[test]
+    fn preview_gives_the_uploads_header_errors() {
+        let upload = read_upload("Email,email\n".as_bytes(), None, |_| Ok(())).unwrap_err();
+        let shown = preview(b"Email,email\n", true, 5).unwrap_err();
+        assert_eq!(upload.to_string(), shown.to_string());
+        assert!(matches!(preview(b"", true, 5), Err(UploadError::Empty)));
+        assert_eq!(preview(b"Name,City\n", true, 5).unwrap().email_index, None);
+    }
+
+    #[test]
+    fn lines_are_those_of_the_file_with_crlf_blank_lines_and_quoted_newlines() {
+        let input = "Email,Name\r\nok@x.com,A\r\nbad1,B\r\n\r\n\r\nbad2,\"two\r\nlines\"\r\nbad3,C";
+        let (_, rows) = run(input);
+        assert_eq!(
+            rejected(&rows).iter().map(|r| r.line).collect::<Vec<_>>(),
+            [3, 6, 8]
+        );
+        assert_eq!(accepted(&rows)[0].line, 2);
+        let (_, rows) = run("Email\n\n\nbad1\n\nbad2\n");
+        assert_eq!(
+            rejected(&rows).iter().map(|r| r.line).collect::<Vec<_>>(),
+            [4, 6]
+        );
+        let shown = preview(input.as_bytes(), true, 5).unwrap();
+        assert_eq!(
+            shown.rows.iter().map(|r| r.line).collect::<Vec<_>>(),
+            [2, 3, 6, 8]
+        );
     }
 }

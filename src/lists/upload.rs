@@ -4,7 +4,14 @@
 //! ([`read_upload_with_header`] on a blocking thread), which sends rows in chunks over a
 //! small bounded channel to the async side that inserts them. A slow database therefore
 //! slows the reading of the body instead of filling memory. Each bad row is reported by
-//! line; the good rows are all kept.
+//! line; the good rows are all kept. Every rejected row and the counts are also stored
+//! ([`UploadReportRepo`]), so the report can be read again later
+//! ([`super::upload_report`]).
+//!
+//! Nothing is half-saved: when the file fails part-way (an unclosed quote, a body over
+//! the limit, the database), the new list is removed with its members, columns and
+//! stored report, and the mapping is saved to the Standard Field Names only once the
+//! whole file was read.
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -27,7 +34,8 @@ use crate::{
     engine::usage::SystemUsage,
     store::{
         AccountId, List, ListColumn, ListId, ListKind, ListRepo, ListStatus, Member, MemberRepo,
-        NewList, PushScopeRepo, StoreError, Values,
+        NewList, PushScopeRepo, StoreError, UploadRejection, UploadReportRepo, UploadSummary,
+        Values,
     },
 };
 use sea_orm::TransactionTrait;
@@ -40,6 +48,9 @@ const CHUNK_ROWS: usize = 500;
 const CHANNEL_CHUNKS: usize = 2;
 /// Rejected rows listed in the answer; the total is always given.
 pub const MAX_LISTED_REJECTS: usize = 1_000;
+/// The longest reason stored for a rejected row, in characters (a reason quotes the
+/// bad value, which a broken file can make very long).
+const MAX_STORED_REASON_CHARS: usize = 1_000;
 
 /// What the marketer sent besides the file.
 #[derive(Debug, Clone, Default)]
@@ -118,26 +129,15 @@ where
             state.clock.now(),
         )
         .await?;
-    match ingest(state, account, list.id, &request, mapping, body).await {
-        Ok((accepted, mut rejects)) => {
-            ListRepo.recount(db, list.id).await?;
-            ListRepo
-                .set_status(db, list.id, ListStatus::Ready, state.clock.now())
-                .await?;
-            let list = require_list(state, account, list.id).await?;
-            let columns = with_usages(
-                ListRepo.columns(db, list.id).await?,
-                &ListRepo.usages(db, account).await?,
-            );
-            rejects.listed.sort_by_key(|r| r.line);
-            tracing::info!(list = %list.id, accepted, rejected = rejects.total, "upload finished");
-            Ok(UploadOutcome {
-                list,
-                columns,
-                accepted,
-                rejected: rejects.listed,
-                rejected_total: rejects.total,
-            })
+    let done = match ingest(state, list.id, &request, mapping, body).await {
+        Ok(ingested) => finish(state, account, list.id, ingested).await,
+        Err(e) => Err(e),
+    };
+    match done {
+        Ok(outcome) => {
+            tracing::info!(list = %list.id, accepted = outcome.accepted,
+                rejected = outcome.rejected_total, "upload finished");
+            Ok(outcome)
         }
         Err(e) => {
             // A half-read file leaves no half-made list behind.
@@ -147,6 +147,67 @@ where
             Err(e)
         }
     }
+}
+
+/// Stores the counts, saves the mapping to the Standard Field Names and marks the list
+/// ready, once the whole file was read.
+async fn finish(
+    state: &AppState,
+    account: AccountId,
+    list: ListId,
+    ingested: Ingested,
+) -> Result<UploadOutcome, ListError> {
+    let Ingested {
+        accepted,
+        mut rejects,
+        usages,
+    } = ingested;
+    let db = state.store.conn();
+    let now = state.clock.now();
+    UploadReportRepo
+        .save_summary(
+            db,
+            account,
+            list,
+            &UploadSummary {
+                accepted,
+                rejected_total: rejects.total,
+                finished_at: now,
+            },
+        )
+        .await?;
+    ListRepo.recount(db, list).await?;
+    for (header, usage) in &usages {
+        ListRepo
+            .set_usage(db, account, header, usage.as_str(), now)
+            .await?;
+    }
+    ListRepo
+        .set_status(db, list, ListStatus::Ready, now)
+        .await?;
+    let list = require_list(state, account, list).await?;
+    let columns = with_usages(
+        ListRepo.columns(db, list.id).await?,
+        &ListRepo.usages(db, account).await?,
+    );
+    rejects.listed.sort_by_key(|r| r.line);
+    Ok(UploadOutcome {
+        list,
+        columns,
+        accepted,
+        rejected: rejects.listed,
+        rejected_total: rejects.total,
+    })
+}
+
+/// What reading the whole file produced.
+struct Ingested {
+    /// Rows that became members.
+    accepted: u64,
+    /// Rejected rows.
+    rejects: Rejects,
+    /// The mapping under the headers' own spelling, to save once all is read.
+    usages: Vec<(String, SystemUsage)>,
 }
 
 /// Rejected rows: the first [`MAX_LISTED_REJECTS`] and the total.
@@ -165,15 +226,14 @@ impl Rejects {
     }
 }
 
-/// Reads the body on a blocking thread and inserts its rows; returns the accepted count.
+/// Reads the body on a blocking thread and inserts its rows.
 async fn ingest<S, E>(
     state: &AppState,
-    account: AccountId,
     list: ListId,
     request: &UploadRequest,
     mapping: Vec<(String, SystemUsage)>,
     body: S,
-) -> Result<(u64, Rejects), ListError>
+) -> Result<Ingested, ListError>
 where
     S: Stream<Item = Result<Bytes, E>> + Send + Unpin + 'static,
     E: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -221,9 +281,9 @@ where
 
     let mut inserter = Inserter {
         state,
-        account,
         list,
         mapping,
+        usages: Vec::new(),
         accepted: 0,
         rejects: Rejects::default(),
     };
@@ -254,21 +314,26 @@ where
         }
         other => ListError::Upload(other),
     })?;
-    Ok((inserter.accepted, inserter.rejects))
+    Ok(Ingested {
+        accepted: inserter.accepted,
+        rejects: inserter.rejects,
+        usages: inserter.usages,
+    })
 }
 
 /// The async side of an upload: creates the columns and inserts each chunk.
 struct Inserter<'a> {
     state: &'a AppState,
-    account: AccountId,
     list: ListId,
     mapping: Vec<(String, SystemUsage)>,
+    /// The mapping under the header's spelling, saved once the whole file is read.
+    usages: Vec<(String, SystemUsage)>,
     accepted: u64,
     rejects: Rejects,
 }
 
 impl Inserter<'_> {
-    /// Checks the mapping against the header, creates the columns and saves the usages.
+    /// Checks the mapping against the header and creates the columns.
     async fn header(&mut self, layout: &CsvLayout) -> Result<(), ListError> {
         let unknown: Vec<String> = self
             .mapping
@@ -305,33 +370,37 @@ impl Inserter<'_> {
             })
             .collect();
         ListRepo.add_columns(db, self.list, &columns, now).await?;
-        for (column, usage) in &self.mapping {
-            // Saved under the header's own spelling, so it reads back as the list shows it.
-            let header = layout
-                .columns
-                .iter()
-                .find(|h| h.eq_ignore_ascii_case(column))
-                .unwrap_or(column);
-            ListRepo
-                .set_usage(db, self.account, header, usage.as_str(), now)
-                .await?;
-        }
+        self.usages = self
+            .mapping
+            .iter()
+            .map(|(column, usage)| {
+                // Saved under the header's own spelling, so it reads back as the list shows it.
+                let header = layout
+                    .columns
+                    .iter()
+                    .find(|h| h.eq_ignore_ascii_case(column))
+                    .unwrap_or(column);
+                (header.clone(), *usage)
+            })
+            .collect();
         Ok(())
     }
 
-    /// Inserts the accepted rows of a chunk; the second and later rows with an email
-    /// (in this chunk or an earlier one) are rejected as duplicates.
+    /// Inserts the accepted rows of a chunk and keeps its rejected ones; the second and
+    /// later rows with an email (in this chunk or an earlier one) are rejected as
+    /// duplicates.
     async fn rows(&mut self, rows: Vec<RowOutcome>) -> Result<(), ListError> {
         let now = self.state.clock.now();
         let mut first_line: HashMap<String, u64> = HashMap::new();
         let mut fresh: Vec<(u64, Member)> = Vec::new();
+        let mut rejected: Vec<RejectedRow> = Vec::new();
         for outcome in rows {
             match outcome {
-                RowOutcome::Rejected(r) => self.rejects.push(r),
+                RowOutcome::Rejected(r) => rejected.push(r),
                 RowOutcome::Accepted(row) => {
                     let email = row.email.as_str().to_string();
                     if let Some(line) = first_line.get(&email) {
-                        self.rejects.push(RejectedRow {
+                        rejected.push(RejectedRow {
                             line: row.line,
                             reason: format!("duplicate email {email}: the same as line {line}"),
                         });
@@ -354,7 +423,7 @@ impl Inserter<'_> {
         let mut members = Vec::with_capacity(fresh.len());
         for (line, member) in fresh {
             if earlier.contains(&member.email) {
-                self.rejects.push(RejectedRow {
+                rejected.push(RejectedRow {
                     line,
                     reason: format!("duplicate email {}: an earlier row has it", member.email),
                 });
@@ -370,8 +439,29 @@ impl Inserter<'_> {
             member.change_seq = seq;
         }
         MemberRepo.insert_many(&tx, &members, now).await?;
+        let stored: Vec<UploadRejection> = rejected
+            .iter()
+            .map(|r| UploadRejection {
+                line: r.line,
+                reason: clip(&r.reason, MAX_STORED_REASON_CHARS),
+            })
+            .collect();
+        UploadReportRepo
+            .add_rejections(&tx, self.list, &stored)
+            .await?;
         tx.commit().await.map_err(StoreError::from)?;
         self.accepted += members.len() as u64;
+        for r in rejected {
+            self.rejects.push(r);
+        }
         Ok(())
+    }
+}
+
+/// `text` cut to at most `max` characters, marked with an ellipsis when cut.
+fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
     }
 }

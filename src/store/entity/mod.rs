@@ -20,4 +20,6 @@ pub mod run_scratch;
 pub mod schedule;
 pub mod segment;
 pub mod session;
+pub mod upload_rejection;
+pub mod upload_report;
 pub mod user;
