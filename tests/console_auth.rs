@@ -238,13 +238,18 @@ async fn a_session_idle_longer_than_the_setting_must_sign_in_again() {
     })
     .await;
     app.create_account("acme").await;
-    app.create_user("acme", "ann@acme.example", Role::Marketer).await;
+    app.create_user("acme", "ann@acme.example", Role::Marketer)
+        .await;
     let console = app.sign_in("ann@acme.example").await;
 
     clock.advance(chrono::Duration::hours(11));
     assert_eq!(console.get("/lists").await.status, 200, "11 h idle is fine");
     clock.advance(chrono::Duration::hours(11));
-    assert_eq!(console.get("/lists").await.status, 200, "the last request counts");
+    assert_eq!(
+        console.get("/lists").await.status,
+        200,
+        "the last request counts"
+    );
     clock.advance(chrono::Duration::hours(12) + chrono::Duration::minutes(1));
     let expired = console.get("/lists").await;
     assert_eq!(expired.status, 303, "{expired:?}");

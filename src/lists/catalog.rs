@@ -144,6 +144,43 @@ pub async fn members(
     Ok(MemberPage { members, next })
 }
 
+/// The page of members just before `before` in email order (what a *Previous* link
+/// shows, over the same email cursor as [`members`]), optionally only emails containing
+/// `search`.
+#[derive(Debug, Clone)]
+pub struct MemberPageBefore {
+    /// Members in email order.
+    pub members: Vec<Member>,
+    /// Whether more members come before the first of this page.
+    pub more_before: bool,
+}
+
+/// The members just before `before` in email order, at most `limit`, optionally only
+/// emails containing `search`.
+pub async fn members_before(
+    state: &AppState,
+    account: AccountId,
+    id: ListId,
+    search: Option<&str>,
+    before: &str,
+    limit: Option<u64>,
+) -> Result<MemberPageBefore, ListError> {
+    require_list(state, account, id).await?;
+    let limit = page_limit(limit)?;
+    let search = search.map(str::trim).filter(|s| !s.is_empty());
+    let mut members = MemberRepo
+        .page_before_email(state.store.conn(), id, search, before, limit + 1)
+        .await?;
+    let more_before = members.len() as u64 > limit;
+    if more_before {
+        members.remove(0);
+    }
+    Ok(MemberPageBefore {
+        members,
+        more_before,
+    })
+}
+
 /// Checks a requested page size.
 pub fn page_limit(limit: Option<u64>) -> Result<u64, ListError> {
     match limit {

@@ -48,6 +48,20 @@ pub async fn add(
     Ok(member)
 }
 
+/// One member of the account's list `list_id` (the console's member page).
+pub async fn get(
+    state: &AppState,
+    account: AccountId,
+    list_id: ListId,
+    member_id: MemberId,
+) -> Result<Member, ListError> {
+    require_list(state, account, list_id).await?;
+    MemberRepo
+        .get(state.store.conn(), list_id, member_id)
+        .await?
+        .ok_or(ListError::MemberNotFound(member_id))
+}
+
 /// Changes some column values of a member (`None` blanks a value; a blank never
 /// clears the CRM's value on push).
 pub async fn edit(

@@ -9,9 +9,11 @@ mod error;
 pub mod import;
 pub mod members;
 pub mod optimize;
+pub mod overview;
 pub mod segment_filter;
 pub mod segments;
 pub mod upload;
+pub mod upload_report;
 pub mod usages;
 
 pub use error::{ListError, valid_usages};

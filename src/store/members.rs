@@ -366,6 +366,31 @@ impl MemberRepo {
             .collect()
     }
 
+    /// The `limit` members of a list just before `before` in email order, optionally only
+    /// emails containing `search`, returned in email order (the console's *Previous*
+    /// page over the same cursor as [`Self::page_by_email`]).
+    pub async fn page_before_email<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        list: ListId,
+        search: Option<&str>,
+        before: &str,
+        limit: u64,
+    ) -> Result<Vec<Member>, StoreError> {
+        let mut q = member::Entity::find().filter(member::Column::ListId.eq(list.as_db()));
+        if let Some(search) = search {
+            q = q.filter(member::Column::Email.contains(search.trim().to_lowercase()));
+        }
+        let mut rows = q
+            .filter(member::Column::Email.lt(before))
+            .order_by_desc(member::Column::Email)
+            .limit(limit)
+            .all(db)
+            .await?;
+        rows.reverse();
+        rows.into_iter().map(to_member).collect()
+    }
+
     /// One member of a list.
     pub async fn get<C: ConnectionTrait>(
         &self,

@@ -35,6 +35,7 @@ mod schedule_firing;
 mod schedules;
 mod segments;
 mod sessions;
+mod upload_reports;
 mod users;
 
 pub use accounts::{Account, AccountRepo};
@@ -67,6 +68,7 @@ pub use schedules::{
 };
 pub use segments::{Segment, SegmentRepo};
 pub use sessions::{SessionRecord, SessionRepo};
+pub use upload_reports::{UploadRejection, UploadReportRepo, UploadSummary};
 pub use users::{NewUser, Role, User, UserRepo};
 
 /// A fresh id for a row whose id nobody outside the store chooses. Time-ordered (UUID

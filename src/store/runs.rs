@@ -9,13 +9,13 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::{Expr, OnConflict},
+    sea_query::{Alias, Expr, OnConflict, Order, Query},
 };
 use serde::{Deserialize, Serialize};
 
 use super::{
     AccountId, ListId, RunId, SegmentId, StoreError,
-    entity::{run, run_record},
+    entity::{list, run, run_record},
     new_uuid,
 };
 
@@ -350,6 +350,24 @@ impl RunRepo {
             .transpose()
     }
 
+    /// The queued or running whole-list run of one list, if any (found by its indexed
+    /// `active_key`), for the list page's progress.
+    pub async fn active_for_list<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        account: AccountId,
+        list: ListId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Run>, StoreError> {
+        run::Entity::find()
+            .filter(run::Column::ActiveKey.eq(list.as_db()))
+            .filter(run::Column::AccountId.eq(account.as_db()))
+            .one(db)
+            .await?
+            .map(|r| to_run(r, now))
+            .transpose()
+    }
+
     /// The run history of a list (or of one segment), newest first.
     pub async fn history<C: ConnectionTrait>(
         &self,
@@ -369,6 +387,77 @@ impl RunRepo {
         };
         q.order_by_desc(run::Column::CreatedAt)
             .limit(limit)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|r| to_run(r, now))
+            .collect()
+    }
+
+    /// The latest ended run (import or sync, not a dry run, not a segment push) of each
+    /// of an account's lists, in one statement for the lists table: per list, an indexed
+    /// walk of its runs newest first (`idx_runs_list`) to the first one that ended, so
+    /// the cost grows with the number of lists, not with their run history.
+    pub async fn latest_ended_per_list<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        account: AccountId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Run>, StoreError> {
+        let r2 = Alias::new("r2");
+        let latest = Query::select()
+            .column((r2.clone(), run::Column::Id))
+            .from_as(run::Entity, r2.clone())
+            .and_where(
+                Expr::col((r2.clone(), run::Column::ListId))
+                    .equals((list::Entity, list::Column::Id)),
+            )
+            .and_where(Expr::col((r2.clone(), run::Column::FinishedAt)).is_not_null())
+            .and_where(Expr::col((r2.clone(), run::Column::SegmentId)).is_null())
+            .and_where(Expr::col((r2.clone(), run::Column::DryRun)).eq(false))
+            .order_by((r2.clone(), run::Column::CreatedAt), Order::Desc)
+            .limit(1)
+            .to_owned();
+        let per_list = Query::select()
+            .expr(Expr::from(latest))
+            .from(list::Entity)
+            .and_where(Expr::col((list::Entity, list::Column::AccountId)).eq(account.as_db()))
+            .to_owned();
+        run::Entity::find()
+            .filter(run::Column::Id.in_subquery(per_list))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|r| to_run(r, now))
+            .collect()
+    }
+
+    /// The queued or running whole-list run of each of an account's lists, in one
+    /// statement: per list, a lookup of the run holding the list id as its `active_key`
+    /// (unique, indexed); then those runs by primary key. (A plain `active_key IN (…)`
+    /// lets SQLite's planner scan `runs` once it has statistics: most keys are NULL.)
+    pub async fn active_per_list<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        account: AccountId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Run>, StoreError> {
+        let r2 = Alias::new("r2");
+        let active = Query::select()
+            .column((r2.clone(), run::Column::Id))
+            .from_as(run::Entity, r2.clone())
+            .and_where(
+                Expr::col((r2.clone(), run::Column::ActiveKey))
+                    .equals((list::Entity, list::Column::Id)),
+            )
+            .to_owned();
+        let per_list = Query::select()
+            .expr(Expr::from(active))
+            .from(list::Entity)
+            .and_where(Expr::col((list::Entity, list::Column::AccountId)).eq(account.as_db()))
+            .to_owned();
+        run::Entity::find()
+            .filter(run::Column::Id.in_subquery(per_list))
             .all(db)
             .await?
             .into_iter()
