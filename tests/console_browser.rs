@@ -115,7 +115,7 @@ async fn a_new_marketer_from_sign_in_to_sign_out() {
         .await;
     browser.screenshot("07-import-finished").await;
 
-    journey_on_the_list(&browser, &app).await;
+    journey_on_the_list(&browser, &app, &crm).await;
 
     // Sign out: the sign-in page again, and the lists are out of reach.
     browser
@@ -133,8 +133,78 @@ async fn a_new_marketer_from_sign_in_to_sign_out() {
 }
 
 /// The list page part of the journey: search, edit, add a column, upload a CSV.
-async fn journey_on_the_list(browser: &Browser, app: &common::TestApp) {
-    let _ = (browser, app);
+async fn journey_on_the_list(browser: &Browser, app: &common::TestApp, crm: &FakeCrm) {
+    browser.click("section.run-progress a.button").await;
+    browser.wait_css("#members table").await;
+    browser.screenshot("08-list").await;
+
+    // Search one lead by email; the table updates without a reload.
+    let lead = crm
+        .state()
+        .records(Kind::Lead)
+        .into_iter()
+        .find(|r| {
+            r.text("Email").is_some_and(|e| e.contains('@'))
+                && !r.text("FirstName").unwrap_or_default().contains('<')
+        })
+        .expect("a seeded lead");
+    let email = lead.text("Email").unwrap_or_default().trim().to_lowercase();
+    browser.fill("#member-search", &email).await;
+    browser.wait_text("#members [role=status]", ": 1 on this page").await;
+    let table = browser.wait_text("#members table", &email).await;
+    assert_eq!(table.matches('@').count(), 1, "only the one member: {table}");
+    browser.screenshot("09-search").await;
+
+    // Open it and edit a value.
+    browser
+        .click("#members a[href*='/members/']")
+        .await;
+    browser.wait_css("#member-title").await;
+    browser.fill("input[name='v.Region']", "Journey Region").await;
+    browser.screenshot("10-member-edit").await;
+    browser.click("form[action*='/members/'] button[type=submit]").await;
+    browser.wait_css(".notice").await;
+    let region = browser
+        .wait_css("input[name='v.Region']")
+        .await
+        .prop("value")
+        .await
+        .expect("value");
+    assert_eq!(region.as_deref(), Some("Journey Region"), "the edit is saved");
+    browser.screenshot("11-member-saved").await;
+
+    // Add List Columns: Title, filled on the next sync.
+    browser.click("nav a[href$='/columns']").await;
+    browser.click("input[name=fields][value=Title]").await;
+    browser.screenshot("12-add-columns").await;
+    browser.click("form[action$='/columns'] button[type=submit]").await;
+    browser.wait_text("main", "pending").await;
+    browser.screenshot("13-column-added").await;
+
+    // Upload a CSV with one malformed row: that row is named by its line.
+    let csv = std::env::temp_dir().join(format!("journey-{}.csv", uuid::Uuid::new_v4()));
+    std::fs::write(
+        &csv,
+        "Email,First Name,Last Name\nok.one@example.com,Ok,One\nnot-an-email,Bad,Row\nok.two@example.com,Ok,Two\n",
+    )
+    .expect("csv written");
+    browser.open(&app.url("/lists")).await;
+    browser.click("a[href='/lists/upload']").await;
+    browser.fill("#name", "Webinar sign-ups").await;
+    browser
+        .wait_css("#file")
+        .await
+        .send_keys(&csv.display().to_string())
+        .await
+        .expect("file chosen");
+    browser.wait_text("#delimiter", "comma").await;
+    browser.screenshot("14-upload-preview").await;
+    browser.click("#upload-form button[type=submit]").await;
+    browser.wait_text("#accepted", "2 members accepted").await;
+    let rejected = browser.wait_text("#rejected-rows", "not-an-email").await;
+    assert!(rejected.contains('3'), "the malformed row is named by its line: {rejected}");
+    browser.screenshot("15-upload-result").await;
+    let _ = std::fs::remove_file(csv);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
