@@ -286,6 +286,24 @@ async fn a_body_far_larger_than_memory_growth_is_never_held() {
         Some(1_000),
         "the listed rows are capped"
     );
+    let stored = {
+        use sea_orm::ConnectionTrait;
+        let db = app.raw_db().await;
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM upload_rejections",
+            ))
+            .await
+            .expect("counted")
+            .expect("a row");
+        row.try_get::<i64>("", "n").expect("a count")
+    };
+    assert_eq!(
+        stored,
+        listbridge::lists::upload::MAX_STORED_REJECTS as i64,
+        "the kept rejections (for the download) are capped too"
+    );
     let grown_mib = peak_rss_kib().unwrap_or(before).saturating_sub(before) / 1024;
     assert!(
         grown_mib < 80,

@@ -48,6 +48,9 @@ const CHUNK_ROWS: usize = 500;
 const CHANNEL_CHUNKS: usize = 2;
 /// Rejected rows listed in the answer; the total is always given.
 pub const MAX_LISTED_REJECTS: usize = 1_000;
+/// Rejected rows kept for the download: a broken file of millions of rows should not
+/// cost millions of stored reasons; the total is always counted.
+pub const MAX_STORED_REJECTS: u64 = 100_000;
 /// The longest reason stored for a rejected row, in characters (a reason quotes the
 /// bad value, which a broken file can make very long).
 const MAX_STORED_REASON_CHARS: usize = 1_000;
@@ -439,8 +442,10 @@ impl Inserter<'_> {
             member.change_seq = seq;
         }
         MemberRepo.insert_many(&tx, &members, now).await?;
+        let room = MAX_STORED_REJECTS.saturating_sub(self.rejects.total);
         let stored: Vec<UploadRejection> = rejected
             .iter()
+            .take(usize::try_from(room).unwrap_or(usize::MAX))
             .map(|r| UploadRejection {
                 line: r.line,
                 reason: clip(&r.reason, MAX_STORED_REASON_CHARS),

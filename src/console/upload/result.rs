@@ -45,6 +45,8 @@ struct ResultPage {
     accepted: u64,
     rejected: Vec<RejectedRow>,
     rejected_total: u64,
+    /// Rejected rows the download holds (all, up to the stored cap).
+    downloadable: u64,
 }
 
 /// The list id of a console URL; anything else is a page that does not exist.
@@ -71,6 +73,9 @@ async fn show(
         list_id: report.list.id.to_string(),
         list_name: report.list.name,
         accepted: report.accepted,
+        downloadable: report
+            .rejected_total
+            .min(crate::lists::upload::MAX_STORED_REJECTS),
         rejected: report.rejected,
         rejected_total: report.rejected_total,
     };
