@@ -255,3 +255,66 @@ async fn a_session_idle_longer_than_the_setting_must_sign_in_again() {
     assert_eq!(expired.status, 303, "{expired:?}");
     assert!(expired.location.is_some_and(|l| l.starts_with("/sign-in")));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn htmx_requests_without_a_session_reload_the_page_into_sign_in() {
+    let app = common::spawn_app().await;
+    let response = no_redirect_client()
+        .get(app.url("/runs/0196a2f4-3c1e-7000-8000-000000000000/progress"))
+        .header("hx-request", "true")
+        .header("hx-current-url", app.url("/lists/abc?search=ann"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    let target = response
+        .headers()
+        .get("hx-redirect")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(
+        target, "/sign-in?next=%2Flists%2Fabc%3Fsearch%3Dann",
+        "the page, not the fragment"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_paths_are_a_page_for_browsers_and_problem_json_for_clients() {
+    let app = common::spawn_app().await;
+    let browser = read(
+        no_redirect_client()
+            .get(app.url("/no-such-page"))
+            .header("accept", "text/html,application/xhtml+xml")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(browser.status, 404);
+    assert!(
+        browser.body.contains("Not found") && browser.body.contains("<html"),
+        "{browser:?}"
+    );
+    common::assert_problem(
+        no_redirect_client()
+            .get(app.url("/no-such-page"))
+            .send()
+            .await
+            .unwrap(),
+        404,
+        "not_found",
+    )
+    .await;
+    common::assert_problem(
+        no_redirect_client()
+            .get(app.url("/v1/no-such-route"))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap(),
+        404,
+        "not_found",
+    )
+    .await;
+}

@@ -150,19 +150,27 @@ async fn journey_on_the_list(browser: &Browser, app: &common::TestApp, crm: &Fak
         .expect("a seeded lead");
     let email = lead.text("Email").unwrap_or_default().trim().to_lowercase();
     browser.fill("#member-search", &email).await;
-    browser.wait_text("#members [role=status]", ": 1 on this page").await;
+    browser
+        .wait_text("#members [role=status]", ": 1 on this page")
+        .await;
     let table = browser.wait_text("#members table", &email).await;
-    assert_eq!(table.matches('@').count(), 1, "only the one member: {table}");
+    assert_eq!(
+        table.matches('@').count(),
+        1,
+        "only the one member: {table}"
+    );
     browser.screenshot("09-search").await;
 
     // Open it and edit a value.
-    browser
-        .click("#members a[href*='/members/']")
-        .await;
+    browser.click("#members a[href*='/members/']").await;
     browser.wait_css("#member-title").await;
-    browser.fill("input[name='v.Region']", "Journey Region").await;
+    browser
+        .fill("input[name='v.Region']", "Journey Region")
+        .await;
     browser.screenshot("10-member-edit").await;
-    browser.click("form[action*='/members/'] button[type=submit]").await;
+    browser
+        .click("form[action*='/members/'] button[type=submit]")
+        .await;
     browser.wait_css(".notice").await;
     let region = browser
         .wait_css("input[name='v.Region']")
@@ -170,14 +178,20 @@ async fn journey_on_the_list(browser: &Browser, app: &common::TestApp, crm: &Fak
         .prop("value")
         .await
         .expect("value");
-    assert_eq!(region.as_deref(), Some("Journey Region"), "the edit is saved");
+    assert_eq!(
+        region.as_deref(),
+        Some("Journey Region"),
+        "the edit is saved"
+    );
     browser.screenshot("11-member-saved").await;
 
     // Add List Columns: Title, filled on the next sync.
     browser.click("nav a[href$='/columns']").await;
     browser.click("input[name=fields][value=Title]").await;
     browser.screenshot("12-add-columns").await;
-    browser.click("form[action$='/columns'] button[type=submit]").await;
+    browser
+        .click("form[action$='/columns'] button[type=submit]")
+        .await;
     browser.wait_text("main", "pending").await;
     browser.screenshot("13-column-added").await;
 
@@ -202,7 +216,10 @@ async fn journey_on_the_list(browser: &Browser, app: &common::TestApp, crm: &Fak
     browser.click("#upload-form button[type=submit]").await;
     browser.wait_text("#accepted", "2 members accepted").await;
     let rejected = browser.wait_text("#rejected-rows", "not-an-email").await;
-    assert!(rejected.contains('3'), "the malformed row is named by its line: {rejected}");
+    assert!(
+        rejected.contains('3'),
+        "the malformed row is named by its line: {rejected}"
+    );
     browser.screenshot("15-upload-result").await;
     let _ = std::fs::remove_file(csv);
 }

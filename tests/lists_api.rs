@@ -516,3 +516,26 @@ async fn another_accounts_lists_and_segments_are_not_found_and_keys_are_required
     assert_eq!(mine["name"], "Mine", "nothing changed: {mine}");
     assert_eq!(mine["columns"].as_array().map(Vec::len), Some(1));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_matches_percent_and_underscore_as_typed() {
+    let app = spawn_app().await;
+    let key = app.create_account("acme").await;
+    let csv = "Email\nann_lee@x.com\nannalee@x.com\nbob%20@x.com\nbob20@x.com\n";
+    let (_, report) = upload(&app, &key, "name=Wild", csv).await;
+    let id = report["list"]["id"].as_str().expect("id").to_string();
+    for (search, want) in [("n_l", "ann_lee@x.com"), ("%2", "bob%20@x.com")] {
+        let path = format!(
+            "/v1/lists/{id}/members?search={}",
+            lists_support::urlencode(search)
+        );
+        let (_, found) = read_json(app.get(&path, &key).await).await;
+        let emails: Vec<&str> = found["members"]
+            .as_array()
+            .expect("members")
+            .iter()
+            .filter_map(|m| m["email"].as_str())
+            .collect();
+        assert_eq!(emails, vec![want], "search {search:?}: {found}");
+    }
+}

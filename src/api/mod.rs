@@ -138,6 +138,7 @@ pub fn router(state: AppState) -> (Router, openapi::OpenApi) {
         .merge(public)
         .merge(v1)
         .merge(console)
+        .fallback(console::not_found)
         .route(
             "/openapi.json",
             get(move || async move { Json(served.as_ref().clone()) }),

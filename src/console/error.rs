@@ -18,6 +18,9 @@ pub enum ConsoleError {
     SignInNeeded {
         /// Where to return after signing in.
         next: String,
+        /// The request came from htmx, which must load the sign-in page whole
+        /// instead of swapping it into a fragment.
+        htmx: bool,
     },
     /// The viewer's role may not open this page.
     Forbidden,
@@ -68,11 +71,15 @@ struct ErrorPage<'a> {
 impl IntoResponse for ConsoleError {
     fn into_response(self) -> Response {
         let (status, title, message) = match &self {
-            ConsoleError::SignInNeeded { next } => {
+            ConsoleError::SignInNeeded { next, htmx } => {
                 let target = format!("/sign-in?next={}", urlencode(next));
-                // htmx follows HX-Redirect with a full page load instead of swapping
-                // the sign-in page into a fragment.
-                let mut response = Redirect::to(&target).into_response();
+                if !htmx {
+                    return Redirect::to(&target).into_response();
+                }
+                // A redirect would be followed by the browser's request object and
+                // the sign-in page swapped into the fragment: htmx loads the page whole
+                // when told so by HX-Redirect on an answer it sees.
+                let mut response = StatusCode::UNAUTHORIZED.into_response();
                 if let Ok(value) = HeaderValue::from_str(&target) {
                     response.headers_mut().insert("hx-redirect", value);
                 }

@@ -32,6 +32,24 @@ use axum::{Extension, Router, middleware, response::Redirect, routing::get};
 use crate::app::AppState;
 
 pub use headers::security_headers;
+
+/// The answer for a path nothing serves: the console's "Not found" page for a browser
+/// (it asks for HTML), an empty 404 for an API client, which the problem layer turns
+/// into `Problem` JSON as for every other API error.
+pub async fn not_found(request: axum::extract::Request) -> axum::response::Response {
+    use axum::{http::header, response::IntoResponse};
+    let wants_html = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if wants_html && !request.uri().path().starts_with(crate::api::V1_PREFIX) {
+        error::ConsoleError::NotFound(format!("There is no page at {}.", request.uri().path()))
+            .into_response()
+    } else {
+        axum::http::StatusCode::NOT_FOUND.into_response()
+    }
+}
 pub use sign_in::SignInLimiter;
 
 /// Every console route, behind the session layer. `limiter` counts this instance's

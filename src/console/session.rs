@@ -71,11 +71,8 @@ impl FromRequestParts<AppState> for Viewer {
         match parts.extensions.get::<FoundSession>() {
             Some(FoundSession(Some(session))) => Ok(Viewer(session.clone())),
             _ => Err(ConsoleError::SignInNeeded {
-                next: parts
-                    .uri
-                    .path_and_query()
-                    .map(|p| p.as_str().to_string())
-                    .unwrap_or_else(|| "/".to_string()),
+                next: return_path(parts),
+                htmx: parts.headers.contains_key("hx-request"),
             }),
         }
     }
@@ -93,6 +90,34 @@ impl OptionalFromRequestParts<AppState> for Viewer {
                 .await
                 .ok(),
         )
+    }
+}
+
+/// Where to come back to after signing in: the page itself, or for an htmx request
+/// (a fragment, or a form sent in the background) the page it was made from, so
+/// nobody lands on a bare fragment.
+fn return_path(parts: &Parts) -> String {
+    let page = parts
+        .headers
+        .get("hx-current-url")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| url::Url::parse(v).ok())
+        .map(|u| match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_string(),
+        });
+    let this = || {
+        parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".to_string())
+    };
+    if parts.method == Method::GET {
+        page.unwrap_or_else(this)
+    } else {
+        // A form's own URL cannot be opened with GET; its page can.
+        page.unwrap_or_else(|| "/lists".to_string())
     }
 }
 
@@ -164,7 +189,8 @@ pub async fn session_layer(
     let body = if changes_state && !OWN_TOKEN_PATHS.contains(&parts.uri.path()) {
         let Some(session) = &found else {
             return ConsoleError::SignInNeeded {
-                next: "/".to_string(),
+                next: return_path(&parts),
+                htmx: parts.headers.contains_key("hx-request"),
             }
             .into_response();
         };

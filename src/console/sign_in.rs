@@ -95,10 +95,20 @@ struct NextQuery {
     next: Option<String>,
 }
 
-/// Only a path on this site: never `//other.site` or `https://…`.
+/// Only a path on this site: never `//other.site`, `https://…`, nor a path with a
+/// backslash, a space or a control character (browsers drop tabs and line breaks from
+/// URLs, so `/<TAB>/other.site` would become `//other.site`).
 fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n,
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n
+                    .chars()
+                    .any(|c| c == '\\' || c.is_whitespace() || c.is_control()) =>
+        {
+            n
+        }
         _ => "/lists",
     }
 }
@@ -258,6 +268,9 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/lists");
         assert_eq!(safe_next(Some("/\\evil.example")), "/lists");
         assert_eq!(safe_next(Some("https://evil.example")), "/lists");
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/lists");
+        assert_eq!(safe_next(Some("/\n/evil.example")), "/lists");
+        assert_eq!(safe_next(Some("/lists?search=a b")), "/lists");
         assert_eq!(safe_next(None), "/lists");
     }
 

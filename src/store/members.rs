@@ -352,7 +352,7 @@ impl MemberRepo {
     ) -> Result<Vec<Member>, StoreError> {
         let mut q = member::Entity::find().filter(member::Column::ListId.eq(list.as_db()));
         if let Some(search) = search {
-            q = q.filter(member::Column::Email.contains(search.trim().to_lowercase()));
+            q = q.filter(email_contains(search));
         }
         if let Some(after) = after {
             q = q.filter(member::Column::Email.gt(after));
@@ -379,7 +379,7 @@ impl MemberRepo {
     ) -> Result<Vec<Member>, StoreError> {
         let mut q = member::Entity::find().filter(member::Column::ListId.eq(list.as_db()));
         if let Some(search) = search {
-            q = q.filter(member::Column::Email.contains(search.trim().to_lowercase()));
+            q = q.filter(email_contains(search));
         }
         let mut rows = q
             .filter(member::Column::Email.lt(before))
@@ -455,4 +455,19 @@ impl MemberRepo {
             })?;
         Ok(())
     }
+}
+
+/// Emails containing `search` (trimmed, lower-cased) as typed: `%`, `_` and `\\` match
+/// themselves, not any text, so searching `_` finds the emails with an underscore.
+fn email_contains(search: &str) -> sea_orm::sea_query::Expr {
+    use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
+    let mut pattern = String::from("%");
+    for c in search.trim().to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    Expr::col((member::Entity, member::Column::Email)).like(LikeExpr::new(pattern).escape('\\'))
 }
