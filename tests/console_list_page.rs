@@ -142,7 +142,7 @@ async fn search_finds_a_member_in_the_page_and_in_the_htmx_fragment() {
 
     let page = s.console.get(&format!("/lists/{}", s.list)).await;
     assert_eq!(page.status, 200, "{page:?}");
-    assert!(page.body.contains("All Infor CRM Leads") && page.body.contains("CRM lead list"));
+    assert!(page.body.contains("All Infor CRM Leads") && page.body.contains("Imported leads"));
     assert!(
         page.body.contains(&format!("{} members", members.len())),
         "the header gives the stored member count"

@@ -24,6 +24,7 @@ mod progress;
 mod session;
 mod sign_in;
 mod upload;
+mod words;
 
 use std::sync::Arc;
 

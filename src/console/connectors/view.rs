@@ -1,8 +1,6 @@
 //! A stored connector as the pages show it: words instead of codes, times in UTC,
 //! never its password.
 
-use chrono::{DateTime, Utc};
-
 use crate::{
     app::AppState,
     store::{ConnectorRecord, ConnectorStatus},
@@ -23,7 +21,7 @@ pub struct ConnectorRow {
     pub connected: bool,
     /// The CRM user's name at the last successful login, or "".
     pub crm_user: String,
-    /// When the login was last verified, readable, in UTC; "" when never.
+    /// When the login was last verified, in UTC; "" when never.
     pub last_verified: String,
     /// The same instant for `<time datetime>`; "" when never.
     pub last_verified_iso: String,
@@ -35,7 +33,7 @@ impl ConnectorRow {
         let (crm_user, last_verified, last_verified_iso) = match &record.verified {
             Some(v) => (
                 v.crm_user_name.trim().to_string(),
-                readable(v.verified_at),
+                crate::console::words::when(v.verified_at),
                 v.verified_at.to_rfc3339(),
             ),
             None => (String::new(), String::new(), String::new()),
@@ -70,11 +68,6 @@ pub fn kind_name(state: &AppState, kind: &str) -> String {
         .map_or_else(|| kind.to_string(), |f| f.display_name().to_string())
 }
 
-/// A time as people read it, in UTC: `2025-03-04 09:30 UTC`.
-pub fn readable(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
 /// One choice of the kind select.
 #[derive(Debug, Clone)]
 pub struct KindChoice {
@@ -95,17 +88,4 @@ pub fn kind_choices(state: &AppState) -> Vec<KindChoice> {
             name: f.display_name(),
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use chrono::TimeZone;
-
-    use super::*;
-
-    #[test]
-    fn times_read_in_utc() {
-        let at = Utc.with_ymd_and_hms(2025, 3, 4, 9, 30, 59).single();
-        assert_eq!(at.map(readable).as_deref(), Some("2025-03-04 09:30 UTC"));
-    }
 }

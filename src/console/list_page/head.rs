@@ -77,7 +77,7 @@ impl ListHead {
         Ok(ListHead {
             id: list.id.to_string(),
             name: list.name.clone(),
-            kind: kind_name(list.kind),
+            kind: crate::console::words::list_kind(list.kind),
             is_crm: is_crm(list),
             status: match list.status {
                 ListStatus::Importing => "importing",
@@ -89,10 +89,10 @@ impl ListHead {
                 ListStatus::Ready => "ok",
                 ListStatus::Failed => "bad",
             },
-            members: count(list.member_count, "member", "members"),
+            members: crate::console::words::count(list.member_count, "member", "members"),
             last_synced: list
                 .last_synced_at
-                .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                .map(crate::console::words::when)
                 .unwrap_or_default(),
             run_id: run.map(|r| r.id.to_string()),
             tab,
@@ -112,29 +112,6 @@ impl ListHead {
 /// Whether a list is linked to the CRM.
 pub fn is_crm(list: &List) -> bool {
     matches!(list.kind, ListKind::CrmLead | ListKind::CrmContact)
-}
-
-/// A list kind in words.
-pub fn kind_name(kind: ListKind) -> &'static str {
-    match kind {
-        ListKind::CrmLead => "CRM lead list",
-        ListKind::CrmContact => "CRM contact list",
-        ListKind::Uploaded => "Uploaded list",
-    }
-}
-
-/// "1 member", "12,345 members".
-pub fn count(n: i64, one: &str, many: &str) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut grouped = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    let sign = if n < 0 { "-" } else { "" };
-    format!("{sign}{grouped} {}", if n == 1 { one } else { many })
 }
 
 /// The list id of a URL; anything that is not an id is a missing list (404 page).
@@ -196,14 +173,6 @@ pub fn notice(done: Option<&str>, list: &List) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn counts_are_grouped_and_pluralised() {
-        assert_eq!(count(1, "member", "members"), "1 member");
-        assert_eq!(count(0, "member", "members"), "0 members");
-        assert_eq!(count(100_000, "member", "members"), "100,000 members");
-        assert_eq!(count(1_234_567, "run", "runs"), "1,234,567 runs");
-    }
 
     #[test]
     fn malformed_ids_are_not_found() {

@@ -87,7 +87,7 @@ impl MemberView {
                 .as_ref()
                 .map(|p| p.reason.clone())
                 .unwrap_or_default(),
-            added: member.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            added: crate::console::words::when(member.created_at),
         }
     }
 }

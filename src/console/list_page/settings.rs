@@ -12,7 +12,8 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::head::{DoneQuery, ListHead, Tab, count, fail, form_error, list_id, notice};
+use super::head::{DoneQuery, ListHead, Tab, fail, form_error, list_id, notice};
+use crate::console::words::count;
 use crate::{
     app::AppState,
     console::{

@@ -18,14 +18,15 @@ use serde::Deserialize;
 use super::{
     error::ConsoleError,
     layout::{Layout, Section},
-    progress::view::{ProgressView, list_url, status_words, thousands, when},
+    progress::view::{ProgressView, list_url, status_words},
     session::Viewer,
+    words::{thousands, when},
 };
 use crate::{
     app::AppState,
     error::ApiError,
     lists::overview::{ListOverview, overview},
-    store::{ListKind, ListStatus},
+    store::ListStatus,
 };
 
 /// `GET /lists`, and the import pages.
@@ -82,15 +83,6 @@ fn notice(done: Option<&str>) -> &'static str {
     }
 }
 
-/// The list kind in words.
-fn kind_words(kind: ListKind) -> &'static str {
-    match kind {
-        ListKind::CrmLead => "Imported leads",
-        ListKind::CrmContact => "Imported contacts",
-        ListKind::Uploaded => "Uploaded",
-    }
-}
-
 fn row(entry: ListOverview, now: chrono::DateTime<chrono::Utc>) -> ListRow {
     let ListOverview {
         list,
@@ -125,7 +117,7 @@ fn row(entry: ListOverview, now: chrono::DateTime<chrono::Utc>) -> ListRow {
         url: list_url(&list.id.to_string()),
         progress: active_run.map(|run| ProgressView::new(&run, &list.name, true, now)),
         name: list.name,
-        kind: kind_words(list.kind),
+        kind: crate::console::words::list_kind(list.kind),
         state,
         members: thousands(list.member_count),
         last,

