@@ -318,3 +318,23 @@ async fn unknown_paths_are_a_page_for_browsers_and_problem_json_for_clients() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_form_posted_after_the_session_ended_returns_to_its_page_after_sign_in() {
+    let app = common::spawn_app().await;
+    let page = read(
+        no_redirect_client()
+            .post(app.url("/lists/abc/rename"))
+            .header("referer", app.url("/lists/abc/settings"))
+            .form(&[("name", "New name")])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(page.status, 303, "{page:?}");
+    assert_eq!(
+        page.location.as_deref(),
+        Some("/sign-in?next=%2Flists%2Fabc%2Fsettings")
+    );
+}

@@ -94,18 +94,23 @@ impl OptionalFromRequestParts<AppState> for Viewer {
 }
 
 /// Where to come back to after signing in: the page itself, or for an htmx request
-/// (a fragment, or a form sent in the background) the page it was made from, so
-/// nobody lands on a bare fragment.
+/// (a fragment) or a form post the page it was made from, so nobody lands on a bare
+/// fragment or a URL that only takes POST.
 fn return_path(parts: &Parts) -> String {
-    let page = parts
-        .headers
-        .get("hx-current-url")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| url::Url::parse(v).ok())
-        .map(|u| match u.query() {
-            Some(q) => format!("{}?{q}", u.path()),
-            None => u.path().to_string(),
-        });
+    // htmx names the page it runs in; a plain form post names it as its referrer
+    // (same-origin, so the path and query are this site's).
+    let htmx = parts.headers.contains_key("hx-request");
+    let page_of = |name: &str| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| url::Url::parse(v).ok())
+            .map(|u| match u.query() {
+                Some(q) => format!("{}?{q}", u.path()),
+                None => u.path().to_string(),
+            })
+    };
     let this = || {
         parts
             .uri
@@ -113,11 +118,11 @@ fn return_path(parts: &Parts) -> String {
             .map(|p| p.as_str().to_string())
             .unwrap_or_else(|| "/".to_string())
     };
-    if parts.method == Method::GET {
-        page.unwrap_or_else(this)
-    } else {
+    match (htmx, parts.method == Method::GET) {
+        (true, _) => page_of("hx-current-url").unwrap_or_else(this),
+        (false, true) => this(),
         // A form's own URL cannot be opened with GET; its page can.
-        page.unwrap_or_else(|| "/lists".to_string())
+        (false, false) => page_of("referer").unwrap_or_else(|| "/lists".to_string()),
     }
 }
 
