@@ -26,7 +26,7 @@ pub struct Row {
     pub ratio_to_raw_read: Option<f64>,
     /// Anything the figures need to be read right.
     pub note: Option<String>,
-    /// The targets of issue 10 this row is judged by.
+    /// The targets this row is judged by.
     pub targets: Vec<Target>,
 }
 
@@ -176,7 +176,7 @@ impl BenchReport {
             }
         }
         let _ = writeln!(out);
-        let _ = writeln!(out, "Targets (issue 10):");
+        let _ = writeln!(out, "Targets:");
         for row in &self.rows {
             for t in &row.targets {
                 let _ = writeln!(
