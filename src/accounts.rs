@@ -1,13 +1,18 @@
-//! Creating accounts and API keys (used by the CLI, later by an admin API).
+//! Accounts and their API keys: creating them (the CLI), and what an account's admins
+//! do from the console (name and time zone; create, list and revoke keys).
 
 use crate::{
     auth::ApiKey,
     clock::{Clock, Random},
-    store::{Account, AccountId, ApiKeyId, NewApiKey, Store, StoreError},
+    store::{
+        Account, AccountId, AccountSettings, ApiKeyId, ApiKeyRecord, NewApiKey, Store, StoreError,
+    },
 };
 
 /// The longest account name accepted.
 const MAX_NAME_LEN: usize = 100;
+/// The longest API key name accepted.
+const MAX_LABEL_LEN: usize = 100;
 
 /// Why an account or key could not be created.
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +28,18 @@ pub enum AccountError {
     /// No account has that name.
     #[error("no account named '{0}'")]
     UnknownAccount(String),
+    /// Another account already has this name.
+    #[error("another account is already named '{0}'; choose another name")]
+    NameTaken(String),
+    /// The time zone is not an IANA time zone name.
+    #[error("'{0}' is not a time zone; choose one from the list (for example Europe/Paris or UTC)")]
+    InvalidTimeZone(String),
+    /// An API key's name is empty, too long or has control characters.
+    #[error("invalid API key name: {0}")]
+    InvalidLabel(&'static str),
+    /// No unrevoked API key with that id in the account.
+    #[error("there is no such API key in this account")]
+    UnknownKey,
     /// The store failed (including a taken name).
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -70,6 +87,85 @@ impl AccountAdmin<'_> {
         self.insert_key(account.id, label).await
     }
 
+    /// Adds an API key named `label` to `account`; the key is returned once.
+    pub async fn create_key_in(
+        &self,
+        account: AccountId,
+        label: &str,
+    ) -> Result<(ApiKey, String), AccountError> {
+        let label = validate_label(label)?;
+        let key = self.insert_key(account, &label).await?;
+        Ok((key, label))
+    }
+
+    /// The account's unrevoked API keys, newest first.
+    pub async fn list_keys(&self, account: AccountId) -> Result<Vec<ApiKeyRecord>, AccountError> {
+        Ok(self.store.api_keys().list_active(account).await?)
+    }
+
+    /// The account's unrevoked API key with this id.
+    pub async fn key(
+        &self,
+        account: AccountId,
+        id: ApiKeyId,
+    ) -> Result<ApiKeyRecord, AccountError> {
+        match self.store.api_keys().get(account, id).await? {
+            Some(key) if key.revoked_at.is_none() => Ok(key),
+            _ => Err(AccountError::UnknownKey),
+        }
+    }
+
+    /// Revokes the account's API key: the next request with it is refused.
+    pub async fn revoke_key(
+        &self,
+        account: AccountId,
+        id: ApiKeyId,
+    ) -> Result<ApiKeyRecord, AccountError> {
+        let key = self.key(account, id).await?;
+        if !self
+            .store
+            .api_keys()
+            .revoke(account, id, self.clock.now())
+            .await?
+        {
+            return Err(AccountError::UnknownKey);
+        }
+        Ok(key)
+    }
+
+    /// The account's name and default time zone.
+    pub async fn settings(&self, account: AccountId) -> Result<AccountSettings, AccountError> {
+        self.store
+            .accounts()
+            .settings(account)
+            .await?
+            .ok_or_else(|| AccountError::UnknownAccount(account.to_string()))
+    }
+
+    /// Renames the account and sets its default time zone (an IANA name, checked by
+    /// parsing it). A name another account has is [`AccountError::NameTaken`].
+    pub async fn update_settings(
+        &self,
+        account: AccountId,
+        name: &str,
+        time_zone: &str,
+    ) -> Result<AccountSettings, AccountError> {
+        let name = validate_name(name)?;
+        let time_zone = validate_time_zone(time_zone)?;
+        let settings = AccountSettings { name, time_zone };
+        match self
+            .store
+            .accounts()
+            .update_settings(account, &settings)
+            .await
+        {
+            Ok(true) => Ok(settings),
+            Ok(false) => Err(AccountError::UnknownAccount(account.to_string())),
+            Err(StoreError::Duplicate { .. }) => Err(AccountError::NameTaken(settings.name)),
+            Err(other) => Err(other.into()),
+        }
+    }
+
     async fn insert_key(&self, account_id: AccountId, label: &str) -> Result<ApiKey, AccountError> {
         let key = ApiKey::generate(self.random);
         self.store
@@ -105,6 +201,32 @@ fn validate_name(raw: &str) -> Result<String, AccountError> {
     Ok(name.to_string())
 }
 
+/// The IANA name of `raw` (trimmed) when it is one `chrono_tz` knows.
+fn validate_time_zone(raw: &str) -> Result<String, AccountError> {
+    raw.trim()
+        .parse::<chrono_tz::Tz>()
+        .map(|tz| tz.name().to_string())
+        .map_err(|_| AccountError::InvalidTimeZone(raw.trim().to_string()))
+}
+
+fn validate_label(raw: &str) -> Result<String, AccountError> {
+    let label = raw.trim();
+    if label.is_empty() {
+        return Err(AccountError::InvalidLabel(
+            "give the key a name that says what uses it",
+        ));
+    }
+    if label.chars().count() > MAX_LABEL_LEN {
+        return Err(AccountError::InvalidLabel(
+            "it is longer than 100 characters",
+        ));
+    }
+    if label.chars().any(char::is_control) {
+        return Err(AccountError::InvalidLabel("it contains control characters"));
+    }
+    Ok(label.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,5 +238,19 @@ mod tests {
         assert!(validate_name("a\u{7}b").is_err());
         assert!(validate_name(&"x".repeat(101)).is_err());
         assert!(validate_name(&"é".repeat(100)).is_ok());
+    }
+
+    #[test]
+    fn time_zones_and_key_names_are_checked() {
+        assert_eq!(
+            validate_time_zone(" Europe/Paris ").unwrap(),
+            "Europe/Paris"
+        );
+        assert_eq!(validate_time_zone("UTC").unwrap(), "UTC");
+        assert!(validate_time_zone("Mars/Olympus").is_err());
+        assert!(validate_time_zone("").is_err());
+        assert_eq!(validate_label(" Zapier ").unwrap(), "Zapier");
+        assert!(validate_label("  ").is_err());
+        assert!(validate_label("a\nb").is_err());
     }
 }

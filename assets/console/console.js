@@ -85,3 +85,18 @@
   });
 
 })();
+
+/* Forms: "Copy snippet" copies the text of the element named by data-copy. */
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var button = event.target && event.target.closest ? event.target.closest("[data-copy]") : null;
+    if (!button) { return; }
+    var source = document.querySelector(button.getAttribute("data-copy"));
+    if (!source) { return; }
+    source.select();
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(source.value).then(function () { button.textContent = "Copied"; });
+    }
+  });
+})();

@@ -13,6 +13,8 @@ mod m20261124_000001_connector_rate_limits;
 mod m20261201_000005_push_scope;
 mod m20261203_000006_users_sessions;
 mod m20261203_000007_upload_rejections;
+mod m20261203_000008_people_keys;
+mod m20261203_000009_form_pages;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -29,6 +31,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_push_scope::Migration),
             Box::new(m20261203_000006_users_sessions::Migration),
             Box::new(m20261203_000007_upload_rejections::Migration),
+            Box::new(m20261203_000008_people_keys::Migration),
+            Box::new(m20261203_000009_form_pages::Migration),
         ]
     }
 }

@@ -30,6 +30,10 @@ impl From<IntakeError> for ApiError {
             IntakeError::Malformed { .. } => ApiError::bad_request("invalid_body", message),
             IntakeError::NoEmail { field } => ApiError::unprocessable("email_required", message)
                 .with_details(json!({ "field": field })),
+            IntakeError::Missing { fields } => {
+                ApiError::unprocessable("required_fields_missing", message)
+                    .with_details(json!({ "fields": fields }))
+            }
             IntakeError::InvalidEmail { field, .. } => {
                 ApiError::unprocessable("invalid_email", message)
                     .with_details(json!({ "field": field }))

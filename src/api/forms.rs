@@ -17,7 +17,7 @@ use crate::{
     error::{ApiError, Problem},
     forms,
     store::{
-        ConnectorId, Form, FormField, FormId, FormSettings, Submission, SubmissionId,
+        ConnectorId, Form, FormField, FormId, FormPage, FormSettings, Submission, SubmissionId,
         SubmissionStatus,
     },
 };
@@ -66,6 +66,22 @@ pub struct FormBody {
     /// breaks); a small thank-you page when absent.
     #[serde(default)]
     pub thank_you_url: Option<String>,
+    /// The hosted page's heading (`GET /f/{form_key}`); the form's name when absent.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// A paragraph under the hosted page's heading.
+    #[serde(default)]
+    pub intro: Option<String>,
+    /// Shown after submitting when there is no thank-you URL.
+    #[serde(default)]
+    pub thank_you_message: Option<String>,
+}
+
+/// Trimmed text, absent when blank.
+fn text(value: Option<String>) -> Option<String> {
+    value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
 }
 
 impl FormBody {
@@ -83,10 +99,12 @@ impl FormBody {
                 .collect(),
             create_new_leads: self.create_new_leads,
             keep_unknown_fields: self.keep_unknown_fields,
-            thank_you_url: self
-                .thank_you_url
-                .map(|u| u.trim().to_string())
-                .filter(|u| !u.is_empty()),
+            thank_you_url: text(self.thank_you_url),
+            page: FormPage {
+                title: text(self.title),
+                intro: text(self.intro),
+                thank_you_message: text(self.thank_you_message),
+            },
         };
         (connector, settings)
     }
@@ -115,6 +133,9 @@ pub struct FormView {
     pub keep_unknown_fields: bool,
     /// Where a browser goes after submitting.
     pub thank_you_url: Option<String>,
+    /// The hosted page's heading, intro and thank-you message.
+    #[serde(flatten)]
+    pub page: FormPage,
     /// Created at (UTC).
     pub created_at: DateTime<Utc>,
     /// Last change (UTC).
@@ -134,6 +155,7 @@ impl From<Form> for FormView {
             create_new_leads: f.settings.create_new_leads,
             keep_unknown_fields: f.settings.keep_unknown_fields,
             thank_you_url: f.settings.thank_you_url,
+            page: f.settings.page,
             created_at: f.created_at,
             updated_at: f.updated_at,
         }

@@ -3,8 +3,16 @@
 //! form (`application/x-www-form-urlencoded`) is answered with a redirect to the form's
 //! thank-you URL or a small thank-you page; JSON with `202` and the submission id. The
 //! submission and its delivery job are stored before the answer is sent.
+//!
+//! `GET /f/{form_key}` serves the form itself as a small HTML page ([`page`]); a browser
+//! post (form data, `Accept: text/html`) refused for a field (a required field empty, no or a bad email) gets that page
+//! again with the message beside the field and what the visitor typed. A filled-in
+//! honeypot is answered as a success and stored nowhere (see [`crate::forms::HONEYPOT_FIELD`]).
+
+pub mod page;
 
 use std::{
+    collections::HashMap,
     net::{IpAddr, Ipv4Addr, SocketAddr},
     sync::Arc,
     time::Duration,
@@ -13,9 +21,9 @@ use std::{
 use axum::{
     Extension, Json,
     body::to_bytes,
-    extract::{ConnectInfo, Path, Request, State},
+    extract::{ConnectInfo, Path, Query, Request, State},
     http::{HeaderValue, StatusCode, header},
-    response::{Html, IntoResponse, Response},
+    response::{IntoResponse, Response},
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -25,7 +33,7 @@ use crate::{
     app::AppState,
     error::{ApiError, Problem},
     forms::{BodyKind, IntakeLimiter, accept_submission, parse_body, thank_you_url},
-    store::{FormRepo, SubmissionId, SubmissionStatus},
+    store::{Form, FormRepo, SubmissionId, SubmissionStatus},
 };
 
 /// Longest form key looked up; anything longer cannot be one.
@@ -34,7 +42,7 @@ const MAX_KEY_LEN: usize = 64;
 /// The public routes of this resource, with one instance's rate limiters.
 pub fn routes(limiter: Arc<IntakeLimiter>) -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(submit_form))
+        .routes(routes!(submit_form, show_form))
         .layer(Extension(limiter))
 }
 
@@ -46,10 +54,6 @@ pub struct SubmissionReceipt {
     /// `queued`: stored and waiting for delivery to the CRM.
     pub status: SubmissionStatus,
 }
-
-const THANK_YOU_PAGE: &str = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Thank you</title></head>\
-<body><h1>Thank you</h1><p>Your submission has been received.</p></body></html>\n";
 
 fn rate_limited(what: &str, wait: Duration) -> Response {
     let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
@@ -69,16 +73,40 @@ fn rate_limited(what: &str, wait: Duration) -> Response {
 /// normalised may hold one with a tab or newline, which is no valid `Location`). Should
 /// even that fail, the thank-you page: the submission is stored by now, and an error
 /// page would make the visitor send it again.
-fn thank_you(url: &str) -> Response {
+fn thank_you(form: &Form, url: &str) -> Response {
     let location = thank_you_url(url)
         .ok()
         .and_then(|normal| HeaderValue::from_str(&normal).ok());
     match location {
-        Some(location) => (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response(),
+        Some(location) => page::with_policy(
+            (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response(),
+        ),
         None => {
             tracing::warn!(url = %url.escape_debug(), "a form's thank-you URL cannot be redirected to; answered with the thank-you page");
-            Html(THANK_YOU_PAGE).into_response()
+            page::thank_you(form)
         }
+    }
+}
+
+/// The hosted form page: the form's title, intro and fields, posting to the same path.
+/// Hidden fields take their value from the query string (`?campaign=spring`).
+#[utoipa::path(get, path = "/f/{form_key}", tag = "forms",
+    params(("form_key" = String, Path, description = "The form's public key")),
+    responses(
+        (status = 200, description = "The form as an HTML page (no script)", content_type = "text/html"),
+        (status = 404, description = "No form has this key", body = Problem)))]
+pub async fn show_form(
+    State(state): State<AppState>,
+    Path(form_key): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    if form_key.len() > MAX_KEY_LEN {
+        return ApiError::not_found("a form with this key").into_response();
+    }
+    match FormRepo.by_key(state.store.conn(), &form_key).await {
+        Ok(Some(form)) => page::first_visit(&form, &query),
+        Ok(None) => ApiError::not_found("a form with this key").into_response(),
+        Err(e) => ApiError::from(e).into_response(),
     }
 }
 
@@ -105,7 +133,7 @@ fn too_large(max: usize) -> Response {
         (status = 404, description = "No form has this key", body = Problem),
         (status = 413, description = "Body too large", body = Problem),
         (status = 415, description = "Not form data or JSON", body = Problem),
-        (status = 422, description = "No or invalid email, field too long, too many fields", body = Problem),
+        (status = 422, description = "No or invalid email, a required field empty, field too long, too many fields; form data from a browser (Accept: text/html) refused for a field gets the hosted page again (text/html) with the message beside it", body = Problem),
         (status = 429, description = "Rate limited; see Retry-After", body = Problem)))]
 pub async fn submit_form(
     State(state): State<AppState>,
@@ -157,6 +185,11 @@ async fn submit(
             )
             .into_response()
         })?;
+    let wants_html = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
     let max = state.form_intake.max_body_bytes;
     let declared = request
         .headers()
@@ -171,10 +204,18 @@ async fn submit(
         .map_err(|_| too_large(max))?;
     let fields = parse_body(kind, &body, &state.form_intake)
         .map_err(|e| ApiError::from(e).into_response())?;
-    let accepted = accept_submission(state, &form, fields)
-        .await
-        .map_err(|e| ApiError::from(e).into_response())?;
-    tracing::info!(form = %form.id, submission = %accepted.submission.id, "form submission accepted");
+    // A browser (form data, asking for HTML) gets the hosted page again for a field
+    // error; other clients get the problem JSON.
+    let typed = (kind == BodyKind::FormData && wants_html).then(|| fields.clone());
+    let accepted = accept_submission(state, &form, fields).await.map_err(|e| {
+        typed
+            .as_ref()
+            .and_then(|values| page::refused(&form, values, &e))
+            .unwrap_or_else(|| ApiError::from(e).into_response())
+    })?;
+    if accepted.stored {
+        tracing::info!(form = %form.id, submission = %accepted.submission.id, "form submission accepted");
+    }
     Ok(match (kind, accepted.thank_you_url) {
         (BodyKind::Json, _) => (
             StatusCode::ACCEPTED,
@@ -184,7 +225,7 @@ async fn submit(
             }),
         )
             .into_response(),
-        (BodyKind::FormData, Some(url)) => thank_you(&url),
-        (BodyKind::FormData, None) => Html(THANK_YOU_PAGE).into_response(),
+        (BodyKind::FormData, Some(url)) => thank_you(&form, &url),
+        (BodyKind::FormData, None) => page::thank_you(&form),
     })
 }

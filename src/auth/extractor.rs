@@ -10,6 +10,10 @@ use axum::{
 use super::hash_key;
 use crate::{app::AppState, error::ApiError, store::Account};
 
+/// How often a key's `last_used_at` is written: at most once a minute, so calling the
+/// API costs no write per request (like console sessions' last-seen time).
+const TOUCH_EVERY: chrono::Duration = chrono::Duration::seconds(60);
+
 /// The account a request authenticated as. Taking it in a handler both proves
 /// the request carried a valid key and names the only account it may see.
 #[derive(Debug, Clone)]
@@ -58,13 +62,18 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<AuthedAcc
         .ok_or_else(|| {
             ApiError::unauthorized("the Authorization header must be 'Bearer <API key>'")
         })?;
-    match state
-        .store
-        .api_keys()
-        .account_for_hash(&hash_key(key))
-        .await?
-    {
-        Some(account) => Ok(AuthedAccount(account)),
+    let keys = state.store.api_keys();
+    match keys.authenticate(&hash_key(key)).await? {
+        Some((record, account)) => {
+            let now = state.clock.now();
+            let stale = record
+                .last_used_at
+                .is_none_or(|last| now - last >= TOUCH_EVERY);
+            if stale {
+                keys.touch(record.id, now).await?;
+            }
+            Ok(AuthedAccount(account))
+        }
         None => Err(ApiError::unauthorized("the API key is not valid")),
     }
 }

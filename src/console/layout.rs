@@ -8,8 +8,18 @@ use super::session::Viewer;
 pub enum Section {
     /// Lists, members, imports and uploads.
     Lists,
+    /// Web forms, their hosted pages and submissions.
+    Forms,
+    /// Sent campaigns and their "message sent" notes in the CRM.
+    Campaigns,
+    /// The background job queue.
+    Jobs,
     /// CRM connectors (admins).
     Connectors,
+    /// People and API keys (admins).
+    People,
+    /// The account's settings (admins).
+    Account,
 }
 
 /// The frame of a signed-in page.
@@ -47,11 +57,17 @@ impl Layout {
     }
 
     /// The `aria-current` value of the menu link to the section named `name`
-    /// (`lists`, `connectors`): `page` for this page's section, else `false`.
+    /// (`lists`, `forms`, `campaigns`, `jobs`, `connectors`, `people`, `account`):
+    /// `page` for this page's section, else `false`.
     pub fn current(&self, name: &str) -> &'static str {
         let this = match self.section {
             Section::Lists => "lists",
+            Section::Forms => "forms",
+            Section::Campaigns => "campaigns",
+            Section::Jobs => "jobs",
             Section::Connectors => "connectors",
+            Section::People => "people",
+            Section::Account => "account",
         };
         if this == name { "page" } else { "false" }
     }

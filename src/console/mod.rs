@@ -11,15 +11,20 @@
 //! request carries the session's CSRF token ([`session::session_layer`]); admins may
 //! do everything, marketers everything but connectors, people and API keys.
 
+mod account;
 mod assets;
+mod campaigns;
 mod connectors;
 mod error;
 mod field_picker;
 mod form;
+mod forms;
 mod headers;
+mod jobs;
 mod layout;
 mod list_page;
 mod lists;
+mod people;
 mod progress;
 mod session;
 mod sign_in;
@@ -64,6 +69,11 @@ pub fn routes(state: &AppState, limiter: Arc<SignInLimiter>) -> Router<AppState>
         .merge(upload::routes())
         .merge(list_page::routes())
         .merge(progress::routes())
+        .merge(forms::routes())
+        .merge(campaigns::routes())
+        .merge(jobs::routes())
+        .merge(people::routes())
+        .merge(account::routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             session::session_layer,

@@ -34,6 +34,14 @@ pub const CSRF_FIELD: &str = "csrf";
 const MAX_FORM_BYTES: usize = 1024 * 1024;
 /// Paths that check their own token because no session exists yet.
 const OWN_TOKEN_PATHS: &[&str] = &["/sign-in"];
+/// Path prefixes that check their own token: an invitation link (`/invite/{token}`),
+/// opened before its person has a password, let alone a session.
+const OWN_TOKEN_PREFIXES: &[&str] = &["/invite/"];
+
+/// Whether `path` checks its own token instead of a session's CSRF token.
+fn checks_own_token(path: &str) -> bool {
+    OWN_TOKEN_PATHS.contains(&path) || OWN_TOKEN_PREFIXES.iter().any(|p| path.starts_with(p))
+}
 
 /// The signed-in person of a console request. Taking it in a handler proves the
 /// request has a live session and names the one account whose data it may show.
@@ -191,7 +199,7 @@ pub async fn session_layer(
         None => None,
     };
     let changes_state = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
-    let body = if changes_state && !OWN_TOKEN_PATHS.contains(&parts.uri.path()) {
+    let body = if changes_state && !checks_own_token(parts.uri.path()) {
         let Some(session) = &found else {
             return ConsoleError::SignInNeeded {
                 next: return_path(&parts),

@@ -50,6 +50,12 @@ pub enum IntakeError {
         /// The field expected to hold it.
         field: String,
     },
+    /// Required fields were left empty.
+    #[error("please fill in {}", crate::refusal::quoted(.fields))]
+    Missing {
+        /// The declared names of the empty required fields.
+        fields: Vec<String>,
+    },
     /// The email field holds something that is not an email address.
     #[error("field '{field}': {source}")]
     InvalidEmail {

@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 
 use super::{
-    FORM_MAX_ATTEMPTS, IntakeError, IntakeLimits, intake_writer::WriteError, mapping::FieldResolver,
+    FORM_MAX_ATTEMPTS, IntakeError, IntakeLimits, intake_writer::WriteError,
+    mapping::FieldResolver, settings::HONEYPOT_FIELD,
 };
 use crate::{
     AppState,
@@ -133,6 +134,30 @@ pub struct Accepted {
     pub submission: Submission,
     /// The form's thank-you URL, if it has one.
     pub thank_you_url: Option<String>,
+    /// False when the honeypot was filled in: answered like any other, never stored.
+    pub stored: bool,
+}
+
+/// Whether a submission filled in the honeypot field (only bots see it).
+fn is_bot(submitted: &BTreeMap<String, String>) -> bool {
+    submitted.iter().any(|(name, value)| {
+        name.trim().eq_ignore_ascii_case(HONEYPOT_FIELD) && !value.trim().is_empty()
+    })
+}
+
+/// The declared required fields a submission leaves empty.
+fn missing_required(form: &Form, submitted: &BTreeMap<String, String>) -> Vec<String> {
+    form.settings
+        .fields
+        .iter()
+        .filter(|f| f.required)
+        .filter(|f| {
+            !submitted.iter().any(|(name, value)| {
+                name.trim().eq_ignore_ascii_case(f.name.trim()) && !value.trim().is_empty()
+            })
+        })
+        .map(|f| f.name.clone())
+        .collect()
 }
 
 /// Validates a parsed submission and stores it with its delivery job (one transaction).
@@ -142,6 +167,25 @@ pub async fn accept_submission(
     form: &Form,
     submitted: BTreeMap<String, String>,
 ) -> Result<Accepted, IntakeError> {
+    if is_bot(&submitted) {
+        tracing::info!(form = %form.id, "honeypot filled in: submission answered, not stored");
+        return Ok(Accepted {
+            submission: Submission::new(
+                SubmissionId::from(state.random.uuid()),
+                form.account_id,
+                form.id,
+                String::new(),
+                BTreeMap::new(),
+                state.clock.now(),
+            ),
+            thank_you_url: form.settings.thank_you_url.clone(),
+            stored: false,
+        });
+    }
+    let missing = missing_required(form, &submitted);
+    if !missing.is_empty() {
+        return Err(IntakeError::Missing { fields: missing });
+    }
     let db = state.store.conn();
     let usages = ListRepo.usages(db, form.account_id).await?;
     let resolver = FieldResolver::for_form(form, &usages);
@@ -161,6 +205,9 @@ pub async fn accept_submission(
 
     let mut kept = BTreeMap::new();
     for (name, value) in submitted {
+        if name.trim().eq_ignore_ascii_case(HONEYPOT_FIELD) {
+            continue;
+        }
         match resolver.declared(&name) {
             Some(declared) => {
                 kept.insert(declared.name.clone(), value);
@@ -194,6 +241,7 @@ pub async fn accept_submission(
     Ok(Accepted {
         submission,
         thank_you_url: form.settings.thank_you_url.clone(),
+        stored: true,
     })
 }
 

@@ -118,6 +118,7 @@ mod tests {
             name: name.into(),
             usage,
             crm_field: crm.map(String::from),
+            ..FormField::default()
         }
     }
 

@@ -129,6 +129,18 @@ pub async fn list_forms(state: &AppState, account: AccountId) -> Result<Vec<Form
     Ok(FormRepo.all(state.store.conn(), account).await?)
 }
 
+/// How many submissions each of the account's forms has (absent: none).
+pub async fn submission_counts(
+    state: &AppState,
+    account: AccountId,
+) -> Result<std::collections::HashMap<FormId, i64>, FormError> {
+    Ok(SubmissionRepo
+        .counts_by_form(state.store.conn(), account)
+        .await?
+        .into_iter()
+        .collect())
+}
+
 /// Deletes a form with its submissions.
 pub async fn delete_form(
     state: &AppState,

@@ -9,13 +9,25 @@ use super::mapping::FieldResolver;
 use crate::{
     engine::{usage::address_usage_for_header, validate::find_def},
     refusal::{Refusal, quoted, refuse},
-    store::{FieldUsage, FormSettings},
+    store::{FieldUsage, FormFieldKind, FormSettings},
 };
 
 /// The most fields a form may declare (also the most a submission may carry).
 pub const MAX_FORM_FIELDS: usize = 64;
 /// The longest form or field name.
 const MAX_NAME_CHARS: usize = 200;
+
+/// The longest label, select option, title or thank-you message.
+const MAX_TEXT_CHARS: usize = 500;
+/// The longest intro text of a hosted page.
+const MAX_INTRO_CHARS: usize = 5_000;
+/// The most options of a select field.
+const MAX_OPTIONS: usize = 200;
+
+/// The honeypot field of the hosted page and the embed snippet: hidden from people by
+/// CSS, so only a bot fills it in; a submission with it filled is answered as usual and
+/// not stored. No form may declare a field of this name.
+pub const HONEYPOT_FIELD: &str = "lb_website";
 
 /// Why a form definition is refused (see [`Refusal`]).
 pub type FormRefusal = Refusal;
@@ -52,6 +64,36 @@ pub fn check_form(
                 vec![f.name.clone()],
             );
         }
+        if name.eq_ignore_ascii_case(HONEYPOT_FIELD) {
+            return refuse(
+                "reserved_field",
+                format!("the field name '{HONEYPOT_FIELD}' is reserved for the form's bot trap"),
+                vec![name.to_string()],
+            );
+        }
+        if f.label
+            .as_ref()
+            .is_some_and(|l| l.chars().count() > MAX_TEXT_CHARS)
+        {
+            return refuse(
+                "invalid_fields",
+                format!("the label of '{name}' is longer than {MAX_TEXT_CHARS} characters"),
+                vec![name.to_string()],
+            );
+        }
+        let options_ok = f.options.len() <= MAX_OPTIONS
+            && f.options
+                .iter()
+                .all(|o| !o.trim().is_empty() && o.chars().count() <= MAX_TEXT_CHARS);
+        if !options_ok || (f.kind == FormFieldKind::Select && f.options.is_empty()) {
+            return refuse(
+                "invalid_options",
+                format!(
+                    "the select field '{name}' needs 1 to {MAX_OPTIONS} options of 1 to {MAX_TEXT_CHARS} characters"
+                ),
+                vec![name.to_string()],
+            );
+        }
         if !seen.insert(name.to_ascii_lowercase()) {
             return refuse(
                 "duplicate_fields",
@@ -59,6 +101,29 @@ pub fn check_form(
                 vec![name.to_string()],
             );
         }
+    }
+
+    let page = &form.page;
+    let too_long = [
+        ("title", page.title.as_deref(), MAX_TEXT_CHARS),
+        ("intro", page.intro.as_deref(), MAX_INTRO_CHARS),
+        (
+            "thank_you_message",
+            page.thank_you_message.as_deref(),
+            MAX_TEXT_CHARS,
+        ),
+    ]
+    .into_iter()
+    .find(|(_, text, max)| text.is_some_and(|t| t.chars().count() > *max));
+    if let Some((what, _, max)) = too_long {
+        return refuse(
+            "invalid_page",
+            format!(
+                "the {} is longer than {max} characters",
+                what.replace('_', " ")
+            ),
+            vec![what.to_string()],
+        );
     }
 
     let mut unknown = Vec::new();
@@ -209,6 +274,7 @@ mod tests {
             create_new_leads: true,
             keep_unknown_fields: false,
             thank_you_url: None,
+            page: Default::default(),
         }
     }
 
@@ -217,6 +283,7 @@ mod tests {
             name: name.into(),
             usage,
             crm_field: crm.map(String::from),
+            ..FormField::default()
         }
     }
 

@@ -13,6 +13,7 @@
 
 mod delivery;
 mod error;
+pub mod overview;
 mod record;
 mod request;
 mod text;

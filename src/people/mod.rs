@@ -4,6 +4,8 @@
 //! A user belongs to one account and sees only its data; the role says whether they
 //! may manage connectors, people and API keys (admin) or not (marketer).
 
+mod invitations;
+mod manage;
 pub mod password;
 pub mod sessions;
 
@@ -13,9 +15,11 @@ use crate::{
     AppState,
     clock::{Clock, Random},
     engine::email::{EmailError, MemberEmail},
-    store::{NewUser, Role, Store, StoreError, User, UserId},
+    store::{AccountId, NewUser, Role, Store, StoreError, User, UserId},
 };
 
+pub use invitations::{INVITATION_VALID_FOR, InviteBy, Invited};
+pub use manage::Person;
 pub use password::{MIN_PASSWORD_CHARS, PasswordError};
 pub use sessions::{ActiveSession, SessionToken, Sessions};
 
@@ -40,6 +44,35 @@ pub enum PeopleError {
     /// Hashing failed (the blocking pool is gone, or argon2 refused its input).
     #[error("the password could not be hashed: {0}")]
     Hash(String),
+    /// No user with that id in the account (or another account's).
+    #[error("there is no such person in this account")]
+    UnknownUser,
+    /// An admin tried to change their own role.
+    #[error(
+        "you cannot change your own role, so this account always keeps an admin; another admin can change it"
+    )]
+    OwnRole,
+    /// An admin tried to remove themselves.
+    #[error(
+        "you cannot remove yourself, so this account always keeps an admin; another admin can remove you"
+    )]
+    OwnRemoval,
+    /// The current password typed to change it is wrong.
+    #[error("the current password is wrong")]
+    WrongPassword,
+    /// No invitation has this link.
+    #[error("this sign-in link is not valid; ask an admin of your account for a new one")]
+    InvitationUnknown,
+    /// The invitation link was already used.
+    #[error(
+        "this sign-in link was already used; sign in with your email and password, or ask an admin for a new link"
+    )]
+    InvitationUsed,
+    /// The invitation link is older than [`INVITATION_VALID_FOR`].
+    #[error(
+        "this sign-in link has expired (links work for 72 hours); ask an admin of your account for a new one"
+    )]
+    InvitationExpired,
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -85,6 +118,24 @@ impl<'a> People<'a> {
         role: Role,
         password: Option<SecretString>,
     ) -> Result<CreatedUser, PeopleError> {
+        let account = self
+            .store
+            .accounts()
+            .find_by_name(account_name.trim())
+            .await?
+            .ok_or_else(|| PeopleError::UnknownAccount(account_name.trim().to_string()))?;
+        self.create_in(account.id, email, role, password).await
+    }
+
+    /// Creates a user in `account`. Without a password, one is generated and returned
+    /// once.
+    pub async fn create_in(
+        &self,
+        account: AccountId,
+        email: &str,
+        role: Role,
+        password: Option<SecretString>,
+    ) -> Result<CreatedUser, PeopleError> {
         let email = MemberEmail::parse(email)?;
         let (password, generated) = match password {
             Some(given) => {
@@ -93,16 +144,10 @@ impl<'a> People<'a> {
             }
             None => (password::generate(self.random), true),
         };
-        let account = self
-            .store
-            .accounts()
-            .find_by_name(account_name.trim())
-            .await?
-            .ok_or_else(|| PeopleError::UnknownAccount(account_name.trim().to_string()))?;
         let password_hash = self.hash(password.clone()).await?;
         let user = User {
             id: UserId(self.random.uuid()),
-            account_id: account.id,
+            account_id: account,
             email: email.as_str().to_string(),
             role,
             created_at: self.clock.now(),

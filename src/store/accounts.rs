@@ -1,7 +1,9 @@
 //! Accounts (tenants).
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, sea_query::Expr,
+};
 
 use super::{AccountId, StoreError, entity::account};
 
@@ -32,6 +34,18 @@ impl TryFrom<account::Model> for Account {
     }
 }
 
+/// The time zone of a new account.
+pub const DEFAULT_TIME_ZONE: &str = "UTC";
+
+/// What an admin may change about their account: its name and default time zone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountSettings {
+    /// The unique account name.
+    pub name: String,
+    /// The default time zone, an IANA name (`UTC`, `Europe/Paris`).
+    pub time_zone: String,
+}
+
 /// Reads and writes `accounts`.
 #[derive(Debug)]
 pub struct AccountRepo<'a> {
@@ -49,6 +63,7 @@ impl<'a> AccountRepo<'a> {
             id: Set(account.id.as_db()),
             name: Set(account.name.clone()),
             created_at: Set(account.created_at),
+            time_zone: Set(DEFAULT_TIME_ZONE.to_string()),
         };
         account::Entity::insert(row)
             .exec_without_returning(self.db)
@@ -74,5 +89,36 @@ impl<'a> AccountRepo<'a> {
             .await?
             .map(Account::try_from)
             .transpose()
+    }
+
+    /// The account's name and time zone, if the account exists.
+    pub async fn settings(&self, id: AccountId) -> Result<Option<AccountSettings>, StoreError> {
+        Ok(account::Entity::find_by_id(id.as_db())
+            .one(self.db)
+            .await?
+            .map(|row| AccountSettings {
+                name: row.name,
+                time_zone: row.time_zone,
+            }))
+    }
+
+    /// Replaces the account's name and time zone; a name another account has is
+    /// [`StoreError::Duplicate`]. False when there is no such account.
+    pub async fn update_settings(
+        &self,
+        id: AccountId,
+        settings: &AccountSettings,
+    ) -> Result<bool, StoreError> {
+        let done = account::Entity::update_many()
+            .col_expr(account::Column::Name, Expr::value(settings.name.clone()))
+            .col_expr(
+                account::Column::TimeZone,
+                Expr::value(settings.time_zone.clone()),
+            )
+            .filter(account::Column::Id.eq(id.as_db()))
+            .exec(self.db)
+            .await
+            .map_err(|e| StoreError::from_write(e, || format!("account '{}'", settings.name)))?;
+        Ok(done.rows_affected == 1)
     }
 }

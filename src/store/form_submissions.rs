@@ -299,6 +299,28 @@ impl SubmissionRepo {
             .collect()
     }
 
+    /// How many submissions each of an account's forms has (forms without any are
+    /// absent), in one grouped query.
+    pub async fn counts_by_form<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        account: AccountId,
+    ) -> Result<Vec<(FormId, i64)>, StoreError> {
+        let rows: Vec<(String, i64)> = form_submission::Entity::find()
+            .select_only()
+            .column(form_submission::Column::FormId)
+            .column_as(Expr::col(form_submission::Column::Id).count(), "n")
+            .filter(form_submission::Column::AccountId.eq(account.as_db()))
+            .group_by(form_submission::Column::FormId)
+            .into_tuple()
+            .all(db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, n)| FormId::from_db(&id).map(|id| (id, n)))
+            .collect())
+    }
+
     /// The queued submissions of one email in an account accepted no later than `upto`,
     /// oldest first: delivered in that order so later values win.
     pub async fn queued_for_email<C: ConnectionTrait>(

@@ -10,8 +10,64 @@ use serde::{Deserialize, Serialize};
 use super::{AccountId, ConnectorId, FormId, StoreError, entity::form};
 use crate::engine::usage::SystemUsage;
 
+/// What kind of control a form field is on the hosted page and in the embed snippet.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FormFieldKind {
+    /// One line of text.
+    #[default]
+    Text,
+    /// An email address.
+    Email,
+    /// A phone number.
+    Phone,
+    /// One of `options`.
+    Select,
+    /// A tick box (sends `yes` when ticked).
+    Checkbox,
+    /// Not shown; filled from the page URL's query string (e.g. `?campaign=spring`).
+    Hidden,
+}
+
+impl FormFieldKind {
+    /// Every kind, in the builder's order.
+    pub const ALL: [FormFieldKind; 6] = [
+        FormFieldKind::Text,
+        FormFieldKind::Email,
+        FormFieldKind::Phone,
+        FormFieldKind::Select,
+        FormFieldKind::Checkbox,
+        FormFieldKind::Hidden,
+    ];
+
+    /// The stored and API name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FormFieldKind::Text => "text",
+            FormFieldKind::Email => "email",
+            FormFieldKind::Phone => "phone",
+            FormFieldKind::Select => "select",
+            FormFieldKind::Checkbox => "checkbox",
+            FormFieldKind::Hidden => "hidden",
+        }
+    }
+
+    /// Parses a stored or API name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == raw)
+    }
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+fn is_text(k: &FormFieldKind) -> bool {
+    *k == FormFieldKind::Text
+}
+
 /// One field of a form and where its value goes in the CRM.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FormField {
     /// The field's name in the HTML form (`<input name="…">`) or the JSON body.
@@ -22,6 +78,42 @@ pub struct FormField {
     /// A CRM field it goes to directly (e.g. a custom field `Region`); wins over `usage`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crm_field: Option<String>,
+    /// The label a visitor reads (the name when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// The control: text (default), email, phone, select, checkbox or hidden.
+    #[serde(default, rename = "type", skip_serializing_if = "is_text")]
+    pub kind: FormFieldKind,
+    /// A submission without a value for it is refused (default false).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub required: bool,
+    /// The choices of a `select` field.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+}
+
+impl FormField {
+    /// The label a visitor reads: the label, else the name.
+    pub fn shown_label(&self) -> &str {
+        self.label
+            .as_deref()
+            .filter(|l| !l.trim().is_empty())
+            .unwrap_or(&self.name)
+    }
+}
+
+/// What the hosted form page says around the fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct FormPage {
+    /// The page's heading (the form's name when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// A paragraph under the heading.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intro: Option<String>,
+    /// Shown after submitting when the form has no thank-you URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thank_you_message: Option<String>,
 }
 
 /// The parts of a form a marketer chooses (everything but ids, key and times).
@@ -41,6 +133,8 @@ pub struct FormSettings {
     pub keep_unknown_fields: bool,
     /// Where a browser is sent after submitting; a small thank-you page when absent.
     pub thank_you_url: Option<String>,
+    /// The hosted page's title, intro and thank-you message.
+    pub page: FormPage,
 }
 
 /// A stored form.
@@ -80,6 +174,10 @@ fn to_form(row: form::Model) -> Result<Form, StoreError> {
             create_new_leads: row.create_new_leads,
             keep_unknown_fields: row.keep_unknown_fields,
             thank_you_url: row.thank_you_url.clone(),
+            page: match row.page.as_deref() {
+                Some(text) => serde_json::from_str(text).map_err(|_| corrupt("page"))?,
+                None => FormPage::default(),
+            },
         },
         created_at: row.created_at,
         updated_at: row.updated_at,
@@ -116,6 +214,7 @@ impl FormRepo {
             create_new_leads: Set(settings.create_new_leads),
             keep_unknown_fields: Set(settings.keep_unknown_fields),
             thank_you_url: Set(settings.thank_you_url.clone()),
+            page: Set(Some(json(&settings.page))),
             created_at: Set(now),
             updated_at: Set(now),
         };
@@ -164,6 +263,7 @@ impl FormRepo {
                 form::Column::ThankYouUrl,
                 Expr::value(settings.thank_you_url.clone()),
             )
+            .col_expr(form::Column::Page, Expr::value(Some(json(&settings.page))))
             .col_expr(form::Column::UpdatedAt, Expr::value(now))
             .filter(form::Column::Id.eq(id.as_db()))
             .filter(form::Column::AccountId.eq(account.as_db()))

@@ -414,3 +414,197 @@ impl<'a, C: ConnectionTrait> JobRepo<'a, C> {
         Ok(res.rows_affected == 1)
     }
 }
+
+/// What a job works on, in terms a person knows, for the jobs page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobSubject {
+    /// An import or sync run of a list.
+    Run {
+        /// The run (its page is `/runs/{id}`).
+        run_id: String,
+        /// `import` or `sync`.
+        kind: String,
+        /// A dry run writes nothing.
+        dry_run: bool,
+        /// A segment's push rather than the whole list's.
+        segment: bool,
+        /// The list.
+        list_id: String,
+        /// The list's name.
+        list_name: String,
+    },
+    /// Delivering one form submission.
+    Submission {
+        /// The form.
+        form_id: String,
+        /// The form's name.
+        form_name: String,
+        /// The submission's email.
+        email: String,
+    },
+    /// Writing a batch of "message sent" notes.
+    NoteBatch {
+        /// The campaign the batch belongs to.
+        campaign_id: String,
+    },
+}
+
+/// The text of a job payload's `key`.
+fn payload_text<'j>(job: &'j Job, key: &str) -> Option<&'j str> {
+    job.payload.get(key).and_then(|v| v.as_str())
+}
+
+impl<C: ConnectionTrait> JobRepo<'_, C> {
+    /// How many of an account's jobs are in each status, in one grouped statement.
+    pub async fn counts(&self, account: AccountId) -> Result<Vec<(JobStatus, i64)>, StoreError> {
+        let rows: Vec<(String, i64)> = job::Entity::find()
+            .select_only()
+            .column(job::Column::Status)
+            .column_as(job::Column::Id.count(), "n")
+            .filter(job::Column::AccountId.eq(account.as_db()))
+            .group_by(job::Column::Status)
+            .into_tuple()
+            .all(self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(s, n)| JobStatus::parse(&s).map(|s| (s, n)))
+            .collect())
+    }
+
+    /// What each of these jobs of `account` works on, keyed by job id, in at most five
+    /// statements whatever the number of jobs (runs and their lists, submissions and
+    /// their forms, note batches). A job whose subject is gone is left out.
+    pub async fn subjects(
+        &self,
+        account: AccountId,
+        jobs: &[Job],
+    ) -> Result<std::collections::HashMap<JobId, JobSubject>, StoreError> {
+        use super::entity::{form, form_submission, list, run};
+        use std::collections::HashMap;
+
+        let ids_of = |kind: JobKind, key: &str| -> Vec<String> {
+            let mut ids: Vec<String> = jobs
+                .iter()
+                .filter(|j| j.kind == kind)
+                .filter_map(|j| payload_text(j, key).map(str::to_string))
+                .collect();
+            ids.sort();
+            ids.dedup();
+            ids
+        };
+        let account_db = account.as_db();
+
+        let run_ids = ids_of(JobKind::Run, "run_id");
+        let runs = if run_ids.is_empty() {
+            Vec::new()
+        } else {
+            run::Entity::find()
+                .filter(run::Column::AccountId.eq(account_db.clone()))
+                .filter(run::Column::Id.is_in(run_ids))
+                .all(self.db)
+                .await?
+        };
+        let list_ids: Vec<String> = runs.iter().map(|r| r.list_id.clone()).collect();
+        let list_names: HashMap<String, String> = if list_ids.is_empty() {
+            HashMap::new()
+        } else {
+            list::Entity::find()
+                .select_only()
+                .column(list::Column::Id)
+                .column(list::Column::Name)
+                .filter(list::Column::AccountId.eq(account_db.clone()))
+                .filter(list::Column::Id.is_in(list_ids))
+                .into_tuple::<(String, String)>()
+                .all(self.db)
+                .await?
+                .into_iter()
+                .collect()
+        };
+        let runs: HashMap<String, JobSubject> = runs
+            .into_iter()
+            .map(|r| {
+                let subject = JobSubject::Run {
+                    run_id: r.id.clone(),
+                    kind: r.kind,
+                    dry_run: r.dry_run,
+                    segment: r.segment_id.is_some(),
+                    list_name: list_names.get(&r.list_id).cloned().unwrap_or_default(),
+                    list_id: r.list_id,
+                };
+                (r.id, subject)
+            })
+            .collect();
+
+        let submission_ids = ids_of(JobKind::FormDelivery, "submission_id");
+        let submissions: Vec<(String, String, String)> = if submission_ids.is_empty() {
+            Vec::new()
+        } else {
+            form_submission::Entity::find()
+                .select_only()
+                .column(form_submission::Column::Id)
+                .column(form_submission::Column::FormId)
+                .column(form_submission::Column::Email)
+                .filter(form_submission::Column::AccountId.eq(account_db.clone()))
+                .filter(form_submission::Column::Id.is_in(submission_ids))
+                .into_tuple()
+                .all(self.db)
+                .await?
+        };
+        let form_ids: Vec<String> = submissions.iter().map(|s| s.1.clone()).collect();
+        let form_names: HashMap<String, String> = if form_ids.is_empty() {
+            HashMap::new()
+        } else {
+            form::Entity::find()
+                .select_only()
+                .column(form::Column::Id)
+                .column(form::Column::Name)
+                .filter(form::Column::AccountId.eq(account_db.clone()))
+                .filter(form::Column::Id.is_in(form_ids))
+                .into_tuple::<(String, String)>()
+                .all(self.db)
+                .await?
+                .into_iter()
+                .collect()
+        };
+        let submissions: HashMap<String, JobSubject> = submissions
+            .into_iter()
+            .map(|(id, form_id, email)| {
+                let subject = JobSubject::Submission {
+                    form_name: form_names.get(&form_id).cloned().unwrap_or_default(),
+                    form_id,
+                    email,
+                };
+                (id, subject)
+            })
+            .collect();
+
+        let batch_ids = ids_of(JobKind::NoteDelivery, "batch_id");
+        let batches: HashMap<String, String> = super::NoteEventRepo
+            .campaigns_of_batches(self.db, account, &batch_ids)
+            .await?
+            .into_iter()
+            .collect();
+
+        let mut out = HashMap::new();
+        for job in jobs {
+            let subject = match job.kind {
+                JobKind::Run => payload_text(job, "run_id")
+                    .and_then(|id| runs.get(id))
+                    .cloned(),
+                JobKind::FormDelivery => payload_text(job, "submission_id")
+                    .and_then(|id| submissions.get(id))
+                    .cloned(),
+                JobKind::NoteDelivery => payload_text(job, "batch_id")
+                    .and_then(|id| batches.get(id))
+                    .map(|campaign| JobSubject::NoteBatch {
+                        campaign_id: campaign.clone(),
+                    }),
+            };
+            if let Some(subject) = subject {
+                out.insert(job.id, subject);
+            }
+        }
+        Ok(out)
+    }
+}

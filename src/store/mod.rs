@@ -24,6 +24,7 @@ pub mod entity;
 mod form_submissions;
 mod forms;
 mod ids;
+mod invitations;
 mod jobs;
 mod lists;
 mod members;
@@ -38,8 +39,8 @@ mod sessions;
 mod upload_reports;
 mod users;
 
-pub use accounts::{Account, AccountRepo};
-pub use api_keys::{ApiKeyRepo, NewApiKey};
+pub use accounts::{Account, AccountRepo, AccountSettings, DEFAULT_TIME_ZONE};
+pub use api_keys::{ApiKeyRecord, ApiKeyRepo, NewApiKey};
 pub use connectors::{
     ConnectorCredentials, ConnectorRateLimit, ConnectorRecord, ConnectorRepo, ConnectorStatus,
     VerifiedUser,
@@ -49,15 +50,16 @@ pub use email_locks::EmailLockRepo;
 pub use form_submissions::{
     Submission, SubmissionAction, SubmissionRepo, SubmissionStatus, SubmissionTarget,
 };
-pub use forms::{Form, FormField, FormRepo, FormSettings};
+pub use forms::{Form, FormField, FormFieldKind, FormPage, FormRepo, FormSettings};
 pub use ids::{
     AccountId, ApiKeyId, ConnectorId, FormId, JobId, ListId, MemberId, RunId, ScheduleId,
     SegmentId, SubmissionId, UserId,
 };
-pub use jobs::{Job, JobKind, JobRepo, JobStatus, NewJob};
+pub use invitations::{Invitation, InvitationRepo};
+pub use jobs::{Job, JobKind, JobRepo, JobStatus, JobSubject, NewJob};
 pub use lists::{FieldUsage, List, ListColumn, ListKind, ListRepo, ListStatus, NewList};
 pub use members::{CrmLink, Member, MemberRepo, Parked, Values};
-pub use note_events::{NoteEvent, NoteEventRepo, NoteStatus};
+pub use note_events::{CampaignSummary, NoteEvent, NoteEventRepo, NoteStatus, NoteTally};
 pub use push_scope::{PushPosition, PushScopeRepo};
 pub use run_scratch::ScratchRepo;
 pub use runs::{
@@ -221,6 +223,11 @@ impl Store {
     /// Signed-in console sessions.
     pub fn sessions(&self) -> SessionRepo<'_> {
         SessionRepo::new(&self.db)
+    }
+
+    /// One-time sign-in links of invited people.
+    pub fn invitations(&self) -> InvitationRepo<'_> {
+        InvitationRepo::new(&self.db)
     }
 
     /// CRM connectors.

@@ -395,3 +395,165 @@ impl NoteEventRepo {
             .collect())
     }
 }
+
+/// Recipients of a campaign per note status, for pages that show a campaign's progress.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NoteTally {
+    /// Waiting for their batch.
+    pub pending: i64,
+    /// Being written.
+    pub sending: i64,
+    /// Written.
+    pub delivered: i64,
+    /// Not written on purpose.
+    pub skipped: i64,
+    /// Refused by the CRM.
+    pub failed: i64,
+}
+
+impl NoteTally {
+    /// Adds `n` recipients of `status`.
+    pub fn add(&mut self, status: NoteStatus, n: i64) {
+        let slot = match status {
+            NoteStatus::Pending => &mut self.pending,
+            NoteStatus::Sending => &mut self.sending,
+            NoteStatus::Delivered => &mut self.delivered,
+            NoteStatus::Skipped => &mut self.skipped,
+            NoteStatus::Failed => &mut self.failed,
+        };
+        *slot += n;
+    }
+
+    /// Every recipient, whatever their status.
+    pub fn total(&self) -> i64 {
+        self.pending + self.sending + self.delivered + self.skipped + self.failed
+    }
+}
+
+/// One campaign as the sender reported it, with its recipients per status. Campaigns
+/// are not rows of their own: this is the account's note events grouped by campaign id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CampaignSummary {
+    /// The sender's campaign id.
+    pub campaign_id: String,
+    /// The message's subject (the latest report's when reports differ).
+    pub subject: String,
+    /// When it was sent (the latest report's).
+    pub sent_at: DateTime<Utc>,
+    /// Recipients per status.
+    pub tally: NoteTally,
+}
+
+impl NoteEventRepo {
+    /// The account's campaigns (or only `campaign`), newest sent first, with their
+    /// recipients per status: one grouped statement over the account's events, however
+    /// many campaigns there are.
+    pub async fn campaigns<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        account: AccountId,
+        campaign: Option<&str>,
+    ) -> Result<Vec<CampaignSummary>, StoreError> {
+        let mut q = note_event::Entity::find()
+            .select_only()
+            .column(note_event::Column::CampaignId)
+            .column(note_event::Column::Status)
+            .column_as(note_event::Column::Id.count(), "n")
+            .column_as(note_event::Column::Subject.max(), "subject")
+            .column_as(note_event::Column::SentAt.max(), "sent_at")
+            .filter(note_event::Column::AccountId.eq(account.as_db()));
+        if let Some(campaign) = campaign {
+            q = q.filter(note_event::Column::CampaignId.eq(campaign));
+        }
+        let rows: Vec<(String, String, i64, String, DateTime<Utc>)> = q
+            .group_by(note_event::Column::CampaignId)
+            .group_by(note_event::Column::Status)
+            .into_tuple()
+            .all(db)
+            .await?;
+        let mut by_id: std::collections::BTreeMap<String, CampaignSummary> =
+            std::collections::BTreeMap::new();
+        for (campaign_id, status, n, subject, sent_at) in rows {
+            let entry = by_id
+                .entry(campaign_id.clone())
+                .or_insert_with(|| CampaignSummary {
+                    campaign_id,
+                    subject: subject.clone(),
+                    sent_at,
+                    tally: NoteTally::default(),
+                });
+            if sent_at > entry.sent_at {
+                entry.sent_at = sent_at;
+                entry.subject = subject;
+            }
+            if let Some(status) = NoteStatus::parse(&status) {
+                entry.tally.add(status, n);
+            }
+        }
+        let mut out: Vec<CampaignSummary> = by_id.into_values().collect();
+        out.sort_by(|a, b| {
+            b.sent_at
+                .cmp(&a.sent_at)
+                .then_with(|| a.campaign_id.cmp(&b.campaign_id))
+        });
+        Ok(out)
+    }
+
+    /// Why a campaign's notes were skipped or failed: each distinct (status, reason)
+    /// with how many recipients it concerns, most first, at most `limit` of them.
+    pub async fn reasons<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        account: AccountId,
+        campaign: &str,
+        limit: u64,
+    ) -> Result<Vec<(NoteStatus, String, i64)>, StoreError> {
+        let rows: Vec<(String, Option<String>, i64)> = note_event::Entity::find()
+            .select_only()
+            .column(note_event::Column::Status)
+            .column(note_event::Column::Reason)
+            .column_as(note_event::Column::Id.count(), "n")
+            .filter(note_event::Column::AccountId.eq(account.as_db()))
+            .filter(note_event::Column::CampaignId.eq(campaign))
+            .filter(
+                note_event::Column::Status
+                    .is_in([NoteStatus::Skipped.as_str(), NoteStatus::Failed.as_str()]),
+            )
+            .group_by(note_event::Column::Status)
+            .group_by(note_event::Column::Reason)
+            .order_by_desc(note_event::Column::Id.count())
+            .limit(limit)
+            .into_tuple()
+            .all(db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(s, reason, n)| {
+                NoteStatus::parse(&s).map(|s| (s, reason.unwrap_or_default(), n))
+            })
+            .collect())
+    }
+
+    /// The campaign of each of these delivery batches (of one account), in one statement.
+    pub async fn campaigns_of_batches<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        account: AccountId,
+        batches: &[String],
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        if batches.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(note_event::Entity::find()
+            .select_only()
+            .column(note_event::Column::BatchId)
+            .column(note_event::Column::CampaignId)
+            .filter(note_event::Column::AccountId.eq(account.as_db()))
+            .filter(note_event::Column::BatchId.is_in(batches.iter().cloned()))
+            .group_by(note_event::Column::BatchId)
+            .group_by(note_event::Column::CampaignId)
+            .into_tuple()
+            .all(db)
+            .await?)
+    }
+}

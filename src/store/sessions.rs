@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    sea_query::Expr,
 };
 
 use super::{AccountId, StoreError, UserId, entity::session};
@@ -103,5 +104,24 @@ impl<'a> SessionRepo<'a> {
             .exec(self.db)
             .await?;
         Ok(done.rows_affected)
+    }
+
+    /// Ends every session of `user` but the one whose token hashes to `keep` (a
+    /// password change signs the person out everywhere else); returns how many.
+    pub async fn delete_others_of_user(&self, user: UserId, keep: &str) -> Result<u64, StoreError> {
+        let done = session::Entity::delete_many()
+            .filter(session::Column::UserId.eq(user.as_db()))
+            .filter(session::Column::TokenHash.ne(keep))
+            .exec(self.db)
+            .await?;
+        Ok(done.rows_affected)
+    }
+
+    /// How many sessions `user` has (for checks that a removal ended them).
+    pub async fn count_of_user(&self, user: UserId) -> Result<u64, StoreError> {
+        Ok(session::Entity::find()
+            .filter(session::Column::UserId.eq(user.as_db()))
+            .count(self.db)
+            .await?)
     }
 }

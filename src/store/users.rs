@@ -3,7 +3,10 @@
 use std::{fmt, str::FromStr};
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    sea_query::Expr,
+};
 
 use super::{AccountId, StoreError, UserId, entity::user};
 
@@ -160,5 +163,59 @@ impl<'a> UserRepo<'a> {
             .await?
             .map(|row| from_row(row).map(|(user, _)| user))
             .transpose()
+    }
+
+    /// The account's users, oldest first.
+    pub async fn list(&self, account: AccountId) -> Result<Vec<User>, StoreError> {
+        user::Entity::find()
+            .filter(user::Column::AccountId.eq(account.as_db()))
+            .order_by_asc(user::Column::CreatedAt)
+            .order_by_asc(user::Column::Email)
+            .all(self.db)
+            .await?
+            .into_iter()
+            .map(|row| from_row(row).map(|(user, _)| user))
+            .collect()
+    }
+
+    /// The password hash of the user with this id in this account, to check a
+    /// password they type again (changing it).
+    pub async fn password_hash_of(
+        &self,
+        account: AccountId,
+        id: UserId,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(user::Entity::find_by_id(id.as_db())
+            .filter(user::Column::AccountId.eq(account.as_db()))
+            .one(self.db)
+            .await?
+            .map(|row| row.password_hash))
+    }
+
+    /// Changes a user's role; false when there is no such user in the account.
+    pub async fn set_role(
+        &self,
+        account: AccountId,
+        id: UserId,
+        role: Role,
+    ) -> Result<bool, StoreError> {
+        let done = user::Entity::update_many()
+            .col_expr(user::Column::Role, Expr::value(role.as_str().to_string()))
+            .filter(user::Column::Id.eq(id.as_db()))
+            .filter(user::Column::AccountId.eq(account.as_db()))
+            .exec(self.db)
+            .await?;
+        Ok(done.rows_affected == 1)
+    }
+
+    /// Removes a user; their sessions and invitations go with them (`ON DELETE
+    /// CASCADE`). False when there is no such user in the account.
+    pub async fn delete(&self, account: AccountId, id: UserId) -> Result<bool, StoreError> {
+        let done = user::Entity::delete_many()
+            .filter(user::Column::Id.eq(id.as_db()))
+            .filter(user::Column::AccountId.eq(account.as_db()))
+            .exec(self.db)
+            .await?;
+        Ok(done.rows_affected == 1)
     }
 }

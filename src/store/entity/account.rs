@@ -14,6 +14,8 @@ pub struct Model {
     pub name: String,
     /// When it was created (UTC).
     pub created_at: DateTimeUtc,
+    /// The account's default time zone: an IANA name such as `Europe/Paris`.
+    pub time_zone: String,
 }
 
 /// No relations are navigated through the ORM; repositories join explicitly.

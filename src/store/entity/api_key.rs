@@ -22,6 +22,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// When it was revoked; revoked keys never authenticate.
     pub revoked_at: Option<DateTimeUtc>,
+    /// When the key last authenticated a request (written at most once a minute).
+    pub last_used_at: Option<DateTimeUtc>,
 }
 
 /// No relations are navigated through the ORM; repositories join explicitly.

@@ -30,6 +30,10 @@ pub struct Model {
     /// Where a browser goes after submitting.
     #[sea_orm(column_type = "Text")]
     pub thank_you_url: Option<String>,
+    /// The hosted page's title, intro and thank-you message as a JSON object (absent
+    /// on forms saved before hosted pages).
+    #[sea_orm(column_type = "Text")]
+    pub page: Option<String>,
     /// Created at (UTC).
     pub created_at: DateTimeUtc,
     /// Last change (UTC).

@@ -9,6 +9,7 @@ pub mod field_usage;
 pub mod form;
 pub mod form_email_lock;
 pub mod form_submission;
+pub mod invitation;
 pub mod job;
 pub mod list;
 pub mod list_column;

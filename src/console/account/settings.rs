@@ -1,0 +1,143 @@
+//! `GET/POST /account` (admins): the account's name (unique across the service; a
+//! taken one is refused beside the field) and default time zone (one of the IANA
+//! names `chrono_tz` knows, checked by parsing), through
+//! [`crate::accounts::AccountAdmin::update_settings`].
+
+use askama::Template;
+use axum::{
+    Form,
+    extract::{Query, State},
+    http::StatusCode,
+    response::{Html, IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+
+use crate::{
+    accounts::AccountError,
+    app::AppState,
+    console::{
+        error::ConsoleError,
+        form::FieldErrors,
+        layout::{Layout, Section},
+        people::{account_admin, sentence},
+        session::Viewer,
+    },
+};
+
+/// The settings page.
+#[derive(Template)]
+#[template(path = "console/account.html")]
+struct AccountPage {
+    layout: Layout,
+    name: String,
+    time_zone: String,
+    /// Every time zone name, with the typed one first when it is not one of them.
+    zones: Vec<String>,
+    errors: FieldErrors,
+    notice: &'static str,
+}
+
+/// `?done=saved` after a save.
+#[derive(Debug, Deserialize)]
+pub struct Done {
+    done: Option<String>,
+}
+
+/// The submitted settings form.
+#[derive(Deserialize)]
+pub struct SettingsForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    time_zone: String,
+}
+
+/// `GET /account`.
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(done): Query<Done>,
+) -> Result<Response, ConsoleError> {
+    viewer.require_admin()?;
+    let settings = account_admin(&state)
+        .settings(viewer.account_id())
+        .await
+        .map_err(|e| ConsoleError::internal(&e))?;
+    let notice = match done.done.as_deref() {
+        Some("saved") => "The account's settings were saved.",
+        _ => "",
+    };
+    page(
+        &viewer,
+        settings.name,
+        settings.time_zone,
+        FieldErrors::none(),
+        notice,
+        StatusCode::OK,
+    )
+}
+
+/// `POST /account`: saves, then back with a notice; a refusal shows the form again
+/// with what was typed and the message beside its field.
+pub async fn submit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<SettingsForm>,
+) -> Result<Response, ConsoleError> {
+    viewer.require_admin()?;
+    match account_admin(&state)
+        .update_settings(viewer.account_id(), &form.name, &form.time_zone)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/account?done=saved").into_response()),
+        Err(err) => {
+            let (field, status) = match &err {
+                AccountError::InvalidName { reason, .. } => {
+                    let errors =
+                        FieldErrors::on("name", format!("The name cannot be used: {reason}."));
+                    return page(
+                        &viewer,
+                        form.name,
+                        form.time_zone,
+                        errors,
+                        "",
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                    );
+                }
+                AccountError::NameTaken(_) => ("name", StatusCode::CONFLICT),
+                AccountError::InvalidTimeZone(_) => ("time_zone", StatusCode::UNPROCESSABLE_ENTITY),
+                _ => return Err(ConsoleError::internal(&err)),
+            };
+            let errors = FieldErrors::on(field, sentence(&err.to_string()));
+            page(&viewer, form.name, form.time_zone, errors, "", status)
+        }
+    }
+}
+
+fn page(
+    viewer: &Viewer,
+    name: String,
+    time_zone: String,
+    errors: FieldErrors,
+    notice: &'static str,
+    status: StatusCode,
+) -> Result<Response, ConsoleError> {
+    let mut zones: Vec<String> = chrono_tz::TZ_VARIANTS
+        .iter()
+        .map(|tz| tz.name().to_string())
+        .collect();
+    zones.sort();
+    if !zones.contains(&time_zone) {
+        zones.insert(0, time_zone.clone());
+    }
+    let html = AccountPage {
+        layout: Layout::new(viewer, Section::Account),
+        name,
+        time_zone,
+        zones,
+        errors,
+        notice,
+    }
+    .render()?;
+    Ok((status, Html(html)).into_response())
+}
