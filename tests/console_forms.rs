@@ -376,7 +376,7 @@ async fn a_form_built_in_the_console_collects_leads_through_its_hosted_page() {
     assert_eq!(csv.status, 200);
     let lines: Vec<&str> = csv.body.trim_end().split("\r\n").collect();
     assert_eq!(lines.len(), 4, "{}", csv.body);
-    assert!(lines[0].starts_with("submitted_at,email,status,action,crm_entity,crm_key,error,first_name,last_name,email,company,campaign"));
+    assert!(lines[0].starts_with("submitted_at,email,status,action,crm_entity,crm_key,error,field:first_name,field:last_name,field:email,field:company,field:campaign"), "{}", lines[0]);
     assert!(csv.body.contains("\"Bloom & Co\"") || csv.body.contains("Bloom & Co"));
 
     // Another account's console cannot open the form or its submissions.

@@ -15,6 +15,7 @@ mod account;
 mod assets;
 mod campaigns;
 mod connectors;
+mod csv_download;
 mod error;
 mod field_picker;
 mod form;

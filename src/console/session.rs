@@ -183,6 +183,45 @@ pub fn set_cookie(name: &str, value: &str, secure: bool, max_age: Option<i64>) -
     cookie
 }
 
+/// Starts a new session for `user` (ending the browser's old one, if any, and sweeping
+/// idle ones) and answers with a redirect to `to` that sets its cookie and clears the
+/// one-time form cookie `used_cookie` (sign-in's or an invitation's double-submit token).
+pub async fn start_and_redirect(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &crate::store::User,
+    to: &str,
+    used_cookie: &str,
+) -> Result<Response, ConsoleError> {
+    let sessions = Sessions::of(state, idle(state));
+    if let Some(old) = cookie(headers, SESSION_COOKIE) {
+        sessions
+            .end(old)
+            .await
+            .map_err(|e| ConsoleError::internal(&e))?;
+    }
+    let token = sessions
+        .start(user)
+        .await
+        .map_err(|e| ConsoleError::internal(&e))?;
+    // Sessions nobody came back to are removed here, so the table holds only live ones
+    // without a background task (one indexed delete per sign-in).
+    if let Err(err) = sessions.sweep().await {
+        tracing::warn!(error = %err, "removing idle console sessions failed");
+    }
+    let secure = secure(state, headers);
+    let mut response = axum::response::Redirect::to(to).into_response();
+    for set in [
+        set_cookie(SESSION_COOKIE, token.expose(), secure, None),
+        set_cookie(used_cookie, "", secure, Some(0)),
+    ] {
+        if let Ok(value) = axum::http::HeaderValue::from_str(&set) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    Ok(response)
+}
+
 /// Finds the request's session and checks the CSRF token of every request that
 /// changes something.
 pub async fn session_layer(

@@ -209,33 +209,8 @@ async fn sign_in(
         }
         Err(err) => return Err(ConsoleError::internal(&err)),
     };
-    let sessions = Sessions::of(&state, session::idle(&state));
-    if let Some(old) = session::cookie(&headers, SESSION_COOKIE) {
-        sessions
-            .end(old)
-            .await
-            .map_err(|e| ConsoleError::internal(&e))?;
-    }
-    let token = sessions
-        .start(&user)
-        .await
-        .map_err(|e| ConsoleError::internal(&e))?;
-    // Sessions nobody came back to are removed here, so the table holds only live ones
-    // without a background task (one indexed delete per sign-in).
-    if let Err(err) = sessions.sweep().await {
-        tracing::warn!(error = %err, "removing idle console sessions failed");
-    }
     tracing::info!(user = %user.id, account = %user.account_id, "signed in to the console");
-    let mut response = Redirect::to(next).into_response();
-    for cookie in [
-        session::set_cookie(SESSION_COOKIE, token.expose(), secure, None),
-        session::set_cookie(SIGN_IN_COOKIE, "", secure, Some(0)),
-    ] {
-        if let Ok(value) = HeaderValue::from_str(&cookie) {
-            response.headers_mut().append(header::SET_COOKIE, value);
-        }
-    }
-    Ok(response)
+    session::start_and_redirect(&state, &headers, &user, next, SIGN_IN_COOKIE).await
 }
 
 async fn sign_out(

@@ -94,6 +94,16 @@ pub fn check_form(
                 vec![name.to_string()],
             );
         }
+        if f.required && f.kind == FormFieldKind::Hidden {
+            return refuse(
+                "required_hidden_field",
+                format!(
+                    "the hidden field '{name}' cannot be required: visitors cannot fill it in, \
+                     so a page link without it would block every submission"
+                ),
+                vec![name.to_string()],
+            );
+        }
         if !seen.insert(name.to_ascii_lowercase()) {
             return refuse(
                 "duplicate_fields",
@@ -294,6 +304,17 @@ mod tests {
             def("Region", false),
             def("CreateDate", true),
         ]
+    }
+
+    #[test]
+    fn a_hidden_field_cannot_be_required() {
+        let mut campaign = field("campaign", None, None);
+        campaign.kind = crate::store::FormFieldKind::Hidden;
+        campaign.required = true;
+        let form = settings(vec![field("email", None, None), campaign]);
+        let err = check_form(&form, &[], &defs(), &defs()).unwrap_err();
+        assert_eq!(err.code, "required_hidden_field");
+        assert_eq!(err.names, ["campaign"]);
     }
 
     #[test]

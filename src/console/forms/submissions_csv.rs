@@ -10,6 +10,8 @@ use axum::{
 };
 use serde::Deserialize;
 
+use crate::console::csv_download::CsvPiece;
+
 use super::owned;
 use crate::{
     app::AppState,
@@ -29,11 +31,9 @@ pub struct CsvQuery {
 
 /// The CSV rows of `subs` (with the header when `header`), fields in `columns` order.
 fn csv_bytes(subs: &[Submission], columns: &[String], header: bool) -> Result<Bytes, csv::Error> {
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
+    let mut piece = CsvPiece::new();
     if header {
-        let mut head: Vec<&str> = vec![
+        let fixed = [
             "submitted_at",
             "email",
             "status",
@@ -42,11 +42,13 @@ fn csv_bytes(subs: &[Submission], columns: &[String], header: bool) -> Result<By
             "crm_key",
             "error",
         ];
-        head.extend(columns.iter().map(String::as_str));
-        writer.write_record(&head)?;
+        // The form's own fields are named after it, so its `email` field does not
+        // read as a second copy of the submission's email column.
+        let own = columns.iter().map(|c| format!("field:{c}"));
+        piece.row(fixed.iter().map(|s| s.to_string()).chain(own))?;
     }
     for s in subs {
-        let mut row: Vec<String> = vec![
+        let fixed = [
             s.created_at.to_rfc3339(),
             s.email.clone(),
             s.status.as_str().to_string(),
@@ -58,17 +60,12 @@ fn csv_bytes(subs: &[Submission], columns: &[String], header: bool) -> Result<By
             s.crm.as_ref().map(|c| c.key.clone()).unwrap_or_default(),
             s.error.clone().unwrap_or_default(),
         ];
-        row.extend(
-            columns
-                .iter()
-                .map(|c| s.fields.get(c).cloned().unwrap_or_default()),
-        );
-        writer.write_record(&row)?;
+        let own = columns
+            .iter()
+            .map(|c| s.fields.get(c).cloned().unwrap_or_default());
+        piece.row(fixed.into_iter().chain(own))?;
     }
-    let bytes = writer
-        .into_inner()
-        .map_err(|e| csv::Error::from(e.into_error()))?;
-    Ok(Bytes::from(bytes))
+    piece.finish()
 }
 
 /// Where the download has come to.

@@ -12,7 +12,7 @@ use axum::{
     Form,
     extract::{Path, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{Html, IntoResponse, Redirect, Response},
+    response::{Html, IntoResponse, Response},
 };
 use base64::Engine as _;
 use secrecy::{ExposeSecret, SecretString};
@@ -21,11 +21,8 @@ use serde::Deserialize;
 use super::sentence;
 use crate::{
     app::AppState,
-    console::{
-        error::ConsoleError,
-        session::{self, SESSION_COOKIE},
-    },
-    people::{MIN_PASSWORD_CHARS, People, PeopleError, Sessions},
+    console::{error::ConsoleError, session},
+    people::{MIN_PASSWORD_CHARS, People, PeopleError},
 };
 
 /// The invitation form's double-submit cookie.
@@ -136,28 +133,8 @@ pub async fn submit(
         }
         Err(err) => return link_refused(&state, secure, &token, err),
     };
-    let sessions = Sessions::of(&state, session::idle(&state));
-    if let Some(old) = session::cookie(&headers, SESSION_COOKIE) {
-        sessions
-            .end(old)
-            .await
-            .map_err(|e| ConsoleError::internal(&e))?;
-    }
-    let new_session = sessions
-        .start(&user)
-        .await
-        .map_err(|e| ConsoleError::internal(&e))?;
     tracing::info!(user = %user.id, account = %user.account_id, "accepted a console invitation");
-    let mut response = Redirect::to("/lists").into_response();
-    for cookie in [
-        session::set_cookie(SESSION_COOKIE, new_session.expose(), secure, None),
-        session::set_cookie(INVITE_COOKIE, "", secure, Some(0)),
-    ] {
-        if let Ok(value) = HeaderValue::from_str(&cookie) {
-            response.headers_mut().append(header::SET_COOKIE, value);
-        }
-    }
-    Ok(response)
+    session::start_and_redirect(&state, &headers, &user, "/lists", INVITE_COOKIE).await
 }
 
 /// The page for a link that does not work (unknown 404, used or expired 410).

@@ -3,6 +3,7 @@
 //! rejected row as CSV, `line,reason`). Both read the report the upload service kept
 //! ([`crate::lists::upload_report`]), so they work any time after the upload.
 
+use crate::console::csv_download::CsvPiece;
 use askama::Template;
 use axum::{
     Router,
@@ -85,19 +86,14 @@ async fn show(
 /// Rejected rows as CSV (RFC 4180: CRLF, quoted where needed), with the header when
 /// `header` is set.
 fn csv_bytes(rows: &[RejectedRow], header: bool) -> Result<Bytes, csv::Error> {
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
+    let mut piece = CsvPiece::new();
     if header {
-        writer.write_record(["line", "reason"])?;
+        piece.row(["line", "reason"])?;
     }
     for row in rows {
-        writer.write_record([row.line.to_string().as_str(), row.reason.as_str()])?;
+        piece.row([row.line.to_string().as_str(), row.reason.as_str()])?;
     }
-    let bytes = writer
-        .into_inner()
-        .map_err(|e| csv::Error::from(e.into_error()))?;
-    Ok(Bytes::from(bytes))
+    piece.finish()
 }
 
 /// A file name made of the list's name: letters, digits, `-` and `_` only.
