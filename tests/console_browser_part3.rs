@@ -27,28 +27,34 @@ async fn sign_in(browser: &Browser, app: &common::TestApp, email: &str, password
     browser.wait_css("header.top").await;
 }
 
-/// Reloads `path` until its `#submissions-table` contains `text`.
+/// Reloads `path` until the `#submissions-table` row of `email` contains `text`;
+/// returns that row's text.
 async fn wait_submission(
     browser: &Browser,
     app: &common::TestApp,
     path: &str,
+    email: &str,
     text: &str,
 ) -> String {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
         browser.open(&app.url(path)).await;
-        if let Ok(el) = browser
+        let rows = browser
             .client
-            .find(fantoccini::Locator::Css("#submissions-table"))
+            .find_all(fantoccini::Locator::Css("#submissions-table tbody tr"))
             .await
-            && let Ok(found) = el.text().await
-            && found.contains(text)
-        {
-            return found;
+            .unwrap_or_default();
+        for row in rows {
+            if let Ok(found) = row.text().await
+                && found.contains(email)
+                && found.contains(text)
+            {
+                return found;
+            }
         }
         assert!(
             tokio::time::Instant::now() < deadline,
-            "no submission says '{text}'"
+            "the submission of {email} never says '{text}'"
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
@@ -176,7 +182,14 @@ async fn a_web_form_from_the_builder_to_crm_leads() {
     )
     .await;
     browser.screenshot("23-thank-you").await;
-    let created = wait_submission(&browser, &w.app, &submissions, "created").await;
+    let created = wait_submission(
+        &browser,
+        &w.app,
+        &submissions,
+        "flora.finch@example.com",
+        "created",
+    )
+    .await;
     let leads: Vec<_> = w
         .crm
         .state()
@@ -203,7 +216,14 @@ async fn a_web_form_from_the_builder_to_crm_leads() {
         ],
     )
     .await;
-    wait_submission(&browser, &w.app, &submissions, "updated").await;
+    wait_submission(
+        &browser,
+        &w.app,
+        &submissions,
+        "flora.finch@example.com",
+        "updated",
+    )
+    .await;
     let leads: Vec<_> = w
         .crm
         .state()
@@ -234,13 +254,19 @@ async fn a_web_form_from_the_builder_to_crm_leads() {
         ],
     )
     .await;
-    wait_submission(&browser, &w.app, &submissions, "do-not-trade list").await;
+    wait_submission(
+        &browser,
+        &w.app,
+        &submissions,
+        "mia.moth@example.com",
+        "do-not-trade list",
+    )
+    .await;
     browser.screenshot("25-submission-rejected").await;
     w.crm.state().clear_write_rules();
     browser
         .click("#submissions-table form[action$='/retry'] button")
         .await;
-    wait_submission(&browser, &w.app, &submissions, "mia.moth@example.com").await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     while w
         .crm
@@ -257,7 +283,14 @@ async fn a_web_form_from_the_builder_to_crm_leads() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let table = wait_submission(&browser, &w.app, &submissions, "created").await;
+    let table = wait_submission(
+        &browser,
+        &w.app,
+        &submissions,
+        "mia.moth@example.com",
+        "created",
+    )
+    .await;
     assert_eq!(
         w.crm
             .state()
