@@ -265,15 +265,11 @@ async fn page(
         .collect();
     let mut crm_problem = String::new();
     let defs = match ConnectorId::from_db(&values.connector) {
-        Some(id) => match state
-            .connectors()
-            .fields(account, id, EntityKind::Lead)
-            .await
-        {
+        Some(id) => match lead_and_contact_fields(state, account, id).await {
             Ok(defs) => defs,
             Err(e) => {
                 crm_problem = format!(
-                    "The CRM's lead fields could not be read ({}); mapping to CRM fields is unavailable until it answers.",
+                    "The CRM's fields could not be read ({}); mapping to CRM fields is unavailable until it answers.",
                     ApiError::from(e).message()
                 );
                 Vec::new()
@@ -337,4 +333,23 @@ async fn page(
     }
     .render()?;
     Ok((status, Html(html)).into_response())
+}
+
+/// The fields a form may map to: the CRM's lead fields (a form creates leads), then the
+/// contact fields leads do not have (a submission may update a contact), as
+/// [`crate::forms::check_form`] accepts either.
+async fn lead_and_contact_fields(
+    state: &AppState,
+    account: crate::store::AccountId,
+    id: ConnectorId,
+) -> Result<Vec<listbridge_connector::FieldDef>, crate::connectors::ConnectError> {
+    let connectors = state.connectors();
+    let mut defs = connectors.fields(account, id, EntityKind::Lead).await?;
+    let contact = connectors.fields(account, id, EntityKind::Contact).await?;
+    for def in contact {
+        if !defs.iter().any(|d| d.name.eq_ignore_ascii_case(&def.name)) {
+            defs.push(def);
+        }
+    }
+    Ok(defs)
 }
