@@ -172,11 +172,9 @@ mod tests {
         );
         let text = csv_bytes(&[s], &["company".to_string()], true).unwrap_or_default();
         let text = String::from_utf8_lossy(&text);
-        assert!(
-            text.starts_with(
-                "submitted_at,email,status,action,crm_entity,crm_key,error,company\r\n"
-            )
-        );
+        assert!(text.starts_with(
+            "submitted_at,email,status,action,crm_entity,crm_key,error,field:company\r\n"
+        ));
         assert!(
             text.contains("a@example.com,queued,,,,,\"Acme, \"\"Inc\"\"\""),
             "{text}"
