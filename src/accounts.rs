@@ -2,11 +2,11 @@
 //! do from the console (name and time zone; create, list and revoke keys).
 
 use crate::{
-    auth::ApiKey,
     clock::{Clock, Random},
     store::{
         Account, AccountId, AccountSettings, ApiKeyId, ApiKeyRecord, NewApiKey, Store, StoreError,
     },
+    tokens::ApiKey,
 };
 
 /// The longest account name accepted.

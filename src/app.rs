@@ -7,15 +7,16 @@ use listbridge_connector::ConnectorRegistry;
 use tokio::net::TcpListener;
 
 use crate::{
-    api,
     clock::{Clock, OsRandom, Random, SystemClock},
     config::{Config, ConsoleConfig, CrmLimits},
     connectors::{ConnectorCache, ConnectorService, UrlPolicy},
     forms::{IntakeLimits, IntakeWriter},
-    jobs::{self, WorkerConfig},
+    http,
+    jobs::WorkerConfig,
     scheduling,
     secrets::{Cipher, SecretError, load_cipher},
     store::{Store, StoreError},
+    workers,
 };
 
 /// Everything a request handler or worker needs. Cheap to clone (all shared).
@@ -54,7 +55,16 @@ pub struct AppState {
 impl AppState {
     /// Connect, verify and open CRM connectors.
     pub fn connectors(&self) -> ConnectorService<'_> {
-        ConnectorService::new(self)
+        ConnectorService {
+            store: &self.store,
+            clock: self.clock.as_ref(),
+            random: self.random.as_ref(),
+            cipher: &self.cipher,
+            registry: &self.registry,
+            cache: &self.connector_cache,
+            url_policy: &self.url_policy,
+            crm_limits: &self.crm_limits,
+        }
     }
 }
 
@@ -156,8 +166,8 @@ pub async fn serve(
     let (stop_workers, stopped) = tokio::sync::watch::channel(false);
     let scheduler =
         scheduling::spawn_scheduler(state.clone(), state.scheduler_tick, stopped.clone());
-    let workers = jobs::spawn_workers(state.clone(), state.workers.clone(), stopped);
-    let (router, _doc) = api::router(state);
+    let workers = workers::spawn_workers(state.clone(), state.workers.clone(), stopped);
+    let (router, _doc) = http::router(state);
     let served = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),

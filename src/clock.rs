@@ -59,12 +59,9 @@ pub trait Random: Send + Sync + std::fmt::Debug {
     /// Fills `buf` with random bytes.
     fn fill(&self, buf: &mut [u8]);
 
-    /// A random version-4 UUID.
-    fn uuid(&self) -> uuid::Uuid {
-        let mut bytes = [0u8; 16];
-        self.fill(&mut bytes);
-        uuid::Builder::from_random_bytes(bytes).into_uuid()
-    }
+    /// A fresh id: a time-ordered UUID (version 7), so rows created one after another
+    /// sit together in every index on their id instead of landing all over it.
+    fn uuid(&self) -> uuid::Uuid;
 }
 
 /// Cryptographically secure randomness from the operating system (via the
@@ -76,29 +73,63 @@ impl Random for OsRandom {
     fn fill(&self, buf: &mut [u8]) {
         rand::rng().fill_bytes(buf);
     }
+
+    /// The `uuid` crate's process-wide version-7 generator: the wall clock's
+    /// milliseconds, a counter that keeps ids of the same millisecond in creation
+    /// order, and OS randomness.
+    fn uuid(&self) -> uuid::Uuid {
+        uuid::Uuid::now_v7()
+    }
 }
 
 /// Reproducible randomness from a seed; for tests only (never for real keys).
 #[derive(Debug, Clone)]
 pub struct SeededRandom {
-    rng: Arc<Mutex<StdRng>>,
+    state: Arc<Mutex<Seeded>>,
 }
 
+/// The generator and the timestamp of the next id, locked together so ids stay in
+/// the order they were made.
+#[derive(Debug)]
+struct Seeded {
+    rng: StdRng,
+    next_id_millis: u64,
+}
+
+/// The timestamp of a seeded generator's first id (2023-11-14T22:13:20Z); each later
+/// id is one millisecond on, so ids do not depend on when a test runs.
+const SEEDED_FIRST_ID_MILLIS: u64 = 1_700_000_000_000;
+
 impl SeededRandom {
-    /// A generator that yields the same bytes for the same seed.
+    /// A generator that yields the same bytes and ids for the same seed.
     pub fn new(seed: u64) -> Self {
         SeededRandom {
-            rng: Arc::new(Mutex::new(StdRng::seed_from_u64(seed))),
+            state: Arc::new(Mutex::new(Seeded {
+                rng: StdRng::seed_from_u64(seed),
+                next_id_millis: SEEDED_FIRST_ID_MILLIS,
+            })),
         }
     }
 }
 
 impl Random for SeededRandom {
     fn fill(&self, buf: &mut [u8]) {
-        self.rng
+        self.state
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+            .rng
             .fill_bytes(buf);
+    }
+
+    /// A version-7 id on a clock of its own that ticks one millisecond per id, with
+    /// seeded random bits: reproducible, and in creation order like real ids.
+    fn uuid(&self) -> uuid::Uuid {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let millis = state.next_id_millis;
+        state.next_id_millis += 1;
+        let mut bits = [0u8; 10];
+        state.rng.fill_bytes(&mut bits);
+        uuid::Builder::from_unix_timestamp_millis(millis, &bits).into_uuid()
     }
 }
 
@@ -116,10 +147,18 @@ mod tests {
     }
 
     #[test]
-    fn seeded_random_is_reproducible_and_uuids_are_v4() {
+    fn seeded_random_is_reproducible_and_uuids_are_v7_in_creation_order() {
         let (a, b) = (SeededRandom::new(7), SeededRandom::new(7));
         assert_eq!(a.uuid(), b.uuid());
-        assert_eq!(a.uuid().get_version_num(), 4);
-        assert_ne!(OsRandom.uuid(), OsRandom.uuid());
+        let (first, second) = (a.uuid(), a.uuid());
+        assert_eq!(first.get_version_num(), 7);
+        assert!(first < second);
+    }
+
+    #[test]
+    fn os_random_uuids_are_v7_in_creation_order() {
+        let (first, second) = (OsRandom.uuid(), OsRandom.uuid());
+        assert_eq!(first.get_version_num(), 7);
+        assert!(first < second);
     }
 }

@@ -1,7 +1,8 @@
 //! The one error type of the HTTP API and its JSON problem shape:
 //! `{"error": code, "message": human text, "details": …}`.
 //!
-//! Handlers return [`ApiError`]; everything else that produces a 4xx/5xx
+//! Handlers return [`ApiError`] (each service error becomes one through the
+//! conversions in `crate::api::problems`); everything else that produces a 4xx/5xx
 //! (axum's extractor rejections, unknown routes, wrong methods) is rewritten into
 //! the same shape by [`problem_layer`], so clients see one format everywhere.
 //! Internal errors are logged with their cause and answered with a generic
@@ -22,8 +23,6 @@ use axum::{
 use futures::FutureExt;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-
-use crate::store::StoreError;
 
 /// The body of every error response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -126,27 +125,6 @@ impl ApiError {
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} ({}): {}", self.status, self.code, self.message)
-    }
-}
-
-impl From<StoreError> for ApiError {
-    fn from(err: StoreError) -> Self {
-        match err {
-            StoreError::Duplicate { what } => {
-                ApiError::conflict("already_exists", format!("{what} already exists"))
-            }
-            StoreError::Db(
-                e @ (sea_orm::DbErr::ConnectionAcquire(_) | sea_orm::DbErr::Conn(_)),
-            ) => {
-                tracing::error!(error = %e, "the database is unreachable");
-                ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "database_unavailable",
-                    "the database is not reachable right now; try again shortly",
-                )
-            }
-            other => ApiError::internal(&other),
-        }
     }
 }
 

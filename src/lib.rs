@@ -1,9 +1,26 @@
 //! listbridge: keeps marketing lists and CRMs in step, both ways.
 //!
-//! The service is a library (this crate) plus a thin binary (`main.rs`). See
-//! `ARCHITECTURE.md` for the map: `api` (HTTP) → services (`accounts`,
-//! `connectors`, later the engine and jobs) → `store` (SQL) and the connector
-//! plugins (`listbridge-connector`).
+//! The service is a library (this crate) plus a thin binary (`main.rs`). Calls go one
+//! way, downwards (`ARCHITECTURE.md` has the full map):
+//!
+//! - `http` joins `api` (the HTTP API) and `console` (the web console) into one
+//!   router. Both are thin: they check who is asking, read the request and call a
+//!   service.
+//! - The services each own one concept: `runs` (queue, Run Now, history, reports),
+//!   `sync` (sync setups), `lists`, `field_usages`, `forms`, `notes`, `scheduling`,
+//!   `people`, `accounts` and `connectors`. `workers` (above them) claims queued jobs
+//!   and hands each to the service that owns its kind; `jobs` is the vocabulary they
+//!   share (`JobError`, backoff, `WorkerConfig`).
+//! - `engine` moves records between a list and its CRM (import, pull, push), through
+//!   the connector plugins (`listbridge-connector`).
+//! - At the bottom, `domain` holds the shared value types (email, field usage, segment
+//!   filter) and `store` the SQL, one repository per aggregate. Neither calls up.
+//!
+//! Beside them: `app` wires the state every handler gets, `clock` makes time and
+//! randomness injectable, `tokens` hashes the bearer tokens people hold, `config`,
+//! `secrets` and `telemetry` set the service up, and
+//! `demo` (the default-on cargo feature of the same name) runs a sample against an
+//! in-process fake CRM.
 
 pub mod accounts;
 pub mod api;
@@ -13,10 +30,14 @@ pub mod clock;
 pub mod config;
 pub mod connectors;
 pub mod console;
+#[cfg(feature = "demo")]
 pub mod demo;
+pub mod domain;
 pub mod engine;
 pub mod error;
+pub mod field_usages;
 pub mod forms;
+pub mod http;
 pub mod jobs;
 pub mod lists;
 pub mod notes;
@@ -28,6 +49,8 @@ pub mod secrets;
 pub mod store;
 pub mod sync;
 pub mod telemetry;
+pub mod tokens;
+pub mod workers;
 
 pub use app::AppState;
 pub use error::{ApiError, Problem};

@@ -1,4 +1,5 @@
-//! The `listbridge` command: serve the API, migrate the database, manage accounts.
+//! The `listbridge` command: serve the API, migrate the database, manage accounts, and
+//! (with the default `demo` feature) run the demo.
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -7,7 +8,8 @@ use listbridge::{
     accounts::AccountAdmin,
     app::{self, Services},
     clock::{OsRandom, SystemClock},
-    config::{CONFIG_FILE_ENV, Config, LOG_ENV, redact_url},
+    config::{CONFIG_FILE_ENV, Config},
+    domain::redact::redact_url,
     people::People,
     store::{Role, Store},
     telemetry,
@@ -30,6 +32,7 @@ enum Command {
     /// Run the HTTP API (migrates the database first).
     Serve,
     /// Start a fake Infor CRM and the service with demo data; print how to try it.
+    #[cfg(feature = "demo")]
     Demo(listbridge::demo::DemoArgs),
     /// Apply pending database migrations and exit.
     Migrate,
@@ -107,13 +110,13 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let mut config = Config::load(cli.config.as_deref())?;
-    if matches!(cli.command, Command::Demo(_)) && std::env::var_os(LOG_ENV).is_none() {
-        config.log = "warn".to_string(); // the demo's own output is the point
-    }
+    let config = Config::load(cli.config.as_deref())?;
+    #[cfg(feature = "demo")]
+    let config = quiet_logs_for_demo(&cli.command, config);
     telemetry::init(&config)?;
     match cli.command {
         Command::Serve => serve(config).await,
+        #[cfg(feature = "demo")]
         Command::Demo(args) => {
             listbridge::demo::run(args, config, shutdown_signal()).await?;
             Ok(())
@@ -131,12 +134,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             command: AccountCommand::Create { name },
         } => {
             let store = open_store(&config).await?;
-            let admin = AccountAdmin {
-                store: &store,
-                clock: &SystemClock,
-                random: &OsRandom,
-            };
-            let (account, key) = admin.create_account(&name).await?;
+            let (account, key) = account_admin(&store).create_account(&name).await?;
             println!("created account '{}' ({})", account.name, account.id);
             println!("API key (shown once, store it now):");
             println!("{}", key.expose());
@@ -146,12 +144,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             command: ApiKeyCommand::Create { account, label },
         } => {
             let store = open_store(&config).await?;
-            let admin = AccountAdmin {
-                store: &store,
-                clock: &SystemClock,
-                random: &OsRandom,
-            };
-            let key = admin.create_api_key(&account, &label).await?;
+            let key = account_admin(&store)
+                .create_api_key(&account, &label)
+                .await?;
             println!("API key for account '{account}' (shown once, store it now):");
             println!("{}", key.expose());
             Ok(())
@@ -166,6 +161,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
         } => create_user(&config, &account, &email, role, password_stdin).await,
     }
+}
+
+/// Logs only warnings during `listbridge demo` unless the log level is set: the demo's
+/// own output is the point.
+#[cfg(feature = "demo")]
+fn quiet_logs_for_demo(command: &Command, mut config: Config) -> Config {
+    let log_level_set = std::env::var_os(listbridge::config::LOG_ENV).is_some();
+    if matches!(command, Command::Demo(_)) && !log_level_set {
+        config.log = "warn".to_string();
+    }
+    config
 }
 
 /// `listbridge user create`.
@@ -201,6 +207,15 @@ async fn create_user(
         println!("{}", password.expose_secret());
     }
     Ok(())
+}
+
+/// Accounts and API keys on `store`, with the real clock and randomness.
+fn account_admin(store: &Store) -> AccountAdmin<'_> {
+    AccountAdmin {
+        store,
+        clock: &SystemClock,
+        random: &OsRandom,
+    }
 }
 
 /// Opens and migrates the database, so CLI commands work on a fresh one.

@@ -100,3 +100,15 @@
     }
   });
 })();
+
+// Schedules: an empty time-zone field takes the browser's time zone (without script
+// the server uses the account's).
+(function () {
+  "use strict";
+  var zone = "";
+  try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { zone = ""; }
+  if (!zone) { return; }
+  document.querySelectorAll("input[data-browser-zone]").forEach(function (input) {
+    if (!input.value.trim()) { input.value = zone; }
+  });
+})();

@@ -1,6 +1,6 @@
 //! Accounts, their API keys and their CRM connectors.
 //!
-//! Ids are UUID v4 strings in text columns and timestamps are UTC
+//! Ids are UUID v7 strings (time-ordered) in text columns and timestamps are UTC
 //! `timestamp with time zone` (text in SQLite), so one definition serves both
 //! databases.
 

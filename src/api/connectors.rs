@@ -18,6 +18,7 @@ use crate::{
     auth::AuthedAccount,
     connectors::{ConnectRequest, ReconfirmRequest},
     error::{ApiError, Problem},
+    scheduling::ScheduleService,
     store::{ConnectorId, ConnectorRateLimit, ConnectorRecord, ConnectorStatus},
 };
 
@@ -271,6 +272,9 @@ pub async fn reconfirm_connector(
         .connectors()
         .reconfirm(account.id, id, request)
         .await?;
+    ScheduleService::new(&state)
+        .resume_for_connector(account.id, id)
+        .await?;
     Ok(Json(ConnectorView::of(&state, record)))
 }
 
@@ -286,6 +290,10 @@ pub async fn reset_connector(
     Path(id): Path<ConnectorId>,
 ) -> Result<Json<ConnectorView>, ApiError> {
     let record = state.connectors().reset(account.id, id).await?;
+    // Schedules must not fire against a connector without a login.
+    ScheduleService::new(&state)
+        .pause_for_connector(account.id, id)
+        .await?;
     Ok(Json(ConnectorView::of(&state, record)))
 }
 

@@ -1,5 +1,5 @@
 //! `/v1/field-usages`: the account's Standard Field Names (list column → system usage).
-//! Thin: parse, call [`crate::lists::usages`].
+//! Thin: parse, call [`crate::field_usages`].
 
 use axum::{
     Json,
@@ -13,9 +13,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     app::AppState,
     auth::AuthedAccount,
+    domain::field_usage::{FieldUsage, SystemUsage},
     error::{ApiError, Problem},
-    lists::{usages, valid_usages},
-    store::FieldUsage,
+    field_usages,
 };
 
 /// The routes of this resource.
@@ -52,8 +52,8 @@ pub async fn list_usages(
     AuthedAccount(account): AuthedAccount,
 ) -> Result<Json<UsagesView>, ApiError> {
     Ok(Json(UsagesView {
-        usages: usages::all(&state, account.id).await?,
-        valid_usages: valid_usages(),
+        usages: field_usages::all(&state, account.id).await?,
+        valid_usages: SystemUsage::names(),
     }))
 }
 
@@ -68,7 +68,7 @@ pub async fn set_usage(
     Json(body): Json<SetUsageBody>,
 ) -> Result<Json<FieldUsage>, ApiError> {
     Ok(Json(
-        usages::set(&state, account.id, &body.column, &body.usage).await?,
+        field_usages::set(&state, account.id, &body.column, &body.usage).await?,
     ))
 }
 
@@ -83,6 +83,6 @@ pub async fn delete_usage(
     AuthedAccount(account): AuthedAccount,
     Path(column): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    usages::remove(&state, account.id, &column).await?;
+    field_usages::remove(&state, account.id, &column).await?;
     Ok(StatusCode::NO_CONTENT)
 }

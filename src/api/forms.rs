@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use super::paging::{PageBounds, next_cursor};
 use crate::{
     app::AppState,
     auth::AuthedAccount,
@@ -22,10 +23,11 @@ use crate::{
     },
 };
 
-/// The most submissions one listing returns.
-const MAX_LIMIT: u64 = 500;
-/// Submissions listed when no limit is given.
-const DEFAULT_LIMIT: u64 = 100;
+/// Submissions per page: 100 unless the caller says, at most 500.
+const SUBMISSION_PAGES: PageBounds = PageBounds {
+    default: 100,
+    max: 500,
+};
 
 /// The routes of this resource.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -237,37 +239,12 @@ pub async fn delete_form(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// A submission status to filter by.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SubmissionFilter {
-    /// Waiting for (or retrying) delivery.
-    Queued,
-    /// Reached the CRM.
-    Delivered,
-    /// Refused; see `error`.
-    Rejected,
-    /// Gave up after retries.
-    Failed,
-}
-
-impl From<SubmissionFilter> for SubmissionStatus {
-    fn from(s: SubmissionFilter) -> Self {
-        match s {
-            SubmissionFilter::Queued => SubmissionStatus::Queued,
-            SubmissionFilter::Delivered => SubmissionStatus::Delivered,
-            SubmissionFilter::Rejected => SubmissionStatus::Rejected,
-            SubmissionFilter::Failed => SubmissionStatus::Failed,
-        }
-    }
-}
-
 /// Which submissions to list.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct SubmissionsQuery {
     /// Only this status.
     #[param(value_type = Option<String>, example = "rejected")]
-    pub status: Option<SubmissionFilter>,
+    pub status: Option<SubmissionStatus>,
     /// Continue after this submission id (the last one of the previous page).
     pub before: Option<SubmissionId>,
     /// At most this many (default 100, max 500).
@@ -296,19 +273,10 @@ pub async fn list_submissions(
     Path(id): Path<FormId>,
     Query(q): Query<SubmissionsQuery>,
 ) -> Result<Json<SubmissionPage>, ApiError> {
-    let limit = q.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
-    let submissions = forms::list_submissions(
-        &state,
-        account.id,
-        id,
-        q.status.map(Into::into),
-        q.before,
-        limit,
-    )
-    .await?;
-    let next_before = (submissions.len() as u64 == limit)
-        .then(|| submissions.last().map(|s| s.id))
-        .flatten();
+    let limit = SUBMISSION_PAGES.clamp(q.limit);
+    let submissions =
+        forms::list_submissions(&state, account.id, id, q.status, q.before, limit).await?;
+    let next_before = next_cursor(&submissions, limit, |s| s.id);
     Ok(Json(SubmissionPage {
         submissions,
         next_before,

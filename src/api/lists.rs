@@ -18,15 +18,15 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     app::AppState,
     auth::AuthedAccount,
+    domain::field_usage::FieldUsage,
     error::{ApiError, Problem},
     lists::{
-        ListError, catalog, columns,
-        csv_upload::RejectedRow,
+        ListError, columns,
         import::{self, ImportRequest},
-        optimize,
-        upload::{self, MAX_UPLOAD_BYTES, UploadRequest},
+        manage, optimize,
+        upload::{self, MAX_UPLOAD_BYTES, UploadRequest, parse::RejectedRow},
     },
-    store::{ConnectorId, FieldUsage, List, ListColumn, ListId, RunId},
+    store::{ConnectorId, List, ListColumn, ListId, RunId},
 };
 
 /// The routes of this resource.
@@ -63,8 +63,8 @@ pub struct ListDetailView {
     pub columns: Vec<ColumnView>,
 }
 
-impl From<catalog::ListDetail> for ListDetailView {
-    fn from(detail: catalog::ListDetail) -> Self {
+impl From<manage::ListDetail> for ListDetailView {
+    fn from(detail: manage::ListDetail) -> Self {
         ListDetailView {
             list: detail.list,
             columns: column_views(detail.columns),
@@ -180,7 +180,7 @@ pub async fn import_list(
         fields: body.fields,
     };
     let started = import::start_import(&state, account.id, request).await?;
-    let detail = catalog::detail(&state, account.id, started.list.id).await?;
+    let detail = manage::detail(&state, account.id, started.list.id).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(ImportAccepted {
@@ -250,7 +250,7 @@ pub async fn list_lists(
     State(state): State<AppState>,
     AuthedAccount(account): AuthedAccount,
 ) -> Result<Json<Vec<List>>, ApiError> {
-    Ok(Json(catalog::all(&state, account.id).await?))
+    Ok(Json(manage::all(&state, account.id).await?))
 }
 
 /// One list with its columns, member count, status and kind.
@@ -264,7 +264,7 @@ pub async fn get_list(
     AuthedAccount(account): AuthedAccount,
     Path(id): Path<ListId>,
 ) -> Result<Json<ListDetailView>, ApiError> {
-    Ok(Json(catalog::detail(&state, account.id, id).await?.into()))
+    Ok(Json(manage::detail(&state, account.id, id).await?.into()))
 }
 
 /// Renames a list.
@@ -281,7 +281,7 @@ pub async fn rename_list(
     Json(body): Json<RenameBody>,
 ) -> Result<Json<List>, ApiError> {
     Ok(Json(
-        catalog::rename(&state, account.id, id, &body.name).await?,
+        manage::rename(&state, account.id, id, &body.name).await?,
     ))
 }
 
@@ -296,7 +296,7 @@ pub async fn delete_list(
     AuthedAccount(account): AuthedAccount,
     Path(id): Path<ListId>,
 ) -> Result<StatusCode, ApiError> {
-    catalog::delete(&state, account.id, id).await?;
+    manage::delete(&state, account.id, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -315,7 +315,7 @@ pub async fn add_columns(
     Json(body): Json<AddColumnsBody>,
 ) -> Result<Json<ListDetailView>, ApiError> {
     columns::add_columns(&state, account.id, id, &body.fields).await?;
-    Ok(Json(catalog::detail(&state, account.id, id).await?.into()))
+    Ok(Json(manage::detail(&state, account.id, id).await?.into()))
 }
 
 /// *Optimize for Infor CRM*: maps the list's address columns to their usages and adds

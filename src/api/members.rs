@@ -13,9 +13,10 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     app::AppState,
     auth::AuthedAccount,
+    domain::values::Values,
     error::{ApiError, Problem},
-    lists::{catalog, members},
-    store::{ListId, Member, MemberId, Values},
+    lists::{manage, members},
+    store::{ListId, Member, MemberId},
 };
 
 /// The routes of this resource.
@@ -36,13 +37,14 @@ pub struct MembersQuery {
     pub limit: Option<u64>,
 }
 
-/// A page of members.
+/// A page of members: a list's, paged by email (`C` is `String`), or a segment's, paged
+/// by member id (`C` is [`MemberId`]).
 #[derive(Debug, Serialize, ToSchema)]
-pub struct MemberPageView {
-    /// Members in email order.
+pub struct MemberPageView<C> {
+    /// The page's members, in the order the cursor follows.
     pub members: Vec<Member>,
     /// Pass as `after` for the next page; absent on the last page.
-    pub next: Option<String>,
+    pub next: Option<C>,
 }
 
 /// A person to add to a list.
@@ -71,7 +73,7 @@ pub struct EditMemberBody {
 #[utoipa::path(get, path = "/v1/lists/{id}/members", tag = "lists",
     params(("id" = String, Path, description = "List id"), MembersQuery),
     responses(
-        (status = 200, description = "A page of members", body = MemberPageView),
+        (status = 200, description = "A page of members", body = MemberPageView<String>),
         (status = 404, description = "No such list in this account", body = Problem),
         (status = 422, description = "Limit out of range", body = Problem)))]
 pub async fn list_members(
@@ -79,8 +81,8 @@ pub async fn list_members(
     AuthedAccount(account): AuthedAccount,
     Path(id): Path<ListId>,
     Query(query): Query<MembersQuery>,
-) -> Result<Json<MemberPageView>, ApiError> {
-    let page = catalog::members(
+) -> Result<Json<MemberPageView<String>>, ApiError> {
+    let page = manage::members(
         &state,
         account.id,
         id,

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use super::paging::{PageBounds, next_cursor};
 use crate::{
     app::AppState,
     auth::AuthedAccount,
@@ -19,10 +20,11 @@ use crate::{
     store::{NoteEvent, NoteStatus},
 };
 
-/// The most outcomes one listing returns.
-const MAX_LIMIT: u64 = 1000;
-/// Outcomes listed when no limit is given.
-const DEFAULT_LIMIT: u64 = 500;
+/// Outcomes per page: 500 unless the caller says, at most 1000.
+const NOTE_PAGES: PageBounds = PageBounds {
+    default: 500,
+    max: 1000,
+};
 
 /// The routes of this resource.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -47,40 +49,12 @@ pub async fn message_sent(
     Ok((StatusCode::ACCEPTED, Json(recorded)))
 }
 
-/// A note outcome status to filter by.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum NoteFilter {
-    /// Waiting for its batch.
-    Pending,
-    /// Being written.
-    Sending,
-    /// Written.
-    Delivered,
-    /// Not written on purpose.
-    Skipped,
-    /// Refused by the CRM.
-    Failed,
-}
-
-impl From<NoteFilter> for NoteStatus {
-    fn from(f: NoteFilter) -> Self {
-        match f {
-            NoteFilter::Pending => NoteStatus::Pending,
-            NoteFilter::Sending => NoteStatus::Sending,
-            NoteFilter::Delivered => NoteStatus::Delivered,
-            NoteFilter::Skipped => NoteStatus::Skipped,
-            NoteFilter::Failed => NoteStatus::Failed,
-        }
-    }
-}
-
 /// Which outcomes to list.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct NotesQuery {
     /// Only this status.
     #[param(value_type = Option<String>, example = "skipped")]
-    pub status: Option<NoteFilter>,
+    pub status: Option<NoteStatus>,
     /// Continue after this email (the last one of the previous page).
     pub after: Option<String>,
     /// At most this many (default 500, max 1000).
@@ -175,12 +149,12 @@ pub async fn campaign_notes(
     Path(campaign_id): Path<String>,
     Query(q): Query<NotesQuery>,
 ) -> Result<Json<CampaignNotes>, ApiError> {
-    let limit = q.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+    let limit = NOTE_PAGES.clamp(q.limit);
     let (counts, events) = notes::campaign_notes(
         &state,
         account.id,
         &campaign_id,
-        q.status.map(Into::into),
+        q.status,
         q.after.as_deref(),
         limit,
     )
@@ -199,9 +173,7 @@ pub async fn campaign_notes(
         };
         *slot += n;
     }
-    let next_after = (events.len() as u64 == limit)
-        .then(|| events.last().map(|e| e.email.clone()))
-        .flatten();
+    let next_after = next_cursor(&events, limit, |e| e.email.clone());
     Ok(Json(CampaignNotes {
         campaign_id,
         counts: totals,

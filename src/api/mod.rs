@@ -5,17 +5,9 @@
 //! documented with the bearer security scheme; `/healthz`, `/readyz`,
 //! `/openapi.json` and the web form intake `/f/{form_key}` are public.
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
-use axum::{
-    Json, Router,
-    extract::{MatchedPath, Request},
-    middleware,
-    response::Response,
-    routing::get,
-};
-use tower_http::trace::TraceLayer;
-use tracing::Span;
+use axum::{Json, Router, middleware, routing::get};
 use utoipa::{
     Modify, OpenApi,
     openapi::{
@@ -25,26 +17,24 @@ use utoipa::{
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::{app::AppState, auth, console, error, forms::IntakeLimiter};
+use crate::{app::AppState, auth, error, forms::IntakeLimiter};
 
 pub mod account;
-mod connector_errors;
 pub mod connectors;
 pub mod field_usages;
-mod form_errors;
 pub mod forms;
 pub mod health;
 pub mod jobs;
-mod list_errors;
 pub mod lists;
 pub mod members;
 pub mod messages;
+mod paging;
+mod problems;
 pub mod public_forms;
 pub mod runs;
 pub mod schedules;
 pub mod segments;
 pub mod sync;
-mod sync_errors;
 
 /// The name of the bearer security scheme in the document.
 pub const BEARER_SCHEME: &str = "bearer";
@@ -112,8 +102,9 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         .merge(messages::routes())
 }
 
-/// The complete router (with state applied) and its OpenAPI document.
-pub fn router(state: AppState) -> (Router, openapi::OpenApi) {
+/// The API's routes (public, `/v1` behind [`auth::require_account`], `/openapi.json`)
+/// and their OpenAPI document; [`crate::http::router`] puts them beside the console.
+pub fn routes(state: &AppState) -> (Router<AppState>, openapi::OpenApi) {
     let (v1, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(v1_routes())
         .split_for_parts();
@@ -133,27 +124,10 @@ pub fn router(state: AppState) -> (Router, openapi::OpenApi) {
     doc.merge(public_doc);
 
     let served = Arc::new(doc.clone());
-    let console = console::routes(&state, Arc::default());
-    let router = Router::new()
-        .merge(public)
-        .merge(v1)
-        .merge(console)
-        .fallback(console::not_found)
-        .route(
-            "/openapi.json",
-            get(move || async move { Json(served.as_ref().clone()) }),
-        )
-        .layer(middleware::from_fn(error::panic_layer))
-        .layer(middleware::from_fn(error::problem_layer))
-        .layer(middleware::from_fn(console::security_headers))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(request_span)
-                .on_request(())
-                .on_response(log_response)
-                .on_failure(()),
-        )
-        .with_state(state);
+    let router = Router::new().merge(public).merge(v1).route(
+        "/openapi.json",
+        get(move || async move { Json(served.as_ref().clone()) }),
+    );
     (router, doc)
 }
 
@@ -202,28 +176,4 @@ fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = &mut openapi::pat
     ]
     .into_iter()
     .filter_map(Option::as_mut)
-}
-
-/// One span per request: method and route template (never headers, so never
-/// the Authorization key); status and latency are recorded when it ends.
-fn request_span(request: &Request) -> Span {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".to_string());
-    tracing::info_span!(
-        "request",
-        method = %request.method(),
-        route = %route,
-        status = tracing::field::Empty,
-        latency_ms = tracing::field::Empty,
-    )
-}
-
-fn log_response(response: &Response, latency: Duration, span: &Span) {
-    span.record("status", response.status().as_u16());
-    // Microsecond resolution is plenty and keeps the number short.
-    span.record("latency_ms", latency.as_micros() as f64 / 1000.0);
-    tracing::info!("request finished");
 }

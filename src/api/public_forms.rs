@@ -32,12 +32,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     app::AppState,
     error::{ApiError, Problem},
-    forms::{BodyKind, IntakeLimiter, accept_submission, parse_body, thank_you_url},
-    store::{Form, FormRepo, SubmissionId, SubmissionStatus},
+    forms::{self, BodyKind, IntakeLimiter, accept_submission, parse_body, thank_you_url},
+    store::{Form, SubmissionId, SubmissionStatus},
 };
-
-/// Longest form key looked up; anything longer cannot be one.
-const MAX_KEY_LEN: usize = 64;
 
 /// The public routes of this resource, with one instance's rate limiters.
 pub fn routes(limiter: Arc<IntakeLimiter>) -> OpenApiRouter<AppState> {
@@ -100,10 +97,7 @@ pub async fn show_form(
     Path(form_key): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    if form_key.len() > MAX_KEY_LEN {
-        return ApiError::not_found("a form with this key").into_response();
-    }
-    match FormRepo.by_key(state.store.conn(), &form_key).await {
+    match forms::form_by_public_key(&state, &form_key).await {
         Ok(Some(form)) => page::first_visit(&form, &query),
         Ok(None) => ApiError::not_found("a form with this key").into_response(),
         Err(e) => ApiError::from(e).into_response(),
@@ -160,11 +154,7 @@ async fn submit(
         .check_client(client)
         .map_err(|wait| rate_limited("from this address", wait))?;
     let not_found = || ApiError::not_found("a form with this key").into_response();
-    if form_key.len() > MAX_KEY_LEN {
-        return Err(not_found());
-    }
-    let form = FormRepo
-        .by_key(state.store.conn(), form_key)
+    let form = forms::form_by_public_key(state, form_key)
         .await
         .map_err(|e| ApiError::from(e).into_response())?
         .ok_or_else(not_found)?;

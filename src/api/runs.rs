@@ -1,9 +1,11 @@
-//! `/v1/runs/{id}`: a run's report (status, progress, counts, duration) and its records
-//! (each failed, rejected, conflicted or planned record with the CRM's own words).
+//! Runs over HTTP: *Run Now* (`POST /v1/lists/{id}/runs`, `POST /v1/segments/{id}/runs`,
+//! with dry run), run history (`GET` on the same paths) and a run's report
+//! (`/v1/runs/{id}` and its records). Thin: parse, call [`crate::runs`], answer.
 
 use axum::{
     Json,
     extract::{Path, Query, State},
+    http::StatusCode,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -13,34 +15,126 @@ use crate::{
     app::AppState,
     auth::AuthedAccount,
     error::{ApiError, Problem},
-    store::{Run, RunId, RunRecord, RunRepo},
+    runs::{self, RecordsPage, RecordsQuery, RunRequest},
+    store::{AccountId, ListId, Queued, Run, RunId, SegmentId},
+    sync::SyncTarget,
 };
 
 /// The routes of this resource.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .routes(routes!(run_list, list_runs))
+        .routes(routes!(run_segment, segment_runs))
         .routes(routes!(get_run))
         .routes(routes!(run_records))
 }
 
-/// Which records to list.
+/// Run Now options.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RunNowBody {
+    /// Compute and report the plan without writing to the CRM or the list.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// The run Run Now queued, or the run that was already active.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunNowView {
+    /// True when a run was already queued or running for this list or segment.
+    pub already_active: bool,
+    /// The run.
+    pub run: Run,
+}
+
+/// How many runs of history to show.
 #[derive(Debug, Deserialize, IntoParams)]
-pub struct RecordsQuery {
-    /// Only this outcome (`failed`, `conflict`, `invalid`, `duplicate`, `planned_create`, …).
-    pub outcome: Option<String>,
-    /// Records after this sequence number (the previous page's `next`).
-    pub after: Option<i64>,
-    /// Page size (default 100, max 1000).
+pub struct HistoryQuery {
+    /// At most this many (default 50, max 500).
     pub limit: Option<u64>,
 }
 
-/// A page of run records.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RecordsPage {
-    /// The records, in the order they happened.
-    pub records: Vec<RunRecord>,
-    /// Pass as `after` for the next page; absent on the last page.
-    pub next: Option<i64>,
+/// Runs `target` now and answers 202 with the new run, or 200 with the active one.
+async fn run_now(
+    state: &AppState,
+    account: AccountId,
+    target: SyncTarget,
+    body: Option<Json<RunNowBody>>,
+) -> Result<(StatusCode, Json<RunNowView>), ApiError> {
+    let request = RunRequest {
+        dry_run: body.is_some_and(|b| b.dry_run),
+    };
+    let (status, already_active, run) = match runs::run_now(state, account, target, request).await?
+    {
+        Queued::New(run) => (StatusCode::ACCEPTED, false, run),
+        Queued::AlreadyActive(run) => (StatusCode::OK, true, run),
+    };
+    Ok((
+        status,
+        Json(RunNowView {
+            already_active,
+            run,
+        }),
+    ))
+}
+
+/// *Run Now*: queues a sync of the list (202), or returns the run already active (200).
+#[utoipa::path(post, path = "/v1/lists/{id}/runs", tag = "sync",
+    params(("id" = String, Path, description = "List id")), request_body(content = RunNowBody, description = "Optional; `{\"dry_run\": true}` plans only"),
+    responses((status = 202, description = "Queued", body = RunNowView), (status = 200, description = "A run was already active", body = RunNowView),
+        (status = 404, body = Problem), (status = 409, description = "Importing, or no sync setup", body = Problem)))]
+pub async fn run_list(
+    State(state): State<AppState>,
+    AuthedAccount(account): AuthedAccount,
+    Path(id): Path<ListId>,
+    body: Option<Json<RunNowBody>>,
+) -> Result<(StatusCode, Json<RunNowView>), ApiError> {
+    run_now(&state, account.id, SyncTarget::List(id), body).await
+}
+
+/// *Run Now* for a segment's push.
+#[utoipa::path(post, path = "/v1/segments/{id}/runs", tag = "sync",
+    params(("id" = String, Path, description = "Segment id")), request_body(content = RunNowBody, description = "Optional"),
+    responses((status = 202, body = RunNowView), (status = 200, body = RunNowView), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn run_segment(
+    State(state): State<AppState>,
+    AuthedAccount(account): AuthedAccount,
+    Path(id): Path<SegmentId>,
+    body: Option<Json<RunNowBody>>,
+) -> Result<(StatusCode, Json<RunNowView>), ApiError> {
+    run_now(&state, account.id, SyncTarget::Segment(id), body).await
+}
+
+/// A list's runs (imports and syncs), newest first.
+#[utoipa::path(get, path = "/v1/lists/{id}/runs", tag = "sync",
+    params(("id" = String, Path, description = "List id"), HistoryQuery),
+    responses((status = 200, body = Vec<Run>)))]
+pub async fn list_runs(
+    State(state): State<AppState>,
+    AuthedAccount(account): AuthedAccount,
+    Path(id): Path<ListId>,
+    Query(q): Query<HistoryQuery>,
+) -> Result<Json<Vec<Run>>, ApiError> {
+    let target = SyncTarget::List(id);
+    Ok(Json(
+        runs::history(&state, account.id, target, q.limit).await?,
+    ))
+}
+
+/// A segment's runs, newest first.
+#[utoipa::path(get, path = "/v1/segments/{id}/runs", tag = "sync",
+    params(("id" = String, Path, description = "Segment id"), HistoryQuery),
+    responses((status = 200, body = Vec<Run>), (status = 404, body = Problem)))]
+pub async fn segment_runs(
+    State(state): State<AppState>,
+    AuthedAccount(account): AuthedAccount,
+    Path(id): Path<SegmentId>,
+    Query(q): Query<HistoryQuery>,
+) -> Result<Json<Vec<Run>>, ApiError> {
+    let target = SyncTarget::Segment(id);
+    Ok(Json(
+        runs::history(&state, account.id, target, q.limit).await?,
+    ))
 }
 
 /// A run: status, trigger, start/finish, progress, counts and duration.
@@ -52,11 +146,7 @@ pub async fn get_run(
     AuthedAccount(account): AuthedAccount,
     Path(id): Path<RunId>,
 ) -> Result<Json<Run>, ApiError> {
-    RunRepo
-        .get(state.store.conn(), account.id, id, state.clock.now())
-        .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found(format!("run {id}")))
+    Ok(Json(runs::report(&state, account.id, id).await?))
 }
 
 /// The records of a run's report, paged.
@@ -69,17 +159,5 @@ pub async fn run_records(
     Path(id): Path<RunId>,
     Query(q): Query<RecordsQuery>,
 ) -> Result<Json<RecordsPage>, ApiError> {
-    let db = state.store.conn();
-    RunRepo
-        .get(db, account.id, id, state.clock.now())
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("run {id}")))?;
-    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-    let records = RunRepo
-        .records(db, id, q.outcome.as_deref(), q.after.unwrap_or(0), limit)
-        .await?;
-    let next = (records.len() as u64 == limit)
-        .then(|| records.last().map(|r| r.seq))
-        .flatten();
-    Ok(Json(RecordsPage { records, next }))
+    Ok(Json(runs::records(&state, account.id, id, &q).await?))
 }

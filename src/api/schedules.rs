@@ -1,6 +1,7 @@
 //! `/v1/lists/{id}/schedule` and `/v1/segments/{id}/schedule`: set, read and remove the
 //! schedule of a list or segment. Thin: parse, call
-//! [`crate::scheduling::ScheduleService`], map errors.
+//! [`crate::scheduling::ScheduleService`]; its errors are answered as
+//! [`super::problems`] says.
 
 use axum::{
     Json,
@@ -16,8 +17,8 @@ use crate::{
     app::AppState,
     auth::AuthedAccount,
     error::{ApiError, Problem},
-    scheduling::{Rule, ScheduleDetails, ScheduleError, ScheduleRequest, ScheduleService},
-    store::{ListId, SCHEDULE_LIMIT, ScheduleTarget, SegmentId},
+    scheduling::{Rule, ScheduleDetails, ScheduleRequest, ScheduleService},
+    store::{ListId, ScheduleTarget, SegmentId},
 };
 
 /// The routes of this resource.
@@ -68,25 +69,6 @@ impl From<ScheduleDetails> for ScheduleView {
             last_slot_at: d.schedule.last_slot_at,
             created_at: d.schedule.created_at,
             updated_at: d.schedule.updated_at,
-        }
-    }
-}
-
-impl From<ScheduleError> for ApiError {
-    fn from(err: ScheduleError) -> Self {
-        match &err {
-            ScheduleError::NotFound(what) => ApiError::not_found(what.clone()),
-            ScheduleError::Invalid(rule) => {
-                ApiError::bad_request("invalid_schedule", err.to_string())
-                    .with_details(serde_json::json!({ "field": rule.field() }))
-            }
-            ScheduleError::LimitReached { scheduled } => {
-                ApiError::conflict("schedule_limit", err.to_string()).with_details(
-                    serde_json::json!({ "limit": SCHEDULE_LIMIT, "scheduled": scheduled }),
-                )
-            }
-            ScheduleError::Busy(_) => ApiError::conflict("schedule_busy", err.to_string()),
-            ScheduleError::Store(store) => ApiError::internal(store),
         }
     }
 }

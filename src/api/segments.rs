@@ -11,15 +11,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use super::members::MemberPageView;
 use crate::{
     app::AppState,
     auth::AuthedAccount,
+    domain::segment_filter::SegmentFilter,
     error::{ApiError, Problem},
-    lists::{
-        segment_filter::SegmentFilter,
-        segments::{self, SegmentDetail},
-    },
-    store::{ListId, Member, MemberId, SegmentId},
+    lists::segments::{self, SegmentDetail},
+    store::{ListId, MemberId, SegmentId},
 };
 
 /// The routes of this resource.
@@ -75,15 +74,6 @@ pub struct SegmentMembersQuery {
     pub after: Option<MemberId>,
     /// Members per page, 1 to 1000 (default 100).
     pub limit: Option<u64>,
-}
-
-/// A page of a segment's members.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SegmentMembersView {
-    /// Matching members.
-    pub members: Vec<Member>,
-    /// Pass as `after` for the next page; absent when there are no more.
-    pub next: Option<MemberId>,
 }
 
 /// Saves a segment of a list; the filter is checked against the list's columns.
@@ -170,16 +160,16 @@ pub async fn delete_segment(
 #[utoipa::path(get, path = "/v1/segments/{id}/members", tag = "segments",
     params(("id" = String, Path, description = "Segment id"), SegmentMembersQuery),
     responses(
-        (status = 200, description = "A page of matching members", body = SegmentMembersView),
+        (status = 200, description = "A page of matching members", body = MemberPageView<MemberId>),
         (status = 404, description = "No such segment in this account", body = Problem)))]
 pub async fn segment_members(
     State(state): State<AppState>,
     AuthedAccount(account): AuthedAccount,
     Path(id): Path<SegmentId>,
     Query(query): Query<SegmentMembersQuery>,
-) -> Result<Json<SegmentMembersView>, ApiError> {
+) -> Result<Json<MemberPageView<MemberId>>, ApiError> {
     let page = segments::members(&state, account.id, id, query.after, query.limit).await?;
-    Ok(Json(SegmentMembersView {
+    Ok(Json(MemberPageView {
         members: page.members,
         next: page.next,
     }))

@@ -7,7 +7,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use super::hash_key;
+use crate::tokens::hash_key;
 use crate::{app::AppState, error::ApiError, store::Account};
 
 /// How often a key's `last_used_at` is written: at most once a minute, so calling the

@@ -4,7 +4,5 @@
 //! [`AuthedAccount`] to learn whose data they may touch.
 
 mod extractor;
-mod keys;
 
 pub use extractor::{AuthedAccount, require_account};
-pub use keys::{API_KEY_PREFIX, ApiKey, hash_key};

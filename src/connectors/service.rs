@@ -1,19 +1,26 @@
 //! The connector actions over the store, the registry and the cipher.
+//!
+//! The service is given the parts of the application it uses, not the application
+//! state, so it depends on nothing above it. What other concepts do when a login
+//! changes (schedules pause on *Reset Connector* and resume on *Reconfirm Login*) is
+//! their callers' part: see [`crate::scheduling::ScheduleService::pause_for_connector`].
 
 use std::sync::Arc;
 
 use listbridge_connector::{
-    ConnectorConfig, ConnectorFactory, CrmConnector, CrmUser, EntityKind, FieldDef, RateLimit,
+    ConnectorConfig, ConnectorFactory, ConnectorRegistry, CrmConnector, CrmUser, EntityKind,
+    FieldDef, RateLimit,
 };
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{ConnectError, limits};
+use super::{ConnectError, ConnectorCache, UrlPolicy, limits};
 use crate::{
-    app::AppState,
-    scheduling::ScheduleService,
+    clock::{Clock, Random},
+    config::CrmLimits,
+    secrets::Cipher,
     store::{
         AccountId, ConnectorCredentials, ConnectorId, ConnectorRateLimit, ConnectorRecord,
-        ConnectorStatus, VerifiedUser,
+        ConnectorStatus, Store, VerifiedUser,
     },
 };
 
@@ -41,19 +48,29 @@ pub struct ReconfirmRequest {
     pub password: SecretString,
 }
 
-/// Connector actions for one application state. Get one with
-/// [`AppState::connectors`].
+/// Connector actions over the parts of the application they use. Get one with
+/// [`crate::app::AppState::connectors`].
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectorService<'a> {
-    state: &'a AppState,
+    /// Where connectors are stored.
+    pub store: &'a Store,
+    /// The time source for `verified_at` and `updated_at`.
+    pub clock: &'a dyn Clock,
+    /// The source of new connector ids.
+    pub random: &'a dyn Random,
+    /// Encrypts and decrypts CRM passwords.
+    pub cipher: &'a Cipher,
+    /// The connector kinds this build knows.
+    pub registry: &'a ConnectorRegistry,
+    /// Live connectors shared by every task that uses them.
+    pub cache: &'a ConnectorCache,
+    /// Which CRM URLs connectors may use.
+    pub url_policy: &'a UrlPolicy,
+    /// Request budget, timeout and attempts of connectors without their own.
+    pub crm_limits: &'a CrmLimits,
 }
 
-impl<'a> ConnectorService<'a> {
-    /// Wraps the state.
-    pub fn new(state: &'a AppState) -> Self {
-        ConnectorService { state }
-    }
-
+impl ConnectorService<'_> {
     /// *Connect*: checks the URL, logs in, and only then stores the connector
     /// with its password encrypted. Nothing is stored when any step fails.
     pub async fn connect(
@@ -62,13 +79,13 @@ impl<'a> ConnectorService<'a> {
         request: ConnectRequest,
     ) -> Result<ConnectorRecord, ConnectError> {
         let factory = self.factory(request.kind.trim())?;
-        let base_url = self.state.url_policy.check(&request.base_url)?;
+        let base_url = self.url_policy.check(&request.base_url)?;
         let username = non_empty(&request.username, "username")?;
         if request.password.expose_secret().is_empty() {
             return Err(ConnectError::Missing { field: "password" });
         }
         limits::check_own(&request.rate_limit)?;
-        let existing = self.state.store.connectors().list(account).await?;
+        let existing = self.store.connectors().list(account).await?;
         if let Some(other) = existing.iter().find(|c| c.kind == factory.kind()) {
             return Err(ConnectError::AlreadyConnected {
                 kind: other.kind.clone(),
@@ -85,31 +102,30 @@ impl<'a> ConnectorService<'a> {
         let connector = factory.build(config.clone())?;
         let user = connector.verify().await?;
 
-        let id = ConnectorId(self.state.random.uuid());
-        let now = self.state.clock.now();
+        let id = ConnectorId(self.random.uuid());
+        let now = self.clock.now();
         let record = ConnectorRecord {
             id,
             account_id: account,
             kind: factory.kind().to_string(),
             base_url,
             username,
-            password_encrypted: Some(self.state.cipher.encrypt(&config.password, &id.as_db())?),
+            password_encrypted: Some(self.cipher.encrypt(&config.password, &id.as_db())?),
             status: ConnectorStatus::Connected,
             verified: Some(verified(&user, now)),
             created_at: now,
             updated_at: now,
             rate_limit: request.rate_limit,
         };
-        self.state.store.connectors().insert(&record).await?;
-        self.state
-            .connector_cache
-            .put(id, record.updated_at, connector);
+        self.store.connectors().insert(&record).await?;
+        self.cache.put(id, record.updated_at, connector);
         tracing::info!(connector = %id, kind = %record.kind, "connector connected");
         Ok(record)
     }
 
     /// *Reconfirm Login*: verifies new credentials against the stored URL and
-    /// replaces the stored ones; a failed login changes nothing.
+    /// replaces the stored ones; a failed login changes nothing. The caller resumes the
+    /// schedules a reset paused.
     pub async fn reconfirm(
         &self,
         account: AccountId,
@@ -125,7 +141,7 @@ impl<'a> ConnectorService<'a> {
         if request.password.expose_secret().is_empty() {
             return Err(ConnectError::Missing { field: "password" });
         }
-        let base_url = self.state.url_policy.check(&record.base_url)?;
+        let base_url = self.url_policy.check(&record.base_url)?;
         let config = self.config(
             base_url,
             username.clone(),
@@ -137,11 +153,10 @@ impl<'a> ConnectorService<'a> {
 
         let credentials = ConnectorCredentials {
             username,
-            password_encrypted: self.state.cipher.encrypt(&config.password, &id.as_db())?,
+            password_encrypted: self.cipher.encrypt(&config.password, &id.as_db())?,
         };
-        let verified = verified(&user, self.state.clock.now());
+        let verified = verified(&user, self.clock.now());
         if !self
-            .state
             .store
             .connectors()
             .set_credentials(account, id, &credentials, &verified)
@@ -149,35 +164,23 @@ impl<'a> ConnectorService<'a> {
         {
             return Err(ConnectError::NotFound(id));
         }
-        self.state.connector_cache.forget(id);
-        ScheduleService::new(self.state)
-            .resume_for_connector(account, id)
-            .await?;
+        self.cache.forget(id);
         tracing::info!(connector = %id, "connector login reconfirmed");
         self.get(account, id).await
     }
 
-    /// *Reset Connector*: forgets the credentials and keeps everything else.
+    /// *Reset Connector*: forgets the credentials and keeps everything else. The caller
+    /// pauses the connector's schedules: they must not fire without a login.
     pub async fn reset(
         &self,
         account: AccountId,
         id: ConnectorId,
     ) -> Result<ConnectorRecord, ConnectError> {
-        let now = self.state.clock.now();
-        if !self
-            .state
-            .store
-            .connectors()
-            .reset(account, id, now)
-            .await?
-        {
+        let now = self.clock.now();
+        if !self.store.connectors().reset(account, id, now).await? {
             return Err(ConnectError::NotFound(id));
         }
-        // Schedules must not fire against a connector without a login.
-        ScheduleService::new(self.state)
-            .pause_for_connector(account, id)
-            .await?;
-        self.state.connector_cache.forget(id);
+        self.cache.forget(id);
         tracing::info!(connector = %id, "connector reset");
         self.get(account, id).await
     }
@@ -188,8 +191,7 @@ impl<'a> ConnectorService<'a> {
         account: AccountId,
         id: ConnectorId,
     ) -> Result<ConnectorRecord, ConnectError> {
-        self.state
-            .store
+        self.store
             .connectors()
             .get(account, id)
             .await?
@@ -198,7 +200,7 @@ impl<'a> ConnectorService<'a> {
 
     /// All the account's connectors.
     pub async fn list(&self, account: AccountId) -> Result<Vec<ConnectorRecord>, ConnectError> {
-        Ok(self.state.store.connectors().list(account).await?)
+        Ok(self.store.connectors().list(account).await?)
     }
 
     /// A live connector for a stored, connected connector: the engine's way to
@@ -209,7 +211,7 @@ impl<'a> ConnectorService<'a> {
         id: ConnectorId,
     ) -> Result<Arc<dyn CrmConnector>, ConnectError> {
         let record = self.get(account, id).await?;
-        if let Some(connector) = self.state.connector_cache.get(id, record.updated_at) {
+        if let Some(connector) = self.cache.get(id, record.updated_at) {
             return Ok(connector);
         }
         let (ConnectorStatus::Connected, Some(sealed)) =
@@ -217,7 +219,7 @@ impl<'a> ConnectorService<'a> {
         else {
             return Err(ConnectError::NotConnected(id));
         };
-        let password = self.state.cipher.decrypt(sealed, &id.as_db())?;
+        let password = self.cipher.decrypt(sealed, &id.as_db())?;
         let factory = self.factory(&record.kind)?;
         let connector = factory.build(self.config(
             record.base_url.clone(),
@@ -225,9 +227,7 @@ impl<'a> ConnectorService<'a> {
             password,
             &record.rate_limit,
         ))?;
-        self.state
-            .connector_cache
-            .put(id, record.updated_at, connector.clone());
+        self.cache.put(id, record.updated_at, connector.clone());
         Ok(connector)
     }
 
@@ -243,7 +243,7 @@ impl<'a> ConnectorService<'a> {
 
     /// The request budget a stored connector works under: its own, else the service's.
     pub fn rate_limit(&self, record: &ConnectorRecord) -> RateLimit {
-        limits::rate_limit(&self.state.crm_limits, &record.rate_limit)
+        limits::rate_limit(self.crm_limits, &record.rate_limit)
     }
 
     fn config(
@@ -253,16 +253,15 @@ impl<'a> ConnectorService<'a> {
         password: SecretString,
         own: &ConnectorRateLimit,
     ) -> ConnectorConfig {
-        limits::connector_config(base_url, username, password, &self.state.crm_limits, own)
+        limits::connector_config(base_url, username, password, self.crm_limits, own)
     }
 
     fn factory(&self, kind: &str) -> Result<Arc<dyn ConnectorFactory>, ConnectError> {
-        self.state
-            .registry
+        self.registry
             .get(kind)
             .ok_or_else(|| ConnectError::UnknownKind {
                 kind: kind.to_string(),
-                known: self.state.registry.kinds().collect::<Vec<_>>().join(", "),
+                known: self.registry.kinds().collect::<Vec<_>>().join(", "),
             })
     }
 }

@@ -9,7 +9,7 @@ use std::{net::IpAddr, sync::Arc};
 
 use url::{Host, Url};
 
-use crate::config::redact_url;
+use crate::domain::redact::redact_url;
 
 /// Why a base URL is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -42,6 +42,12 @@ impl ConsoleError {
         tracing::error!(error = %cause, "console request failed");
         ConsoleError::Internal
     }
+
+    /// A service error that is no form's fault, shown with the status and message the
+    /// API gives it (`api/problems.rs`): `.map_err(ConsoleError::service)`.
+    pub fn service(err: impl Into<ApiError>) -> Self {
+        ConsoleError::from(err.into())
+    }
 }
 
 impl From<ApiError> for ConsoleError {

@@ -69,3 +69,13 @@ impl FieldErrors {
         self.form.as_deref().unwrap_or("")
     }
 }
+
+/// Form fields as a browser posts them, `(name, value)` in order, for unit tests of
+/// the pages that read repeated fields themselves.
+#[cfg(test)]
+pub(crate) fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+    items
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}

@@ -6,7 +6,7 @@
 
 mod columns;
 mod fields;
-mod head;
+pub(crate) mod head;
 mod member;
 mod members;
 mod settings;

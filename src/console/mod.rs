@@ -16,6 +16,7 @@ mod assets;
 mod campaigns;
 mod connectors;
 mod csv_download;
+mod double_submit;
 mod error;
 mod field_picker;
 mod form;
@@ -25,10 +26,16 @@ mod jobs;
 mod layout;
 mod list_page;
 mod lists;
+mod page;
 mod people;
+mod prelude;
 mod progress;
+mod runs;
+mod schedules;
+mod segments;
 mod session;
 mod sign_in;
+mod sync;
 mod upload;
 mod words;
 
@@ -69,12 +76,16 @@ pub fn routes(state: &AppState, limiter: Arc<SignInLimiter>) -> Router<AppState>
         .merge(lists::routes())
         .merge(upload::routes())
         .merge(list_page::routes())
+        .merge(sync::routes())
         .merge(progress::routes())
+        .merge(runs::routes())
         .merge(forms::routes())
         .merge(campaigns::routes())
         .merge(jobs::routes())
         .merge(people::routes())
         .merge(account::routes())
+        .merge(schedules::routes())
+        .merge(segments::routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             session::session_layer,

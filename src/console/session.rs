@@ -49,14 +49,6 @@ fn checks_own_token(path: &str) -> bool {
 pub struct Viewer(pub ActiveSession);
 
 impl Viewer {
-    /// Refuses (403) unless the viewer is an admin: connectors, people and API keys.
-    pub fn require_admin(&self) -> Result<(), ConsoleError> {
-        match self.0.user.role {
-            Role::Admin => Ok(()),
-            Role::Marketer => Err(ConsoleError::Forbidden),
-        }
-    }
-
     /// Whether the viewer is an admin (to show admin-only links).
     pub fn is_admin(&self) -> bool {
         self.0.user.role == Role::Admin
@@ -82,6 +74,25 @@ impl FromRequestParts<AppState> for Viewer {
                 next: return_path(parts),
                 htmx: parts.headers.contains_key("hx-request"),
             }),
+        }
+    }
+}
+
+/// A signed-in admin of a console request. Taking it instead of a [`Viewer`] makes a
+/// page admin-only (connectors, people, API keys, the account's settings): a marketer
+/// gets the "not for your role" page (403) before the handler runs.
+#[derive(Debug, Clone)]
+pub struct Admin(pub Viewer);
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ConsoleError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ConsoleError> {
+        let viewer =
+            <Viewer as FromRequestParts<AppState>>::from_request_parts(parts, state).await?;
+        match viewer.0.user.role {
+            Role::Admin => Ok(Admin(viewer)),
+            Role::Marketer => Err(ConsoleError::Forbidden),
         }
     }
 }

@@ -12,31 +12,30 @@ use std::{
     time::Duration,
 };
 
-use askama::Template;
 use axum::{
-    Extension, Form, Router,
-    extract::{ConnectInfo, Query, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{Html, IntoResponse, Redirect, Response},
+    Extension, Router,
+    extract::ConnectInfo,
+    http::{HeaderMap, HeaderValue, header},
     routing::{get, post},
 };
-use base64::Engine as _;
 use governor::{DefaultKeyedRateLimiter, RateLimiter};
 use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::{
-    error::ConsoleError,
-    session::{self, SESSION_COOKIE, Viewer},
+    double_submit::DoubleSubmit,
+    session::{self, SESSION_COOKIE},
 };
+use crate::console::prelude::*;
 use crate::{
-    app::AppState,
     forms::{RateQuota, check_keyed_rate, rate_quota},
     people::{People, PeopleError, Sessions},
 };
 
 /// The sign-in form's double-submit cookie.
-const SIGN_IN_COOKIE: &str = "lb_sign_in";
+const SIGN_IN: DoubleSubmit = DoubleSubmit {
+    cookie: "lb_sign_in",
+};
 /// Attempts per email: five at once, then one every 30 seconds.
 const PER_EMAIL: RateQuota = RateQuota {
     per_minute: 2,
@@ -121,23 +120,16 @@ fn page(
     error: &str,
     random: &dyn crate::clock::Random,
 ) -> Result<Response, ConsoleError> {
-    let mut bytes = [0u8; 32];
-    random.fill(&mut bytes);
-    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
-    let html = SignInPage {
+    let token = DoubleSubmit::new_token(random);
+    let mut response = SignInPage {
         token: &token,
         next,
         email,
         error,
         version: env!("CARGO_PKG_VERSION"),
     }
-    .render()?;
-    let cookie = session::set_cookie(SIGN_IN_COOKIE, &token, secure, None)
-        .replace("SameSite=Lax", "SameSite=Strict");
-    let mut response = (status, Html(html)).into_response();
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
+    .respond(status)?;
+    SIGN_IN.set(&mut response, &token, secure);
     Ok(response)
 }
 
@@ -184,8 +176,7 @@ async fn sign_in(
             state.random.as_ref(),
         )
     };
-    let cookie_token = session::cookie(&headers, SIGN_IN_COOKIE).unwrap_or_default();
-    if form.token.is_empty() || cookie_token != form.token {
+    if !SIGN_IN.matches(&headers, &form.token) {
         return again(
             StatusCode::FORBIDDEN,
             "This sign-in form has expired. Please sign in again.",
@@ -210,7 +201,7 @@ async fn sign_in(
         Err(err) => return Err(ConsoleError::internal(&err)),
     };
     tracing::info!(user = %user.id, account = %user.account_id, "signed in to the console");
-    session::start_and_redirect(&state, &headers, &user, next, SIGN_IN_COOKIE).await
+    session::start_and_redirect(&state, &headers, &user, next, SIGN_IN.cookie).await
 }
 
 async fn sign_out(

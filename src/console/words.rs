@@ -1,9 +1,24 @@
-//! How the console says things that appear on many pages: numbers, counts, dates and
-//! list kinds, so a list is called the same and a date looks the same everywhere.
+//! How the console says things that appear on many pages: numbers, counts, dates,
+//! list kinds and service messages as sentences, so a list is called the same and a date looks the same everywhere.
 
 use chrono::{DateTime, Utc};
 
 use crate::store::ListKind;
+
+/// A service message (lower-case, no full stop, as the API words it) as a sentence on
+/// a page: a capital first letter and a full stop unless it ends with one already.
+pub fn sentence(message: &str) -> String {
+    let message = message.trim();
+    let mut chars = message.chars();
+    let mut out: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => return String::new(),
+    };
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
+}
 
 /// A whole number with thousands separators: `1,234,567`.
 pub fn thousands(n: i64) -> String {
@@ -43,6 +58,20 @@ pub fn list_kind(kind: ListKind) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn service_messages_read_as_sentences() {
+        assert_eq!(
+            sentence("the CRM maintains 'CreateDate' itself"),
+            "The CRM maintains 'CreateDate' itself."
+        );
+        assert_eq!(
+            sentence("'Upload' is an uploaded list."),
+            "'Upload' is an uploaded list."
+        );
+        assert_eq!(sentence("Done!"), "Done!");
+        assert_eq!(sentence("  "), "");
+    }
 
     #[test]
     fn numbers_counts_and_dates() {

@@ -53,7 +53,7 @@ impl DemoSummary {
             ),
             None => format!(
                 "{} (the database URL given)",
-                crate::config::redact_url(&self.database_url)
+                crate::domain::redact::redact_url(&self.database_url)
             ),
         }
     }

@@ -6,19 +6,11 @@
 //! and commits each page with its resume point, like a pull; the columns stop being
 //! pending in the transaction that commits the last page.
 
-use futures::TryStreamExt;
-use listbridge_connector::{CrmRecord, ReadQuery};
+use listbridge_connector::CrmRecord;
 use sea_orm::TransactionTrait;
 
-use super::{
-    Checkpoint, EngineError, RunContext,
-    read_ahead::{READ_AHEAD_PAGES, read_ahead},
-    report::Report,
-};
+use super::{Checkpoint, EngineError, Phase, RunContext, crm_read::CrmRead, report::Report};
 use crate::store::{ListColumn, ListRepo, MemberRepo, StoreError};
-
-/// The checkpoint phase of a backfill in progress.
-pub(super) const PHASE: &str = "backfill";
 
 /// Fills the list's pending CRM columns, if it has any; resumes from the checkpoint.
 pub(super) async fn backfill(ctx: &RunContext<'_>, cp: &mut Checkpoint) -> Result<(), EngineError> {
@@ -33,31 +25,14 @@ pub(super) async fn backfill(ctx: &RunContext<'_>, cp: &mut Checkpoint) -> Resul
         return Ok(());
     }
     let connector = ctx.connector().await?;
-    if cp.phase != PHASE {
-        cp.phase = PHASE.into();
+    if cp.phase != Phase::Backfill {
+        cp.phase = Phase::Backfill;
         cp.cursor = None;
     }
     let fields: Vec<String> = pending.iter().filter_map(|c| c.crm_field.clone()).collect();
     let mut report = Report::resume(cp.counts.clone(), cp.seq);
-    let mut stream = read_ahead(
-        connector.read(
-            ctx.entity(),
-            ReadQuery {
-                fields: fields.clone(),
-                since: cp.cursor.clone(),
-                ..ReadQuery::default()
-            },
-        ),
-        READ_AHEAD_PAGES,
-    );
-    let mut first = true;
-    while let Some(page) = stream.try_next().await? {
-        if first {
-            cp.total = page
-                .total_results
-                .map(|t| cp.done + i64::try_from(t).unwrap_or(i64::MAX));
-            first = false;
-        }
+    let mut read = CrmRead::open(ctx, connector.as_ref(), fields, cp);
+    while let Some(page) = read.next_page(cp).await? {
         let Some(last) = page.records.iter().rev().find_map(CrmRecord::watermark) else {
             continue;
         };
@@ -94,13 +69,13 @@ pub(super) async fn backfill(ctx: &RunContext<'_>, cp: &mut Checkpoint) -> Resul
             }
         }
         cp.cursor = Some(last);
-        cp.save_page(&tx, ctx.run.id, &mut report, page.records.len(), now)
+        cp.save_page(&tx, ctx, &mut report, page.records.len(), now)
             .await?;
         tx.commit().await.map_err(StoreError::from)?;
     }
     let names: Vec<String> = pending.into_iter().map(|c| c.name).collect();
     ListRepo.clear_pending(db, ctx.list.id, &names).await?;
-    cp.phase = String::new();
+    cp.phase = Phase::NotStarted;
     cp.cursor = None;
     cp.total = None;
     Ok(())

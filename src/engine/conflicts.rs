@@ -7,19 +7,34 @@ use listbridge_connector::{CrmRecord, FieldValues};
 
 use super::{
     field_map::FieldMap,
-    fields::{Conflict, FieldAction, FieldPermissions, FieldSides, Side, decide_field},
+    fields::{
+        Conflict, FieldAction, FieldOutcome, FieldPermissions, FieldSides, Side, decide_field,
+    },
     report::{Report, Subject},
     setup::SyncSetup,
 };
 use crate::store::Member;
 
-/// Adds the report entry for a field changed on both sides.
-pub(super) fn report_conflict(
-    report: &mut Report,
+/// Settles one field by the setup's conflict rule and, when both sides changed it,
+/// reports the conflict about `subject`.
+pub(super) fn decide_reported(
+    sides: FieldSides<'_>,
+    perms: FieldPermissions,
+    setup: &SyncSetup,
+    newest: Side,
     subject: Subject<'_>,
     field: &str,
-    conflict: &Conflict,
-) {
+    report: &mut Report,
+) -> FieldOutcome {
+    let outcome = decide_field(sides, perms, setup.conflict_rule, newest);
+    if let Some(conflict) = &outcome.conflict {
+        report_conflict(report, subject, field, conflict);
+    }
+    outcome
+}
+
+/// Adds the report entry for a field changed on both sides.
+fn report_conflict(report: &mut Report, subject: Subject<'_>, field: &str, conflict: &Conflict) {
     report.counts.conflicts += 1;
     report.record(
         "conflict",
@@ -75,7 +90,7 @@ pub(super) fn settle_stale_push(
             .unwrap_or_default();
         let list = member.values.get(&column).cloned().flatten();
         let base = member.synced.get(field).cloned();
-        let outcome = decide_field(
+        let outcome = decide_reported(
             FieldSides {
                 base: base.as_ref(),
                 list: &list,
@@ -85,21 +100,12 @@ pub(super) fn settle_stale_push(
                 push: true,
                 pull: setup.pulls_field(field),
             },
-            setup.conflict_rule,
+            setup,
             newest,
+            Subject::member_record(&member.email, current),
+            field,
+            report,
         );
-        if let Some(conflict) = &outcome.conflict {
-            report_conflict(
-                report,
-                Subject {
-                    email: Some(&member.email),
-                    entity: Some(current.entity),
-                    key: Some(&current.key),
-                },
-                field,
-                conflict,
-            );
-        }
         match outcome.action {
             FieldAction::InSync => {
                 member.synced.insert(field.clone(), crm);

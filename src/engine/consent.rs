@@ -1,6 +1,7 @@
-//! Opt-outs are monotonic (lessons.md #11): an opt-out (`DoNotEmail`) that arrives from
-//! the CRM marks the member opted out for good, and nothing a sync writes ever turns an
-//! opt-out in the CRM back into consent.
+//! Opt-outs are monotonic: an opt-out (`DoNotEmail`) that arrives from the CRM marks
+//! the member opted out for good, and nothing a sync writes ever turns an opt-out in
+//! the CRM back into consent. (Lost or reversed opt-outs are a known failure of
+//! two-way marketing syncs; a person who said "no" must stay "no".)
 
 /// The CRM field that says a person must not be emailed.
 pub(crate) const OPT_OUT_FIELD: &str = "DoNotEmail";

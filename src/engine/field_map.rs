@@ -3,8 +3,13 @@
 
 use listbridge_connector::FieldValues;
 
-use super::usage::{SystemUsage, address_usage_for_header};
-use crate::store::{FieldUsage, ListColumn, Values};
+use crate::{
+    domain::{
+        field_usage::{FieldUsage, SystemUsage, address_usage_for_header},
+        values::Values,
+    },
+    store::ListColumn,
+};
 
 /// One column and the CRM field it holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,10 +34,7 @@ impl FieldMap {
     pub fn build(columns: &[ListColumn], usages: &[FieldUsage]) -> Self {
         let mut map = FieldMap::default();
         for c in columns {
-            let usage = usages
-                .iter()
-                .find(|u| u.column.eq_ignore_ascii_case(&c.name))
-                .and_then(|u| SystemUsage::parse(&u.usage));
+            let usage = FieldUsage::of(usages, &c.name).and_then(|u| SystemUsage::parse(&u.usage));
             let field = c
                 .crm_field
                 .clone()
@@ -83,23 +85,9 @@ impl FieldMap {
 mod tests {
     use super::*;
 
-    fn col(name: &str, crm: Option<&str>) -> ListColumn {
-        ListColumn {
-            name: name.into(),
-            crm_field: crm.map(String::from),
-            pending: false,
-        }
-    }
-
     #[test]
     fn uploaded_columns_map_through_usages_and_address_gaps_are_named() {
-        let columns = [
-            col("E-mail", None),
-            col("Given", None),
-            col("City", None),
-            col("Zip", None),
-            col("Notes", None),
-        ];
+        let columns = ["E-mail", "Given", "City", "Zip", "Notes"].map(ListColumn::plain);
         let usages = [
             FieldUsage {
                 column: "given".into(),

@@ -6,49 +6,34 @@
 
 use std::collections::HashMap;
 
-use futures::TryStreamExt;
-use listbridge_connector::{CrmRecord, ReadQuery};
+use listbridge_connector::CrmRecord;
 use sea_orm::TransactionTrait;
 
 use super::{
-    Checkpoint, EngineError, RunContext,
+    Checkpoint, EngineError, Phase, RunContext,
     consent::{OPT_OUT_FIELD, opted_out},
-    email::MemberEmail,
+    crm_read::CrmRead,
     matching,
-    read_ahead::{READ_AHEAD_PAGES, read_ahead},
     report::{Report, Subject},
 };
-use crate::store::{
-    CrmLink, ListRepo, ListStatus, Member, MemberRepo, RunCounts, StoreError, Values,
+use crate::{
+    domain::{email::MemberEmail, values::Values},
+    store::{CrmLink, ListRepo, ListStatus, Member, MemberRepo, RunCounts, StoreError},
 };
 
 /// Runs (or resumes) an import; returns the final counts.
 pub(super) async fn import(ctx: &RunContext<'_>) -> Result<RunCounts, EngineError> {
     let db = ctx.store().conn();
     let connector = ctx.connector().await?;
-    let entity = ctx.entity();
     let columns = ListRepo.columns(db, ctx.list.id).await?;
     let mut fields: Vec<String> = columns.iter().filter_map(|c| c.crm_field.clone()).collect();
     fields.push(OPT_OUT_FIELD.to_string());
 
     let mut cp = Checkpoint::from_run(ctx.run);
-    cp.phase = "import".into();
+    cp.phase = Phase::Import;
     let read_began = *cp.read_began.get_or_insert_with(|| ctx.now());
     let mut report = Report::resume(cp.counts.clone(), cp.seq);
-    let already_done = cp.done;
-    let mut stream = read_ahead(
-        connector.read(
-            entity,
-            ReadQuery {
-                fields,
-                since: cp.cursor.clone(),
-                page_size: None,
-                ..ReadQuery::default()
-            },
-        ),
-        READ_AHEAD_PAGES,
-    );
-    let mut first_page = true;
+    let mut read = CrmRead::open(ctx, connector.as_ref(), fields, &cp);
     let columns = columns_to_fields(&columns);
     // CRM pages are small (100 records); committing several together writes each index
     // page once for all of them instead of once per page. Only records are held between
@@ -56,15 +41,9 @@ pub(super) async fn import(ctx: &RunContext<'_>) -> Result<RunCounts, EngineErro
     let mut pending: Vec<CrmRecord> = Vec::with_capacity(COMMIT_RECORDS);
     let mut pending_since = std::time::Instant::now();
     loop {
-        let page = stream.try_next().await?;
+        let page = read.next_page(&mut cp).await?;
         let finished = page.is_none();
         if let Some(page) = page {
-            if first_page {
-                if let Some(remaining) = page.total_results {
-                    cp.total = Some(already_done + i64::try_from(remaining).unwrap_or(i64::MAX));
-                }
-                first_page = false;
-            }
             if pending.is_empty() {
                 pending_since = std::time::Instant::now();
             }
@@ -112,8 +91,7 @@ async fn commit_records(
     let tx = ctx.store().conn().begin().await.map_err(StoreError::from)?;
     apply_page(&tx, ctx, columns, records, report, now).await?;
     cp.cursor = Some(last.clone());
-    cp.save_page(&tx, ctx.run.id, report, records.len(), now)
-        .await?;
+    cp.save_page(&tx, ctx, report, records.len(), now).await?;
     ListRepo.advance_watermark(&tx, ctx.list.id, &last).await?;
     tx.commit().await.map_err(StoreError::from)?;
     records.clear();
@@ -179,23 +157,8 @@ async fn apply_page<C: sea_orm::ConnectionTrait>(
     let mut valid: Vec<(MemberEmail, &CrmRecord)> = Vec::with_capacity(records.len());
     for record in records {
         report.counts.read += 1;
-        let subject = Subject {
-            email: record.email(),
-            entity: Some(record.entity),
-            key: Some(&record.key),
-        };
-        match MemberEmail::parse(record.email().unwrap_or_default()) {
-            Ok(email) => valid.push((email, record)),
-            Err(e) => {
-                report.counts.invalid += 1;
-                report.record(
-                    "invalid",
-                    subject,
-                    Some("Email"),
-                    format!("not added: {e}"),
-                    None,
-                );
-            }
+        if let Some(email) = accepted_email(record, report) {
+            valid.push((email, record));
         }
     }
     let emails: Vec<String> = valid.iter().map(|(e, _)| e.as_str().to_string()).collect();
@@ -221,7 +184,8 @@ async fn apply_page<C: sea_orm::ConnectionTrait>(
                 changed.insert(key, member);
             }
         } else {
-            let mut member = Member::new(ctx.list.id, key.clone(), values, now);
+            let id = ctx.ids().uuid().into();
+            let mut member = Member::new(id, ctx.list.id, key.clone(), values, now);
             member.synced = synced;
             member.crm = Some(link_for(record));
             member.opted_out = opted_out(record);
@@ -235,6 +199,24 @@ async fn apply_page<C: sea_orm::ConnectionTrait>(
         MemberRepo.update(db, member, now).await?;
     }
     Ok(())
+}
+
+/// The record's email as a member's, or `None` with the record reported as invalid.
+pub(super) fn accepted_email(record: &CrmRecord, report: &mut Report) -> Option<MemberEmail> {
+    match MemberEmail::parse(record.email().unwrap_or_default()) {
+        Ok(email) => Some(email),
+        Err(e) => {
+            report.counts.invalid += 1;
+            report.record(
+                "invalid",
+                Subject::record(record),
+                Some("Email"),
+                format!("not added: {e}"),
+                None,
+            );
+            None
+        }
+    }
 }
 
 /// Folds a record into the member that already holds its email; returns whether the
@@ -261,11 +243,7 @@ fn merge_into(
         report.counts.duplicates += 1;
         report.record(
             "duplicate",
-            Subject {
-                email: Some(&member.email),
-                entity: Some(loser.entity),
-                key: Some(&loser.key),
-            },
+            Subject::member_record(&member.email, loser),
             Some("Email"),
             format!(
                 "{} {} also has this email; {} {} was kept: {}",
@@ -299,7 +277,7 @@ mod tests {
     use listbridge_connector::EntityKind;
 
     use super::*;
-    use crate::store::ListId;
+    use crate::store::{ListId, MemberId};
 
     fn record(key: &str, day: u32, opted_out: bool) -> CrmRecord {
         let mut fields = listbridge_connector::FieldValues::new();
@@ -316,6 +294,7 @@ mod tests {
 
     fn member_of(r: &CrmRecord) -> Member {
         let mut m = Member::new(
+            MemberId::from(uuid::Uuid::nil()),
             ListId::from(uuid::Uuid::nil()),
             "twin@x.example".into(),
             Values::new(),

@@ -1,7 +1,7 @@
 //! Choosing the CRM record a member belongs to when several share its email.
 //!
-//! The rule (product.md, "Matching"): a contact is preferred over a lead, then the most
-//! recently modified record; ties go to the smaller key so the choice is stable.
+//! The rule: a contact is preferred over a lead, then the most recently modified
+//! record; ties go to the smaller key so the choice is stable.
 
 use std::cmp::Ordering;
 

@@ -10,17 +10,17 @@
 mod backfill;
 mod conflicts;
 mod consent;
-pub mod email;
+mod crm_read;
 pub mod field_map;
 pub mod fields;
 mod import;
 pub mod matching;
+mod phase;
 mod pull;
 mod push;
 mod read_ahead;
 pub mod report;
 pub mod setup;
-pub mod usage;
 pub mod validate;
 
 use std::sync::Arc;
@@ -32,13 +32,15 @@ use serde::{Deserialize, Serialize};
 use tracing::Instrument;
 
 use crate::{
-    clock::Clock,
+    clock::{Clock, Random},
     store::{
-        AccountId, ConnectorId, List, ListKind, ListRepo, ListStatus, Progress, Run, RunCounts,
-        RunId, RunKind, RunRepo, RunStatus, ScratchRepo, SegmentRepo, Store, StoreError,
+        AccountId, ConnectorId, FieldUsageRepo, List, ListColumn, ListKind, ListRepo, ListStatus,
+        Progress, Run, RunCounts, RunId, RunKind, RunRepo, RunStatus, ScratchRepo, SegmentRepo,
+        Store, StoreError,
     },
 };
 
+use phase::{Phase, PushStage};
 pub use setup::SyncSetup;
 
 /// Gives the engine a live connector for a stored connector id.
@@ -85,8 +87,8 @@ impl EngineError {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub(crate) struct Checkpoint {
-    /// The phase in progress: `import`, `pull` or `push`.
-    pub phase: String,
+    /// The phase in progress.
+    pub phase: Phase,
     /// Pull/import: the position of the last committed record.
     pub cursor: Option<listbridge_connector::Watermark>,
     /// Push: the last member id committed.
@@ -94,9 +96,8 @@ pub(crate) struct Checkpoint {
     /// Push: with `push_after`, the change number of the last member committed while
     /// scanning changed members.
     pub push_after_seq: Option<i64>,
-    /// Push: which scan is in progress: `changed` members, then `unlinked` ones; empty
-    /// until the push has worked out its scope.
-    pub push_stage: String,
+    /// Push: which scan is in progress.
+    pub push_stage: PushStage,
     /// Push: members changed after this change number are looked at (the number the
     /// last complete push covered, or 0 when the setup changed since).
     pub push_since: i64,
@@ -122,12 +123,12 @@ impl Checkpoint {
             .unwrap_or_default()
     }
 
-    /// Records a committed page: `processed` more records, the report's counts and
-    /// pending records, and this checkpoint, all in the page's transaction.
+    /// Records a committed page of `ctx`'s run: `processed` more records, the report's
+    /// counts and pending records, and this checkpoint, all in the page's transaction.
     async fn save_page<C: sea_orm::ConnectionTrait>(
         &mut self,
         tx: &C,
-        run: RunId,
+        ctx: &RunContext<'_>,
         report: &mut report::Report,
         processed: usize,
         now: chrono::DateTime<chrono::Utc>,
@@ -135,8 +136,9 @@ impl Checkpoint {
         self.done += i64::try_from(processed).unwrap_or(i64::MAX);
         self.counts = report.counts.clone();
         self.seq = report.next_seq;
+        let run = ctx.run.id;
         RunRepo
-            .add_records(tx, run, &report.take_pending(), now)
+            .add_records(tx, run, &report.take_pending(), ctx.ids(), now)
             .await?;
         RunRepo
             .save_progress(tx, run, &self.progress(), now)
@@ -146,7 +148,7 @@ impl Checkpoint {
 
     fn progress(&self) -> Progress {
         Progress {
-            phase: self.phase.clone(),
+            phase: self.phase.as_str().to_string(),
             done: self.done,
             total: self.total,
             counts: self.counts.clone(),
@@ -171,6 +173,7 @@ pub const PUSH_PAGE: u64 = 200;
 pub struct Engine {
     store: Store,
     clock: Arc<dyn Clock>,
+    random: Arc<dyn Random>,
     connectors: Arc<dyn ConnectorSource>,
 }
 
@@ -181,11 +184,18 @@ impl std::fmt::Debug for Engine {
 }
 
 impl Engine {
-    /// An engine over a store, a clock and a way to open connectors.
-    pub fn new(store: Store, clock: Arc<dyn Clock>, connectors: Arc<dyn ConnectorSource>) -> Self {
+    /// An engine over a store, a clock, the source of the ids of the rows it creates
+    /// (members, report records) and a way to open connectors.
+    pub fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        random: Arc<dyn Random>,
+        connectors: Arc<dyn ConnectorSource>,
+    ) -> Self {
         Engine {
             store,
             clock,
+            random,
             connectors,
         }
     }
@@ -307,12 +317,11 @@ impl Engine {
                     })?;
                 let mut cp = Checkpoint::from_run(run);
                 let crm_list = segment.is_none() && list.kind != ListKind::Uploaded;
-                if crm_list && !run.dry_run && (cp.phase.is_empty() || cp.phase == backfill::PHASE)
-                {
+                if crm_list && !run.dry_run && cp.phase.reaches(Phase::Backfill) {
                     backfill::backfill(&ctx, &mut cp).await?;
                 }
                 let pulls = setup.pull.enabled && crm_list;
-                if pulls && (cp.phase.is_empty() || cp.phase == "pull") {
+                if pulls && cp.phase.reaches(Phase::Pull) {
                     pull::pull(&ctx, &setup, &mut cp).await?;
                 }
                 if setup.push.enabled {
@@ -378,7 +387,22 @@ impl RunContext<'_> {
         self.engine.clock.now()
     }
 
+    /// Where the ids of the members and report records the run creates come from.
+    fn ids(&self) -> &dyn Random {
+        self.engine.random.as_ref()
+    }
+
     fn store(&self) -> &Store {
         &self.engine.store
+    }
+
+    /// The list's columns and how they reach CRM fields (through the account's field
+    /// usages for uploaded lists), as pulls and pushes read them when they start.
+    async fn field_map(&self) -> Result<(Vec<ListColumn>, field_map::FieldMap), EngineError> {
+        let db = self.store().conn();
+        let columns = ListRepo.columns(db, self.list.id).await?;
+        let usages = FieldUsageRepo.all(db, self.run.account_id).await?;
+        let map = field_map::FieldMap::build(&columns, &usages);
+        Ok((columns, map))
     }
 }

@@ -1,7 +1,7 @@
 //! The run report under construction: counts and per-record entries, numbered in order
 //! and flushed to the store with each committed page.
 
-use listbridge_connector::EntityKind;
+use listbridge_connector::{CrmRecord, EntityKind};
 
 use crate::store::{RunCounts, RunRecord};
 
@@ -24,6 +24,27 @@ pub struct Subject<'a> {
     pub entity: Option<EntityKind>,
     /// The CRM record.
     pub key: Option<&'a str>,
+}
+
+impl<'a> Subject<'a> {
+    /// A CRM record not (yet) a member, named by the email it carries.
+    pub fn record(record: &'a CrmRecord) -> Self {
+        Subject {
+            email: record.email(),
+            entity: Some(record.entity),
+            key: Some(&record.key),
+        }
+    }
+
+    /// A member and the CRM record it meets, named by the member's email (which the
+    /// record's may differ from).
+    pub fn member_record(email: &'a str, record: &'a CrmRecord) -> Self {
+        Subject {
+            email: Some(email),
+            entity: Some(record.entity),
+            key: Some(&record.key),
+        }
+    }
 }
 
 impl Report {

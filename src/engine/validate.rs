@@ -1,5 +1,6 @@
 //! Checking values against the CRM's own field definitions before anything is written,
-//! so a too-long or mistyped value fails early with the field's name (lessons.md #15).
+//! so a too-long or mistyped value fails early with the field's name, instead of late
+//! as a CRM write error (such as Salesforce's `STRING_TOO_LONG`) in the middle of a run.
 
 use listbridge_connector::{FieldDef, FieldType};
 

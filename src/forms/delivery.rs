@@ -22,12 +22,14 @@ use crate::{
     AppState,
     connectors::ConnectError,
     engine::{
-        EngineError, matching,
+        matching,
         validate::{ValueError, check_write, find_def},
     },
+    jobs::JobError,
     store::{
-        AccountId, EmailLockRepo, Form, FormId, FormRepo, Job, ListRepo, StoreError, Submission,
-        SubmissionAction, SubmissionId, SubmissionRepo, SubmissionStatus, SubmissionTarget,
+        AccountId, EmailLockRepo, FieldUsageRepo, Form, FormId, FormRepo, Job, StoreError,
+        Submission, SubmissionAction, SubmissionId, SubmissionRepo, SubmissionStatus,
+        SubmissionTarget,
     },
 };
 
@@ -62,33 +64,31 @@ enum DeliveryError {
     Store(#[from] StoreError),
 }
 
-impl From<DeliveryError> for EngineError {
+impl From<DeliveryError> for JobError {
     fn from(err: DeliveryError) -> Self {
         match err {
-            DeliveryError::Crm(e) => EngineError::Connector(e),
-            DeliveryError::Store(e) => EngineError::Store(e),
+            DeliveryError::Crm(e) => JobError::Crm(e),
+            DeliveryError::Store(e) => JobError::Store(e),
             // Waiting for another delivery of the same email is not a failure: the job
             // waits its turn without spending an attempt.
-            busy @ DeliveryError::Busy(_) => EngineError::Busy(busy.to_string()),
+            busy @ DeliveryError::Busy(_) => JobError::Busy(busy.to_string()),
             // These pass with time: report them as a transient CRM-side condition so the
             // job queue retries with backoff.
             other @ (DeliveryError::LockLost(_) | DeliveryError::Connector(_)) => {
-                EngineError::Connector(ConnectorError::Transient {
-                    message: other.to_string(),
-                })
+                JobError::transient(other.to_string())
             }
         }
     }
 }
 
 /// Executes a `form_delivery` job.
-pub async fn run_delivery_job(state: &AppState, job: &Job) -> Result<(), EngineError> {
+pub async fn run_delivery_job(state: &AppState, job: &Job) -> Result<(), JobError> {
     let id = job
         .payload
         .get("submission_id")
         .and_then(|v| v.as_str())
         .and_then(SubmissionId::from_db)
-        .ok_or_else(|| EngineError::Setup(format!("job {} has no submission id", job.id)))?;
+        .ok_or_else(|| JobError::Fatal(format!("job {} has no submission id", job.id)))?;
     let db = state.store.conn();
     let Some(submission) = SubmissionRepo.for_worker(db, id).await? else {
         return Ok(()); // its form was deleted
@@ -237,7 +237,7 @@ async fn deliver_backlog(
     let backlog = SubmissionRepo
         .queued_for_email(db, upto.account_id, &upto.email, upto, EMAIL_BACKLOG)
         .await?;
-    let usages = ListRepo.usages(db, upto.account_id).await?;
+    let usages = FieldUsageRepo.all(db, upto.account_id).await?;
     let mut forms: HashMap<FormId, Form> = HashMap::new();
     for submission in backlog {
         // Each submission starts with a fresh lease, and only while the lock is ours.

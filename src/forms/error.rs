@@ -2,7 +2,7 @@
 
 use crate::{
     connectors::ConnectError,
-    engine::email::EmailError,
+    domain::email::EmailError,
     store::{StoreError, SubmissionStatus},
 };
 

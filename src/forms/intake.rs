@@ -10,8 +10,8 @@ use super::{
 };
 use crate::{
     AppState,
-    engine::email::MemberEmail,
-    store::{Form, JobKind, ListRepo, NewJob, Submission, SubmissionId},
+    domain::email::MemberEmail,
+    store::{FieldUsageRepo, Form, JobKind, NewJob, Submission, SubmissionId},
 };
 
 /// The content types the endpoint reads.
@@ -187,7 +187,7 @@ pub async fn accept_submission(
         return Err(IntakeError::Missing { fields: missing });
     }
     let db = state.store.conn();
-    let usages = ListRepo.usages(db, form.account_id).await?;
+    let usages = FieldUsageRepo.all(db, form.account_id).await?;
     let resolver = FieldResolver::for_form(form, &usages);
     let email_field = resolver.email_field();
     let raw_email = submitted

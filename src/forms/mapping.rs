@@ -4,8 +4,8 @@
 use listbridge_connector::FieldValues;
 
 use crate::{
-    engine::usage::{SystemUsage, address_usage_for_header},
-    store::{FieldUsage, Form, FormField},
+    domain::field_usage::{FieldUsage, SystemUsage, address_usage_for_header},
+    store::{Form, FormField},
 };
 
 /// The CRM field of the member email.
@@ -108,12 +108,18 @@ impl<'a> FieldResolver<'a> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
 
-    fn field(name: &str, usage: Option<SystemUsage>, crm: Option<&str>) -> FormField {
+    /// A text field named `name` going to `usage` or straight to the CRM field `crm`
+    /// (also what the settings tests build forms from).
+    pub(in crate::forms) fn field(
+        name: &str,
+        usage: Option<SystemUsage>,
+        crm: Option<&str>,
+    ) -> FormField {
         FormField {
             name: name.into(),
             usage,

@@ -24,7 +24,7 @@ pub use limits::{IntakeLimiter, IntakeLimits, RateQuota};
 pub(crate) use limits::{check as check_keyed_rate, quota as rate_quota};
 pub use mapping::FieldResolver;
 pub use service::{
-    create_form, delete_form, get_form, list_forms, list_submissions, retry_submission,
-    submission_counts, update_form,
+    create_form, delete_form, form_by_public_key, get_form, list_forms, list_submissions,
+    retry_submission, submission_counts, update_form,
 };
 pub use settings::{FormRefusal, HONEYPOT_FIELD, check_form, thank_you_url};

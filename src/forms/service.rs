@@ -8,7 +8,7 @@ use super::{FormError, check_form, intake::delivery_job};
 use crate::{
     AppState,
     store::{
-        AccountId, ConnectorId, Form, FormId, FormRepo, FormSettings, JobRepo, ListRepo,
+        AccountId, ConnectorId, FieldUsageRepo, Form, FormId, FormRepo, FormSettings, JobRepo,
         StoreError, Submission, SubmissionId, SubmissionRepo, SubmissionStatus,
     },
 };
@@ -58,7 +58,7 @@ async fn checked(
         .as_deref()
         .map(super::settings::thank_you_url)
         .transpose()?;
-    let usages = ListRepo.usages(state.store.conn(), account).await?;
+    let usages = FieldUsageRepo.all(state.store.conn(), account).await?;
     let connectors = state.connectors();
     let lead = connectors
         .fields(account, settings.connector_id, EntityKind::Lead)
@@ -122,6 +122,22 @@ pub async fn get_form(state: &AppState, account: AccountId, id: FormId) -> Resul
         .get(state.store.conn(), account, id)
         .await?
         .ok_or_else(|| FormError::NotFound(format!("form {id}")))
+}
+
+/// The longest form key the public endpoints look up; longer ones cannot exist
+/// (keys are 32 hex characters), so they are answered "not found" without a query.
+const MAX_PUBLIC_KEY_LEN: usize = 64;
+
+/// The form a public key names (the hosted page and the intake, for any visitor:
+/// no account scope); `None` when no form has it.
+pub async fn form_by_public_key(
+    state: &AppState,
+    form_key: &str,
+) -> Result<Option<Form>, FormError> {
+    if form_key.len() > MAX_PUBLIC_KEY_LEN {
+        return Ok(None);
+    }
+    Ok(FormRepo.by_key(state.store.conn(), form_key).await?)
 }
 
 /// The account's forms.

@@ -7,9 +7,10 @@ use listbridge_connector::FieldDef;
 
 use super::mapping::FieldResolver;
 use crate::{
-    engine::{usage::address_usage_for_header, validate::find_def},
+    domain::field_usage::{FieldUsage, address_usage_for_header},
+    engine::validate::find_def,
     refusal::{Refusal, quoted, refuse},
-    store::{FieldUsage, FormFieldKind, FormSettings},
+    store::{FormField, FormFieldKind, FormPage, FormSettings},
 };
 
 /// The most fields a form may declare (also the most a submission may carry).
@@ -33,13 +34,26 @@ pub const HONEYPOT_FIELD: &str = "lb_website";
 pub type FormRefusal = Refusal;
 
 /// Checks a form against the account's Standard Field Names and the CRM's lead and
-/// contact fields.
+/// contact fields. The checks run in this order and the first that fails is the answer.
 pub fn check_form(
     form: &FormSettings,
     usages: &[FieldUsage],
     lead_defs: &[FieldDef],
     contact_defs: &[FieldDef],
 ) -> Result<(), FormRefusal> {
+    check_name(form)?;
+    check_fields(&form.fields)?;
+    check_page(&form.page)?;
+    check_crm_fields(&form.fields, lead_defs, contact_defs)?;
+    let resolver = FieldResolver::new(&form.fields, usages);
+    check_address_fields(&form.fields, &resolver)?;
+    check_email_field(&resolver)?;
+    check_update_fields(form, &resolver)?;
+    check_saved_thank_you_url(form)
+}
+
+/// A form has a name of reasonable length.
+fn check_name(form: &FormSettings) -> Result<(), FormRefusal> {
     if form.name.trim().is_empty() || form.name.chars().count() > MAX_NAME_CHARS {
         return refuse(
             "invalid_name",
@@ -47,7 +61,12 @@ pub fn check_form(
             vec![],
         );
     }
-    if form.fields.is_empty() || form.fields.len() > MAX_FORM_FIELDS {
+    Ok(())
+}
+
+/// A form declares a bounded number of well-formed fields, each name once.
+fn check_fields(fields: &[FormField]) -> Result<(), FormRefusal> {
+    if fields.is_empty() || fields.len() > MAX_FORM_FIELDS {
         return refuse(
             "invalid_fields",
             format!("a form declares 1 to {MAX_FORM_FIELDS} fields"),
@@ -55,55 +74,9 @@ pub fn check_form(
         );
     }
     let mut seen = BTreeSet::new();
-    for f in &form.fields {
+    for f in fields {
+        check_field(f)?;
         let name = f.name.trim();
-        if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
-            return refuse(
-                "invalid_fields",
-                format!("field names must be 1 to {MAX_NAME_CHARS} characters"),
-                vec![f.name.clone()],
-            );
-        }
-        if name.eq_ignore_ascii_case(HONEYPOT_FIELD) {
-            return refuse(
-                "reserved_field",
-                format!("the field name '{HONEYPOT_FIELD}' is reserved for the form's bot trap"),
-                vec![name.to_string()],
-            );
-        }
-        if f.label
-            .as_ref()
-            .is_some_and(|l| l.chars().count() > MAX_TEXT_CHARS)
-        {
-            return refuse(
-                "invalid_fields",
-                format!("the label of '{name}' is longer than {MAX_TEXT_CHARS} characters"),
-                vec![name.to_string()],
-            );
-        }
-        let options_ok = f.options.len() <= MAX_OPTIONS
-            && f.options
-                .iter()
-                .all(|o| !o.trim().is_empty() && o.chars().count() <= MAX_TEXT_CHARS);
-        if !options_ok || (f.kind == FormFieldKind::Select && f.options.is_empty()) {
-            return refuse(
-                "invalid_options",
-                format!(
-                    "the select field '{name}' needs 1 to {MAX_OPTIONS} options of 1 to {MAX_TEXT_CHARS} characters"
-                ),
-                vec![name.to_string()],
-            );
-        }
-        if f.required && f.kind == FormFieldKind::Hidden {
-            return refuse(
-                "required_hidden_field",
-                format!(
-                    "the hidden field '{name}' cannot be required: visitors cannot fill it in, \
-                     so a page link without it would block every submission"
-                ),
-                vec![name.to_string()],
-            );
-        }
         if !seen.insert(name.to_ascii_lowercase()) {
             return refuse(
                 "duplicate_fields",
@@ -112,8 +85,65 @@ pub fn check_form(
             );
         }
     }
+    Ok(())
+}
 
-    let page = &form.page;
+/// One field: its name (not the bot trap's), label, options, and a hidden field that
+/// would block every submission by being required.
+fn check_field(f: &FormField) -> Result<(), FormRefusal> {
+    let name = f.name.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+        return refuse(
+            "invalid_fields",
+            format!("field names must be 1 to {MAX_NAME_CHARS} characters"),
+            vec![f.name.clone()],
+        );
+    }
+    if name.eq_ignore_ascii_case(HONEYPOT_FIELD) {
+        return refuse(
+            "reserved_field",
+            format!("the field name '{HONEYPOT_FIELD}' is reserved for the form's bot trap"),
+            vec![name.to_string()],
+        );
+    }
+    if f.label
+        .as_ref()
+        .is_some_and(|l| l.chars().count() > MAX_TEXT_CHARS)
+    {
+        return refuse(
+            "invalid_fields",
+            format!("the label of '{name}' is longer than {MAX_TEXT_CHARS} characters"),
+            vec![name.to_string()],
+        );
+    }
+    let options_ok = f.options.len() <= MAX_OPTIONS
+        && f.options
+            .iter()
+            .all(|o| !o.trim().is_empty() && o.chars().count() <= MAX_TEXT_CHARS);
+    if !options_ok || (f.kind == FormFieldKind::Select && f.options.is_empty()) {
+        return refuse(
+            "invalid_options",
+            format!(
+                "the select field '{name}' needs 1 to {MAX_OPTIONS} options of 1 to {MAX_TEXT_CHARS} characters"
+            ),
+            vec![name.to_string()],
+        );
+    }
+    if f.required && f.kind == FormFieldKind::Hidden {
+        return refuse(
+            "required_hidden_field",
+            format!(
+                "the hidden field '{name}' cannot be required: visitors cannot fill it in, \
+                 so a page link without it would block every submission"
+            ),
+            vec![name.to_string()],
+        );
+    }
+    Ok(())
+}
+
+/// The hosted page's texts are of reasonable length.
+fn check_page(page: &FormPage) -> Result<(), FormRefusal> {
     let too_long = [
         ("title", page.title.as_deref(), MAX_TEXT_CHARS),
         ("intro", page.intro.as_deref(), MAX_INTRO_CHARS),
@@ -135,10 +165,18 @@ pub fn check_form(
             vec![what.to_string()],
         );
     }
+    Ok(())
+}
 
+/// The CRM fields the form writes exist on leads or contacts and may be written.
+fn check_crm_fields(
+    fields: &[FormField],
+    lead_defs: &[FieldDef],
+    contact_defs: &[FieldDef],
+) -> Result<(), FormRefusal> {
     let mut unknown = Vec::new();
     let mut read_only = Vec::new();
-    for crm in form.fields.iter().filter_map(|f| f.crm_field.as_ref()) {
+    for crm in fields.iter().filter_map(|f| f.crm_field.as_ref()) {
         let def = find_def(lead_defs, crm).or_else(|| find_def(contact_defs, crm));
         match def {
             None => unknown.push(crm.clone()),
@@ -163,10 +201,16 @@ pub fn check_form(
             read_only,
         );
     }
+    Ok(())
+}
 
-    let resolver = FieldResolver::new(&form.fields, usages);
-    let unmapped: Vec<String> = form
-        .fields
+/// Fields that look like address data reach a CRM field (else their values would be
+/// lost on the way).
+fn check_address_fields(
+    fields: &[FormField],
+    resolver: &FieldResolver<'_>,
+) -> Result<(), FormRefusal> {
+    let unmapped: Vec<String> = fields
         .iter()
         .filter(|f| {
             address_usage_for_header(&f.name).is_some() && resolver.crm_field(&f.name).is_none()
@@ -183,7 +227,11 @@ pub fn check_form(
             unmapped,
         );
     }
+    Ok(())
+}
 
+/// The form has a field holding the submitter's email.
+fn check_email_field(resolver: &FieldResolver<'_>) -> Result<(), FormRefusal> {
     let email = resolver.email_field();
     if resolver.declared(&email).is_none() {
         return refuse(
@@ -193,7 +241,14 @@ pub fn check_form(
             vec![],
         );
     }
+    Ok(())
+}
 
+/// The fields a submission updates on an existing record are CRM fields the form fills.
+fn check_update_fields(
+    form: &FormSettings,
+    resolver: &FieldResolver<'_>,
+) -> Result<(), FormRefusal> {
     let mapped: Vec<String> = form
         .fields
         .iter()
@@ -215,17 +270,21 @@ pub fn check_form(
             not_mapped,
         );
     }
+    Ok(())
+}
 
-    if let Some(url) = &form.thank_you_url {
-        let normal = thank_you_url(url)?;
-        if normal != *url {
-            // Saved forms hold the normalised URL (see `thank_you_url`).
-            return refuse(
-                "invalid_thank_you_url",
-                format!("thank_you_url '{url}' is not in its normal form '{normal}'"),
-                vec!["thank_you_url".into()],
-            );
-        }
+/// A thank-you URL is valid and saved in its normal form (see [`thank_you_url`]).
+fn check_saved_thank_you_url(form: &FormSettings) -> Result<(), FormRefusal> {
+    let Some(url) = &form.thank_you_url else {
+        return Ok(());
+    };
+    let normal = thank_you_url(url)?;
+    if normal != *url {
+        return refuse(
+            "invalid_thank_you_url",
+            format!("thank_you_url '{url}' is not in its normal form '{normal}'"),
+            vec!["thank_you_url".into()],
+        );
     }
     Ok(())
 }
@@ -259,7 +318,8 @@ mod tests {
 
     use super::*;
     use crate::{
-        engine::usage::SystemUsage,
+        domain::field_usage::SystemUsage,
+        forms::mapping::tests::field,
         store::{ConnectorId, FormField},
     };
 
@@ -285,15 +345,6 @@ mod tests {
             keep_unknown_fields: false,
             thank_you_url: None,
             page: Default::default(),
-        }
-    }
-
-    fn field(name: &str, usage: Option<SystemUsage>, crm: Option<&str>) -> FormField {
-        FormField {
-            name: name.into(),
-            usage,
-            crm_field: crm.map(String::from),
-            ..FormField::default()
         }
     }
 

@@ -1,14 +1,13 @@
-//! Background work: a dispatcher claims due jobs from the durable queue and runs them
-//! on a bounded pool, renewing each job's lease while it works.
-//!
-//! Any number of service instances can run a dispatcher against one database: claims
-//! are exclusive (see `store::JobRepo::claim`), and a job whose instance died is taken
-//! over when its lease lapses.
+//! The job vocabulary every kind of background work shares: [`JobError`] (wait, retry
+//! with backoff, or fail for good), the backoff between attempts and the workers'
+//! [`WorkerConfig`]. The services that own a kind of job (runs, form deliveries, note
+//! deliveries) depend on this module; the dispatcher that claims and runs them is
+//! `crate::workers`, above them all.
 
 mod backoff;
-mod dispatcher;
-mod retry;
+mod config;
+mod error;
 
 pub use backoff::retry_delay;
-pub use dispatcher::{WorkerConfig, spawn_workers};
-pub use retry::{RetryError, retry_dead_job};
+pub use config::WorkerConfig;
+pub use error::JobError;

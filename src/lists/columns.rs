@@ -3,7 +3,7 @@
 
 use listbridge_connector::{EntityKind, FieldDef};
 
-use super::{ListError, catalog::require_list};
+use super::{ListError, manage::require_list};
 use crate::{
     AppState,
     store::{AccountId, ListColumn, ListId, ListKind, ListRepo},
@@ -70,11 +70,7 @@ pub async fn add_columns(
                 .await?;
             resolve_crm_fields(&crm_fields, entity, names)?
                 .into_iter()
-                .map(|field| ListColumn {
-                    name: field.clone(),
-                    crm_field: Some(field),
-                    pending: true,
-                })
+                .map(|field| ListColumn::mirroring(field, true))
                 .collect()
         }
         ListKind::Uploaded => {
@@ -87,11 +83,7 @@ pub async fn add_columns(
                     });
                 }
                 if !plain.iter().any(|c| c.name.eq_ignore_ascii_case(name)) {
-                    plain.push(ListColumn {
-                        name: name.to_string(),
-                        crm_field: None,
-                        pending: false,
-                    });
+                    plain.push(ListColumn::plain(name));
                 }
             }
             plain
@@ -116,7 +108,7 @@ pub async fn add_columns(
         });
     }
     ListRepo
-        .add_columns(db, id, &new, state.clock.now())
+        .add_columns(db, id, &new, state.random.as_ref(), state.clock.now())
         .await?;
     Ok(ListRepo.columns(db, id).await?)
 }

@@ -3,9 +3,11 @@
 
 use listbridge_connector::EntityKind;
 
-use super::{csv_upload::UploadError, segment_filter::FilterError};
+use super::upload::parse::UploadError;
 use crate::{
     connectors::ConnectError,
+    domain::segment_filter::FilterError,
+    field_usages::FieldUsageError,
     store::{ListId, MemberId, SegmentId, StoreError},
 };
 
@@ -29,9 +31,6 @@ pub enum ListError {
     /// No such segment in this account.
     #[error("segment {0} was not found")]
     SegmentNotFound(SegmentId),
-    /// The column has no Standard Field Name in this account.
-    #[error("column '{0}' has no standard field name")]
-    UsageNotFound(String),
     /// Fields the CRM does not have for this entity.
     #[error(
         "the CRM has no {entity} field named {}; GET /v1/connectors/{{id}}/fields?entity={entity} lists them",
@@ -51,12 +50,9 @@ pub enum ListError {
         /// The clashing names.
         columns: Vec<String>,
     },
-    /// A usage that is not one of [`crate::engine::usage::SystemUsage`].
-    #[error("'{usage}' is not a system usage; valid usages: {}", valid_usages().join(", "))]
-    InvalidUsage {
-        /// The value given.
-        usage: String,
-    },
+    /// A column's field usage cannot be used (an upload's mapping names no system usage).
+    #[error(transparent)]
+    FieldUsage(#[from] FieldUsageError),
     /// A request value is missing or malformed.
     #[error("{field}: {message}")]
     Invalid {
@@ -89,14 +85,6 @@ pub enum ListError {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-/// Every valid system usage name, in display order.
-pub fn valid_usages() -> Vec<&'static str> {
-    crate::engine::usage::SystemUsage::ALL
-        .iter()
-        .map(|u| u.as_str())
-        .collect()
 }
 
 fn quoted(names: &[String]) -> String {

@@ -72,7 +72,7 @@ pub async fn start_import(
         status: ListStatus::Importing,
         columns: columns.clone(),
     };
-    let list = ListRepo.create(db, new, now).await?;
+    let list = ListRepo.create(db, new, state.random.as_ref(), now).await?;
     let queued = queue_run(
         state,
         NewRun {
@@ -124,40 +124,22 @@ fn import_columns(
     let resolved = resolve_crm_fields(crm_fields, entity, &wanted)?;
     Ok(resolved
         .into_iter()
-        .map(|field| ListColumn {
-            name: field.clone(),
-            crm_field: Some(field),
-            pending: false,
-        })
+        .map(|field| ListColumn::mirroring(field, false))
         .collect())
 }
 
 #[cfg(test)]
 mod tests {
-    use listbridge_connector::FieldType;
-
     use super::*;
-
-    fn def(name: &str) -> FieldDef {
-        FieldDef {
-            name: name.into(),
-            label: name.into(),
-            field_type: FieldType::Text,
-            max_length: None,
-            required: false,
-            read_only: false,
-            custom: false,
-        }
-    }
 
     #[test]
     fn names_come_first_then_the_chosen_fields_in_crm_spelling() {
         let fields = [
-            def("Email"),
-            def("FirstName"),
-            def("LastName"),
-            def("Title"),
-            def("Address.City"),
+            FieldDef::text("Email"),
+            FieldDef::text("FirstName"),
+            FieldDef::text("LastName"),
+            FieldDef::text("Title"),
+            FieldDef::text("Address.City"),
         ];
         let chosen = ["address.city".to_string(), "Email".into(), "Title".into()];
         let columns = import_columns(&fields, EntityKind::Lead, &chosen).unwrap();
@@ -172,7 +154,7 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_all_named() {
-        let fields = [def("FirstName"), def("LastName")];
+        let fields = [FieldDef::text("FirstName"), FieldDef::text("LastName")];
         let err = import_columns(
             &fields,
             EntityKind::Contact,

@@ -7,13 +7,13 @@
 
 use sea_orm::TransactionTrait;
 
-use super::{ListError, catalog::require_list};
+use super::{ListError, manage::require_list};
 use crate::{
     AppState,
-    engine::email::MemberEmail,
+    domain::{email::MemberEmail, values::Values},
     store::{
         AccountId, ListColumn, ListId, ListRepo, Member, MemberId, MemberRepo, PushScopeRepo,
-        StoreError, Values,
+        StoreError,
     },
 };
 
@@ -37,7 +37,13 @@ pub async fn add(
     let columns = ListRepo.columns(db, list_id).await?;
     let values = checked_values(&list.name, &columns, values)?;
     let now = state.clock.now();
-    let mut member = Member::new(list_id, email.as_str().to_string(), values, now);
+    let mut member = Member::new(
+        state.random.uuid().into(),
+        list_id,
+        email.as_str().to_string(),
+        values,
+        now,
+    );
     let tx = db.begin().await.map_err(StoreError::from)?;
     member.change_seq = PushScopeRepo.next_change_seq(&tx, list_id).await?;
     MemberRepo

@@ -4,11 +4,12 @@
 
 use sea_orm::TransactionTrait;
 
-use super::{ListError, catalog::require_list};
+use super::{ListError, manage::require_list};
 use crate::{
     AppState,
-    engine::usage::{SystemUsage, address_usage_for_header},
-    store::{AccountId, FieldUsage, ListColumn, ListId, ListKind, ListRepo, StoreError},
+    domain::field_usage::{FieldUsage, SystemUsage, address_usage_for_header},
+    field_usages,
+    store::{AccountId, FieldUsageRepo, ListColumn, ListId, ListKind, ListRepo, StoreError},
 };
 
 /// The address usages, in the order their columns are added.
@@ -41,27 +42,18 @@ pub async fn optimize_for_infor_crm(
     let now = state.clock.now();
     let tx = state.store.conn().begin().await.map_err(StoreError::from)?;
     let columns = ListRepo.columns(&tx, id).await?;
-    let mut usages = ListRepo.usages(&tx, account).await?;
+    let mut usages = FieldUsageRepo.all(&tx, account).await?;
     let mut out = Optimized::default();
 
     for column in &columns {
         let Some(usage) = address_usage_for_header(&column.name) else {
             continue;
         };
-        if let Some(existing) = usages
-            .iter()
-            .find(|u| u.column.eq_ignore_ascii_case(&column.name))
-        {
+        if let Some(existing) = FieldUsage::of(&usages, &column.name) {
             out.already_mapped.push(existing.clone());
             continue;
         }
-        ListRepo
-            .set_usage(&tx, account, &column.name, usage.as_str(), now)
-            .await?;
-        let entry = FieldUsage {
-            column: column.name.clone(),
-            usage: usage.as_str().to_string(),
-        };
+        let entry = field_usages::set_in(&tx, state, account, &column.name, usage).await?;
         usages.push(entry.clone());
         out.mapped.push(entry);
     }
@@ -79,15 +71,15 @@ pub async fn optimize_for_infor_crm(
             pending: is_crm,
         };
         ListRepo
-            .add_columns(&tx, id, std::slice::from_ref(&column), now)
+            .add_columns(
+                &tx,
+                id,
+                std::slice::from_ref(&column),
+                state.random.as_ref(),
+                now,
+            )
             .await?;
-        ListRepo
-            .set_usage(&tx, account, name, usage.as_str(), now)
-            .await?;
-        usages.push(FieldUsage {
-            column: name.to_string(),
-            usage: usage.as_str().to_string(),
-        });
+        usages.push(field_usages::set_in(&tx, state, account, name, usage).await?);
         out.added.push(column);
     }
     tx.commit().await.map_err(StoreError::from)?;
@@ -111,19 +103,11 @@ fn covered(usage: SystemUsage, columns: &[ListColumn], usages: &[FieldUsage]) ->
 mod tests {
     use super::*;
 
-    fn col(name: &str, crm: Option<&str>) -> ListColumn {
-        ListColumn {
-            name: name.into(),
-            crm_field: crm.map(String::from),
-            pending: false,
-        }
-    }
-
     #[test]
     fn a_usage_is_covered_by_a_mapping_or_a_crm_field() {
         let columns = [
-            col("Town", None),
-            col("Address.PostalCode", Some("Address.PostalCode")),
+            ListColumn::plain("Town"),
+            ListColumn::mirroring("Address.PostalCode", false),
         ];
         let usages = [FieldUsage {
             column: "town".into(),

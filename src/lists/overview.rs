@@ -6,9 +6,9 @@ use std::collections::HashMap;
 
 use super::ListError;
 use crate::{
-    AppState,
+    AppState, runs,
     scheduling::Rule,
-    store::{AccountId, List, ListId, ListRepo, Run, RunRepo, ScheduleRepo, ScheduleTarget},
+    store::{AccountId, List, ListId, ListRepo, Run, ScheduleRepo, ScheduleTarget},
 };
 
 /// A list's schedule as the table shows it.
@@ -42,11 +42,10 @@ pub async fn overview(
     account: AccountId,
 ) -> Result<Vec<ListOverview>, ListError> {
     let db = state.store.conn();
-    let now = state.clock.now();
     let (lists, last_runs, active_runs, schedules) = tokio::try_join!(
         ListRepo.all(db, account),
-        RunRepo.latest_ended_per_list(db, account, now),
-        RunRepo.active_per_list(db, account, now),
+        runs::latest_ended_per_list(state, account),
+        runs::active_per_list(state, account),
         ScheduleRepo.of_lists(db, account),
     )?;
     let mut last: HashMap<ListId, Run> = last_runs.into_iter().map(|r| (r.list_id, r)).collect();

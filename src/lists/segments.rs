@@ -4,14 +4,14 @@
 
 use super::{
     ListError,
-    catalog::{page_limit, require_list},
-    segment_filter::SegmentFilter,
+    manage::{page_limit, require_list},
 };
 use crate::{
     AppState,
+    domain::segment_filter::SegmentFilter,
     store::{
-        AccountId, ListId, ListRepo, Member, MemberId, MemberRepo, ScheduleRepo, Segment,
-        SegmentId, SegmentRepo, StoreError,
+        AccountId, ListId, ListRepo, Member, MemberId, MemberRepo, NewSegment, ScheduleRepo,
+        Segment, SegmentId, SegmentRepo, StoreError,
     },
 };
 
@@ -86,10 +86,13 @@ pub async fn create(
     let segment = SegmentRepo
         .create(
             state.store.conn(),
-            account,
-            list,
-            name,
-            &filter_json(filter)?,
+            NewSegment {
+                id: state.random.uuid().into(),
+                account_id: account,
+                list_id: list,
+                name: name.to_string(),
+                filter: filter_json(filter)?,
+            },
             state.clock.now(),
         )
         .await?;
@@ -172,31 +175,84 @@ pub async fn members(
 ) -> Result<SegmentMembers, ListError> {
     let limit = usize::try_from(page_limit(limit)?).unwrap_or(usize::MAX);
     let SegmentDetail { segment, filter } = get(state, account, id).await?;
+    let mut members = Vec::new();
+    let next = scan(state, segment.list_id, after, |member| {
+        if filter.matches(|column| lookup(member, column)) {
+            members.push(member.clone());
+        }
+        members.len() < limit
+    })
+    .await?;
+    Ok(SegmentMembers { members, next })
+}
+
+/// How many members of `list` a filter selects, as [`members`] would list them; the
+/// filter is checked against the list's columns first, as when it is saved. For the
+/// live count of a segment being built, before it is saved.
+pub async fn count(
+    state: &AppState,
+    account: AccountId,
+    list: ListId,
+    filter: &SegmentFilter,
+) -> Result<u64, ListError> {
+    require_list(state, account, list).await?;
+    validate(state, list, filter).await?;
+    let mut matching = 0;
+    scan(state, list, None, |member| {
+        if filter.matches(|column| lookup(member, column)) {
+            matching += 1;
+        }
+        true
+    })
+    .await?;
+    Ok(matching)
+}
+
+/// The segments of a list with how many members each selects now, reading the list's
+/// members once for all of them.
+pub async fn for_list_with_counts(
+    state: &AppState,
+    account: AccountId,
+    list: ListId,
+) -> Result<Vec<(SegmentDetail, u64)>, ListError> {
+    let all = for_list(state, account, list).await?;
+    let mut counts = vec![0_u64; all.len()];
+    if !all.is_empty() {
+        scan(state, list, None, |member| {
+            for (detail, n) in all.iter().zip(counts.iter_mut()) {
+                if detail.filter.matches(|column| lookup(member, column)) {
+                    *n += 1;
+                }
+            }
+            true
+        })
+        .await?;
+    }
+    Ok(all.into_iter().zip(counts).collect())
+}
+
+/// Reads `list`'s members after `after` in member-id order, handing each to `visit`
+/// until it answers `false`. Answers the id of the last member visited when stopped,
+/// `None` when the list was read to its end.
+async fn scan(
+    state: &AppState,
+    list: ListId,
+    after: Option<MemberId>,
+    mut visit: impl FnMut(&Member) -> bool,
+) -> Result<Option<MemberId>, ListError> {
     let db = state.store.conn();
     let mut cursor = after;
-    let mut members = Vec::new();
     loop {
-        let page = MemberRepo
-            .page_by_id(db, segment.list_id, cursor, SCAN_PAGE)
-            .await?;
+        let page = MemberRepo.page_by_id(db, list, cursor, SCAN_PAGE).await?;
         let exhausted = (page.len() as u64) < SCAN_PAGE;
-        for member in page {
+        for member in &page {
             cursor = Some(member.id);
-            if filter.matches(|column| lookup(&member, column)) {
-                members.push(member);
-                if members.len() == limit {
-                    return Ok(SegmentMembers {
-                        members,
-                        next: cursor,
-                    });
-                }
+            if !visit(member) {
+                return Ok(cursor);
             }
         }
         if exhausted {
-            return Ok(SegmentMembers {
-                members,
-                next: None,
-            });
+            return Ok(None);
         }
     }
 }

@@ -12,16 +12,15 @@
 use std::{collections::HashMap, sync::Arc};
 
 use chrono::Utc;
-use listbridge_connector::{
-    ConnectorError, CrmConnector, CrmRecord, EntityKind, Note, NoteKind, NoteTarget,
-};
+use listbridge_connector::{CrmConnector, CrmRecord, EntityKind, Note, NoteKind, NoteTarget};
 use sea_orm::TransactionTrait;
 
 use super::text::{note_regarding, note_text};
 use crate::{
     AppState,
     connectors::ConnectError,
-    engine::{EngineError, matching},
+    engine::matching,
+    jobs::JobError,
     store::{ConnectorId, CrmLinkRepo, Job, NoteEvent, NoteEventRepo, NoteStatus, StoreError},
 };
 
@@ -31,21 +30,13 @@ pub const NOTE_MAX_ATTEMPTS: i32 = 24;
 /// after a crash.
 const WRITE_CHUNK: usize = 100;
 
-fn store(e: StoreError) -> EngineError {
-    EngineError::Store(e)
-}
-
-fn transient(message: String) -> EngineError {
-    EngineError::Connector(ConnectorError::Transient { message })
-}
-
 /// Executes a `note_delivery` job.
-pub async fn run_delivery_job(state: &AppState, job: &Job) -> Result<(), EngineError> {
+pub async fn run_delivery_job(state: &AppState, job: &Job) -> Result<(), JobError> {
     let batch = job
         .payload
         .get("batch_id")
         .and_then(|v| v.as_str())
-        .ok_or_else(|| EngineError::Setup(format!("job {} has no batch id", job.id)))?;
+        .ok_or_else(|| JobError::Fatal(format!("job {} has no batch id", job.id)))?;
     let db = state.store.conn();
     let events = NoteEventRepo
         .open_in_batch(db, job.account_id, batch)
@@ -77,7 +68,7 @@ async fn close_all(
     events: &[NoteEvent],
     status: NoteStatus,
     reason: &str,
-) -> Result<(), EngineError> {
+) -> Result<(), JobError> {
     let now = state.clock.now();
     let tx = state.store.conn().begin().await.map_err(StoreError::from)?;
     for e in events {
@@ -85,7 +76,8 @@ async fn close_all(
             .mark_closed(&tx, &e.id, status, reason, now)
             .await?;
     }
-    tx.commit().await.map_err(StoreError::from).map_err(store)
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(())
 }
 
 fn note_for(event: &NoteEvent, target: NoteTarget) -> Note {
@@ -108,15 +100,15 @@ async fn deliver(
     job: &Job,
     connector_id: ConnectorId,
     events: Vec<NoteEvent>,
-) -> Result<(), EngineError> {
+) -> Result<(), JobError> {
     let connector = state
         .connectors()
         .open(job.account_id, connector_id)
         .await
         .map_err(|e| match e {
-            ConnectError::Store(s) => store(s),
+            ConnectError::Store(s) => JobError::Store(s),
             // A reset connector or a CRM hiccup passes with time: retry with backoff.
-            other => transient(other.to_string()),
+            other => JobError::transient(other.to_string()),
         })?;
     if !connector.capabilities().notes {
         let reason = format!("the {} connector cannot write notes", connector.kind());
@@ -168,7 +160,7 @@ async fn settle_in_doubt(
     state: &AppState,
     connector: &Arc<dyn CrmConnector>,
     in_doubt: Vec<NoteEvent>,
-) -> Result<Vec<(NoteEvent, NoteTarget)>, EngineError> {
+) -> Result<Vec<(NoteEvent, NoteTarget)>, JobError> {
     if in_doubt.is_empty() {
         return Ok(Vec::new());
     }
@@ -202,7 +194,7 @@ async fn settle_in_doubt(
             tracing::info!(rewrite = again.len(), "in-doubt notes checked");
             Ok(again)
         }
-        Err(e) if e.is_transient() => Err(EngineError::Connector(e)),
+        Err(e) if e.is_transient() => Err(JobError::Crm(e)),
         Err(e) => {
             let reason = format!(
                 "an earlier attempt was interrupted and whether its note was written cannot be checked ({e}); it is not written again, to avoid a duplicate"
@@ -221,7 +213,7 @@ async fn resolve_targets(
     connector_id: ConnectorId,
     connector: &Arc<dyn CrmConnector>,
     emails: &[String],
-) -> Result<HashMap<String, NoteTarget>, EngineError> {
+) -> Result<HashMap<String, NoteTarget>, JobError> {
     let mut candidates: HashMap<String, Vec<CrmRecord>> = HashMap::new();
     let links = CrmLinkRepo
         .by_emails(state.store.conn(), job.account_id, connector_id, emails)
@@ -271,7 +263,7 @@ async fn write_chunk(
     state: &AppState,
     connector: &Arc<dyn CrmConnector>,
     chunk: &[(NoteEvent, NoteTarget)],
-) -> Result<(), EngineError> {
+) -> Result<(), JobError> {
     let db = state.store.conn();
     let marks: Vec<(String, NoteTarget)> = chunk
         .iter()
@@ -288,7 +280,7 @@ async fn write_chunk(
     let outcomes = match connector.add_notes(notes).await {
         Ok(outcomes) => outcomes,
         // Left `sending`: the next attempt checks which were written.
-        Err(e) if e.is_transient() => return Err(EngineError::Connector(e)),
+        Err(e) if e.is_transient() => return Err(JobError::Crm(e)),
         Err(e) => chunk.iter().map(|_| Err(e.clone())).collect(),
     };
     let now = state.clock.now();
@@ -315,5 +307,5 @@ async fn write_chunk(
         ms = (Utc::now() - started).num_milliseconds(),
         "notes written"
     );
-    retry.map_or(Ok(()), |e| Err(EngineError::Connector(e)))
+    retry.map_or(Ok(()), |e| Err(JobError::Crm(e)))
 }

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use super::NotesError;
 use crate::{
-    engine::email::MemberEmail,
+    domain::email::MemberEmail,
     store::{AccountId, ConnectorId, NoteEvent, NoteStatus},
 };
 

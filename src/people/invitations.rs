@@ -12,8 +12,8 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::{People, PeopleError, password};
 use crate::{
-    auth::hash_key,
     store::{AccountId, Invitation, Role, User},
+    tokens::hash_key,
 };
 
 /// How long an invitation link works.

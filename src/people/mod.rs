@@ -14,7 +14,7 @@ use secrecy::SecretString;
 use crate::{
     AppState,
     clock::{Clock, Random},
-    engine::email::{EmailError, MemberEmail},
+    domain::email::{EmailError, MemberEmail},
     store::{AccountId, NewUser, Role, Store, StoreError, User, UserId},
 };
 

@@ -12,9 +12,9 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::{
     AppState,
-    auth::hash_key,
     clock::{Clock, Random},
     store::{Account, SessionRecord, Store, StoreError, User},
+    tokens::hash_key,
 };
 
 /// How often a session's `last_seen_at` is written: at most once a minute, so

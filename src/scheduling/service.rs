@@ -160,6 +160,7 @@ impl<'a> ScheduleService<'a> {
             enabled: request.enabled,
             next_run_at: recurrence.next_after(now),
             paused_if_new: self.connector_reset(account, &list).await?,
+            id_if_new: self.state.random.uuid().into(),
         };
         match ScheduleRepo
             .upsert(self.state.store.conn(), account, &write, now)
@@ -190,6 +191,17 @@ impl<'a> ScheduleService<'a> {
         } else {
             Err(ScheduleError::NotFound(format!("a schedule for {target}")))
         }
+    }
+
+    /// The account's enabled schedules' lists and segments with their names, in the
+    /// order they took their places among the ten: how many places are used, and which.
+    pub async fn scheduled(
+        &self,
+        account: AccountId,
+    ) -> Result<Vec<ScheduledTarget>, ScheduleError> {
+        Ok(ScheduleRepo
+            .scheduled(self.state.store.conn(), account)
+            .await?)
     }
 
     /// Pauses the schedules that sync through a connector that was just reset; they keep

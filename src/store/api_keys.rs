@@ -89,25 +89,6 @@ impl<'a> ApiKeyRepo<'a> {
         Ok(())
     }
 
-    /// The account owning the unrevoked key with this hash, if any.
-    pub async fn account_for_hash(&self, key_hash: &str) -> Result<Option<Account>, StoreError> {
-        let Some(key) = api_key::Entity::find()
-            .filter(api_key::Column::KeyHash.eq(key_hash))
-            .filter(api_key::Column::RevokedAt.is_null())
-            .one(self.db)
-            .await?
-        else {
-            return Ok(None);
-        };
-        let account_id =
-            AccountId::from_db(&key.account_id).ok_or_else(|| StoreError::Corrupt {
-                table: "api_keys",
-                id: key.id.clone(),
-                message: "account_id is not a UUID".to_string(),
-            })?;
-        super::AccountRepo::new(self.db).get(account_id).await
-    }
-
     /// The unrevoked key with this hash and its account, if any: the key's record
     /// tells the caller whether its last use needs writing.
     pub async fn authenticate(

@@ -8,8 +8,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
-    sea_query::Expr,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
+    sea_query::{Expr, IntoCondition},
 };
 
 use super::{AccountId, StoreError, entity::form_email_lock};
@@ -20,6 +21,26 @@ pub struct EmailLockRepo;
 
 fn lock_key(account: AccountId, email: &str) -> String {
     format!("{account}:{email}")
+}
+
+/// Makes an existing lock `holder`'s until `now + lease`, when `may_hold` allows it;
+/// true when it did.
+async fn hold<C: ConnectionTrait>(
+    db: &C,
+    key: &str,
+    holder: &str,
+    may_hold: impl IntoCondition,
+    lease: Duration,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let res = form_email_lock::Entity::update_many()
+        .col_expr(form_email_lock::Column::Holder, Expr::value(holder))
+        .col_expr(form_email_lock::Column::ExpiresAt, Expr::value(now + lease))
+        .filter(form_email_lock::Column::LockKey.eq(key))
+        .filter(may_hold)
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
 }
 
 impl EmailLockRepo {
@@ -50,18 +71,10 @@ impl EmailLockRepo {
             },
         }
         // Held: take it over only when it has expired (its holder died) or is our own.
-        let res = form_email_lock::Entity::update_many()
-            .col_expr(form_email_lock::Column::Holder, Expr::value(holder))
-            .col_expr(form_email_lock::Column::ExpiresAt, Expr::value(now + lease))
-            .filter(form_email_lock::Column::LockKey.eq(key))
-            .filter(
-                form_email_lock::Column::ExpiresAt
-                    .lt(now)
-                    .or(form_email_lock::Column::Holder.eq(holder)),
-            )
-            .exec(db)
-            .await?;
-        Ok(res.rows_affected == 1)
+        let lapsed_or_own = form_email_lock::Column::ExpiresAt
+            .lt(now)
+            .or(form_email_lock::Column::Holder.eq(holder));
+        hold(db, &key, holder, lapsed_or_own, lease, now).await
     }
 
     /// Extends `holder`'s lock to `now + lease`; false when `holder` no longer has it
@@ -75,13 +88,8 @@ impl EmailLockRepo {
         lease: Duration,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let res = form_email_lock::Entity::update_many()
-            .col_expr(form_email_lock::Column::ExpiresAt, Expr::value(now + lease))
-            .filter(form_email_lock::Column::LockKey.eq(lock_key(account, email)))
-            .filter(form_email_lock::Column::Holder.eq(holder))
-            .exec(db)
-            .await?;
-        Ok(res.rows_affected == 1)
+        let own = form_email_lock::Column::Holder.eq(holder);
+        hold(db, &lock_key(account, email), holder, own, lease, now).await
     }
 
     /// Gives the lock back (only if `holder` still has it).

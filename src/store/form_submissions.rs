@@ -7,14 +7,14 @@ use chrono::{DateTime, Utc};
 use listbridge_connector::EntityKind;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
-    QueryOrder, QuerySelect, sea_query::Expr,
+    QueryOrder, QuerySelect, UpdateMany, sea_query::Expr,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{AccountId, FormId, StoreError, SubmissionId, entity::form_submission};
 
-/// Where a submission is in its delivery.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+/// Where a submission is in its delivery (also what the API's listing filters by).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SubmissionStatus {
     /// Accepted; waiting for (or retrying) delivery.
@@ -155,6 +155,58 @@ impl Submission {
     }
 }
 
+/// Up to `limit` submissions of an ordered query.
+async fn read_page<C: ConnectionTrait>(
+    db: &C,
+    ordered: sea_orm::Select<form_submission::Entity>,
+    limit: u64,
+) -> Result<Vec<Submission>, StoreError> {
+    ordered
+        .limit(limit)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(to_submission)
+        .collect()
+}
+
+/// Ends a delivery attempt of a submission: its status, the error (none once
+/// delivered), the CRM record it reached or matched, one more attempt, and whatever else
+/// `update` sets.
+async fn end_attempt<C: ConnectionTrait>(
+    db: &C,
+    update: UpdateMany<form_submission::Entity>,
+    id: SubmissionId,
+    status: SubmissionStatus,
+    error: Option<&str>,
+    crm: Option<&SubmissionTarget>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    update
+        .col_expr(
+            form_submission::Column::Status,
+            Expr::value(status.as_str()),
+        )
+        .col_expr(form_submission::Column::Error, Expr::value(error))
+        .col_expr(
+            form_submission::Column::CrmEntity,
+            Expr::value(crm.map(|c| c.entity.as_str().to_string())),
+        )
+        .col_expr(
+            form_submission::Column::CrmKey,
+            Expr::value(crm.map(|c| c.key.clone())),
+        )
+        .col_expr(
+            form_submission::Column::Attempts,
+            Expr::col(form_submission::Column::Attempts).add(1),
+        )
+        .col_expr(form_submission::Column::UpdatedAt, Expr::value(now))
+        .filter(form_submission::Column::Id.eq(id.as_db()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 fn to_submission(row: form_submission::Model) -> Result<Submission, StoreError> {
     let corrupt = |m: &str| StoreError::Corrupt {
         table: "form_submissions",
@@ -289,14 +341,10 @@ impl SubmissionRepo {
                         .and(Expr::col(form_submission::Column::Id).lt(b.id.as_db()))),
             );
         }
-        q.order_by_desc(form_submission::Column::CreatedAt)
-            .order_by_desc(form_submission::Column::Id)
-            .limit(limit)
-            .all(db)
-            .await?
-            .into_iter()
-            .map(to_submission)
-            .collect()
+        let newest_first = q
+            .order_by_desc(form_submission::Column::CreatedAt)
+            .order_by_desc(form_submission::Column::Id);
+        read_page(db, newest_first, limit).await
     }
 
     /// How many submissions each of an account's forms has (forms without any are
@@ -331,7 +379,7 @@ impl SubmissionRepo {
         upto: &Submission,
         limit: u64,
     ) -> Result<Vec<Submission>, StoreError> {
-        form_submission::Entity::find()
+        let oldest_first = form_submission::Entity::find()
             .filter(form_submission::Column::AccountId.eq(account.as_db()))
             .filter(form_submission::Column::Email.eq(email))
             .filter(form_submission::Column::Status.eq(SubmissionStatus::Queued.as_str()))
@@ -343,13 +391,8 @@ impl SubmissionRepo {
                         .and(Expr::col(form_submission::Column::Id).lte(upto.id.as_db()))),
             )
             .order_by_asc(form_submission::Column::CreatedAt)
-            .order_by_asc(form_submission::Column::Id)
-            .limit(limit)
-            .all(db)
-            .await?
-            .into_iter()
-            .map(to_submission)
-            .collect()
+            .order_by_asc(form_submission::Column::Id);
+        read_page(db, oldest_first, limit).await
     }
 
     /// Records a delivery.
@@ -361,37 +404,13 @@ impl SubmissionRepo {
         crm: Option<&SubmissionTarget>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        form_submission::Entity::update_many()
-            .col_expr(
-                form_submission::Column::Status,
-                Expr::value(SubmissionStatus::Delivered.as_str()),
-            )
+        let update = form_submission::Entity::update_many()
             .col_expr(
                 form_submission::Column::Action,
                 Expr::value(action.as_str()),
             )
-            .col_expr(
-                form_submission::Column::CrmEntity,
-                Expr::value(crm.map(|c| c.entity.as_str().to_string())),
-            )
-            .col_expr(
-                form_submission::Column::CrmKey,
-                Expr::value(crm.map(|c| c.key.clone())),
-            )
-            .col_expr(
-                form_submission::Column::Error,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                form_submission::Column::Attempts,
-                Expr::col(form_submission::Column::Attempts).add(1),
-            )
-            .col_expr(form_submission::Column::DeliveredAt, Expr::value(now))
-            .col_expr(form_submission::Column::UpdatedAt, Expr::value(now))
-            .filter(form_submission::Column::Id.eq(id.as_db()))
-            .exec(db)
-            .await?;
-        Ok(())
+            .col_expr(form_submission::Column::DeliveredAt, Expr::value(now));
+        end_attempt(db, update, id, SubmissionStatus::Delivered, None, crm, now).await
     }
 
     /// Ends a submission as `rejected` or `failed` with the reason (and the record it
@@ -405,29 +424,8 @@ impl SubmissionRepo {
         crm: Option<&SubmissionTarget>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        form_submission::Entity::update_many()
-            .col_expr(
-                form_submission::Column::Status,
-                Expr::value(status.as_str()),
-            )
-            .col_expr(form_submission::Column::Error, Expr::value(reason))
-            .col_expr(
-                form_submission::Column::CrmEntity,
-                Expr::value(crm.map(|c| c.entity.as_str().to_string())),
-            )
-            .col_expr(
-                form_submission::Column::CrmKey,
-                Expr::value(crm.map(|c| c.key.clone())),
-            )
-            .col_expr(
-                form_submission::Column::Attempts,
-                Expr::col(form_submission::Column::Attempts).add(1),
-            )
-            .col_expr(form_submission::Column::UpdatedAt, Expr::value(now))
-            .filter(form_submission::Column::Id.eq(id.as_db()))
-            .exec(db)
-            .await?;
-        Ok(())
+        let update = form_submission::Entity::update_many();
+        end_attempt(db, update, id, status, Some(reason), crm, now).await
     }
 
     /// Notes a failed attempt that will be retried (the submission stays queued).

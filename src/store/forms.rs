@@ -8,7 +8,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use super::{AccountId, ConnectorId, FormId, StoreError, entity::form};
-use crate::engine::usage::SystemUsage;
+use crate::domain::field_usage::SystemUsage;
 
 /// What kind of control a form field is on the hosted page and in the embed snippet.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

@@ -1,4 +1,4 @@
-//! Typed ids. Every id is a UUID v4, stored as text; the newtypes keep an
+//! Typed ids. Every id is a UUID v7 (time-ordered), stored as text; the newtypes keep an
 //! account id from being passed where a connector id is expected.
 
 use std::{fmt, str::FromStr};

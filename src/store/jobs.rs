@@ -14,7 +14,7 @@ use sea_orm::{
     QueryOrder, QuerySelect,
     sea_query::{Expr, LockBehavior, LockType, Query},
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{AccountId, JobId, StoreError, entity::job};
 
@@ -47,8 +47,8 @@ impl JobKind {
     }
 }
 
-/// Where a job is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+/// Where a job is in its life (also what the API's job listing filters by).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum JobStatus {
     /// Waiting for a worker (or for `run_at`).
@@ -93,25 +93,26 @@ impl JobStatus {
 pub struct Job {
     /// Job id.
     pub id: JobId,
-    /// Owning account.
+    /// Owning account (not shown: the API only shows the caller its own jobs).
+    #[serde(skip_serializing)]
     pub account_id: AccountId,
     /// What it does.
     pub kind: JobKind,
-    /// Its input.
+    /// Its input, e.g. `{"run_id": …}`.
     pub payload: serde_json::Value,
-    /// Where it is.
+    /// `queued`, `running`, `succeeded`, `failed` (retrying at `run_at`) or `dead`.
     pub status: JobStatus,
     /// Attempts started.
     pub attempts: i32,
     /// Attempts allowed before it is dead.
     pub max_attempts: i32,
-    /// Not before this instant.
+    /// Not before this instant (UTC).
     pub run_at: DateTime<Utc>,
     /// The last failure, if any.
     pub last_error: Option<String>,
-    /// When it was queued.
+    /// When it was queued (UTC).
     pub created_at: DateTime<Utc>,
-    /// Last change.
+    /// Last change (UTC).
     pub updated_at: DateTime<Utc>,
 }
 

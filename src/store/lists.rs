@@ -1,4 +1,5 @@
-//! Lists, their columns and the account's Standard Field Names (column → system usage).
+//! Lists and their columns. (The account's field usages have their own repository,
+//! [`super::FieldUsageRepo`].)
 
 use chrono::{DateTime, Utc};
 use listbridge_connector::{EntityKind, Watermark};
@@ -10,9 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     AccountId, ConnectorId, ListId, StoreError,
-    entity::{field_usage, list, list_column, member},
-    new_uuid,
+    entity::{list, list_column, member},
 };
+use crate::clock::Random;
 
 /// What a list is and where its members come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -124,13 +125,26 @@ pub struct ListColumn {
     pub pending: bool,
 }
 
-/// A Standard Field Names entry: a column name's system usage in the account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct FieldUsage {
-    /// Column name (matched case-insensitively).
-    pub column: String,
-    /// System usage, e.g. `business_city`.
-    pub usage: String,
+impl ListColumn {
+    /// A column of an uploaded list: it holds what the list's people gave, no CRM field.
+    pub fn plain(name: impl Into<String>) -> Self {
+        ListColumn {
+            name: name.into(),
+            crm_field: None,
+            pending: false,
+        }
+    }
+
+    /// A column of a CRM list, named for the CRM field it mirrors; `pending` until a
+    /// sync first fills it.
+    pub fn mirroring(field: impl Into<String>, pending: bool) -> Self {
+        let field = field.into();
+        ListColumn {
+            name: field.clone(),
+            crm_field: Some(field),
+            pending,
+        }
+    }
 }
 
 fn to_list(row: list::Model) -> Result<List, StoreError> {
@@ -176,19 +190,20 @@ pub struct NewList {
     pub columns: Vec<ListColumn>,
 }
 
-/// Reads and writes `lists`, `list_columns` and `field_usages`.
+/// Reads and writes `lists` and `list_columns`.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct ListRepo;
 
 impl ListRepo {
-    /// Creates a list with its columns.
+    /// Creates a list with its columns, their ids drawn from `ids`.
     pub async fn create<C: ConnectionTrait>(
         &self,
         db: &C,
         new: NewList,
+        ids: &dyn Random,
         now: DateTime<Utc>,
     ) -> Result<List, StoreError> {
-        let id = ListId::from(new_uuid());
+        let id = ListId::from(ids.uuid());
         let entity = match new.kind {
             ListKind::CrmLead => Some(EntityKind::Lead),
             ListKind::CrmContact => Some(EntityKind::Contact),
@@ -218,7 +233,7 @@ impl ListRepo {
             .exec_without_returning(db)
             .await
             .map_err(|e| StoreError::from_write(e, || format!("a list named '{}'", new.name)))?;
-        self.add_columns(db, id, &new.columns, now).await?;
+        self.add_columns(db, id, &new.columns, ids, now).await?;
         self.get(db, new.account_id, id)
             .await?
             .ok_or_else(|| StoreError::Corrupt {
@@ -422,12 +437,14 @@ impl ListRepo {
             .collect())
     }
 
-    /// Appends columns (names already present are refused as duplicates).
+    /// Appends columns, their ids drawn from `ids` (names already present are refused as
+    /// duplicates).
     pub async fn add_columns<C: ConnectionTrait>(
         &self,
         db: &C,
         id: ListId,
         columns: &[ListColumn],
+        ids: &dyn Random,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         if columns.is_empty() {
@@ -442,7 +459,7 @@ impl ListRepo {
             .iter()
             .enumerate()
             .map(|(i, c)| list_column::ActiveModel {
-                id: Set(new_uuid().to_string()),
+                id: Set(ids.uuid().to_string()),
                 list_id: Set(id.as_db()),
                 name: Set(c.name.clone()),
                 crm_field: Set(c.crm_field.clone()),
@@ -482,84 +499,5 @@ impl ListRepo {
             .exec(db)
             .await?;
         Ok(())
-    }
-
-    /// The account's Standard Field Names.
-    pub async fn usages<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        account: AccountId,
-    ) -> Result<Vec<FieldUsage>, StoreError> {
-        Ok(field_usage::Entity::find()
-            .filter(field_usage::Column::AccountId.eq(account.as_db()))
-            .order_by_asc(field_usage::Column::ColumnName)
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|u| FieldUsage {
-                column: u.column_name,
-                usage: u.usage,
-            })
-            .collect())
-    }
-
-    /// Maps a column name to a usage (replacing its previous usage).
-    pub async fn set_usage<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        account: AccountId,
-        column: &str,
-        usage: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let existing = field_usage::Entity::find()
-            .filter(field_usage::Column::AccountId.eq(account.as_db()))
-            .all(db)
-            .await?
-            .into_iter()
-            .find(|u| u.column_name.eq_ignore_ascii_case(column));
-        match existing {
-            Some(row) => {
-                field_usage::Entity::update_many()
-                    .col_expr(field_usage::Column::Usage, Expr::value(usage))
-                    .filter(field_usage::Column::Id.eq(row.id))
-                    .exec(db)
-                    .await?;
-            }
-            None => {
-                let row = field_usage::ActiveModel {
-                    id: Set(new_uuid().to_string()),
-                    account_id: Set(account.as_db()),
-                    column_name: Set(column.to_string()),
-                    usage: Set(usage.to_string()),
-                    created_at: Set(now),
-                };
-                field_usage::Entity::insert(row)
-                    .exec_without_returning(db)
-                    .await?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Removes a column's usage; false when it had none.
-    pub async fn remove_usage<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        account: AccountId,
-        column: &str,
-    ) -> Result<bool, StoreError> {
-        let rows = field_usage::Entity::find()
-            .filter(field_usage::Column::AccountId.eq(account.as_db()))
-            .all(db)
-            .await?;
-        let Some(row) = rows
-            .into_iter()
-            .find(|u| u.column_name.eq_ignore_ascii_case(column))
-        else {
-            return Ok(false);
-        };
-        field_usage::Entity::delete_by_id(row.id).exec(db).await?;
-        Ok(true)
     }
 }

@@ -2,8 +2,6 @@
 //! to and, per CRM field, the value both sides held after the last sync (the base the
 //! engine's three-way comparison needs).
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 use listbridge_connector::EntityKind;
 use sea_orm::{
@@ -12,10 +10,8 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use super::{ListId, MemberId, StoreError, entity::member, new_uuid};
-
-/// Values by name; `None` is blank.
-pub type Values = BTreeMap<String, Option<String>>;
+use super::{ListId, MemberId, StoreError, entity::member};
+use crate::domain::values::Values;
 
 /// The CRM record a member is linked to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -164,9 +160,15 @@ fn to_active(m: &Member, now: DateTime<Utc>) -> member::ActiveModel {
 
 impl Member {
     /// A new, unlinked member.
-    pub fn new(list_id: ListId, email: String, values: Values, now: DateTime<Utc>) -> Self {
+    pub fn new(
+        id: MemberId,
+        list_id: ListId,
+        email: String,
+        values: Values,
+        now: DateTime<Utc>,
+    ) -> Self {
         Member {
-            id: MemberId::from(new_uuid()),
+            id,
             list_id,
             email,
             crm: None,
@@ -197,7 +199,16 @@ async fn id_page<C: ConnectionTrait>(
         Some(after) => q.filter(member::Column::Id.gt(after.as_db())),
         None => q,
     };
-    q.order_by_asc(member::Column::Id)
+    read_page(db, q.order_by_asc(member::Column::Id), limit).await
+}
+
+/// Up to `limit` members of an ordered query.
+async fn read_page<C: ConnectionTrait>(
+    db: &C,
+    ordered: sea_orm::Select<member::Entity>,
+    limit: u64,
+) -> Result<Vec<Member>, StoreError> {
+    ordered
         .limit(limit)
         .all(db)
         .await?
@@ -289,14 +300,10 @@ impl MemberRepo {
                 ),
             );
         }
-        q.order_by_asc(member::Column::ChangeSeq)
-            .order_by_asc(member::Column::Id)
-            .limit(limit)
-            .all(db)
-            .await?
-            .into_iter()
-            .map(to_member)
-            .collect()
+        let ordered = q
+            .order_by_asc(member::Column::ChangeSeq)
+            .order_by_asc(member::Column::Id);
+        read_page(db, ordered, limit).await
     }
 
     /// How many members a push scoped to changes in (`since`, `upto`] plus unlinked
@@ -357,13 +364,7 @@ impl MemberRepo {
         if let Some(after) = after {
             q = q.filter(member::Column::Email.gt(after));
         }
-        q.order_by_asc(member::Column::Email)
-            .limit(limit)
-            .all(db)
-            .await?
-            .into_iter()
-            .map(to_member)
-            .collect()
+        read_page(db, q.order_by_asc(member::Column::Email), limit).await
     }
 
     /// The `limit` members of a list just before `before` in email order, optionally only

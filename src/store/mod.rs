@@ -13,7 +13,7 @@ use sea_orm::{
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 
-use crate::config::redact_url;
+use crate::domain::redact::redact_url;
 
 mod accounts;
 mod api_keys;
@@ -21,6 +21,7 @@ mod connectors;
 mod crm_links;
 mod email_locks;
 pub mod entity;
+mod field_usages;
 mod form_submissions;
 mod forms;
 mod ids;
@@ -47,6 +48,7 @@ pub use connectors::{
 };
 pub use crm_links::CrmLinkRepo;
 pub use email_locks::EmailLockRepo;
+pub use field_usages::FieldUsageRepo;
 pub use form_submissions::{
     Submission, SubmissionAction, SubmissionRepo, SubmissionStatus, SubmissionTarget,
 };
@@ -57,8 +59,8 @@ pub use ids::{
 };
 pub use invitations::{Invitation, InvitationRepo};
 pub use jobs::{Job, JobKind, JobRepo, JobStatus, JobSubject, NewJob};
-pub use lists::{FieldUsage, List, ListColumn, ListKind, ListRepo, ListStatus, NewList};
-pub use members::{CrmLink, Member, MemberRepo, Parked, Values};
+pub use lists::{List, ListColumn, ListKind, ListRepo, ListStatus, NewList};
+pub use members::{CrmLink, Member, MemberRepo, Parked};
 pub use note_events::{CampaignSummary, NoteEvent, NoteEventRepo, NoteStatus, NoteTally};
 pub use push_scope::{PushPosition, PushScopeRepo};
 pub use run_scratch::ScratchRepo;
@@ -68,17 +70,10 @@ pub use runs::{
 pub use schedules::{
     SCHEDULE_LIMIT, Schedule, ScheduleRepo, ScheduleTarget, ScheduleWrite, ScheduledTarget, Upsert,
 };
-pub use segments::{Segment, SegmentRepo};
+pub use segments::{NewSegment, Segment, SegmentRepo};
 pub use sessions::{SessionRecord, SessionRepo};
 pub use upload_reports::{UploadRejection, UploadReportRepo, UploadSummary};
 pub use users::{NewUser, Role, User, UserRepo};
-
-/// A fresh id for a row whose id nobody outside the store chooses. Time-ordered (UUID
-/// v7): rows created together sit together in every index on their id, so a large
-/// import appends to those indexes instead of writing all over them.
-pub(crate) fn new_uuid() -> uuid::Uuid {
-    uuid::Uuid::now_v7()
-}
 
 /// The SQLite page cache per connection, in KiB (as `PRAGMA cache_size` takes it,
 /// negative); SQLite's default of 2 MiB makes a 100,000-member import read its index

@@ -12,15 +12,15 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, sea_query::Expr, sea_query::OnConflict,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{AccountId, ConnectorId, StoreError, entity::note_event};
 
 /// Rows per multi-row insert (well under both databases' bind limits).
 const INSERT_CHUNK: usize = 500;
 
-/// Where a note event is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+/// Where a note event is (also what the API's listing filters by).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum NoteStatus {
     /// Waiting for its batch's job.

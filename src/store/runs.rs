@@ -9,15 +9,15 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::{Alias, Expr, OnConflict, Order, Query},
+    sea_query::{Alias, Expr, OnConflict, Order, Query, SelectStatement},
 };
 use serde::{Deserialize, Serialize};
 
 use super::{
     AccountId, ListId, RunId, SegmentId, StoreError,
     entity::{list, run, run_record},
-    new_uuid,
 };
+use crate::clock::Random;
 
 /// What a run does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -226,6 +226,42 @@ fn to_run(row: run::Model, now: DateTime<Utc>) -> Result<Run, StoreError> {
     })
 }
 
+/// The alias of `runs` inside a per-list pick, told apart from the `runs` it feeds.
+fn picked_runs() -> Alias {
+    Alias::new("r2")
+}
+
+/// The start of a per-list pick: the ids of the runs (aliased [`picked_runs`]) whose
+/// `column` holds the id of the list the outer statement is at.
+fn pick_by_list(column: run::Column) -> SelectStatement {
+    Query::select()
+        .column((picked_runs(), run::Column::Id))
+        .from_as(run::Entity, picked_runs())
+        .and_where(Expr::col((picked_runs(), column)).equals((list::Entity, list::Column::Id)))
+        .to_owned()
+}
+
+/// The runs `pick` names, one at most per list of `account`, in one statement.
+async fn one_per_list<C: ConnectionTrait>(
+    db: &C,
+    account: AccountId,
+    pick: SelectStatement,
+    now: DateTime<Utc>,
+) -> Result<Vec<Run>, StoreError> {
+    let per_list = Query::select()
+        .expr(Expr::from(pick))
+        .from(list::Entity)
+        .and_where(Expr::col((list::Entity, list::Column::AccountId)).eq(account.as_db()))
+        .to_owned();
+    run::Entity::find()
+        .filter(run::Column::Id.in_subquery(per_list))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| to_run(r, now))
+        .collect()
+}
+
 /// The outcome of queuing a run: a new one, or the run already active for the target.
 #[derive(Debug, Clone)]
 pub enum Queued {
@@ -241,19 +277,21 @@ pub enum Queued {
 pub struct RunRepo;
 
 impl RunRepo {
-    /// Queues a run unless one is active for the same list or segment.
+    /// Queues a run with the id `id_if_new` unless one is active for the same list or
+    /// segment.
     pub async fn queue<C: ConnectionTrait>(
         &self,
         db: &C,
+        id_if_new: RunId,
         new: NewRun,
         now: DateTime<Utc>,
     ) -> Result<Queued, StoreError> {
         let active_key = new
             .segment_id
             .map_or_else(|| new.list_id.as_db(), |s| s.as_db());
-        let id = new_uuid();
+        let id = id_if_new.as_db();
         let row = run::ActiveModel {
-            id: Set(id.to_string()),
+            id: Set(id.clone()),
             account_id: Set(new.account_id.as_db()),
             list_id: Set(new.list_id.as_db()),
             segment_id: Set(new.segment_id.map(|s| s.as_db())),
@@ -298,12 +336,12 @@ impl RunRepo {
             .exec_without_returning(db)
             .await?;
         if inserted == 1 {
-            let run = run::Entity::find_by_id(id.to_string())
+            let run = run::Entity::find_by_id(id.clone())
                 .one(db)
                 .await?
                 .ok_or_else(|| StoreError::Corrupt {
                     table: "runs",
-                    id: id.to_string(),
+                    id,
                     message: "vanished after insert".into(),
                 })?;
             return Ok(Queued::New(to_run(run, now)?));
@@ -404,32 +442,15 @@ impl RunRepo {
         account: AccountId,
         now: DateTime<Utc>,
     ) -> Result<Vec<Run>, StoreError> {
-        let r2 = Alias::new("r2");
-        let latest = Query::select()
-            .column((r2.clone(), run::Column::Id))
-            .from_as(run::Entity, r2.clone())
-            .and_where(
-                Expr::col((r2.clone(), run::Column::ListId))
-                    .equals((list::Entity, list::Column::Id)),
-            )
-            .and_where(Expr::col((r2.clone(), run::Column::FinishedAt)).is_not_null())
-            .and_where(Expr::col((r2.clone(), run::Column::SegmentId)).is_null())
-            .and_where(Expr::col((r2.clone(), run::Column::DryRun)).eq(false))
-            .order_by((r2.clone(), run::Column::CreatedAt), Order::Desc)
+        let picked = picked_runs();
+        let latest = pick_by_list(run::Column::ListId)
+            .and_where(Expr::col((picked.clone(), run::Column::FinishedAt)).is_not_null())
+            .and_where(Expr::col((picked.clone(), run::Column::SegmentId)).is_null())
+            .and_where(Expr::col((picked.clone(), run::Column::DryRun)).eq(false))
+            .order_by((picked, run::Column::CreatedAt), Order::Desc)
             .limit(1)
             .to_owned();
-        let per_list = Query::select()
-            .expr(Expr::from(latest))
-            .from(list::Entity)
-            .and_where(Expr::col((list::Entity, list::Column::AccountId)).eq(account.as_db()))
-            .to_owned();
-        run::Entity::find()
-            .filter(run::Column::Id.in_subquery(per_list))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|r| to_run(r, now))
-            .collect()
+        one_per_list(db, account, latest, now).await
     }
 
     /// The queued or running whole-list run of each of an account's lists, in one
@@ -442,27 +463,7 @@ impl RunRepo {
         account: AccountId,
         now: DateTime<Utc>,
     ) -> Result<Vec<Run>, StoreError> {
-        let r2 = Alias::new("r2");
-        let active = Query::select()
-            .column((r2.clone(), run::Column::Id))
-            .from_as(run::Entity, r2.clone())
-            .and_where(
-                Expr::col((r2.clone(), run::Column::ActiveKey))
-                    .equals((list::Entity, list::Column::Id)),
-            )
-            .to_owned();
-        let per_list = Query::select()
-            .expr(Expr::from(active))
-            .from(list::Entity)
-            .and_where(Expr::col((list::Entity, list::Column::AccountId)).eq(account.as_db()))
-            .to_owned();
-        run::Entity::find()
-            .filter(run::Column::Id.in_subquery(per_list))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|r| to_run(r, now))
-            .collect()
+        one_per_list(db, account, pick_by_list(run::Column::ActiveKey), now).await
     }
 
     /// Marks a run running; a run that had started before is counted as resumed. A run
@@ -596,19 +597,20 @@ impl RunRepo {
         Ok(res.rows_affected == 1)
     }
 
-    /// Appends report records.
+    /// Appends report records, their ids drawn from `ids`.
     pub async fn add_records<C: ConnectionTrait>(
         &self,
         db: &C,
         id: RunId,
         records: &[RunRecord],
+        ids: &dyn Random,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         if records.is_empty() {
             return Ok(());
         }
         let rows = records.iter().map(|r| run_record::ActiveModel {
-            id: Set(new_uuid().to_string()),
+            id: Set(ids.uuid().to_string()),
             run_id: Set(id.as_db()),
             seq: Set(r.seq),
             outcome: Set(r.outcome.clone()),
@@ -657,6 +659,25 @@ impl RunRepo {
                 data: r.data.and_then(|d| serde_json::from_str(&d).ok()),
             })
             .collect())
+    }
+
+    /// How many records run `id`'s report holds of each outcome, by outcome name, for
+    /// the report's filter tabs: one grouped read over the run's records.
+    pub async fn outcome_counts<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: RunId,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        Ok(run_record::Entity::find()
+            .select_only()
+            .column(run_record::Column::Outcome)
+            .column_as(Expr::col(run_record::Column::Id).count(), "n")
+            .filter(run_record::Column::RunId.eq(id.as_db()))
+            .group_by(run_record::Column::Outcome)
+            .order_by_asc(run_record::Column::Outcome)
+            .into_tuple::<(String, i64)>()
+            .all(db)
+            .await?)
     }
 }
 

@@ -17,6 +17,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, SqlErr,
+    UpdateMany,
     sea_query::{Expr, Query},
 };
 use serde::Serialize;
@@ -24,7 +25,6 @@ use serde::Serialize;
 use super::{
     AccountId, ListId, ScheduleId, SegmentId, StoreError,
     entity::{list, schedule, segment},
-    new_uuid,
 };
 
 /// How many lists and segments one account may have scheduled (enabled) at a time.
@@ -146,6 +146,8 @@ pub struct ScheduleWrite {
     pub next_run_at: Option<DateTime<Utc>>,
     /// A schedule created now starts paused (its connector has been reset).
     pub paused_if_new: bool,
+    /// The id a schedule created now gets.
+    pub id_if_new: ScheduleId,
 }
 
 /// A scheduled list or segment, named, for the message that refuses an eleventh.
@@ -178,6 +180,28 @@ enum Step {
     SlotTaken,
     /// The row changed concurrently: read it again.
     Retry,
+}
+
+/// Writes a schedule's new rule, with whatever else `update` sets or requires, to its
+/// row: [`Step::Retry`] when a concurrent write changed the row first.
+async fn rewrite<C: ConnectionTrait>(
+    db: &C,
+    update: UpdateMany<schedule::Entity>,
+    row: &schedule::Model,
+    write: &ScheduleWrite,
+    now: DateTime<Utc>,
+) -> Result<Step, StoreError> {
+    let res = update
+        .col_expr(schedule::Column::Rule, Expr::value(write.rule.as_str()))
+        .col_expr(schedule::Column::UpdatedAt, Expr::value(now))
+        .filter(schedule::Column::Id.eq(row.id.as_str()))
+        .exec(db)
+        .await?;
+    Ok(if res.rows_affected == 1 {
+        Step::Done
+    } else {
+        Step::Retry
+    })
 }
 
 fn is_unique_violation(err: &DbErr) -> bool {
@@ -266,7 +290,7 @@ impl ScheduleRepo {
     ) -> Result<Step, StoreError> {
         let paused = write.paused_if_new;
         let row = schedule::ActiveModel {
-            id: Set(ScheduleId::from(new_uuid()).as_db()),
+            id: Set(write.id_if_new.as_db()),
             account_id: Set(account.as_db()),
             target_kind: Set(write.target.kind().into()),
             target_id: Set(write.target.id_db()),
@@ -306,23 +330,14 @@ impl ScheduleRepo {
         write: &ScheduleWrite,
         now: DateTime<Utc>,
     ) -> Result<Step, StoreError> {
-        let res = schedule::Entity::update_many()
-            .col_expr(schedule::Column::Rule, Expr::value(write.rule.as_str()))
+        let update = schedule::Entity::update_many()
             .col_expr(schedule::Column::Enabled, Expr::value(false))
             .col_expr(schedule::Column::Slot, Expr::value(Option::<i32>::None))
             .col_expr(
                 schedule::Column::NextRunAt,
                 Expr::value(Option::<DateTime<Utc>>::None),
-            )
-            .col_expr(schedule::Column::UpdatedAt, Expr::value(now))
-            .filter(schedule::Column::Id.eq(row.id.as_str()))
-            .exec(db)
-            .await?;
-        Ok(if res.rows_affected == 1 {
-            Step::Done
-        } else {
-            Step::Retry
-        })
+            );
+        rewrite(db, update, row, write, now).await
     }
 
     /// Replaces the rule of an enabled schedule that already holds a slot.
@@ -334,20 +349,11 @@ impl ScheduleRepo {
         now: DateTime<Utc>,
     ) -> Result<Step, StoreError> {
         let next = if row.paused { None } else { write.next_run_at };
-        let res = schedule::Entity::update_many()
-            .col_expr(schedule::Column::Rule, Expr::value(write.rule.as_str()))
+        let update = schedule::Entity::update_many()
             .col_expr(schedule::Column::NextRunAt, Expr::value(next))
-            .col_expr(schedule::Column::UpdatedAt, Expr::value(now))
-            .filter(schedule::Column::Id.eq(row.id.as_str()))
             .filter(schedule::Column::Slot.eq(row.slot))
-            .filter(schedule::Column::Paused.eq(row.paused))
-            .exec(db)
-            .await?;
-        Ok(if res.rows_affected == 1 {
-            Step::Done
-        } else {
-            Step::Retry
-        })
+            .filter(schedule::Column::Paused.eq(row.paused));
+        rewrite(db, update, row, write, now).await
     }
 
     /// Tries the account's free slots in order for a new or disabled schedule.

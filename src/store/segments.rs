@@ -7,7 +7,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use super::{AccountId, ListId, SegmentId, StoreError, entity::segment, new_uuid};
+use super::{AccountId, ListId, SegmentId, StoreError, entity::segment};
 
 /// A segment as stored.
 #[derive(Debug, Clone, Serialize)]
@@ -18,12 +18,27 @@ pub struct Segment {
     pub list_id: ListId,
     /// Name, unique within the list.
     pub name: String,
-    /// The filter as JSON (see `crate::lists::segment_filter`).
+    /// The filter as JSON (see `crate::domain::segment_filter`).
     pub filter: String,
     /// Push-only sync setup as JSON.
     pub sync_setup: Option<String>,
     /// Created at.
     pub created_at: DateTime<Utc>,
+}
+
+/// A segment to create; its id is drawn by the caller like every other id.
+#[derive(Debug, Clone)]
+pub struct NewSegment {
+    /// Segment id.
+    pub id: SegmentId,
+    /// Owning account.
+    pub account_id: AccountId,
+    /// The list it filters.
+    pub list_id: ListId,
+    /// Name, unique within the list.
+    pub name: String,
+    /// The filter as JSON (see `crate::domain::segment_filter`).
+    pub filter: String,
 }
 
 fn to_segment(row: segment::Model) -> Result<Segment, StoreError> {
@@ -51,19 +66,22 @@ impl SegmentRepo {
     pub async fn create<C: ConnectionTrait>(
         &self,
         db: &C,
-        account: AccountId,
-        list: ListId,
-        name: &str,
-        filter: &str,
+        new: NewSegment,
         now: DateTime<Utc>,
     ) -> Result<Segment, StoreError> {
-        let id = SegmentId::from(new_uuid());
+        let NewSegment {
+            id,
+            account_id: account,
+            list_id,
+            name,
+            filter,
+        } = new;
         let row = segment::ActiveModel {
             id: Set(id.as_db()),
             account_id: Set(account.as_db()),
-            list_id: Set(list.as_db()),
-            name: Set(name.to_string()),
-            filter: Set(filter.to_string()),
+            list_id: Set(list_id.as_db()),
+            name: Set(name.clone()),
+            filter: Set(filter),
             sync_setup: Set(None),
             push_seq: Set(0),
             push_basis: Set(None),

@@ -87,22 +87,8 @@ pub fn check_setup(
 
 #[cfg(test)]
 mod tests {
-    use listbridge_connector::FieldType;
-
     use super::*;
     use crate::engine::field_map::MappedColumn;
-
-    fn def(name: &str, read_only: bool) -> FieldDef {
-        FieldDef {
-            name: name.into(),
-            label: name.into(),
-            field_type: FieldType::Text,
-            max_length: None,
-            required: false,
-            read_only,
-            custom: false,
-        }
-    }
 
     fn map() -> FieldMap {
         FieldMap {
@@ -124,9 +110,12 @@ mod tests {
     #[test]
     fn refusals_name_what_is_wrong() {
         let defs = [
-            def("Title", false),
-            def("ModifyDate", true),
-            def("Company", false),
+            FieldDef::text("Title"),
+            FieldDef {
+                read_only: true,
+                ..FieldDef::text("ModifyDate")
+            },
+            FieldDef::text("Company"),
         ];
         let mut s = setup();
         s.pull.enabled = true;

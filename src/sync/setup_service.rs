@@ -1,29 +1,19 @@
-//! Loading, checking and saving sync setups; Run Now.
+//! Loading, checking and saving sync setups.
 
 use listbridge_connector::EntityKind;
 
-use super::setup_check::{SetupRefusal, check_setup};
+use super::{
+    setup_check::{SetupRefusal, check_setup},
+    target::{SyncTarget, TargetError, TargetRows, resolve_target},
+};
 use crate::{
     AppState,
     connectors::ConnectError,
     engine::{SyncSetup, field_map::FieldMap},
-    runs::queue_run,
-    store::{
-        AccountId, List, ListId, ListKind, ListRepo, NewRun, Queued, RunKind, RunTrigger,
-        SegmentId, SegmentRepo, StoreError,
-    },
+    store::{AccountId, FieldUsageRepo, ListKind, ListRepo, SegmentRepo, StoreError},
 };
 
-/// What a setup or a run belongs to.
-#[derive(Debug, Clone, Copy)]
-pub enum SyncTarget {
-    /// A list.
-    List(ListId),
-    /// A segment of a list.
-    Segment(SegmentId),
-}
-
-/// Why a setup could not be saved or a run not started.
+/// Why a setup could not be saved.
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
     /// The list or segment is not in the account.
@@ -32,7 +22,7 @@ pub enum SyncError {
     /// The setup cannot work.
     #[error(transparent)]
     Refused(#[from] SetupRefusal),
-    /// The list is still importing or has no setup.
+    /// The setup cannot be kept yet: no CRM is connected to sync with.
     #[error("{0}")]
     NotReady(String),
     /// The CRM connection could not be used.
@@ -43,48 +33,11 @@ pub enum SyncError {
     Store(#[from] StoreError),
 }
 
-/// A Run Now request.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct RunRequest {
-    /// Plan only.
-    pub dry_run: bool,
-}
-
-struct Resolved {
-    list: List,
-    segment: Option<crate::store::Segment>,
-}
-
-async fn resolve(
-    state: &AppState,
-    account: AccountId,
-    target: SyncTarget,
-) -> Result<Resolved, SyncError> {
-    let db = state.store.conn();
-    match target {
-        SyncTarget::List(id) => {
-            let list = ListRepo
-                .get(db, account, id)
-                .await?
-                .ok_or_else(|| SyncError::NotFound(format!("list {id}")))?;
-            Ok(Resolved {
-                list,
-                segment: None,
-            })
-        }
-        SyncTarget::Segment(id) => {
-            let segment = SegmentRepo
-                .get(db, account, id)
-                .await?
-                .ok_or_else(|| SyncError::NotFound(format!("segment {id}")))?;
-            let list = ListRepo
-                .get(db, account, segment.list_id)
-                .await?
-                .ok_or_else(|| SyncError::NotFound(format!("list {}", segment.list_id)))?;
-            Ok(Resolved {
-                list,
-                segment: Some(segment),
-            })
+impl From<TargetError> for SyncError {
+    fn from(err: TargetError) -> Self {
+        match err {
+            TargetError::NotFound(what) => SyncError::NotFound(what),
+            TargetError::Store(e) => SyncError::Store(e),
         }
     }
 }
@@ -95,14 +48,35 @@ pub async fn load_setup(
     account: AccountId,
     target: SyncTarget,
 ) -> Result<SyncSetup, SyncError> {
-    let r = resolve(state, account, target).await?;
-    let raw = r
-        .segment
-        .as_ref()
-        .map_or(r.list.sync_setup.clone(), |s| s.sync_setup.clone());
-    Ok(raw
-        .and_then(|s| serde_json::from_str(&s).ok())
+    let rows = resolve_target(state, account, target).await?;
+    Ok(rows
+        .saved_setup()
+        .and_then(|s| serde_json::from_str(s).ok())
         .unwrap_or_default())
+}
+
+/// The columns of a target's list that reach a CRM field (each with its field), and
+/// the address columns without a Standard Field Name: the fields a setup may name, as
+/// [`save_setup`] checks them, so a form can offer exactly those.
+pub async fn field_map(
+    state: &AppState,
+    account: AccountId,
+    target: SyncTarget,
+) -> Result<FieldMap, SyncError> {
+    let rows = resolve_target(state, account, target).await?;
+    map_of(state, account, &rows).await
+}
+
+/// The field map of a resolved target's list.
+async fn map_of(
+    state: &AppState,
+    account: AccountId,
+    rows: &TargetRows,
+) -> Result<FieldMap, SyncError> {
+    let db = state.store.conn();
+    let columns = ListRepo.columns(db, rows.list.id).await?;
+    let usages = FieldUsageRepo.all(db, account).await?;
+    Ok(FieldMap::build(&columns, &usages))
 }
 
 /// Checks and saves a setup.
@@ -112,11 +86,9 @@ pub async fn save_setup(
     target: SyncTarget,
     setup: SyncSetup,
 ) -> Result<SyncSetup, SyncError> {
-    let r = resolve(state, account, target).await?;
+    let r = resolve_target(state, account, target).await?;
     let db = state.store.conn();
-    let columns = ListRepo.columns(db, r.list.id).await?;
-    let usages = ListRepo.usages(db, account).await?;
-    let map = FieldMap::build(&columns, &usages);
+    let map = map_of(state, account, &r).await?;
     let connector = match r.list.connector_id {
         Some(id) => id,
         None => state
@@ -133,11 +105,7 @@ pub async fn save_setup(
         .fields(account, connector, entity)
         .await?;
     let can_pull = r.segment.is_none() && r.list.kind != ListKind::Uploaded;
-    let name = r
-        .segment
-        .as_ref()
-        .map_or(r.list.name.as_str(), |s| s.name.as_str());
-    check_setup(&setup, can_pull, name, &map, &defs)?;
+    check_setup(&setup, can_pull, r.name(), &map, &defs)?;
     let json = serde_json::to_string(&setup).map_err(|e| SyncError::NotReady(e.to_string()))?;
     let now = state.clock.now();
     match target {
@@ -145,38 +113,4 @@ pub async fn save_setup(
         SyncTarget::Segment(id) => SegmentRepo.set_sync_setup(db, id, &json, now).await?,
     }
     Ok(setup)
-}
-
-/// *Run Now*: queues a sync run, or returns the run already active for the target.
-pub async fn run_now(
-    state: &AppState,
-    account: AccountId,
-    target: SyncTarget,
-    request: RunRequest,
-) -> Result<Queued, SyncError> {
-    let r = resolve(state, account, target).await?;
-    if r.list.status != crate::store::ListStatus::Ready {
-        return Err(SyncError::NotReady(format!(
-            "list '{}' is still importing; run it when the import has finished",
-            r.list.name
-        )));
-    }
-    let has_setup = r
-        .segment
-        .as_ref()
-        .map_or(r.list.sync_setup.is_some(), |s| s.sync_setup.is_some());
-    if !has_setup {
-        return Err(SyncError::NotReady(
-            "save a sync setup (PUT …/sync) before running".into(),
-        ));
-    }
-    let new = NewRun {
-        account_id: account,
-        list_id: r.list.id,
-        segment_id: r.segment.map(|s| s.id),
-        kind: RunKind::Sync,
-        trigger: RunTrigger::Manual,
-        dry_run: request.dry_run,
-    };
-    Ok(queue_run(state, new).await?)
 }

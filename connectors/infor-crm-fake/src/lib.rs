@@ -3,10 +3,11 @@
 //!
 //! It serves `/sdata/slx/dynamic/-/{leads,contacts,accounts,leadAddresses,addresses,history}`
 //! in Atom and JSON with the paging, `where`, `select`/`include`/`orderBy`, writes,
-//! `$batch`, `$template`, `$schema`, errors and Basic authentication of the real server
-//! (see `shared/docs/sdata.md`), plus `/_admin/` endpoints for fault injection, CRM-side
-//! changes and request statistics. Start it in-process with [`FakeCrm::start`] or run
-//! the `fake-infor-crm` binary.
+//! `$batch`, `$template`, `$schema`, errors and Basic authentication of the real server:
+//! Sage's SData 1.1 REST protocol as Infor CRM serves it (the public SData specification
+//! is at <https://sage.github.io/SData-2.0/>). `/_admin/` endpoints add fault injection,
+//! CRM-side changes and request statistics. Start it in-process with [`FakeCrm::start`]
+//! or run the `fake-infor-crm` binary.
 
 #![warn(missing_docs)]
 

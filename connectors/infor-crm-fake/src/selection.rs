@@ -1,7 +1,7 @@
 //! `select` and `include`: which properties an entry carries and which related
 //! records are embedded.
 //!
-//! `select` shadows `include` (SPEC 2.11: with `select`, the `include` values are
+//! `select` shadows `include` (SData spec §2.11: with `select`, the `include` values are
 //! ignored and only the select list is used): a relation is embedded only as far as
 //! `select` asks (`Address/*`, `Address/City`); `select=Email,Address` keeps the
 //! reference key-only whatever `include` says. `include=$permissions` and `$descriptors`
@@ -90,7 +90,7 @@ pub(crate) fn parse(
             "" | "$children" | "$schema" => {}
             "$permissions" => sel.permissions = true,
             "$descriptors" => sel.descriptors = true,
-            // Shadowed by `select` (SPEC 2.11), so not even checked.
+            // Shadowed by `select` (SData spec §2.11), so not even checked.
             _ if selected => {}
             _ => {
                 let first = item.split(['/', '.']).next().unwrap_or(item);

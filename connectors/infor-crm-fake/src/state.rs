@@ -166,7 +166,8 @@ impl FakeState {
 
     /// Serve feeds without `next` links (JSON `$next`, Atom `<link rel="next">`), as older
     /// SData providers do; clients must then page by `startIndex` arithmetic from
-    /// `startIndex`, `itemsPerPage` and `totalResults` (sdata.md §2).
+    /// `startIndex`, `itemsPerPage` and `totalResults` (as Sage's older .NET SData
+    /// reader does: `startIndex += itemsPerPage`).
     pub fn set_omit_next_links(&self, omit: bool) {
         self.shared.omit_next_links.store(omit, Ordering::Relaxed);
     }

@@ -1,23 +1,22 @@
 //! The `fake-infor-crm` binary as a new user runs it: its flags (port, seeded records,
 //! credentials, page cap) take effect and Basic auth with those credentials is required.
+//! It is started on port 0 and the test reads the address it bound from what it prints.
 
 mod common;
 
 use std::{
-    process::{Command, Stdio},
-    time::{Duration, Instant},
+    io::{BufRead, BufReader},
+    process::{ChildStdout, Command, Stdio},
+    sync::mpsc,
+    time::Duration,
 };
 
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_fake-infor-crm");
 
-fn free_port() -> u16 {
-    match std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()) {
-        Ok(addr) => addr.port(),
-        Err(e) => panic!("no free port: {e}"),
-    }
-}
+/// What the binary prints once it is bound, before its base URL.
+const LISTENING: &str = "fake Infor CRM at ";
 
 /// Kills the child when the test ends, however it ends.
 struct Running(std::process::Child);
@@ -29,13 +28,30 @@ impl Drop for Running {
     }
 }
 
+/// Reads the binary's output on a thread of its own: sends the base URL it prints once
+/// bound (`http://127.0.0.1:PORT`), then keeps reading so its log never fills the pipe.
+fn base_url_of(stdout: ChildStdout) -> mpsc::Receiver<String> {
+    let (tell, told) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(url) = line
+                .split_once(LISTENING)
+                .and_then(|(_, rest)| rest.split_once("/sdata"))
+                .map(|(base, _)| base.to_string())
+            {
+                let _ = tell.send(url);
+            }
+        }
+    });
+    told
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_binary_serves_seeded_leads_with_its_flags() {
-    let port = free_port();
     let child = Command::new(BIN)
         .args([
             "--port",
-            &port.to_string(),
+            "0",
             "--leads",
             "1000",
             "--contacts",
@@ -47,29 +63,31 @@ async fn the_binary_serves_seeded_leads_with_its_flags() {
             "--page-cap",
             "50",
         ])
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn();
-    let _running = match child {
+    let mut running = match child {
         Ok(c) => Running(c),
         Err(e) => panic!("the binary starts: {e}"),
     };
+    let Some(stdout) = running.0.stdout.take() else {
+        panic!("stdout is piped")
+    };
+    // A generous deadline that only turns a binary that never starts into a failure.
+    let base = match base_url_of(stdout).recv_timeout(Duration::from_secs(60)) {
+        Ok(base) => base,
+        Err(e) => panic!("the binary never said where it listens: {e}"),
+    };
     let client = common::client();
-    let url = format!("http://127.0.0.1:{port}/sdata/slx/dynamic/-/leads?format=json&count=10");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let response = loop {
-        match client
-            .get(&url)
-            .basic_auth("tester", Some("s3cret"))
-            .send()
-            .await
-        {
-            Ok(r) => break r,
-            Err(_) if Instant::now() < deadline => {
-                tokio::time::sleep(Duration::from_millis(50)).await
-            }
-            Err(e) => panic!("the fake never answered: {e}"),
-        }
+    let url = format!("{base}/sdata/slx/dynamic/-/leads?format=json&count=10");
+    let response = match client
+        .get(&url)
+        .basic_auth("tester", Some("s3cret"))
+        .send()
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => panic!("the fake answers once bound: {e}"),
     };
     assert_eq!(response.status(), 200);
     let page: Value = match response.json().await {
@@ -81,7 +99,7 @@ async fn the_binary_serves_seeded_leads_with_its_flags() {
 
     let capped = client
         .get(format!(
-            "http://127.0.0.1:{port}/sdata/slx/dynamic/-/leads?format=json&count=500"
+            "{base}/sdata/slx/dynamic/-/leads?format=json&count=500"
         ))
         .basic_auth("tester", Some("s3cret"))
         .send()
@@ -94,7 +112,7 @@ async fn the_binary_serves_seeded_leads_with_its_flags() {
 
     let contacts = client
         .get(format!(
-            "http://127.0.0.1:{port}/sdata/slx/dynamic/-/contacts?format=json&count=1"
+            "{base}/sdata/slx/dynamic/-/contacts?format=json&count=1"
         ))
         .basic_auth("tester", Some("s3cret"))
         .send()

@@ -207,7 +207,8 @@ async fn the_rate_cap_429_carries_retry_after_in_both_formats() {
     h.crm.shutdown().await;
 }
 
-/// Every status of sdata.md's point 9 that a client can provoke without faults:
+/// Every error status an SData server answers with (as `sdata:diagnoses` XML, or a
+/// top-level JSON array of diagnoses) that a client can provoke without faults:
 /// 400/401/403/404/409/412 in both formats (500/503 are covered with faults above).
 #[tokio::test]
 async fn point_nine_statuses_in_json_and_xml() {

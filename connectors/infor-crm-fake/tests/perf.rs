@@ -1,10 +1,9 @@
 //! How long a 100,000-lead fake takes to serve pages of 100 JSON leads over HTTP, for the
 //! plain feed, the incremental keyset query, a deep `startIndex` and the connector's
 //! 200-email lookup (`upper(Email) in (…)`, as `find_by_email` sends it for pushes, forms
-//! and notes). It prints the median (the figure the README quotes) and asserts a bound
-//! loose enough for a loaded 2-core debug build, yet far below what a per-page sort or
-//! full scan of 100,000 rows costs there (measured: about 2 s for `orderBy=LastName`,
-//! 0.5 s for a `like` that scans), so a regression of that kind fails.
+//! and notes). It checks every answer is right and prints the medians; it asserts no
+//! time (a test's upper time limit fails on a busy machine, not on a regression): the
+//! figures and the targets to compare them with are in the README's performance section.
 mod common;
 
 use std::collections::HashSet;
@@ -13,19 +12,8 @@ use std::time::{Duration, Instant};
 use common::*;
 use infor_crm_fake::{FakeConfig, Kind};
 
-/// Page reads timed per query; the median of these is compared with the bound.
+/// Page reads timed per query; the median of these is printed.
 const READS: usize = 15;
-
-/// The median a plain or keyset page must stay under, even in a debug build on a busy
-/// machine (measured there: about 4 ms and 6 ms).
-const PAGE_BOUND: Duration = Duration::from_millis(50);
-
-/// A deep `startIndex` walks 99,000 index entries first (measured: about 13 ms in debug).
-const DEEP_BOUND: Duration = Duration::from_millis(100);
-
-/// A 200-email lookup is answered from the email index: 200 probes, then the `where` on
-/// just those leads. A scan of the 100,000 leads evaluating it costs far more than this.
-const LOOKUP_BOUND: Duration = Duration::from_millis(50);
 
 /// Emails per lookup request: the connector's `lookup_chunk`.
 const LOOKUP_EMAILS: usize = 200;
@@ -82,26 +70,19 @@ async fn a_page_of_100_json_leads_from_100k() {
         (
             "plain feed",
             "leads?format=json&count=100&startIndex=1".to_string(),
-            PAGE_BOUND,
         ),
         (
             "keyset where + orderBy",
             format!("leads?format=json&count=100&orderBy=ModifyDate,Id&where={enc}"),
-            PAGE_BOUND,
         ),
         (
             "deep startIndex",
             "leads?format=json&count=100&orderBy=ModifyDate,Id&startIndex=99001".to_string(),
-            DEEP_BOUND,
         ),
     ];
-    for (name, q, bound) in queries {
+    for (name, q) in queries {
         let p50 = time_reads(&h, name, &q, 100).await;
         println!("{name}: median {p50:?} per page of 100 JSON leads over HTTP");
-        assert!(
-            p50 < bound,
-            "{name}: median {p50:?} per page, over the {bound:?} bound"
-        );
     }
     let feed = h.json(&queries_first_keyset(&enc)).await;
     assert_eq!(
@@ -155,10 +136,6 @@ async fn email_lookup(h: &Harness, leads: &[infor_crm_fake::Record]) {
     let name = "200-email upper(Email) in";
     let p50 = time_reads(h, name, &q, total.min(100)).await;
     println!("{name}: median {p50:?} per page over HTTP ({total} matches)");
-    assert!(
-        p50 < LOOKUP_BOUND,
-        "{name}: median {p50:?} per page, over the {LOOKUP_BOUND:?} bound"
-    );
 }
 
 fn queries_first_keyset(enc: &str) -> String {

@@ -1,4 +1,4 @@
-//! `kind(clause)` selectors (SPEC 2.2): an unquoted selector is a where clause that must
+//! `kind(clause)` selectors (SData spec §2.2): an unquoted selector is a where clause that must
 //! match exactly one resource: one match → 200 with that single entry, none → 404,
 //! several → 400; in JSON and Atom.
 mod common;

@@ -74,7 +74,8 @@ impl Request {
     }
 
     /// A read of `url`. When the URL is longer than `tunnel_above`, the read is tunnelled
-    /// (sdata.md §1): a POST of the URL without its query, with
+    /// as SData clients tunnel reads whose URL passes 2,000 characters (Saleslogix's
+    /// .NET and JavaScript SData clients do): a POST of the URL without its query, with
     /// `X-HTTP-Method-Override: GET` and the full URL as a text/plain body, so a lookup
     /// can carry many values in one request instead of being cut into short GETs.
     pub fn long_get(

@@ -36,8 +36,8 @@ pub struct InforCrmOptions {
     /// chunks whose URLs fit.
     pub max_url_length: usize,
     /// Send reads whose URL exceeds `max_url_length` as a POST with
-    /// `X-HTTP-Method-Override: GET` and the URL as the body, as SData clients do
-    /// (sdata.md §1); lookups then carry up to `lookup_chunk` values per request.
+    /// `X-HTTP-Method-Override: GET` and the URL as the body, as Saleslogix's own SData
+    /// clients do; lookups then carry up to `lookup_chunk` values per request.
     pub tunnel_long_gets: bool,
     /// Waits between attempts (the number of attempts comes from the connector config).
     pub backoff: Backoff,

@@ -1,7 +1,7 @@
 //! SData error bodies ("diagnoses") in all the forms servers send them:
 //! XML `<sdata:diagnoses>`, a JSON top-level array (what Infor CRM returns) and the
-//! SPEC draft's JSON `{"$diagnoses":[…]}`. The CRM's own message text is kept so users
-//! see the CRM's words.
+//! SData specification draft's JSON `{"$diagnoses":[…]}`. The CRM's own message text is
+//! kept so users see the CRM's words.
 
 use serde_json::Value;
 

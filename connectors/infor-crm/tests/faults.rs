@@ -8,28 +8,13 @@ use std::{collections::HashSet, time::Instant};
 use chrono::Utc;
 use futures::StreamExt;
 use infor_crm::WireFormat;
-use infor_crm_fake::{Fault, FaultConfig, FaultRule, Kind};
+use infor_crm_fake::{Fault, FaultRule, Kind};
 use listbridge_connector::{
     ConnectorError, CrmConnector, EntityKind, FieldValues, Note, NoteKind, NoteTarget, ReadQuery,
     WriteOp,
 };
 
-use common::{FORMATS, connector, fake};
-
-fn values(pairs: &[(&str, &str)]) -> FieldValues {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), Some(v.to_string())))
-        .collect()
-}
-
-fn faults(rules: Vec<FaultRule>) -> FaultConfig {
-    FaultConfig {
-        seed: 7,
-        rules,
-        ..FaultConfig::default()
-    }
-}
+use common::{FORMATS, connector, fake, seeded_faults, values};
 
 fn lead(email: &str) -> FieldValues {
     values(&[
@@ -58,40 +43,43 @@ async fn reads_complete_under_every_kind_of_fault() {
         .collect();
     for format in FORMATS {
         let crm = connector(&fake, format);
-        fake.state().set_faults(faults(vec![
-            FaultRule::rate(
-                0.08,
-                Fault::Status {
-                    status: 500,
-                    retry_after: None,
-                },
-            ),
-            FaultRule::rate(
-                0.08,
-                Fault::Status {
-                    status: 503,
-                    retry_after: Some(0),
-                },
-            ),
-            FaultRule::rate(
-                0.08,
-                Fault::Status {
-                    status: 429,
-                    retry_after: Some(0),
-                },
-            ),
-            FaultRule::rate(0.05, Fault::Drop { apply: true }),
-            FaultRule::rate(0.05, Fault::Truncate),
-            FaultRule::rate(0.05, Fault::Malformed),
-            FaultRule::next(
-                1,
-                Fault::Hang {
-                    ms: 10_000,
-                    apply: true,
-                },
-            )
-            .with_method("GET"),
-        ]));
+        fake.state().set_faults(seeded_faults(
+            7,
+            vec![
+                FaultRule::rate(
+                    0.08,
+                    Fault::Status {
+                        status: 500,
+                        retry_after: None,
+                    },
+                ),
+                FaultRule::rate(
+                    0.08,
+                    Fault::Status {
+                        status: 503,
+                        retry_after: Some(0),
+                    },
+                ),
+                FaultRule::rate(
+                    0.08,
+                    Fault::Status {
+                        status: 429,
+                        retry_after: Some(0),
+                    },
+                ),
+                FaultRule::rate(0.05, Fault::Drop { apply: true }),
+                FaultRule::rate(0.05, Fault::Truncate),
+                FaultRule::rate(0.05, Fault::Malformed),
+                FaultRule::next(
+                    1,
+                    Fault::Hang {
+                        ms: 10_000,
+                        apply: true,
+                    },
+                )
+                .with_method("GET"),
+            ],
+        ));
         let mut stream = crm.read(EntityKind::Lead, ReadQuery::default());
         let mut keys = Vec::new();
         while let Some(page) = stream.next().await {
@@ -133,11 +121,14 @@ async fn a_create_whose_answer_was_lost_is_not_repeated() {
         let _ = crm.describe(EntityKind::Lead).await;
         for (name, fault) in lost_answers.clone() {
             let email = format!("{name}.{format:?}@lost.example").to_lowercase();
-            fake.state().set_faults(faults(vec![
-                FaultRule::next(1, fault)
-                    .with_method("POST")
-                    .with_kind("leads"),
-            ]));
+            fake.state().set_faults(seeded_faults(
+                7,
+                vec![
+                    FaultRule::next(1, fault)
+                        .with_method("POST")
+                        .with_kind("leads"),
+                ],
+            ));
             fake.state().reset_stats();
             let created = crm
                 .create(EntityKind::Lead, &lead(&email))
@@ -176,11 +167,14 @@ async fn a_create_refused_before_processing_is_retried_once_created() {
         ("drop-unapplied", Fault::Drop { apply: false }),
     ] {
         let email = format!("{name}@refused.example");
-        fake.state().set_faults(faults(vec![
-            FaultRule::next(2, fault)
-                .with_method("POST")
-                .with_kind("leads"),
-        ]));
+        fake.state().set_faults(seeded_faults(
+            7,
+            vec![
+                FaultRule::next(2, fault)
+                    .with_method("POST")
+                    .with_kind("leads"),
+            ],
+        ));
         crm.create(EntityKind::Lead, &lead(&email))
             .await
             .unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -195,13 +189,16 @@ async fn retry_after_is_honoured() {
     let fake = fake(0, 0).await;
     let crm = connector(&fake, WireFormat::Json);
     let _ = crm.describe(EntityKind::Lead).await;
-    fake.state().set_faults(faults(vec![FaultRule::next(
-        1,
-        Fault::Status {
-            status: 429,
-            retry_after: Some(1),
-        },
-    )]));
+    fake.state().set_faults(seeded_faults(
+        7,
+        vec![FaultRule::next(
+            1,
+            Fault::Status {
+                status: 429,
+                retry_after: Some(1),
+            },
+        )],
+    ));
     fake.state().reset_stats();
     let started = Instant::now();
     crm.create(EntityKind::Lead, &lead("patient@wait.example"))
@@ -216,11 +213,13 @@ async fn retry_after_is_honoured() {
     assert_eq!(leads_with_email(&fake, "patient@wait.example"), 1);
 
     // Asked to wait longer than the connector will: the caller is told, with the delay.
-    fake.state()
-        .set_faults(faults(vec![FaultRule::always(Fault::Status {
+    fake.state().set_faults(seeded_faults(
+        7,
+        vec![FaultRule::always(Fault::Status {
             status: 429,
             retry_after: Some(120),
-        })]));
+        })],
+    ));
     let err = crm
         .get_by_keys(EntityKind::Lead, &["LNONE0000001".into()], &[])
         .await
@@ -237,11 +236,13 @@ async fn persistent_failures_end_after_bounded_attempts() {
     let fake = fake(5, 0).await;
     let crm = connector(&fake, WireFormat::Json);
     let _ = crm.describe(EntityKind::Lead).await;
-    fake.state()
-        .set_faults(faults(vec![FaultRule::always(Fault::Status {
+    fake.state().set_faults(seeded_faults(
+        7,
+        vec![FaultRule::always(Fault::Status {
             status: 500,
             retry_after: None,
-        })]));
+        })],
+    ));
     fake.state().reset_stats();
     let mut stream = crm.read(EntityKind::Lead, ReadQuery::default());
     let first = stream.next().await;
@@ -269,9 +270,10 @@ async fn a_lost_update_answer_is_resolved_by_the_412_rule() {
         )
         .await;
     let existing = existing.unwrap_or_default().remove(0);
-    fake.state().set_faults(faults(vec![
-        FaultRule::next(1, Fault::Drop { apply: true }).with_method("PUT"),
-    ]));
+    fake.state().set_faults(seeded_faults(
+        7,
+        vec![FaultRule::next(1, Fault::Drop { apply: true }).with_method("PUT")],
+    ));
     fake.state().reset_stats();
     let updated = crm
         .update(
@@ -308,9 +310,10 @@ async fn a_batch_whose_answer_was_lost_creates_nothing_twice() {
             })
             .collect();
         let _ = crm.describe(EntityKind::Lead).await;
-        fake.state().set_faults(faults(vec![
-            FaultRule::next(1, Fault::Drop { apply: true }).with_method("POST"),
-        ]));
+        fake.state().set_faults(seeded_faults(
+            7,
+            vec![FaultRule::next(1, Fault::Drop { apply: true }).with_method("POST")],
+        ));
         let outcomes = crm.write_batch(ops).await.unwrap_or_else(|e| panic!("{e}"));
         assert!(
             outcomes.iter().all(Result::is_ok),
@@ -331,16 +334,19 @@ async fn a_batch_whose_answer_was_lost_creates_nothing_twice() {
             text: "Sent".into(),
             at: Utc::now(),
         };
-        fake.state().set_faults(faults(vec![
-            FaultRule::next(
-                1,
-                Fault::Hang {
-                    ms: 10_000,
-                    apply: true,
-                },
-            )
-            .with_method("POST"),
-        ]));
+        fake.state().set_faults(seeded_faults(
+            7,
+            vec![
+                FaultRule::next(
+                    1,
+                    Fault::Hang {
+                        ms: 10_000,
+                        apply: true,
+                    },
+                )
+                .with_method("POST"),
+            ],
+        ));
         let outcomes = crm
             .add_notes(vec![note("one"), note("two")])
             .await
@@ -364,9 +370,10 @@ async fn a_create_without_email_is_not_risked_twice() {
     let fake = fake(0, 0).await;
     let crm = connector(&fake, WireFormat::Json);
     let _ = crm.describe(EntityKind::Contact).await;
-    fake.state().set_faults(faults(vec![
-        FaultRule::next(1, Fault::Drop { apply: true }).with_method("POST"),
-    ]));
+    fake.state().set_faults(seeded_faults(
+        7,
+        vec![FaultRule::next(1, Fault::Drop { apply: true }).with_method("POST")],
+    ));
     let err = crm
         .create(EntityKind::Contact, &values(&[("LastName", "Nomail")]))
         .await

@@ -65,13 +65,8 @@ async fn requests_per_second_and_burst_hold() {
         took + Duration::from_millis(50) >= floor,
         "{N} requests at 10/s with a burst of 3 took {took:?}, less than {floor:?}"
     );
-
-    // The same requests with a generous budget are far quicker: the floor above is the
-    // limiter's doing, not the fake's.
-    let quick = limited(&fake.base_url(), RateLimit::per_second(1000, 8));
-    let _ = quick.describe(EntityKind::Lead).await;
-    let took = lookups(&quick, N).await;
-    assert!(took < floor / 2, "unlimited: {took:?}");
+    // How much quicker the same requests are under a generous budget is a bench figure,
+    // not a test's: no upper bound here.
     fake.shutdown().await;
 }
 

@@ -3,16 +3,9 @@
 mod common;
 
 use infor_crm_fake::Kind;
-use listbridge_connector::{CrmConnector, EntityKind, FieldValues};
+use listbridge_connector::{CrmConnector, EntityKind};
 
-use common::{FORMATS, connector, fake};
-
-fn values(pairs: &[(&str, &str)]) -> FieldValues {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), Some(v.to_string())))
-        .collect()
-}
+use common::{FORMATS, connector, fake, values};
 
 #[tokio::test]
 async fn apostrophes_round_trip_in_both_formats() {

@@ -7,7 +7,7 @@ use infor_crm::{InforCrm, InforCrmFactory, WireFormat};
 use listbridge_connector::{ConnectorError, ConnectorFactory, ConnectorRegistry, CrmConnector};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
-    net::TcpListener,
+    net::{TcpListener, TcpSocket},
 };
 
 use common::{PASSWORD, config, connector, fake, options};
@@ -69,10 +69,15 @@ async fn wrong_password_is_an_auth_error() {
 
 #[tokio::test]
 async fn closed_port_is_unreachable() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
-    let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
-    drop(listener);
-    let err = build(&format!("http://127.0.0.1:{port}"), PASSWORD)
+    // A port held by a socket that is bound but never listens: a connection to it is
+    // refused, and no other process can take the port while the test runs.
+    let held = TcpSocket::new_v4().unwrap_or_else(|e| panic!("socket: {e}"));
+    held.bind(([127, 0, 0, 1], 0).into())
+        .unwrap_or_else(|e| panic!("bind: {e}"));
+    let closed = held
+        .local_addr()
+        .unwrap_or_else(|e| panic!("bound address: {e}"));
+    let err = build(&format!("http://{closed}"), PASSWORD)
         .verify()
         .await
         .err();

@@ -5,25 +5,10 @@
 mod common;
 
 use infor_crm::InforCrm;
-use infor_crm_fake::{FakeCrm, Fault, FaultConfig, FaultRule, Kind};
-use listbridge_connector::{CrmConnector, CrmRecord, EntityKind, FieldValues, WriteOp};
+use infor_crm_fake::{FakeCrm, Fault, FaultRule, Kind};
+use listbridge_connector::{CrmConnector, CrmRecord, EntityKind, WriteOp};
 
-use common::{FORMATS, connector, fake};
-
-fn values(pairs: &[(&str, &str)]) -> FieldValues {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), Some(v.to_string())))
-        .collect()
-}
-
-fn faults(rules: Vec<FaultRule>) -> FaultConfig {
-    FaultConfig {
-        seed: 3,
-        rules,
-        ..FaultConfig::default()
-    }
-}
+use common::{FORMATS, connector, fake, seeded_faults, values};
 
 /// The refusals that say "not processed, try again".
 fn refusals() -> [(&'static str, Fault); 3] {
@@ -103,11 +88,14 @@ async fn a_put_refused_with_429_or_500_is_retried_and_applied_once() {
         for (name, fault) in refusals() {
             let lead = current(&crm, &fake).await.remove(0);
             let title = format!("{name} {format:?}");
-            fake.state().set_faults(faults(vec![
-                FaultRule::next(2, fault)
-                    .with_method("PUT")
-                    .with_kind("leads"),
-            ]));
+            fake.state().set_faults(seeded_faults(
+                3,
+                vec![
+                    FaultRule::next(2, fault)
+                        .with_method("PUT")
+                        .with_kind("leads"),
+                ],
+            ));
             fake.state().reset_stats();
             let updated = crm
                 .update(
@@ -187,11 +175,14 @@ async fn a_batch_refused_with_429_or_500_completes_without_writing_twice() {
                 fields: values(&[("Title", &title)]),
                 expected: None,
             }));
-            fake.state().set_faults(faults(vec![
-                FaultRule::next(1, fault)
-                    .with_method("POST")
-                    .with_kind("leads"),
-            ]));
+            fake.state().set_faults(seeded_faults(
+                3,
+                vec![
+                    FaultRule::next(1, fault)
+                        .with_method("POST")
+                        .with_kind("leads"),
+                ],
+            ));
             fake.state().reset_stats();
             let outcomes = crm
                 .write_batch(ops)
@@ -231,11 +222,14 @@ async fn an_update_whose_answer_was_lost_is_applied_once() {
         for (name, fault) in lost_answers() {
             let lead = current(&crm, &fake).await.remove(0);
             let title = format!("lost {name} {format:?}");
-            fake.state().set_faults(faults(vec![
-                FaultRule::next(1, fault)
-                    .with_method("PUT")
-                    .with_kind("leads"),
-            ]));
+            fake.state().set_faults(seeded_faults(
+                3,
+                vec![
+                    FaultRule::next(1, fault)
+                        .with_method("PUT")
+                        .with_kind("leads"),
+                ],
+            ));
             fake.state().reset_stats();
             let updated = crm
                 .update(
@@ -285,11 +279,14 @@ async fn a_batch_of_updates_whose_answer_was_lost_is_applied_once() {
                     expected: None,
                 })
                 .collect();
-            fake.state().set_faults(faults(vec![
-                FaultRule::next(1, fault)
-                    .with_method("POST")
-                    .with_kind("leads"),
-            ]));
+            fake.state().set_faults(seeded_faults(
+                3,
+                vec![
+                    FaultRule::next(1, fault)
+                        .with_method("POST")
+                        .with_kind("leads"),
+                ],
+            ));
             fake.state().reset_stats();
             let outcomes = crm
                 .write_batch(ops)

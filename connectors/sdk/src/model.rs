@@ -95,6 +95,24 @@ pub struct FieldDef {
     pub custom: bool,
 }
 
+impl FieldDef {
+    /// The most common field: standard, optional, writable text with no declared
+    /// length, labelled with its name. Describe other fields from it with struct update
+    /// syntax (`FieldDef { read_only: true, ..FieldDef::text("CreateDate") }`).
+    pub fn text(name: impl Into<String>) -> FieldDef {
+        let name = name.into();
+        FieldDef {
+            label: name.clone(),
+            name,
+            field_type: FieldType::Text,
+            max_length: None,
+            required: false,
+            read_only: false,
+            custom: false,
+        }
+    }
+}
+
 /// A record read from or written to the CRM.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CrmRecord {

@@ -12,7 +12,7 @@ use axum::{
 };
 
 use crate::{
-    engine::usage::SystemUsage,
+    domain::field_usage::SystemUsage,
     forms::{HONEYPOT_FIELD, IntakeError},
     store::{Form, FormField, FormFieldKind},
 };

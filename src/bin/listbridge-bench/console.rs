@@ -63,9 +63,12 @@ pub async fn page_times(
             format!("/lists/{list}"),
         ),
     ] {
-        let times = time_page(&client, &session.service.url, &path, &cookie).await?;
+        let times = time_page(&client, &session.service.url, &path, &cookie, &[]).await?;
         rows.push(row(&name, &times));
     }
+    rows.extend(
+        crate::console_runs::run_page_times(session, &store, &client, &cookie, list).await?,
+    );
     Ok(rows)
 }
 
@@ -94,20 +97,23 @@ fn cookie_value(response: &reqwest::Response, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-async fn time_page(
+/// `REQUESTS` GETs of `path` one after another with the session `cookie` and
+/// `headers`; their times, sorted.
+pub async fn time_page(
     client: &reqwest::Client,
     base: &str,
     path: &str,
     cookie: &str,
+    headers: &[(&str, &str)],
 ) -> anyhow::Result<Vec<Duration>> {
     let mut times = Vec::with_capacity(REQUESTS);
     for _ in 0..REQUESTS {
         let started = Instant::now();
-        let response = client
-            .get(format!("{base}{path}"))
-            .header("cookie", cookie)
-            .send()
-            .await?;
+        let mut request = client.get(format!("{base}{path}")).header("cookie", cookie);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await?;
         let status = response.status();
         let body = response.bytes().await?;
         times.push(started.elapsed());
@@ -119,7 +125,8 @@ async fn time_page(
     Ok(times)
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
+/// The `p` quantile of sorted times, in milliseconds.
+pub fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted
         .get(index)

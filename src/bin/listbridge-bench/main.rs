@@ -4,7 +4,7 @@
 //! loopback, drives the service through its public API, and prints one table (and
 //! writes a JSON file) with: raw read, full import (SQLite; PostgreSQL too when
 //! `DATABASE_URL` is set), idle re-sync, incremental pull, push of new members and of
-//! field updates, form intake, and the console's lists and list pages; each judged
+//! field updates, form intake, and the console's lists, list and run pages; each judged
 //! against its target.
 //!
 //! ```sh
@@ -13,6 +13,7 @@
 //! ```
 
 mod console;
+mod console_runs;
 mod crm;
 mod forms;
 mod measure;

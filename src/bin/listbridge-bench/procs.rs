@@ -1,18 +1,30 @@
 //! The processes the bench measures: the fake CRM and the service, each a child process
-//! on loopback (killed when dropped), found next to the bench binary.
+//! on loopback (killed when dropped), found next to the bench binary. Each is started on
+//! port 0 and says in its output which address it bound; that output is read back (and
+//! copied to the child's log file).
 
 use std::{
-    net::TcpListener,
     path::{Path, PathBuf},
     process::Stdio,
     time::Duration,
 };
 
 use anyhow::{Context, bail};
-use tokio::process::{Child, Command};
+use serde_json::Value;
+use tokio::{
+    io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader},
+    process::{Child, Command},
+    sync::oneshot,
+};
 
-/// How long a child gets to answer its health check.
+/// How long a child gets to say where it listens, and then to answer its health check.
 const READY_DEADLINE: Duration = Duration::from_secs(120);
+
+/// What `fake-infor-crm` prints once bound, before its base URL.
+const FAKE_LISTENING: &str = "fake Infor CRM at ";
+
+/// The message `listbridge serve` logs once bound, with the address as `addr`.
+const SERVICE_LISTENING: &str = "listbridge is listening";
 
 /// A binary of this workspace beside the running bench binary (`target/release/NAME`).
 pub fn sibling_binary(name: &str, build_hint: &str) -> anyhow::Result<PathBuf> {
@@ -25,12 +37,6 @@ pub fn sibling_binary(name: &str, build_hint: &str) -> anyhow::Result<PathBuf> {
         bail!("{} not found; build it first: {build_hint}", path.display());
     }
     Ok(path)
-}
-
-/// A free TCP port on 127.0.0.1 (bound and released; loopback only).
-pub fn free_port() -> anyhow::Result<u16> {
-    let listener = TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
-    Ok(listener.local_addr()?.port())
 }
 
 /// A child process that is killed when dropped.
@@ -61,24 +67,23 @@ pub async fn start_fake_crm(
     contacts: usize,
     log: &Path,
 ) -> anyhow::Result<Running> {
-    let port = free_port()?;
     let log_file =
         std::fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
-    let child = Command::new(bin)
-        .args(["--port", &port.to_string()])
+    let mut child = Command::new(bin)
+        .args(["--port", "0"])
         .args(["--leads", &leads.to_string()])
         .args(["--contacts", &contacts.to_string()])
         .args(["--accounts", "100", "--seed", "1", "--page-cap", "100"])
         .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(log_file)
+        .stdout(Stdio::piped())
+        .stderr(log_file.try_clone().context("sharing the log file")?)
         .kill_on_drop(true)
         .spawn()
         .with_context(|| format!("starting {}", bin.display()))?;
-    let running = Running {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    };
+    let stdout = child.stdout.take().context("the fake's stdout is piped")?;
+    let told = copy_output(stdout, log_file, fake_base_url);
+    let url = listening_at(told, "the fake CRM").await?;
+    let running = Running { child, url };
     wait_ready(&format!("{}/_admin/stats", running.url), "the fake CRM").await?;
     Ok(running)
 }
@@ -90,31 +95,94 @@ pub async fn start_service(
     env: &[(&str, String)],
     log: &Path,
 ) -> anyhow::Result<Running> {
-    let port = free_port()?;
     let log_file =
         std::fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
     let mut command = Command::new(bin);
     command
         .arg("serve")
         .env("DATABASE_URL", database_url)
-        .env("LISTBRIDGE_BIND", format!("127.0.0.1:{port}"))
-        .env("LISTBRIDGE_LOG", "warn")
+        .env("LISTBRIDGE_BIND", "127.0.0.1:0")
+        // Warnings, plus the binary's own line saying where it listens (the library's
+        // info lines, one per request among them, stay off as before).
+        .env("LISTBRIDGE_LOG", "warn,listbridge=info,listbridge::=warn")
+        .env("LISTBRIDGE_LOG_FORMAT", "json")
         .env_remove("LISTBRIDGE_CONFIG")
         .stdout(Stdio::null())
-        .stderr(log_file)
+        .stderr(Stdio::piped())
         .kill_on_drop(true);
     for (name, value) in env {
         command.env(name, value);
     }
-    let child = command
+    let mut child = command
         .spawn()
         .with_context(|| format!("starting {}", bin.display()))?;
-    let running = Running {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    };
+    let stderr = child
+        .stderr
+        .take()
+        .context("the service's stderr is piped")?;
+    let told = copy_output(stderr, log_file, service_base_url);
+    let url = listening_at(told, "the service").await?;
+    let running = Running { child, url };
     wait_ready(&format!("{}/healthz", running.url), "the service").await?;
     Ok(running)
+}
+
+/// The base URL in `fake-infor-crm`'s line "fake Infor CRM at http://…/sdata/…".
+fn fake_base_url(line: &str) -> Option<String> {
+    let (_, rest) = line.split_once(FAKE_LISTENING)?;
+    let (base, _) = rest.split_once("/sdata")?;
+    Some(base.to_string())
+}
+
+/// The base URL in the service's JSON log line [`SERVICE_LISTENING`] (its `addr`, at the
+/// top level or under `fields`, whichever the log format puts it in).
+fn service_base_url(line: &str) -> Option<String> {
+    let event: Value = serde_json::from_str(line).ok()?;
+    let message = event["fields"]["message"]
+        .as_str()
+        .or_else(|| event["message"].as_str())?;
+    if message != SERVICE_LISTENING {
+        return None;
+    }
+    let addr = event["fields"]["addr"]
+        .as_str()
+        .or_else(|| event["addr"].as_str())?;
+    Some(format!("http://{addr}"))
+}
+
+/// Reads a child's output to its end on a task of its own, copying every line to `log`
+/// (reading also keeps the pipe from filling up and blocking the child), and sends the
+/// first base URL `find` sees in a line.
+fn copy_output(
+    output: impl AsyncRead + Unpin + Send + 'static,
+    log: std::fs::File,
+    find: fn(&str) -> Option<String>,
+) -> oneshot::Receiver<String> {
+    let (tell, told) = oneshot::channel();
+    tokio::spawn(async move {
+        let mut log = tokio::fs::File::from_std(log);
+        let mut tell = Some(tell);
+        let mut lines = BufReader::new(output).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            let _ = log.write_all(format!("{line}\n").as_bytes()).await;
+            if let Some(url) = find(&line)
+                && let Some(tell) = tell.take()
+            {
+                let _ = tell.send(url);
+            }
+        }
+        let _ = log.flush().await;
+    });
+    told
+}
+
+/// Waits for a child to say where it listens.
+async fn listening_at(told: oneshot::Receiver<String>, what: &str) -> anyhow::Result<String> {
+    match tokio::time::timeout(READY_DEADLINE, told).await {
+        Ok(Ok(url)) => Ok(url),
+        Ok(Err(_)) => bail!("{what} exited before saying where it listens"),
+        Err(_) => bail!("{what} did not say where it listens within {READY_DEADLINE:?}"),
+    }
 }
 
 async fn wait_ready(url: &str, what: &str) -> anyhow::Result<()> {

@@ -2,25 +2,12 @@
 //! password is required and the new one typed twice; on success every other session
 //! of the person ends and this one stays ([`crate::people::People::change_password`]).
 
-use askama::Template;
-use axum::{
-    Form,
-    extract::{Query, State},
-    http::StatusCode,
-    response::{Html, IntoResponse, Redirect, Response},
-};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+use crate::console::prelude::*;
 use crate::{
-    app::AppState,
-    console::{
-        error::ConsoleError,
-        form::FieldErrors,
-        layout::{Layout, Section},
-        people::people_refusal,
-        session::Viewer,
-    },
+    console::people::people_refusal,
     people::{MIN_PASSWORD_CHARS, People, PeopleError},
 };
 
@@ -107,12 +94,11 @@ fn page(
     notice: &'static str,
     status: StatusCode,
 ) -> Result<Response, ConsoleError> {
-    let html = PasswordPage {
+    PasswordPage {
         layout: Layout::new(viewer, Section::Account),
         errors,
         notice,
         min_chars: MIN_PASSWORD_CHARS,
     }
-    .render()?;
-    Ok((status, Html(html)).into_response())
+    .respond(status)
 }

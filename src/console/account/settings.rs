@@ -3,25 +3,12 @@
 //! names `chrono_tz` knows, checked by parsing), through
 //! [`crate::accounts::AccountAdmin::update_settings`].
 
-use askama::Template;
-use axum::{
-    Form,
-    extract::{Query, State},
-    http::StatusCode,
-    response::{Html, IntoResponse, Redirect, Response},
-};
 use serde::Deserialize;
 
+use crate::console::prelude::*;
 use crate::{
     accounts::AccountError,
-    app::AppState,
-    console::{
-        error::ConsoleError,
-        form::FieldErrors,
-        layout::{Layout, Section},
-        people::{account_admin, sentence},
-        session::Viewer,
-    },
+    console::people::{account_admin, account_refusal},
 };
 
 /// The settings page.
@@ -55,10 +42,9 @@ pub struct SettingsForm {
 /// `GET /account`.
 pub async fn show(
     State(state): State<AppState>,
-    viewer: Viewer,
+    Admin(viewer): Admin,
     Query(done): Query<Done>,
 ) -> Result<Response, ConsoleError> {
-    viewer.require_admin()?;
     let settings = account_admin(&state)
         .settings(viewer.account_id())
         .await
@@ -81,34 +67,19 @@ pub async fn show(
 /// with what was typed and the message beside its field.
 pub async fn submit(
     State(state): State<AppState>,
-    viewer: Viewer,
+    Admin(viewer): Admin,
     Form(form): Form<SettingsForm>,
 ) -> Result<Response, ConsoleError> {
-    viewer.require_admin()?;
     match account_admin(&state)
         .update_settings(viewer.account_id(), &form.name, &form.time_zone)
         .await
     {
         Ok(_) => Ok(Redirect::to("/account?done=saved").into_response()),
         Err(err) => {
-            let (field, status) = match &err {
-                AccountError::InvalidName { reason, .. } => {
-                    let errors =
-                        FieldErrors::on("name", format!("The name cannot be used: {reason}."));
-                    return page(
-                        &viewer,
-                        form.name,
-                        form.time_zone,
-                        errors,
-                        "",
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                    );
-                }
-                AccountError::NameTaken(_) => ("name", StatusCode::CONFLICT),
-                AccountError::InvalidTimeZone(_) => ("time_zone", StatusCode::UNPROCESSABLE_ENTITY),
-                _ => return Err(ConsoleError::internal(&err)),
-            };
-            let errors = FieldErrors::on(field, sentence(&err.to_string()));
+            let (errors, status) = account_refusal(err, |e| match e {
+                AccountError::InvalidTimeZone(_) => "time_zone",
+                _ => "name",
+            })?;
             page(&viewer, form.name, form.time_zone, errors, "", status)
         }
     }
@@ -130,7 +101,7 @@ fn page(
     if !zones.contains(&time_zone) {
         zones.insert(0, time_zone.clone());
     }
-    let html = AccountPage {
+    AccountPage {
         layout: Layout::new(viewer, Section::Account),
         name,
         time_zone,
@@ -138,6 +109,5 @@ fn page(
         errors,
         notice,
     }
-    .render()?;
-    Ok((status, Html(html)).into_response())
+    .respond(status)
 }

@@ -3,23 +3,15 @@
 //! reason) filtered by status and paged by the same email cursor as
 //! `GET /v1/messages/{campaign_id}/notes`. Another account's campaign is the 404 page.
 
-use askama::Template;
-use axum::{
-    extract::{Path, Query, State},
-    response::Html,
-};
 use serde::Deserialize;
 
 use super::{campaign_url, status_words};
+use crate::console::prelude::*;
 use crate::{
-    app::AppState,
     console::{
-        error::{ConsoleError, urlencode},
-        layout::{Layout, Section},
-        session::Viewer,
+        error::urlencode,
         words::{count, thousands, when},
     },
-    error::ApiError,
     notes::{self, overview},
     store::{NoteEvent, NoteStatus},
 };
@@ -93,9 +85,9 @@ pub async fn show(
     viewer: Viewer,
     Path(campaign_id): Path<String>,
     Query(query): Query<CampaignQuery>,
-) -> Result<Html<String>, ConsoleError> {
+) -> Result<Response, ConsoleError> {
     let account = viewer.account_id();
-    let fail = |e: notes::NotesError| ConsoleError::from(ApiError::from(e));
+    let fail = |e: notes::NotesError| ConsoleError::service(e);
     let Some(summary) = overview::campaign(&state, account, &campaign_id)
         .await
         .map_err(fail)?
@@ -195,7 +187,7 @@ pub async fn show(
         next,
         campaign_id,
     };
-    Ok(Html(page.render()?))
+    page.respond(StatusCode::OK)
 }
 
 fn recipient(e: NoteEvent) -> Recipient {

@@ -2,19 +2,10 @@
 //! recipients and notes written, skipped, failed and waiting — one grouped statement
 //! for the whole table.
 
-use askama::Template;
-use axum::{extract::State, response::Html};
-
 use super::campaign_url;
+use crate::console::prelude::*;
 use crate::{
-    app::AppState,
-    console::{
-        error::ConsoleError,
-        layout::{Layout, Section},
-        session::Viewer,
-        words::{thousands, when},
-    },
-    error::ApiError,
+    console::words::{thousands, when},
     notes::overview,
     store::CampaignSummary,
 };
@@ -60,16 +51,13 @@ fn row(c: CampaignSummary) -> Row {
 }
 
 /// `GET /campaigns`.
-pub async fn show(
-    State(state): State<AppState>,
-    viewer: Viewer,
-) -> Result<Html<String>, ConsoleError> {
+pub async fn show(State(state): State<AppState>, viewer: Viewer) -> Result<Response, ConsoleError> {
     let campaigns = overview::campaigns(&state, viewer.account_id())
         .await
-        .map_err(|e| ConsoleError::from(ApiError::from(e)))?;
+        .map_err(ConsoleError::service)?;
     let page = CampaignsPage {
         layout: Layout::new(&viewer, Section::Campaigns),
         rows: campaigns.into_iter().map(row).collect(),
     };
-    Ok(Html(page.render()?))
+    page.respond(StatusCode::OK)
 }

@@ -3,13 +3,6 @@
 //!
 //! [`ConnectorService::connect`]: crate::connectors::ConnectorService::connect
 
-use askama::Template;
-use axum::{
-    Form,
-    extract::State,
-    http::StatusCode,
-    response::{Html, IntoResponse, Redirect, Response},
-};
 use secrecy::SecretString;
 use serde::Deserialize;
 
@@ -17,17 +10,8 @@ use super::{
     errors::refusal,
     view::{KindChoice, kind_choices},
 };
-use crate::{
-    app::AppState,
-    connectors::ConnectRequest,
-    console::{
-        error::ConsoleError,
-        form::FieldErrors,
-        layout::{Layout, Section},
-        session::Viewer,
-    },
-    store::ConnectorRateLimit,
-};
+use crate::console::prelude::*;
+use crate::{connectors::ConnectRequest, store::ConnectorRateLimit};
 
 /// The controls of the Connect form.
 const CONTROLS: &[&str] = &["kind", "base_url", "username", "password"];
@@ -62,13 +46,16 @@ pub struct ConnectForm {
     base_url: String,
     #[serde(default)]
     username: String,
+    /// Absent counts as empty, like a blank field.
     #[serde(default)]
-    password: Option<SecretString>,
+    password: SecretString,
 }
 
 /// `GET /connectors/new`: the empty Connect form.
-pub async fn show(State(state): State<AppState>, viewer: Viewer) -> Result<Response, ConsoleError> {
-    viewer.require_admin()?;
+pub async fn show(
+    State(state): State<AppState>,
+    Admin(viewer): Admin,
+) -> Result<Response, ConsoleError> {
     page(
         &state,
         &viewer,
@@ -82,10 +69,9 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
 /// refusal shows the form again with the message beside its control.
 pub async fn submit(
     State(state): State<AppState>,
-    viewer: Viewer,
+    Admin(viewer): Admin,
     Form(form): Form<ConnectForm>,
 ) -> Result<Response, ConsoleError> {
-    viewer.require_admin()?;
     let typed = ConnectValues {
         kind: form.kind.clone(),
         base_url: form.base_url.clone(),
@@ -95,9 +81,7 @@ pub async fn submit(
         kind: form.kind,
         base_url: form.base_url,
         username: form.username,
-        password: form
-            .password
-            .unwrap_or_else(|| SecretString::from(String::new())),
+        password: form.password,
         rate_limit: ConnectorRateLimit::default(),
     };
     match state
@@ -127,12 +111,11 @@ fn page(
             .map(|k| k.code.to_string())
             .unwrap_or_default();
     }
-    let html = ConnectPage {
+    ConnectPage {
         layout: Layout::new(viewer, Section::Connectors),
         form,
         errors,
         kinds,
     }
-    .render()?;
-    Ok((status, Html(html)).into_response())
+    .respond(status)
 }

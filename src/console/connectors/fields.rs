@@ -6,26 +6,12 @@
 
 use std::str::FromStr;
 
-use askama::Template;
-use axum::{
-    extract::{Path, Query, State},
-    http::StatusCode,
-    response::{Html, IntoResponse, Response},
-};
 use listbridge_connector::{EntityKind, FieldDef};
 use serde::Deserialize;
 
 use super::{owned, view::ConnectorRow};
-use crate::{
-    app::AppState,
-    console::{
-        error::ConsoleError,
-        field_picker::kind_name,
-        layout::{Layout, Section},
-        session::Viewer,
-    },
-    error::ApiError,
-};
+use crate::console::prelude::*;
+use crate::{console::field_picker::kind_name, error::ApiError};
 
 /// One row of the table.
 #[derive(Debug)]
@@ -76,11 +62,10 @@ pub struct EntityQuery {
 /// `GET /connectors/{id}/fields?entity=lead|contact`.
 pub async fn show(
     State(state): State<AppState>,
-    viewer: Viewer,
+    Admin(viewer): Admin,
     Path(id): Path<String>,
     Query(query): Query<EntityQuery>,
 ) -> Result<Response, ConsoleError> {
-    viewer.require_admin()?;
     let entity = match query.entity.as_deref() {
         None | Some("") => EntityKind::Lead,
         Some(raw) => EntityKind::from_str(raw)
@@ -106,7 +91,7 @@ pub async fn show(
             (Vec::new(), api.message().to_string(), status)
         }
     };
-    let html = FieldsPage {
+    FieldsPage {
         layout: Layout::new(&viewer, Section::Connectors),
         connector: ConnectorRow::of(&state, &record),
         entity: entity.as_str(),
@@ -114,6 +99,5 @@ pub async fn show(
         fields,
         problem,
     }
-    .render()?;
-    Ok((status, Html(html)).into_response())
+    .respond(status)
 }

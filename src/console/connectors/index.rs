@@ -2,27 +2,14 @@
 //! their actions, the notice of the action just done, and the Connect form up front
 //! when there is no connector yet.
 
-use askama::Template;
-use axum::{
-    extract::{Query, State},
-    response::Html,
-};
 use serde::Deserialize;
 
 use super::{
     connect::ConnectValues,
     view::{ConnectorRow, KindChoice, kind_choices},
 };
-use crate::{
-    app::AppState,
-    console::{
-        error::ConsoleError,
-        form::FieldErrors,
-        layout::{Layout, Section},
-        session::Viewer,
-    },
-    store::ConnectorRecord,
-};
+use crate::console::prelude::*;
+use crate::store::ConnectorRecord;
 
 /// The connectors page.
 #[derive(Template)]
@@ -48,10 +35,9 @@ pub struct Done {
 /// `GET /connectors`.
 pub async fn show(
     State(state): State<AppState>,
-    viewer: Viewer,
+    Admin(viewer): Admin,
     Query(done): Query<Done>,
-) -> Result<Html<String>, ConsoleError> {
-    viewer.require_admin()?;
+) -> Result<Response, ConsoleError> {
     let records = state
         .connectors()
         .list(viewer.account_id())
@@ -69,7 +55,7 @@ pub async fn show(
             .unwrap_or_default(),
         ..ConnectValues::default()
     };
-    let html = ConnectorsPage {
+    ConnectorsPage {
         layout: Layout::new(&viewer, Section::Connectors),
         connectors: records
             .iter()
@@ -81,8 +67,7 @@ pub async fn show(
         errors: FieldErrors::none(),
         kinds,
     }
-    .render()?;
-    Ok(Html(html))
+    .respond(StatusCode::OK)
 }
 
 /// The sentence for the action just done, about the connector it was done to: the

@@ -18,7 +18,6 @@ use super::error::ConsoleError;
 use crate::{
     app::AppState,
     connectors::ConnectError,
-    error::ApiError,
     store::{AccountId, ConnectorId, ConnectorRecord},
 };
 
@@ -59,7 +58,7 @@ async fn owned(
 fn page_error(err: ConnectError) -> ConsoleError {
     match err {
         ConnectError::NotFound(_) => not_found(),
-        other => ConsoleError::from(ApiError::from(other)),
+        other => ConsoleError::service(other),
     }
 }
 

@@ -4,27 +4,12 @@
 //!
 //! [`ConnectorService::reconfirm`]: crate::connectors::ConnectorService::reconfirm
 
-use askama::Template;
-use axum::{
-    Form,
-    extract::{Path, State},
-    http::StatusCode,
-    response::{Html, IntoResponse, Redirect, Response},
-};
 use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::{errors::refusal, owned, view::ConnectorRow};
-use crate::{
-    app::AppState,
-    connectors::ReconfirmRequest,
-    console::{
-        error::ConsoleError,
-        form::FieldErrors,
-        layout::{Layout, Section},
-        session::Viewer,
-    },
-};
+use crate::console::prelude::*;
+use crate::{connectors::ReconfirmRequest, error::ApiError, scheduling::ScheduleService};
 
 /// The controls of the Reconfirm Login form.
 const CONTROLS: &[&str] = &["username", "password"];
@@ -44,17 +29,17 @@ struct ReconfirmPage {
 pub struct ReconfirmForm {
     #[serde(default)]
     username: String,
+    /// Absent counts as empty, like a blank field.
     #[serde(default)]
-    password: Option<SecretString>,
+    password: SecretString,
 }
 
 /// `GET /connectors/{id}/reconfirm`: the form, with the stored login name.
 pub async fn show(
     State(state): State<AppState>,
-    viewer: Viewer,
+    Admin(viewer): Admin,
     Path(id): Path<String>,
 ) -> Result<Response, ConsoleError> {
-    viewer.require_admin()?;
     let record = owned(&state, viewer.account_id(), &id).await?;
     let connector = ConnectorRow::of(&state, &record);
     let username = connector.username.clone();
@@ -70,28 +55,31 @@ pub async fn show(
 /// `POST /connectors/{id}/reconfirm`: verifies and saves, then back to the list.
 pub async fn submit(
     State(state): State<AppState>,
-    viewer: Viewer,
+    Admin(viewer): Admin,
     Path(id): Path<String>,
     Form(form): Form<ReconfirmForm>,
 ) -> Result<Response, ConsoleError> {
-    viewer.require_admin()?;
     let record = owned(&state, viewer.account_id(), &id).await?;
     let request = ReconfirmRequest {
         username: Some(form.username.clone()),
-        password: form
-            .password
-            .unwrap_or_else(|| SecretString::from(String::new())),
+        password: form.password,
     };
     match state
         .connectors()
         .reconfirm(viewer.account_id(), record.id, request)
         .await
     {
-        Ok(done) => Ok(Redirect::to(&format!(
-            "/connectors?done=reconfirmed&connector={}",
-            done.id
-        ))
-        .into_response()),
+        Ok(done) => {
+            ScheduleService::new(&state)
+                .resume_for_connector(viewer.account_id(), done.id)
+                .await
+                .map_err(ApiError::from)?;
+            Ok(Redirect::to(&format!(
+                "/connectors?done=reconfirmed&connector={}",
+                done.id
+            ))
+            .into_response())
+        }
         Err(err) => {
             let refused = refusal(err, CONTROLS)?;
             let connector = ConnectorRow::of(&state, &record);
@@ -113,12 +101,11 @@ fn page(
     errors: FieldErrors,
     status: StatusCode,
 ) -> Result<Response, ConsoleError> {
-    let html = ReconfirmPage {
+    ReconfirmPage {
         layout: Layout::new(viewer, Section::Connectors),
         connector,
         username,
         errors,
     }
-    .render()?;
-    Ok((status, Html(html)).into_response())
+    .respond(status)
 }

@@ -5,21 +5,9 @@
 //!
 //! [`ConnectorService::reset`]: crate::connectors::ConnectorService::reset
 
-use askama::Template;
-use axum::{
-    extract::{Path, State},
-    response::{Html, IntoResponse, Redirect, Response},
-};
-
 use super::{owned, page_error, view::ConnectorRow};
-use crate::{
-    app::AppState,
-    console::{
-        error::ConsoleError,
-        layout::{Layout, Section},
-        session::Viewer,
-    },
-};
+use crate::console::prelude::*;
+use crate::{error::ApiError, scheduling::ScheduleService};
 
 /// The confirmation page.
 #[derive(Template)]
@@ -32,31 +20,33 @@ struct ResetPage {
 /// `GET /connectors/{id}/reset`: what a reset does, and the button that does it.
 pub async fn show(
     State(state): State<AppState>,
-    viewer: Viewer,
+    Admin(viewer): Admin,
     Path(id): Path<String>,
-) -> Result<Html<String>, ConsoleError> {
-    viewer.require_admin()?;
+) -> Result<Response, ConsoleError> {
     let record = owned(&state, viewer.account_id(), &id).await?;
-    let html = ResetPage {
+    ResetPage {
         layout: Layout::new(&viewer, Section::Connectors),
         connector: ConnectorRow::of(&state, &record),
     }
-    .render()?;
-    Ok(Html(html))
+    .respond(StatusCode::OK)
 }
 
 /// `POST /connectors/{id}/reset`: resets, then back to the list with a notice.
 pub async fn submit(
     State(state): State<AppState>,
-    viewer: Viewer,
+    Admin(viewer): Admin,
     Path(id): Path<String>,
 ) -> Result<Response, ConsoleError> {
-    viewer.require_admin()?;
     let record = owned(&state, viewer.account_id(), &id).await?;
     let done = state
         .connectors()
         .reset(viewer.account_id(), record.id)
         .await
         .map_err(page_error)?;
+    // Schedules must not fire against a connector without a login.
+    ScheduleService::new(&state)
+        .pause_for_connector(viewer.account_id(), record.id)
+        .await
+        .map_err(ApiError::from)?;
     Ok(Redirect::to(&format!("/connectors?done=reset&connector={}", done.id)).into_response())
 }

@@ -4,31 +4,25 @@
 //! [`crate::forms::update_form`], like `/v1/forms`; a refusal shows the form again with
 //! the message beside the row or control it is about and everything typed kept.
 
-use askama::Template;
 use axum::{
     Form as Posted,
-    extract::{Path, Query, State},
-    http::{HeaderMap, StatusCode, header},
-    response::{Html, IntoResponse, Redirect, Response},
+    http::{HeaderMap, header},
 };
 use listbridge_connector::EntityKind;
 use serde::Deserialize;
 
 use super::{builder_values::BuilderValues, owned};
+use crate::console::prelude::*;
 use crate::{
     api::public_forms::page::{EmbedSnippet, field_views},
-    app::AppState,
     console::{
-        error::ConsoleError,
         field_picker::{FieldChoice, choices},
-        form::FieldErrors,
-        layout::{Layout, Section},
-        session::{self, Viewer},
+        session,
     },
-    engine::usage::SystemUsage,
+    domain::field_usage::SystemUsage,
     error::ApiError,
-    forms::HONEYPOT_FIELD,
-    store::{ConnectorId, Form, FormFieldKind},
+    forms::{FormError, HONEYPOT_FIELD},
+    store::{ConnectorId, Form, FormFieldKind, FormSettings},
 };
 
 /// One choice of a select control.
@@ -131,23 +125,16 @@ pub async fn create(
     Posted(pairs): Posted<Vec<(String, String)>>,
 ) -> Result<Response, ConsoleError> {
     let values = BuilderValues::parse(&pairs);
-    if values.action == "more" {
-        return page(
-            &state,
-            &viewer,
-            values,
-            FieldErrors::none(),
-            None,
-            "",
-            StatusCode::OK,
-        )
-        .await;
-    }
-    let (connector, settings) = values.settings();
-    match crate::forms::create_form(&state, viewer.account_id(), connector, settings).await {
-        Ok(form) => Ok(Redirect::to(&format!("/forms/{}?done=created", form.id)).into_response()),
-        Err(err) => refused(&state, &viewer, values, ApiError::from(err), None).await,
-    }
+    let account = viewer.account_id();
+    submit(
+        &state,
+        &viewer,
+        values,
+        None,
+        "created",
+        |connector, settings| crate::forms::create_form(&state, account, connector, settings),
+    )
+    .await
 }
 
 /// `POST /forms/{id}`: saves the form (or shows more blank rows).
@@ -161,43 +148,46 @@ pub async fn update(
     let form = owned(&state, viewer.account_id(), &raw).await?;
     let mut values = BuilderValues::parse(&pairs);
     values.keep_unknown_fields = form.settings.keep_unknown_fields;
-    let published = published(&state, &headers, &form)?;
-    if values.action == "more" {
-        return page(
-            &state,
-            &viewer,
-            values,
-            FieldErrors::none(),
-            Some(published),
-            "",
-            StatusCode::OK,
-        )
-        .await;
-    }
-    let (connector, settings) = values.settings();
-    match crate::forms::update_form(&state, viewer.account_id(), form.id, connector, settings).await
-    {
-        Ok(form) => Ok(Redirect::to(&format!("/forms/{}?done=saved", form.id)).into_response()),
-        Err(err) => {
-            refused(
-                &state,
-                &viewer,
-                values,
-                ApiError::from(err),
-                Some(published),
-            )
-            .await
-        }
-    }
+    let published = Some(published(&state, &headers, &form)?);
+    let account = viewer.account_id();
+    submit(
+        &state,
+        &viewer,
+        values,
+        published,
+        "saved",
+        |connector, settings| {
+            crate::forms::update_form(&state, account, form.id, connector, settings)
+        },
+    )
+    .await
 }
 
-async fn refused(
+/// A posted builder: *Add rows* shows it again with more blank rows; else `save`
+/// stores it and the browser goes to the form's page with `?done=<done>`, or the
+/// builder comes back with everything typed and the refusal beside its row or control.
+async fn submit<Fut>(
     state: &AppState,
     viewer: &Viewer,
     values: BuilderValues,
-    api: ApiError,
     published: Option<Published>,
-) -> Result<Response, ConsoleError> {
+    done: &str,
+    save: impl FnOnce(Option<ConnectorId>, FormSettings) -> Fut,
+) -> Result<Response, ConsoleError>
+where
+    Fut: Future<Output = Result<Form, FormError>>,
+{
+    if values.action == "more" {
+        let errors = FieldErrors::none();
+        return page(state, viewer, values, errors, published, "", StatusCode::OK).await;
+    }
+    let (connector, settings) = values.settings();
+    let api = match save(connector, settings).await {
+        Ok(form) => {
+            return Ok(Redirect::to(&format!("/forms/{}?done={done}", form.id)).into_response());
+        }
+        Err(err) => ApiError::from(err),
+    };
     if api.status().is_server_error() {
         return Err(ConsoleError::from(api));
     }
@@ -252,7 +242,7 @@ async fn page(
         .connectors()
         .list(account)
         .await
-        .map_err(|e| ConsoleError::from(ApiError::from(e)))?;
+        .map_err(ConsoleError::service)?;
     if values.connector.is_empty() {
         values.connector = records.first().map(|c| c.id.as_db()).unwrap_or_default();
     }
@@ -318,7 +308,7 @@ async fn page(
     let action = published
         .as_ref()
         .map_or_else(|| "/forms".to_string(), |p| format!("/forms/{}", p.id));
-    let html = BuilderPage {
+    BuilderPage {
         layout: Layout::new(viewer, Section::Forms),
         values,
         errors,
@@ -331,8 +321,7 @@ async fn page(
         published,
         notice,
     }
-    .render()?;
-    Ok((status, Html(html)).into_response())
+    .respond(status)
 }
 
 /// The fields a form may map to: the CRM's lead fields (a form creates leads), then the

@@ -3,7 +3,7 @@
 
 use crate::{
     console::form::FieldErrors,
-    engine::usage::SystemUsage,
+    domain::field_usage::SystemUsage,
     error::ApiError,
     store::{ConnectorId, Form, FormField, FormFieldKind, FormPage, FormSettings},
 };

@@ -2,20 +2,8 @@
 
 use std::collections::HashMap;
 
-use askama::Template;
-use axum::{extract::State, response::Html};
-
 use super::page_error;
-use crate::{
-    app::AppState,
-    console::{
-        error::ConsoleError,
-        layout::{Layout, Section},
-        session::Viewer,
-        words,
-    },
-    error::ApiError,
-};
+use crate::console::prelude::*;
 
 /// One row of the table.
 #[derive(Debug, Clone)]
@@ -40,10 +28,7 @@ struct FormsPage {
 }
 
 /// `GET /forms`: three queries whatever the number of forms.
-pub async fn show(
-    State(state): State<AppState>,
-    viewer: Viewer,
-) -> Result<Html<String>, ConsoleError> {
+pub async fn show(State(state): State<AppState>, viewer: Viewer) -> Result<Response, ConsoleError> {
     let account = viewer.account_id();
     let forms = crate::forms::list_forms(&state, account)
         .await
@@ -55,7 +40,7 @@ pub async fn show(
         .connectors()
         .list(account)
         .await
-        .map_err(|e| ConsoleError::from(ApiError::from(e)))?
+        .map_err(ConsoleError::service)?
         .into_iter()
         .map(|c| (c.id, c.base_url))
         .collect();
@@ -80,5 +65,5 @@ pub async fn show(
         layout: Layout::new(&viewer, Section::Forms),
         rows,
     };
-    Ok(Html(page.render()?))
+    page.respond(StatusCode::OK)
 }

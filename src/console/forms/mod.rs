@@ -17,7 +17,6 @@ use axum::{
 use super::error::ConsoleError;
 use crate::{
     app::AppState,
-    error::ApiError,
     forms::FormError,
     store::{AccountId, Form, FormId},
 };
@@ -52,7 +51,7 @@ async fn owned(state: &AppState, account: AccountId, raw: &str) -> Result<Form, 
 fn page_error(err: FormError) -> ConsoleError {
     match err {
         FormError::NotFound(_) => not_found(),
-        other => ConsoleError::from(ApiError::from(other)),
+        other => ConsoleError::service(other),
     }
 }
 

@@ -2,24 +2,11 @@
 //! paged by keyset like `GET /v1/forms/{id}/submissions`, with *Retry* on a rejected or
 //! failed one ([`crate::forms::retry_submission`], as `POST …/retry`).
 
-use askama::Template;
-use axum::{
-    extract::{Path, Query, State},
-    response::{Html, IntoResponse, Redirect, Response},
-};
 use serde::Deserialize;
 
 use super::{owned, page_error};
-use crate::{
-    app::AppState,
-    console::{
-        error::ConsoleError,
-        layout::{Layout, Section},
-        session::Viewer,
-        words,
-    },
-    store::{Submission, SubmissionAction, SubmissionId, SubmissionStatus},
-};
+use crate::console::prelude::*;
+use crate::store::{Submission, SubmissionAction, SubmissionId, SubmissionStatus};
 
 /// Submissions per page.
 const PAGE: u64 = 50;
@@ -118,7 +105,7 @@ pub async fn show(
     viewer: Viewer,
     Path(raw): Path<String>,
     Query(q): Query<SubmissionsQuery>,
-) -> Result<Html<String>, ConsoleError> {
+) -> Result<Response, ConsoleError> {
     let account = viewer.account_id();
     let form = owned(&state, account, &raw).await?;
     let status = status_of(&q.status);
@@ -147,7 +134,7 @@ pub async fn show(
         csv: format!("/forms/{}/submissions.csv?status={filter}", form.id),
         notice,
     };
-    Ok(Html(page.render()?))
+    page.respond(StatusCode::OK)
 }
 
 /// `POST /forms/{id}/submissions/{sid}/retry`: queues it again, back to the table.

@@ -4,20 +4,15 @@
 
 use axum::{
     body::{Body, Bytes},
-    extract::{Path, Query, State},
     http::{HeaderValue, header},
-    response::{IntoResponse, Response},
 };
 use serde::Deserialize;
 
 use crate::console::csv_download::CsvPiece;
+use crate::console::prelude::*;
 
 use super::owned;
-use crate::{
-    app::AppState,
-    console::{error::ConsoleError, session::Viewer},
-    store::{AccountId, FormId, Submission, SubmissionId, SubmissionStatus},
-};
+use crate::store::{AccountId, FormId, Submission, SubmissionId, SubmissionStatus};
 
 /// Submissions read per page of the download.
 const DOWNLOAD_PAGE: u64 = 500;

@@ -6,23 +6,14 @@
 
 use std::collections::HashMap;
 
-use askama::Template;
-use axum::{
-    extract::{Query, State},
-    response::Html,
-};
 use serde::Deserialize;
 
+use crate::console::prelude::*;
 use crate::{
-    app::AppState,
     console::{
         campaigns::campaign_url,
-        error::ConsoleError,
-        layout::{Layout, Section},
-        session::Viewer,
         words::{thousands, when},
     },
-    error::ApiError,
     store::{Job, JobId, JobKind, JobStatus, JobSubject},
 };
 
@@ -197,11 +188,11 @@ pub async fn show(
     State(state): State<AppState>,
     viewer: Viewer,
     Query(query): Query<JobsQuery>,
-) -> Result<Html<String>, ConsoleError> {
+) -> Result<Response, ConsoleError> {
     let account = viewer.account_id();
     let status = query.status.as_deref().and_then(parse_status);
     let jobs_repo = state.store.jobs();
-    let fail = |e: crate::store::StoreError| ConsoleError::from(ApiError::from(e));
+    let fail = |e: crate::store::StoreError| ConsoleError::service(e);
     let counts: HashMap<&'static str, i64> = jobs_repo
         .counts(account)
         .await
@@ -253,5 +244,5 @@ pub async fn show(
         empty,
         capped,
     };
-    Ok(Html(page.render()?))
+    page.respond(StatusCode::OK)
 }

@@ -3,18 +3,8 @@
 //! account's job, or an id that is not one, is the 404 page; a job that is not dead, or
 //! whose list has another active run, is refused with the API's words.
 
-use axum::{
-    extract::{Path, State},
-    response::{IntoResponse, Redirect, Response},
-};
-
-use crate::{
-    app::AppState,
-    console::{error::ConsoleError, session::Viewer},
-    error::ApiError,
-    jobs::retry_dead_job,
-    store::JobId,
-};
+use crate::console::prelude::*;
+use crate::{store::JobId, workers::retry_dead_job};
 
 /// `POST /jobs/{id}/retry` (the form carries the CSRF token).
 pub async fn retry(
@@ -26,6 +16,6 @@ pub async fn retry(
     let id: JobId = raw_id.parse().map_err(|_| not_found())?;
     retry_dead_job(&state, viewer.account_id(), id)
         .await
-        .map_err(|e| ConsoleError::from(ApiError::from(e)))?;
+        .map_err(ConsoleError::service)?;
     Ok(Redirect::to("/jobs?done=retried").into_response())
 }

@@ -4,28 +4,16 @@
 //! names. Saved through `crate::lists::columns::add_columns`, as
 //! `POST /v1/lists/{id}/columns`.
 
-use askama::Template;
-use axum::{
-    Form,
-    extract::{Path, Query, State},
-    response::{Html, IntoResponse, Redirect, Response},
-};
 use listbridge_connector::EntityKind;
 
-use super::head::{DoneQuery, ListHead, Tab, fail, form_error, is_crm, list_id, notice};
+use super::head::{DoneQuery, ListHead, ListPath, Tab, fail, form_error, is_crm, notice};
+use crate::console::prelude::*;
 use crate::{
-    app::AppState,
-    console::{
-        error::ConsoleError,
-        field_picker::{self, FieldChoice},
-        form::FieldErrors,
-        layout::{Layout, Section},
-        session::Viewer,
-    },
+    console::field_picker::{self, FieldChoice},
     error::ApiError,
     lists::{
-        catalog::{self, ListDetail},
         columns,
+        manage::{self, ListDetail},
     },
     store::AccountId,
 };
@@ -61,12 +49,11 @@ struct ColumnsPage {
 pub async fn show(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(raw_id): Path<String>,
+    ListPath(id): ListPath,
     Query(query): Query<DoneQuery>,
 ) -> Result<Response, ConsoleError> {
     let account = viewer.account_id();
-    let id = list_id(&raw_id)?;
-    let detail = catalog::detail(&state, account, id).await.map_err(fail)?;
+    let detail = manage::detail(&state, account, id).await.map_err(fail)?;
     let notice = notice(query.done.as_deref(), &detail.list);
     let page = page(
         &state,
@@ -78,7 +65,7 @@ pub async fn show(
         FieldErrors::none(),
     )
     .await?;
-    Ok(Html(page.render()?).into_response())
+    page.respond(StatusCode::OK)
 }
 
 /// `POST /lists/{id}/columns`: `fields` (ticked CRM fields) or `names` (one per line
@@ -86,11 +73,10 @@ pub async fn show(
 pub async fn add(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(raw_id): Path<String>,
+    ListPath(id): ListPath,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, ConsoleError> {
     let account = viewer.account_id();
-    let id = list_id(&raw_id)?;
     let ticked: Vec<String> = form
         .iter()
         .filter(|(k, _)| k == "fields")
@@ -117,7 +103,7 @@ pub async fn add(
         }
         Err(err) => form_error(err)?,
     };
-    let detail = catalog::detail(&state, account, id).await.map_err(fail)?;
+    let detail = manage::detail(&state, account, id).await.map_err(fail)?;
     let errors = FieldErrors::on("fields", api.message());
     let page = page(
         &state,
@@ -129,7 +115,7 @@ pub async fn add(
         errors,
     )
     .await?;
-    Ok((api.status(), Html(page.render()?)).into_response())
+    page.respond(api.status())
 }
 
 async fn page(

@@ -1,31 +1,23 @@
 //! *Standard Field Names*, `GET/POST /lists/{id}/fields`: each column of the list with
-//! its system usage as a select, saved through `crate::lists::usages::set` / `remove`
+//! its system usage as a select, saved through `crate::field_usages::set` / `remove`
 //! (as `PUT/DELETE /v1/field-usages`); and *Optimize for Infor CRM*
 //! (`POST /lists/{id}/optimize`), whose result (mapped, already mapped, added) comes
 //! back as a notice.
 
-use askama::Template;
-use axum::{
-    Form,
-    extract::{Path, RawQuery, State},
-    response::{Html, IntoResponse, Redirect, Response},
-};
+use axum::extract::RawQuery;
 use serde::Deserialize;
 
-use super::head::{ListHead, Tab, fail, form_error, list_id, notice};
+use super::head::{ListHead, ListPath, Tab, fail, form_error, notice};
+use crate::console::prelude::*;
 use crate::{
-    app::AppState,
-    console::{
-        error::{ConsoleError, urlencode},
-        form::FieldErrors,
-        layout::{Layout, Section},
-        session::Viewer,
-    },
-    engine::usage::SystemUsage,
+    console::error::urlencode,
+    domain::field_usage::SystemUsage,
+    field_usages,
     lists::{
-        catalog::{self, ListDetail},
-        optimize, usages, valid_usages,
+        manage::{self, ListDetail},
+        optimize,
     },
+    store::ListId,
 };
 
 /// One choice of a usage select.
@@ -65,6 +57,26 @@ struct FieldsPage {
     rows: Vec<UsageRow>,
 }
 
+impl FieldsPage {
+    /// The tab with each column's saved usage, or after a refusal the `chosen` one
+    /// (column, usage) with the messages beside the selects.
+    async fn load(
+        state: &AppState,
+        viewer: &Viewer,
+        detail: &ListDetail,
+        notice: String,
+        chosen: Option<(&str, &str)>,
+        errors: &FieldErrors,
+    ) -> Result<Self, ConsoleError> {
+        Ok(FieldsPage {
+            layout: Layout::new(viewer, Section::Lists),
+            head: ListHead::load(state, viewer.account_id(), &detail.list, Tab::Fields).await?,
+            notice,
+            rows: rows(detail, chosen, errors),
+        })
+    }
+}
+
 /// A column's usage to save ("" removes it).
 #[derive(Debug, Deserialize)]
 pub struct UsageForm {
@@ -81,7 +93,7 @@ fn usage_label(usage: &str) -> String {
 }
 
 fn rows(detail: &ListDetail, chosen: Option<(&str, &str)>, errors: &FieldErrors) -> Vec<UsageRow> {
-    let valid = valid_usages();
+    let valid = SystemUsage::names();
     detail
         .columns
         .iter()
@@ -117,12 +129,11 @@ fn rows(detail: &ListDetail, chosen: Option<(&str, &str)>, errors: &FieldErrors)
 pub async fn show(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(raw_id): Path<String>,
+    ListPath(id): ListPath,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ConsoleError> {
     let account = viewer.account_id();
-    let id = list_id(&raw_id)?;
-    let detail = catalog::detail(&state, account, id).await.map_err(fail)?;
+    let detail = manage::detail(&state, account, id).await.map_err(fail)?;
     let params: Vec<(String, String)> =
         url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
             .into_owned()
@@ -136,25 +147,20 @@ pub async fn show(
     } else {
         notice(done, &detail.list)
     };
-    let page = FieldsPage {
-        layout: Layout::new(&viewer, Section::Lists),
-        head: ListHead::load(&state, account, &detail.list, Tab::Fields).await?,
-        notice,
-        rows: rows(&detail, None, &FieldErrors::none()),
-    };
-    Ok(Html(page.render()?).into_response())
+    FieldsPage::load(&state, &viewer, &detail, notice, None, &FieldErrors::none())
+        .await?
+        .respond(StatusCode::OK)
 }
 
 /// `POST /lists/{id}/fields`: one column's Standard Field Name.
 pub async fn save(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(raw_id): Path<String>,
+    ListPath(id): ListPath,
     Form(form): Form<UsageForm>,
 ) -> Result<Response, ConsoleError> {
     let account = viewer.account_id();
-    let id = list_id(&raw_id)?;
-    let detail = catalog::detail(&state, account, id).await.map_err(fail)?;
+    let detail = manage::detail(&state, account, id).await.map_err(fail)?;
     let current = detail
         .columns
         .iter()
@@ -162,37 +168,33 @@ pub async fn save(
         .and_then(|(_, u)| u.clone());
     let outcome = if form.usage.trim().is_empty() {
         if current.is_none() {
-            return Ok(done(&raw_id, "usage_unchanged"));
+            return Ok(done(id, "usage_unchanged"));
         }
-        usages::remove(&state, account, &form.column)
+        field_usages::remove(&state, account, &form.column)
             .await
             .map(|()| "usage_removed")
     } else {
-        usages::set(&state, account, &form.column, &form.usage)
+        field_usages::set(&state, account, &form.column, &form.usage)
             .await
             .map(|_| "usage_saved")
     };
     let api = match outcome {
-        Ok(code) => return Ok(done(&raw_id, code)),
+        Ok(code) => return Ok(done(id, code)),
         Err(err) => form_error(err)?,
     };
     let errors = FieldErrors::on(&form.column, api.message());
-    let page = FieldsPage {
-        layout: Layout::new(&viewer, Section::Lists),
-        head: ListHead::load(&state, account, &detail.list, Tab::Fields).await?,
-        notice: String::new(),
-        rows: rows(&detail, Some((&form.column, &form.usage)), &errors),
-    };
-    Ok((api.status(), Html(page.render()?)).into_response())
+    let chosen = Some((form.column.as_str(), form.usage.as_str()));
+    FieldsPage::load(&state, &viewer, &detail, String::new(), chosen, &errors)
+        .await?
+        .respond(api.status())
 }
 
 /// `POST /lists/{id}/optimize`: *Optimize for Infor CRM*.
 pub async fn optimize(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(raw_id): Path<String>,
+    ListPath(id): ListPath,
 ) -> Result<Response, ConsoleError> {
-    let id = list_id(&raw_id)?;
     let done = optimize::optimize_for_infor_crm(&state, viewer.account_id(), id)
         .await
         .map_err(fail)?;
@@ -209,8 +211,8 @@ pub async fn optimize(
     Ok(Redirect::to(&url).into_response())
 }
 
-fn done(raw_id: &str, code: &str) -> Response {
-    Redirect::to(&format!("/lists/{raw_id}/fields?done={code}")).into_response()
+fn done(id: ListId, code: &str) -> Response {
+    Redirect::to(&format!("/lists/{id}/fields?done={code}")).into_response()
 }
 
 /// What *Optimize for Infor CRM* did, in one sentence per outcome. Only names that are

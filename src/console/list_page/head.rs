@@ -2,7 +2,12 @@
 //! count, status, the run in progress), the tabs, the `?done=` notices, and the
 //! turning of ids and service errors into pages.
 
-use axum::http::StatusCode;
+use std::collections::HashMap;
+
+use axum::{
+    extract::{FromRequestParts, Path},
+    http::{StatusCode, request::Parts},
+};
 use serde::Deserialize;
 
 use crate::{
@@ -10,7 +15,8 @@ use crate::{
     console::error::ConsoleError,
     error::ApiError,
     lists::ListError,
-    store::{AccountId, List, ListId, ListKind, ListStatus, MemberId, RunRepo},
+    runs,
+    store::{AccountId, List, ListId, ListKind, ListStatus, MemberId},
 };
 
 /// The tab of the list page being shown, to mark it in the tab bar.
@@ -24,6 +30,14 @@ pub enum Tab {
     Fields,
     /// Rename and delete.
     Settings,
+    /// The sync setup, *Run Now* and *Preview* (`/lists/{id}/sync`).
+    Sync,
+    /// The run history (`/lists/{id}/runs`).
+    Runs,
+    /// The schedule (`/lists/{id}/schedule`).
+    Schedule,
+    /// The list's segments (`/lists/{id}/segments`).
+    Segments,
 }
 
 impl Tab {
@@ -33,6 +47,10 @@ impl Tab {
             Tab::Columns => "columns",
             Tab::Fields => "fields",
             Tab::Settings => "settings",
+            Tab::Sync => "sync",
+            Tab::Runs => "runs",
+            Tab::Schedule => "schedule",
+            Tab::Segments => "segments",
         }
     }
 }
@@ -70,8 +88,7 @@ impl ListHead {
         list: &List,
         tab: Tab,
     ) -> Result<Self, ConsoleError> {
-        let run = RunRepo
-            .active_for_list(state.store.conn(), account, list.id, state.clock.now())
+        let run = runs::active_run_of_list(state, account, list.id)
             .await
             .map_err(|e| ConsoleError::internal(&e))?;
         Ok(ListHead {
@@ -114,6 +131,50 @@ pub fn is_crm(list: &List) -> bool {
     matches!(list.kind, ListKind::CrmLead | ListKind::CrmContact)
 }
 
+/// The list a list page's URL names (`/lists/{id}/…`). Taking it in a handler answers
+/// the 404 page for anything that is not a list id, as for another account's list.
+#[derive(Debug, Clone, Copy)]
+pub struct ListPath(pub ListId);
+
+/// The member a member page's URL names (`/lists/{id}/members/{member_id}…`), with
+/// its list; anything that is not an id is the 404 page.
+#[derive(Debug, Clone, Copy)]
+pub struct MemberPath(pub ListId, pub MemberId);
+
+/// The named parameters of a request's path.
+async fn path_params<S: Send + Sync>(
+    parts: &mut Parts,
+    state: &S,
+) -> Result<HashMap<String, String>, ConsoleError> {
+    Path::<HashMap<String, String>>::from_request_parts(parts, state)
+        .await
+        .map(|Path(params)| params)
+        .map_err(|_| ConsoleError::NotFound("There is no such page.".into()))
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ListPath {
+    type Rejection = ConsoleError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ConsoleError> {
+        let params = path_params(parts, state).await?;
+        let raw = params.get("id").map_or("", String::as_str);
+        Ok(ListPath(list_id(raw)?))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for MemberPath {
+    type Rejection = ConsoleError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ConsoleError> {
+        let params = path_params(parts, state).await?;
+        let raw = |name: &str| params.get(name).map_or("", String::as_str);
+        Ok(MemberPath(
+            list_id(raw("id"))?,
+            member_id(raw("member_id"))?,
+        ))
+    }
+}
+
 /// The list id of a URL; anything that is not an id is a missing list (404 page).
 pub fn list_id(raw: &str) -> Result<ListId, ConsoleError> {
     raw.parse()
@@ -135,8 +196,8 @@ pub fn fail(err: ListError) -> ConsoleError {
 /// A service error about a submitted form: `Ok` with the API's error to show beside a
 /// field, or `Err` with the page to show instead when the form itself cannot be (the
 /// list or member is gone, or something broke).
-pub fn form_error(err: ListError) -> Result<ApiError, ConsoleError> {
-    let api = ApiError::from(err);
+pub fn form_error(err: impl Into<ApiError>) -> Result<ApiError, ConsoleError> {
+    let api: ApiError = err.into();
     if api.status() == StatusCode::NOT_FOUND || api.status() == StatusCode::INTERNAL_SERVER_ERROR {
         Err(api.into())
     } else {

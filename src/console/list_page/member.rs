@@ -5,28 +5,16 @@
 //! record is kept. A refused form comes back with the message beside its field and
 //! everything typed still in it.
 
-use super::head::{DoneQuery, ListHead, Tab, fail, form_error, list_id, member_id, notice};
+use super::head::{DoneQuery, ListHead, ListPath, MemberPath, Tab, fail, form_error, notice};
+use crate::console::prelude::*;
 use crate::{
-    app::AppState,
-    console::{
-        error::ConsoleError,
-        form::FieldErrors,
-        layout::{Layout, Section},
-        session::Viewer,
-    },
+    domain::values::Values,
     error::ApiError,
     lists::{
-        catalog::{self, ListDetail},
+        manage::{self, ListDetail},
         members::{self, MAX_VALUE_CHARS},
     },
-    store::{Member, Values},
-};
-use askama::Template;
-use axum::{
-    Form,
-    extract::{Path, Query, State},
-    http::StatusCode,
-    response::{Html, IntoResponse, Redirect, Response},
+    store::Member,
 };
 
 /// The form-field name prefix of a column value (`v.` + the column's name).
@@ -125,6 +113,54 @@ struct RemovePage {
     member: MemberView,
 }
 
+impl MemberPage {
+    /// The member's page: its saved values, or after a `refusal` what was `submitted`
+    /// with the messages beside the fields.
+    async fn load(
+        state: &AppState,
+        viewer: &Viewer,
+        detail: &ListDetail,
+        member: &Member,
+        submitted: &[(String, String)],
+        refusal: Option<&ApiError>,
+    ) -> Result<Self, ConsoleError> {
+        let errors = refusal.map_or_else(FieldErrors::none, errors_of);
+        Ok(MemberPage {
+            layout: Layout::new(viewer, Section::Lists),
+            head: ListHead::load(state, viewer.account_id(), &detail.list, Tab::Members).await?,
+            notice: String::new(),
+            member: MemberView::of(member),
+            fields: value_fields(detail, Some(member), submitted, &errors),
+            errors,
+            max_len: MAX_VALUE_CHARS,
+        })
+    }
+}
+
+impl NewMemberPage {
+    /// The *Add member* form: empty, or after a `refusal` what was typed with the
+    /// messages beside the fields.
+    async fn load(
+        state: &AppState,
+        viewer: &Viewer,
+        detail: &ListDetail,
+        email: String,
+        submitted: &[(String, String)],
+        refusal: Option<&ApiError>,
+    ) -> Result<Self, ConsoleError> {
+        let errors = refusal.map_or_else(FieldErrors::none, errors_of);
+        Ok(NewMemberPage {
+            layout: Layout::new(viewer, Section::Lists),
+            head: ListHead::load(state, viewer.account_id(), &detail.list, Tab::Members).await?,
+            notice: String::new(),
+            email,
+            fields: value_fields(detail, None, submitted, &errors),
+            errors,
+            max_len: MAX_VALUE_CHARS,
+        })
+    }
+}
+
 /// A submitted form, field by field, in order.
 type Fields = Vec<(String, String)>;
 
@@ -134,15 +170,29 @@ fn first<'f>(form: &'f Fields, name: &str) -> Option<&'f str> {
         .map(|(_, v)| v.as_str())
 }
 
-/// The inputs of every column of the list, holding `value_of(column)`; then, after a
-/// refusal, inputs for submitted names the list does not have, so their message has
-/// a place beside what was typed.
+/// The inputs of every column of the list, holding what was typed (`submitted`, after
+/// a refusal), else the member's saved value (none for a new member); then inputs for
+/// submitted names the list does not have, so their message has a place beside what
+/// was typed.
 fn value_fields(
     detail: &ListDetail,
-    value_of: impl Fn(&str) -> String,
-    extra: &[(String, String)],
+    saved: Option<&Member>,
+    submitted: &[(String, String)],
     errors: &FieldErrors,
 ) -> Vec<ValueField> {
+    let value_of = |column: &str| {
+        let typed = submitted.iter().find(|(k, _)| k == column);
+        match (typed, saved) {
+            (Some((_, value)), _) => value.clone(),
+            (None, Some(member)) => member
+                .values
+                .get(column)
+                .cloned()
+                .flatten()
+                .unwrap_or_default(),
+            (None, None) => String::new(),
+        }
+    };
     let mut fields: Vec<ValueField> = detail
         .columns
         .iter()
@@ -158,7 +208,7 @@ fn value_fields(
             pending,
         })
         .collect();
-    for (column, value) in extra {
+    for (column, value) in submitted {
         if !fields.iter().any(|f| &f.column == column) {
             fields.push(ValueField {
                 id: String::new(),
@@ -223,41 +273,25 @@ fn errors_of(api: &ApiError) -> FieldErrors {
 pub async fn show(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path((raw_id, raw_member)): Path<(String, String)>,
+    MemberPath(id, mid): MemberPath,
     Query(query): Query<DoneQuery>,
 ) -> Result<Response, ConsoleError> {
     let account = viewer.account_id();
-    let (id, mid) = (list_id(&raw_id)?, member_id(&raw_member)?);
-    let detail = catalog::detail(&state, account, id).await.map_err(fail)?;
+    let detail = manage::detail(&state, account, id).await.map_err(fail)?;
     let member = members::get(&state, account, id, mid).await.map_err(fail)?;
-    let errors = FieldErrors::none();
-    let fields = value_fields(
-        &detail,
-        |c| member.values.get(c).cloned().flatten().unwrap_or_default(),
-        &[],
-        &errors,
-    );
-    let page = MemberPage {
-        layout: Layout::new(&viewer, Section::Lists),
-        head: ListHead::load(&state, account, &detail.list, Tab::Members).await?,
-        notice: notice(query.done.as_deref(), &detail.list),
-        member: MemberView::of(&member),
-        fields,
-        errors,
-        max_len: MAX_VALUE_CHARS,
-    };
-    Ok(Html(page.render()?).into_response())
+    let notice = notice(query.done.as_deref(), &detail.list);
+    let page = MemberPage::load(&state, &viewer, &detail, &member, &[], None).await?;
+    MemberPage { notice, ..page }.respond(StatusCode::OK)
 }
 
 /// `POST /lists/{id}/members/{member_id}`: saves the values that changed.
 pub async fn save(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path((raw_id, raw_member)): Path<(String, String)>,
+    MemberPath(id, mid): MemberPath,
     Form(form): Form<Fields>,
 ) -> Result<Response, ConsoleError> {
     let account = viewer.account_id();
-    let (id, mid) = (list_id(&raw_id)?, member_id(&raw_member)?);
     let member = members::get(&state, account, id, mid).await.map_err(fail)?;
     let submitted = submitted_values(&form);
     // Only what the person changed: an untouched blank is not an edit.
@@ -283,59 +317,33 @@ pub async fn save(
         }
         Err(err) => form_error(err)?,
     };
-    let detail = catalog::detail(&state, account, id).await.map_err(fail)?;
-    let errors = errors_of(&api);
-    let typed = |c: &str| {
-        submitted
-            .iter()
-            .find(|(k, _)| k == c)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_else(|| member.values.get(c).cloned().flatten().unwrap_or_default())
-    };
-    let fields = value_fields(&detail, typed, &submitted, &errors);
-    let page = MemberPage {
-        layout: Layout::new(&viewer, Section::Lists),
-        head: ListHead::load(&state, account, &detail.list, Tab::Members).await?,
-        notice: String::new(),
-        member: MemberView::of(&member),
-        fields,
-        errors,
-        max_len: MAX_VALUE_CHARS,
-    };
-    Ok((api.status(), Html(page.render()?)).into_response())
+    let detail = manage::detail(&state, account, id).await.map_err(fail)?;
+    MemberPage::load(&state, &viewer, &detail, &member, &submitted, Some(&api))
+        .await?
+        .respond(api.status())
 }
 
 /// `GET /lists/{id}/members/new`: the *Add member* form.
 pub async fn new_form(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(raw_id): Path<String>,
+    ListPath(id): ListPath,
 ) -> Result<Response, ConsoleError> {
     let account = viewer.account_id();
-    let id = list_id(&raw_id)?;
-    let detail = catalog::detail(&state, account, id).await.map_err(fail)?;
-    let errors = FieldErrors::none();
-    let page = NewMemberPage {
-        layout: Layout::new(&viewer, Section::Lists),
-        head: ListHead::load(&state, account, &detail.list, Tab::Members).await?,
-        notice: String::new(),
-        email: String::new(),
-        fields: value_fields(&detail, |_| String::new(), &[], &errors),
-        errors,
-        max_len: MAX_VALUE_CHARS,
-    };
-    Ok(Html(page.render()?).into_response())
+    let detail = manage::detail(&state, account, id).await.map_err(fail)?;
+    NewMemberPage::load(&state, &viewer, &detail, String::new(), &[], None)
+        .await?
+        .respond(StatusCode::OK)
 }
 
 /// `POST /lists/{id}/members`: adds the person; blank values are left out.
 pub async fn add(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(raw_id): Path<String>,
+    ListPath(id): ListPath,
     Form(form): Form<Fields>,
 ) -> Result<Response, ConsoleError> {
     let account = viewer.account_id();
-    let id = list_id(&raw_id)?;
     let email = first(&form, "email").unwrap_or_default().to_string();
     let submitted = submitted_values(&form);
     let values: Values = submitted
@@ -353,36 +361,20 @@ pub async fn add(
         }
         Err(err) => form_error(err)?,
     };
-    let detail = catalog::detail(&state, account, id).await.map_err(fail)?;
-    let errors = errors_of(&api);
-    let typed = |c: &str| {
-        submitted
-            .iter()
-            .find(|(k, _)| k == c)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    let page = NewMemberPage {
-        layout: Layout::new(&viewer, Section::Lists),
-        head: ListHead::load(&state, account, &detail.list, Tab::Members).await?,
-        notice: String::new(),
-        fields: value_fields(&detail, typed, &submitted, &errors),
-        email,
-        errors,
-        max_len: MAX_VALUE_CHARS,
-    };
-    Ok((api.status(), Html(page.render()?)).into_response())
+    let detail = manage::detail(&state, account, id).await.map_err(fail)?;
+    NewMemberPage::load(&state, &viewer, &detail, email, &submitted, Some(&api))
+        .await?
+        .respond(api.status())
 }
 
 /// `GET /lists/{id}/members/{member_id}/remove`: what removing does, and the button.
 pub async fn confirm_remove(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path((raw_id, raw_member)): Path<(String, String)>,
+    MemberPath(id, mid): MemberPath,
 ) -> Result<Response, ConsoleError> {
     let account = viewer.account_id();
-    let (id, mid) = (list_id(&raw_id)?, member_id(&raw_member)?);
-    let list = catalog::require_list(&state, account, id)
+    let list = manage::require_list(&state, account, id)
         .await
         .map_err(fail)?;
     let member = members::get(&state, account, id, mid).await.map_err(fail)?;
@@ -392,17 +384,16 @@ pub async fn confirm_remove(
         notice: String::new(),
         member: MemberView::of(&member),
     };
-    Ok(Html(page.render()?).into_response())
+    page.respond(StatusCode::OK)
 }
 
 /// `POST /lists/{id}/members/{member_id}/remove`: removes the member from the list.
 pub async fn remove(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path((raw_id, raw_member)): Path<(String, String)>,
+    MemberPath(id, mid): MemberPath,
 ) -> Result<Response, ConsoleError> {
     let account = viewer.account_id();
-    let (id, mid) = (list_id(&raw_id)?, member_id(&raw_member)?);
     members::remove(&state, account, id, mid)
         .await
         .map_err(fail)?;

@@ -4,23 +4,17 @@
 //! range read, never an OFFSET or a COUNT. An htmx request (the search box, the pager)
 //! gets the table alone; the same URL without htmx gets the whole page.
 
-use askama::Template;
 use axum::{
-    extract::{Path, Query, State},
     http::{HeaderMap, HeaderValue, header},
-    response::{Html, IntoResponse, Response},
+    response::Html,
 };
 use serde::Deserialize;
 
-use super::head::{ListHead, Tab, fail, list_id, notice};
+use super::head::{ListHead, ListPath, Tab, fail, notice};
+use crate::console::prelude::*;
 use crate::{
-    app::AppState,
-    console::{
-        error::{ConsoleError, urlencode},
-        layout::{Layout, Section},
-        session::Viewer,
-    },
-    lists::catalog::{self, MemberPage},
+    console::error::urlencode,
+    lists::manage::{self, MemberPage},
     store::{ListColumn, Member},
 };
 
@@ -99,13 +93,12 @@ struct MembersFragment {
 pub async fn show(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(raw_id): Path<String>,
+    ListPath(id): ListPath,
     Query(query): Query<MembersQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ConsoleError> {
     let account = viewer.account_id();
-    let id = list_id(&raw_id)?;
-    let detail = catalog::detail(&state, account, id).await.map_err(fail)?;
+    let detail = manage::detail(&state, account, id).await.map_err(fail)?;
     let search = query.search.as_deref().map(str::trim).unwrap_or_default();
     let search_opt = Some(search).filter(|s| !s.is_empty());
     let limit = query
@@ -115,7 +108,7 @@ pub async fn show(
     let page = load_page(&state, &viewer, id, search_opt, &query, limit).await?;
 
     let columns: Vec<ListColumn> = detail.columns.iter().map(|(c, _)| c.clone()).collect();
-    let table = table(&raw_id, &columns, page, search_opt, limit);
+    let table = table(&id.to_string(), &columns, page, search_opt, limit);
     let fragment_only = is_htmx(&headers);
     let mut response = if fragment_only {
         Html(MembersFragment { table }.render()?).into_response()
@@ -158,7 +151,7 @@ async fn load_page(
     let before = query.before.as_deref().filter(|b| !b.is_empty());
     let after = query.after.as_deref().filter(|a| !a.is_empty());
     if let Some(before) = before {
-        let back = catalog::members_before(state, account, id, search, before, limit)
+        let back = manage::members_before(state, account, id, search, before, limit)
             .await
             .map_err(fail)?;
         if back.more_before {
@@ -171,12 +164,12 @@ async fn load_page(
             });
         }
         // Back at the start: the first page, full.
-        let first = catalog::members(state, account, id, search, None, limit)
+        let first = manage::members(state, account, id, search, None, limit)
             .await
             .map_err(fail)?;
         return Ok(forward(first, false));
     }
-    let page = catalog::members(state, account, id, search, after, limit)
+    let page = manage::members(state, account, id, search, after, limit)
         .await
         .map_err(fail)?;
     Ok(forward(page, after.is_some()))

@@ -1,29 +1,17 @@
 //! Rename and delete, `/lists/{id}/settings`: *Rename* through
-//! `crate::lists::catalog::rename` (a name another list has is refused beside the
+//! `crate::lists::manage::rename` (a name another list has is refused beside the
 //! field, the typed name kept); *Delete list* behind a confirmation page that says
 //! exactly what goes (members, columns, segments, runs, schedule) and that nothing is
-//! deleted in the CRM, then `crate::lists::catalog::delete`.
+//! deleted in the CRM, then `crate::lists::manage::delete`.
 
-use askama::Template;
-use axum::{
-    Form,
-    extract::{Path, Query, State},
-    response::{Html, IntoResponse, Redirect, Response},
-};
 use serde::Deserialize;
 
-use super::head::{DoneQuery, ListHead, Tab, fail, form_error, list_id, notice};
+use super::head::{DoneQuery, ListHead, ListPath, Tab, fail, form_error, notice};
+use crate::console::prelude::*;
 use crate::console::words::count;
 use crate::{
-    app::AppState,
-    console::{
-        error::ConsoleError,
-        form::FieldErrors,
-        layout::{Layout, Section},
-        session::Viewer,
-    },
     error::ApiError,
-    lists::{catalog, segments},
+    lists::{manage, segments},
     scheduling::{ScheduleError, ScheduleService},
     store::{List, ListKind, ScheduleTarget},
 };
@@ -68,41 +56,39 @@ pub struct RenameForm {
 pub async fn show(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(raw_id): Path<String>,
+    ListPath(id): ListPath,
     Query(query): Query<DoneQuery>,
 ) -> Result<Response, ConsoleError> {
     let account = viewer.account_id();
-    let id = list_id(&raw_id)?;
-    let list = catalog::require_list(&state, account, id)
+    let list = manage::require_list(&state, account, id)
         .await
         .map_err(fail)?;
     let notice = notice(query.done.as_deref(), &list);
     let name = list.name.clone();
     let page = settings_page(&state, &viewer, &list, notice, name, FieldErrors::none()).await?;
-    Ok(Html(page.render()?).into_response())
+    page.respond(StatusCode::OK)
 }
 
 /// `POST /lists/{id}/rename`.
 pub async fn rename(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(raw_id): Path<String>,
+    ListPath(id): ListPath,
     Form(form): Form<RenameForm>,
 ) -> Result<Response, ConsoleError> {
     let account = viewer.account_id();
-    let id = list_id(&raw_id)?;
-    let api: ApiError = match catalog::rename(&state, account, id, &form.name).await {
+    let api: ApiError = match manage::rename(&state, account, id, &form.name).await {
         Ok(_) => {
             return Ok(Redirect::to(&format!("/lists/{id}/settings?done=renamed")).into_response());
         }
         Err(err) => form_error(err)?,
     };
-    let list = catalog::require_list(&state, account, id)
+    let list = manage::require_list(&state, account, id)
         .await
         .map_err(fail)?;
     let errors = FieldErrors::from_api(&api, "name", |_| Some("name"));
     let page = settings_page(&state, &viewer, &list, String::new(), form.name, errors).await?;
-    Ok((api.status(), Html(page.render()?)).into_response())
+    page.respond(api.status())
 }
 
 async fn settings_page(
@@ -126,11 +112,10 @@ async fn settings_page(
 pub async fn confirm_delete(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(raw_id): Path<String>,
+    ListPath(id): ListPath,
 ) -> Result<Response, ConsoleError> {
     let account = viewer.account_id();
-    let id = list_id(&raw_id)?;
-    let detail = catalog::detail(&state, account, id).await.map_err(fail)?;
+    let detail = manage::detail(&state, account, id).await.map_err(fail)?;
     let segments = segments::for_list(&state, account, id)
         .await
         .map_err(fail)?
@@ -163,17 +148,16 @@ pub async fn confirm_delete(
             ListKind::Uploaded => "the CRM records its members were pushed to",
         },
     };
-    Ok(Html(page.render()?).into_response())
+    page.respond(StatusCode::OK)
 }
 
 /// `POST /lists/{id}/delete`: deletes the list, then back to the lists.
 pub async fn delete(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(raw_id): Path<String>,
+    ListPath(id): ListPath,
 ) -> Result<Response, ConsoleError> {
-    let id = list_id(&raw_id)?;
-    catalog::delete(&state, viewer.account_id(), id)
+    manage::delete(&state, viewer.account_id(), id)
         .await
         .map_err(fail)?;
     Ok(Redirect::to("/lists?done=deleted").into_response())

@@ -4,26 +4,13 @@
 //! the run's live progress. A refusal is shown beside the field it is about, with every
 //! choice kept.
 
-use askama::Template;
-use axum::{
-    Router,
-    extract::{Query, RawForm, State},
-    http::StatusCode,
-    response::{Html, IntoResponse, Redirect, Response},
-    routing::get,
-};
+use axum::{Router, extract::RawForm, routing::get};
 use listbridge_connector::EntityKind;
 use serde::Deserialize;
 
+use crate::console::prelude::*;
 use crate::{
-    app::AppState,
-    console::{
-        error::ConsoleError,
-        field_picker::{FieldChoice, choices},
-        form::FieldErrors,
-        layout::{Layout, Section},
-        session::Viewer,
-    },
+    console::field_picker::{FieldChoice, choices},
     error::ApiError,
     lists::import::{ALWAYS_IMPORTED, ImportRequest, default_name, start_import},
     store::{AccountId, ConnectorId, ConnectorRecord, ConnectorStatus},
@@ -147,7 +134,7 @@ async fn connectors_of(
         .connectors()
         .list(account)
         .await
-        .map_err(|e| ConsoleError::from(ApiError::from(e)))
+        .map_err(ConsoleError::service)
 }
 
 /// The connector to preselect: the one asked for, else the first connected one.
@@ -200,7 +187,8 @@ async fn render(
     state: &AppState,
     viewer: &Viewer,
     form: FormState,
-) -> Result<String, ConsoleError> {
+    status: StatusCode,
+) -> Result<Response, ConsoleError> {
     let account = viewer.account_id();
     let connectors = connectors_of(state, account).await?;
     let selected = pick(&connectors, form.connector);
@@ -228,14 +216,14 @@ async fn render(
         kept: form.fields,
         errors: form.errors,
     };
-    Ok(page.render()?)
+    page.respond(status)
 }
 
 async fn show(
     State(state): State<AppState>,
     viewer: Viewer,
     Query(query): Query<ImportQuery>,
-) -> Result<Html<String>, ConsoleError> {
+) -> Result<Response, ConsoleError> {
     let form = FormState {
         entity: parse_entity(query.entity.as_deref())?,
         connector: query.connector.as_deref().and_then(ConnectorId::from_db),
@@ -243,25 +231,24 @@ async fn show(
         fields: Vec::new(),
         errors: FieldErrors::none(),
     };
-    Ok(Html(render(&state, &viewer, form).await?))
+    render(&state, &viewer, form, StatusCode::OK).await
 }
 
 async fn fields_fragment(
     State(state): State<AppState>,
     viewer: Viewer,
     Query(query): Query<ImportQuery>,
-) -> Result<Html<String>, ConsoleError> {
+) -> Result<Response, ConsoleError> {
     let entity = parse_entity(query.entity.as_deref())?;
     let connector = query.connector.as_deref().and_then(ConnectorId::from_db);
     let (fields, load_error) =
         load_fields(&state, viewer.account_id(), connector, entity, &[]).await;
-    let html = FieldsFragment {
+    FieldsFragment {
         fields,
         load_error,
         kept: Vec::new(),
     }
-    .render()?;
-    Ok(Html(html))
+    .respond(StatusCode::OK)
 }
 
 /// The form field a refusal of the import service is about.
@@ -290,8 +277,7 @@ async fn submit(
     };
     let Some(connector) = connector else {
         form.errors = FieldErrors::on("connector", "Choose the CRM connector to import from.");
-        let html = render(&state, &viewer, form).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
+        return render(&state, &viewer, form, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let request = ImportRequest {
         connector,
@@ -313,8 +299,7 @@ async fn submit(
                 "fields" => Some("fields"),
                 _ => None,
             });
-            let html = render(&state, &viewer, form).await?;
-            Ok((api.status(), Html(html)).into_response())
+            render(&state, &viewer, form, api.status()).await
         }
     }
 }

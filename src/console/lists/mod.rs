@@ -6,25 +6,15 @@
 
 mod import;
 
-use askama::Template;
-use axum::{
-    Router,
-    extract::{Query, State},
-    response::Html,
-    routing::get,
-};
+use axum::{Router, routing::get};
 use serde::Deserialize;
 
 use super::{
-    error::ConsoleError,
-    layout::{Layout, Section},
     progress::view::{ProgressView, list_url, status_words},
-    session::Viewer,
     words::{thousands, when},
 };
+use crate::console::prelude::*;
 use crate::{
-    app::AppState,
-    error::ApiError,
     lists::overview::{ListOverview, overview},
     store::ListStatus,
 };
@@ -130,15 +120,15 @@ async fn lists_page(
     State(state): State<AppState>,
     viewer: Viewer,
     Query(query): Query<ListsQuery>,
-) -> Result<Html<String>, ConsoleError> {
+) -> Result<Response, ConsoleError> {
     let lists = overview(&state, viewer.account_id())
         .await
-        .map_err(|e| ConsoleError::from(ApiError::from(e)))?;
+        .map_err(ConsoleError::service)?;
     let now = state.clock.now();
     let page = ListsPage {
         layout: Layout::new(&viewer, Section::Lists),
         notice: notice(query.done.as_deref()),
         rows: lists.into_iter().map(|entry| row(entry, now)).collect(),
     };
-    Ok(Html(page.render()?))
+    page.respond(StatusCode::OK)
 }

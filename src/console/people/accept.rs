@@ -7,26 +7,21 @@
 //! There is no session yet, so the form carries a double-submit token like sign-in: a
 //! random value in a `SameSite=Strict` cookie and the same value in the form.
 
-use askama::Template;
-use axum::{
-    Form,
-    extract::{Path, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{Html, IntoResponse, Response},
-};
-use base64::Engine as _;
+use axum::http::HeaderMap;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use super::sentence;
+use crate::console::prelude::*;
 use crate::{
-    app::AppState,
-    console::{error::ConsoleError, session},
+    console::{double_submit::DoubleSubmit, session},
+    error::ApiError,
     people::{MIN_PASSWORD_CHARS, People, PeopleError},
 };
 
 /// The invitation form's double-submit cookie.
-const INVITE_COOKIE: &str = "lb_invite";
+const INVITE: DoubleSubmit = DoubleSubmit {
+    cookie: "lb_invite",
+};
 
 /// The invitation page: the form, or why the link does not work.
 #[derive(Template)]
@@ -48,6 +43,16 @@ struct InvitePage<'a> {
     version: &'static str,
 }
 
+/// What the page says besides the form: whose invitation it is, or why the link does
+/// not work, and the messages beside the two passwords.
+#[derive(Debug, Default)]
+struct Shown<'a> {
+    email: &'a str,
+    refusal: &'a str,
+    password_error: &'a str,
+    confirm_error: &'a str,
+}
+
 /// The submitted invitation form.
 #[derive(Deserialize)]
 pub struct AcceptForm {
@@ -65,16 +70,13 @@ pub async fn show(
 ) -> Result<Response, ConsoleError> {
     let secure = session::secure(&state, &headers);
     match People::of(&state).invitation(&token).await {
-        Ok(user) => page(
-            &state,
-            secure,
-            &token,
-            &user.email,
-            "",
-            "",
-            "",
-            StatusCode::OK,
-        ),
+        Ok(user) => {
+            let shown = Shown {
+                email: &user.email,
+                ..Shown::default()
+            };
+            page(&state, secure, &token, shown, StatusCode::OK)
+        }
         Err(err) => link_refused(&state, secure, &token, err),
     }
 }
@@ -92,49 +94,38 @@ pub async fn submit(
         Ok(user) => user,
         Err(err) => return link_refused(&state, secure, &token, err),
     };
-    let cookie_token = session::cookie(&headers, INVITE_COOKIE).unwrap_or_default();
-    if form.form_token.is_empty() || cookie_token != form.form_token {
-        return page(
-            &state,
-            secure,
-            &token,
-            &user.email,
-            "This form has expired. Please choose your password again.",
-            "",
-            "",
-            StatusCode::FORBIDDEN,
-        );
+    let again = |shown: Shown, status| page(&state, secure, &token, shown, status);
+    if !INVITE.matches(&headers, &form.form_token) {
+        let shown = Shown {
+            email: &user.email,
+            refusal: "This form has expired. Please choose your password again.",
+            ..Shown::default()
+        };
+        return again(shown, StatusCode::FORBIDDEN);
     }
     if form.new_password.expose_secret() != form.confirm_password.expose_secret() {
-        return page(
-            &state,
-            secure,
-            &token,
-            &user.email,
-            "",
-            "",
-            "The two passwords are not the same. Type the same password twice.",
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
+        let shown = Shown {
+            email: &user.email,
+            confirm_error: "The two passwords are not the same. Type the same password twice.",
+            ..Shown::default()
+        };
+        return again(shown, StatusCode::UNPROCESSABLE_ENTITY);
     }
     let user = match people.accept_invitation(&token, form.new_password).await {
         Ok(user) => user,
         Err(PeopleError::Password(err)) => {
-            return page(
-                &state,
-                secure,
-                &token,
-                &user.email,
-                "",
-                &sentence(&err.to_string()),
-                "",
-                StatusCode::UNPROCESSABLE_ENTITY,
-            );
+            let message = words::sentence(&err.to_string());
+            let shown = Shown {
+                email: &user.email,
+                password_error: &message,
+                ..Shown::default()
+            };
+            return again(shown, StatusCode::UNPROCESSABLE_ENTITY);
         }
         Err(err) => return link_refused(&state, secure, &token, err),
     };
     tracing::info!(user = %user.id, account = %user.account_id, "accepted a console invitation");
-    session::start_and_redirect(&state, &headers, &user, "/lists", INVITE_COOKIE).await
+    session::start_and_redirect(&state, &headers, &user, "/lists", INVITE.cookie).await
 }
 
 /// The page for a link that does not work (unknown 404, used or expired 410).
@@ -144,53 +135,39 @@ fn link_refused(
     token: &str,
     err: PeopleError,
 ) -> Result<Response, ConsoleError> {
-    let status = match err {
-        PeopleError::InvitationUnknown => StatusCode::NOT_FOUND,
-        PeopleError::InvitationUsed | PeopleError::InvitationExpired => StatusCode::GONE,
-        other => return Err(ConsoleError::internal(&other)),
+    let api = ApiError::from(err);
+    let status = api.status();
+    if !matches!(status, StatusCode::NOT_FOUND | StatusCode::GONE) {
+        return Err(ConsoleError::from(api));
+    }
+    let message = words::sentence(api.message());
+    let shown = Shown {
+        refusal: &message,
+        ..Shown::default()
     };
-    page(
-        state,
-        secure,
-        token,
-        "",
-        &sentence(&err.to_string()),
-        "",
-        "",
-        status,
-    )
+    page(state, secure, token, shown, status)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The page with a new double-submit token for the form.
 fn page(
     state: &AppState,
     secure: bool,
     token: &str,
-    email: &str,
-    refusal: &str,
-    password_error: &str,
-    confirm_error: &str,
+    shown: Shown,
     status: StatusCode,
 ) -> Result<Response, ConsoleError> {
-    let mut bytes = [0u8; 32];
-    state.random.fill(&mut bytes);
-    let form_token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
-    let html = InvitePage {
+    let form_token = DoubleSubmit::new_token(state.random.as_ref());
+    let mut response = InvitePage {
         token,
         form_token: &form_token,
-        email,
-        refusal,
-        password_error,
-        confirm_error,
+        email: shown.email,
+        refusal: shown.refusal,
+        password_error: shown.password_error,
+        confirm_error: shown.confirm_error,
         min_chars: MIN_PASSWORD_CHARS,
         version: env!("CARGO_PKG_VERSION"),
     }
-    .render()?;
-    let cookie = session::set_cookie(INVITE_COOKIE, &form_token, secure, None)
-        .replace("SameSite=Lax", "SameSite=Strict");
-    let mut response = (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response();
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
+    .respond_no_store(status)?;
+    INVITE.set(&mut response, &form_token, secure);
     Ok(response)
 }

@@ -3,27 +3,11 @@
 //! the account's API keys with *Create API key* and *Revoke*. The forms on the page
 //! come back here with their messages when refused.
 
-use askama::Template;
-use axum::{
-    extract::{Query, State},
-    http::StatusCode,
-    response::{Html, IntoResponse, Response},
-};
 use serde::Deserialize;
 
 use super::account_admin;
-use crate::{
-    app::AppState,
-    console::{
-        error::ConsoleError,
-        form::FieldErrors,
-        layout::{Layout, Section},
-        session::Viewer,
-        words,
-    },
-    people::People,
-    store::Role,
-};
+use crate::console::prelude::*;
+use crate::{people::People, store::Role};
 
 /// What the page's forms hold: empty at first, what was typed after a refusal.
 #[derive(Debug, Clone)]
@@ -101,10 +85,9 @@ fn notice(done: Option<&str>) -> &'static str {
 /// `GET /people`.
 pub async fn show(
     State(state): State<AppState>,
-    viewer: Viewer,
+    Admin(viewer): Admin,
     Query(done): Query<Done>,
 ) -> Result<Response, ConsoleError> {
-    viewer.require_admin()?;
     render(
         &state,
         &viewer,
@@ -134,7 +117,7 @@ pub async fn render(
         .list_keys(viewer.account_id())
         .await
         .map_err(|e| ConsoleError::internal(&e))?;
-    let html = PeoplePage {
+    PeoplePage {
         layout: Layout::new(viewer, Section::People),
         people: people
             .into_iter()
@@ -164,6 +147,5 @@ pub async fn render(
         errors,
         notice,
     }
-    .render()?;
-    Ok((status, Html(html)).into_response())
+    .respond(status)
 }

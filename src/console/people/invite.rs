@@ -3,25 +3,14 @@
 //! the link or the password once: only its hash (link) or its argon2 hash (password)
 //! is kept.
 
-use askama::Template;
-use axum::{
-    Form,
-    extract::State,
-    http::{HeaderMap, StatusCode, header},
-    response::{Html, IntoResponse, Response},
-};
+use axum::http::{HeaderMap, header};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 
 use super::{index, people_refusal};
+use crate::console::prelude::*;
 use crate::{
-    app::AppState,
-    console::{
-        error::ConsoleError,
-        form::FieldErrors,
-        layout::{Layout, Section},
-        session::{self, Viewer},
-    },
+    console::session,
     people::{InviteBy, Invited, People},
     store::Role,
 };
@@ -54,11 +43,10 @@ struct InviteCreatedPage {
 /// the message beside the control.
 pub async fn submit(
     State(state): State<AppState>,
-    viewer: Viewer,
+    Admin(viewer): Admin,
     headers: HeaderMap,
     Form(form): Form<InviteForm>,
 ) -> Result<Response, ConsoleError> {
-    viewer.require_admin()?;
     let typed = index::PeopleForm {
         email: form.email.clone(),
         role: form.role.clone(),
@@ -113,16 +101,14 @@ pub async fn submit(
         }
     };
     tracing::info!(user = %user.id, account = %user.account_id, by = ?by, "invited a person to the console");
-    let html = InviteCreatedPage {
+    InviteCreatedPage {
         layout: Layout::new(&viewer, Section::People),
         email: user.email,
         role: user.role.as_str(),
         link,
         password,
     }
-    .render()?;
-    // The secret is in this page: no cache may keep it.
-    Ok(([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response())
+    .respond_no_store(StatusCode::OK)
 }
 
 async fn refused(

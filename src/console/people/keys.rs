@@ -2,27 +2,11 @@
 //! only its SHA-256 is kept) and *Revoke* behind a confirmation (the next request with
 //! the key is refused). Both go through [`crate::accounts::AccountAdmin`].
 
-use askama::Template;
-use axum::{
-    Form,
-    extract::{Path, State},
-    http::{StatusCode, header},
-    response::{Html, IntoResponse, Redirect, Response},
-};
 use serde::Deserialize;
 
-use super::{account_admin, account_failure, index, key_id, sentence};
-use crate::{
-    accounts::AccountError,
-    app::AppState,
-    console::{
-        error::ConsoleError,
-        form::FieldErrors,
-        layout::{Layout, Section},
-        session::Viewer,
-        words,
-    },
-};
+use super::{account_admin, account_failure, index, key_id};
+use crate::accounts::AccountError;
+use crate::console::prelude::*;
 
 /// The submitted *Create API key* form.
 #[derive(Deserialize)]
@@ -55,23 +39,21 @@ struct RevokePage {
 /// page again with the message beside the name.
 pub async fn create(
     State(state): State<AppState>,
-    viewer: Viewer,
+    Admin(viewer): Admin,
     Form(form): Form<KeyForm>,
 ) -> Result<Response, ConsoleError> {
-    viewer.require_admin()?;
     match account_admin(&state)
         .create_key_in(viewer.account_id(), &form.label)
         .await
     {
         Ok((key, label)) => {
             tracing::info!(account = %viewer.account_id(), prefix = %key.display_prefix(), "created an API key in the console");
-            let html = KeyCreatedPage {
+            KeyCreatedPage {
                 layout: Layout::new(&viewer, Section::People),
                 label,
                 key: key.expose().to_string(),
             }
-            .render()?;
-            Ok(([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response())
+            .respond_no_store(StatusCode::OK)
         }
         Err(err @ AccountError::InvalidLabel(_)) => {
             let typed = index::PeopleForm {
@@ -82,7 +64,7 @@ pub async fn create(
                 &state,
                 &viewer,
                 typed,
-                FieldErrors::on("key_label", sentence(&err.to_string())),
+                FieldErrors::on("key_label", words::sentence(&err.to_string())),
                 "",
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
@@ -95,15 +77,14 @@ pub async fn create(
 /// `GET /people/keys/{id}/revoke`: what revoking does, and the button that does it.
 pub async fn show_revoke(
     State(state): State<AppState>,
-    viewer: Viewer,
+    Admin(viewer): Admin,
     Path(id): Path<String>,
-) -> Result<Html<String>, ConsoleError> {
-    viewer.require_admin()?;
+) -> Result<Response, ConsoleError> {
     let key = account_admin(&state)
         .key(viewer.account_id(), key_id(&id)?)
         .await
         .map_err(account_failure)?;
-    let html = RevokePage {
+    RevokePage {
         layout: Layout::new(&viewer, Section::People),
         id: key.id.to_string(),
         label: key.label,
@@ -112,17 +93,15 @@ pub async fn show_revoke(
             .last_used_at
             .map_or_else(|| "never".to_string(), words::when),
     }
-    .render()?;
-    Ok(Html(html))
+    .respond(StatusCode::OK)
 }
 
 /// `POST /people/keys/{id}/revoke`: revokes, then back to the page with a notice.
 pub async fn revoke(
     State(state): State<AppState>,
-    viewer: Viewer,
+    Admin(viewer): Admin,
     Path(id): Path<String>,
 ) -> Result<Response, ConsoleError> {
-    viewer.require_admin()?;
     let key = account_admin(&state)
         .revoke_key(viewer.account_id(), key_id(&id)?)
         .await

@@ -25,6 +25,7 @@ use super::{error::ConsoleError, form::FieldErrors};
 use crate::{
     accounts::{AccountAdmin, AccountError},
     app::AppState,
+    error::ApiError,
     people::PeopleError,
     store::{ApiKeyId, UserId},
 };
@@ -56,50 +57,47 @@ pub(crate) fn account_admin(state: &AppState) -> AccountAdmin<'_> {
     }
 }
 
-/// A service message as a sentence: capital first letter, full stop at the end.
-pub(crate) fn sentence(message: &str) -> String {
-    let mut chars = message.chars();
-    let mut out: String = match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => return String::new(),
-    };
-    if !out.ends_with(['.', '!', '?']) {
-        out.push('.');
-    }
-    out
-}
-
 /// A refusal of the people service, beside the form control it is about: `Ok` with
 /// the messages and status to show the form again with, `Err` for what is no form's
 /// fault (an unknown person is the "not found" page; a broken store the error page).
+/// Statuses and messages come from the one mapping of `PeopleError` (`api/problems.rs`).
 pub(crate) fn people_refusal(
     err: PeopleError,
     field_of: impl Fn(&PeopleError) -> &'static str,
 ) -> Result<(FieldErrors, StatusCode), ConsoleError> {
-    match &err {
-        PeopleError::UnknownUser => Err(not_found()),
-        PeopleError::Store(_) | PeopleError::Hash(_) | PeopleError::UnknownAccount(_) => {
-            Err(ConsoleError::internal(&err))
-        }
-        PeopleError::EmailTaken(_) => Ok((
-            FieldErrors::on(field_of(&err), sentence(&err.to_string())),
-            StatusCode::CONFLICT,
-        )),
-        _ => Ok((
-            FieldErrors::on(field_of(&err), sentence(&err.to_string())),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )),
+    let field = field_of(&err);
+    form_refusal(ApiError::from(err), field)
+}
+
+/// An account-service refusal, beside the form control it is about; see
+/// [`people_refusal`].
+pub(crate) fn account_refusal(
+    err: AccountError,
+    field_of: impl Fn(&AccountError) -> &'static str,
+) -> Result<(FieldErrors, StatusCode), ConsoleError> {
+    let field = field_of(&err);
+    form_refusal(ApiError::from(err), field)
+}
+
+/// A service refusal as a message beside `field`, or the error page when it is no
+/// form's fault (not found, server errors).
+fn form_refusal(
+    api: ApiError,
+    field: &'static str,
+) -> Result<(FieldErrors, StatusCode), ConsoleError> {
+    let status = api.status();
+    if status == StatusCode::NOT_FOUND || status.is_server_error() {
+        return Err(ConsoleError::from(api));
     }
+    Ok((
+        FieldErrors::on(field, super::words::sentence(api.message())),
+        status,
+    ))
 }
 
 /// An account-service error that is no form's fault.
 pub(crate) fn account_failure(err: AccountError) -> ConsoleError {
-    match err {
-        AccountError::UnknownKey => {
-            ConsoleError::NotFound("There is no such API key in this account.".to_string())
-        }
-        other => ConsoleError::internal(&other),
-    }
+    ConsoleError::service(err)
 }
 
 /// The user id of a URL; a malformed id is "not found", like another account's.
@@ -114,20 +112,5 @@ fn key_id(raw: &str) -> Result<ApiKeyId, ConsoleError> {
 
 /// The page shown for a person who is not in this account.
 fn not_found() -> ConsoleError {
-    ConsoleError::NotFound("There is no such person in this account.".to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn messages_become_sentences() {
-        assert_eq!(
-            sentence("the current password is wrong"),
-            "The current password is wrong."
-        );
-        assert_eq!(sentence("Done."), "Done.");
-        assert_eq!(sentence(""), "");
-    }
+    ConsoleError::service(PeopleError::UnknownUser)
 }

@@ -2,20 +2,11 @@
 //! [`People::change_role`] rule for everyone: an admin cannot change their own role,
 //! so the account always keeps an admin).
 
-use axum::{
-    Form,
-    extract::{Path, State},
-    response::{IntoResponse, Redirect, Response},
-};
 use serde::Deserialize;
 
 use super::{index, people_refusal, user_id};
-use crate::{
-    app::AppState,
-    console::{error::ConsoleError, form::FieldErrors, session::Viewer},
-    people::People,
-    store::Role,
-};
+use crate::console::prelude::*;
+use crate::{people::People, store::Role};
 
 /// The submitted role form.
 #[derive(Deserialize)]
@@ -28,11 +19,10 @@ pub struct RoleForm {
 /// again with the message beside the row's control.
 pub async fn submit(
     State(state): State<AppState>,
-    viewer: Viewer,
+    Admin(viewer): Admin,
     Path(id): Path<String>,
     Form(form): Form<RoleForm>,
 ) -> Result<Response, ConsoleError> {
-    viewer.require_admin()?;
     let id = user_id(&id)?;
     let field = format!("role-{id}");
     let refused = |errors: FieldErrors, status| {

@@ -62,6 +62,9 @@ pub struct ProgressView {
     pub finished_at: Option<String>,
     /// How long an ended run took, in words.
     pub took: Option<String>,
+    /// Shown on the run's own page: an ended run's fragment does not link to the page
+    /// it is on.
+    pub on_run_page: bool,
 }
 
 impl ProgressView {
@@ -110,7 +113,19 @@ impl ProgressView {
                 (false, Some(start), Some(end)) => Some(duration_words(end - start)),
                 _ => None,
             },
+            on_run_page: false,
         }
+    }
+
+    /// The view as the run's own page shows it (no link to the page it is on).
+    pub fn on_run_page(mut self) -> Self {
+        self.on_run_page = true;
+        self
+    }
+
+    /// The run's own page (its report once ended, a dry run's preview).
+    pub fn run_url(&self) -> String {
+        format!("/runs/{}", self.run_id)
     }
 
     /// The list page's address.
@@ -137,7 +152,7 @@ fn outcome_sentence(run: &Run) -> String {
 }
 
 /// A run's duration in words: `42 s`, `3 min 5 s`, `2 h 10 min`.
-fn duration_words(d: Duration) -> String {
+pub fn duration_words(d: Duration) -> String {
     let s = d.num_seconds().max(0);
     match s {
         0..60 => format!("{s} s"),
@@ -221,7 +236,7 @@ pub fn remaining_words(left: Duration) -> String {
 }
 
 /// The counts a marketer reads, labelled, leaving out zeros.
-fn count_rows(c: &RunCounts) -> Vec<(&'static str, String)> {
+pub fn count_rows(c: &RunCounts) -> Vec<(&'static str, String)> {
     [
         ("Read from the CRM", c.read),
         ("Members added", c.pulled_new),

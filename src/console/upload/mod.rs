@@ -16,30 +16,21 @@ mod spool;
 
 use std::collections::BTreeMap;
 
-use askama::Template;
 use axum::{
     Router,
-    extract::{DefaultBodyLimit, Multipart, State, multipart::MultipartRejection},
-    http::StatusCode,
-    response::{Html, IntoResponse, Redirect, Response},
+    extract::{DefaultBodyLimit, Multipart, multipart::MultipartRejection},
     routing::{get, post},
 };
 use tokio_util::io::ReaderStream;
 
-use super::{
-    error::{ConsoleError, urlencode},
-    form::FieldErrors,
-    layout::{Layout, Section},
-    session::Viewer,
-};
+use super::error::urlencode;
+use crate::console::prelude::*;
 use crate::{
-    app::AppState,
     error::ApiError,
+    field_usages,
     lists::{
         ListError,
-        csv_upload::UploadError,
-        upload::{self, MAX_UPLOAD_BYTES, UploadRequest},
-        usages,
+        upload::{self, MAX_UPLOAD_BYTES, UploadRequest, parse::UploadError},
     },
     store::StoreError,
 };
@@ -93,8 +84,8 @@ impl UploadPage {
 }
 
 /// `GET /lists/upload`.
-async fn show(viewer: Viewer) -> Result<Html<String>, ConsoleError> {
-    Ok(Html(UploadPage::new(&viewer).render()?))
+async fn show(viewer: Viewer) -> Result<Response, ConsoleError> {
+    UploadPage::new(&viewer).respond(StatusCode::OK)
 }
 
 /// The control an upload failure is about.
@@ -105,7 +96,7 @@ fn field_of(err: &ListError) -> &'static str {
         ListError::Invalid {
             field: "mapping", ..
         }
-        | ListError::InvalidUsage { .. } => "mapping",
+        | ListError::FieldUsage(_) => "mapping",
         ListError::Upload(UploadError::NoEmailColumn { .. }) => "email_column",
         _ => "file",
     }
@@ -211,9 +202,9 @@ async fn again(
 ) -> Result<Response, ConsoleError> {
     let mut page = UploadPage::new(viewer);
     if let Some(file) = file {
-        let saved = usages::all(state, viewer.account_id())
+        let saved = field_usages::all(state, viewer.account_id())
             .await
-            .map_err(|e| ConsoleError::from(ApiError::from(e)))?;
+            .map_err(ConsoleError::service)?;
         let (head, whole) = file
             .head(preview::PREVIEW_BYTES)
             .await
@@ -238,5 +229,5 @@ async fn again(
         page.errors = errors;
     }
     page.name = fields.name;
-    Ok((status, Html(page.render()?)).into_response())
+    page.respond(status)
 }

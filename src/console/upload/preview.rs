@@ -2,19 +2,17 @@
 //! `console.js`, never the whole file) → the first rows, the delimiter found, the email
 //! column picker and the Standard Field Names mapping, as an HTML fragment placed into
 //! the upload form. Read with the upload's own reader
-//! ([`crate::lists::csv_upload::preview`]), so what is shown is what the upload does.
+//! ([`crate::lists::upload::parse::preview`]), so what is shown is what the upload does.
 
-use askama::Template;
-use axum::{body::Body, extract::State, http::HeaderMap, response::Html};
+use axum::{body::Body, http::HeaderMap};
 use futures::StreamExt;
 
-use super::super::{error::ConsoleError, form::FieldErrors, session::Viewer};
+use crate::console::prelude::*;
 use crate::{
-    app::AppState,
-    engine::usage::SystemUsage,
+    domain::field_usage::{FieldUsage, SystemUsage},
     error::ApiError,
-    lists::{ListError, csv_upload, usages, valid_usages},
-    store::FieldUsage,
+    field_usages,
+    lists::{ListError, upload::parse},
 };
 
 /// How much of the file the preview reads (what `console.js` sends).
@@ -101,7 +99,7 @@ fn delimiter_name(delimiter: u8) -> &'static str {
 
 /// Every Standard Field Name with its label.
 pub fn usage_options() -> Vec<UsageOption> {
-    valid_usages()
+    SystemUsage::names()
         .into_iter()
         .filter_map(|value| {
             SystemUsage::parse(value).map(|u| UsageOption {
@@ -129,7 +127,7 @@ pub fn build(
     saved: &[FieldUsage],
     chosen: Option<&Chosen>,
 ) -> PreviewView {
-    let found = match csv_upload::preview(head, whole, PREVIEW_ROWS) {
+    let found = match parse::preview(head, whole, PREVIEW_ROWS) {
         Ok(found) => found,
         Err(e) => {
             let api: ApiError = ListError::Upload(e).into();
@@ -227,10 +225,10 @@ pub async fn show(
     viewer: Viewer,
     headers: HeaderMap,
     body: Body,
-) -> Result<Html<String>, ConsoleError> {
-    let saved = usages::all(&state, viewer.account_id())
+) -> Result<Response, ConsoleError> {
+    let saved = field_usages::all(&state, viewer.account_id())
         .await
-        .map_err(|e| ConsoleError::from(ApiError::from(e)))?;
+        .map_err(ConsoleError::service)?;
     let preview = match read_head(body, PREVIEW_BYTES).await {
         Ok((head, more)) => {
             let size = headers
@@ -250,7 +248,7 @@ pub async fn show(
         preview,
         errors: FieldErrors::none(),
     };
-    Ok(Html(fragment.render()?))
+    fragment.respond(StatusCode::OK)
 }
 
 #[cfg(test)]

@@ -1,28 +1,23 @@
 //! After an upload: `GET /lists/{id}/upload-result` (how many rows became members, the
 //! rejected rows by line and reason) and `GET /lists/{id}/rejected.csv` (every
 //! rejected row as CSV, `line,reason`). Both read the report the upload service kept
-//! ([`crate::lists::upload_report`]), so they work any time after the upload.
+//! ([`crate::lists::upload::report`]), so they work any time after the upload.
 
 use crate::console::csv_download::CsvPiece;
-use askama::Template;
+use crate::console::prelude::*;
 use axum::{
     Router,
     body::{Body, Bytes},
-    extract::{Path, State},
     http::{HeaderValue, header},
-    response::{Html, IntoResponse, Response},
     routing::get,
 };
 
-use super::super::{
-    error::ConsoleError,
-    layout::{Layout, Section},
-    session::Viewer,
-};
 use crate::{
-    app::AppState,
     error::ApiError,
-    lists::{ListError, csv_upload::RejectedRow, upload_report},
+    lists::{
+        ListError,
+        upload::{self, parse::RejectedRow},
+    },
     store::{AccountId, ListId},
 };
 
@@ -64,9 +59,9 @@ async fn show(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(raw): Path<String>,
-) -> Result<Html<String>, ConsoleError> {
+) -> Result<Response, ConsoleError> {
     let id = list_id(&raw)?;
-    let report = upload_report::report(&state, viewer.account_id(), id)
+    let report = upload::report::report(&state, viewer.account_id(), id)
         .await
         .map_err(console_error)?;
     let page = ResultPage {
@@ -74,13 +69,11 @@ async fn show(
         list_id: report.list.id.to_string(),
         list_name: report.list.name,
         accepted: report.accepted,
-        downloadable: report
-            .rejected_total
-            .min(crate::lists::upload::MAX_STORED_REJECTS),
+        downloadable: report.rejected_total.min(upload::MAX_STORED_REJECTS),
         rejected: report.rejected,
         rejected_total: report.rejected_total,
     };
-    Ok(Html(page.render()?))
+    page.respond(StatusCode::OK)
 }
 
 /// Rejected rows as CSV (RFC 4180: CRLF, quoted where needed), with the header when
@@ -131,7 +124,7 @@ async fn next_page(mut cursor: Cursor) -> Option<(Result<Bytes, std::io::Error>,
     if cursor.done {
         return None;
     }
-    let page = upload_report::rejected_rows(
+    let page = upload::report::rejected_rows(
         &cursor.state,
         cursor.account,
         cursor.id,
@@ -165,7 +158,7 @@ async fn download(
 ) -> Result<Response, ConsoleError> {
     let id = list_id(&raw)?;
     let account = viewer.account_id();
-    let report = upload_report::report(&state, account, id)
+    let report = upload::report::report(&state, account, id)
         .await
         .map_err(console_error)?;
     let first = csv_bytes(&report.rejected, true).map_err(|e| ConsoleError::internal(&e))?;

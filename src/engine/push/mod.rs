@@ -6,168 +6,211 @@
 //! leads when add-new is on. Values are validated against the CRM's field definitions
 //! first. Writes go out in `$batch` chunks where the connector supports them. A CRM
 //! rejection parks the member with the CRM's words until it or the setup changes.
-
 //!
-//! This module walks the members a push must look at and commits page by page;
-//! [`pusher`] plans and sends one page; [`outcome`] applies what the CRM answered.
+//! This module runs the phase and commits page by page; [`scope`] says which members a
+//! push looks at; [`pusher`] plans and sends one page; [`outcome`] applies what the CRM
+//! answered.
 
 mod outcome;
 mod pusher;
+mod scope;
 
-use listbridge_connector::EntityKind;
+use std::{sync::Arc, time::Instant};
+
+use listbridge_connector::{CrmConnector, EntityKind, FieldDef};
 use sea_orm::TransactionTrait;
-use sha2::{Digest, Sha256};
 
 use super::{
-    Checkpoint, EngineError, PUSH_PAGE, RunContext, field_map::FieldMap, report::Report,
+    Checkpoint, EngineError, Phase, PushStage, RunContext, field_map::FieldMap, report::Report,
     setup::SyncSetup,
 };
 use crate::{
-    lists::segment_filter::SegmentFilter,
-    store::{
-        ListRepo, Member, MemberId, MemberRepo, PushPosition, PushScopeRepo, ScratchRepo, Segment,
-        StoreError,
-    },
+    domain::segment_filter::SegmentFilter,
+    store::{Member, MemberRepo, PushPosition, PushScopeRepo, Segment, SegmentId, StoreError},
 };
 use pusher::Pusher;
 
 /// How long a push may go without saving its progress while pages change nothing.
 const QUIET_SAVE_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 
+/// Marks a member the next run must look at again (a change number is assigned when
+/// the page is saved).
+const RETRY: i64 = -1;
+
 /// Runs the push phase, resuming from the checkpoint.
 ///
-/// A push looks only at the members that may need it: those changed on the list side
-/// after the change number its last complete push covered (all changed ones when the
-/// setup, mapping or segment filter changed since), then the unlinked ones, which are
-/// matched by email every run. Members that hold what the CRM sent (change number 0)
-/// have nothing to push, so an idle push of a large list reads nothing.
+/// A push looks only at the members that may need it (see [`scope`]). Members that hold
+/// what the CRM sent (change number 0) have nothing to push, so an idle push of a large
+/// list reads nothing.
 pub(super) async fn push(
     ctx: &RunContext<'_>,
     setup: &SyncSetup,
     segment: Option<&Segment>,
     cp: &mut Checkpoint,
 ) -> Result<(), EngineError> {
-    let db = ctx.store().conn();
-    let connector = ctx.push_connector().await?;
-    let columns = ListRepo.columns(db, ctx.list.id).await?;
-    let usages = ListRepo.usages(db, ctx.run.account_id).await?;
-    let map = FieldMap::build(&columns, &usages);
-    let lead_defs = connector.describe(EntityKind::Lead).await?;
-    let contact_defs = connector.describe(EntityKind::Contact).await?;
-    let filter: Option<SegmentFilter> = segment
-        .map(|s| serde_json::from_str(&s.filter))
-        .transpose()
-        .map_err(|e| EngineError::Setup(format!("the segment's filter cannot be read: {e}")))?;
-    let fingerprint_salt = serde_json::json!({ "setup": setup, "map": map.columns.iter().map(|c| (&c.column, &c.crm_field)).collect::<Vec<_>>() }).to_string();
-    let basis = push_basis(&fingerprint_salt, segment);
+    let inputs = PushInputs::load(ctx, setup, segment).await?;
     let segment_id = segment.map(|s| s.id);
-
-    if cp.phase != "push" || cp.push_stage.is_empty() {
-        let position = PushScopeRepo.position(db, ctx.list.id, segment_id).await?;
-        cp.phase = "push".into();
-        cp.push_stage = STAGE_CHANGED.into();
-        cp.push_after = None;
-        cp.push_after_seq = None;
-        cp.push_since = if position.basis.as_deref() == Some(basis.as_str()) {
-            position.seq
-        } else {
-            0
-        };
-        cp.push_upto = PushScopeRepo.change_seq(db, ctx.list.id).await?;
-        let scope = MemberRepo
-            .count_push_scope(db, ctx.list.id, cp.push_since, cp.push_upto)
-            .await?;
-        cp.total = Some(cp.done + i64::try_from(scope).unwrap_or(i64::MAX));
+    if cp.phase != Phase::Push || cp.push_stage == PushStage::Unscoped {
+        scope::begin(ctx, segment_id, &inputs.basis, cp).await?;
     }
     let mut report = Report::resume(cp.counts.clone(), cp.seq);
-    let pusher = Pusher {
-        ctx,
-        setup,
-        map: &map,
-        connector,
-        lead_defs: &lead_defs,
-        contact_defs: &contact_defs,
-        salt: &fingerprint_salt,
-    };
-    // Members looked at since the last saved page, and when that was.
-    let mut unsaved = 0;
-    let mut saved_at = std::time::Instant::now();
-    loop {
-        let after = cp.push_after.as_deref().and_then(MemberId::from_db);
-        let page = if cp.push_stage == STAGE_CHANGED {
-            MemberRepo
-                .page_changed(
-                    db,
-                    ctx.list.id,
-                    cp.push_since,
-                    cp.push_upto,
-                    cp.push_after_seq.zip(after),
-                    PUSH_PAGE,
-                )
-                .await?
-        } else {
-            MemberRepo
-                .page_unlinked(db, ctx.list.id, cp.push_since, after, PUSH_PAGE)
-                .await?
-        };
-        let Some(last) = page.last().map(|m| (m.change_seq, m.id)) else {
-            if cp.push_stage == STAGE_CHANGED {
-                cp.push_stage = STAGE_UNLINKED.into();
-                cp.push_after = None;
-                cp.push_after_seq = None;
-                continue;
-            }
-            break;
-        };
-        let page = if ctx.run.dry_run {
-            overlay_dry_run(ctx, page).await?
-        } else {
-            page
-        };
-        let members: Vec<Member> = match &filter {
-            Some(f) => page.into_iter().filter(|m| segment_matches(f, m)).collect(),
-            None => page,
-        };
-        unsaved += members.len();
-        let PageOutcome { mut changed, again } = pusher.push_page(members, &mut report).await?;
-        cp.push_after = Some(last.1.as_db());
-        cp.push_after_seq = Some(last.0);
+    let pusher = inputs.pusher(ctx, setup);
+    let mut unsaved = Unsaved::new();
+    while let Some(page) = scope::next_page(ctx, inputs.filter.as_ref(), cp).await? {
+        unsaved.members += page.members.len();
+        let outcome = pusher.push_page(page.members, &mut report).await?;
+        cp.push_after = Some(page.last.1.as_db());
+        cp.push_after_seq = Some(page.last.0);
         // A page that changed and reported nothing needs no transaction of its own: its
         // progress is saved with the next page that does (or after QUIET_SAVE_EVERY), and
         // a resume merely looks at it again. An idle push of a large list is mostly these.
-        if changed.is_empty() && !report.has_pending() && saved_at.elapsed() < QUIET_SAVE_EVERY {
+        if outcome.changed.is_empty() && !report.has_pending() && unsaved.is_recent() {
             continue;
         }
-        let now = ctx.now();
-        let tx = db.begin().await.map_err(StoreError::from)?;
-        if !ctx.run.dry_run {
-            if again {
-                // Members to look at again next run get a new change number.
-                let seq = PushScopeRepo.next_change_seq(&tx, ctx.list.id).await?;
-                for member in changed.iter_mut().filter(|m| m.change_seq == RETRY) {
-                    member.change_seq = seq;
-                }
-            }
-            for member in &changed {
-                MemberRepo.update(&tx, member, now).await?;
+        commit_page(ctx, outcome, cp, &mut report, unsaved.members).await?;
+        unsaved = Unsaved::new();
+    }
+    finish(
+        ctx,
+        segment_id,
+        inputs.basis,
+        cp,
+        &mut report,
+        unsaved.members,
+    )
+    .await
+}
+
+/// What a push works from, read once when it starts.
+struct PushInputs {
+    /// The CRM.
+    connector: Arc<dyn CrmConnector>,
+    /// Columns to CRM fields.
+    map: FieldMap,
+    /// The CRM's lead fields.
+    lead_defs: Vec<FieldDef>,
+    /// The CRM's contact fields.
+    contact_defs: Vec<FieldDef>,
+    /// A segment's filter: its push looks only at its members.
+    filter: Option<SegmentFilter>,
+    /// The setup and mapping, mixed into parked members' fingerprints.
+    salt: String,
+    /// The fingerprint of what decides what this push sends (see [`scope::push_basis`]).
+    basis: String,
+}
+
+impl PushInputs {
+    async fn load(
+        ctx: &RunContext<'_>,
+        setup: &SyncSetup,
+        segment: Option<&Segment>,
+    ) -> Result<Self, EngineError> {
+        let connector = ctx.push_connector().await?;
+        let (_, map) = ctx.field_map().await?;
+        let lead_defs = connector.describe(EntityKind::Lead).await?;
+        let contact_defs = connector.describe(EntityKind::Contact).await?;
+        let filter = segment
+            .map(|s| serde_json::from_str(&s.filter))
+            .transpose()
+            .map_err(|e| EngineError::Setup(format!("the segment's filter cannot be read: {e}")))?;
+        let salt = serde_json::json!({ "setup": setup, "map": map.columns.iter().map(|c| (&c.column, &c.crm_field)).collect::<Vec<_>>() }).to_string();
+        let basis = scope::push_basis(&salt, segment);
+        Ok(PushInputs {
+            connector,
+            map,
+            lead_defs,
+            contact_defs,
+            filter,
+            salt,
+            basis,
+        })
+    }
+
+    fn pusher<'a>(&'a self, ctx: &'a RunContext<'a>, setup: &'a SyncSetup) -> Pusher<'a> {
+        Pusher {
+            ctx,
+            setup,
+            map: &self.map,
+            connector: Arc::clone(&self.connector),
+            lead_defs: &self.lead_defs,
+            contact_defs: &self.contact_defs,
+            salt: &self.salt,
+        }
+    }
+}
+
+/// Members looked at since the last saved page, and when that was.
+struct Unsaved {
+    members: usize,
+    since: Instant,
+}
+
+impl Unsaved {
+    fn new() -> Self {
+        Unsaved {
+            members: 0,
+            since: Instant::now(),
+        }
+    }
+
+    /// Whether the last save is recent enough for a quiet page to wait for the next.
+    fn is_recent(&self) -> bool {
+        self.since.elapsed() < QUIET_SAVE_EVERY
+    }
+}
+
+/// What a push page did.
+struct PageOutcome {
+    /// Members whose stored state changed.
+    changed: Vec<Member>,
+    /// Whether any of them must be looked at again next run (marked [`RETRY`]).
+    again: bool,
+}
+
+/// Saves a page in one transaction: the members it changed (unless dry), the report,
+/// the progress (`looked_at` more members) and the resume point.
+async fn commit_page(
+    ctx: &RunContext<'_>,
+    outcome: PageOutcome,
+    cp: &mut Checkpoint,
+    report: &mut Report,
+    looked_at: usize,
+) -> Result<(), EngineError> {
+    let PageOutcome { mut changed, again } = outcome;
+    let now = ctx.now();
+    let tx = ctx.store().conn().begin().await.map_err(StoreError::from)?;
+    if !ctx.run.dry_run {
+        if again {
+            // Members to look at again next run get a new change number.
+            let seq = PushScopeRepo.next_change_seq(&tx, ctx.list.id).await?;
+            for member in changed.iter_mut().filter(|m| m.change_seq == RETRY) {
+                member.change_seq = seq;
             }
         }
-        cp.save_page(
-            &tx,
-            ctx.run.id,
-            &mut report,
-            std::mem::take(&mut unsaved),
-            now,
-        )
-        .await?;
-        tx.commit().await.map_err(StoreError::from)?;
-        saved_at = std::time::Instant::now();
+        for member in &changed {
+            MemberRepo.update(&tx, member, now).await?;
+        }
     }
+    cp.save_page(&tx, ctx, report, looked_at, now).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(())
+}
+
+/// Ends the push: saves the progress of the quiet pages not saved yet and (unless dry)
+/// the change number this push covered with the basis it covered it under, where the
+/// next push starts.
+async fn finish(
+    ctx: &RunContext<'_>,
+    segment_id: Option<SegmentId>,
+    basis: String,
+    cp: &mut Checkpoint,
+    report: &mut Report,
+    unsaved: usize,
+) -> Result<(), EngineError> {
     let now = ctx.now();
-    let tx = db.begin().await.map_err(StoreError::from)?;
+    let tx = ctx.store().conn().begin().await.map_err(StoreError::from)?;
     if unsaved > 0 {
-        cp.save_page(&tx, ctx.run.id, &mut report, unsaved, now)
-            .await?;
+        cp.save_page(&tx, ctx, report, unsaved, now).await?;
     }
     if !ctx.run.dry_run {
         let covered = PushPosition {
@@ -179,62 +222,6 @@ pub(super) async fn push(
             .await?;
     }
     tx.commit().await.map_err(StoreError::from)?;
-    cp.phase = "done".into();
+    cp.phase = Phase::Done;
     Ok(())
-}
-
-/// The push scan over members changed since the last complete push.
-const STAGE_CHANGED: &str = "changed";
-/// The push scan over unlinked members not changed since.
-const STAGE_UNLINKED: &str = "unlinked";
-/// Marks a member the next run must look at again (a change number is assigned when
-/// the page is saved).
-const RETRY: i64 = -1;
-
-/// A fingerprint of everything that decides what a push sends: when it changes, members
-/// changed before the last complete push may need sending too.
-fn push_basis(salt: &str, segment: Option<&Segment>) -> String {
-    let mut h = Sha256::new();
-    h.update(salt.as_bytes());
-    if let Some(segment) = segment {
-        h.update(segment.filter.as_bytes());
-    }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// A dry run's push sees members as its pull would have left them.
-async fn overlay_dry_run(
-    ctx: &RunContext<'_>,
-    page: Vec<Member>,
-) -> Result<Vec<Member>, EngineError> {
-    let ids: Vec<MemberId> = page.iter().map(|m| m.id).collect();
-    let mut pulled = ScratchRepo
-        .get(ctx.store().conn(), ctx.run.id, &ids)
-        .await?;
-    Ok(page
-        .into_iter()
-        .map(|m| pulled.remove(&m.id).unwrap_or(m))
-        .collect())
-}
-
-/// What a push page did.
-struct PageOutcome {
-    /// Members whose stored state changed.
-    changed: Vec<Member>,
-    /// Whether any of them must be looked at again next run (marked [`RETRY`]).
-    again: bool,
-}
-
-fn segment_matches(filter: &SegmentFilter, member: &Member) -> bool {
-    filter.matches(|column| {
-        if column.eq_ignore_ascii_case("email") {
-            Some(member.email.as_str())
-        } else {
-            member
-                .values
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(column))
-                .and_then(|(_, v)| v.as_deref())
-        }
-    })
 }

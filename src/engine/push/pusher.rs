@@ -13,12 +13,12 @@ use crate::{
         EngineError, consent,
         field_map::FieldMap,
         import::link_for,
-        matching,
+        matching::{self, MatchReason},
         report::{Report, Subject},
         setup::SyncSetup,
-        validate::{ValueError, check_write, find_def},
+        validate::{check_write, find_def},
     },
-    store::{Member, Parked},
+    store::{CrmLink, Member, Parked},
 };
 
 /// Contact fields whose lead counterpart has another name, for members of a contact
@@ -33,6 +33,13 @@ pub(super) struct Planned {
     pub(super) op: WriteOp,
     /// The fields written, for the sync base after success.
     pub(super) written: FieldValues,
+}
+
+/// The writes planned for a page, and which of its members changed in storage already
+/// (linked, or parked with a reason) and must be saved whatever the CRM answers.
+struct PagePlan {
+    planned: Vec<Planned>,
+    touched: Vec<bool>,
 }
 
 /// What one push needs to plan and send its pages.
@@ -54,6 +61,8 @@ pub(super) struct Pusher<'a> {
 }
 
 impl Pusher<'_> {
+    /// What a parked member was parked for: the setup and mapping, its email and its
+    /// values. A parked member is tried again once this changes.
     pub(super) fn fingerprint(&self, member: &Member) -> String {
         let mut h = Sha256::new();
         h.update(self.salt.as_bytes());
@@ -90,6 +99,7 @@ impl Pusher<'_> {
         (!def.read_only).then(|| def.name.clone())
     }
 
+    /// The CRM's field definitions of an entity.
     pub(super) fn defs(&self, entity: EntityKind) -> &[FieldDef] {
         match entity {
             EntityKind::Lead => self.lead_defs,
@@ -103,140 +113,115 @@ impl Pusher<'_> {
         mut members: Vec<Member>,
         report: &mut Report,
     ) -> Result<PageOutcome, EngineError> {
-        let mut touched = vec![false; members.len()];
-        let mut planned: Vec<Planned> = Vec::new();
+        let mut plan = PagePlan {
+            planned: Vec::new(),
+            touched: vec![false; members.len()],
+        };
         let mut unlinked: Vec<usize> = Vec::new();
-
         for (i, member) in members.iter_mut().enumerate() {
-            if member.crm.as_ref().is_some_and(|c| c.deleted_at.is_some()) {
-                // A record deleted in the CRM stays deleted: a sync never re-creates it.
-                report.counts.skipped += 1;
+            if self.passes_over(member, report) {
                 continue;
             }
-            // The fingerprint (a hash of the member's values) is only worked out for parked
-            // members: most members of a large list are not, and an idle push skips them all.
-            if member
-                .parked
-                .as_ref()
-                .is_some_and(|p| p.fingerprint == self.fingerprint(member))
-            {
-                report.counts.parked += 1;
-                continue;
-            }
-            let unmapped: Vec<&str> = self
-                .map
-                .unmapped_address
-                .iter()
-                .filter(|c| member.values.get(*c).is_some_and(Option::is_some))
-                .map(String::as_str)
-                .collect();
-            if !unmapped.is_empty() {
-                let reason = format!(
-                    "address columns {} are not mapped to a system usage in Standard Field Names; map them (or use optimize-for-infor-crm) and the member is sent on the next run",
-                    unmapped
-                        .iter()
-                        .map(|c| format!("'{c}'"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
-                self.fail(member, None, &reason, report);
-                touched[i] = true;
+            if self.park_unmapped_address(member, report) {
+                plan.touched[i] = true;
                 continue;
             }
             match member.crm.clone() {
-                Some(link) => {
-                    let changes = self.linked_changes(member, link.entity);
-                    if changes.is_empty() {
-                        report.counts.unchanged += 1;
-                        continue;
-                    }
-                    match self.validate(link.entity, &changes, false) {
-                        Ok(()) => planned.push(Planned {
-                            member: i,
-                            op: WriteOp::Update {
-                                entity: link.entity,
-                                key: link.key.clone(),
-                                etag: link.etag.clone(),
-                                expected: Some(last_agreed(member, &changes)),
-                                fields: changes.clone(),
-                            },
-                            written: changes,
-                        }),
-                        Err(e) => {
-                            self.fail(member, Some(link.key.as_str()), &e.to_string(), report);
-                            touched[i] = true;
-                        }
-                    }
-                }
+                Some(link) => self.plan_linked(&mut plan, i, member, link, report),
                 None => unlinked.push(i),
             }
         }
-
         if !unlinked.is_empty() {
-            self.match_unlinked(&mut members, &unlinked, &mut planned, &mut touched, report)
+            self.match_unlinked(&mut members, &unlinked, &mut plan, report)
                 .await?;
         }
-
         if self.ctx.run.dry_run {
-            for p in &planned {
-                let m = &members[p.member];
-                let (outcome, key) = match &p.op {
-                    WriteOp::Create { .. } => {
-                        report.counts.pushed_new += 1;
-                        ("planned_create", None)
-                    }
-                    WriteOp::Update { key, .. } => {
-                        report.counts.pushed_updated += 1;
-                        ("planned_update", Some(key.as_str()))
-                    }
-                };
-                let changes: serde_json::Map<String, serde_json::Value> = p
-                    .written
-                    .iter()
-                    .map(|(f, v)| {
-                        let old = m.synced.get(f).cloned().flatten();
-                        (f.clone(), serde_json::json!({ "old": old, "new": v }))
-                    })
-                    .collect();
-                report.record(
-                    outcome,
-                    Subject {
-                        email: Some(&m.email),
-                        entity: Some(op_entity(&p.op)),
-                        key,
-                    },
-                    None,
-                    format!("would {}", outcome.trim_start_matches("planned_")),
-                    Some(serde_json::Value::Object(changes)),
-                );
-            }
+            report_planned(&members, &plan.planned, report);
             return Ok(PageOutcome {
                 changed: Vec::new(),
                 again: false,
             });
         }
-
-        let batch = self.connector.capabilities().batch_size.max(1);
-        let mut queue = planned.into_iter().peekable();
-        while queue.peek().is_some() {
-            let chunk: Vec<Planned> = queue.by_ref().take(batch).collect();
-            let ops: Vec<WriteOp> = chunk.iter().map(|p| p.op.clone()).collect();
-            let outcomes = self.connector.write_batch(ops).await?;
-            for (p, outcome) in chunk.into_iter().zip(outcomes) {
-                let member = &mut members[p.member];
-                touched[p.member] = true;
-                self.apply_outcome(member, &p, outcome, report).await?;
-            }
-        }
+        self.send(&mut members, &mut plan, report).await?;
         let again = members.iter().any(|m| m.change_seq == RETRY);
         Ok(PageOutcome {
             changed: members
                 .into_iter()
-                .zip(touched)
+                .zip(plan.touched)
                 .filter_map(|(m, t)| t.then_some(m))
                 .collect(),
             again,
         })
+    }
+
+    /// Whether a push leaves the member alone (counted): its CRM record was deleted there
+    /// (a sync never re-creates it), or it is parked and has not changed since.
+    fn passes_over(&self, member: &Member, report: &mut Report) -> bool {
+        if member.crm.as_ref().is_some_and(|c| c.deleted_at.is_some()) {
+            report.counts.skipped += 1;
+            return true;
+        }
+        // The fingerprint (a hash of the member's values) is only worked out for parked
+        // members: most members of a large list are not, and an idle push skips them all.
+        if member
+            .parked
+            .as_ref()
+            .is_some_and(|p| p.fingerprint == self.fingerprint(member))
+        {
+            report.counts.parked += 1;
+            return true;
+        }
+        false
+    }
+
+    /// Parks a member with address values in columns that reach no CRM field (sending
+    /// the rest would lose them); returns whether it did.
+    fn park_unmapped_address(&self, member: &mut Member, report: &mut Report) -> bool {
+        let unmapped: Vec<&str> = self
+            .map
+            .unmapped_address
+            .iter()
+            .filter(|c| member.values.get(*c).is_some_and(Option::is_some))
+            .map(String::as_str)
+            .collect();
+        if unmapped.is_empty() {
+            return false;
+        }
+        let reason = format!(
+            "address columns {} are not mapped to a system usage in Standard Field Names; map them (or use optimize-for-infor-crm) and the member is sent on the next run",
+            unmapped
+                .iter()
+                .map(|c| format!("'{c}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        self.fail(member, None, &reason, report);
+        true
+    }
+
+    /// Plans the update of a linked member's changed fields, against the values both
+    /// sides last agreed on.
+    fn plan_linked(
+        &self,
+        plan: &mut PagePlan,
+        i: usize,
+        member: &mut Member,
+        link: CrmLink,
+        report: &mut Report,
+    ) {
+        let changes = self.linked_changes(member, link.entity);
+        if changes.is_empty() {
+            report.counts.unchanged += 1;
+            return;
+        }
+        let op = WriteOp::Update {
+            entity: link.entity,
+            key: link.key,
+            etag: link.etag,
+            expected: Some(last_agreed(member, &changes)),
+            fields: changes,
+        };
+        self.plan(plan, i, member, op, report);
     }
 
     /// The push-update fields whose list value moved away from the last synced value.
@@ -263,141 +248,198 @@ impl Pusher<'_> {
         changes
     }
 
-    fn validate(
+    /// Queues `op` for member `i` when the CRM's field definitions accept its values;
+    /// else parks the member with the reason.
+    fn plan(
         &self,
-        entity: EntityKind,
-        fields: &FieldValues,
-        create: bool,
-    ) -> Result<(), ValueError> {
-        check_write(self.defs(entity), fields, create)
+        plan: &mut PagePlan,
+        i: usize,
+        member: &mut Member,
+        op: WriteOp,
+        report: &mut Report,
+    ) {
+        let (entity, fields, create) = match &op {
+            WriteOp::Create { entity, fields } => (*entity, fields, true),
+            WriteOp::Update { entity, fields, .. } => (*entity, fields, false),
+        };
+        match check_write(self.defs(entity), fields, create) {
+            Ok(()) => {
+                let written = fields.clone();
+                plan.planned.push(Planned {
+                    member: i,
+                    op,
+                    written,
+                });
+            }
+            Err(e) => {
+                match &op {
+                    WriteOp::Create { .. } => self.fail(
+                        member,
+                        None,
+                        &format!("not created in the CRM: {e}"),
+                        report,
+                    ),
+                    WriteOp::Update { key, .. } => {
+                        self.fail(member, Some(key.as_str()), &e.to_string(), report)
+                    }
+                }
+                plan.touched[i] = true;
+            }
+        }
     }
 
+    /// Matches unlinked members by email (one batched lookup per entity) and plans what
+    /// each needs: an update of the record it matched, a new lead, or nothing.
     async fn match_unlinked(
         &self,
         members: &mut [Member],
         unlinked: &[usize],
-        planned: &mut Vec<Planned>,
-        touched: &mut [bool],
+        plan: &mut PagePlan,
         report: &mut Report,
     ) -> Result<(), EngineError> {
         let emails: Vec<String> = unlinked.iter().map(|&i| members[i].email.clone()).collect();
-        let mut found: HashMap<String, Vec<CrmRecord>> = HashMap::new();
-        for entity in [EntityKind::Contact, EntityKind::Lead] {
-            let fields = self.fields_of(entity);
-            for record in self
-                .connector
-                .find_by_email(entity, &emails, &fields)
-                .await?
-            {
-                if let Some(email) = record.email().map(|e| e.trim().to_lowercase()) {
-                    found.entry(email).or_default().push(record);
-                }
-            }
-        }
+        let mut found = self.records_by_email(&emails).await?;
         for &i in unlinked {
             let member = &mut members[i];
             let candidates = found.remove(&member.email).unwrap_or_default();
             match matching::choose(&candidates) {
                 Some((record, why)) => {
                     if candidates.len() > 1 {
-                        report.record(
-                            "matched",
-                            Subject {
-                                email: Some(&member.email),
-                                entity: Some(record.entity),
-                                key: Some(&record.key),
-                            },
-                            None,
-                            why.describe(),
-                            None,
-                        );
+                        report_choice(&member.email, record, why, report);
                     }
-                    member.crm = Some(link_for(record));
-                    touched[i] = true;
-                    let mut changes = FieldValues::new();
-                    let defs = self.defs(record.entity);
-                    for mapped in &self.map.columns {
-                        if find_def(defs, &mapped.crm_field).is_none() {
-                            continue;
-                        }
-                        let crm = record.fields.get(&mapped.crm_field).cloned().flatten();
-                        let list = member.values.get(&mapped.column).cloned().flatten();
-                        if self.setup.push.update_existing
-                            && self.setup.pushes_field(&mapped.crm_field)
-                            && list.is_some()
-                            && list != crm
-                            && !consent::reverses_opt_out(
-                                &mapped.crm_field,
-                                crm.as_deref(),
-                                list.as_deref(),
-                            )
-                        {
-                            changes.insert(mapped.crm_field.clone(), list);
-                        } else {
-                            member.synced.insert(mapped.crm_field.clone(), crm);
-                        }
-                    }
-                    if changes.is_empty() {
-                        report.counts.unchanged += 1;
-                        continue;
-                    }
-                    match self.validate(record.entity, &changes, false) {
-                        Ok(()) => planned.push(Planned {
-                            member: i,
-                            op: WriteOp::Update {
-                                entity: record.entity,
-                                key: record.key.clone(),
-                                etag: record.etag.clone(),
-                                // Just read: a CRM edit before our write is a conflict.
-                                expected: Some(
-                                    changes
-                                        .keys()
-                                        .map(|f| {
-                                            (f.clone(), record.fields.get(f).cloned().flatten())
-                                        })
-                                        .collect(),
-                                ),
-                                fields: changes.clone(),
-                            },
-                            written: changes,
-                        }),
-                        Err(e) => {
-                            self.fail(member, Some(record.key.as_str()), &e.to_string(), report)
-                        }
-                    }
+                    self.plan_matched(plan, i, member, record, report);
                 }
                 None if self.setup.push.add_new => {
-                    let mut fields = FieldValues::new();
-                    fields.insert("Email".into(), Some(member.email.clone()));
-                    for mapped in &self.map.columns {
-                        let Some(v) = member.values.get(&mapped.column).cloned().flatten() else {
-                            continue;
-                        };
-                        if let Some(field) = self.lead_field(&mapped.crm_field) {
-                            fields.entry(field).or_insert(Some(v));
-                        }
-                    }
-                    match self.validate(EntityKind::Lead, &fields, true) {
-                        Ok(()) => planned.push(Planned {
-                            member: i,
-                            op: WriteOp::Create {
-                                entity: EntityKind::Lead,
-                                fields: fields.clone(),
-                            },
-                            written: fields,
-                        }),
-                        Err(e) => {
-                            self.fail(
-                                member,
-                                None,
-                                &format!("not created in the CRM: {e}"),
-                                report,
-                            );
-                            touched[i] = true;
-                        }
-                    }
+                    let fields = self.new_lead_fields(member);
+                    let op = WriteOp::Create {
+                        entity: EntityKind::Lead,
+                        fields,
+                    };
+                    self.plan(plan, i, member, op, report);
                 }
                 None => report.counts.skipped += 1,
+            }
+        }
+        Ok(())
+    }
+
+    /// The CRM's contacts, then leads, with these emails, by lower-case email.
+    async fn records_by_email(
+        &self,
+        emails: &[String],
+    ) -> Result<HashMap<String, Vec<CrmRecord>>, EngineError> {
+        let mut found: HashMap<String, Vec<CrmRecord>> = HashMap::new();
+        for entity in [EntityKind::Contact, EntityKind::Lead] {
+            let fields = self.fields_of(entity);
+            let records = self
+                .connector
+                .find_by_email(entity, emails, &fields)
+                .await?;
+            for record in records {
+                if let Some(email) = record.email().map(|e| e.trim().to_lowercase()) {
+                    found.entry(email).or_default().push(record);
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Links a member to the CRM record its email matched and plans the update of the
+    /// fields the list sends it; the record's values become the base of the others.
+    fn plan_matched(
+        &self,
+        plan: &mut PagePlan,
+        i: usize,
+        member: &mut Member,
+        record: &CrmRecord,
+        report: &mut Report,
+    ) {
+        member.crm = Some(link_for(record));
+        plan.touched[i] = true;
+        let changes = self.matched_changes(member, record);
+        if changes.is_empty() {
+            report.counts.unchanged += 1;
+            return;
+        }
+        // Just read: a CRM edit before our write is a conflict.
+        let expected = changes
+            .keys()
+            .map(|f| (f.clone(), record.fields.get(f).cloned().flatten()))
+            .collect();
+        let op = WriteOp::Update {
+            entity: record.entity,
+            key: record.key.clone(),
+            etag: record.etag.clone(),
+            expected: Some(expected),
+            fields: changes,
+        };
+        self.plan(plan, i, member, op, report);
+    }
+
+    /// The fields a just-matched record takes from the list; every other field the
+    /// record has takes the record's value as the member's sync base.
+    fn matched_changes(&self, member: &mut Member, record: &CrmRecord) -> FieldValues {
+        let mut changes = FieldValues::new();
+        let defs = self.defs(record.entity);
+        for mapped in &self.map.columns {
+            if find_def(defs, &mapped.crm_field).is_none() {
+                continue;
+            }
+            let crm = record.fields.get(&mapped.crm_field).cloned().flatten();
+            let list = member.values.get(&mapped.column).cloned().flatten();
+            if self.overwrites_matched(&mapped.crm_field, crm.as_deref(), list.as_deref()) {
+                changes.insert(mapped.crm_field.clone(), list);
+            } else {
+                member.synced.insert(mapped.crm_field.clone(), crm);
+            }
+        }
+        changes
+    }
+
+    /// Whether the list's value goes to a just-matched record: the setup updates existing
+    /// records and pushes this field, the list has a value and it differs from the CRM's,
+    /// and it would not undo the person's opt-out.
+    fn overwrites_matched(&self, field: &str, crm: Option<&str>, list: Option<&str>) -> bool {
+        self.setup.push.update_existing
+            && self.setup.pushes_field(field)
+            && list.is_some()
+            && list != crm
+            && !consent::reverses_opt_out(field, crm, list)
+    }
+
+    /// A new lead's fields: the email and each list value in the lead field it lands in.
+    fn new_lead_fields(&self, member: &Member) -> FieldValues {
+        let mut fields = FieldValues::new();
+        fields.insert("Email".into(), Some(member.email.clone()));
+        for mapped in &self.map.columns {
+            let Some(v) = member.values.get(&mapped.column).cloned().flatten() else {
+                continue;
+            };
+            if let Some(field) = self.lead_field(&mapped.crm_field) {
+                fields.entry(field).or_insert(Some(v));
+            }
+        }
+        fields
+    }
+
+    /// Sends the planned writes in chunks of the connector's batch size and applies each
+    /// answer to its member.
+    async fn send(
+        &self,
+        members: &mut [Member],
+        plan: &mut PagePlan,
+        report: &mut Report,
+    ) -> Result<(), EngineError> {
+        let batch = self.connector.capabilities().batch_size.max(1);
+        let mut queue = std::mem::take(&mut plan.planned).into_iter().peekable();
+        while queue.peek().is_some() {
+            let chunk: Vec<Planned> = queue.by_ref().take(batch).collect();
+            let ops: Vec<WriteOp> = chunk.iter().map(|p| p.op.clone()).collect();
+            let outcomes = self.connector.write_batch(ops).await?;
+            for (p, outcome) in chunk.into_iter().zip(outcomes) {
+                let member = &mut members[p.member];
+                plan.touched[p.member] = true;
+                self.apply_outcome(member, &p, outcome, report).await?;
             }
         }
         Ok(())
@@ -446,5 +488,52 @@ fn last_agreed(member: &Member, changes: &FieldValues) -> FieldValues {
 pub(super) fn op_entity(op: &WriteOp) -> EntityKind {
     match op {
         WriteOp::Create { entity, .. } | WriteOp::Update { entity, .. } => *entity,
+    }
+}
+
+/// Says which of several CRM records sharing a member's email it was linked to, and why.
+fn report_choice(email: &str, record: &CrmRecord, why: MatchReason, report: &mut Report) {
+    report.record(
+        "matched",
+        Subject::member_record(email, record),
+        None,
+        why.describe(),
+        None,
+    );
+}
+
+/// A dry run reports the writes it would send, each field with its old and new value.
+fn report_planned(members: &[Member], planned: &[Planned], report: &mut Report) {
+    for p in planned {
+        let m = &members[p.member];
+        let (outcome, key) = match &p.op {
+            WriteOp::Create { .. } => {
+                report.counts.pushed_new += 1;
+                ("planned_create", None)
+            }
+            WriteOp::Update { key, .. } => {
+                report.counts.pushed_updated += 1;
+                ("planned_update", Some(key.as_str()))
+            }
+        };
+        let changes: serde_json::Map<String, serde_json::Value> = p
+            .written
+            .iter()
+            .map(|(f, v)| {
+                let old = m.synced.get(f).cloned().flatten();
+                (f.clone(), serde_json::json!({ "old": old, "new": v }))
+            })
+            .collect();
+        report.record(
+            outcome,
+            Subject {
+                email: Some(&m.email),
+                entity: Some(op_entity(&p.op)),
+                key,
+            },
+            None,
+            format!("would {}", outcome.trim_start_matches("planned_")),
+            Some(serde_json::Value::Object(changes)),
+        );
     }
 }

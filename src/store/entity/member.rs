@@ -6,7 +6,7 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "members")]
 pub struct Model {
-    /// UUID v4 text.
+    /// UUID v7 text.
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: String,
     /// Owning list.

@@ -6,7 +6,7 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "note_events")]
 pub struct Model {
-    /// UUID v4 text.
+    /// UUID v7 text.
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: String,
     /// Owning account.

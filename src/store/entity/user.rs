@@ -6,7 +6,7 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
-    /// UUID text.
+    /// UUID v7 text.
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: String,
     /// The account the person works in.

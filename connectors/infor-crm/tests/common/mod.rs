@@ -12,8 +12,8 @@ use std::{
 };
 
 use infor_crm::{Backoff, InforCrm, InforCrmOptions, WireFormat};
-use infor_crm_fake::{FakeConfig, FakeCrm};
-use listbridge_connector::{ConnectorConfig, RateLimit};
+use infor_crm_fake::{FakeConfig, FakeCrm, FaultConfig, FaultRule};
+use listbridge_connector::{ConnectorConfig, FieldValues, RateLimit};
 use secrecy::SecretString;
 
 /// The fake's default password.
@@ -62,6 +62,23 @@ pub fn config(base_url: &str, password: &str) -> ConnectorConfig {
 pub fn connector(fake: &FakeCrm, format: WireFormat) -> InforCrm {
     InforCrm::with_options(config(&fake.base_url(), PASSWORD), options(format))
         .unwrap_or_else(|e| panic!("connector: {e}"))
+}
+
+/// Field values from `(field, value)` pairs, every value set.
+pub fn values(pairs: &[(&str, &str)]) -> FieldValues {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), Some(v.to_string())))
+        .collect()
+}
+
+/// Faults with these rules whose random choices follow `seed`, so a run is repeatable.
+pub fn seeded_faults(seed: u64, rules: Vec<FaultRule>) -> FaultConfig {
+    FaultConfig {
+        seed,
+        rules,
+        ..FaultConfig::default()
+    }
 }
 
 /// Both wire formats, for tests that must pass in each.

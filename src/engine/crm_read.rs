@@ -1,0 +1,54 @@
+//! A run's read of its list's CRM records, as import, pull and backfill all do it: the
+//! list's entity from the checkpoint's resume point on, read ahead while pages are
+//! stored, the first page telling the run how many records to expect.
+
+use futures::TryStreamExt;
+use listbridge_connector::{CrmConnector, ReadPage, ReadQuery, RecordStream};
+
+use super::{
+    Checkpoint, EngineError, RunContext,
+    read_ahead::{READ_AHEAD_PAGES, read_ahead},
+};
+
+/// An open read of CRM records.
+pub(super) struct CrmRead {
+    pages: RecordStream,
+    first: bool,
+}
+
+impl CrmRead {
+    /// Starts reading `fields` of the list's entity after the checkpoint's cursor.
+    pub(super) fn open(
+        ctx: &RunContext<'_>,
+        connector: &dyn CrmConnector,
+        fields: Vec<String>,
+        cp: &Checkpoint,
+    ) -> Self {
+        let query = ReadQuery {
+            fields,
+            since: cp.cursor.clone(),
+            ..ReadQuery::default()
+        };
+        CrmRead {
+            pages: read_ahead(connector.read(ctx.entity(), query), READ_AHEAD_PAGES),
+            first: true,
+        }
+    }
+
+    /// The next page, `None` at the end. The first page's count of the records still to
+    /// come sets the run's expected total (unknown when the CRM does not say).
+    pub(super) async fn next_page(
+        &mut self,
+        cp: &mut Checkpoint,
+    ) -> Result<Option<ReadPage>, EngineError> {
+        let page = self.pages.try_next().await?;
+        if let Some(page) = &page
+            && std::mem::take(&mut self.first)
+        {
+            cp.total = page
+                .total_results
+                .map(|t| cp.done + i64::try_from(t).unwrap_or(i64::MAX));
+        }
+        Ok(page)
+    }
+}

@@ -1,0 +1,37 @@
+//! How this instance's job workers behave: how many jobs at once, the lease a claim
+//! holds, how often an idle dispatcher looks, and the lease of a form delivery's email
+//! lock. Part of `AppState`, so the services that run jobs read the same settings.
+
+use std::time::Duration as StdDuration;
+
+use chrono::Duration;
+
+/// How the workers behave.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// Jobs executed at once by this instance; 0 runs no background work (an API-only instance).
+    pub workers: usize,
+    /// How long a claim holds before another instance may take the job over.
+    pub lease: Duration,
+    /// How often an idle dispatcher looks for due jobs (it also wakes when this
+    /// instance queues a job).
+    pub poll: StdDuration,
+    /// This instance's name in lease records.
+    pub worker_id: String,
+    /// How long a form delivery's (account, email) lock holds without a renewal; the
+    /// holder renews it as it works through the email's backlog, so only a dead or
+    /// stalled holder's lock lapses and is taken over.
+    pub email_lock_lease: Duration,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            workers: 4,
+            lease: Duration::seconds(30),
+            poll: StdDuration::from_millis(500),
+            worker_id: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
+            email_lock_lease: Duration::minutes(2),
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! A service restart in the middle of an import: the first instance dies with the run
+//! half done (its runtime is torn down, as when the process is killed), a second
+//! instance on the same database takes the run over when the lease lapses and resumes
+//! from the last committed page — no restart from zero, no duplicate members.
+
+use infor_crm_fake::{FaultConfig, Kind};
+use listbridge::{
+    app::{self, Services},
+    config::Config,
+};
+use serde_json::json;
+
+use crate::support::lists::{all_members, assert_members_match, expected, records};
+use crate::support::runs::{wait_run_at, wait_run_midway};
+use crate::support::services::{api_only, takeover_workers};
+use crate::support::world::{connect, crm_config};
+use crate::support::{json as read_json, spawn_app_with, test_config};
+
+/// A service instance on its own runtime, so it can be killed outright.
+struct Instance {
+    base_url: String,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        // Dropping a runtime inside another one would panic; tear it down instead.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+impl Instance {
+    /// Starts an instance on an existing database.
+    async fn start(database_url: &str, name: &str) -> Instance {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let config = Config {
+            workers: 2,
+            job_lease_seconds: 2,
+            ..test_config(database_url)
+        };
+        let services = Services {
+            workers: takeover_workers(name),
+            ..Services::default()
+        };
+        let (ready, address) = tokio::sync::oneshot::channel();
+        runtime.spawn(async move {
+            let state = app::build_state(&config, services)
+                .await
+                .expect("state builds");
+            let listener = app::bind(config.bind).await.expect("bind port 0");
+            let addr = listener.local_addr().expect("bound address");
+            let _ = ready.send(addr);
+            let _ = app::serve(listener, state, std::future::pending()).await;
+        });
+        let addr = address.await.expect("instance started");
+        Instance {
+            base_url: format!("http://{addr}"),
+            runtime: Some(runtime),
+        }
+    }
+
+    /// The process dies: every task of the instance stops where it is.
+    fn kill(self) {
+        drop(self);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_mid_import_resumes_without_restarting_or_duplicating() {
+    let crm = infor_crm_fake::FakeCrm::start(infor_crm_fake::FakeConfig {
+        faults: FaultConfig {
+            latency_ms: 40,
+            ..FaultConfig::default()
+        },
+        ..crm_config(3_000, 0)
+    })
+    .await
+    .expect("fake CRM starts");
+    // The test's own app only owns the database and answers reads (no workers), so the
+    // instances below do all the work.
+    let app = spawn_app_with(api_only()).await;
+    let key = app.create_account("acme").await;
+    let connector = connect(&app, &key, &crm).await;
+
+    let first = Instance::start(&app.database_url, "first").await;
+    let response = app
+        .client
+        .post(format!("{}/v1/lists/import", first.base_url))
+        .bearer_auth(&key)
+        .json(&json!({ "connector": connector, "entity": "lead", "fields": ["Title"] }))
+        .send()
+        .await
+        .expect("request sent");
+    let (status, body) = read_json(response).await;
+    assert_eq!(status, 202, "{body}");
+    let run = body["run_id"].as_str().expect("run id").to_string();
+    let list = body["list"]["id"].as_str().expect("list id").to_string();
+
+    // Kill the first instance once some pages are committed, well before the end.
+    let midway = wait_run_midway(&app.client, &app.base_url, &key, &run, |report| {
+        report["progress_done"].as_i64().unwrap_or(0) >= 600
+    })
+    .await;
+    let done_at_kill = midway["progress_done"].as_i64().unwrap_or(0);
+    first.kill();
+    assert!(done_at_kill < 3_000, "killed midway");
+    crm.state().set_faults(FaultConfig::default());
+    crm.state().reset_stats();
+
+    let second = Instance::start(&app.database_url, "second").await;
+    let report = wait_run_at(&app.client, &second.base_url, &key, &run).await;
+    assert_eq!(report["status"], "succeeded", "{report}");
+    assert!(report["resumes"].as_i64().unwrap_or(0) >= 1, "{report}");
+    assert_eq!(
+        report["counts"]["read"], 3_000,
+        "each record read once: {report}"
+    );
+    assert_eq!(report["counts"]["pulled_new"], 3_000, "{report}");
+
+    // The second instance read only what was left (pages of 100 after the checkpoint).
+    let stats = crm.state().stats();
+    let lead_gets = stats.kind_count("leads", "GET");
+    assert!(
+        lead_gets <= (3_000 - done_at_kill as u64) / 100 + 3,
+        "resumed rather than restarted: {lead_gets} lead reads after {done_at_kill} were done"
+    );
+
+    let members = all_members(&app, &key, &list).await;
+    let crm_records = records(&crm, Kind::Lead);
+    assert_members_match(
+        &members,
+        &expected(&crm_records),
+        &["FirstName", "LastName", "Title"],
+    );
+    let (_, detail) = read_json(app.get(&format!("/v1/lists/{list}"), &key).await).await;
+    assert_eq!(detail["status"], "ready");
+    assert_eq!(detail["member_count"], 3_000);
+    second.kill();
+}

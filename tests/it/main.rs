@@ -1,0 +1,63 @@
+//! listbridge's integration tests, one binary: the service is started for real (HTTP on
+//! loopback, SQLite or PostgreSQL) and driven the way a client, a browser or an operator
+//! would. One binary links once, and one `support` module holds every shared helper.
+//! nextest runs each test in its own process, so process-wide state (log capture,
+//! environment) stays per test.
+
+mod support;
+
+mod accounts;
+mod connectors_api;
+mod connectors_limits;
+mod connectors_logs;
+mod console_auth;
+mod console_browser;
+mod console_browser_forms_invites;
+mod console_browser_sync;
+mod console_campaigns;
+mod console_connectors;
+mod console_forms;
+mod console_jobs;
+mod console_list_page;
+mod console_list_settings;
+mod console_lists;
+mod console_people;
+mod console_runs;
+mod console_schedules;
+mod console_segments;
+mod console_sync;
+mod console_upload;
+#[cfg(feature = "demo")]
+mod demo;
+mod forms_bad_inputs;
+mod forms_flow;
+mod forms_outage;
+mod jobs_queue;
+mod lists_api;
+mod lists_import;
+mod lists_resume;
+mod lists_segments;
+mod lists_upload;
+mod logging;
+mod notes_flow;
+mod notes_resume;
+mod openapi_routes;
+mod runs_exclusive;
+mod schedules_firing;
+mod schedules_instances;
+mod schedules_limit;
+mod schedules_processes;
+mod service_kill;
+mod startup;
+mod store;
+mod sync_conflicts;
+mod sync_dry_run;
+mod sync_faults;
+mod sync_flow;
+mod sync_matching;
+mod sync_pull;
+mod sync_push;
+mod sync_rejections;
+mod sync_resume;
+mod sync_setup_api;
+mod sync_toggles;
