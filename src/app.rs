@@ -3,13 +3,15 @@
 
 use std::{future::Future, net::SocketAddr, sync::Arc};
 
-use listbridge_connector::ConnectorRegistry;
+use listbridge_connector::{ConnectorRegistry, OutboundGuard};
 use tokio::net::TcpListener;
 
 use crate::{
+    client_address::TrustedProxies,
     clock::{Clock, OsRandom, Random, SystemClock},
     config::{Config, ConsoleConfig, CrmLimits},
-    connectors::{ConnectorCache, ConnectorService, UrlPolicy},
+    connectors::{ConnectAttempts, ConnectorCache, ConnectorService},
+    engine::RunLimits,
     forms::{IntakeLimits, IntakeWriter},
     http,
     jobs::WorkerConfig,
@@ -34,8 +36,11 @@ pub struct AppState {
     pub registry: Arc<ConnectorRegistry>,
     /// Live connectors shared by every task that uses them.
     pub connector_cache: ConnectorCache,
-    /// Which CRM URLs connectors may use.
-    pub url_policy: UrlPolicy,
+    /// Where outbound requests may go (`allow_private_hosts`): every connector is built
+    /// with it.
+    pub outbound: OutboundGuard,
+    /// Each account's budget of *Connect* and *Reconfirm Login* attempts.
+    pub connect_attempts: ConnectAttempts,
     /// Wakes this instance's job dispatcher when a job is queued here.
     pub job_signal: Arc<tokio::sync::Notify>,
     /// How this instance's background workers behave.
@@ -44,12 +49,17 @@ pub struct AppState {
     pub form_intake: IntakeLimits,
     /// Request budget, timeout and attempts of connectors without their own.
     pub crm_limits: CrmLimits,
+    /// The page and time caps every run keeps to.
+    pub run_limits: RunLimits,
     /// How often this instance's scheduler looks for due slots.
     pub scheduler_tick: std::time::Duration,
     /// Stores accepted form submissions, many per transaction under load.
     pub intake_writer: IntakeWriter,
     /// The web console's cookies and session idle time.
     pub console: ConsoleConfig,
+    /// Proxies whose forwarding headers name the client, for the limits counted per
+    /// client (form posts, sign-in attempts); see [`crate::client_address`].
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl AppState {
@@ -62,7 +72,8 @@ impl AppState {
             cipher: &self.cipher,
             registry: &self.registry,
             cache: &self.connector_cache,
-            url_policy: &self.url_policy,
+            outbound: &self.outbound,
+            attempts: &self.connect_attempts,
             crm_limits: &self.crm_limits,
         }
     }
@@ -135,11 +146,14 @@ pub async fn build_state(config: &Config, services: Services) -> Result<AppState
         cipher,
         registry: services.registry,
         connector_cache: ConnectorCache::default(),
-        url_policy: UrlPolicy::allowing_http_to(&config.allow_http_hosts),
+        outbound: OutboundGuard::new(config.allow_private_hosts.clone()),
+        connect_attempts: ConnectAttempts::default(),
         job_signal: Arc::default(),
         workers: services.workers,
-        form_intake: services.form_intake,
+        form_intake: services.form_intake.with_settings(&config.form_limits),
+        trusted_proxies: config.trusted_proxies.clone(),
         crm_limits: config.crm,
+        run_limits: RunLimits::new(config.work.run_max_pages, config.work.run_max_seconds),
         scheduler_tick: std::time::Duration::from_millis(u64::from(config.scheduler_tick_ms)),
         console: config.console,
     })

@@ -8,7 +8,7 @@
 //! | `master_key` | `LISTBRIDGE_MASTER_KEY` | generated beside a SQLite database |
 //! | `log` | `LISTBRIDGE_LOG` | `info` |
 //! | `log_format` | `LISTBRIDGE_LOG_FORMAT` | `text` |
-//! | `allow_http_hosts` | `LISTBRIDGE_ALLOW_HTTP_HOSTS` (comma-separated) | none |
+//! | `allow_private_hosts` | `LISTBRIDGE_ALLOW_PRIVATE_HOSTS` (comma-separated host names, addresses or CIDRs) | none |
 //! | `workers` | `LISTBRIDGE_WORKERS` | `4` (jobs run at once; `0`: API only) |
 //! | `job_lease_seconds` | `LISTBRIDGE_JOB_LEASE_SECONDS` | `30` |
 //! | `scheduler_tick_ms` | `LISTBRIDGE_SCHEDULER_TICK_MS` | `5000` |
@@ -17,8 +17,17 @@
 //! | `crm_concurrency` | `LISTBRIDGE_CRM_CONCURRENCY` | `4` |
 //! | `crm_timeout_seconds` | `LISTBRIDGE_CRM_TIMEOUT_SECONDS` | `30` |
 //! | `crm_attempts` | `LISTBRIDGE_CRM_ATTEMPTS` | `6` |
+//! | `crm_max_response_bytes` | `LISTBRIDGE_CRM_MAX_RESPONSE_BYTES` | `33554432` (32 MiB) |
+//! | `run_max_pages` | `LISTBRIDGE_RUN_MAX_PAGES` | `100000` |
+//! | `run_max_seconds` | `LISTBRIDGE_RUN_MAX_SECONDS` | `21600` (6 h) |
+//! | `max_running_jobs_per_account` | `LISTBRIDGE_MAX_RUNNING_JOBS_PER_ACCOUNT` | `2` |
 //! | `secure_cookies` | `LISTBRIDGE_SECURE_COOKIES` | `auto` (`always`, `never`) |
 //! | `session_idle_minutes` | `LISTBRIDGE_SESSION_IDLE_MINUTES` | `720` (12 h) |
+//! | `trusted_proxies` | `LISTBRIDGE_TRUSTED_PROXIES` (comma-separated addresses or CIDRs) | none |
+//! | `form_client_burst` | `LISTBRIDGE_FORM_CLIENT_BURST` | `10` |
+//! | `form_client_per_minute` | `LISTBRIDGE_FORM_CLIENT_PER_MINUTE` | `30` |
+//! | `form_per_form_burst` | `LISTBRIDGE_FORM_PER_FORM_BURST` | `120` |
+//! | `form_per_form_per_minute` | `LISTBRIDGE_FORM_PER_FORM_PER_MINUTE` | `600` |
 
 use std::{
     fmt,
@@ -27,10 +36,11 @@ use std::{
     str::FromStr,
 };
 
+use listbridge_connector::AllowList;
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use crate::domain::redact::redact_url;
+use crate::{client_address::TrustedProxies, domain::redact::redact_url};
 
 /// Environment variable naming the config file when `--config` is not given.
 pub const CONFIG_FILE_ENV: &str = "LISTBRIDGE_CONFIG";
@@ -59,8 +69,9 @@ pub const DEFAULT_SCHEDULER_TICK_MS: u32 = 5_000;
 const MIN_SCHEDULER_TICK_MS: u32 = 1_000;
 /// The default number of background jobs run at once.
 pub const DEFAULT_WORKERS: usize = 4;
-/// Environment variable naming CRM hosts that may be reached over plain http.
-pub const ALLOW_HTTP_HOSTS_ENV: &str = "LISTBRIDGE_ALLOW_HTTP_HOSTS";
+/// Environment variable naming the private hosts and networks outbound requests may
+/// reach (and reach over plain http).
+pub const ALLOW_PRIVATE_HOSTS_ENV: &str = "LISTBRIDGE_ALLOW_PRIVATE_HOSTS";
 /// Environment variable for the sustained CRM requests per second of each connector.
 pub const CRM_REQUESTS_PER_SECOND_ENV: &str = "LISTBRIDGE_CRM_REQUESTS_PER_SECOND";
 /// Environment variable for the CRM requests a connector may start at once after a pause.
@@ -71,11 +82,30 @@ pub const CRM_CONCURRENCY_ENV: &str = "LISTBRIDGE_CRM_CONCURRENCY";
 pub const CRM_TIMEOUT_ENV: &str = "LISTBRIDGE_CRM_TIMEOUT_SECONDS";
 /// Environment variable for how many attempts a failing CRM request gets.
 pub const CRM_ATTEMPTS_ENV: &str = "LISTBRIDGE_CRM_ATTEMPTS";
+/// Environment variable for the most bytes of one CRM response a connector reads.
+pub const CRM_MAX_RESPONSE_BYTES_ENV: &str = "LISTBRIDGE_CRM_MAX_RESPONSE_BYTES";
+/// Environment variable for the most pages one run works through.
+pub const RUN_MAX_PAGES_ENV: &str = "LISTBRIDGE_RUN_MAX_PAGES";
+/// Environment variable for the longest a run may take, in seconds.
+pub const RUN_MAX_SECONDS_ENV: &str = "LISTBRIDGE_RUN_MAX_SECONDS";
+/// Environment variable for the most jobs of one account running at once.
+pub const MAX_RUNNING_JOBS_PER_ACCOUNT_ENV: &str = "LISTBRIDGE_MAX_RUNNING_JOBS_PER_ACCOUNT";
 
 /// Environment variable for when console cookies are marked `Secure`.
 pub const SECURE_COOKIES_ENV: &str = "LISTBRIDGE_SECURE_COOKIES";
 /// Environment variable for how long an unused console session lasts.
 pub const SESSION_IDLE_ENV: &str = "LISTBRIDGE_SESSION_IDLE_MINUTES";
+/// Environment variable naming the proxies whose `Forwarded` / `X-Forwarded-For` is
+/// believed (comma-separated addresses or CIDRs).
+pub const TRUSTED_PROXIES_ENV: &str = "LISTBRIDGE_TRUSTED_PROXIES";
+/// Environment variable for the form posts one client may send at once.
+pub const FORM_CLIENT_BURST_ENV: &str = "LISTBRIDGE_FORM_CLIENT_BURST";
+/// Environment variable for the form posts per minute one client may send, sustained.
+pub const FORM_CLIENT_PER_MINUTE_ENV: &str = "LISTBRIDGE_FORM_CLIENT_PER_MINUTE";
+/// Environment variable for the posts one form takes at once, from all clients.
+pub const FORM_PER_FORM_BURST_ENV: &str = "LISTBRIDGE_FORM_PER_FORM_BURST";
+/// Environment variable for the posts per minute one form takes, sustained.
+pub const FORM_PER_FORM_PER_MINUTE_ENV: &str = "LISTBRIDGE_FORM_PER_FORM_PER_MINUTE";
 
 /// The default listen address: loopback only, so a first start exposes nothing.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -131,6 +161,9 @@ pub struct CrmLimits {
     pub timeout_seconds: u32,
     /// Attempts a request gets (the first included) before its failure is reported.
     pub attempts: u32,
+    /// The most bytes of one CRM response a connector reads; a larger answer fails the
+    /// request, so a broken or hostile CRM cannot exhaust the service's memory.
+    pub max_response_bytes: u32,
 }
 
 impl Default for CrmLimits {
@@ -141,6 +174,43 @@ impl Default for CrmLimits {
             concurrency: 4,
             timeout_seconds: 30,
             attempts: 6,
+            max_response_bytes: DEFAULT_CRM_MAX_RESPONSE_BYTES,
+        }
+    }
+}
+
+/// The default [`CrmLimits::max_response_bytes`]: 32 MiB.
+pub const DEFAULT_CRM_MAX_RESPONSE_BYTES: u32 = 32 * 1024 * 1024;
+
+/// How much work one run, and one account, may take of the service. Exists so that a
+/// CRM that never stops sending pages, or one account's many runs, cannot hold the
+/// workers every other account shares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkLimits {
+    /// The most pages (CRM pages read, list pages pushed) one run works through; a run
+    /// that reaches it fails with that reason.
+    pub run_max_pages: u32,
+    /// The longest a run may take from its first start, in seconds (waits between
+    /// retries included); a run that reaches it fails with that reason.
+    pub run_max_seconds: u32,
+    /// The most jobs of one account running at once; the account's other jobs wait
+    /// while other accounts' runs, form deliveries and notes go on.
+    pub max_running_jobs_per_account: u32,
+}
+
+/// The default [`WorkLimits::run_max_pages`]: ten million records in pages of 100.
+pub const DEFAULT_RUN_MAX_PAGES: u32 = 100_000;
+/// The default [`WorkLimits::run_max_seconds`]: six hours.
+pub const DEFAULT_RUN_MAX_SECONDS: u32 = 6 * 60 * 60;
+/// The default [`WorkLimits::max_running_jobs_per_account`].
+pub const DEFAULT_MAX_RUNNING_JOBS_PER_ACCOUNT: u32 = 2;
+
+impl Default for WorkLimits {
+    fn default() -> Self {
+        WorkLimits {
+            run_max_pages: DEFAULT_RUN_MAX_PAGES,
+            run_max_seconds: DEFAULT_RUN_MAX_SECONDS,
+            max_running_jobs_per_account: DEFAULT_MAX_RUNNING_JOBS_PER_ACCOUNT,
         }
     }
 }
@@ -192,6 +262,22 @@ impl Default for ConsoleConfig {
     }
 }
 
+/// The public form endpoint's rate limits an operator set (`form_*`); each one not set
+/// keeps the service's default (`forms::IntakeLimits::default`). Exists so a busy site
+/// behind one proxy, or a form on a high-traffic page, can be given room without a
+/// rebuild.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FormLimitSettings {
+    /// Posts one client (address, or IPv6 /64) may send at once, all forms together.
+    pub client_burst: Option<u32>,
+    /// Posts per minute one client may send, sustained.
+    pub client_per_minute: Option<u32>,
+    /// Posts one form takes at once, all clients together.
+    pub per_form_burst: Option<u32>,
+    /// Posts per minute one form takes, sustained.
+    pub per_form_per_minute: Option<u32>,
+}
+
 /// Human-readable or machine-readable logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -227,9 +313,11 @@ pub struct Config {
     pub log: String,
     /// Log line format.
     pub log_format: LogFormat,
-    /// CRM host names that may be reached over plain `http://` besides loopback
-    /// (e.g. a fake CRM container); everything else needs `https://`.
-    pub allow_http_hosts: Vec<String>,
+    /// Host names and networks outbound requests (CRM connectors) may reach although
+    /// they are private, loopback or link-local, and reach over plain `http://` (e.g. a
+    /// CRM on the company network, a fake CRM container). Empty by default: only public
+    /// addresses, over `https://`.
+    pub allow_private_hosts: AllowList,
     /// Background jobs (runs, deliveries) this instance executes at once; 0 serves
     /// the API only and leaves the work to other instances.
     pub workers: usize,
@@ -240,8 +328,15 @@ pub struct Config {
     pub scheduler_tick_ms: u32,
     /// Default request budget, timeout and attempts of CRM connectors.
     pub crm: CrmLimits,
+    /// Page and time caps of a run, and how many jobs of one account run at once.
+    pub work: WorkLimits,
     /// The web console's cookies and sessions.
     pub console: ConsoleConfig,
+    /// Proxies whose `Forwarded` / `X-Forwarded-For` names the client, for the limits
+    /// counted per client (form posts, sign-in attempts); none by default.
+    pub trusted_proxies: TrustedProxies,
+    /// Rate limits of the public form endpoint set here (others keep their default).
+    pub form_limits: FormLimitSettings,
 }
 
 impl fmt::Debug for Config {
@@ -255,12 +350,15 @@ impl fmt::Debug for Config {
             )
             .field("log", &self.log)
             .field("log_format", &self.log_format)
-            .field("allow_http_hosts", &self.allow_http_hosts)
+            .field("allow_private_hosts", &self.allow_private_hosts)
             .field("workers", &self.workers)
             .field("job_lease_seconds", &self.job_lease_seconds)
             .field("scheduler_tick_ms", &self.scheduler_tick_ms)
             .field("crm", &self.crm)
+            .field("work", &self.work)
             .field("console", &self.console)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("form_limits", &self.form_limits)
             .finish()
     }
 }
@@ -274,7 +372,7 @@ struct FileSettings {
     master_key: Option<SecretString>,
     log: Option<String>,
     log_format: Option<String>,
-    allow_http_hosts: Option<Vec<String>>,
+    allow_private_hosts: Option<Vec<String>>,
     workers: Option<usize>,
     job_lease_seconds: Option<u32>,
     scheduler_tick_ms: Option<u32>,
@@ -283,8 +381,17 @@ struct FileSettings {
     crm_concurrency: Option<u32>,
     crm_timeout_seconds: Option<u32>,
     crm_attempts: Option<u32>,
+    crm_max_response_bytes: Option<u32>,
+    run_max_pages: Option<u32>,
+    run_max_seconds: Option<u32>,
+    max_running_jobs_per_account: Option<u32>,
     secure_cookies: Option<String>,
     session_idle_minutes: Option<u32>,
+    trusted_proxies: Option<Vec<String>>,
+    form_client_burst: Option<u32>,
+    form_client_per_minute: Option<u32>,
+    form_per_form_burst: Option<u32>,
+    form_per_form_per_minute: Option<u32>,
 }
 
 impl Config {
@@ -390,6 +497,37 @@ impl Config {
             .unwrap_or(defaults.timeout_seconds),
             attempts: at_least_one(&env, CRM_ATTEMPTS_ENV, file.crm_attempts, "crm_attempts")?
                 .unwrap_or(defaults.attempts),
+            max_response_bytes: at_least_one(
+                &env,
+                CRM_MAX_RESPONSE_BYTES_ENV,
+                file.crm_max_response_bytes,
+                "crm_max_response_bytes",
+            )?
+            .unwrap_or(defaults.max_response_bytes),
+        };
+        let work_defaults = WorkLimits::default();
+        let work = WorkLimits {
+            run_max_pages: at_least_one(
+                &env,
+                RUN_MAX_PAGES_ENV,
+                file.run_max_pages,
+                "run_max_pages",
+            )?
+            .unwrap_or(work_defaults.run_max_pages),
+            run_max_seconds: at_least_one(
+                &env,
+                RUN_MAX_SECONDS_ENV,
+                file.run_max_seconds,
+                "run_max_seconds",
+            )?
+            .unwrap_or(work_defaults.run_max_seconds),
+            max_running_jobs_per_account: at_least_one(
+                &env,
+                MAX_RUNNING_JOBS_PER_ACCOUNT_ENV,
+                file.max_running_jobs_per_account,
+                "max_running_jobs_per_account",
+            )?
+            .unwrap_or(work_defaults.max_running_jobs_per_account),
         };
 
         let secure_cookies = match env(SECURE_COOKIES_ENV).or(file.secure_cookies) {
@@ -411,12 +549,60 @@ impl Config {
             .unwrap_or(DEFAULT_SESSION_IDLE_MINUTES),
         };
 
+        let trusted_proxies = match env(TRUSTED_PROXIES_ENV) {
+            Some(raw) => {
+                TrustedProxies::parse(raw.split(',')).map_err(|e| (TRUSTED_PROXIES_ENV, e))
+            }
+            None => TrustedProxies::parse(
+                file.trusted_proxies
+                    .as_deref()
+                    .unwrap_or_default()
+                    .iter()
+                    .map(String::as_str),
+            )
+            .map_err(|e| ("trusted_proxies", e)),
+        }
+        .map_err(|(setting, e)| ConfigError::Invalid {
+            setting,
+            value: e.0.clone(),
+            reason: e.to_string(),
+        })?;
+        let form_limits = FormLimitSettings {
+            client_burst: at_least_one(
+                &env,
+                FORM_CLIENT_BURST_ENV,
+                file.form_client_burst,
+                "form_client_burst",
+            )?,
+            client_per_minute: at_least_one(
+                &env,
+                FORM_CLIENT_PER_MINUTE_ENV,
+                file.form_client_per_minute,
+                "form_client_per_minute",
+            )?,
+            per_form_burst: at_least_one(
+                &env,
+                FORM_PER_FORM_BURST_ENV,
+                file.form_per_form_burst,
+                "form_per_form_burst",
+            )?,
+            per_form_per_minute: at_least_one(
+                &env,
+                FORM_PER_FORM_PER_MINUTE_ENV,
+                file.form_per_form_per_minute,
+                "form_per_form_per_minute",
+            )?,
+        };
+
         Ok(Config {
+            trusted_proxies,
+            form_limits,
             console,
             workers,
             job_lease_seconds,
             scheduler_tick_ms,
             crm,
+            work,
             bind,
             database_url: env(DATABASE_URL_ENV)
                 .or(file.database_url)
@@ -428,18 +614,29 @@ impl Config {
                 .or(file.log)
                 .unwrap_or_else(|| DEFAULT_LOG.to_string()),
             log_format,
-            allow_http_hosts: env(ALLOW_HTTP_HOSTS_ENV)
-                .map(|list| {
-                    list.split(',')
-                        .map(str::trim)
-                        .filter(|h| !h.is_empty())
-                        .map(str::to_string)
-                        .collect()
-                })
-                .or(file.allow_http_hosts)
-                .unwrap_or_default(),
+            allow_private_hosts: allow_private_hosts(&env, file.allow_private_hosts)?,
         })
     }
+}
+
+/// The private hosts and networks outbound requests may reach, from the environment
+/// (comma-separated, wins) or the file (an array); nothing when neither sets it.
+fn allow_private_hosts(
+    env: &dyn Fn(&str) -> Option<String>,
+    file_value: Option<Vec<String>>,
+) -> Result<AllowList, ConfigError> {
+    let (setting, parsed) = match env(ALLOW_PRIVATE_HOSTS_ENV) {
+        Some(raw) => (ALLOW_PRIVATE_HOSTS_ENV, AllowList::parse(&raw)),
+        None => (
+            "allow_private_hosts",
+            AllowList::from_entries(file_value.unwrap_or_default()),
+        ),
+    };
+    parsed.map_err(|e| ConfigError::Invalid {
+        setting,
+        value: e.entry.clone(),
+        reason: e.to_string(),
+    })
 }
 
 /// A whole number of at least 1 from the environment (which wins) or the file; `None`
@@ -524,17 +721,47 @@ mod tests {
         assert!(config.master_key.is_none());
         assert_eq!(config.log, "info");
         assert_eq!(config.log_format, LogFormat::Text);
-        assert!(config.allow_http_hosts.is_empty());
+        assert!(config.allow_private_hosts.is_empty());
     }
 
     #[test]
-    fn http_hosts_from_env_list_or_file_array() {
-        let path = temp_file("hosts.toml", "allow_http_hosts = [\"crm-a\"]\n");
+    fn private_hosts_from_env_list_or_file_array_and_bad_entries_named() {
+        let path = temp_file(
+            "hosts.toml",
+            "allow_private_hosts = [\"crm-a\", \"10.0.0.0/8\"]\n",
+        );
         let config = Config::load_with(Some(&path), env_of(&[])).unwrap();
-        assert_eq!(config.allow_http_hosts, vec!["crm-a"]);
-        let config =
-            Config::load_with(Some(&path), env_of(&[(ALLOW_HTTP_HOSTS_ENV, "x, y,")])).unwrap();
-        assert_eq!(config.allow_http_hosts, vec!["x", "y"]);
+        assert!(config.allow_private_hosts.allows_host("crm-a"));
+        assert!(
+            config
+                .allow_private_hosts
+                .allows_address([10, 1, 2, 3].into())
+        );
+        let config = Config::load_with(
+            Some(&path),
+            env_of(&[(ALLOW_PRIVATE_HOSTS_ENV, "x, 127.0.0.1/8,::1,")]),
+        )
+        .unwrap();
+        assert!(config.allow_private_hosts.allows_host("x"));
+        assert!(!config.allow_private_hosts.allows_host("crm-a"), "env wins");
+        assert!(
+            config
+                .allow_private_hosts
+                .allows_address([127, 0, 0, 9].into())
+        );
+        assert!(
+            !config
+                .allow_private_hosts
+                .allows_address([10, 1, 2, 3].into())
+        );
+
+        let err = Config::load_with(None, env_of(&[(ALLOW_PRIVATE_HOSTS_ENV, "x,10.0.0.0/40")]))
+            .unwrap_err();
+        assert!(err.to_string().contains(ALLOW_PRIVATE_HOSTS_ENV), "{err}");
+        assert!(err.to_string().contains("10.0.0.0/40"), "{err}");
+        let path = temp_file("bad-hosts.toml", "allow_private_hosts = [\"http://crm\"]\n");
+        let err = Config::load_with(Some(&path), env_of(&[])).unwrap_err();
+        assert!(err.to_string().contains("allow_private_hosts"), "{err}");
     }
 
     #[test]
@@ -580,7 +807,7 @@ mod tests {
         let path = temp_file(
             "crm.toml",
             "crm_requests_per_second = 5\ncrm_burst = 2\ncrm_concurrency = 3\n\
-             crm_timeout_seconds = 12\ncrm_attempts = 2\n",
+             crm_timeout_seconds = 12\ncrm_attempts = 2\ncrm_max_response_bytes = 4096\n",
         );
         let from_file = Config::load_with(Some(&path), env_of(&[])).unwrap();
         assert_eq!(
@@ -591,6 +818,7 @@ mod tests {
                 concurrency: 3,
                 timeout_seconds: 12,
                 attempts: 2,
+                max_response_bytes: 4096,
             }
         );
         let from_env = Config::load_with(
@@ -601,6 +829,7 @@ mod tests {
                 (CRM_CONCURRENCY_ENV, "9"),
                 (CRM_TIMEOUT_ENV, "45"),
                 (CRM_ATTEMPTS_ENV, "1"),
+                (CRM_MAX_RESPONSE_BYTES_ENV, "65536"),
             ]),
         )
         .unwrap();
@@ -612,8 +841,61 @@ mod tests {
                 concurrency: 9,
                 timeout_seconds: 45,
                 attempts: 1,
+                max_response_bytes: 65536,
             }
         );
+    }
+
+    #[test]
+    fn work_limits_default_then_file_then_env_and_bad_values_named() {
+        let config = Config::load_with(None, env_of(&[])).unwrap();
+        assert_eq!(config.work, WorkLimits::default());
+        assert_eq!(config.crm.max_response_bytes, 32 * 1024 * 1024);
+        assert_eq!(config.work.run_max_pages, 100_000);
+        assert_eq!(config.work.run_max_seconds, 6 * 3600);
+        assert_eq!(config.work.max_running_jobs_per_account, 2);
+        let path = temp_file(
+            "work.toml",
+            "run_max_pages = 10\nrun_max_seconds = 60\nmax_running_jobs_per_account = 3\n",
+        );
+        let from_file = Config::load_with(Some(&path), env_of(&[])).unwrap();
+        assert_eq!(
+            from_file.work,
+            WorkLimits {
+                run_max_pages: 10,
+                run_max_seconds: 60,
+                max_running_jobs_per_account: 3,
+            }
+        );
+        let from_env = Config::load_with(
+            Some(&path),
+            env_of(&[
+                (RUN_MAX_PAGES_ENV, "20"),
+                (RUN_MAX_SECONDS_ENV, "120"),
+                (MAX_RUNNING_JOBS_PER_ACCOUNT_ENV, "1"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            from_env.work,
+            WorkLimits {
+                run_max_pages: 20,
+                run_max_seconds: 120,
+                max_running_jobs_per_account: 1,
+            }
+        );
+        for name in [
+            RUN_MAX_PAGES_ENV,
+            RUN_MAX_SECONDS_ENV,
+            MAX_RUNNING_JOBS_PER_ACCOUNT_ENV,
+            CRM_MAX_RESPONSE_BYTES_ENV,
+        ] {
+            let err = Config::load_with(None, env_of(&[(name, "0")])).unwrap_err();
+            assert!(err.to_string().contains(name), "{err}");
+        }
+        let path = temp_file("zero-work.toml", "run_max_seconds = 0\n");
+        let err = Config::load_with(Some(&path), env_of(&[])).unwrap_err();
+        assert!(err.to_string().contains("run_max_seconds"), "{err}");
     }
 
     #[test]
@@ -643,6 +925,64 @@ mod tests {
         let err = Config::load_with(None, env_of(&[(SCHEDULER_TICK_ENV, "200")])).unwrap_err();
         assert!(err.to_string().contains(SCHEDULER_TICK_ENV), "{err}");
         assert!(err.to_string().contains("1000"), "{err}");
+    }
+
+    #[test]
+    fn trusted_proxies_from_env_list_or_file_array_and_bad_entries_named() {
+        let config = Config::load_with(None, env_of(&[])).unwrap();
+        assert!(config.trusted_proxies.is_empty());
+        let path = temp_file("proxies.toml", "trusted_proxies = [\"10.0.0.0/8\"]\n");
+        let config = Config::load_with(Some(&path), env_of(&[])).unwrap();
+        assert!(config.trusted_proxies.contains([10, 1, 2, 3].into()));
+        let config = Config::load_with(
+            Some(&path),
+            env_of(&[(TRUSTED_PROXIES_ENV, "127.0.0.1, ::1,")]),
+        )
+        .unwrap();
+        assert!(config.trusted_proxies.contains([127, 0, 0, 1].into()));
+        assert!(
+            !config.trusted_proxies.contains([10, 1, 2, 3].into()),
+            "env wins"
+        );
+        let err = Config::load_with(None, env_of(&[(TRUSTED_PROXIES_ENV, "10.0.0.1,proxy")]))
+            .unwrap_err();
+        assert!(err.to_string().contains(TRUSTED_PROXIES_ENV), "{err}");
+        assert!(err.to_string().contains("'proxy'"), "{err}");
+        let path = temp_file("bad-proxies.toml", "trusted_proxies = [\"10.0.0.0/40\"]\n");
+        let err = Config::load_with(Some(&path), env_of(&[])).unwrap_err();
+        assert!(err.to_string().contains("trusted_proxies"), "{err}");
+    }
+
+    #[test]
+    fn form_limits_from_file_then_env_at_least_one() {
+        let config = Config::load_with(None, env_of(&[])).unwrap();
+        assert_eq!(config.form_limits, FormLimitSettings::default());
+        let path = temp_file(
+            "forms.toml",
+            "form_client_burst = 3\nform_client_per_minute = 4\n\
+             form_per_form_burst = 5\nform_per_form_per_minute = 6\n",
+        );
+        let config =
+            Config::load_with(Some(&path), env_of(&[(FORM_PER_FORM_PER_MINUTE_ENV, "60")]))
+                .unwrap();
+        assert_eq!(
+            config.form_limits,
+            FormLimitSettings {
+                client_burst: Some(3),
+                client_per_minute: Some(4),
+                per_form_burst: Some(5),
+                per_form_per_minute: Some(60),
+            }
+        );
+        for name in [
+            FORM_CLIENT_BURST_ENV,
+            FORM_CLIENT_PER_MINUTE_ENV,
+            FORM_PER_FORM_BURST_ENV,
+            FORM_PER_FORM_PER_MINUTE_ENV,
+        ] {
+            let err = Config::load_with(None, env_of(&[(name, "0")])).unwrap_err();
+            assert!(err.to_string().contains(name), "{err}");
+        }
     }
 
     #[test]

@@ -16,7 +16,8 @@
 //! - At the bottom, `domain` holds the shared value types (email, field usage, segment
 //!   filter) and `store` the SQL, one repository per aggregate. Neither calls up.
 //!
-//! Beside them: `app` wires the state every handler gets, `clock` makes time and
+//! Beside them: `app` wires the state every handler gets, `client_address` finds who
+//! sent a request behind trusted proxies (for per-client limits), `clock` makes time and
 //! randomness injectable, `tokens` hashes the bearer tokens people hold, `config`,
 //! `secrets` and `telemetry` set the service up, and
 //! `demo` (the default-on cargo feature of the same name) runs a sample against an
@@ -26,6 +27,7 @@ pub mod accounts;
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod client_address;
 pub mod clock;
 pub mod config;
 pub mod connectors;

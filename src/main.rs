@@ -228,6 +228,7 @@ async fn open_store(config: &Config) -> anyhow::Result<Store> {
 async fn serve(config: Config) -> anyhow::Result<()> {
     let mut services = Services::default();
     services.workers.workers = config.workers;
+    services.workers.max_running_per_account = config.work.max_running_jobs_per_account;
     services.workers.lease = chrono::Duration::seconds(i64::from(config.job_lease_seconds));
     let state = app::build_state(&config, services).await?;
     let listener = app::bind(config.bind).await?;

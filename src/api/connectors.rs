@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use super::json_body::JsonObject;
 use crate::{
     app::AppState,
     auth::AuthedAccount,
@@ -37,13 +38,16 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 pub struct ConnectBody {
     /// Connector kind, e.g. `infor-crm`.
+    #[schema(example = "infor-crm", pattern = r"\S")]
     pub kind: String,
     /// The CRM's address, e.g. `https://acme.saleslogixcloud.com`.
+    #[schema(example = "https://acme.saleslogixcloud.com", pattern = r"\S")]
     pub base_url: String,
     /// CRM login name.
+    #[schema(pattern = r"\S")]
     pub username: String,
     /// CRM password; stored encrypted, never returned.
-    #[schema(value_type = String, format = Password)]
+    #[schema(value_type = String, format = Password, min_length = 1)]
     pub password: SecretString,
     /// This connector's own request budget; the service's defaults
     /// (`LISTBRIDGE_CRM_REQUESTS_PER_SECOND`, `LISTBRIDGE_CRM_CONCURRENCY`) where absent.
@@ -57,8 +61,10 @@ pub struct ConnectBody {
 #[serde(deny_unknown_fields)]
 pub struct RateLimitBody {
     /// Sustained requests per second, 1 to 1000.
+    #[schema(minimum = 1, maximum = 1000)]
     pub requests_per_second: Option<u32>,
     /// Requests in flight at once, 1 to 64.
+    #[schema(minimum = 1, maximum = 64)]
     pub concurrency: Option<u32>,
 }
 
@@ -78,9 +84,10 @@ pub struct RateLimitView {
 #[serde(deny_unknown_fields)]
 pub struct ReconfirmBody {
     /// New login name; unchanged when absent.
+    #[schema(pattern = r"\S")]
     pub username: Option<String>,
     /// The password to verify and store.
-    #[schema(value_type = String, format = Password)]
+    #[schema(value_type = String, format = Password, min_length = 1)]
     pub password: SecretString,
 }
 
@@ -189,8 +196,20 @@ impl From<FieldDef> for FieldView {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct FieldsQuery {
     /// `lead` or `contact`.
-    #[param(value_type = String, example = "lead")]
+    #[param(value_type = EntityKindSchema, inline)]
     pub entity: EntityKind,
+}
+
+/// A CRM entity: `lead` or `contact`.
+// The connector SDK's `EntityKind` as the document shows it (the SDK does not depend on
+// utoipa), so the document lists the only values accepted.
+#[derive(Debug, ToSchema)]
+#[schema(as = EntityKind, rename_all = "lowercase")]
+pub enum EntityKindSchema {
+    /// A CRM lead.
+    Lead,
+    /// A CRM contact.
+    Contact,
 }
 
 /// *Connect*: verifies the login, then saves the connector (nothing is saved on failure).
@@ -199,11 +218,12 @@ pub struct FieldsQuery {
         (status = 201, description = "Verified and saved", body = ConnectorView),
         (status = 400, description = "Invalid or insecure URL, unknown kind, missing field, rate limit out of range", body = Problem),
         (status = 409, description = "The account already has a connector of this kind", body = Problem),
-        (status = 422, description = "Login refused, host unreachable, or not a CRM endpoint", body = Problem)))]
+        (status = 422, description = "Login refused, host unreachable, not a CRM endpoint, or an address the outbound policy refuses", body = Problem),
+        (status = 429, description = "Too many Connect and Reconfirm attempts by this account; see `details.retry_after_seconds`", body = Problem)))]
 pub async fn create_connector(
     State(state): State<AppState>,
     AuthedAccount(account): AuthedAccount,
-    Json(body): Json<ConnectBody>,
+    JsonObject(body): JsonObject<ConnectBody>,
 ) -> Result<(StatusCode, Json<ConnectorView>), ApiError> {
     let rate_limit = body.rate_limit.unwrap_or_default();
     let request = ConnectRequest {
@@ -238,7 +258,7 @@ pub async fn list_connectors(
 
 /// One connector: status, CRM user, last verification.
 #[utoipa::path(get, path = "/v1/connectors/{id}", tag = "connectors",
-    params(("id" = String, Path, description = "Connector id")),
+    params(("id" = uuid::Uuid, Path, description = "Connector id")),
     responses(
         (status = 200, description = "The connector", body = ConnectorView),
         (status = 404, description = "No such connector in this account", body = Problem)))]
@@ -253,16 +273,18 @@ pub async fn get_connector(
 
 /// *Reconfirm Login*: verifies new credentials and keeps everything else.
 #[utoipa::path(post, path = "/v1/connectors/{id}/reconfirm", tag = "connectors",
-    params(("id" = String, Path, description = "Connector id")), request_body = ReconfirmBody,
+    params(("id" = uuid::Uuid, Path, description = "Connector id")), request_body = ReconfirmBody,
     responses(
         (status = 200, description = "Verified and saved", body = ConnectorView),
         (status = 404, description = "No such connector in this account", body = Problem),
-        (status = 422, description = "Login refused or host unreachable; nothing changed", body = Problem)))]
+        (status = 400, description = "An empty password or login name, or the stored address is no longer allowed", body = Problem),
+        (status = 422, description = "Login refused or host unreachable; nothing changed", body = Problem),
+        (status = 429, description = "Too many Connect and Reconfirm attempts by this account; see `details.retry_after_seconds`", body = Problem)))]
 pub async fn reconfirm_connector(
     State(state): State<AppState>,
     AuthedAccount(account): AuthedAccount,
     Path(id): Path<ConnectorId>,
-    Json(body): Json<ReconfirmBody>,
+    JsonObject(body): JsonObject<ReconfirmBody>,
 ) -> Result<Json<ConnectorView>, ApiError> {
     let request = ReconfirmRequest {
         username: body.username,
@@ -280,7 +302,7 @@ pub async fn reconfirm_connector(
 
 /// *Reset Connector*: forgets the credentials; lists and their data stay.
 #[utoipa::path(post, path = "/v1/connectors/{id}/reset", tag = "connectors",
-    params(("id" = String, Path, description = "Connector id")),
+    params(("id" = uuid::Uuid, Path, description = "Connector id")),
     responses(
         (status = 200, description = "Credentials forgotten", body = ConnectorView),
         (status = 404, description = "No such connector in this account", body = Problem)))]
@@ -299,7 +321,7 @@ pub async fn reset_connector(
 
 /// The CRM's standard and custom fields of leads or contacts.
 #[utoipa::path(get, path = "/v1/connectors/{id}/fields", tag = "connectors",
-    params(("id" = String, Path, description = "Connector id"), FieldsQuery),
+    params(("id" = uuid::Uuid, Path, description = "Connector id"), FieldsQuery),
     responses(
         (status = 200, description = "Field definitions", body = Vec<FieldView>),
         (status = 404, description = "No such connector in this account", body = Problem),

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use super::json_body::JsonObject;
 use crate::{
     app::AppState,
     auth::AuthedAccount,
@@ -65,7 +66,7 @@ pub async fn list_usages(
 pub async fn set_usage(
     State(state): State<AppState>,
     AuthedAccount(account): AuthedAccount,
-    Json(body): Json<SetUsageBody>,
+    JsonObject(body): JsonObject<SetUsageBody>,
 ) -> Result<Json<FieldUsage>, ApiError> {
     Ok(Json(
         field_usages::set(&state, account.id, &body.column, &body.usage).await?,

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use super::json_body::JsonObject;
 use super::paging::{PageBounds, next_cursor};
 use crate::{
     app::AppState,
@@ -169,12 +170,13 @@ impl From<Form> for FormView {
 #[utoipa::path(post, path = "/v1/forms", tag = "forms", request_body = FormBody,
     responses(
         (status = 201, description = "Saved", body = FormView),
-        (status = 409, description = "A form with this name exists", body = Problem),
+        (status = 404, description = "No such connector in this account", body = Problem),
+        (status = 409, description = "A form with this name exists, or the connector was reset", body = Problem),
         (status = 422, description = "The definition cannot work; `details.names` lists the fields", body = Problem)))]
 pub async fn create_form(
     State(state): State<AppState>,
     AuthedAccount(account): AuthedAccount,
-    Json(body): Json<FormBody>,
+    JsonObject(body): JsonObject<FormBody>,
 ) -> Result<(StatusCode, Json<FormView>), ApiError> {
     let (connector, settings) = body.split();
     let form = forms::create_form(&state, account.id, connector, settings).await?;
@@ -194,7 +196,7 @@ pub async fn list_forms(
 
 /// One form.
 #[utoipa::path(get, path = "/v1/forms/{id}", tag = "forms",
-    params(("id" = String, Path, description = "Form id")),
+    params(("id" = uuid::Uuid, Path, description = "Form id")),
     responses(
         (status = 200, description = "The form", body = FormView),
         (status = 404, description = "No such form in this account", body = Problem)))]
@@ -208,16 +210,17 @@ pub async fn get_form(
 
 /// Replaces a form's definition; its id and public key stay.
 #[utoipa::path(put, path = "/v1/forms/{id}", tag = "forms", request_body = FormBody,
-    params(("id" = String, Path, description = "Form id")),
+    params(("id" = uuid::Uuid, Path, description = "Form id")),
     responses(
         (status = 200, description = "Saved", body = FormView),
-        (status = 404, description = "No such form in this account", body = Problem),
+        (status = 404, description = "No such form or connector in this account", body = Problem),
+        (status = 409, description = "Another form has this name, or the connector was reset", body = Problem),
         (status = 422, description = "The definition cannot work; `details.names` lists the fields", body = Problem)))]
 pub async fn update_form(
     State(state): State<AppState>,
     AuthedAccount(account): AuthedAccount,
     Path(id): Path<FormId>,
-    Json(body): Json<FormBody>,
+    JsonObject(body): JsonObject<FormBody>,
 ) -> Result<Json<FormView>, ApiError> {
     let (connector, settings) = body.split();
     let form = forms::update_form(&state, account.id, id, connector, settings).await?;
@@ -226,7 +229,7 @@ pub async fn update_form(
 
 /// Deletes a form and its submissions; its public key stops working.
 #[utoipa::path(delete, path = "/v1/forms/{id}", tag = "forms",
-    params(("id" = String, Path, description = "Form id")),
+    params(("id" = uuid::Uuid, Path, description = "Form id")),
     responses(
         (status = 204, description = "Deleted"),
         (status = 404, description = "No such form in this account", body = Problem)))]
@@ -243,11 +246,13 @@ pub async fn delete_form(
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct SubmissionsQuery {
     /// Only this status.
-    #[param(value_type = Option<String>, example = "rejected")]
+    #[param(inline)]
     pub status: Option<SubmissionStatus>,
     /// Continue after this submission id (the last one of the previous page).
+    #[param(value_type = Option<uuid::Uuid>)]
     pub before: Option<SubmissionId>,
     /// At most this many (default 100, max 500).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
 }
 
@@ -263,7 +268,7 @@ pub struct SubmissionPage {
 /// A form's submissions: status, what delivery did, the CRM key, and the CRM's message
 /// for rejected ones.
 #[utoipa::path(get, path = "/v1/forms/{id}/submissions", tag = "forms",
-    params(("id" = String, Path, description = "Form id"), SubmissionsQuery),
+    params(("id" = uuid::Uuid, Path, description = "Form id"), SubmissionsQuery),
     responses(
         (status = 200, description = "Newest first", body = SubmissionPage),
         (status = 404, description = "No such form in this account", body = Problem)))]
@@ -273,7 +278,7 @@ pub async fn list_submissions(
     Path(id): Path<FormId>,
     Query(q): Query<SubmissionsQuery>,
 ) -> Result<Json<SubmissionPage>, ApiError> {
-    let limit = SUBMISSION_PAGES.clamp(q.limit);
+    let limit = SUBMISSION_PAGES.read(q.limit)?;
     let submissions =
         forms::list_submissions(&state, account.id, id, q.status, q.before, limit).await?;
     let next_before = next_cursor(&submissions, limit, |s| s.id);
@@ -285,8 +290,8 @@ pub async fn list_submissions(
 
 /// Queues a rejected or failed submission again (after fixing the form or the CRM).
 #[utoipa::path(post, path = "/v1/forms/{id}/submissions/{submission_id}/retry", tag = "forms",
-    params(("id" = String, Path, description = "Form id"),
-           ("submission_id" = String, Path, description = "Submission id")),
+    params(("id" = uuid::Uuid, Path, description = "Form id"),
+           ("submission_id" = uuid::Uuid, Path, description = "Submission id")),
     responses(
         (status = 202, description = "Queued for delivery", body = Submission),
         (status = 404, description = "No such submission", body = Problem),

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use super::paging::PageBounds;
 use crate::{
     app::AppState,
     auth::AuthedAccount,
@@ -17,10 +18,11 @@ use crate::{
     workers::retry_dead_job,
 };
 
-/// The most jobs one listing returns.
-const MAX_LIMIT: u64 = 500;
-/// Jobs listed when no limit is given.
-const DEFAULT_LIMIT: u64 = 100;
+/// Jobs per listing: 100 unless the caller says, at most 500.
+const JOB_PAGES: PageBounds = PageBounds {
+    default: 100,
+    max: 500,
+};
 
 /// The routes of this resource.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -34,9 +36,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 pub struct JobsQuery {
     /// Only jobs in this status.
-    #[param(value_type = Option<String>, example = "dead")]
+    #[param(inline)]
     pub status: Option<JobStatus>,
     /// At most this many, newest first (default 100, at most 500).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
 }
 
@@ -50,13 +53,7 @@ pub async fn list_jobs(
     AuthedAccount(account): AuthedAccount,
     Query(query): Query<JobsQuery>,
 ) -> Result<Json<Vec<Job>>, ApiError> {
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::bad_request(
-            "invalid_limit",
-            format!("limit must be between 1 and {MAX_LIMIT}, got {limit}"),
-        ));
-    }
+    let limit = JOB_PAGES.read(query.limit)?;
     let jobs = state
         .store
         .jobs()
@@ -67,7 +64,7 @@ pub async fn list_jobs(
 
 /// Puts a dead job back in the queue with fresh attempts; a run job's run resumes.
 #[utoipa::path(post, path = "/v1/jobs/{id}/retry", tag = "jobs",
-    params(("id" = String, Path, description = "Job id")),
+    params(("id" = uuid::Uuid, Path, description = "Job id")),
     responses(
         (status = 200, description = "Queued again", body = Job),
         (status = 404, description = "No such job in this account", body = Problem),

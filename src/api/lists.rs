@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use super::json_body::JsonObject;
 use crate::{
     app::AppState,
     auth::AuthedAccount,
@@ -91,7 +92,7 @@ pub struct ImportBody {
     /// The CRM connector to read from.
     pub connector: ConnectorId,
     /// `lead` or `contact`.
-    #[schema(value_type = String, example = "lead")]
+    #[schema(value_type = super::connectors::EntityKindSchema)]
     pub entity: EntityKind,
     /// The list name; "All Infor CRM Leads" / "All Infor CRM Contacts" when absent.
     pub name: Option<String>,
@@ -171,7 +172,7 @@ pub struct OptimizeReport {
 pub async fn import_list(
     State(state): State<AppState>,
     AuthedAccount(account): AuthedAccount,
-    Json(body): Json<ImportBody>,
+    JsonObject(body): JsonObject<ImportBody>,
 ) -> Result<(StatusCode, Json<ImportAccepted>), ApiError> {
     let request = ImportRequest {
         connector: body.connector,
@@ -198,7 +199,7 @@ pub async fn import_list(
         (status = 201, description = "List created; rejected rows listed", body = UploadReport),
         (status = 409, description = "A list with this name exists", body = Problem),
         (status = 413, description = "Larger than 512 MiB", body = Problem),
-        (status = 422, description = "No email column, bad header or mapping", body = Problem)))]
+        (status = 422, description = "No email column, bad header or mapping, more than 500 columns (`too_many_columns`)", body = Problem)))]
 pub async fn upload_list(
     State(state): State<AppState>,
     AuthedAccount(account): AuthedAccount,
@@ -255,7 +256,7 @@ pub async fn list_lists(
 
 /// One list with its columns, member count, status and kind.
 #[utoipa::path(get, path = "/v1/lists/{id}", tag = "lists",
-    params(("id" = String, Path, description = "List id")),
+    params(("id" = uuid::Uuid, Path, description = "List id")),
     responses(
         (status = 200, description = "The list", body = ListDetailView),
         (status = 404, description = "No such list in this account", body = Problem)))]
@@ -269,7 +270,7 @@ pub async fn get_list(
 
 /// Renames a list.
 #[utoipa::path(patch, path = "/v1/lists/{id}", tag = "lists",
-    params(("id" = String, Path, description = "List id")), request_body = RenameBody,
+    params(("id" = uuid::Uuid, Path, description = "List id")), request_body = RenameBody,
     responses(
         (status = 200, description = "Renamed", body = List),
         (status = 404, description = "No such list in this account", body = Problem),
@@ -278,7 +279,7 @@ pub async fn rename_list(
     State(state): State<AppState>,
     AuthedAccount(account): AuthedAccount,
     Path(id): Path<ListId>,
-    Json(body): Json<RenameBody>,
+    JsonObject(body): JsonObject<RenameBody>,
 ) -> Result<Json<List>, ApiError> {
     Ok(Json(
         manage::rename(&state, account.id, id, &body.name).await?,
@@ -287,7 +288,7 @@ pub async fn rename_list(
 
 /// Deletes a list with its members, columns, segments and runs.
 #[utoipa::path(delete, path = "/v1/lists/{id}", tag = "lists",
-    params(("id" = String, Path, description = "List id")),
+    params(("id" = uuid::Uuid, Path, description = "List id")),
     responses(
         (status = 204, description = "Deleted"),
         (status = 404, description = "No such list in this account", body = Problem)))]
@@ -302,7 +303,7 @@ pub async fn delete_list(
 
 /// *Add List Columns*: CRM fields (filled on the next sync) or plain columns.
 #[utoipa::path(post, path = "/v1/lists/{id}/columns", tag = "lists",
-    params(("id" = String, Path, description = "List id")), request_body = AddColumnsBody,
+    params(("id" = uuid::Uuid, Path, description = "List id")), request_body = AddColumnsBody,
     responses(
         (status = 200, description = "The list with its columns", body = ListDetailView),
         (status = 404, description = "No such list in this account", body = Problem),
@@ -312,7 +313,7 @@ pub async fn add_columns(
     State(state): State<AppState>,
     AuthedAccount(account): AuthedAccount,
     Path(id): Path<ListId>,
-    Json(body): Json<AddColumnsBody>,
+    JsonObject(body): JsonObject<AddColumnsBody>,
 ) -> Result<Json<ListDetailView>, ApiError> {
     columns::add_columns(&state, account.id, id, &body.fields).await?;
     Ok(Json(manage::detail(&state, account.id, id).await?.into()))
@@ -321,7 +322,7 @@ pub async fn add_columns(
 /// *Optimize for Infor CRM*: maps the list's address columns to their usages and adds
 /// the standard address columns it lacks, in one step.
 #[utoipa::path(post, path = "/v1/lists/{id}/optimize-for-infor-crm", tag = "lists",
-    params(("id" = String, Path, description = "List id")),
+    params(("id" = uuid::Uuid, Path, description = "List id")),
     responses(
         (status = 200, description = "What was mapped and added", body = OptimizeReport),
         (status = 404, description = "No such list in this account", body = Problem)))]

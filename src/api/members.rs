@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use super::json_body::JsonObject;
 use crate::{
     app::AppState,
     auth::AuthedAccount,
@@ -34,6 +35,7 @@ pub struct MembersQuery {
     /// The `next` cursor of the previous page.
     pub after: Option<String>,
     /// Members per page, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u64>,
 }
 
@@ -44,6 +46,7 @@ pub struct MemberPageView<C> {
     /// The page's members, in the order the cursor follows.
     pub members: Vec<Member>,
     /// Pass as `after` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<C>,
 }
 
@@ -71,7 +74,7 @@ pub struct EditMemberBody {
 
 /// The list's members in email order, optionally searched by email.
 #[utoipa::path(get, path = "/v1/lists/{id}/members", tag = "lists",
-    params(("id" = String, Path, description = "List id"), MembersQuery),
+    params(("id" = uuid::Uuid, Path, description = "List id"), MembersQuery),
     responses(
         (status = 200, description = "A page of members", body = MemberPageView<String>),
         (status = 404, description = "No such list in this account", body = Problem),
@@ -99,7 +102,7 @@ pub async fn list_members(
 
 /// Adds a person to the list; the next push sends them (as a lead when adding is on).
 #[utoipa::path(post, path = "/v1/lists/{id}/members", tag = "lists",
-    params(("id" = String, Path, description = "List id")),
+    params(("id" = uuid::Uuid, Path, description = "List id")),
     request_body = AddMemberBody,
     responses(
         (status = 201, description = "The new member", body = Member),
@@ -110,7 +113,7 @@ pub async fn add_member(
     State(state): State<AppState>,
     AuthedAccount(account): AuthedAccount,
     Path(id): Path<ListId>,
-    Json(body): Json<AddMemberBody>,
+    JsonObject(body): JsonObject<AddMemberBody>,
 ) -> Result<(StatusCode, Json<Member>), ApiError> {
     let member = members::add(&state, account.id, id, &body.email, body.values).await?;
     Ok((StatusCode::CREATED, Json(member)))
@@ -118,8 +121,8 @@ pub async fn add_member(
 
 /// Changes some of a member's values; the next push sends the push-update fields.
 #[utoipa::path(patch, path = "/v1/lists/{id}/members/{member_id}", tag = "lists",
-    params(("id" = String, Path, description = "List id"),
-           ("member_id" = String, Path, description = "Member id")),
+    params(("id" = uuid::Uuid, Path, description = "List id"),
+           ("member_id" = uuid::Uuid, Path, description = "Member id")),
     request_body = EditMemberBody,
     responses(
         (status = 200, description = "The member as saved", body = Member),
@@ -129,7 +132,7 @@ pub async fn edit_member(
     State(state): State<AppState>,
     AuthedAccount(account): AuthedAccount,
     Path((id, member_id)): Path<(ListId, MemberId)>,
-    Json(body): Json<EditMemberBody>,
+    JsonObject(body): JsonObject<EditMemberBody>,
 ) -> Result<Json<Member>, ApiError> {
     Ok(Json(
         members::edit(&state, account.id, id, member_id, body.values).await?,
@@ -138,8 +141,8 @@ pub async fn edit_member(
 
 /// Removes a member from the list; nothing is deleted in the CRM.
 #[utoipa::path(delete, path = "/v1/lists/{id}/members/{member_id}", tag = "lists",
-    params(("id" = String, Path, description = "List id"),
-           ("member_id" = String, Path, description = "Member id")),
+    params(("id" = uuid::Uuid, Path, description = "List id"),
+           ("member_id" = uuid::Uuid, Path, description = "Member id")),
     responses(
         (status = 204, description = "Removed"),
         (status = 404, description = "No such list or member", body = Problem)))]

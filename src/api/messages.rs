@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use super::json_body::JsonObject;
 use super::paging::{PageBounds, next_cursor};
 use crate::{
     app::AppState,
@@ -38,12 +39,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[utoipa::path(post, path = "/v1/messages/sent", tag = "messages", request_body = SentRequest,
     responses(
         (status = 202, description = "Recorded; notes are written in the background", body = Recorded),
+        (status = 404, description = "No such connector in this account", body = Problem),
         (status = 409, description = "Notes wanted but no CRM is connected", body = Problem),
         (status = 422, description = "Invalid report; the message names the recipient", body = Problem)))]
 pub async fn message_sent(
     State(state): State<AppState>,
     AuthedAccount(account): AuthedAccount,
-    Json(body): Json<SentRequest>,
+    JsonObject(body): JsonObject<SentRequest>,
 ) -> Result<(StatusCode, Json<Recorded>), ApiError> {
     let recorded = notes::record_sent(&state, account.id, body).await?;
     Ok((StatusCode::ACCEPTED, Json(recorded)))
@@ -53,11 +55,12 @@ pub async fn message_sent(
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct NotesQuery {
     /// Only this status.
-    #[param(value_type = Option<String>, example = "skipped")]
+    #[param(inline)]
     pub status: Option<NoteStatus>,
     /// Continue after this email (the last one of the previous page).
     pub after: Option<String>,
     /// At most this many (default 500, max 1000).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u64>,
 }
 
@@ -149,7 +152,7 @@ pub async fn campaign_notes(
     Path(campaign_id): Path<String>,
     Query(q): Query<NotesQuery>,
 ) -> Result<Json<CampaignNotes>, ApiError> {
-    let limit = NOTE_PAGES.clamp(q.limit);
+    let limit = NOTE_PAGES.read(q.limit)?;
     let (counts, events) = notes::campaign_notes(
         &state,
         account.id,

@@ -21,10 +21,12 @@ use crate::{app::AppState, auth, error, forms::IntakeLimiter};
 
 pub mod account;
 pub mod connectors;
+mod contract;
 pub mod field_usages;
 pub mod forms;
 pub mod health;
 pub mod jobs;
+mod json_body;
 pub mod lists;
 pub mod members;
 pub mod messages;
@@ -122,6 +124,7 @@ pub fn routes(state: &AppState) -> (Router<AppState>, openapi::OpenApi) {
         ))))
         .split_for_parts();
     doc.merge(public_doc);
+    contract::complete(&mut doc);
 
     let served = Arc::new(doc.clone());
     let router = Router::new().merge(public).merge(v1).route(

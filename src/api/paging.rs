@@ -2,6 +2,8 @@
 //! size a caller may ask for within a resource's bounds, and the cursor of the next
 //! page. A full page has a next cursor (its last item); a short page is the last.
 
+use crate::error::ApiError;
+
 /// How many items one page of a listing may hold.
 #[derive(Debug, Clone, Copy)]
 pub struct PageBounds {
@@ -12,10 +14,18 @@ pub struct PageBounds {
 }
 
 impl PageBounds {
-    /// The page size to read: the caller's `limit`, or the default, kept within 1 and
-    /// the maximum (these listings clamp rather than refuse).
-    pub fn clamp(self, limit: Option<u64>) -> u64 {
-        limit.unwrap_or(self.default).clamp(1, self.max)
+    /// The page size to read: the caller's `limit`, or the default. A limit outside 1 to
+    /// the maximum is refused (400 `invalid_limit`), as the document's `minimum` and
+    /// `maximum` say, rather than quietly changed.
+    pub fn read(self, limit: Option<u64>) -> Result<u64, ApiError> {
+        match limit {
+            None => Ok(self.default),
+            Some(n) if (1..=self.max).contains(&n) => Ok(n),
+            Some(n) => Err(ApiError::bad_request(
+                "invalid_limit",
+                format!("limit must be between 1 and {}, got {n}", self.max),
+            )),
+        }
     }
 }
 

@@ -8,7 +8,7 @@
 //! A new service error gets its `From<…> for ApiError` here, not beside its handler.
 
 use axum::http::StatusCode;
-use listbridge_connector::ConnectorError;
+use listbridge_connector::{ConnectorError, OutboundError};
 use serde_json::json;
 
 use crate::{
@@ -57,9 +57,11 @@ impl From<ConnectError> for ApiError {
             ConnectError::Url(UrlPolicyError::Invalid { .. }) => {
                 ApiError::bad_request("invalid_url", message)
             }
-            ConnectError::Url(UrlPolicyError::Insecure { .. }) => {
-                ApiError::bad_request("insecure_url", message)
-            }
+            ConnectError::Url(UrlPolicyError::Refused(refused)) => from_outbound(refused),
+            ConnectError::TooManyAttempts {
+                retry_after_seconds,
+            } => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", message)
+                .with_details(json!({ "retry_after_seconds": retry_after_seconds })),
             ConnectError::Missing { field } => ApiError::bad_request("missing_field", message)
                 .with_details(json!({ "field": field })),
             ConnectError::InvalidRateLimit { field, .. } => {
@@ -79,6 +81,18 @@ impl From<ConnectError> for ApiError {
     }
 }
 
+/// The outbound guard's refusal, the same whether the URL was checked before any request
+/// or a host name was refused on connection: a refused address is one answer (422
+/// `address_not_allowed`) whatever was or was not behind it.
+fn from_outbound(err: OutboundError) -> ApiError {
+    let message = err.to_string();
+    match err {
+        OutboundError::Invalid { .. } => ApiError::bad_request("invalid_url", message),
+        OutboundError::Insecure { .. } => ApiError::bad_request("insecure_url", message),
+        OutboundError::NotAllowed { .. } => ApiError::unprocessable("address_not_allowed", message),
+    }
+}
+
 /// A CRM's refusal or outage as it reached a connector operation.
 fn from_crm(err: ConnectorError) -> ApiError {
     let message = err.to_string();
@@ -92,6 +106,13 @@ fn from_crm(err: ConnectorError) -> ApiError {
             ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "crm_unavailable", message)
         }
         ConnectorError::Invalid { .. } => ApiError::bad_request("invalid_request", message),
+        ConnectorError::Outbound(refused) => from_outbound(refused),
+        ConnectorError::ResponseTooLarge { .. } => {
+            ApiError::unprocessable("crm_response_too_large", message)
+        }
+        ConnectorError::PagingLoop { .. } => {
+            ApiError::new(StatusCode::BAD_GATEWAY, "crm_error", message)
+        }
         ConnectorError::NotFound { .. }
         | ConnectorError::Conflict { .. }
         | ConnectorError::Rejected { .. } => {
@@ -125,6 +146,10 @@ impl From<ListError> for ApiError {
                 "upload_interrupted",
                 format!("reading the upload failed: {e}"),
             ),
+            ListError::Upload(UploadError::TooManyColumns { limit, found }) => {
+                ApiError::unprocessable("too_many_columns", message)
+                    .with_details(json!({ "limit": limit, "columns": found }))
+            }
             ListError::Upload(_) => ApiError::unprocessable("invalid_csv", message),
             ListError::TooLarge { .. } => {
                 ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", message)

@@ -1,5 +1,6 @@
 //! `POST /f/{form_key}`: where web forms post. Public (the form key is the only
-//! credential), rate limited per client address and per form, size-capped. A plain HTML
+//! credential), rate limited per client (behind a trusted proxy, the address it
+//! forwards: [`crate::client_address`]) and per form, size-capped. A plain HTML
 //! form (`application/x-www-form-urlencoded`) is answered with a redirect to the form's
 //! thank-you URL or a small thank-you page; JSON with `202` and the submission id. The
 //! submission and its delivery job are stored before the answer is sent.
@@ -31,6 +32,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     app::AppState,
+    client_address::{ClientKey, client_address},
     error::{ApiError, Problem},
     forms::{self, BodyKind, IntakeLimiter, accept_submission, parse_body, thank_you_url},
     store::{Form, SubmissionId, SubmissionStatus},
@@ -79,7 +81,8 @@ fn thank_you(form: &Form, url: &str) -> Response {
             (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response(),
         ),
         None => {
-            tracing::warn!(url = %url.escape_debug(), "a form's thank-you URL cannot be redirected to; answered with the thank-you page");
+            tracing::warn!(form = %form.id, "a form's thank-you URL cannot be redirected to; answered with the thank-you page");
+            tracing::debug!(form = %form.id, url = %url.escape_debug(), "the thank-you URL refused");
             page::thank_you(form)
         }
     }
@@ -146,12 +149,13 @@ async fn submit(
     form_key: &str,
     request: Request,
 ) -> Result<Response, Response> {
-    let client = request
+    let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+    let client = client_address(peer, request.headers(), &state.trusted_proxies);
     limiter
-        .check_client(client)
+        .check_client(ClientKey::of(client))
         .map_err(|wait| rate_limited("from this address", wait))?;
     let not_found = || ApiError::not_found("a form with this key").into_response();
     let form = forms::form_by_public_key(state, form_key)

@@ -13,6 +13,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use super::json_body::JsonObject;
 use crate::{
     app::AppState,
     auth::AuthedAccount,
@@ -107,7 +108,7 @@ async fn delete(
 
 /// Sets the list's schedule (creating or replacing it). The next run is computed at once.
 #[utoipa::path(put, path = "/v1/lists/{id}/schedule", tag = "schedules",
-    params(("id" = String, Path, description = "List id")), request_body = ScheduleRequest,
+    params(("id" = uuid::Uuid, Path, description = "List id")), request_body = ScheduleRequest,
     responses(
         (status = 200, description = "Saved, with the next three runs", body = ScheduleView),
         (status = 400, description = "A field is invalid (named in `details.field`)", body = Problem),
@@ -117,14 +118,14 @@ pub async fn put_list_schedule(
     State(state): State<AppState>,
     auth: AuthedAccount,
     Path(id): Path<ListId>,
-    Json(body): Json<ScheduleRequest>,
+    JsonObject(body): JsonObject<ScheduleRequest>,
 ) -> Result<Json<ScheduleView>, ApiError> {
     put(&state, &auth, ScheduleTarget::List(id), body).await
 }
 
 /// The list's schedule with its next three runs.
 #[utoipa::path(get, path = "/v1/lists/{id}/schedule", tag = "schedules",
-    params(("id" = String, Path, description = "List id")),
+    params(("id" = uuid::Uuid, Path, description = "List id")),
     responses(
         (status = 200, description = "The schedule", body = ScheduleView),
         (status = 404, description = "No such list, or it has no schedule", body = Problem)))]
@@ -138,7 +139,7 @@ pub async fn get_list_schedule(
 
 /// Removes the list's schedule, freeing its place among the ten.
 #[utoipa::path(delete, path = "/v1/lists/{id}/schedule", tag = "schedules",
-    params(("id" = String, Path, description = "List id")),
+    params(("id" = uuid::Uuid, Path, description = "List id")),
     responses(
         (status = 204, description = "Removed"),
         (status = 404, description = "No such list, or it has no schedule", body = Problem)))]
@@ -152,7 +153,7 @@ pub async fn delete_list_schedule(
 
 /// Sets the segment's schedule (creating or replacing it).
 #[utoipa::path(put, path = "/v1/segments/{id}/schedule", tag = "schedules",
-    params(("id" = String, Path, description = "Segment id")), request_body = ScheduleRequest,
+    params(("id" = uuid::Uuid, Path, description = "Segment id")), request_body = ScheduleRequest,
     responses(
         (status = 200, description = "Saved, with the next three runs", body = ScheduleView),
         (status = 400, description = "A field is invalid (named in `details.field`)", body = Problem),
@@ -162,14 +163,14 @@ pub async fn put_segment_schedule(
     State(state): State<AppState>,
     auth: AuthedAccount,
     Path(id): Path<SegmentId>,
-    Json(body): Json<ScheduleRequest>,
+    JsonObject(body): JsonObject<ScheduleRequest>,
 ) -> Result<Json<ScheduleView>, ApiError> {
     put(&state, &auth, ScheduleTarget::Segment(id), body).await
 }
 
 /// The segment's schedule with its next three runs.
 #[utoipa::path(get, path = "/v1/segments/{id}/schedule", tag = "schedules",
-    params(("id" = String, Path, description = "Segment id")),
+    params(("id" = uuid::Uuid, Path, description = "Segment id")),
     responses(
         (status = 200, description = "The schedule", body = ScheduleView),
         (status = 404, description = "No such segment, or it has no schedule", body = Problem)))]
@@ -183,7 +184,7 @@ pub async fn get_segment_schedule(
 
 /// Removes the segment's schedule, freeing its place among the ten.
 #[utoipa::path(delete, path = "/v1/segments/{id}/schedule", tag = "schedules",
-    params(("id" = String, Path, description = "Segment id")),
+    params(("id" = uuid::Uuid, Path, description = "Segment id")),
     responses(
         (status = 204, description = "Removed"),
         (status = 404, description = "No such segment, or it has no schedule", body = Problem)))]

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use super::json_body::JsonObject;
 use super::members::MemberPageView;
 use crate::{
     app::AppState,
@@ -70,15 +71,16 @@ impl From<SegmentDetail> for SegmentView {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct SegmentMembersQuery {
     /// The `next` cursor of the previous page.
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<uuid::Uuid>)]
     pub after: Option<MemberId>,
     /// Members per page, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u64>,
 }
 
 /// Saves a segment of a list; the filter is checked against the list's columns.
 #[utoipa::path(post, path = "/v1/lists/{id}/segments", tag = "segments",
-    params(("id" = String, Path, description = "List id")), request_body = SegmentBody,
+    params(("id" = uuid::Uuid, Path, description = "List id")), request_body = SegmentBody,
     responses(
         (status = 201, description = "Saved", body = SegmentView),
         (status = 404, description = "No such list in this account", body = Problem),
@@ -88,7 +90,7 @@ pub async fn create_segment(
     State(state): State<AppState>,
     AuthedAccount(account): AuthedAccount,
     Path(list): Path<ListId>,
-    Json(body): Json<SegmentBody>,
+    JsonObject(body): JsonObject<SegmentBody>,
 ) -> Result<(StatusCode, Json<SegmentView>), ApiError> {
     let saved = segments::create(&state, account.id, list, &body.name, &body.filter).await?;
     Ok((StatusCode::CREATED, Json(saved.into())))
@@ -96,7 +98,7 @@ pub async fn create_segment(
 
 /// The segments of a list.
 #[utoipa::path(get, path = "/v1/lists/{id}/segments", tag = "segments",
-    params(("id" = String, Path, description = "List id")),
+    params(("id" = uuid::Uuid, Path, description = "List id")),
     responses(
         (status = 200, description = "The list's segments", body = Vec<SegmentView>),
         (status = 404, description = "No such list in this account", body = Problem)))]
@@ -111,7 +113,7 @@ pub async fn list_segments(
 
 /// One segment.
 #[utoipa::path(get, path = "/v1/segments/{id}", tag = "segments",
-    params(("id" = String, Path, description = "Segment id")),
+    params(("id" = uuid::Uuid, Path, description = "Segment id")),
     responses(
         (status = 200, description = "The segment", body = SegmentView),
         (status = 404, description = "No such segment in this account", body = Problem)))]
@@ -125,7 +127,7 @@ pub async fn get_segment(
 
 /// Replaces a segment's name and filter.
 #[utoipa::path(put, path = "/v1/segments/{id}", tag = "segments",
-    params(("id" = String, Path, description = "Segment id")), request_body = SegmentBody,
+    params(("id" = uuid::Uuid, Path, description = "Segment id")), request_body = SegmentBody,
     responses(
         (status = 200, description = "Saved", body = SegmentView),
         (status = 404, description = "No such segment in this account", body = Problem),
@@ -135,7 +137,7 @@ pub async fn update_segment(
     State(state): State<AppState>,
     AuthedAccount(account): AuthedAccount,
     Path(id): Path<SegmentId>,
-    Json(body): Json<SegmentBody>,
+    JsonObject(body): JsonObject<SegmentBody>,
 ) -> Result<Json<SegmentView>, ApiError> {
     let saved = segments::update(&state, account.id, id, &body.name, &body.filter).await?;
     Ok(Json(saved.into()))
@@ -143,7 +145,7 @@ pub async fn update_segment(
 
 /// Deletes a segment (its list and members stay).
 #[utoipa::path(delete, path = "/v1/segments/{id}", tag = "segments",
-    params(("id" = String, Path, description = "Segment id")),
+    params(("id" = uuid::Uuid, Path, description = "Segment id")),
     responses(
         (status = 204, description = "Deleted"),
         (status = 404, description = "No such segment in this account", body = Problem)))]
@@ -158,10 +160,11 @@ pub async fn delete_segment(
 
 /// The segment's members, computed from its list now.
 #[utoipa::path(get, path = "/v1/segments/{id}/members", tag = "segments",
-    params(("id" = String, Path, description = "Segment id"), SegmentMembersQuery),
+    params(("id" = uuid::Uuid, Path, description = "Segment id"), SegmentMembersQuery),
     responses(
         (status = 200, description = "A page of matching members", body = MemberPageView<MemberId>),
-        (status = 404, description = "No such segment in this account", body = Problem)))]
+        (status = 404, description = "No such segment in this account", body = Problem),
+        (status = 422, description = "Limit out of range", body = Problem)))]
 pub async fn segment_members(
     State(state): State<AppState>,
     AuthedAccount(account): AuthedAccount,

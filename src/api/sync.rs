@@ -7,6 +7,7 @@ use axum::{
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use super::json_body::JsonObject;
 use crate::{
     app::AppState,
     auth::AuthedAccount,
@@ -25,8 +26,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// A list's sync setup (defaults when none was saved).
 #[utoipa::path(get, path = "/v1/lists/{id}/sync", tag = "sync",
-    params(("id" = String, Path, description = "List id")),
-    responses((status = 200, body = SyncSetup), (status = 404, body = Problem)))]
+    params(("id" = uuid::Uuid, Path, description = "List id")),
+    responses((status = 200, description = "The setup", body = SyncSetup),
+        (status = 404, description = "No such list in this account", body = Problem)))]
 pub async fn get_list_sync(
     State(state): State<AppState>,
     AuthedAccount(account): AuthedAccount,
@@ -41,13 +43,16 @@ pub async fn get_list_sync(
 /// the names, when pull is asked of an uploaded list, a field is unknown or read-only, or
 /// address columns are unmapped.
 #[utoipa::path(put, path = "/v1/lists/{id}/sync", tag = "sync",
-    params(("id" = String, Path, description = "List id")), request_body = SyncSetup,
-    responses((status = 200, body = SyncSetup), (status = 404, body = Problem), (status = 422, description = "The setup cannot work; `details.names` lists the fields or columns", body = Problem)))]
+    params(("id" = uuid::Uuid, Path, description = "List id")), request_body = SyncSetup,
+    responses((status = 200, description = "Saved", body = SyncSetup),
+        (status = 404, description = "No such list in this account", body = Problem),
+        (status = 409, description = "The list's connector was reset; reconfirm its login first", body = Problem),
+        (status = 422, description = "The setup cannot work; `details.names` lists the fields or columns", body = Problem)))]
 pub async fn put_list_sync(
     State(state): State<AppState>,
     AuthedAccount(account): AuthedAccount,
     Path(id): Path<ListId>,
-    Json(setup): Json<SyncSetup>,
+    JsonObject(setup): JsonObject<SyncSetup>,
 ) -> Result<Json<SyncSetup>, ApiError> {
     Ok(Json(
         sync::save_setup(&state, account.id, SyncTarget::List(id), setup).await?,
@@ -56,8 +61,9 @@ pub async fn put_list_sync(
 
 /// A segment's push setup.
 #[utoipa::path(get, path = "/v1/segments/{id}/sync", tag = "sync",
-    params(("id" = String, Path, description = "Segment id")),
-    responses((status = 200, body = SyncSetup), (status = 404, body = Problem)))]
+    params(("id" = uuid::Uuid, Path, description = "Segment id")),
+    responses((status = 200, description = "The setup", body = SyncSetup),
+        (status = 404, description = "No such segment in this account", body = Problem)))]
 pub async fn get_segment_sync(
     State(state): State<AppState>,
     AuthedAccount(account): AuthedAccount,
@@ -70,13 +76,16 @@ pub async fn get_segment_sync(
 
 /// Saves a segment's push setup (segments can only push).
 #[utoipa::path(put, path = "/v1/segments/{id}/sync", tag = "sync",
-    params(("id" = String, Path, description = "Segment id")), request_body = SyncSetup,
-    responses((status = 200, body = SyncSetup), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    params(("id" = uuid::Uuid, Path, description = "Segment id")), request_body = SyncSetup,
+    responses((status = 200, description = "Saved", body = SyncSetup),
+        (status = 404, description = "No such segment in this account", body = Problem),
+        (status = 409, description = "The list's connector was reset; reconfirm its login first", body = Problem),
+        (status = 422, description = "The setup cannot work; `details.names` lists the fields", body = Problem)))]
 pub async fn put_segment_sync(
     State(state): State<AppState>,
     AuthedAccount(account): AuthedAccount,
     Path(id): Path<SegmentId>,
-    Json(setup): Json<SyncSetup>,
+    JsonObject(setup): JsonObject<SyncSetup>,
 ) -> Result<Json<SyncSetup>, ApiError> {
     Ok(Json(
         sync::save_setup(&state, account.id, SyncTarget::Segment(id), setup).await?,

@@ -19,6 +19,15 @@ pub enum ConnectError {
         /// The registered kinds, comma-separated.
         known: String,
     },
+    /// The account tried to log in (*Connect*, *Reconfirm Login*) too often.
+    #[error(
+        "too many Connect and Reconfirm Login attempts for this account; try again in \
+         {retry_after_seconds} s"
+    )]
+    TooManyAttempts {
+        /// Seconds until the next attempt is allowed.
+        retry_after_seconds: u64,
+    },
     /// The base URL was refused before any request was made.
     #[error(transparent)]
     Url(#[from] UrlPolicyError),

@@ -64,6 +64,7 @@ pub fn connector_config(
     config.rate_limit = rate_limit(limits, own);
     config.request_timeout = Duration::from_secs(u64::from(limits.timeout_seconds.max(1)));
     config.max_attempts = limits.attempts.max(1);
+    config.max_response_bytes = u64::from(limits.max_response_bytes.max(1));
     config
 }
 
@@ -86,6 +87,7 @@ mod tests {
             concurrency: 4,
             timeout_seconds: 9,
             attempts: 2,
+            max_response_bytes: 4096,
         };
         assert_eq!(
             rate_limit(&limits, &own(None, None)),
@@ -120,6 +122,7 @@ mod tests {
         );
         assert_eq!(config.request_timeout, Duration::from_secs(9));
         assert_eq!(config.max_attempts, 2);
+        assert_eq!(config.max_response_bytes, 4096);
         assert_eq!(config.rate_limit.concurrency, 1);
     }
 

@@ -9,11 +9,11 @@ use std::sync::Arc;
 
 use listbridge_connector::{
     ConnectorConfig, ConnectorFactory, ConnectorRegistry, CrmConnector, CrmUser, EntityKind,
-    FieldDef, RateLimit,
+    FieldDef, OutboundGuard, RateLimit,
 };
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{ConnectError, ConnectorCache, UrlPolicy, limits};
+use super::{ConnectAttempts, ConnectError, ConnectorCache, check_base_url, limits};
 use crate::{
     clock::{Clock, Random},
     config::CrmLimits,
@@ -64,22 +64,27 @@ pub struct ConnectorService<'a> {
     pub registry: &'a ConnectorRegistry,
     /// Live connectors shared by every task that uses them.
     pub cache: &'a ConnectorCache,
-    /// Which CRM URLs connectors may use.
-    pub url_policy: &'a UrlPolicy,
+    /// Where connectors may send requests (`allow_private_hosts`); every connector is
+    /// built with it, and every base URL checked by it before use.
+    pub outbound: &'a OutboundGuard,
+    /// Each account's budget of login attempts (*Connect*, *Reconfirm Login*).
+    pub attempts: &'a ConnectAttempts,
     /// Request budget, timeout and attempts of connectors without their own.
     pub crm_limits: &'a CrmLimits,
 }
 
 impl ConnectorService<'_> {
-    /// *Connect*: checks the URL, logs in, and only then stores the connector
-    /// with its password encrypted. Nothing is stored when any step fails.
+    /// *Connect*: takes one of the account's login attempts, checks the URL, logs in,
+    /// and only then stores the connector with its password encrypted. Nothing is
+    /// stored when any step fails.
     pub async fn connect(
         &self,
         account: AccountId,
         request: ConnectRequest,
     ) -> Result<ConnectorRecord, ConnectError> {
+        self.attempts.take(account)?;
         let factory = self.factory(request.kind.trim())?;
-        let base_url = self.url_policy.check(&request.base_url)?;
+        let base_url = check_base_url(self.outbound, &request.base_url)?;
         let username = non_empty(&request.username, "username")?;
         if request.password.expose_secret().is_empty() {
             return Err(ConnectError::Missing { field: "password" });
@@ -123,8 +128,9 @@ impl ConnectorService<'_> {
         Ok(record)
     }
 
-    /// *Reconfirm Login*: verifies new credentials against the stored URL and
-    /// replaces the stored ones; a failed login changes nothing. The caller resumes the
+    /// *Reconfirm Login*: takes one of the account's login attempts, verifies new
+    /// credentials against the stored URL (checked again: the settings may have changed)
+    /// and replaces the stored ones; a failed login changes nothing. The caller resumes the
     /// schedules a reset paused.
     pub async fn reconfirm(
         &self,
@@ -132,6 +138,7 @@ impl ConnectorService<'_> {
         id: ConnectorId,
         request: ReconfirmRequest,
     ) -> Result<ConnectorRecord, ConnectError> {
+        self.attempts.take(account)?;
         let record = self.get(account, id).await?;
         let factory = self.factory(&record.kind)?;
         let username = match &request.username {
@@ -141,7 +148,7 @@ impl ConnectorService<'_> {
         if request.password.expose_secret().is_empty() {
             return Err(ConnectError::Missing { field: "password" });
         }
-        let base_url = self.url_policy.check(&record.base_url)?;
+        let base_url = check_base_url(self.outbound, &record.base_url)?;
         let config = self.config(
             base_url,
             username.clone(),
@@ -204,13 +211,16 @@ impl ConnectorService<'_> {
     }
 
     /// A live connector for a stored, connected connector: the engine's way to
-    /// reach a CRM. Built once per row version and shared.
+    /// reach a CRM. Built once per row version and shared. The stored URL is checked
+    /// with the current settings first, so a URL that `allow_private_hosts` no longer
+    /// allows is refused.
     pub async fn open(
         &self,
         account: AccountId,
         id: ConnectorId,
     ) -> Result<Arc<dyn CrmConnector>, ConnectError> {
         let record = self.get(account, id).await?;
+        check_base_url(self.outbound, &record.base_url)?;
         if let Some(connector) = self.cache.get(id, record.updated_at) {
             return Ok(connector);
         }
@@ -253,7 +263,10 @@ impl ConnectorService<'_> {
         password: SecretString,
         own: &ConnectorRateLimit,
     ) -> ConnectorConfig {
-        limits::connector_config(base_url, username, password, self.crm_limits, own)
+        let mut config =
+            limits::connector_config(base_url, username, password, self.crm_limits, own);
+        config.outbound = self.outbound.clone();
+        config
     }
 
     fn factory(&self, kind: &str) -> Result<Arc<dyn ConnectorFactory>, ConnectError> {

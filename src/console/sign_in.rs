@@ -2,15 +2,12 @@
 //!
 //! Sign-in has no session yet, so its form carries a double-submit token: a random
 //! value in a `SameSite=Strict` cookie and the same value in the form, which another
-//! site can neither read nor set. Attempts are rate limited per client address and
-//! per email, so guessing a password is slowed to a crawl; a successful sign-in always
-//! starts a new session with a new id.
+//! site can neither read nor set. Attempts are rate limited per client (its address
+//! as [`crate::client_address`] finds it behind trusted proxies, an IPv6 one by its
+//! /64) and per email, so guessing a password is slowed to a crawl; a successful
+//! sign-in always starts a new session with a new id.
 
-use std::{
-    net::{IpAddr, SocketAddr},
-    sync::Arc,
-    time::Duration,
-};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::{
     Extension, Router,
@@ -28,6 +25,7 @@ use super::{
 };
 use crate::console::prelude::*;
 use crate::{
+    client_address::{ClientKey, client_address},
     forms::{RateQuota, check_keyed_rate, rate_quota},
     people::{People, PeopleError, Sessions},
 };
@@ -51,7 +49,7 @@ const PER_ADDRESS: RateQuota = RateQuota {
 /// This instance's count of sign-in attempts per client address and per email.
 #[derive(Debug)]
 pub struct SignInLimiter {
-    per_address: DefaultKeyedRateLimiter<IpAddr>,
+    per_address: DefaultKeyedRateLimiter<ClientKey>,
     per_email: DefaultKeyedRateLimiter<String>,
 }
 
@@ -65,8 +63,8 @@ impl Default for SignInLimiter {
 }
 
 impl SignInLimiter {
-    /// `Err(wait)` when this address or email has tried too often.
-    fn check(&self, address: IpAddr, email: &str) -> Result<(), Duration> {
+    /// `Err(wait)` when this client or email has tried too often.
+    fn check(&self, address: ClientKey, email: &str) -> Result<(), Duration> {
         check_keyed_rate(&self.per_address, &address)?;
         check_keyed_rate(&self.per_email, &email.trim().to_lowercase())
     }
@@ -182,7 +180,12 @@ async fn sign_in(
             "This sign-in form has expired. Please sign in again.",
         );
     }
-    if let Err(wait) = limiter.check(client.ip(), &form.email) {
+    let client = ClientKey::of(client_address(
+        client.ip(),
+        &headers,
+        &state.trusted_proxies,
+    ));
+    if let Err(wait) = limiter.check(client, &form.email) {
         let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
         let mut response = again(
             StatusCode::TOO_MANY_REQUESTS,
@@ -243,7 +246,7 @@ mod tests {
     #[test]
     fn a_sixth_attempt_for_one_email_waits() {
         let limiter = SignInLimiter::default();
-        let ip: IpAddr = [127, 0, 0, 1].into();
+        let ip = ClientKey::of([127, 0, 0, 1].into());
         for _ in 0..5 {
             assert!(limiter.check(ip, "Ann@Example.com").is_ok());
         }

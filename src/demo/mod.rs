@@ -138,6 +138,10 @@ pub async fn run(
     config.database_url = args.database.clone();
     // The demo is plain HTTP on loopback: a Secure cookie would never come back.
     config.console.secure_cookies = SecureCookies::Never;
+    // Its fake CRM listens on loopback, which outbound requests may not reach by default.
+    config
+        .allow_private_hosts
+        .extend(&listbridge_connector::AllowList::loopback());
     let crm = FakeCrm::start(FakeConfig {
         leads: args.leads,
         contacts: args.contacts,
@@ -195,6 +199,7 @@ impl RunningService {
 async fn start_service(config: &Config) -> Result<RunningService, DemoError> {
     let mut services = Services::default();
     services.workers.workers = config.workers;
+    services.workers.max_running_per_account = config.work.max_running_jobs_per_account;
     let state = app::build_state(config, services).await?;
     let listener = app::bind(config.bind).await?;
     let addr = listener.local_addr().map_err(|source| StartupError::Bind {

@@ -36,12 +36,18 @@ impl CrmRead {
     }
 
     /// The next page, `None` at the end. The first page's count of the records still to
-    /// come sets the run's expected total (unknown when the CRM does not say).
+    /// come sets the run's expected total (unknown when the CRM does not say). Each page
+    /// counts towards the run's page cap; a run that reached a cap gets
+    /// [`EngineError::Limit`] instead of the page.
     pub(super) async fn next_page(
         &mut self,
+        ctx: &RunContext<'_>,
         cp: &mut Checkpoint,
     ) -> Result<Option<ReadPage>, EngineError> {
         let page = self.pages.try_next().await?;
+        if page.is_some() {
+            ctx.begin_page(cp)?;
+        }
         if let Some(page) = &page
             && std::mem::take(&mut self.first)
         {

@@ -41,7 +41,16 @@ pub(super) async fn import(ctx: &RunContext<'_>) -> Result<RunCounts, EngineErro
     let mut pending: Vec<CrmRecord> = Vec::with_capacity(COMMIT_RECORDS);
     let mut pending_since = std::time::Instant::now();
     loop {
-        let page = read.next_page(&mut cp).await?;
+        let page = match read.next_page(ctx, &mut cp).await {
+            // What was read before the cap is kept: committed, then the run fails.
+            Err(limit @ EngineError::Limit(_)) => {
+                if !pending.is_empty() {
+                    commit_records(ctx, &columns, &mut pending, &mut cp, &mut report).await?;
+                }
+                return Err(limit);
+            }
+            other => other?,
+        };
         let finished = page.is_none();
         if let Some(page) = page {
             if pending.is_empty() {

@@ -5,7 +5,8 @@
 //! list), plans what to change, applies the plan, and commits the page's member writes,
 //! report records, progress and resume point in one transaction. A run interrupted at
 //! any point resumes from its last committed page; a CRM create whose answer was lost is
-//! found again by email before anything is created twice.
+//! found again by email before anything is created twice. Every run keeps to a page cap
+//! and a time cap ([`RunLimits`]); one that reaches either fails with that reason.
 
 mod backfill;
 mod conflicts;
@@ -14,6 +15,7 @@ mod crm_read;
 pub mod field_map;
 pub mod fields;
 mod import;
+mod limits;
 pub mod matching;
 mod phase;
 mod pull;
@@ -40,6 +42,7 @@ use crate::{
     },
 };
 
+pub use limits::{LimitReached, RunLimits};
 use phase::{Phase, PushStage};
 pub use setup::SyncSetup;
 
@@ -70,15 +73,32 @@ pub enum EngineError {
     /// same email); this one waits its turn (it costs no attempt).
     #[error("{0}")]
     Busy(String),
+    /// The run reached its page or time cap; it ends failed, what it committed stays.
+    #[error("{0}")]
+    Limit(#[from] LimitReached),
 }
 
 impl EngineError {
+    /// The failure as a short fixed word (`setup`, or the connector's kind such as
+    /// `rejected`), for logs at info and above: the messages may carry the CRM's own
+    /// words or a list's name, so they are logged at debug only.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            EngineError::Connector(e) => e.kind(),
+            EngineError::Store(_) => "store",
+            EngineError::Setup(_) => "setup",
+            EngineError::Busy(_) => "busy",
+            EngineError::Limit(LimitReached::Pages { .. }) => "page-cap",
+            EngineError::Limit(LimitReached::Time { .. }) => "time-cap",
+        }
+    }
+
     /// Whether trying the run again later may succeed.
     pub fn is_retryable(&self) -> bool {
         match self {
             EngineError::Connector(e) => e.is_transient(),
             EngineError::Store(_) | EngineError::Busy(_) => true,
-            EngineError::Setup(_) => false,
+            EngineError::Setup(_) | EngineError::Limit(_) => false,
         }
     }
 }
@@ -113,6 +133,9 @@ pub(crate) struct Checkpoint {
     pub seq: i64,
     /// When this run's read of CRM records began (kept across resumes: the earliest).
     pub read_began: Option<chrono::DateTime<chrono::Utc>>,
+    /// Pages (CRM pages read, list pages pushed) the run has worked through, for its
+    /// page cap.
+    pub pages: u64,
 }
 
 impl Checkpoint {
@@ -175,6 +198,7 @@ pub struct Engine {
     clock: Arc<dyn Clock>,
     random: Arc<dyn Random>,
     connectors: Arc<dyn ConnectorSource>,
+    limits: RunLimits,
 }
 
 impl std::fmt::Debug for Engine {
@@ -185,18 +209,21 @@ impl std::fmt::Debug for Engine {
 
 impl Engine {
     /// An engine over a store, a clock, the source of the ids of the rows it creates
-    /// (members, report records) and a way to open connectors.
+    /// (members, report records), a way to open connectors and the caps every run
+    /// keeps to.
     pub fn new(
         store: Store,
         clock: Arc<dyn Clock>,
         random: Arc<dyn Random>,
         connectors: Arc<dyn ConnectorSource>,
+        limits: RunLimits,
     ) -> Self {
         Engine {
             store,
             clock,
             random,
             connectors,
+            limits,
         }
     }
 
@@ -219,7 +246,7 @@ impl Engine {
             return Ok(run);
         }
         let span = tracing::info_span!("run", run_id = %id, list_id = %run.list_id, kind = ?run.kind, resumes = run.resumes);
-        let result = self.execute_started(&run).instrument(span).await;
+        let result = self.execute_bounded(&run).instrument(span).await;
         let now = self.clock.now();
         match result {
             Ok(report_failed) => {
@@ -231,11 +258,13 @@ impl Engine {
                 RunRepo.finish(db, id, status, None, now).await?;
             }
             Err(e) if e.is_retryable() => {
-                tracing::warn!(run_id = %id, error = %e, "run interrupted; it will resume");
+                tracing::warn!(run_id = %id, kind = e.kind(), "run interrupted; it will resume");
+                tracing::debug!(run_id = %id, error = %e, "run interrupted");
                 return Err(e);
             }
             Err(e) => {
-                tracing::warn!(run_id = %id, error = %e, "run failed");
+                tracing::warn!(run_id = %id, kind = e.kind(), "run failed");
+                tracing::debug!(run_id = %id, error = %e, "run failed");
                 self.fail_run(&run, &e.to_string()).await?;
             }
         }
@@ -273,6 +302,30 @@ impl Engine {
             self.fail_run(&run, error).await?;
         }
         Ok(())
+    }
+
+    /// [`Engine::execute_started`] within the run's time cap: checked before anything
+    /// is done (a run resumed after long waits), at every page (deterministic, by the
+    /// clock), and as a backstop on the whole execution, so a call that never returns
+    /// cannot hold the worker past the cap either. Cutting the execution short is a
+    /// crash at an await point: the open page's transaction rolls back, committed pages
+    /// stay.
+    async fn execute_bounded(&self, run: &Run) -> Result<bool, EngineError> {
+        let now = self.clock.now();
+        let started = run.started_at.unwrap_or(now);
+        let Some(left) = self.limits.time_left(started, now) else {
+            return Err(LimitReached::Time {
+                limit: self.limits.max_duration,
+            }
+            .into());
+        };
+        match tokio::time::timeout(left, self.execute_started(run)).await {
+            Ok(result) => result,
+            Err(_) => Err(LimitReached::Time {
+                limit: self.limits.max_duration,
+            }
+            .into()),
+        }
     }
 
     /// Returns whether any record failed.
@@ -385,6 +438,16 @@ impl RunContext<'_> {
 
     fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.engine.clock.now()
+    }
+
+    /// Counts one more page of work in `cp`, or fails when the run has reached its page
+    /// or time cap (see [`limits`]).
+    fn begin_page(&self, cp: &mut Checkpoint) -> Result<(), LimitReached> {
+        let now = self.now();
+        let started = self.run.started_at.unwrap_or(now);
+        self.engine.limits.check_page(cp.pages, started, now)?;
+        cp.pages += 1;
+        Ok(())
     }
 
     /// Where the ids of the members and report records the run creates come from.

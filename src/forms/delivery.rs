@@ -271,8 +271,14 @@ async fn deliver_backlog(
                     .await?;
                 tracing::info!(submission = %submission.id, action = action.as_str(), "form submission delivered");
             }
-            Err(Outcome::Rejected { reason, target }) => {
-                tracing::info!(submission = %submission.id, %reason, "form submission rejected");
+            Err(Outcome::Rejected {
+                reason,
+                kind,
+                target,
+            }) => {
+                // The reason may quote the CRM's words or the submitted values: debug only.
+                tracing::info!(submission = %submission.id, kind, "form submission rejected");
+                tracing::debug!(submission = %submission.id, %reason, "form submission rejected");
                 SubmissionRepo
                     .mark_stopped(
                         db,
@@ -301,6 +307,9 @@ enum Outcome {
     /// Kept as rejected with this reason (the CRM's words where it gave any).
     Rejected {
         reason: String,
+        /// What refused it, as a fixed word for logs (`unmapped-address`,
+        /// `invalid-value`, or the connector error's kind such as `rejected`).
+        kind: &'static str,
         target: Option<SubmissionTarget>,
     },
     /// A transient CRM failure: retry the job.
@@ -323,6 +332,7 @@ fn crm_error(e: ConnectorError, target: Option<SubmissionTarget>) -> Outcome {
     } else {
         Outcome::Rejected {
             reason: e.to_string(),
+            kind: e.kind(),
             target,
         }
     }
@@ -354,6 +364,7 @@ async fn deliver_one(
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
+            kind: "unmapped-address",
             target: None,
         });
     }
@@ -410,6 +421,7 @@ async fn deliver_one(
         if let Err(e) = check_write(entity_defs, &changes, false) {
             return Err(Outcome::Rejected {
                 reason: format!("{} {} was not updated: {e}", record.entity, record.key),
+                kind: "invalid-value",
                 target: Some(target),
             });
         }
@@ -441,6 +453,7 @@ async fn deliver_one(
         };
         return Err(Outcome::Rejected {
             reason: format!("no lead was created: {e}{hint}"),
+            kind: "invalid-value",
             target: None,
         });
     }

@@ -1,12 +1,17 @@
 //! How much a public form endpoint accepts: body and field sizes, and how fast, per
-//! client address and per form (`governor` token buckets, in memory per instance).
+//! client and per form (`governor` token buckets, in memory per instance). A client is
+//! a [`ClientKey`]: its address as [`crate::client_address`] finds it behind trusted
+//! proxies, an IPv6 one by its /64. The rates are settings (`form_*`, see
+//! [`FormLimitSettings`]).
 
-use std::{hash::Hash, net::IpAddr, num::NonZeroU32, time::Duration};
+use std::{hash::Hash, num::NonZeroU32, time::Duration};
 
 use governor::{
     DefaultKeyedRateLimiter, Quota, RateLimiter,
     clock::{Clock, DefaultClock},
 };
+
+use crate::{client_address::ClientKey, config::FormLimitSettings};
 
 /// A sustained rate with a burst allowance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,7 +22,8 @@ pub struct RateQuota {
     pub burst: u32,
 }
 
-/// The public intake's limits; tests and operators choose them through `app::Services`.
+/// The public intake's limits; tests choose them through `app::Services`, operators
+/// the rates through the `form_*` settings ([`IntakeLimits::with_settings`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IntakeLimits {
     /// Largest accepted body; larger gets 413.
@@ -26,7 +32,7 @@ pub struct IntakeLimits {
     pub max_field_bytes: usize,
     /// Most fields in one submission.
     pub max_fields: usize,
-    /// Per client address (all forms).
+    /// Per client (all forms): an address, or an IPv6 /64.
     pub per_client: RateQuota,
     /// Per form (all clients).
     pub per_form: RateQuota,
@@ -46,6 +52,27 @@ impl Default for IntakeLimits {
                 per_minute: 600,
                 burst: 120,
             },
+        }
+    }
+}
+
+impl IntakeLimits {
+    /// These limits with the rates the operator set in place of their own.
+    pub fn with_settings(self, settings: &FormLimitSettings) -> Self {
+        IntakeLimits {
+            per_client: RateQuota {
+                per_minute: settings
+                    .client_per_minute
+                    .unwrap_or(self.per_client.per_minute),
+                burst: settings.client_burst.unwrap_or(self.per_client.burst),
+            },
+            per_form: RateQuota {
+                per_minute: settings
+                    .per_form_per_minute
+                    .unwrap_or(self.per_form.per_minute),
+                burst: settings.per_form_burst.unwrap_or(self.per_form.burst),
+            },
+            ..self
         }
     }
 }
@@ -75,7 +102,7 @@ pub(crate) fn check<K: Hash + Eq + Clone>(
 /// The live rate limiters of one instance's public form endpoint.
 #[derive(Debug)]
 pub struct IntakeLimiter {
-    per_client: DefaultKeyedRateLimiter<IpAddr>,
+    per_client: DefaultKeyedRateLimiter<ClientKey>,
     per_form: DefaultKeyedRateLimiter<String>,
 }
 
@@ -89,7 +116,7 @@ impl IntakeLimiter {
     }
 
     /// Takes one request from the client's bucket; `Err(wait)` when it is empty.
-    pub fn check_client(&self, client: IpAddr) -> Result<(), Duration> {
+    pub fn check_client(&self, client: ClientKey) -> Result<(), Duration> {
         check(&self.per_client, &client)
     }
 
@@ -112,7 +139,7 @@ mod tests {
             },
             ..IntakeLimits::default()
         });
-        let ip: IpAddr = [10, 0, 0, 1].into();
+        let ip = ClientKey::of([10, 0, 0, 1].into());
         for _ in 0..3 {
             assert!(limiter.check_client(ip).is_ok());
         }
@@ -121,6 +148,41 @@ mod tests {
             wait > Duration::ZERO && wait <= Duration::from_secs(1),
             "{wait:?}"
         );
-        assert!(limiter.check_client([10, 0, 0, 2].into()).is_ok());
+        assert!(
+            limiter
+                .check_client(ClientKey::of([10, 0, 0, 2].into()))
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn settings_replace_only_the_rates_they_name() {
+        let defaults = IntakeLimits::default();
+        assert_eq!(
+            defaults
+                .clone()
+                .with_settings(&FormLimitSettings::default()),
+            defaults
+        );
+        let set = defaults.clone().with_settings(&FormLimitSettings {
+            client_burst: Some(2),
+            per_form_per_minute: Some(9),
+            ..FormLimitSettings::default()
+        });
+        assert_eq!(
+            set.per_client,
+            RateQuota {
+                per_minute: defaults.per_client.per_minute,
+                burst: 2
+            }
+        );
+        assert_eq!(
+            set.per_form,
+            RateQuota {
+                per_minute: 9,
+                burst: defaults.per_form.burst
+            }
+        );
+        assert_eq!(set.max_body_bytes, defaults.max_body_bytes);
     }
 }

@@ -1,6 +1,6 @@
-//! How this instance's job workers behave: how many jobs at once, the lease a claim
-//! holds, how often an idle dispatcher looks, and the lease of a form delivery's email
-//! lock. Part of `AppState`, so the services that run jobs read the same settings.
+//! How this instance's job workers behave: how many jobs at once, how many of one
+//! account's at once, the lease a claim holds, how often an idle dispatcher looks, and
+//! the lease of a form delivery's email lock. Part of `AppState`, so the services that run jobs read the same settings.
 
 use std::time::Duration as StdDuration;
 
@@ -11,6 +11,10 @@ use chrono::Duration;
 pub struct WorkerConfig {
     /// Jobs executed at once by this instance; 0 runs no background work (an API-only instance).
     pub workers: usize,
+    /// The most jobs of one account running at once, across every instance; the
+    /// account's other jobs wait so one account's backlog cannot hold every worker
+    /// (setting `max_running_jobs_per_account`).
+    pub max_running_per_account: u32,
     /// How long a claim holds before another instance may take the job over.
     pub lease: Duration,
     /// How often an idle dispatcher looks for due jobs (it also wakes when this
@@ -28,6 +32,7 @@ impl Default for WorkerConfig {
     fn default() -> Self {
         WorkerConfig {
             workers: 4,
+            max_running_per_account: crate::config::DEFAULT_MAX_RUNNING_JOBS_PER_ACCOUNT,
             lease: Duration::seconds(30),
             poll: StdDuration::from_millis(500),
             worker_id: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),

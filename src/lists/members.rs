@@ -35,7 +35,9 @@ pub async fn add(
     })?;
     let db = state.store.conn();
     let columns = ListRepo.columns(db, list_id).await?;
-    let values = checked_values(&list.name, &columns, values)?;
+    let mut values = checked_values(&list.name, &columns, values)?;
+    // A blank is an absent value, and absent values are not stored.
+    values.retain(|_, value| value.is_some());
     let now = state.clock.now();
     let mut member = Member::new(
         state.random.uuid().into(),
@@ -68,8 +70,9 @@ pub async fn get(
         .ok_or(ListError::MemberNotFound(member_id))
 }
 
-/// Changes some column values of a member (`None` blanks a value; a blank never
-/// clears the CRM's value on push).
+/// Changes some column values of a member (`None` blanks a value, which removes it:
+/// a column without a value reads as blank everywhere; a blank never clears the CRM's
+/// value on push).
 pub async fn edit(
     state: &AppState,
     account: AccountId,
@@ -86,13 +89,19 @@ pub async fn edit(
         .get(&tx, list_id, member_id)
         .await?
         .ok_or(ListError::MemberNotFound(member_id))?;
-    let changed = values
-        .iter()
-        .any(|(column, value)| member.values.get(column) != Some(value));
+    // A value never stored and a blank are the same: blanking it is no change.
+    let changed = values.iter().any(|(column, value)| {
+        member.values.get(column).and_then(Option::as_ref) != value.as_ref()
+    });
     if !changed {
         return Ok(member);
     }
-    member.values.extend(values);
+    for (column, value) in values {
+        match value {
+            Some(value) => member.values.insert(column, Some(value)),
+            None => member.values.remove(&column),
+        };
+    }
     let now = state.clock.now();
     member.list_changed_at = now;
     member.change_seq = PushScopeRepo.next_change_seq(&tx, list_id).await?;

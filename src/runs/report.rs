@@ -24,6 +24,7 @@ pub struct RecordsQuery {
     /// Records after this sequence number (the previous page's `next`).
     pub after: Option<i64>,
     /// Page size (default 100, max 1000).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u64>,
 }
 

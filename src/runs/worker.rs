@@ -40,7 +40,8 @@ pub struct RunWorker {
 }
 
 impl RunWorker {
-    /// A worker running the engine over the application's store, clock and connectors.
+    /// A worker running the engine over the application's store, clock and connectors,
+    /// within the application's run caps.
     pub fn new(state: &AppState) -> Self {
         RunWorker {
             engine: Engine::new(
@@ -48,6 +49,7 @@ impl RunWorker {
                 state.clock.clone(),
                 state.random.clone(),
                 Arc::new(StateConnectors(state.clone())),
+                state.run_limits,
             ),
         }
     }
@@ -82,6 +84,7 @@ fn job_error(err: EngineError) -> JobError {
         EngineError::Connector(e) => JobError::Crm(e),
         EngineError::Store(e) => JobError::Store(e),
         EngineError::Setup(message) => JobError::Fatal(message),
+        EngineError::Limit(reached) => JobError::Fatal(reached.to_string()),
         EngineError::Busy(why) => JobError::Busy(why),
     }
 }

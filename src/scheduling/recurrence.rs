@@ -158,11 +158,15 @@ fn last_day_of_month(date: NaiveDate) -> u32 {
         .map_or(28, |d| d.day())
 }
 
-/// A local wall-clock time as an instant: in a DST gap the clock is moved forward past
-/// the gap; in a repeated hour the first occurrence is used (a run never fires twice).
+/// The longest a zone's clock has ever jumped forward: Samoa skipped all of 2011-12-30.
+const LONGEST_GAP_MINUTES: u32 = 48 * 60;
+
+/// A local wall-clock time as an instant: in a gap (a DST change, or a day a zone
+/// skipped) the clock is moved forward to where the gap ends; in a repeated hour the
+/// first occurrence is used (a run never fires twice).
 fn resolve_local(tz: &Tz, local: NaiveDateTime) -> DateTime<Utc> {
     let mut probe = local;
-    for _ in 0..=180 {
+    for _ in 0..=LONGEST_GAP_MINUTES {
         match tz.from_local_datetime(&probe) {
             LocalResult::Single(t) => return t.with_timezone(&Utc),
             LocalResult::Ambiguous(first, _) => return first.with_timezone(&Utc),

@@ -27,17 +27,20 @@ const UPCOMING: usize = 3;
 pub struct ScheduleRequest {
     /// `hourly`, `daily`, `weekly` or `monthly`.
     pub frequency: Frequency,
-    /// Every this many hours, days, weeks or months; 1 when absent.
+    /// Every this many hours, days, weeks or months (1 to 1000); 1 when absent.
     #[serde(default = "one")]
+    #[schema(minimum = 1, maximum = 1000)]
     pub interval: u32,
     /// Local time of the run, `HH:MM` (hourly: the minute past each hour).
-    #[schema(example = "09:00")]
+    #[schema(example = "09:00", pattern = r"^\s*([01]?[0-9]|2[0-3]):[0-5][0-9]\s*$")]
     pub time_of_day: String,
     /// Weekly: the days to run on (`mon` … `sun`).
     #[serde(default)]
     pub days_of_week: Vec<DayOfWeek>,
-    /// Monthly: the day to run on (1–31; short months use their last day).
+    /// Monthly: the day to run on (1–31; short months use their last day). Ignored for
+    /// the other frequencies (any unsigned 32-bit number is read).
     #[serde(default)]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 4_294_967_295_u32)]
     pub day_of_month: Option<u32>,
     /// The first date a run may happen (in `time_zone`); today when absent.
     #[serde(default)]

@@ -6,13 +6,23 @@
 //! SQLite the single writer makes the claiming `UPDATE … RETURNING` atomic. A worker
 //! renews its lease while it works (heartbeat); a job whose lease lapses (its process
 //! died) is claimed again by anyone and resumes from its own checkpoint.
+//!
+//! Claims are fair between accounts: [`JobRepo::claim_within`] skips the jobs of an
+//! account that already has N running (leased, unexpired), so one account's many runs
+//! cannot hold every worker while other accounts' runs, form deliveries and notes wait.
+//! On PostgreSQL such claims take turns on a transaction-scoped advisory lock: the count
+//! of an account's running jobs and the claim are then never read from a snapshot that
+//! misses another instance's claim, so the cap holds exactly, also under concurrency
+//! (without it, two claimers could each see N-1 running and both claim). A claim is one
+//! short statement, so taking turns costs little. On SQLite the single writer already
+//! serializes claims.
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait, Order, QueryFilter,
-    QueryOrder, QuerySelect,
-    sea_query::{Expr, LockBehavior, LockType, Query},
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, ExprTrait, Order,
+    QueryFilter, QueryOrder, QuerySelect, Statement, TransactionSession, TransactionTrait,
+    sea_query::{Alias, Expr, LockBehavior, LockType, Query},
 };
 use serde::{Deserialize, Serialize};
 
@@ -212,45 +222,112 @@ impl<'a, C: ConnectionTrait> JobRepo<'a, C> {
         }
     }
 
-    /// Claims the next due job for `worker`, or a running job whose lease has lapsed.
+    /// Claims the next due job for `worker`, or a running job whose lease has lapsed,
+    /// whatever its account already runs. The dispatcher claims with
+    /// [`JobRepo::claim_within`]; this is for tools and tests that play the worker.
     pub async fn claim(
         &self,
         worker: &str,
         lease: Duration,
         now: DateTime<Utc>,
     ) -> Result<Option<Job>, StoreError> {
-        let due = Expr::col(job::Column::Status)
-            .is_in([JobStatus::Queued.as_str(), JobStatus::Failed.as_str()])
-            .and(Expr::col(job::Column::RunAt).lte(now))
-            .or(Expr::col(job::Column::Status)
-                .eq(JobStatus::Running.as_str())
-                .and(Expr::col(job::Column::LeaseExpiresAt).lt(now)));
-        let next = Query::select()
-            .column(job::Column::Id)
-            .from(job::Entity)
-            .cond_where(due)
-            .order_by(job::Column::RunAt, Order::Asc)
-            .limit(1)
-            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-            .to_owned();
-        let claimed = job::Entity::update_many()
-            .col_expr(
-                job::Column::Status,
-                Expr::value(JobStatus::Running.as_str()),
-            )
-            .col_expr(job::Column::LeaseOwner, Expr::value(worker))
-            .col_expr(job::Column::LeaseExpiresAt, Expr::value(now + lease))
-            .col_expr(
-                job::Column::Attempts,
-                Expr::col(job::Column::Attempts).add(1),
-            )
-            .col_expr(job::Column::UpdatedAt, Expr::value(now))
-            .filter(job::Column::Id.in_subquery(next))
-            .exec_with_returning(self.db)
-            .await?;
-        claimed.into_iter().next().map(to_job).transpose()
+        claim_on(self.db, worker, lease, None, now).await
     }
+}
 
+impl<'a, C: ConnectionTrait + TransactionTrait> JobRepo<'a, C> {
+    /// Claims the next due job (or a running job whose lease has lapsed) of an account
+    /// with fewer than `max_running_per_account` jobs running (leased, unexpired), so
+    /// one account's backlog waits while the other accounts' jobs go on. Oldest first
+    /// among those.
+    pub async fn claim_within(
+        &self,
+        worker: &str,
+        lease: Duration,
+        max_running_per_account: u32,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Job>, StoreError> {
+        let cap = Some(std::cmp::Ord::max(max_running_per_account, 1));
+        if self.db.get_database_backend() != DbBackend::Postgres {
+            return claim_on(self.db, worker, lease, cap, now).await;
+        }
+        let tx = self.db.begin().await?;
+        tx.execute_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!("SELECT pg_advisory_xact_lock({CLAIM_LOCK_KEY})"),
+        ))
+        .await?;
+        let claimed = claim_on(&tx, worker, lease, cap, now).await?;
+        tx.commit().await?;
+        Ok(claimed)
+    }
+}
+
+/// The PostgreSQL advisory lock capped claims take turns on (`lbjobs` in ASCII).
+const CLAIM_LOCK_KEY: i64 = 0x6c62_6a6f_6273;
+
+/// The alias of `jobs` rows counted as an account's running jobs, told apart from the
+/// candidate row the count is for.
+fn running_jobs() -> Alias {
+    Alias::new("running_jobs")
+}
+
+/// The claim itself, one statement: the oldest due job (of an account under `cap`
+/// running jobs, when capped) becomes `worker`'s for `lease`.
+async fn claim_on<C: ConnectionTrait>(
+    db: &C,
+    worker: &str,
+    lease: Duration,
+    cap: Option<u32>,
+    now: DateTime<Utc>,
+) -> Result<Option<Job>, StoreError> {
+    let due = Expr::col((job::Entity, job::Column::Status))
+        .is_in([JobStatus::Queued.as_str(), JobStatus::Failed.as_str()])
+        .and(Expr::col((job::Entity, job::Column::RunAt)).lte(now))
+        .or(Expr::col((job::Entity, job::Column::Status))
+            .eq(JobStatus::Running.as_str())
+            .and(Expr::col((job::Entity, job::Column::LeaseExpiresAt)).lt(now)));
+    let mut next = Query::select()
+        .column((job::Entity, job::Column::Id))
+        .from(job::Entity)
+        .cond_where(due)
+        .order_by((job::Entity, job::Column::RunAt), Order::Asc)
+        .limit(1)
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+        .to_owned();
+    if let Some(cap) = cap {
+        let r = running_jobs();
+        let running = Query::select()
+            .expr(Expr::col((r.clone(), job::Column::Id)).count())
+            .from_as(job::Entity, r.clone())
+            .and_where(
+                Expr::col((r.clone(), job::Column::AccountId))
+                    .equals((job::Entity, job::Column::AccountId)),
+            )
+            .and_where(Expr::col((r.clone(), job::Column::Status)).eq(JobStatus::Running.as_str()))
+            .and_where(Expr::col((r, job::Column::LeaseExpiresAt)).gte(now))
+            .to_owned();
+        next.and_where(Expr::from(running).lt(i64::from(cap)));
+    }
+    let claimed = job::Entity::update_many()
+        .col_expr(
+            job::Column::Status,
+            Expr::value(JobStatus::Running.as_str()),
+        )
+        .col_expr(job::Column::LeaseOwner, Expr::value(worker))
+        .col_expr(job::Column::LeaseExpiresAt, Expr::value(now + lease))
+        .col_expr(
+            job::Column::Attempts,
+            Expr::col(job::Column::Attempts).add(1),
+        )
+        .col_expr(job::Column::UpdatedAt, Expr::value(now))
+        .filter(job::Column::Id.in_subquery(next))
+        .exec_with_returning(db)
+        .await?;
+    claimed.into_iter().next().map(to_job).transpose()
+}
+
+impl<'a, C: ConnectionTrait> JobRepo<'a, C> {
     /// Extends the lease of a job this worker holds; false when the lease was lost.
     pub async fn heartbeat(
         &self,

@@ -55,7 +55,8 @@ pub struct Member {
     pub crm: Option<CrmLink>,
     /// Opted out of email (never reversed by a sync).
     pub opted_out: bool,
-    /// Column values.
+    /// Column values by column name. A column without a value may be absent (uploads
+    /// and edits store no blanks) or `null`: both read as blank.
     #[schema(value_type = Object)]
     pub values: Values,
     /// Per CRM field, the value both sides held after the last sync.

@@ -47,7 +47,12 @@ pub fn spawn_workers(
             let claimed = state
                 .store
                 .jobs()
-                .claim(&config.worker_id, config.lease, state.clock.now())
+                .claim_within(
+                    &config.worker_id,
+                    config.lease,
+                    config.max_running_per_account,
+                    state.clock.now(),
+                )
                 .await;
             match claimed {
                 Ok(Some(job)) => {
@@ -120,7 +125,9 @@ async fn run_job(state: &AppState, runs: &RunWorker, config: &WorkerConfig, job:
             .await
             .map(|()| JobStatus::Succeeded),
         Err(JobError::Busy(why)) => {
-            tracing::info!(%why, "job postponed");
+            // Why names what it waits for (a form delivery's email): debug only.
+            tracing::info!("job postponed");
+            tracing::debug!(%why, "job postponed");
             jobs.postpone(&job, &config.worker_id, now + BUSY_WAIT, now)
                 .await
                 .map(|()| JobStatus::Queued)

@@ -50,6 +50,7 @@ async fn the_service_defaults_reach_every_connector() {
             concurrency: 2,
             timeout_seconds: 7,
             attempts: 3,
+            ..CrmLimits::default()
         };
     })
     .await;

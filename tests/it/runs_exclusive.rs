@@ -64,8 +64,12 @@ async fn a_run_that_keeps_failing_ends_dead_with_the_last_error() {
             clock: Arc::new(clock.clone()),
             ..Services::default()
         },
-        // One attempt per request: each job attempt fails at once.
-        |c| c.crm.attempts = 1,
+        // One attempt per request: each job attempt fails at once. The clock jumps an
+        // hour per look below, so the run may take as long as it likes (run_max_seconds).
+        |c| {
+            c.crm.attempts = 1;
+            c.work.run_max_seconds = u32::MAX;
+        },
     )
     .await;
     let (list, _) = w.people_list(3, "dead.example").await;

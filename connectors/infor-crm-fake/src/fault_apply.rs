@@ -78,7 +78,49 @@ pub(crate) async fn run(
         }
         Some(Fault::Truncate) => truncate(handle(state, &req), conn.clone()).await,
         Some(Fault::Malformed) => malformed(handle(state, &req)).await,
+        Some(Fault::Oversized { bytes, announce }) => oversized(state, &req, bytes, announce),
+        Some(Fault::NextLoop) => {
+            let mut req = req;
+            req.next_loops_back = true;
+            handle(state, &req)
+        }
     }
+}
+
+/// A 200 of `bytes` bytes of whitespace, made chunk by chunk only as the client reads,
+/// each counted in [`crate::Stats::filler_bytes_sent`]: a client that stops at its cap
+/// leaves most of it unsent.
+fn oversized(state: &FakeState, req: &Req, bytes: u64, announce: bool) -> Response {
+    const CHUNK: u64 = 64 * 1024;
+    let filler = Bytes::from(vec![b' '; CHUNK as usize]);
+    let counter = state.clone();
+    let chunks = stream::unfold(0u64, move |sent| {
+        let filler = filler.clone();
+        let counter = counter.clone();
+        async move {
+            if sent >= bytes {
+                return None;
+            }
+            let n = CHUNK.min(bytes - sent);
+            counter.stats_mut().filler_bytes_sent += n;
+            Some((
+                Ok::<Bytes, std::io::Error>(filler.slice(..n as usize)),
+                sent + n,
+            ))
+        }
+    });
+    let mut resp = Response::new(Body::from_stream(chunks));
+    let ctype = match req.format {
+        crate::params::Format::Json => crate::routes::ctype::JSON,
+        crate::params::Format::Atom => crate::routes::ctype::FEED,
+    };
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
+    if announce {
+        resp.headers_mut()
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes));
+    }
+    resp
 }
 
 async fn body_bytes(resp: Response) -> (http::response::Parts, Bytes) {

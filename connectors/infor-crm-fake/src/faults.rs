@@ -1,6 +1,6 @@
 //! Fault injection: latency, error statuses (500/503/429 + Retry-After), hangs past a
-//! client's timeout, dropped connections, truncated or malformed bodies, and a
-//! requests-per-second cap.
+//! client's timeout, dropped connections, truncated or malformed bodies, oversized
+//! bodies, feed pages that link back to each other, and a requests-per-second cap.
 //!
 //! Faults are deterministic when needed: rules fire on "the next N matching requests"
 //! or always, and rates draw from an RNG seeded by [`FaultConfig::seed`].
@@ -147,6 +147,20 @@ pub enum Fault {
     Truncate,
     /// Answer 200 with a syntactically broken body of the right length.
     Malformed,
+    /// Answer 200 with `bytes` bytes of whitespace, streamed as the client reads, to
+    /// test a client's response size cap. With `announce` the length is sent first as
+    /// `Content-Length`; without, the body is chunked and only its size tells.
+    Oversized {
+        /// How many bytes the body has.
+        bytes: u64,
+        /// Send `Content-Length` up front.
+        #[serde(default)]
+        announce: bool,
+    },
+    /// Answer normally, except that a feed page after the first links `next` back to the
+    /// first page: two pages that link to each other, read for ever by a client that
+    /// does not remember the pages it read.
+    NextLoop,
 }
 
 /// What to do with one request.
@@ -304,5 +318,31 @@ mod tests {
         };
         assert_eq!(config.rules[0].fault, Fault::Drop { apply: true });
         assert_eq!(config.rules[1].rate, Some(0.1));
+    }
+
+    #[test]
+    fn oversized_and_next_loop_faults_read_from_json() {
+        let text = r#"{"rules":[{"fault":{"type":"oversized","bytes":1024},"kind":"leads"},
+            {"fault":{"type":"oversized","bytes":9,"announce":true}},
+            {"fault":{"type":"next_loop"}}]}"#;
+        let parsed: Result<FaultConfig, _> = serde_json::from_str(text);
+        let Ok(config) = parsed else {
+            panic!("valid JSON: {parsed:?}");
+        };
+        assert_eq!(
+            config.rules[0].fault,
+            Fault::Oversized {
+                bytes: 1024,
+                announce: false
+            }
+        );
+        assert_eq!(
+            config.rules[1].fault,
+            Fault::Oversized {
+                bytes: 9,
+                announce: true
+            }
+        );
+        assert_eq!(config.rules[2].fault, Fault::NextLoop);
     }
 }

@@ -64,4 +64,4 @@ pub use server::{FakeConfig, FakeCrm, FakeError};
 pub use state::FakeState;
 pub use stats::Stats;
 pub use users::{Access, FakeUser};
-pub use where_parser::{Expr, WhereError, parse as parse_where};
+pub use where_parser::{BinOp, Expr, Literal, WhereError, parse as parse_where};

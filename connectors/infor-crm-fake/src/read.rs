@@ -125,8 +125,11 @@ pub(crate) fn feed(state: &FakeState, req: &Req, kind: Kind) -> Result<Response,
             .then(|| link((page.total - 1) / per_page * per_page + 1)),
         previous: (start_index > 1 && per_page > 0)
             .then(|| link(start_index.saturating_sub(per_page).max(1))),
-        next: (per_page > 0 && shown < page.total && !state.omit_next_links())
-            .then(|| link(start_index + per_page)),
+        next: match req.next_loops_back {
+            true if start_index > 1 => Some(link(1)),
+            _ => (per_page > 0 && shown < page.total && !state.omit_next_links())
+                .then(|| link(start_index + per_page)),
+        },
         total: page.total,
         start_index,
         items_per_page: per_page,

@@ -28,6 +28,8 @@ pub(crate) struct Req {
     pub body: Bytes,
     /// `http://host/sdata/slx/dynamic/-/`.
     pub base: String,
+    /// A feed page after the first links `next` back to the first (the `next_loop` fault).
+    pub next_loops_back: bool,
 }
 
 /// Handles every request under `/sdata`.
@@ -74,6 +76,7 @@ pub(crate) async fn sdata(
         headers: parts.headers,
         body,
         base: format!("http://{host}/sdata/slx/dynamic/-/"),
+        next_loops_back: false,
     };
     fault_apply::run(&state, &conn, &kind_label, req, handle).await
 }

@@ -15,6 +15,10 @@ pub struct Stats {
     pub by_kind: BTreeMap<String, BTreeMap<String, u64>>,
     /// Records created, updated or deleted through `/sdata` (including inside `$batch`).
     pub record_writes: u64,
+    /// Bytes of `oversized` fault bodies actually handed to the connection (a client
+    /// that stops reading at its cap leaves the rest unsent).
+    #[serde(default)]
+    pub filler_bytes_sent: u64,
 }
 
 impl Stats {

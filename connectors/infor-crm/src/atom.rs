@@ -6,7 +6,7 @@ use quick_xml::escape::escape;
 
 use crate::{
     diagnoses,
-    wire::{OutEntry, OutNode, OutValue, RawValue, WireEntry, WireFeed},
+    wire::{MAX_RELATION_NAME, OutEntry, OutNode, OutValue, RawValue, WireEntry, WireFeed},
     xml::{self, Element, NS_ATOM, NS_HTTP, NS_OPENSEARCH, NS_SDATA, NS_SLX, XmlError},
 };
 
@@ -126,6 +126,9 @@ fn flatten_property(property: &Element, fields: &mut Vec<(String, RawValue)>) {
     }
     // A related single record: flatten its simple properties to `Rel.Field`; nested
     // collections (children that have children of their own) are not flattened.
+    if name.len() > MAX_RELATION_NAME {
+        return;
+    }
     for child in property.children.iter().filter(|c| c.children.is_empty()) {
         let child_name = format!("{name}.{}", child.local);
         if child.is_nil() {

@@ -7,11 +7,10 @@
 use std::{num::NonZeroU32, sync::Arc, time::Duration};
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use listbridge_connector::{ConnectorError, RateLimit};
+use listbridge_connector::{ConnectorError, OutboundError, OutboundGuard, RateLimit, outbound};
 use reqwest::{
     Method, StatusCode,
     header::{ACCEPT, CONTENT_TYPE, ETAG, HeaderMap, HeaderValue, IF_MATCH, LOCATION, RETRY_AFTER},
-    redirect,
 };
 use tokio::sync::Semaphore;
 use tracing::Instrument;
@@ -116,6 +115,25 @@ pub(crate) enum Rejection {
     Malformed(String),
 }
 
+/// Why one attempt produced no reply.
+#[derive(Debug)]
+enum SendError {
+    /// The transport failed: no connection, a timeout, a dropped connection.
+    Transport(reqwest::Error),
+    /// The body is larger than the cap (by its `Content-Length` or as it streamed in);
+    /// reading stopped there.
+    TooLarge {
+        /// The cap in force, in bytes.
+        limit: u64,
+    },
+}
+
+impl From<reqwest::Error> for SendError {
+    fn from(error: reqwest::Error) -> Self {
+        SendError::Transport(error.without_url())
+    }
+}
+
 /// Why a request did not produce a value.
 #[derive(Debug)]
 pub(crate) enum Failure {
@@ -144,6 +162,8 @@ pub(crate) struct SDataClient {
     rate: RateLimit,
     pub retry: RetryPolicy,
     timeout: Duration,
+    /// The most bytes of one response body read (see [`SDataClient::with_max_response_bytes`]).
+    max_response_bytes: u64,
 }
 
 impl std::fmt::Debug for SDataClient {
@@ -154,31 +174,35 @@ impl std::fmt::Debug for SDataClient {
             .field("rate", &self.rate)
             .field("retry", &self.retry)
             .field("timeout", &self.timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish_non_exhaustive()
     }
 }
 
 impl SDataClient {
     /// Builds the client (no network traffic).
+    ///
+    /// Every connection goes through `outbound`: the base URL is checked here (an IP
+    /// literal never reaches the guard's resolver hook), host names on each connection.
     pub fn new(
         endpoint: Endpoint,
         credentials: Credentials,
         rate: RateLimit,
         retry: RetryPolicy,
         timeout: Duration,
+        outbound: &OutboundGuard,
     ) -> Result<SDataClient, ConnectorError> {
         let _ = rustls::crypto::ring::default_provider().install_default();
+        let base = Url::parse(endpoint.base_url()).map_err(|e| ConnectorError::Invalid {
+            message: format!("the CRM address is not usable: {e}"),
+        })?;
+        outbound.check_url(&base)?;
         let origin = Arc::new(endpoint.clone());
         // Follow redirects only within the CRM's origin: reqwest strips `Authorization`
         // on cross-origin redirects but not `X-Authorization`.
-        let policy = redirect::Policy::custom(move |attempt| {
-            if attempt.previous().len() >= 5 || !origin.same_origin(attempt.url()) {
-                attempt.stop()
-            } else {
-                attempt.follow()
-            }
-        });
-        let http = reqwest::Client::builder()
+        let policy = outbound.redirect_policy(5, move |url| origin.same_origin(url));
+        let http = outbound
+            .client_builder()
             .redirect(policy)
             .connect_timeout(timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("listbridge-infor-crm/", env!("CARGO_PKG_VERSION")))
@@ -197,7 +221,16 @@ impl SDataClient {
             rate,
             retry,
             timeout,
+            max_response_bytes: listbridge_connector::DEFAULT_MAX_RESPONSE_BYTES,
         })
+    }
+
+    /// Caps how much of one response is read: a larger body fails the request with
+    /// [`ConnectorError::ResponseTooLarge`] (not retried) after at most `limit` bytes
+    /// were buffered, so a broken or hostile server cannot fill the service's memory.
+    pub fn with_max_response_bytes(mut self, limit: u64) -> SDataClient {
+        self.max_response_bytes = limit.max(1);
+        self
     }
 
     /// Sends `request`, retrying transient failures, and hands every definite reply to
@@ -233,9 +266,28 @@ impl SDataClient {
                         (ConnectorError::Transient { message }, None, false)
                     }
                 },
-                Err(transport) => {
+                // The outbound guard refused the host before connecting: nothing was
+                // sent, and asking again would be refused again.
+                Err(SendError::Transport(transport)) if outbound::is_refusal(&transport) => {
+                    return Err(Failure::Final(ConnectorError::Outbound(
+                        OutboundError::NotAllowed {
+                            url: self.endpoint.base_url().to_string(),
+                        },
+                    )));
+                }
+                Err(SendError::Transport(transport)) => {
                     let not_applied = transport.is_connect();
                     (self.transport_error(&transport), None, not_applied)
+                }
+                // The same request would get the same answer: never retried. A write
+                // was received, so whether it was applied is not known.
+                Err(SendError::TooLarge { limit }) => {
+                    let error = ConnectorError::ResponseTooLarge { limit_bytes: limit };
+                    return Err(if request.idempotent {
+                        Failure::Final(error)
+                    } else {
+                        Failure::Unknown(error)
+                    });
                 }
             };
             if !request.idempotent && !not_applied {
@@ -255,7 +307,7 @@ impl SDataClient {
                 resource = request.resource,
                 attempt,
                 wait_ms = wait.as_millis() as u64,
-                failure = failure_kind(&error),
+                failure = error.kind(),
                 "retrying CRM request"
             );
             tracing::debug!(resource = request.resource, attempt, %error, "CRM request failed");
@@ -264,8 +316,8 @@ impl SDataClient {
         }
     }
 
-    /// One attempt: wait for the budget, send, read the whole body.
-    async fn attempt(&self, request: &Request, attempt: u32) -> Result<Reply, reqwest::Error> {
+    /// One attempt: wait for the budget, send, read the whole body (up to the cap).
+    async fn attempt(&self, request: &Request, attempt: u32) -> Result<Reply, SendError> {
         let span = tracing::info_span!(
             "sdata_request",
             method = %request.method,
@@ -292,7 +344,12 @@ impl SDataClient {
                     span.record("status", reply.status.as_u16());
                     tracing::debug!(path = request.url.path(), "CRM answered");
                 }
-                Err(error) => tracing::debug!(path = request.url.path(), error = %error_chain(error), "CRM request failed"),
+                Err(SendError::Transport(error)) => tracing::debug!(path = request.url.path(), error = %error_chain(error), "CRM request failed"),
+                Err(SendError::TooLarge { limit }) => tracing::warn!(
+                    resource = request.resource,
+                    limit_bytes = limit,
+                    "the CRM's answer is larger than the response cap; reading stopped"
+                ),
             }
             result
         }
@@ -300,7 +357,7 @@ impl SDataClient {
         .await
     }
 
-    async fn send(&self, request: &Request) -> Result<Reply, reqwest::Error> {
+    async fn send(&self, request: &Request) -> Result<Reply, SendError> {
         let mut headers = HeaderMap::new();
         self.credentials.apply(&mut headers);
         headers.insert(
@@ -331,7 +388,7 @@ impl SDataClient {
                 .header(CONTENT_TYPE, *content_type)
                 .body(body.clone());
         }
-        let response = builder.send().await.map_err(reqwest::Error::without_url)?;
+        let response = builder.send().await?;
         let status = response.status();
         let header = |name| {
             response
@@ -347,7 +404,7 @@ impl SDataClient {
         let location = header(LOCATION);
         let retry_after =
             header(RETRY_AFTER).and_then(|v| retry::parse_retry_after(&v, chrono::Utc::now()));
-        let body = response.text().await.map_err(reqwest::Error::without_url)?;
+        let body = read_body(response, self.max_response_bytes).await?;
         Ok(Reply {
             status,
             content_type,
@@ -380,19 +437,30 @@ impl SDataClient {
     }
 }
 
-/// A short, data-free name for an error, for logs.
-fn failure_kind(error: &ConnectorError) -> &'static str {
-    match error {
-        ConnectorError::Auth { .. } => "auth",
-        ConnectorError::Unreachable { .. } => "unreachable",
-        ConnectorError::NotCrmEndpoint { .. } => "not-sdata",
-        ConnectorError::NotFound { .. } => "not-found",
-        ConnectorError::Conflict { .. } => "conflict",
-        ConnectorError::RateLimited { .. } => "rate-limited",
-        ConnectorError::Transient { .. } => "transient",
-        ConnectorError::Rejected { .. } => "rejected",
-        ConnectorError::Invalid { .. } => "invalid",
+/// The body of `response` as text, refused once it passes `limit` bytes: by its
+/// `Content-Length` before anything is read, else as the chunks arrive, so no more than
+/// `limit` bytes (plus one chunk) are ever held. Invalid UTF-8 is replaced, as
+/// `Response::text` does.
+async fn read_body(mut response: reqwest::Response, limit: u64) -> Result<String, SendError> {
+    /// The most buffer reserved up front on the server's word (its `Content-Length`).
+    const INITIAL_CAPACITY: u64 = 1024 * 1024;
+    let announced = response.content_length();
+    if announced.is_some_and(|length| length > limit) {
+        return Err(SendError::TooLarge { limit });
     }
+    let capacity = announced.unwrap_or(0).min(limit).min(INITIAL_CAPACITY);
+    let mut body = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
+    while let Some(chunk) = response.chunk().await? {
+        let total = u64::try_from(body.len().saturating_add(chunk.len())).unwrap_or(u64::MAX);
+        if total > limit {
+            return Err(SendError::TooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(match String::from_utf8(body) {
+        Ok(text) => text,
+        Err(invalid) => String::from_utf8_lossy(invalid.as_bytes()).into_owned(),
+    })
 }
 
 /// Statuses that say "try again": the request was not (or may not have been) handled.

@@ -66,7 +66,9 @@ impl InforCrm {
             config.rate_limit,
             retry,
             config.request_timeout,
-        )?;
+            &config.outbound,
+        )?
+        .with_max_response_bytes(config.max_response_bytes);
         Ok(InforCrm {
             inner: Arc::new(Inner {
                 client,

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use crate::{
     diagnoses,
-    wire::{OutEntry, OutNode, OutValue, RawValue, WireEntry, WireFeed},
+    wire::{MAX_RELATION_NAME, OutEntry, OutNode, OutValue, RawValue, WireEntry, WireFeed},
 };
 
 /// A parsed JSON body: a feed page or one entry.
@@ -121,6 +121,9 @@ fn flatten_nested(name: &str, nested: &Map<String, Value>, fields: &mut Vec<(Str
         {
             fields.push((name.to_string(), RawValue::Ref(key)));
         }
+        return;
+    }
+    if name.len() > MAX_RELATION_NAME {
         return;
     }
     for (child, value) in properties {

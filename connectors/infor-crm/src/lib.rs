@@ -29,6 +29,8 @@ mod endpoint;
 mod filter;
 mod json;
 mod notes;
+#[cfg(test)]
+mod parse_props;
 mod query;
 mod read;
 mod record;
@@ -36,6 +38,8 @@ mod response;
 mod retry;
 mod schema;
 mod verify;
+#[cfg(test)]
+mod where_props;
 mod wire;
 mod write;
 mod xml;

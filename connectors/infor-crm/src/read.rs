@@ -6,9 +6,15 @@
 //! remain. A server cap on `itemsPerPage` is simply what a page holds. The paging
 //! counters come from the CRM, so the arithmetic saturates, and a feed whose next
 //! `startIndex` would not move forward ends the read with an error instead of looping.
-//! Nothing here collects a table.
+//! A `next` link to a page this read already fetched ends it with
+//! [`ConnectorError::PagingLoop`]: two pages that link to each other would otherwise be
+//! read forever. Nothing here collects a table.
 
-use std::{collections::HashSet, sync::Arc};
+use std::{
+    collections::HashSet,
+    hash::{BuildHasher, RandomState},
+    sync::Arc,
+};
 
 use async_stream::try_stream;
 use futures::{Stream, StreamExt};
@@ -75,6 +81,8 @@ fn pages<'a>(
         // The startIndex asked for; without `next` links each page must move it on.
         let mut start: u64 = 1;
         let mut url = page_url(start)?;
+        let mut visited = Visited::default();
+        visited.insert(&url);
         loop {
             let feed = inner.get_feed(url.clone(), kind, &context).await?;
             let received = feed.entries.len() as u64;
@@ -97,8 +105,15 @@ fn pages<'a>(
             }
             let next_start = covered.saturating_add(1);
             url = match (next_link, more_by_count) {
+                (Some(link), _) if !visited.insert(&link) => Err(ConnectorError::PagingLoop {
+                    resource: kind.to_string(),
+                })?,
                 (Some(link), _) => link,
-                (None, true) if next_start > start => page_url(next_start)?,
+                (None, true) if next_start > start => {
+                    let next = page_url(next_start)?;
+                    visited.insert(&next);
+                    next
+                }
                 // A server that answers every startIndex with the same page would
                 // otherwise be read forever.
                 (None, true) => Err(ConnectorError::Transient {
@@ -111,6 +126,21 @@ fn pages<'a>(
             };
             start = next_start;
         }
+    }
+}
+
+/// The pages one read has fetched, kept as hashes of their URLs: a lookup's URL may be
+/// tens of kilobytes, and a long read has many pages.
+#[derive(Default)]
+struct Visited {
+    hasher: RandomState,
+    seen: HashSet<u64>,
+}
+
+impl Visited {
+    /// Records `url`; false when this read fetched it before.
+    fn insert(&mut self, url: &url::Url) -> bool {
+        self.seen.insert(self.hasher.hash_one(url.as_str()))
     }
 }
 

@@ -4,6 +4,12 @@
 
 use crate::diagnoses::Diagnosis;
 
+/// The longest name of a related record whose properties are flattened to `Rel.Field`.
+/// SData property names are identifiers of a few dozen characters; flattening copies the
+/// name once per property, so a much longer one (from a broken or hostile server) would
+/// turn a small body into a large allocation. Such a record's properties are skipped.
+pub(crate) const MAX_RELATION_NAME: usize = 128;
+
 /// One raw property value as it appeared on the wire.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum RawValue {

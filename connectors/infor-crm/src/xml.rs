@@ -4,6 +4,8 @@
 //! lets the Atom, diagnosis and schema readers match elements by namespace URI and local
 //! name, whatever prefix (or default namespace) the server chose.
 
+use std::{collections::HashMap, sync::Arc};
+
 use quick_xml::{
     escape::resolve_predefined_entity,
     events::{BytesStart, Event},
@@ -49,8 +51,8 @@ impl XmlError {
 /// One attribute with its resolved namespace.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Attr {
-    /// Namespace URI, if the attribute name had a bound prefix.
-    pub ns: Option<String>,
+    /// Namespace URI, if the attribute name had a bound prefix (shared, see [`Element::ns`]).
+    pub ns: Option<Arc<str>>,
     /// Local name.
     pub local: String,
     /// Unescaped value.
@@ -60,8 +62,9 @@ pub(crate) struct Attr {
 /// One element with its resolved namespace, attributes, children and direct text.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct Element {
-    /// Namespace URI, if any.
-    pub ns: Option<String>,
+    /// Namespace URI, if any: one shared copy per URI and document, so a long URI costs
+    /// its length once, not once per element and attribute.
+    pub ns: Option<Arc<str>>,
     /// Local name.
     pub local: String,
     /// Attributes in document order.
@@ -134,6 +137,7 @@ impl Element {
 /// [`MAX_DEPTH`] make it an error, so the tree is never deeper than that.
 pub(crate) fn parse(body: &str) -> Result<Element, XmlError> {
     let mut reader = NsReader::from_str(body);
+    let mut namespaces = Namespaces::default();
     let mut stack: Vec<Element> = Vec::new();
     let too_deep = || {
         XmlError(format!(
@@ -144,20 +148,20 @@ pub(crate) fn parse(body: &str) -> Result<Element, XmlError> {
         let (resolved, event) = reader
             .read_resolved_event()
             .map_err(|e| XmlError(e.to_string()))?;
-        let ns = namespace_of(resolved)?;
+        let ns = namespaces.of(resolved)?;
         match event {
             Event::Start(start) => {
                 if stack.len() >= MAX_DEPTH {
                     return Err(too_deep());
                 }
-                let element = open(&reader, ns, &start)?;
+                let element = open(&reader, &mut namespaces, ns, &start)?;
                 stack.push(element);
             }
             Event::Empty(start) => {
                 if stack.len() >= MAX_DEPTH {
                     return Err(too_deep());
                 }
-                let element = open(&reader, ns, &start)?;
+                let element = open(&reader, &mut namespaces, ns, &start)?;
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(element),
                     None => return Ok(element),
@@ -206,19 +210,37 @@ pub(crate) fn parse(body: &str) -> Result<Element, XmlError> {
     }
 }
 
-fn namespace_of(resolved: ResolveResult<'_>) -> Result<Option<String>, XmlError> {
-    match resolved {
-        ResolveResult::Bound(ns) => Ok(Some(ns.0.to_string())),
-        ResolveResult::Unbound => Ok(None),
-        ResolveResult::Unknown(prefix) => {
-            Err(XmlError(format!("undeclared namespace prefix '{prefix}'")))
+/// The namespace URIs of one document, each held once and shared by every element and
+/// attribute in it. Looked up by where the reader keeps the URI (its binding in scope),
+/// confirmed by content, so a long URI is neither copied nor hashed per element.
+#[derive(Default)]
+struct Namespaces(HashMap<(usize, usize), Arc<str>>);
+
+impl Namespaces {
+    /// The shared URI a name resolved to (`None` without a namespace).
+    fn of(&mut self, resolved: ResolveResult<'_>) -> Result<Option<Arc<str>>, XmlError> {
+        match resolved {
+            ResolveResult::Bound(ns) => {
+                let at = (ns.0.as_ptr() as usize, ns.0.len());
+                if let Some(uri) = self.0.get(&at).filter(|uri| &***uri == ns.0) {
+                    return Ok(Some(Arc::clone(uri)));
+                }
+                let uri: Arc<str> = Arc::from(ns.0);
+                self.0.insert(at, Arc::clone(&uri));
+                Ok(Some(uri))
+            }
+            ResolveResult::Unbound => Ok(None),
+            ResolveResult::Unknown(prefix) => {
+                Err(XmlError(format!("undeclared namespace prefix '{prefix}'")))
+            }
         }
     }
 }
 
 fn open(
     reader: &NsReader<&[u8]>,
-    ns: Option<String>,
+    namespaces: &mut Namespaces,
+    ns: Option<Arc<str>>,
     start: &BytesStart<'_>,
 ) -> Result<Element, XmlError> {
     let mut attrs = Vec::new();
@@ -233,7 +255,7 @@ fn open(
             .map_err(|e| XmlError(e.to_string()))?
             .into_owned();
         attrs.push(Attr {
-            ns: namespace_of(resolved)?,
+            ns: namespaces.of(resolved)?,
             local: local.into_inner().to_string(),
             value,
         });

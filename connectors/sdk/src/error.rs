@@ -70,15 +70,71 @@ pub enum ConnectorError {
         /// The CRM's own message.
         message: String,
     },
+    /// The outbound guard refused the address before anything was sent: a private,
+    /// loopback or link-local host, or a name that does not resolve (one message for
+    /// all, so a refusal maps nothing). Not retried.
+    #[error(transparent)]
+    Outbound(#[from] crate::OutboundError),
     /// The request was invalid before it was sent (unknown field, bad value for a type).
     #[error("invalid request: {message}")]
     Invalid {
         /// Names the field and the problem.
         message: String,
     },
+    /// The CRM's answer was larger than the most a connector reads of one response, so
+    /// a broken or hostile server cannot exhaust the service's memory. Reading stopped
+    /// at the cap; asking again would get the same answer, so it is not retried.
+    #[error(
+        "the CRM's answer is larger than {}, the most listbridge reads of one response (crm_max_response_bytes)",
+        byte_size(*limit_bytes)
+    )]
+    ResponseTooLarge {
+        /// The cap in force, in bytes.
+        limit_bytes: u64,
+    },
+    /// A paged read was sent back to a page it had already read: following the links
+    /// would read the same pages forever. Not retried: the CRM would send them again.
+    #[error("the CRM's {resource} feed pages link back to a page already read")]
+    PagingLoop {
+        /// The resource read (`leads`, `contacts`).
+        resource: String,
+    },
+}
+
+/// A byte count as a person reads it: whole MiB or KiB when exact, else bytes.
+fn byte_size(bytes: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * KIB;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else if bytes >= KIB && bytes.is_multiple_of(KIB) {
+        format!("{} KiB", bytes / KIB)
+    } else {
+        format!("{bytes} bytes")
+    }
 }
 
 impl ConnectorError {
+    /// The variant as a short fixed word (`rejected`, `rate-limited`…), for logs at info
+    /// and above: the messages carry the CRM's own words, which may quote a record
+    /// (emails, names), so they are logged at debug only.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ConnectorError::Auth { .. } => "auth",
+            ConnectorError::Unreachable { .. } => "unreachable",
+            ConnectorError::NotCrmEndpoint { .. } => "not-sdata",
+            ConnectorError::NotFound { .. } => "not-found",
+            ConnectorError::Conflict { .. } => "conflict",
+            ConnectorError::RateLimited { .. } => "rate-limited",
+            ConnectorError::Transient { .. } => "transient",
+            ConnectorError::Rejected { .. } => "rejected",
+            ConnectorError::Invalid { .. } => "invalid",
+            ConnectorError::ResponseTooLarge { .. } => "too-large",
+            ConnectorError::PagingLoop { .. } => "paging-loop",
+            ConnectorError::Outbound(_) => "address-refused",
+        }
+    }
+
     /// True for failures worth retrying later (the same call may succeed).
     pub fn is_transient(&self) -> bool {
         matches!(
@@ -87,5 +143,28 @@ impl ConnectorError {
                 | ConnectorError::RateLimited { .. }
                 | ConnectorError::Unreachable { .. }
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_size_cap_is_named_with_its_setting_and_not_retried() {
+        let err = ConnectorError::ResponseTooLarge {
+            limit_bytes: 32 * 1024 * 1024,
+        };
+        let text = err.to_string();
+        assert!(text.contains("32 MiB"), "{text}");
+        assert!(text.contains("crm_max_response_bytes"), "{text}");
+        assert!(!err.is_transient());
+        let odd = ConnectorError::ResponseTooLarge { limit_bytes: 1500 };
+        assert!(odd.to_string().contains("1500 bytes"), "{odd}");
+        let loops = ConnectorError::PagingLoop {
+            resource: "leads".into(),
+        };
+        assert!(!loops.is_transient());
+        assert!(loops.to_string().contains("leads feed"), "{loops}");
     }
 }

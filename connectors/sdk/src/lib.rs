@@ -10,6 +10,7 @@
 
 mod error;
 mod model;
+pub mod outbound;
 mod registry;
 
 pub use error::{ConnectorError, ConnectorResult};
@@ -17,7 +18,11 @@ pub use model::{
     Capabilities, CrmRecord, CrmUser, EntityKind, FieldDef, FieldType, FieldValues, Filter, Note,
     NoteKind, NoteTarget, ReadPage, ReadQuery, RecordStream, Watermark, WriteOp, WriteOutcome,
 };
-pub use registry::{ConnectorConfig, ConnectorFactory, ConnectorRegistry, RateLimit};
+pub use registry::{
+    ConnectorConfig, ConnectorFactory, ConnectorRegistry, DEFAULT_MAX_RESPONSE_BYTES, RateLimit,
+};
+
+pub use outbound::{AllowList, OutboundError, OutboundGuard};
 
 use async_trait::async_trait;
 

@@ -4,7 +4,7 @@ use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use secrecy::SecretString;
 
-use crate::{ConnectorResult, CrmConnector};
+use crate::{ConnectorResult, CrmConnector, OutboundGuard};
 
 /// How hard a connector may drive its CRM: a CRM (or the proxy in front of it) that is
 /// sent too much answers 429s or slows down for every user of it, so each connector
@@ -54,7 +54,18 @@ pub struct ConnectorConfig {
     pub max_attempts: u32,
     /// Page size to ask for when reading.
     pub page_size: u32,
+    /// Where the connector may send requests: its HTTP client is built with
+    /// [`OutboundGuard::client_builder`] and its base URL checked with
+    /// [`OutboundGuard::check_url`]. The default allows public addresses only.
+    pub outbound: OutboundGuard,
+    /// The most bytes of one CRM response the connector reads; a larger answer fails
+    /// with [`crate::ConnectorError::ResponseTooLarge`] instead of filling memory.
+    pub max_response_bytes: u64,
 }
+
+/// The default [`ConnectorConfig::max_response_bytes`]: 32 MiB, far above any page or
+/// schema a CRM sends, far below what would hurt the service.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
 
 impl ConnectorConfig {
     /// A configuration with sensible defaults for the given endpoint and login.
@@ -71,6 +82,8 @@ impl ConnectorConfig {
             request_timeout: Duration::from_secs(30),
             max_attempts: 6,
             page_size: 100,
+            outbound: OutboundGuard::default(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }

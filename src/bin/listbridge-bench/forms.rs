@@ -37,6 +37,8 @@ pub async fn form_intake(
 ) -> anyhow::Result<Row> {
     let mut config = Config::load_with(None, |_| None)?;
     config.crm.requests_per_second = crm_rps;
+    // The fake CRM listens on loopback, which outbound requests may not reach by default.
+    config.allow_private_hosts = listbridge_connector::AllowList::loopback();
     config.bind = "127.0.0.1:0".parse()?;
     config.database_url = format!("sqlite://{}?mode=rwc", work.join("forms.db").display());
     let unlimited = RateQuota {

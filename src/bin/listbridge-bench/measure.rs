@@ -7,7 +7,9 @@ use anyhow::{Context, bail};
 use futures::TryStreamExt;
 use infor_crm::InforCrm;
 use listbridge::demo::ApiClient;
-use listbridge_connector::{ConnectorConfig, CrmConnector, EntityKind, RateLimit, ReadQuery};
+use listbridge_connector::{
+    AllowList, ConnectorConfig, CrmConnector, EntityKind, OutboundGuard, RateLimit, ReadQuery,
+};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
@@ -33,6 +35,8 @@ pub async fn raw_read(crm_url: &str, admin: &CrmAdmin, crm_rps: u32) -> anyhow::
     let mut config =
         ConnectorConfig::new(crm_url, "admin", SecretString::from("password".to_string()));
     config.rate_limit = RateLimit::per_second(crm_rps, RateLimit::default().concurrency);
+    // The fake CRM listens on loopback, which the default guard refuses.
+    config.outbound = OutboundGuard::new(AllowList::loopback());
     let connector = InforCrm::new(config).context("opening the connector")?;
     admin.reset_stats().await?;
     let started = Instant::now();

@@ -106,6 +106,11 @@ pub async fn start_service(
         // info lines, one per request among them, stay off as before).
         .env("LISTBRIDGE_LOG", "warn,listbridge=info,listbridge::=warn")
         .env("LISTBRIDGE_LOG_FORMAT", "json")
+        // The fake CRM listens on loopback, which outbound requests may not reach by default.
+        .env(
+            "LISTBRIDGE_ALLOW_PRIVATE_HOSTS",
+            "127.0.0.0/8,::1,localhost",
+        )
         .env_remove("LISTBRIDGE_CONFIG")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

@@ -43,7 +43,11 @@ pub fn refusal(err: ConnectError, controls: &[&'static str]) -> Result<Refusal, 
 /// in the details).
 fn control_of(code: &str) -> Option<&'static str> {
     match code {
-        "invalid_url" | "insecure_url" | "crm_unreachable" | "not_crm_endpoint" => Some("base_url"),
+        "invalid_url"
+        | "insecure_url"
+        | "address_not_allowed"
+        | "crm_unreachable"
+        | "not_crm_endpoint" => Some("base_url"),
         "crm_login_failed" => Some("password"),
         "unknown_kind" | "already_connected" => Some("kind"),
         _ => None,

@@ -57,6 +57,7 @@ pub(super) async fn push(
     let pusher = inputs.pusher(ctx, setup);
     let mut unsaved = Unsaved::new();
     while let Some(page) = scope::next_page(ctx, inputs.filter.as_ref(), cp).await? {
+        ctx.begin_page(cp)?;
         unsaved.members += page.members.len();
         let outcome = pusher.push_page(page.members, &mut report).await?;
         cp.push_after = Some(page.last.1.as_db());

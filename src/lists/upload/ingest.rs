@@ -260,7 +260,12 @@ impl Inserter<'_> {
                         continue;
                     }
                     first_line.insert(email.clone(), row.line);
-                    let values: Values = row.values.into_iter().collect();
+                    // Only the values the row has: absent ones are not stored.
+                    let values: Values = row
+                        .values
+                        .into_iter()
+                        .map(|(column, value)| (column, Some(value)))
+                        .collect();
                     let id = self.state.random.uuid().into();
                     let member = Member::new(id, self.list, email, values, now);
                     fresh.push((row.line, member));

@@ -5,6 +5,10 @@
 //! rows and the rejected ones, and [`report`] reads an upload's report back later.
 //! This module holds the entry point, [`upload`], and the limits every part keeps.
 //!
+//! A file of more than [`parse::MAX_COLUMNS`] columns is refused from its header, before
+//! any column or row is stored; a member keeps only the values its row has (no blanks),
+//! so a wide, sparse file costs its values, not its rows times its columns.
+//!
 //! Each bad row is reported by line; the good rows are all kept. Nothing is
 //! half-saved: when the file fails part-way (an unclosed quote, a body over the limit,
 //! the database), the new list is removed with its members, columns and stored report,

@@ -7,7 +7,7 @@
 
 use std::{
     cell::{Cell, RefCell},
-    collections::VecDeque,
+    collections::{HashSet, VecDeque},
     io::{BufRead, BufReader, Read},
     rc::Rc,
 };
@@ -21,8 +21,11 @@ pub struct UploadRow {
     pub line: u64,
     /// The row's normalised email.
     pub email: MemberEmail,
-    /// `(column, value)` for every non-email column; blank cells are `None`.
-    pub values: Vec<(String, Option<String>)>,
+    /// `(column, value)` for the non-email columns that have a value, trimmed, in
+    /// header order. Blank cells and the columns a short row lacks are left out: a
+    /// member stores only what it has, so a wide, sparse file costs its values, not
+    /// its rows times its columns.
+    pub values: Vec<(String, String)>,
 }
 
 /// A row that was not accepted, as the upload report shows it.
@@ -71,6 +74,17 @@ pub enum UploadError {
     /// Two columns share a name.
     #[error("the header names the column '{0}' twice")]
     DuplicateColumn(String),
+    /// The header has more columns than a list may have: every column is a list column,
+    /// so a wide header would make every member and every page of the list costly.
+    #[error(
+        "the file has {found} columns; at most {limit} are accepted (remove the columns you do not need)"
+    )]
+    TooManyColumns {
+        /// The most columns accepted, [`MAX_COLUMNS`].
+        limit: usize,
+        /// How many the header has.
+        found: usize,
+    },
     /// The header is not text.
     #[error("the header line is not valid UTF-8 text")]
     HeaderNotUtf8,
@@ -93,6 +107,10 @@ pub enum UploadError {
 }
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The most columns a file may have, the email column included; refused before any row
+/// is read.
+pub const MAX_COLUMNS: usize = 500;
 
 /// The longest row read: beyond it the upload stops instead of holding the row (and,
 /// after an unclosed quote, the rest of the file) in memory.
@@ -135,18 +153,21 @@ impl<R: Read> Read for RowBudget<R> {
 /// The file's line numbers, which the CSV parser's own positions do not give: a row's
 /// position there starts before the blank lines it skipped and, in a CRLF file, before
 /// the previous row's `\n`. This keeps, for the bytes read ahead of the rows handed
-/// out, where each run of line breaks ends and how many `\n` came before that point,
+/// out, where each run of line breaks ends and how many line breaks came before it,
 /// so a row that starts at byte `s` is on the line of the first run end at or after `s`.
 #[derive(Debug, Default)]
 struct LineStarts {
-    /// `(offset of the first byte after a run of line breaks, `\n` before it)`, in order.
+    /// `(offset of the first byte after a run of line breaks, line breaks before it)`, in order.
     starts: VecDeque<(u64, u64)>,
     /// Bytes seen.
     offset: u64,
-    /// `\n` seen.
+    /// Line breaks seen: `\n`, `\r\n` and a lone `\r` (which the CSV parser also
+    /// ends a row with) each count once.
     newlines: u64,
     /// Whether the last byte seen was `\r` or `\n`.
     in_break: bool,
+    /// Whether the last byte seen was `\r` (a `\n` right after it ends the same line).
+    after_cr: bool,
 }
 
 impl LineStarts {
@@ -157,9 +178,10 @@ impl LineStarts {
                 self.starts.push_back((self.offset, self.newlines));
             }
             self.in_break = is_break;
-            if b == b'\n' {
+            if b == b'\r' || (b == b'\n' && !self.after_cr) {
                 self.newlines += 1;
             }
+            self.after_cr = b == b'\r';
             self.offset += 1;
         }
     }
@@ -258,7 +280,8 @@ impl<R: Read> Tracked<R> {
 }
 
 /// Reads the header line: the column names (trimmed), refusing an empty header, one
-/// that is not text and one that names a column twice.
+/// that is not text, one with more than [`MAX_COLUMNS`] columns and one that names a
+/// column twice (in any ASCII case).
 fn read_header<R: Read>(
     csv: &mut Tracked<R>,
     record: &mut csv::ByteRecord,
@@ -268,6 +291,12 @@ fn read_header<R: Read>(
     if !read.map_err(|e| csv_io(e, 1))? {
         return Err(UploadError::Empty);
     }
+    if record.len() > MAX_COLUMNS {
+        return Err(UploadError::TooManyColumns {
+            limit: MAX_COLUMNS,
+            found: record.len(),
+        });
+    }
     let columns = record
         .iter()
         .map(|f| std::str::from_utf8(f).map(|s| s.trim().to_string()))
@@ -276,8 +305,9 @@ fn read_header<R: Read>(
     if columns.iter().all(String::is_empty) {
         return Err(UploadError::Empty);
     }
-    for (i, c) in columns.iter().enumerate() {
-        if columns[..i].iter().any(|p| p.eq_ignore_ascii_case(c)) {
+    let mut seen = HashSet::with_capacity(columns.len());
+    for c in &columns {
+        if !seen.insert(c.to_ascii_lowercase()) {
             return Err(UploadError::DuplicateColumn(c.clone()));
         }
     }
@@ -451,7 +481,7 @@ fn row_outcome(layout: &CsvLayout, record: &csv::ByteRecord, line: u64) -> RowOu
         ));
     }
     let mut email = None;
-    let mut values = Vec::with_capacity(layout.columns.len().saturating_sub(1));
+    let mut values = Vec::new();
     for (i, column) in layout.columns.iter().enumerate() {
         let raw = record.get(i).unwrap_or_default();
         let Ok(text) = std::str::from_utf8(raw) else {
@@ -463,10 +493,11 @@ fn row_outcome(layout: &CsvLayout, record: &csv::ByteRecord, line: u64) -> RowOu
             email = Some(text);
         } else {
             let trimmed = text.trim();
-            values.push((
-                column.clone(),
-                (!trimmed.is_empty()).then(|| trimmed.to_string()),
-            ));
+            // A blank cell, or one under a nameless column (which the list does not
+            // get), stores nothing.
+            if !trimmed.is_empty() && !column.is_empty() {
+                values.push((column.clone(), trimmed.to_string()));
+            }
         }
     }
     match MemberEmail::parse(email.unwrap_or_default()) {
@@ -526,11 +557,8 @@ mod tests {
         assert_eq!(layout.columns, ["Email", "First Name", "Note"]);
         let ok = accepted(&rows);
         assert_eq!(ok.len(), 2);
-        assert_eq!(ok[0].values[1], ("Note".into(), Some("a;b\"c".into())));
-        assert_eq!(
-            ok[1].values[0],
-            ("First Name".into(), Some("Bo\nBo".into()))
-        );
+        assert_eq!(ok[0].values[1], ("Note".into(), "a;b\"c".into()));
+        assert_eq!(ok[1].values, [("First Name".into(), "Bo\nBo".into())]);
         assert_eq!(ok[1].line, 3);
     }
 
@@ -540,7 +568,7 @@ mod tests {
         assert_eq!(layout.delimiter, b'\t');
         assert_eq!(accepted(&rows)[0].email.as_str(), "a@x.com");
         let (_, rows) = run("Email,City\nann@x.com,\"Paris, FR\"\n");
-        assert_eq!(accepted(&rows)[0].values[0].1.as_deref(), Some("Paris, FR"));
+        assert_eq!(accepted(&rows)[0].values[0].1, "Paris, FR");
     }
 
     #[test]
@@ -557,7 +585,7 @@ mod tests {
             good.iter().map(|r| r.email.as_str()).collect::<Vec<_>>(),
             ["ok@x.com", "ok3@x.com"]
         );
-        assert_eq!(good[1].values[0].1, None, "a short row has blanks");
+        assert!(good[1].values.is_empty(), "a short row stores no blanks");
     }
 
     #[test]
@@ -580,6 +608,78 @@ mod tests {
             read_upload("Email,email\n".as_bytes(), None, |_| Ok(())),
             Err(UploadError::DuplicateColumn(_))
         ));
+    }
+
+    /// A header of `n` columns: Email, then c1, c2, ….
+    fn wide_header(n: usize) -> String {
+        std::iter::once("Email".to_string())
+            .chain((1..n).map(|i| format!("c{i}")))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    #[test]
+    fn more_than_500_columns_are_refused_before_any_row() {
+        let input = format!("{}\nann@x.com\n", wide_header(MAX_COLUMNS + 1));
+        let mut header_seen = false;
+        let mut rows = 0;
+        let err = read_upload_with_header(
+            input.as_bytes(),
+            None,
+            |_| {
+                header_seen = true;
+                Ok(())
+            },
+            |_| {
+                rows += 1;
+                Ok(())
+            },
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                UploadError::TooManyColumns {
+                    limit: 500,
+                    found: 501
+                }
+            ),
+            "{err:?}"
+        );
+        let message = err.to_string();
+        assert!(
+            message.contains("500") && message.contains("501"),
+            "{message}"
+        );
+        assert!(!header_seen && rows == 0, "nothing handed on");
+        assert_eq!(
+            preview(input.as_bytes(), true, 5).unwrap_err().to_string(),
+            message,
+            "the preview says the same"
+        );
+        let (layout, rows) = run(&format!("{}\nann@x.com\n", wide_header(MAX_COLUMNS)));
+        assert_eq!(layout.columns.len(), MAX_COLUMNS);
+        assert_eq!(accepted(&rows).len(), 1);
+    }
+
+    #[test]
+    fn a_sparse_row_keeps_only_its_values() {
+        let (_, rows) = run("Email,A,B,,C\nann@x.com,, 1 ,x,\nbo@x.com\n");
+        let ok = accepted(&rows);
+        assert_eq!(
+            ok[0].values,
+            [("B".to_string(), "1".to_string())],
+            "blanks and the nameless column store nothing"
+        );
+        assert!(ok[1].values.is_empty());
+    }
+
+    #[test]
+    fn duplicate_columns_are_found_in_any_case_in_a_wide_header() {
+        let mut header = wide_header(MAX_COLUMNS - 1);
+        header.push_str(",C7");
+        let err = read_upload(header.as_bytes(), None, |_| Ok(())).unwrap_err();
+        assert_eq!(err.to_string(), "the header names the column 'C7' twice");
     }
 
     #[test]

@@ -64,7 +64,8 @@ pub fn install_tls_provider() {
 pub const TEST_MASTER_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 
 /// The settings of a test service on `database_url`: port 0 on loopback, warnings only,
-/// defaults for the rest.
+/// outbound requests allowed to loopback (where every fake CRM listens), defaults for
+/// the rest.
 pub fn test_config(database_url: &str) -> Config {
     Config {
         bind: "127.0.0.1:0".parse().expect("literal address"),
@@ -74,12 +75,17 @@ pub fn test_config(database_url: &str) -> Config {
             .then(|| SecretString::from(TEST_MASTER_KEY.to_string())),
         log: "warn".to_string(),
         log_format: LogFormat::Text,
-        allow_http_hosts: Vec::new(),
+        // The fake CRM listens on loopback; the default (nothing private) is what
+        // `outbound_guard` tests start without.
+        allow_private_hosts: listbridge_connector::AllowList::loopback(),
         workers: listbridge::config::DEFAULT_WORKERS,
         job_lease_seconds: listbridge::config::DEFAULT_JOB_LEASE_SECONDS,
         scheduler_tick_ms: listbridge::config::DEFAULT_SCHEDULER_TICK_MS,
         crm: CrmLimits::default(),
+        work: Default::default(),
         console: Default::default(),
+        trusted_proxies: Default::default(),
+        form_limits: Default::default(),
     }
 }
 

@@ -22,7 +22,8 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_listbridge");
 /// The message `listbridge serve` logs once it is bound, with the address as `addr`.
 const LISTENING: &str = "listbridge is listening";
 
-/// The binary with a database, port 0, short job leases and `extra` settings. Logs are
+/// The binary with a database, port 0, short job leases, outbound requests allowed to
+/// loopback and `extra` settings (which win). Logs are
 /// JSON lines, warnings and up plus listbridge's own info lines (among them
 /// [`LISTENING`]).
 pub fn command(database_url: &str, extra: &[(&str, &str)]) -> Command {
@@ -33,6 +34,11 @@ pub fn command(database_url: &str, extra: &[(&str, &str)]) -> Command {
         .env("LISTBRIDGE_WORKERS", "2")
         .env("LISTBRIDGE_LOG", "warn,listbridge=info")
         .env("LISTBRIDGE_LOG_FORMAT", "json")
+        // The fake CRM listens on loopback, which the default refuses.
+        .env(
+            "LISTBRIDGE_ALLOW_PRIVATE_HOSTS",
+            "127.0.0.0/8,::1,localhost",
+        )
         .env_remove("LISTBRIDGE_CONFIG")
         .stdin(Stdio::null())
         .kill_on_drop(true);

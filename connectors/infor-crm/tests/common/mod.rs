@@ -13,7 +13,7 @@ use std::{
 
 use infor_crm::{Backoff, InforCrm, InforCrmOptions, WireFormat};
 use infor_crm_fake::{FakeConfig, FakeCrm, FaultConfig, FaultRule};
-use listbridge_connector::{ConnectorConfig, FieldValues, RateLimit};
+use listbridge_connector::{AllowList, ConnectorConfig, FieldValues, OutboundGuard, RateLimit};
 use secrecy::SecretString;
 
 /// The fake's default password.
@@ -55,6 +55,8 @@ pub fn config(base_url: &str, password: &str) -> ConnectorConfig {
     config.request_timeout = Duration::from_millis(1500);
     config.max_attempts = 6;
     config.rate_limit = RateLimit::per_second(1000, 8);
+    // The fake listens on loopback, which the default guard refuses.
+    config.outbound = OutboundGuard::new(AllowList::loopback());
     config
 }
 
