@@ -13,7 +13,6 @@
 
 mod account;
 mod assets;
-mod callers;
 mod campaigns;
 mod connectors;
 mod csv_download;
@@ -87,7 +86,6 @@ pub fn routes(state: &AppState, limiter: Arc<SignInLimiter>) -> Router<AppState>
         .merge(account::routes())
         .merge(schedules::routes())
         .merge(segments::routes())
-        .merge(callers::routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             session::session_layer,

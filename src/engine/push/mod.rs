@@ -188,7 +188,9 @@ async fn commit_page(
                 member.change_seq = seq;
             }
         }
-        MemberRepo.update_many(&tx, &changed, now).await?;
+        for member in &changed {
+            MemberRepo.update(&tx, member, now).await?;
+        }
     }
     cp.save_page(&tx, ctx, report, looked_at, now).await?;
     tx.commit().await.map_err(StoreError::from)?;
