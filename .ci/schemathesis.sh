@@ -12,7 +12,8 @@
 #   LISTBRIDGE_BIN=target/debug/listbridge bash .ci/schemathesis.sh
 #
 # Settings (environment): ST_SEED (default 20), ST_MAX_EXAMPLES (default 40),
-# ST_VENV (default /opt/st), ST_VERSION (the pinned Schemathesis), ST_REPORT_DIR.
+# ST_VENV (default /opt/st), ST_VERSION (the pinned Schemathesis), ST_REPORT_DIR,
+# ST_READY_SECONDS (default 120: how long the demo may take to get ready).
 set -euo pipefail
 SELF="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
 cd "$(dirname "$SELF")/.."
@@ -22,6 +23,7 @@ ST_VENV="${ST_VENV:-/opt/st}"
 ST_SEED="${ST_SEED:-20}"
 ST_MAX_EXAMPLES="${ST_MAX_EXAMPLES:-40}"
 ST_REPORT_DIR="${ST_REPORT_DIR:-$(pwd)/target/schemathesis}"
+ST_READY_SECONDS="${ST_READY_SECONDS:-120}"
 ST_CONFIG="$(pwd)/.ci/schemathesis.toml"
 API_ADDR="127.0.0.1:8080"
 
@@ -29,6 +31,25 @@ log() { printf '\n==> %s\n' "$*"; }
 
 if [[ "${LISTBRIDGE_ST_INSIDE:-}" != 1 ]]; then
   # --- outside the namespace: install, build, then re-run this script inside it ---
+  if ! command -v unshare >/dev/null 2>&1; then
+    echo "unshare (util-linux) is needed to keep the run on loopback" >&2
+    exit 1
+  fi
+  # `ip` brings loopback up inside the namespace.
+  if ! command -v ip >/dev/null 2>&1; then
+    log "iproute2 (ip)"
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y iproute2
+  fi
+  # A network namespace needs privileges (root, or user namespaces allowed): find out
+  # before installing or building anything.
+  if ! unshare --net true 2>/dev/null; then
+    echo "cannot create a network namespace ('unshare --net true' failed): run as root," >&2
+    echo "or in a container allowed to create namespaces (e.g. --cap-add SYS_ADMIN)." >&2
+    echo "The Schemathesis run needs one to keep every request on loopback." >&2
+    exit 1
+  fi
+
   log "Schemathesis $ST_VERSION"
   if [[ "$("$ST_VENV/bin/st" --version 2>/dev/null || true)" != *"$ST_VERSION"* ]]; then
     if ! python3 -m venv "$ST_VENV" 2>/dev/null; then
@@ -45,11 +66,7 @@ if [[ "${LISTBRIDGE_ST_INSIDE:-}" != 1 ]]; then
     cargo build --bin listbridge
     LISTBRIDGE_BIN="$(pwd)/target/debug/listbridge"
   fi
-  if ! command -v unshare >/dev/null 2>&1; then
-    echo "unshare (util-linux) is needed to keep the run on loopback" >&2
-    exit 1
-  fi
-  export LISTBRIDGE_BIN ST_VENV ST_SEED ST_MAX_EXAMPLES ST_REPORT_DIR LISTBRIDGE_ST_INSIDE=1
+  export LISTBRIDGE_BIN ST_VENV ST_SEED ST_MAX_EXAMPLES ST_REPORT_DIR ST_READY_SECONDS LISTBRIDGE_ST_INSIDE=1
   exec unshare --net -- bash "$SELF"
 fi
 
@@ -72,10 +89,17 @@ log "listbridge demo (the seeded target)"
   --database "sqlite://$WORK/demo.db?mode=rwc" --leads 300 --contacts 100 \
   >"$WORK/demo.out" 2>"$WORK/demo.err" &
 DEMO_PID=$!
+ready_by=$((SECONDS + ST_READY_SECONDS))
 until grep -q "listbridge demo is ready" "$WORK/demo.out" 2>/dev/null; do
   if ! kill -0 "$DEMO_PID" 2>/dev/null; then
     echo "the demo stopped before it was ready:" >&2
     cat "$WORK/demo.out" "$WORK/demo.err" >&2
+    exit 1
+  fi
+  if ((SECONDS >= ready_by)); then
+    echo "the demo was not ready after ${ST_READY_SECONDS}s; the end of its log:" >&2
+    tail -n 50 "$WORK/demo.out" >&2 || true
+    tail -n 50 "$WORK/demo.err" >&2 || true
     exit 1
   fi
   sleep 0.5

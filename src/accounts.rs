@@ -31,6 +31,11 @@ pub enum AccountError {
     /// Another account already has this name.
     #[error("another account is already named '{0}'; choose another name")]
     NameTaken(String),
+    /// The default region is not an ISO 3166 alpha-2 code with phone numbers.
+    #[error(
+        "'{0}' is not a region with phone numbers; use an ISO 3166 alpha-2 code such as GB or US, or leave it blank"
+    )]
+    InvalidRegion(String),
     /// The time zone is not an IANA time zone name.
     #[error("'{0}' is not a time zone; choose one from the list (for example Europe/Paris or UTC)")]
     InvalidTimeZone(String),
@@ -143,23 +148,44 @@ impl AccountAdmin<'_> {
     }
 
     /// Renames the account and sets its default time zone (an IANA name, checked by
-    /// parsing it). A name another account has is [`AccountError::NameTaken`].
+    /// parsing it) and default phone region (ISO 3166 alpha-2, blank for none). A name
+    /// another account has is [`AccountError::NameTaken`]. A changed region re-reads the
+    /// account's phone index, since national numbers now mean other numbers.
     pub async fn update_settings(
         &self,
         account: AccountId,
         name: &str,
         time_zone: &str,
+        default_region: &str,
     ) -> Result<AccountSettings, AccountError> {
         let name = validate_name(name)?;
         let time_zone = validate_time_zone(time_zone)?;
-        let settings = AccountSettings { name, time_zone };
+        let default_region = crate::callers::phones::validate_region(default_region)
+            .map_err(|_| AccountError::InvalidRegion(default_region.trim().to_string()))?;
+        let before = self.settings(account).await?.default_region;
+        let settings = AccountSettings {
+            name,
+            time_zone,
+            default_region,
+        };
         match self
             .store
             .accounts()
             .update_settings(account, &settings)
             .await
         {
-            Ok(true) => Ok(settings),
+            Ok(true) => {
+                if before != settings.default_region {
+                    let tx = sea_orm::TransactionTrait::begin(self.store.conn())
+                        .await
+                        .map_err(StoreError::from)?;
+                    crate::store::PhoneIndexRepo
+                        .reindex_account(&tx, account)
+                        .await?;
+                    tx.commit().await.map_err(StoreError::from)?;
+                }
+                Ok(settings)
+            }
             Ok(false) => Err(AccountError::UnknownAccount(account.to_string())),
             Err(StoreError::Duplicate { .. }) => Err(AccountError::NameTaken(settings.name)),
             Err(other) => Err(other.into()),

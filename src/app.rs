@@ -7,7 +7,7 @@ use listbridge_connector::{ConnectorRegistry, OutboundGuard};
 use tokio::net::TcpListener;
 
 use crate::{
-    client_address::TrustedProxies,
+    client_address::{ForwardedHeader, TrustedProxies},
     clock::{Clock, OsRandom, Random, SystemClock},
     config::{Config, ConsoleConfig, CrmLimits},
     connectors::{ConnectAttempts, ConnectorCache, ConnectorService},
@@ -60,6 +60,8 @@ pub struct AppState {
     /// Proxies whose forwarding headers name the client, for the limits counted per
     /// client (form posts, sign-in attempts); see [`crate::client_address`].
     pub trusted_proxies: TrustedProxies,
+    /// The one header those proxies write the client's address to.
+    pub forwarded_header: ForwardedHeader,
 }
 
 impl AppState {
@@ -152,6 +154,7 @@ pub async fn build_state(config: &Config, services: Services) -> Result<AppState
         workers: services.workers,
         form_intake: services.form_intake.with_settings(&config.form_limits),
         trusted_proxies: config.trusted_proxies.clone(),
+        forwarded_header: config.forwarded_header,
         crm_limits: config.crm,
         run_limits: RunLimits::new(config.work.run_max_pages, config.work.run_max_seconds),
         scheduler_tick: std::time::Duration::from_millis(u64::from(config.scheduler_tick_ms)),

@@ -24,10 +24,14 @@
 //! | `secure_cookies` | `LISTBRIDGE_SECURE_COOKIES` | `auto` (`always`, `never`) |
 //! | `session_idle_minutes` | `LISTBRIDGE_SESSION_IDLE_MINUTES` | `720` (12 h) |
 //! | `trusted_proxies` | `LISTBRIDGE_TRUSTED_PROXIES` (comma-separated addresses or CIDRs) | none |
+//! | `forwarded_header` | `LISTBRIDGE_FORWARDED_HEADER` (`x-forwarded-for` or `forwarded`: the one the trusted proxies write) | `x-forwarded-for` |
 //! | `form_client_burst` | `LISTBRIDGE_FORM_CLIENT_BURST` | `10` |
 //! | `form_client_per_minute` | `LISTBRIDGE_FORM_CLIENT_PER_MINUTE` | `30` |
 //! | `form_per_form_burst` | `LISTBRIDGE_FORM_PER_FORM_BURST` | `120` |
 //! | `form_per_form_per_minute` | `LISTBRIDGE_FORM_PER_FORM_PER_MINUTE` | `600` |
+//!
+//! A removed setting still present in the environment stops loading with a message
+//! naming its replacement, so a deployment does not silently lose what it configured.
 
 use std::{
     fmt,
@@ -40,7 +44,10 @@ use listbridge_connector::AllowList;
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use crate::{client_address::TrustedProxies, domain::redact::redact_url};
+use crate::{
+    client_address::{ForwardedHeader, TrustedProxies},
+    domain::redact::redact_url,
+};
 
 /// Environment variable naming the config file when `--config` is not given.
 pub const CONFIG_FILE_ENV: &str = "LISTBRIDGE_CONFIG";
@@ -88,7 +95,7 @@ pub const CRM_MAX_RESPONSE_BYTES_ENV: &str = "LISTBRIDGE_CRM_MAX_RESPONSE_BYTES"
 pub const RUN_MAX_PAGES_ENV: &str = "LISTBRIDGE_RUN_MAX_PAGES";
 /// Environment variable for the longest a run may take, in seconds.
 pub const RUN_MAX_SECONDS_ENV: &str = "LISTBRIDGE_RUN_MAX_SECONDS";
-/// Environment variable for the most jobs of one account running at once.
+/// Environment variable for the most sync and import runs of one account running at once.
 pub const MAX_RUNNING_JOBS_PER_ACCOUNT_ENV: &str = "LISTBRIDGE_MAX_RUNNING_JOBS_PER_ACCOUNT";
 
 /// Environment variable for when console cookies are marked `Secure`.
@@ -98,6 +105,12 @@ pub const SESSION_IDLE_ENV: &str = "LISTBRIDGE_SESSION_IDLE_MINUTES";
 /// Environment variable naming the proxies whose `Forwarded` / `X-Forwarded-For` is
 /// believed (comma-separated addresses or CIDRs).
 pub const TRUSTED_PROXIES_ENV: &str = "LISTBRIDGE_TRUSTED_PROXIES";
+/// Environment variable naming the header the trusted proxies write the client's
+/// address to (`x-forwarded-for` or `forwarded`); the other is not read.
+pub const FORWARDED_HEADER_ENV: &str = "LISTBRIDGE_FORWARDED_HEADER";
+/// The removed setting `allow_private_hosts` replaced (it allowed plain http only, and
+/// no private address): refused when set, so a deployment learns it has no effect.
+pub const REMOVED_ALLOW_HTTP_HOSTS_ENV: &str = "LISTBRIDGE_ALLOW_HTTP_HOSTS";
 /// Environment variable for the form posts one client may send at once.
 pub const FORM_CLIENT_BURST_ENV: &str = "LISTBRIDGE_FORM_CLIENT_BURST";
 /// Environment variable for the form posts per minute one client may send, sustained.
@@ -182,9 +195,9 @@ impl Default for CrmLimits {
 /// The default [`CrmLimits::max_response_bytes`]: 32 MiB.
 pub const DEFAULT_CRM_MAX_RESPONSE_BYTES: u32 = 32 * 1024 * 1024;
 
-/// How much work one run, and one account, may take of the service. Exists so that a
-/// CRM that never stops sending pages, or one account's many runs, cannot hold the
-/// workers every other account shares.
+/// How much work one run, and one account's runs, may take of the service. Exists so
+/// that a CRM that never stops sending pages, or one account's many runs, cannot hold
+/// the workers every other account shares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WorkLimits {
     /// The most pages (CRM pages read, list pages pushed) one run works through; a run
@@ -193,8 +206,10 @@ pub struct WorkLimits {
     /// The longest a run may take from its first start, in seconds (waits between
     /// retries included); a run that reaches it fails with that reason.
     pub run_max_seconds: u32,
-    /// The most jobs of one account running at once; the account's other jobs wait
-    /// while other accounts' runs, form deliveries and notes go on.
+    /// The most run jobs (sync and import runs) of one account running at once; the
+    /// account's other runs wait while other accounts' runs go on. Form and note
+    /// deliveries are not counted nor held back, so they never wait behind the
+    /// account's own long imports.
     pub max_running_jobs_per_account: u32,
 }
 
@@ -335,6 +350,9 @@ pub struct Config {
     /// Proxies whose `Forwarded` / `X-Forwarded-For` names the client, for the limits
     /// counted per client (form posts, sign-in attempts); none by default.
     pub trusted_proxies: TrustedProxies,
+    /// The header those proxies write the client's address to; the other one is
+    /// ignored, as a proxy passes it through from the client unchecked.
+    pub forwarded_header: ForwardedHeader,
     /// Rate limits of the public form endpoint set here (others keep their default).
     pub form_limits: FormLimitSettings,
 }
@@ -358,6 +376,7 @@ impl fmt::Debug for Config {
             .field("work", &self.work)
             .field("console", &self.console)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("forwarded_header", &self.forwarded_header)
             .field("form_limits", &self.form_limits)
             .finish()
     }
@@ -388,6 +407,7 @@ struct FileSettings {
     secure_cookies: Option<String>,
     session_idle_minutes: Option<u32>,
     trusted_proxies: Option<Vec<String>>,
+    forwarded_header: Option<String>,
     form_client_burst: Option<u32>,
     form_client_per_minute: Option<u32>,
     form_per_form_burst: Option<u32>,
@@ -408,6 +428,17 @@ impl Config {
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
         let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+        if let Some(value) = env(REMOVED_ALLOW_HTTP_HOSTS_ENV) {
+            return Err(ConfigError::Invalid {
+                setting: REMOVED_ALLOW_HTTP_HOSTS_ENV,
+                value,
+                reason: format!(
+                    "this setting was removed and has no effect; name the CRM hosts or \
+                     networks in {ALLOW_PRIVATE_HOSTS_ENV} instead (comma-separated), \
+                     and unset {REMOVED_ALLOW_HTTP_HOSTS_ENV}"
+                ),
+            });
+        }
         let file_path = config_file
             .map(Path::to_path_buf)
             .or_else(|| env(CONFIG_FILE_ENV).map(PathBuf::from));
@@ -567,6 +598,17 @@ impl Config {
             value: e.0.clone(),
             reason: e.to_string(),
         })?;
+        let forwarded_header = match env(FORWARDED_HEADER_ENV)
+            .map(|raw| (FORWARDED_HEADER_ENV, raw))
+            .or_else(|| file.forwarded_header.map(|raw| ("forwarded_header", raw)))
+        {
+            Some((setting, raw)) => raw.parse().map_err(|reason| ConfigError::Invalid {
+                setting,
+                value: raw,
+                reason,
+            })?,
+            None => ForwardedHeader::default(),
+        };
         let form_limits = FormLimitSettings {
             client_burst: at_least_one(
                 &env,
@@ -596,6 +638,7 @@ impl Config {
 
         Ok(Config {
             trusted_proxies,
+            forwarded_header,
             form_limits,
             console,
             workers,
@@ -951,6 +994,49 @@ mod tests {
         let path = temp_file("bad-proxies.toml", "trusted_proxies = [\"10.0.0.0/40\"]\n");
         let err = Config::load_with(Some(&path), env_of(&[])).unwrap_err();
         assert!(err.to_string().contains("trusted_proxies"), "{err}");
+    }
+
+    #[test]
+    fn forwarded_header_defaults_to_x_forwarded_for_then_file_then_env() {
+        let config = Config::load_with(None, env_of(&[])).unwrap();
+        assert_eq!(config.forwarded_header, ForwardedHeader::XForwardedFor);
+        let path = temp_file("header.toml", "forwarded_header = \"forwarded\"\n");
+        let config = Config::load_with(Some(&path), env_of(&[])).unwrap();
+        assert_eq!(config.forwarded_header, ForwardedHeader::Forwarded);
+        let config = Config::load_with(
+            Some(&path),
+            env_of(&[(FORWARDED_HEADER_ENV, "X-Forwarded-For")]),
+        )
+        .unwrap();
+        assert_eq!(
+            config.forwarded_header,
+            ForwardedHeader::XForwardedFor,
+            "env wins"
+        );
+        let err =
+            Config::load_with(None, env_of(&[(FORWARDED_HEADER_ENV, "x-real-ip")])).unwrap_err();
+        assert!(err.to_string().contains(FORWARDED_HEADER_ENV), "{err}");
+        assert!(err.to_string().contains("x-real-ip"), "{err}");
+        let path = temp_file("bad-header.toml", "forwarded_header = \"both\"\n");
+        let err = Config::load_with(Some(&path), env_of(&[])).unwrap_err();
+        assert!(err.to_string().contains("forwarded_header"), "{err}");
+    }
+
+    #[test]
+    fn the_removed_allow_http_hosts_is_refused_naming_its_replacement() {
+        let err = Config::load_with(
+            None,
+            env_of(&[(REMOVED_ALLOW_HTTP_HOSTS_ENV, "crm.internal")]),
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("LISTBRIDGE_ALLOW_HTTP_HOSTS"), "{text}");
+        assert!(text.contains("LISTBRIDGE_ALLOW_PRIVATE_HOSTS"), "{text}");
+        assert!(text.contains("removed"), "{text}");
+        assert!(
+            Config::load_with(None, env_of(&[(REMOVED_ALLOW_HTTP_HOSTS_ENV, " ")])).is_ok(),
+            "an empty value is as good as unset"
+        );
     }
 
     #[test]

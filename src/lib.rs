@@ -27,6 +27,7 @@ pub mod accounts;
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod callers;
 pub mod client_address;
 pub mod clock;
 pub mod config;

@@ -15,6 +15,9 @@ mod m20261203_000006_users_sessions;
 mod m20261203_000007_upload_rejections;
 mod m20261203_000008_people_keys;
 mod m20261203_000009_form_pages;
+mod m20261203_000010_phone_numbers;
+mod m20261203_000011_lookup_routing;
+mod m20261203_000012_interactions;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -33,6 +36,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000007_upload_rejections::Migration),
             Box::new(m20261203_000008_people_keys::Migration),
             Box::new(m20261203_000009_form_pages::Migration),
+            Box::new(m20261203_000010_phone_numbers::Migration),
+            Box::new(m20261203_000011_lookup_routing::Migration),
+            Box::new(m20261203_000012_interactions::Migration),
         ]
     }
 }

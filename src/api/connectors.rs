@@ -216,9 +216,9 @@ pub enum EntityKindSchema {
 #[utoipa::path(post, path = "/v1/connectors", tag = "connectors", request_body = ConnectBody,
     responses(
         (status = 201, description = "Verified and saved", body = ConnectorView),
-        (status = 400, description = "Invalid or insecure URL, unknown kind, missing field, rate limit out of range", body = Problem),
+        (status = 400, description = "A missing field, a rate limit out of range", body = Problem),
         (status = 409, description = "The account already has a connector of this kind", body = Problem),
-        (status = 422, description = "Login refused, host unreachable, not a CRM endpoint, or an address the outbound policy refuses", body = Problem),
+        (status = 422, description = "Login refused, host unreachable, not a CRM endpoint, an address the outbound policy refuses, not an http(s) URL (`invalid_url`), plain http:// to a host it does not allow (`insecure_url`), or a kind this service has no connector for (`unknown_kind`)", body = Problem),
         (status = 429, description = "Too many Connect and Reconfirm attempts by this account; see `details.retry_after_seconds`", body = Problem)))]
 pub async fn create_connector(
     State(state): State<AppState>,
@@ -277,8 +277,8 @@ pub async fn get_connector(
     responses(
         (status = 200, description = "Verified and saved", body = ConnectorView),
         (status = 404, description = "No such connector in this account", body = Problem),
-        (status = 400, description = "An empty password or login name, or the stored address is no longer allowed", body = Problem),
-        (status = 422, description = "Login refused or host unreachable; nothing changed", body = Problem),
+        (status = 400, description = "An empty password or login name", body = Problem),
+        (status = 422, description = "Login refused, host unreachable, or the stored address is no longer allowed; nothing changed", body = Problem),
         (status = 429, description = "Too many Connect and Reconfirm attempts by this account; see `details.retry_after_seconds`", body = Problem)))]
 pub async fn reconfirm_connector(
     State(state): State<AppState>,

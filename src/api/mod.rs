@@ -22,17 +22,21 @@ use crate::{app::AppState, auth, error, forms::IntakeLimiter};
 pub mod account;
 pub mod connectors;
 mod contract;
+pub mod crm_lookup;
 pub mod field_usages;
 pub mod forms;
 pub mod health;
+pub mod interactions;
 pub mod jobs;
 mod json_body;
 pub mod lists;
+pub mod lookup_keys;
 pub mod members;
 pub mod messages;
 mod paging;
 mod problems;
 pub mod public_forms;
+pub mod routing_rules;
 pub mod runs;
 pub mod schedules;
 pub mod segments;
@@ -63,7 +67,9 @@ pub const V1_PREFIX: &str = "/v1";
         (name = "schedules", description = "When lists and segments sync by themselves; at most ten"),
         (name = "jobs", description = "The background job queue: status, last error, retry"),
         (name = "forms", description = "Web forms: definitions, public intake at /f/{form_key}, submissions"),
-        (name = "messages", description = "Message sent reports and their CRM notes")
+        (name = "messages", description = "Message sent reports and their CRM notes"),
+        (name = "callers", description = "Lookup keys of the phone-system lookup URL and routing rule sets"),
+        (name = "interactions", description = "Calls reported by the phone system and their CRM call notes")
     )
 )]
 struct ApiDoc;
@@ -102,6 +108,9 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         .merge(jobs::routes())
         .merge(forms::routes())
         .merge(messages::routes())
+        .merge(lookup_keys::routes())
+        .merge(routing_rules::routes())
+        .merge(interactions::routes())
 }
 
 /// The API's routes (public, `/v1` behind [`auth::require_account`], `/openapi.json`)
@@ -127,10 +136,14 @@ pub fn routes(state: &AppState) -> (Router<AppState>, openapi::OpenApi) {
     contract::complete(&mut doc);
 
     let served = Arc::new(doc.clone());
-    let router = Router::new().merge(public).merge(v1).route(
-        "/openapi.json",
-        get(move || async move { Json(served.as_ref().clone()) }),
-    );
+    let router = Router::new()
+        .merge(public)
+        .merge(crm_lookup::routes())
+        .merge(v1)
+        .route(
+            "/openapi.json",
+            get(move || async move { Json(served.as_ref().clone()) }),
+        );
     (router, doc)
 }
 

@@ -53,9 +53,13 @@ impl From<ConnectError> for ApiError {
     fn from(err: ConnectError) -> Self {
         let message = err.to_string();
         match err {
-            ConnectError::UnknownKind { .. } => ApiError::bad_request("unknown_kind", message),
+            // Which kinds exist depends on this build's connector registry, which the
+            // document does not list: a refusal of a well-formed request (422).
+            ConnectError::UnknownKind { .. } => ApiError::unprocessable("unknown_kind", message),
+            // The document asks for a non-blank string; that it must be an absolute
+            // http(s) URL without credentials is a rule it cannot state (422).
             ConnectError::Url(UrlPolicyError::Invalid { .. }) => {
-                ApiError::bad_request("invalid_url", message)
+                ApiError::unprocessable("invalid_url", message)
             }
             ConnectError::Url(UrlPolicyError::Refused(refused)) => from_outbound(refused),
             ConnectError::TooManyAttempts {
@@ -83,12 +87,15 @@ impl From<ConnectError> for ApiError {
 
 /// The outbound guard's refusal, the same whether the URL was checked before any request
 /// or a host name was refused on connection: a refused address is one answer (422
-/// `address_not_allowed`) whatever was or was not behind it.
+/// `address_not_allowed`) whatever was or was not behind it. A URL that is not http(s),
+/// and plain http to a host not allowed, are 422 too: the request has the documented
+/// shape, and whether the URL may be used depends on rules (and the service's
+/// `allow_private_hosts`) the API document cannot state.
 fn from_outbound(err: OutboundError) -> ApiError {
     let message = err.to_string();
     match err {
-        OutboundError::Invalid { .. } => ApiError::bad_request("invalid_url", message),
-        OutboundError::Insecure { .. } => ApiError::bad_request("insecure_url", message),
+        OutboundError::Invalid { .. } => ApiError::unprocessable("invalid_url", message),
+        OutboundError::Insecure { .. } => ApiError::unprocessable("insecure_url", message),
         OutboundError::NotAllowed { .. } => ApiError::unprocessable("address_not_allowed", message),
     }
 }
@@ -228,6 +235,69 @@ impl From<IntakeError> for ApiError {
     }
 }
 
+impl From<crate::callers::interactions::InteractionError> for ApiError {
+    fn from(err: crate::callers::interactions::InteractionError) -> Self {
+        use crate::callers::interactions::InteractionError;
+        let message = err.to_string();
+        match err {
+            InteractionError::Invalid { code, .. } => ApiError::unprocessable(code, message),
+            InteractionError::NoConnector => ApiError::conflict("no_connector", message),
+            InteractionError::Connector(e) => e.into(),
+            InteractionError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::callers::CallerError> for ApiError {
+    fn from(err: crate::callers::CallerError) -> Self {
+        use crate::callers::CallerError;
+        let message = err.to_string();
+        match err {
+            CallerError::Key(key) => key.into(),
+            CallerError::UnknownRuleSet(_) => {
+                ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+            }
+            CallerError::InvalidRegion(_) => ApiError::unprocessable("invalid_region", message),
+            CallerError::Routing(routing) => routing.into(),
+            CallerError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<crate::callers::keys::LookupKeyError> for ApiError {
+    fn from(err: crate::callers::keys::LookupKeyError) -> Self {
+        use crate::callers::keys::LookupKeyError;
+        let message = err.to_string();
+        match err {
+            LookupKeyError::NotValid
+            | LookupKeyError::SecretMissing
+            | LookupKeyError::SecretWrong => ApiError::unauthorized(message),
+            LookupKeyError::InvalidName(_) => ApiError::unprocessable("invalid_name", message),
+            LookupKeyError::InvalidDtmfField { .. } => {
+                ApiError::unprocessable("invalid_field", message)
+                    .with_details(json!({ "field": "dtmf_field" }))
+            }
+            LookupKeyError::NotFound(id) => ApiError::not_found(format!("lookup key {id}")),
+            LookupKeyError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::callers::routing::RoutingError> for ApiError {
+    fn from(err: crate::callers::routing::RoutingError) -> Self {
+        use crate::callers::routing::RoutingError;
+        let message = err.to_string();
+        match err {
+            RoutingError::Invalid { at, .. } => ApiError::unprocessable("invalid_rule", message)
+                .with_details(json!({ "field": at })),
+            RoutingError::NameTaken(_) => ApiError::conflict("name_taken", message),
+            RoutingError::NotFound(id) => ApiError::not_found(format!("routing rule set {id}")),
+            RoutingError::Corrupt { .. } => ApiError::internal(&err),
+            RoutingError::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<NotesError> for ApiError {
     fn from(err: NotesError) -> Self {
         let message = err.to_string();
@@ -270,8 +340,11 @@ impl From<ScheduleError> for ApiError {
     fn from(err: ScheduleError) -> Self {
         match &err {
             ScheduleError::NotFound(what) => ApiError::not_found(what.clone()),
+            // A rule the document cannot state (an IANA zone name, the fields a
+            // frequency needs, a time of day and ranges it leaves open): a request of
+            // the documented shape, refused (422).
             ScheduleError::Invalid(rule) => {
-                ApiError::bad_request("invalid_schedule", err.to_string())
+                ApiError::unprocessable("invalid_schedule", err.to_string())
                     .with_details(json!({ "field": rule.field() }))
             }
             ScheduleError::LimitReached { scheduled } => {
@@ -330,6 +403,9 @@ impl From<AccountError> for ApiError {
             AccountError::NameTaken(_) => ApiError::conflict("name_taken", err.to_string()),
             AccountError::InvalidTimeZone(_) => {
                 ApiError::unprocessable("invalid_time_zone", err.to_string())
+            }
+            AccountError::InvalidRegion(_) => {
+                ApiError::unprocessable("invalid_region", err.to_string())
             }
             AccountError::InvalidLabel(_) => {
                 ApiError::unprocessable("invalid_label", err.to_string())

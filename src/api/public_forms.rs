@@ -153,7 +153,12 @@ async fn submit(
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
-    let client = client_address(peer, request.headers(), &state.trusted_proxies);
+    let client = client_address(
+        peer,
+        request.headers(),
+        &state.trusted_proxies,
+        state.forwarded_header,
+    );
     limiter
         .check_client(ClientKey::of(client))
         .map_err(|wait| rate_limited("from this address", wait))?;

@@ -111,7 +111,7 @@ async fn delete(
     params(("id" = uuid::Uuid, Path, description = "List id")), request_body = ScheduleRequest,
     responses(
         (status = 200, description = "Saved, with the next three runs", body = ScheduleView),
-        (status = 400, description = "A field is invalid (named in `details.field`)", body = Problem),
+        (status = 422, description = "A field is refused (named in `details.field`): a time zone that does not exist, a field the frequency needs, a value out of range", body = Problem),
         (status = 404, description = "No such list in this account", body = Problem),
         (status = 409, description = "Ten lists and segments are already scheduled (named in the message and `details.scheduled`)", body = Problem)))]
 pub async fn put_list_schedule(
@@ -156,7 +156,7 @@ pub async fn delete_list_schedule(
     params(("id" = uuid::Uuid, Path, description = "Segment id")), request_body = ScheduleRequest,
     responses(
         (status = 200, description = "Saved, with the next three runs", body = ScheduleView),
-        (status = 400, description = "A field is invalid (named in `details.field`)", body = Problem),
+        (status = 422, description = "A field is refused (named in `details.field`): a time zone that does not exist, a field the frequency needs, a value out of range", body = Problem),
         (status = 404, description = "No such segment in this account", body = Problem),
         (status = 409, description = "Ten lists and segments are already scheduled (named in the message and `details.scheduled`)", body = Problem)))]
 pub async fn put_segment_schedule(

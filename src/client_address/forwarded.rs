@@ -1,7 +1,9 @@
 //! Reading the hops a proxy chain reports: RFC 7239 `Forwarded` (its `for=`
 //! parameters) and the older `X-Forwarded-For`. Each yields the hops in the order the
-//! header lists them (the client first, the nearest proxy last); a header that does not
-//! follow its grammar is refused as a whole, never half-read.
+//! header lists them (the client first, the nearest proxy last). Entries are read one
+//! by one: an entry that does not follow its grammar becomes [`Hop::Malformed`] in its
+//! place, so junk a client wrote to the left does not cost the entries a trusted proxy
+//! appended to the right.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -13,47 +15,65 @@ pub enum Hop {
     /// A hop the proxy does not name: `unknown`, an obfuscated identifier (`_hidden`)
     /// or a `Forwarded` element without `for=`.
     Hidden,
+    /// An entry that breaks the header's grammar: it names nobody.
+    Malformed(MalformedHeader),
 }
 
-/// Why a proxy header cannot be read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a proxy header entry cannot be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum MalformedHeader {
-    /// The `Forwarded` header breaks RFC 7239's grammar.
-    #[error("the Forwarded header is malformed: {0}")]
+    /// A `Forwarded` element breaks RFC 7239's grammar.
+    #[error("a Forwarded element is malformed: {0}")]
     Forwarded(&'static str),
     /// An `X-Forwarded-For` entry is not an address.
-    #[error("the X-Forwarded-For header has an entry that is not an address")]
+    #[error("an X-Forwarded-For entry is not an address")]
     ForwardedFor,
 }
 
-/// The hops of a `Forwarded` header (several header lines joined by commas).
-pub fn parse_forwarded(header: &str) -> Result<Vec<Hop>, MalformedHeader> {
+/// The hops of a `Forwarded` header line, element by element (an element that breaks
+/// the grammar is a [`Hop::Malformed`]; empty elements are skipped).
+pub fn parse_forwarded(header: &str) -> Vec<Hop> {
+    elements(header)
+        .into_iter()
+        .filter_map(|element| match parse_element(element) {
+            Ok(hop) => hop,
+            Err(e) => Some(Hop::Malformed(e)),
+        })
+        .collect()
+}
+
+/// A `Forwarded` line cut at the commas outside quoted strings. An unclosed quote runs
+/// to the end of the line, which then is one (malformed) element.
+fn elements(header: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut start, mut quoted, mut escaped) = (0, false, false);
+    for (i, c) in header.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            ',' if !quoted => {
+                out.push(&header[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&header[start..]);
+    out
+}
+
+/// One `Forwarded` element (no comma outside quotes): its `for` node, [`Hop::Hidden`]
+/// without one, `None` when it holds no parameter at all.
+fn parse_element(element: &str) -> Result<Option<Hop>, MalformedHeader> {
     let bad = MalformedHeader::Forwarded;
-    let mut hops = Vec::new();
-    let mut rest = header;
-    // The element being read: whether it had a pair, its `for` node, its names.
-    let mut pairs = 0usize;
+    let mut rest = element;
     let mut node: Option<Hop> = None;
     let mut names: Vec<String> = Vec::new();
     loop {
-        rest = rest.trim_start_matches([' ', '\t']);
-        let Some(first) = rest.chars().next() else {
+        rest = rest.trim_start_matches([' ', '\t', ';']);
+        if rest.is_empty() {
             break;
-        };
-        match first {
-            ',' => {
-                if pairs > 0 {
-                    hops.push(node.take().unwrap_or(Hop::Hidden));
-                }
-                (pairs, names) = (0, Vec::new());
-                rest = &rest[1..];
-                continue;
-            }
-            ';' => {
-                rest = &rest[1..];
-                continue;
-            }
-            _ => {}
         }
         let name_end = rest.find(|c: char| !is_tchar(c)).unwrap_or(rest.len());
         if name_end == 0 {
@@ -72,16 +92,12 @@ pub fn parse_forwarded(header: &str) -> Result<Vec<Hop>, MalformedHeader> {
             node = Some(parse_node(&value).ok_or(bad("a for= value is not a node"))?);
         }
         names.push(name);
-        pairs += 1;
         rest = rest.trim_start_matches([' ', '\t']);
-        if !(rest.is_empty() || rest.starts_with([';', ','])) {
+        if !(rest.is_empty() || rest.starts_with(';')) {
             return Err(bad("a parameter is followed by neither ';' nor ','"));
         }
     }
-    if pairs > 0 {
-        hops.push(node.unwrap_or(Hop::Hidden));
-    }
-    Ok(hops)
+    Ok((!names.is_empty()).then(|| node.unwrap_or(Hop::Hidden)))
 }
 
 /// A parameter value at the start of `rest` (a token or a quoted string, unquoted) and
@@ -172,22 +188,22 @@ fn is_obfuscated(s: &str) -> bool {
     })
 }
 
-/// The hops of an `X-Forwarded-For` header (several header lines joined by commas):
-/// addresses, optionally with a port (`192.0.2.1:8080`, `[2001:db8::1]:8080`), or
-/// `unknown`. Empty entries are skipped.
-pub fn parse_x_forwarded_for(header: &str) -> Result<Vec<Hop>, MalformedHeader> {
+/// The hops of an `X-Forwarded-For` header line: addresses, optionally with a port
+/// (`192.0.2.1:8080`, `[2001:db8::1]:8080`), or `unknown`; any other entry is a
+/// [`Hop::Malformed`]. Empty entries are skipped.
+pub fn parse_x_forwarded_for(header: &str) -> Vec<Hop> {
     header
         .split(',')
         .map(str::trim)
         .filter(|entry| !entry.is_empty())
         .map(|entry| {
             if let Ok(ip) = entry.parse::<IpAddr>() {
-                return Ok(Hop::Address(ip));
+                return Hop::Address(ip);
             }
             match parse_node(entry) {
-                Some(Hop::Address(ip)) => Ok(Hop::Address(ip)),
-                Some(Hop::Hidden) if entry.eq_ignore_ascii_case("unknown") => Ok(Hop::Hidden),
-                _ => Err(MalformedHeader::ForwardedFor),
+                Some(Hop::Address(ip)) => Hop::Address(ip),
+                Some(Hop::Hidden) if entry.eq_ignore_ascii_case("unknown") => Hop::Hidden,
+                _ => Hop::Malformed(MalformedHeader::ForwardedFor),
             }
         })
         .collect()
@@ -201,15 +217,20 @@ mod tests {
         Hop::Address(s.parse().expect("test address"))
     }
 
+    /// Whether `hops` is one malformed entry.
+    fn one_malformed(hops: &[Hop]) -> bool {
+        matches!(hops, [Hop::Malformed(_)])
+    }
+
     #[test]
     fn forwarded_elements_in_order_with_other_parameters() {
         assert_eq!(
             parse_forwarded("for=192.0.2.60;proto=http;by=203.0.113.43, for=198.51.100.17"),
-            Ok(vec![at("192.0.2.60"), at("198.51.100.17")])
+            vec![at("192.0.2.60"), at("198.51.100.17")]
         );
         assert_eq!(
             parse_forwarded("For=\"192.0.2.60\" ; Proto=https"),
-            Ok(vec![at("192.0.2.60")]),
+            vec![at("192.0.2.60")],
             "names in any case, spaces around ';', quoted IPv4"
         );
     }
@@ -218,20 +239,22 @@ mod tests {
     fn forwarded_ports_and_ipv6_brackets() {
         assert_eq!(
             parse_forwarded(r#"for="[2001:db8:cafe::17]:4711", for="192.0.2.43:47011""#),
-            Ok(vec![at("2001:db8:cafe::17"), at("192.0.2.43")])
+            vec![at("2001:db8:cafe::17"), at("192.0.2.43")]
         );
         assert_eq!(
             parse_forwarded(r#"for="[2001:db8::1]""#),
-            Ok(vec![at("2001:db8::1")])
+            vec![at("2001:db8::1")]
         );
         assert_eq!(
             parse_forwarded("for=192.0.2.43:8080"),
-            Ok(vec![at("192.0.2.43")]),
+            vec![at("192.0.2.43")],
             "an unquoted port"
         );
-        assert!(parse_forwarded(r#"for="[2001:db8::1]:port""#).is_err());
-        assert!(parse_forwarded(r#"for="[2001:db8::1""#).is_err());
-        assert!(parse_forwarded("for=192.0.2.43:123456").is_err());
+        assert!(one_malformed(&parse_forwarded(
+            r#"for="[2001:db8::1]:port""#
+        )));
+        assert!(one_malformed(&parse_forwarded(r#"for="[2001:db8::1""#)));
+        assert!(one_malformed(&parse_forwarded("for=192.0.2.43:123456")));
     }
 
     #[test]
@@ -240,30 +263,30 @@ mod tests {
             parse_forwarded(
                 r#"for=unknown, for=_hidden, for="_SEVKISEK:_port", proto=https, for=192.0.2.1"#
             ),
-            Ok(vec![
+            vec![
                 Hop::Hidden,
                 Hop::Hidden,
                 Hop::Hidden,
                 Hop::Hidden,
                 at("192.0.2.1")
-            ])
+            ]
         );
         assert!(
-            parse_forwarded("for=_").is_err(),
+            one_malformed(&parse_forwarded("for=_")),
             "an empty obfuscated name"
         );
-        assert!(parse_forwarded("for=_a/b").is_err());
+        assert!(one_malformed(&parse_forwarded("for=_a/b")));
     }
 
     #[test]
     fn forwarded_quoted_strings_hold_delimiters_and_escapes() {
         assert_eq!(
             parse_forwarded(r#"for=192.0.2.1;host="a,b;c=\"d\"", for=192.0.2.2"#),
-            Ok(vec![at("192.0.2.1"), at("192.0.2.2")])
+            vec![at("192.0.2.1"), at("192.0.2.2")]
         );
         assert_eq!(
             parse_forwarded(r#"for="\192.0.2.1""#),
-            Ok(vec![at("192.0.2.1")]),
+            vec![at("192.0.2.1")],
             "a quoted pair stands for its character"
         );
     }
@@ -272,13 +295,13 @@ mod tests {
     fn forwarded_empty_elements_are_skipped() {
         assert_eq!(
             parse_forwarded(" , for=192.0.2.1,,  ;"),
-            Ok(vec![at("192.0.2.1")])
+            vec![at("192.0.2.1")]
         );
-        assert_eq!(parse_forwarded(""), Ok(vec![]));
+        assert_eq!(parse_forwarded(""), vec![]);
     }
 
     #[test]
-    fn forwarded_garbage_is_refused_whole() {
+    fn forwarded_garbage_is_malformed_in_its_place() {
         for garbage in [
             "192.0.2.1",
             "for=",
@@ -289,13 +312,33 @@ mod tests {
             "for=not-an-address",
             "for=999.0.2.1",
             "=192.0.2.1",
-            "for=192.0.2.1, for=[::1",
             "for=192.0.2.1\u{1}",
             "for=\"a\u{1}\"",
             "for=1.2.3.4:",
         ] {
-            assert!(parse_forwarded(garbage).is_err(), "{garbage:?}");
+            assert!(one_malformed(&parse_forwarded(garbage)), "{garbage:?}");
         }
+        assert!(matches!(
+            parse_forwarded("for=192.0.2.1, for=[::1").as_slice(),
+            [Hop::Address(_), Hop::Malformed(_)]
+        ));
+        assert!(matches!(
+            parse_forwarded("for=junk;by=x, for=192.0.2.9").as_slice(),
+            [Hop::Malformed(_), Hop::Address(_)]
+        ));
+    }
+
+    #[test]
+    fn forwarded_an_unclosed_quote_swallows_what_follows() {
+        // A client's open quote cannot make a proxy's element read as another address:
+        // the rest of the line is one malformed element.
+        assert!(one_malformed(&parse_forwarded(
+            r#"for="198.51.100.1, for=192.0.2.9"#
+        )));
+        assert!(matches!(
+            parse_forwarded(r#"for=6.6.6.6;host=", for="[2001:db8::1]""#).as_slice(),
+            [Hop::Malformed(_)]
+        ));
     }
 
     #[test]
@@ -304,13 +347,13 @@ mod tests {
             parse_x_forwarded_for(
                 " 203.0.113.7 , 2001:db8::5,[2001:db8::6]:443, 198.51.100.2:8080,,unknown"
             ),
-            Ok(vec![
+            vec![
                 at("203.0.113.7"),
                 at("2001:db8::5"),
                 at("2001:db8::6"),
                 at("198.51.100.2"),
                 Hop::Hidden
-            ])
+            ]
         );
         for garbage in [
             "example.com",
@@ -321,9 +364,17 @@ mod tests {
         ] {
             assert_eq!(
                 parse_x_forwarded_for(garbage),
-                Err(MalformedHeader::ForwardedFor),
+                vec![Hop::Malformed(MalformedHeader::ForwardedFor)],
                 "{garbage:?}"
             );
         }
+        assert_eq!(
+            parse_x_forwarded_for("junk, 203.0.113.7"),
+            vec![
+                Hop::Malformed(MalformedHeader::ForwardedFor),
+                at("203.0.113.7")
+            ],
+            "a bad entry keeps its neighbours"
+        );
     }
 }

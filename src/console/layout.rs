@@ -16,6 +16,8 @@ pub enum Section {
     Jobs,
     /// CRM connectors (admins).
     Connectors,
+    /// Lookup keys and routing rules for phone systems (admins).
+    Callers,
     /// People and API keys (admins).
     People,
     /// The account's settings (admins).
@@ -57,7 +59,7 @@ impl Layout {
     }
 
     /// The `aria-current` value of the menu link to the section named `name`
-    /// (`lists`, `forms`, `campaigns`, `jobs`, `connectors`, `people`, `account`):
+    /// (`lists`, `forms`, `campaigns`, `jobs`, `connectors`, `callers`, `people`, `account`):
     /// `page` for this page's section, else `false`.
     pub fn current(&self, name: &str) -> &'static str {
         let this = match self.section {
@@ -66,6 +68,7 @@ impl Layout {
             Section::Campaigns => "campaigns",
             Section::Jobs => "jobs",
             Section::Connectors => "connectors",
+            Section::Callers => "callers",
             Section::People => "people",
             Section::Account => "account",
         };

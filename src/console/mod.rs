@@ -13,6 +13,7 @@
 
 mod account;
 mod assets;
+mod callers;
 mod campaigns;
 mod connectors;
 mod csv_download;
@@ -86,6 +87,7 @@ pub fn routes(state: &AppState, limiter: Arc<SignInLimiter>) -> Router<AppState>
         .merge(account::routes())
         .merge(schedules::routes())
         .merge(segments::routes())
+        .merge(callers::routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             session::session_layer,

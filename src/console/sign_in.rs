@@ -184,6 +184,7 @@ async fn sign_in(
         client.ip(),
         &headers,
         &state.trusted_proxies,
+        state.forwarded_header,
     ));
     if let Err(wait) = limiter.check(client, &form.email) {
         let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);

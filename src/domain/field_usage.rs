@@ -23,6 +23,8 @@ pub enum SystemUsage {
     WorkPhone,
     /// Mobile phone.
     MobilePhone,
+    /// Home phone.
+    HomePhone,
     /// Web site.
     Website,
     /// Business street address.
@@ -39,7 +41,7 @@ pub enum SystemUsage {
 
 impl SystemUsage {
     /// Every usage, in display order.
-    pub const ALL: [SystemUsage; 13] = [
+    pub const ALL: [SystemUsage; 14] = [
         SystemUsage::Email,
         SystemUsage::FirstName,
         SystemUsage::LastName,
@@ -47,6 +49,7 @@ impl SystemUsage {
         SystemUsage::Title,
         SystemUsage::WorkPhone,
         SystemUsage::MobilePhone,
+        SystemUsage::HomePhone,
         SystemUsage::Website,
         SystemUsage::BusinessStreet,
         SystemUsage::BusinessCity,
@@ -65,6 +68,7 @@ impl SystemUsage {
             SystemUsage::Title => "title",
             SystemUsage::WorkPhone => "work_phone",
             SystemUsage::MobilePhone => "mobile_phone",
+            SystemUsage::HomePhone => "home_phone",
             SystemUsage::Website => "website",
             SystemUsage::BusinessStreet => "business_street",
             SystemUsage::BusinessCity => "business_city",
@@ -98,6 +102,23 @@ impl SystemUsage {
         )
     }
 
+    /// Whether it holds a phone number (work, mobile, home): such columns feed the
+    /// per-account phone index that answers a phone system's caller lookup.
+    pub fn is_phone(self) -> bool {
+        matches!(
+            self,
+            SystemUsage::WorkPhone | SystemUsage::MobilePhone | SystemUsage::HomePhone
+        )
+    }
+
+    /// Whether `crm_field` is the CRM field of a phone usage: a CRM list's column
+    /// mirroring it holds phone numbers even without a field usage.
+    pub fn is_phone_field(crm_field: &str) -> bool {
+        Self::ALL
+            .into_iter()
+            .any(|u| u.is_phone() && u.infor_field().eq_ignore_ascii_case(crm_field))
+    }
+
     /// The Infor CRM lead/contact field this usage lands in.
     pub fn infor_field(self) -> &'static str {
         match self {
@@ -108,6 +129,7 @@ impl SystemUsage {
             SystemUsage::Title => "Title",
             SystemUsage::WorkPhone => "WorkPhone",
             SystemUsage::MobilePhone => "Mobile",
+            SystemUsage::HomePhone => "HomePhone",
             SystemUsage::Website => "WebAddress",
             SystemUsage::BusinessStreet => "Address.Address1",
             SystemUsage::BusinessCity => "Address.City",
@@ -132,6 +154,7 @@ impl SystemUsage {
             SystemUsage::Title => "Title",
             SystemUsage::WorkPhone => "Work Phone",
             SystemUsage::MobilePhone => "Mobile Phone",
+            SystemUsage::HomePhone => "Home Phone",
             SystemUsage::Website => "Website",
         }
     }

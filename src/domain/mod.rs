@@ -5,6 +5,7 @@
 
 pub mod email;
 pub mod field_usage;
+pub mod phone;
 pub mod redact;
 pub mod segment_filter;
 pub mod values;

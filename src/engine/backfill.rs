@@ -10,7 +10,7 @@ use listbridge_connector::CrmRecord;
 use sea_orm::TransactionTrait;
 
 use super::{Checkpoint, EngineError, Phase, RunContext, crm_read::CrmRead, report::Report};
-use crate::store::{ListColumn, ListRepo, MemberRepo, StoreError};
+use crate::store::{ListColumn, ListRepo, MemberRepo, MemberWrites, StoreError};
 
 /// Fills the list's pending CRM columns, if it has any; resumes from the checkpoint.
 pub(super) async fn backfill(ctx: &RunContext<'_>, cp: &mut Checkpoint) -> Result<(), EngineError> {
@@ -41,6 +41,7 @@ pub(super) async fn backfill(ctx: &RunContext<'_>, cp: &mut Checkpoint) -> Resul
             page.records.iter().map(|r| (r.key.as_str(), r)).collect();
         let now = ctx.now();
         let tx = db.begin().await.map_err(StoreError::from)?;
+        let mut writes = MemberWrites::new(now);
         for mut member in MemberRepo.by_crm_keys(&tx, ctx.list.id, &keys).await? {
             let Some(record) = member
                 .crm
@@ -65,9 +66,10 @@ pub(super) async fn backfill(ctx: &RunContext<'_>, cp: &mut Checkpoint) -> Resul
             }
             if filled {
                 report.counts.filled += 1;
-                MemberRepo.update(&tx, &member, now).await?;
+                writes.update(&tx, member).await?;
             }
         }
+        writes.finish(&tx).await?;
         cp.cursor = Some(last);
         cp.save_page(&tx, ctx, &mut report, page.records.len(), now)
             .await?;

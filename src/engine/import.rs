@@ -18,7 +18,9 @@ use super::{
 };
 use crate::{
     domain::{email::MemberEmail, values::Values},
-    store::{CrmLink, ListRepo, ListStatus, Member, MemberRepo, RunCounts, StoreError},
+    store::{
+        CrmLink, ListRepo, ListStatus, Member, MemberRepo, MemberWrites, RunCounts, StoreError,
+    },
 };
 
 /// Runs (or resumes) an import; returns the final counts.
@@ -203,9 +205,43 @@ async fn apply_page<C: sea_orm::ConnectionTrait>(
             fresh.push(member);
         }
     }
-    MemberRepo.insert_many(db, &fresh, now).await?;
+    let mut writes = MemberWrites::new(now);
+    writes.insert_many(db, &fresh).await?;
     for member in changed.values() {
-        MemberRepo.update(db, member, now).await?;
+        writes.update(db, member.clone()).await?;
+    }
+    writes.finish(db).await?;
+    let written: Vec<&Member> = fresh.iter().chain(changed.values()).collect();
+    report_phone_problems(db, &written, report).await
+}
+
+/// Reports, per record, the phone values of just-written members that are not numbers
+/// (kept in the phone index with the reason, never dropped silently).
+pub(super) async fn report_phone_problems<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    written: &[&Member],
+    report: &mut Report,
+) -> Result<(), EngineError> {
+    let ids: Vec<crate::store::MemberId> = written.iter().map(|m| m.id).collect();
+    let problems = crate::store::PhoneIndexRepo.problems(db, &ids).await?;
+    for problem in problems {
+        let Some(member) = written.iter().find(|m| m.id == problem.member_id) else {
+            continue;
+        };
+        report.record(
+            "phone_not_parsed",
+            Subject {
+                email: Some(&member.email),
+                entity: member.crm.as_ref().map(|c| c.entity),
+                key: Some(&problem.key),
+            },
+            Some(&problem.column),
+            format!(
+                "the {} value is not usable for caller lookups: {}",
+                problem.column, problem.reason
+            ),
+            None,
+        );
     }
     Ok(())
 }

@@ -8,12 +8,12 @@ mod error;
 
 pub use error::FieldUsageError;
 
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, TransactionSession, TransactionTrait};
 
 use crate::{
     AppState,
     domain::field_usage::{FieldUsage, SystemUsage},
-    store::{AccountId, FieldUsageRepo, StoreError},
+    store::{AccountId, FieldUsageRepo, PhoneIndexRepo, StoreError},
 };
 
 /// Parses a usage name; a refusal names every valid one.
@@ -43,19 +43,43 @@ pub async fn set(
     Ok(set_in(state.store.conn(), state, account, column, usage).await?)
 }
 
+/// Whether `column` has a phone usage (its values are in the phone index).
+async fn phone_usage<C: ConnectionTrait>(
+    db: &C,
+    account: AccountId,
+    column: &str,
+) -> Result<bool, StoreError> {
+    let usages = FieldUsageRepo.all(db, account).await?;
+    Ok(FieldUsage::of(&usages, column)
+        .and_then(|u| SystemUsage::parse(&u.usage))
+        .is_some_and(SystemUsage::is_phone))
+}
+
+/// A phone usage was given or taken: the phone index re-reads the account's members,
+/// in the transaction that changed the usage (a list without a phone column is never
+/// indexed, so its old rows must go now).
+async fn reindex_phones<C: ConnectionTrait>(db: &C, account: AccountId) -> Result<(), StoreError> {
+    PhoneIndexRepo.reindex_account(db, account).await?;
+    tracing::info!(account = %account, "phone index rebuilt");
+    Ok(())
+}
+
 /// Gives `column` the checked `usage` inside the caller's transaction (an upload's,
 /// *Optimize for Infor CRM*'s), so the usage commits with what made it; returns what
-/// was stored.
-pub async fn set_in<C: ConnectionTrait>(
+/// was stored. Giving or taking a phone usage re-indexes the account's phone numbers
+/// in the same transaction.
+pub async fn set_in<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     state: &AppState,
     account: AccountId,
     column: &str,
     usage: SystemUsage,
 ) -> Result<FieldUsage, StoreError> {
+    let tx = db.begin().await?;
+    let was_phone = phone_usage(&tx, account, column).await?;
     FieldUsageRepo
         .set(
-            db,
+            &tx,
             state.random.uuid(),
             account,
             column,
@@ -63,6 +87,11 @@ pub async fn set_in<C: ConnectionTrait>(
             state.clock.now(),
         )
         .await?;
+    // The index reads only whether a column has a phone usage, not which one.
+    if was_phone != usage.is_phone() {
+        reindex_phones(&tx, account).await?;
+    }
+    tx.commit().await?;
     Ok(FieldUsage {
         column: column.to_string(),
         usage: usage.as_str().to_string(),
@@ -75,12 +104,15 @@ pub async fn remove(
     account: AccountId,
     column: &str,
 ) -> Result<(), FieldUsageError> {
-    if FieldUsageRepo
-        .remove(state.store.conn(), account, column.trim())
-        .await?
-    {
-        Ok(())
-    } else {
-        Err(FieldUsageError::NotFound(column.to_string()))
+    let column = column.trim();
+    let tx = state.store.conn().begin().await.map_err(StoreError::from)?;
+    let was_phone = phone_usage(&tx, account, column).await?;
+    if !FieldUsageRepo.remove(&tx, account, column).await? {
+        return Err(FieldUsageError::NotFound(column.to_string()));
     }
+    if was_phone {
+        reindex_phones(&tx, account).await?;
+    }
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(())
 }

@@ -1,5 +1,5 @@
 //! How this instance's job workers behave: how many jobs at once, how many of one
-//! account's at once, the lease a claim holds, how often an idle dispatcher looks, and
+//! account's runs at once, the lease a claim holds, how often an idle dispatcher looks, and
 //! the lease of a form delivery's email lock. Part of `AppState`, so the services that run jobs read the same settings.
 
 use std::time::Duration as StdDuration;
@@ -11,9 +11,10 @@ use chrono::Duration;
 pub struct WorkerConfig {
     /// Jobs executed at once by this instance; 0 runs no background work (an API-only instance).
     pub workers: usize,
-    /// The most jobs of one account running at once, across every instance; the
-    /// account's other jobs wait so one account's backlog cannot hold every worker
-    /// (setting `max_running_jobs_per_account`).
+    /// The most run jobs (sync and import runs) of one account running at once, across
+    /// every instance; the account's other runs wait so one account's backlog cannot
+    /// hold every worker (setting `max_running_jobs_per_account`). Deliveries are not
+    /// capped: they are short and must not wait behind the account's imports.
     pub max_running_per_account: u32,
     /// How long a claim holds before another instance may take the job over.
     pub lease: Duration,

@@ -7,14 +7,16 @@
 //!    recipient with no CRM record is skipped with that reason.
 //! 3. Notes are written in chunks through the connector's batch endpoint. Each chunk is
 //!    marked `sending` in one transaction before the write and its outcomes recorded in
-//!    one transaction after it.
+//!    one transaction after it (the protocol of [`super::exactly_once`], shared with call
+//!    notes).
 
 use std::{collections::HashMap, sync::Arc};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use listbridge_connector::{CrmConnector, CrmRecord, EntityKind, Note, NoteKind, NoteTarget};
-use sea_orm::TransactionTrait;
+use sea_orm::{DatabaseTransaction, TransactionTrait};
 
+use super::exactly_once::{LedgerNote, NoteLedger, settle_in_doubt, write_all};
 use super::text::{note_regarding, note_text};
 use crate::{
     AppState,
@@ -26,9 +28,51 @@ use crate::{
 
 /// Attempts a note batch gets for CRM outages (backoff 5 s doubling to 5 min).
 pub const NOTE_MAX_ATTEMPTS: i32 = 24;
-/// Notes per write round: marked `sending` together, so at most this many are in doubt
-/// after a crash.
-const WRITE_CHUNK: usize = 100;
+
+/// `note_events` as the ledger of the exactly-once write protocol.
+struct EventLedger;
+
+impl NoteLedger for EventLedger {
+    async fn mark_sending(
+        &self,
+        tx: &DatabaseTransaction,
+        marks: &[(String, NoteTarget)],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        NoteEventRepo.mark_sending(tx, marks, now).await
+    }
+
+    async fn mark_delivered(
+        &self,
+        tx: &DatabaseTransaction,
+        id: &str,
+        note_key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        NoteEventRepo.mark_delivered(tx, id, note_key, now).await
+    }
+
+    async fn mark_pending(
+        &self,
+        tx: &DatabaseTransaction,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        NoteEventRepo.mark_pending(tx, id, now).await
+    }
+
+    async fn mark_failed(
+        &self,
+        tx: &DatabaseTransaction,
+        id: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        NoteEventRepo
+            .mark_closed(tx, id, NoteStatus::Failed, reason, now)
+            .await
+    }
+}
 
 /// Executes a `note_delivery` job.
 pub async fn run_delivery_job(state: &AppState, job: &Job) -> Result<(), JobError> {
@@ -118,8 +162,18 @@ async fn deliver(
         .into_iter()
         .partition(|e| e.status == NoteStatus::Sending && e.crm.is_some());
 
-    let mut ready: Vec<(NoteEvent, NoteTarget)> =
-        settle_in_doubt(state, &connector, in_doubt).await?;
+    let in_doubt: Vec<LedgerNote> = in_doubt
+        .into_iter()
+        .filter_map(|e| {
+            let target = e.crm.clone()?;
+            Some(LedgerNote {
+                note: note_for(&e, target),
+                id: e.id,
+            })
+        })
+        .collect();
+    let mut ready: Vec<LedgerNote> =
+        settle_in_doubt(state, &EventLedger, &connector, in_doubt).await?;
 
     let emails: Vec<String> = pending.iter().map(|e| e.email.clone()).collect();
     let mut targets = resolve_targets(state, job, connector_id, &connector, &emails).await?;
@@ -127,7 +181,10 @@ async fn deliver(
     let mut unmatched = Vec::new();
     for event in pending {
         match targets.remove(&event.email) {
-            Some(target) => ready.push((event, target)),
+            Some(target) => ready.push(LedgerNote {
+                note: note_for(&event, target),
+                id: event.id,
+            }),
             None => unmatched.push(event),
         }
     }
@@ -142,68 +199,7 @@ async fn deliver(
         tx.commit().await.map_err(StoreError::from)?;
     }
 
-    let mut retry = None;
-    for chunk in ready.chunks(WRITE_CHUNK) {
-        if let Err(e) = write_chunk(state, &connector, chunk).await {
-            if !e.is_retryable() {
-                return Err(e);
-            }
-            retry = Some(e);
-        }
-    }
-    retry.map_or(Ok(()), Err)
-}
-
-/// Looks up the notes of events an interrupted attempt left `sending`; records the found
-/// ones and returns the others to be written.
-async fn settle_in_doubt(
-    state: &AppState,
-    connector: &Arc<dyn CrmConnector>,
-    in_doubt: Vec<NoteEvent>,
-) -> Result<Vec<(NoteEvent, NoteTarget)>, JobError> {
-    if in_doubt.is_empty() {
-        return Ok(Vec::new());
-    }
-    let with_targets: Vec<(NoteEvent, NoteTarget)> = in_doubt
-        .into_iter()
-        .filter_map(|e| e.crm.clone().map(|t| (e, t)))
-        .collect();
-    let notes: Vec<Note> = with_targets
-        .iter()
-        .map(|(e, t)| note_for(e, t.clone()))
-        .collect();
-    let now = state.clock.now();
-    match connector.find_notes(&notes).await {
-        Ok(found) => {
-            let tx = state.store.conn().begin().await.map_err(StoreError::from)?;
-            let mut again = Vec::new();
-            for ((event, target), key) in with_targets.into_iter().zip(found) {
-                match key {
-                    Some(key) => {
-                        NoteEventRepo
-                            .mark_delivered(&tx, &event.id, &key, now)
-                            .await?;
-                    }
-                    None => {
-                        NoteEventRepo.mark_pending(&tx, &event.id, now).await?;
-                        again.push((event, target));
-                    }
-                }
-            }
-            tx.commit().await.map_err(StoreError::from)?;
-            tracing::info!(rewrite = again.len(), "in-doubt notes checked");
-            Ok(again)
-        }
-        Err(e) if e.is_transient() => Err(JobError::Crm(e)),
-        Err(e) => {
-            let reason = format!(
-                "an earlier attempt was interrupted and whether its note was written cannot be checked ({e}); it is not written again, to avoid a duplicate"
-            );
-            let events: Vec<NoteEvent> = with_targets.into_iter().map(|(e, _)| e).collect();
-            close_all(state, &events, NoteStatus::Failed, &reason).await?;
-            Ok(Vec::new())
-        }
-    }
+    write_all(state, &EventLedger, &connector, &ready).await
 }
 
 /// The lead or contact of each email: list member links first, then the CRM by email.
@@ -256,56 +252,4 @@ async fn resolve_targets(
             })
         })
         .collect())
-}
-
-/// Marks a chunk `sending`, writes its notes, records each outcome.
-async fn write_chunk(
-    state: &AppState,
-    connector: &Arc<dyn CrmConnector>,
-    chunk: &[(NoteEvent, NoteTarget)],
-) -> Result<(), JobError> {
-    let db = state.store.conn();
-    let marks: Vec<(String, NoteTarget)> = chunk
-        .iter()
-        .map(|(e, t)| (e.id.clone(), t.clone()))
-        .collect();
-    let tx = db.begin().await.map_err(StoreError::from)?;
-    NoteEventRepo
-        .mark_sending(&tx, &marks, state.clock.now())
-        .await?;
-    tx.commit().await.map_err(StoreError::from)?;
-
-    let notes: Vec<Note> = chunk.iter().map(|(e, t)| note_for(e, t.clone())).collect();
-    let started = Utc::now();
-    let outcomes = match connector.add_notes(notes).await {
-        Ok(outcomes) => outcomes,
-        // Left `sending`: the next attempt checks which were written.
-        Err(e) if e.is_transient() => return Err(JobError::Crm(e)),
-        Err(e) => chunk.iter().map(|_| Err(e.clone())).collect(),
-    };
-    let now = state.clock.now();
-    let mut retry = None;
-    let tx = db.begin().await.map_err(StoreError::from)?;
-    for ((event, _), outcome) in chunk.iter().zip(outcomes) {
-        match outcome {
-            Ok(key) => {
-                NoteEventRepo
-                    .mark_delivered(&tx, &event.id, &key, now)
-                    .await?
-            }
-            Err(e) if e.is_transient() => retry = Some(e),
-            Err(e) => {
-                NoteEventRepo
-                    .mark_closed(&tx, &event.id, NoteStatus::Failed, &e.to_string(), now)
-                    .await?
-            }
-        }
-    }
-    tx.commit().await.map_err(StoreError::from)?;
-    tracing::info!(
-        notes = chunk.len(),
-        ms = (Utc::now() - started).num_milliseconds(),
-        "notes written"
-    );
-    retry.map_or(Ok(()), |e| Err(JobError::Crm(e)))
 }

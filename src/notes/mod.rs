@@ -9,10 +9,12 @@
 //! notes are written through the connector's batch endpoint. An event is marked
 //! `sending` before its write and `delivered` with the History key after it; a crash in
 //! between leaves it in doubt, and the next attempt looks the note up before writing it
-//! again, so each (campaign, recipient) gets exactly one note.
+//! again, so each (campaign, recipient) gets exactly one note. That protocol lives in
+//! [`exactly_once`] and is shared with call notes (`callers::interactions`).
 
 mod delivery;
 mod error;
+pub mod exactly_once;
 pub mod overview;
 mod record;
 mod request;

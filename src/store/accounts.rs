@@ -37,13 +37,17 @@ impl TryFrom<account::Model> for Account {
 /// The time zone of a new account.
 pub const DEFAULT_TIME_ZONE: &str = "UTC";
 
-/// What an admin may change about their account: its name and default time zone.
+/// What an admin may change about their account: its name, default time zone and
+/// default phone region.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountSettings {
     /// The unique account name.
     pub name: String,
     /// The default time zone, an IANA name (`UTC`, `Europe/Paris`).
     pub time_zone: String,
+    /// The ISO 3166 alpha-2 region national phone numbers are read in (`GB`); none:
+    /// only numbers with a country code are understood.
+    pub default_region: Option<String>,
 }
 
 /// Reads and writes `accounts`.
@@ -64,6 +68,7 @@ impl<'a> AccountRepo<'a> {
             name: Set(account.name.clone()),
             created_at: Set(account.created_at),
             time_zone: Set(DEFAULT_TIME_ZONE.to_string()),
+            default_region: Set(None),
         };
         account::Entity::insert(row)
             .exec_without_returning(self.db)
@@ -99,6 +104,7 @@ impl<'a> AccountRepo<'a> {
             .map(|row| AccountSettings {
                 name: row.name,
                 time_zone: row.time_zone,
+                default_region: row.default_region,
             }))
     }
 
@@ -114,6 +120,10 @@ impl<'a> AccountRepo<'a> {
             .col_expr(
                 account::Column::TimeZone,
                 Expr::value(settings.time_zone.clone()),
+            )
+            .col_expr(
+                account::Column::DefaultRegion,
+                Expr::value(settings.default_region.clone()),
             )
             .filter(account::Column::Id.eq(id.as_db()))
             .exec(self.db)

@@ -98,3 +98,11 @@ id_type!(
     /// Identifies a person who signs in to the web console.
     UserId
 );
+id_type!(
+    /// Identifies a lookup key record (not the key itself) of the phone-system lookup URL.
+    LookupKeyId
+);
+id_type!(
+    /// Identifies a routing rule set of the phone-system route URL.
+    RuleSetId
+);

@@ -7,11 +7,14 @@
 //! renews its lease while it works (heartbeat); a job whose lease lapses (its process
 //! died) is claimed again by anyone and resumes from its own checkpoint.
 //!
-//! Claims are fair between accounts: [`JobRepo::claim_within`] skips the jobs of an
-//! account that already has N running (leased, unexpired), so one account's many runs
-//! cannot hold every worker while other accounts' runs, form deliveries and notes wait.
+//! Claims are fair between accounts: [`JobRepo::claim_within`] skips the run jobs (sync
+//! and import runs, which may take hours) of an account that already has N of them
+//! running (leased, unexpired), so one account's many runs cannot hold every worker
+//! while other accounts' runs wait. Form and note deliveries are short and are not
+//! capped: an account's own deliveries never wait behind its long imports, nor do they
+//! use up its share of runs.
 //! On PostgreSQL such claims take turns on a transaction-scoped advisory lock: the count
-//! of an account's running jobs and the claim are then never read from a snapshot that
+//! of an account's running run jobs and the claim are then never read from a snapshot that
 //! misses another instance's claim, so the cap holds exactly, also under concurrency
 //! (without it, two claimers could each see N-1 running and both claim). A claim is one
 //! short statement, so taking turns costs little. On SQLite the single writer already
@@ -38,6 +41,8 @@ pub enum JobKind {
     FormDelivery,
     /// Write a batch of "message sent" notes (payload: `{"batch_id": …}`).
     NoteDelivery,
+    /// Write a batch of call notes (payload: `{"batch_id": …}`).
+    InteractionDelivery,
 }
 
 impl JobKind {
@@ -47,13 +52,19 @@ impl JobKind {
             JobKind::Run => "run",
             JobKind::FormDelivery => "form_delivery",
             JobKind::NoteDelivery => "note_delivery",
+            JobKind::InteractionDelivery => "interaction_delivery",
         }
     }
 
     fn parse(raw: &str) -> Option<Self> {
-        [JobKind::Run, JobKind::FormDelivery, JobKind::NoteDelivery]
-            .into_iter()
-            .find(|k| k.as_str() == raw)
+        [
+            JobKind::Run,
+            JobKind::FormDelivery,
+            JobKind::NoteDelivery,
+            JobKind::InteractionDelivery,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == raw)
     }
 }
 
@@ -236,10 +247,11 @@ impl<'a, C: ConnectionTrait> JobRepo<'a, C> {
 }
 
 impl<'a, C: ConnectionTrait + TransactionTrait> JobRepo<'a, C> {
-    /// Claims the next due job (or a running job whose lease has lapsed) of an account
-    /// with fewer than `max_running_per_account` jobs running (leased, unexpired), so
-    /// one account's backlog waits while the other accounts' jobs go on. Oldest first
-    /// among those.
+    /// Claims the next due job (or a running job whose lease has lapsed), oldest first,
+    /// skipping the run jobs of an account with `max_running_per_account` run jobs
+    /// running (leased, unexpired), so one account's backlog of runs waits while the
+    /// other accounts' runs go on. Deliveries (forms, notes) are claimed whatever their
+    /// account runs: they are short, and must not wait behind its imports.
     pub async fn claim_within(
         &self,
         worker: &str,
@@ -272,8 +284,9 @@ fn running_jobs() -> Alias {
     Alias::new("running_jobs")
 }
 
-/// The claim itself, one statement: the oldest due job (of an account under `cap`
-/// running jobs, when capped) becomes `worker`'s for `lease`.
+/// The claim itself, one statement: the oldest due job (when capped, a run job only of
+/// an account under `cap` running run jobs; any other kind regardless) becomes
+/// `worker`'s for `lease`.
 async fn claim_on<C: ConnectionTrait>(
     db: &C,
     worker: &str,
@@ -304,10 +317,15 @@ async fn claim_on<C: ConnectionTrait>(
                 Expr::col((r.clone(), job::Column::AccountId))
                     .equals((job::Entity, job::Column::AccountId)),
             )
+            .and_where(Expr::col((r.clone(), job::Column::Kind)).eq(JobKind::Run.as_str()))
             .and_where(Expr::col((r.clone(), job::Column::Status)).eq(JobStatus::Running.as_str()))
             .and_where(Expr::col((r, job::Column::LeaseExpiresAt)).gte(now))
             .to_owned();
-        next.and_where(Expr::from(running).lt(i64::from(cap)));
+        next.and_where(
+            Expr::col((job::Entity, job::Column::Kind))
+                .ne(JobKind::Run.as_str())
+                .or(Expr::from(running).lt(i64::from(cap))),
+        );
     }
     let claimed = job::Entity::update_many()
         .col_expr(
@@ -678,6 +696,7 @@ impl<C: ConnectionTrait> JobRepo<'_, C> {
                     .map(|campaign| JobSubject::NoteBatch {
                         campaign_id: campaign.clone(),
                     }),
+                JobKind::InteractionDelivery => None,
             };
             if let Some(subject) = subject {
                 out.insert(job.id, subject);

@@ -2,6 +2,8 @@
 //! to and, per CRM field, the value both sides held after the last sync (the base the
 //! engine's three-way comparison needs).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use listbridge_connector::EntityKind;
 use sea_orm::{
@@ -10,7 +12,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use super::{ListId, MemberId, StoreError, entity::member};
+use super::{ListId, MemberId, StoreError, entity::member, phone_numbers::PhoneIndexRepo};
 use crate::domain::values::Values;
 
 /// The CRM record a member is linked to.
@@ -408,7 +410,8 @@ impl MemberRepo {
             .transpose()
     }
 
-    /// Removes a member from a list; whether it was there.
+    /// Removes a member from a list (its phone index rows go with it, `ON DELETE
+    /// CASCADE`); whether it was there.
     pub async fn delete<C: ConnectionTrait>(
         &self,
         db: &C,
@@ -423,40 +426,177 @@ impl MemberRepo {
         Ok(done.rows_affected > 0)
     }
 
-    /// Inserts new members.
+    /// Inserts new members and indexes their phone numbers.
     pub async fn insert_many<C: ConnectionTrait>(
         &self,
         db: &C,
         members: &[Member],
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        // Chunks keep each statement's bound values well under both databases' limits.
-        for chunk in members.chunks(INSERT_CHUNK) {
-            member::Entity::insert_many(chunk.iter().map(|m| to_active(m, now)))
-                .exec_without_returning(db)
-                .await
-                .map_err(|e| {
-                    StoreError::from_write(e, || "a member with this email".to_string())
-                })?;
-        }
-        Ok(())
+        insert(db, members, now).await?;
+        // The phone index follows member values in the same transaction.
+        let fresh: Vec<&Member> = members.iter().collect();
+        index_by_list(db, &[], &fresh).await
     }
 
-    /// Saves a changed member.
+    /// Saves a changed member and re-indexes its phone numbers (one edit). A page of
+    /// members is saved with [`Self::update_many`] or [`MemberWrites`], which index once.
     pub async fn update<C: ConnectionTrait>(
         &self,
         db: &C,
         member: &Member,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        member::Entity::update(to_active(member, now))
-            .exec(db)
+        save(db, member, now).await?;
+        PhoneIndexRepo
+            .index_list(db, member.list_id, &[member], &[])
             .await
-            .map_err(|e| {
-                StoreError::from_write(e, || format!("a member with email {}", member.email))
-            })?;
+    }
+
+    /// Saves changed members (a page), then re-indexes their phone numbers in one go.
+    pub async fn update_many<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        members: &[Member],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut writes = MemberWrites::new(now);
+        for member in members {
+            writes.update(db, member.clone()).await?;
+        }
+        writes.finish(db).await
+    }
+}
+
+/// The member writes of one page, on the page's connection: each insert and update is
+/// stored at once (later reads of the page see it), and the phone index of every
+/// member written follows in [`Self::finish`], with one plan, one delete and one
+/// insert per list rather than per member. The page's transaction must not commit
+/// before `finish`.
+#[derive(Debug)]
+#[must_use = "the phone index follows only in `MemberWrites::finish`"]
+pub struct MemberWrites {
+    now: DateTime<Utc>,
+    /// The last stored state of each member written, and whether it is new.
+    written: Vec<(Member, bool)>,
+    at: HashMap<MemberId, usize>,
+}
+
+impl MemberWrites {
+    /// Writes stamped `now`.
+    pub fn new(now: DateTime<Utc>) -> Self {
+        MemberWrites {
+            now,
+            written: Vec::new(),
+            at: HashMap::new(),
+        }
+    }
+
+    /// Inserts new members.
+    pub async fn insert_many<C: ConnectionTrait>(
+        &mut self,
+        db: &C,
+        members: &[Member],
+    ) -> Result<(), StoreError> {
+        insert(db, members, self.now).await?;
+        for member in members {
+            self.keep(member.clone(), true);
+        }
         Ok(())
     }
+
+    /// Saves a changed member.
+    pub async fn update<C: ConnectionTrait>(
+        &mut self,
+        db: &C,
+        member: Member,
+    ) -> Result<(), StoreError> {
+        save(db, &member, self.now).await?;
+        self.keep(member, false);
+        Ok(())
+    }
+
+    fn keep(&mut self, member: Member, fresh: bool) {
+        match self.at.get(&member.id) {
+            // Written twice in one page: the index follows the last write.
+            Some(&i) => self.written[i].0 = member,
+            None => {
+                self.at.insert(member.id, self.written.len());
+                self.written.push((member, fresh));
+            }
+        }
+    }
+
+    /// Re-indexes the phone numbers of every member written.
+    pub async fn finish<C: ConnectionTrait>(self, db: &C) -> Result<(), StoreError> {
+        let mut updated = Vec::new();
+        let mut fresh = Vec::new();
+        for (member, is_new) in &self.written {
+            if *is_new {
+                fresh.push(member);
+            } else {
+                updated.push(member);
+            }
+        }
+        index_by_list(db, &updated, &fresh).await
+    }
+}
+
+/// Inserts members, in chunks that keep each statement's bound values well under both
+/// databases' limits (not indexed).
+async fn insert<C: ConnectionTrait>(
+    db: &C,
+    members: &[Member],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    for chunk in members.chunks(INSERT_CHUNK) {
+        member::Entity::insert_many(chunk.iter().map(|m| to_active(m, now)))
+            .exec_without_returning(db)
+            .await
+            .map_err(|e| StoreError::from_write(e, || "a member with this email".to_string()))?;
+    }
+    Ok(())
+}
+
+/// Stores a member's new state (not indexed).
+async fn save<C: ConnectionTrait>(
+    db: &C,
+    member: &Member,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    member::Entity::update(to_active(member, now))
+        .exec(db)
+        .await
+        .map_err(|e| {
+            StoreError::from_write(e, || format!("a member with email {}", member.email))
+        })?;
+    Ok(())
+}
+
+/// Re-indexes updated and freshly inserted members, one [`PhoneIndexRepo::index_list`]
+/// per list among them.
+async fn index_by_list<C: ConnectionTrait>(
+    db: &C,
+    updated: &[&Member],
+    fresh: &[&Member],
+) -> Result<(), StoreError> {
+    let mut lists: Vec<ListId> = updated.iter().chain(fresh).map(|m| m.list_id).collect();
+    lists.sort_by_key(ListId::as_db);
+    lists.dedup();
+    for list in lists {
+        PhoneIndexRepo
+            .index_list(db, list, &of_list(updated, list), &of_list(fresh, list))
+            .await?;
+    }
+    Ok(())
+}
+
+fn of_list<'m>(members: &[&'m Member], list: ListId) -> Vec<&'m Member> {
+    members
+        .iter()
+        .copied()
+        .filter(|m| m.list_id == list)
+        .collect()
 }
 
 /// Emails containing `search` (trimmed, lower-cased) as typed: `%`, `_` and `\\` match

@@ -25,12 +25,16 @@ mod field_usages;
 mod form_submissions;
 mod forms;
 mod ids;
+mod interactions;
 mod invitations;
 mod jobs;
 mod lists;
+mod lookup_keys;
 mod members;
 mod note_events;
+mod phone_numbers;
 mod push_scope;
+mod routing_rules;
 mod run_scratch;
 mod runs;
 mod schedule_firing;
@@ -57,12 +61,17 @@ pub use ids::{
     AccountId, ApiKeyId, ConnectorId, FormId, JobId, ListId, MemberId, RunId, ScheduleId,
     SegmentId, SubmissionId, UserId,
 };
+pub use ids::{LookupKeyId, RuleSetId};
+pub use interactions::{CallDirection, Interaction, InteractionRepo, InteractionStatus};
 pub use invitations::{Invitation, InvitationRepo};
 pub use jobs::{Job, JobKind, JobRepo, JobStatus, JobSubject, NewJob};
 pub use lists::{List, ListColumn, ListKind, ListRepo, ListStatus, NewList};
-pub use members::{CrmLink, Member, MemberRepo, Parked};
+pub use lookup_keys::{LookupKeyRecord, LookupKeyRepo, NewLookupKey};
+pub use members::{CrmLink, Member, MemberRepo, MemberWrites, Parked};
 pub use note_events::{CampaignSummary, NoteEvent, NoteEventRepo, NoteStatus, NoteTally};
+pub use phone_numbers::{PhoneIndexRepo, PhoneMatch, PhoneProblem};
 pub use push_scope::{PushPosition, PushScopeRepo};
+pub use routing_rules::{RoutingRuleRepo, StoredRuleSet};
 pub use run_scratch::ScratchRepo;
 pub use runs::{
     NewRun, Progress, Queued, Run, RunCounts, RunKind, RunRecord, RunRepo, RunStatus, RunTrigger,

@@ -163,6 +163,9 @@ async fn execute(state: &AppState, runs: &RunWorker, job: &Job) -> Result<(), Jo
     match job.kind {
         JobKind::FormDelivery => crate::forms::run_delivery_job(state, job).await,
         JobKind::NoteDelivery => crate::notes::run_delivery_job(state, job).await,
+        JobKind::InteractionDelivery => {
+            crate::callers::interactions::run_delivery_job(state, job).await
+        }
         JobKind::Run => runs.execute(job).await,
     }
 }

@@ -175,7 +175,7 @@ async fn problem_bodies_carry_details_when_there_are_some_and_never_internals() 
     // An error with details: the field at fault (no CRM is contacted before this check).
     let blank_user = json!({
         "kind": "infor-crm",
-        "base_url": "https://crm.example.com",
+        "base_url": "http://127.0.0.1:1",
         "username": "  ",
         "password": "pw"
     });

@@ -1,7 +1,8 @@
 //! Bounded work per CRM (issue 20, gap 2): a CRM answer over the byte cap fails Connect
 //! and runs with the cap named; feed pages that link to each other end the run; a run
 //! stops at its page cap (keeping what it read) and at its time cap (by the app's clock);
-//! and one account's backlog never holds more than its share of the workers.
+//! and one account's backlog of runs never holds more than its share of the workers,
+//! while its form and note deliveries are never held back by its runs.
 
 use std::{collections::HashSet, sync::Arc};
 
@@ -227,16 +228,18 @@ async fn bounded_work_a_run_past_its_time_cap_fails_with_the_time_reason() {
     );
 }
 
-/// Queues a form delivery job of `account` due at `at`.
-async fn enqueue(
+/// Queues a job of `kind` for `account` due at `at` (the world has no workers: it is
+/// only ever claimed by the test).
+async fn enqueue_kind(
     w: &schedules::World,
     account: AccountId,
+    kind: JobKind,
     at: chrono::DateTime<chrono::Utc>,
 ) -> JobId {
     let job = NewJob {
         id: w.app.state.random.uuid().into(),
         account_id: account,
-        kind: JobKind::FormDelivery,
+        kind,
         payload: json!({}),
         max_attempts: 3,
         run_at: at,
@@ -249,6 +252,15 @@ async fn enqueue(
         .enqueue(job, at)
         .await
         .expect("job queued")
+}
+
+/// Queues a run job of `account` due at `at`: the kind the per-account cap is for.
+async fn enqueue(
+    w: &schedules::World,
+    account: AccountId,
+    at: chrono::DateTime<chrono::Utc>,
+) -> JobId {
+    enqueue_kind(w, account, JobKind::Run, at).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -298,6 +310,50 @@ async fn bounded_work_claims_skip_an_account_at_its_running_cap() {
         None,
         "the account's fourth job waits"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bounded_work_deliveries_are_claimed_beside_an_accounts_running_imports() {
+    let w = schedules::world("2026-03-02T09:00:00Z").await;
+    let t0 = w.clock_now();
+    let imports = [
+        enqueue(&w, w.account, t0).await,
+        enqueue(&w, w.account, t0 + Duration::milliseconds(1)).await,
+    ];
+    let third = enqueue(&w, w.account, t0 + Duration::milliseconds(2)).await;
+    let delivery = enqueue_kind(
+        &w,
+        w.account,
+        JobKind::FormDelivery,
+        t0 + Duration::seconds(1),
+    )
+    .await;
+    let notes = enqueue_kind(
+        &w,
+        w.account,
+        JobKind::NoteDelivery,
+        t0 + Duration::seconds(2),
+    )
+    .await;
+    let now = t0 + Duration::seconds(2);
+    let jobs = w.app.state.store.jobs();
+    let lease = Duration::seconds(30);
+    let claim = async |worker: &str| {
+        jobs.claim_within(worker, lease, 2, now)
+            .await
+            .expect("claim")
+            .map(|j| j.id)
+    };
+
+    assert_eq!(claim("w1").await, Some(imports[0]));
+    assert_eq!(claim("w2").await, Some(imports[1]));
+    // Two imports running: the third waits, the account's own deliveries do not.
+    assert_eq!(claim("w3").await, Some(delivery), "the form delivery");
+    assert_eq!(claim("w4").await, Some(notes), "the note delivery");
+    assert_eq!(claim("w5").await, None, "the third import waits");
+    // Running deliveries take nothing from the account's share of runs.
+    jobs.succeed(imports[0], "w1", now).await.expect("succeed");
+    assert_eq!(claim("w1").await, Some(third));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

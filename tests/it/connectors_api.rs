@@ -1,12 +1,15 @@
 //! Connect, Reconfirm Login, Reset and fields against the fake Infor CRM.
 
 use crate::support::{
-    TestApp, assert_problem, json,
+    INSECURE_LOOPBACK_URL, TestApp, assert_problem, json, loopback_addresses_only,
     ports::closed_port,
-    spawn_app,
+    spawn_app, spawn_app_configured,
     world::{connect_body, fake_crm},
 };
-use listbridge::store::{AccountId, ConnectorId, entity::connector};
+use listbridge::{
+    app::Services,
+    store::{AccountId, ConnectorId, entity::connector},
+};
 use sea_orm::EntityTrait;
 use serde_json::json;
 
@@ -94,7 +97,8 @@ async fn connect_verifies_then_stores_the_password_encrypted_only() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_password_unreachable_host_and_non_sdata_url_fail_clearly_and_save_nothing() {
-    let (app, crm) = (spawn_app().await, fake_crm(PASSWORD).await);
+    let app = spawn_app_configured(Services::default(), loopback_addresses_only).await;
+    let crm = fake_crm(PASSWORD).await;
     let key = app.create_account("acme").await;
 
     let wrong = app
@@ -139,10 +143,10 @@ async fn wrong_password_unreachable_host_and_non_sdata_url_fail_clearly_and_save
         .post(
             "/v1/connectors",
             &key,
-            &connect_body("http://crm.example.com", PASSWORD),
+            &connect_body(INSECURE_LOOPBACK_URL, PASSWORD),
         )
         .await;
-    assert_problem(insecure, 400, "insecure_url").await;
+    assert_problem(insecure, 422, "insecure_url").await;
     let unknown = app
         .post(
             "/v1/connectors",
@@ -150,7 +154,7 @@ async fn wrong_password_unreachable_host_and_non_sdata_url_fail_clearly_and_save
             &json!({"kind": "nosuchcrm", "base_url": crm.base_url(), "username": "a", "password": "b"}),
         )
         .await;
-    assert_problem(unknown, 400, "unknown_kind").await;
+    assert_problem(unknown, 422, "unknown_kind").await;
 
     assert_eq!(
         connector_rows(&app).await,

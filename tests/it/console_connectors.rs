@@ -3,15 +3,15 @@
 //! and other accounts' connectors. Every address a test connects to is loopback.
 
 use crate::support::{
-    TestApp,
+    INSECURE_LOOPBACK_URL, TestApp,
     console::{Console, Page, unescape},
-    json,
+    json, loopback_addresses_only,
     ports::closed_port,
-    spawn_app,
+    spawn_app_configured,
     world::fake_crm,
 };
 use infor_crm_fake::FakeCrm;
-use listbridge::store::Role;
+use listbridge::{app::Services, store::Role};
 
 /// The fake CRM's default login.
 const CRM_USER: &str = "admin";
@@ -19,9 +19,10 @@ const CRM_PASSWORD: &str = "password";
 /// A wrong password distinctive enough to search for in pages.
 const WRONG_PASSWORD: &str = "Wrong-Pa55-not-shown";
 
-/// An app with account `acme`, its admin signed in, and its API key.
+/// An app with account `acme`, its admin signed in, and its API key; outbound requests
+/// may reach loopback addresses (the fake CRMs), not the name `localhost`.
 async fn admin_console() -> (TestApp, Console, String) {
-    let app = spawn_app().await;
+    let app = spawn_app_configured(Services::default(), loopback_addresses_only).await;
     let key = app.create_account("acme").await;
     let console = app.signed_in("acme", "ann@acme.example", Role::Admin).await;
     (app, console, key)
@@ -141,12 +142,14 @@ async fn connect_refusals_are_shown_beside_their_field_and_keep_what_was_typed()
     );
     assert_eq!(typed(&not_sdata, "base_url"), Some(app.base_url.clone()));
 
-    // Plain http to a remote host: refused by the URL policy before any request is
-    // sent (the policy's own message; a request would have failed differently), so
-    // nothing leaves loopback. The typed URL comes back escaped, as text.
-    let insecure_url = "http://crm.example.com/<b>x</b>";
-    let insecure = connect(&console, insecure_url, CRM_USER, CRM_PASSWORD).await;
-    assert_eq!(insecure.status, 400, "{insecure:?}");
+    // Plain http to a host not allowed (these settings allow loopback addresses, not
+    // the name `localhost`): refused by the URL policy before any request is sent (the
+    // policy's own message; a request would have failed differently), and a broken
+    // policy would only reach a closed loopback port. The typed URL comes back
+    // escaped, as text.
+    let insecure_url = format!("{INSECURE_LOOPBACK_URL}/<b>x</b>");
+    let insecure = connect(&console, &insecure_url, CRM_USER, CRM_PASSWORD).await;
+    assert_eq!(insecure.status, 422, "{insecure:?}");
     let message = error_beside(&insecure, "base_url").expect("message beside the URL");
     assert!(
         message.contains("uses plain http:// to a remote host"),
@@ -154,7 +157,7 @@ async fn connect_refusals_are_shown_beside_their_field_and_keep_what_was_typed()
     );
     assert!(!insecure.body.contains("<b>x</b>"), "typed text is escaped");
     insecure.assert_shows("&#60;b&#62;x&#60;/b&#62;");
-    assert_eq!(typed(&insecure, "base_url").as_deref(), Some(insecure_url));
+    assert_eq!(typed(&insecure, "base_url"), Some(insecure_url));
 
     // An empty user name: beside the user name.
     let no_user = connect(&console, &crm.base_url(), "  ", CRM_PASSWORD).await;

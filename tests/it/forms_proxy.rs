@@ -1,13 +1,16 @@
 //! Per-client limits behind a proxy (issue 20, gap 4): with `trusted_proxies` set, the
 //! client of a public form post or a console sign-in is the right-most untrusted address
-//! its proxy forwards, so visitors behind one proxy no longer share one bucket; without
-//! it, forwarding headers are ignored. The form rate settings take effect.
+//! in the header its proxy writes (`forwarded_header`), so visitors behind one proxy no
+//! longer share one bucket; the other header, which the proxy passes through from the
+//! client, is ignored; without trusted proxies, forwarding headers are ignored. The
+//! form rate settings take effect.
 //!
 //! Every request goes to the service on loopback; the forwarded addresses are only
 //! header text (documentation ranges).
 
 use listbridge::{
     app::Services,
+    client_address::ForwardedHeader,
     config::{Config, FormLimitSettings},
     forms::IntakeLimits,
 };
@@ -44,9 +47,16 @@ async fn form_path(w: &World, name: &str) -> String {
 /// Posts a JSON submission with `header: value`; returns the status and, when
 /// limited, the problem's message.
 async fn post(w: &World, path: &str, header: (&str, &str), n: usize) -> (u16, String) {
-    let response = no_redirect_client()
-        .post(w.app.url(path))
-        .header(header.0, header.1)
+    post_with(w, path, &[header], n).await
+}
+
+/// Posts a JSON submission with all of `headers`; returns the status and the body.
+async fn post_with(w: &World, path: &str, headers: &[(&str, &str)], n: usize) -> (u16, String) {
+    let mut request = no_redirect_client().post(w.app.url(path));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request
         .json(&json!({ "email": format!("visitor{n}@example.com") }))
         .send()
         .await
@@ -84,18 +94,68 @@ async fn forms_proxy_clients_behind_a_trusted_proxy_have_their_own_buckets() {
     let (status, body) = post(&w, &path, spoofed, 111).await;
     assert_eq!(status, 429, "{body}");
 
+    // The proxy writes X-Forwarded-For and passes the client's own `Forwarded`
+    // through: a client naming another address there does not escape.
+    let (status, body) = post_with(&w, &path, &[one, ("forwarded", "for=192.0.2.201")], 112).await;
+    assert_eq!(
+        status, 429,
+        "a client-supplied Forwarded is ignored: {body}"
+    );
+
+    // Nor does junk written left of its address: the proxy's entry still counts (a
+    // header refused whole would have counted the proxy's own, unused bucket).
+    let junk = ("x-forwarded-for", "not-an-address, 198.51.100.7");
+    let (status, body) = post(&w, &path, junk, 113).await;
+    assert_eq!(status, 429, "{body}");
+
+    // Two IPv6 visitors in one /64 share a bucket, another /64 does not.
+    for i in 0..10 {
+        let v6 = ("x-forwarded-for", "[2001:db8:1:2::1]:4711");
+        let (status, body) = post(&w, &path, v6, 200 + i).await;
+        assert_eq!(status, 202, "post {i}: {body}");
+    }
+    let neighbour = ("x-forwarded-for", "2001:db8:1:2:ffff::9");
+    let (status, body) = post(&w, &path, neighbour, 210).await;
+    assert_eq!(status, 429, "the same /64: {body}");
+    let elsewhere = ("x-forwarded-for", "2001:db8:1:3::1");
+    let (status, body) = post(&w, &path, elsewhere, 211).await;
+    assert_eq!(status, 202, "another /64: {body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forms_proxy_behind_a_forwarded_proxy_only_forwarded_counts() {
+    let w = world_configured(crm_config(1, 1), default_limits(), |config| {
+        behind_loopback_proxy(config);
+        config.forwarded_header = ForwardedHeader::Forwarded;
+    })
+    .await;
+    let path = form_path(&w, "Behind an RFC 7239 proxy").await;
+
     // RFC 7239: two IPv6 visitors in one /64 share a bucket, another /64 does not.
     for i in 0..10 {
         let forwarded = ("forwarded", "for=\"[2001:db8:1:2::1]:4711\";proto=https");
-        let (status, body) = post(&w, &path, forwarded, 200 + i).await;
+        let (status, body) = post(&w, &path, forwarded, i).await;
         assert_eq!(status, 202, "post {i}: {body}");
     }
     let neighbour = ("forwarded", "for=\"[2001:db8:1:2:ffff::9]\"");
-    let (status, body) = post(&w, &path, neighbour, 210).await;
+    let (status, body) = post(&w, &path, neighbour, 10).await;
     assert_eq!(status, 429, "the same /64: {body}");
     let elsewhere = ("forwarded", "for=\"[2001:db8:1:3::1]\"");
-    let (status, body) = post(&w, &path, elsewhere, 211).await;
+    let (status, body) = post(&w, &path, elsewhere, 11).await;
     assert_eq!(status, 202, "another /64: {body}");
+
+    // This proxy does not write X-Forwarded-For: a client's own is ignored.
+    let (status, body) = post_with(
+        &w,
+        &path,
+        &[
+            ("forwarded", "for=\"[2001:db8:1:2::1]\""),
+            ("x-forwarded-for", "203.0.113.77"),
+        ],
+        12,
+    )
+    .await;
+    assert_eq!(status, 429, "X-Forwarded-For is not read: {body}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -218,7 +218,7 @@ async fn an_uploaded_list_its_columns_and_mapping_read_back_as_set() {
     assert!(
         usages["valid_usages"]
             .as_array()
-            .is_some_and(|v| v.len() == 13),
+            .is_some_and(|v| v.len() == listbridge::domain::field_usage::SystemUsage::ALL.len()),
         "{usages}"
     );
 

@@ -1,8 +1,8 @@
 //! Log hygiene: a whole working day of the service (an import, a push the CRM partly
 //! refuses, form submissions delivered and refused, "message sent" notes written and
 //! refused) logged at info, the level a deployment runs at, holds ids and counts only:
-//! never a person's email (in any case, or URL-encoded) and never the CRM's own words
-//! for a refusal (user data from the CRM, which may quote a record).
+//! never a person's email, name or company (in any case, or URL-encoded) and never the
+//! CRM's own words for a refusal (user data from the CRM, which may quote a record).
 //!
 //! One global subscriber per test process (nextest runs each test in its own): every
 //! target at INFO and above, span fields included, as a default deployment writes them.
@@ -25,8 +25,10 @@ use crate::support::{
 const KNOWN: &str = "Quinn.Seeded-Logcheck@Example.org";
 /// A person only a form submission brings, refused by the CRM.
 const NEWCOMER: &str = "Rae.Formsent-Logcheck@Example.net";
-/// The company the CRM's business rule refuses.
+/// The company the CRM's business rule refuses (a form value and a list value).
 const BLOCKED: &str = "Blocked Logcheck Co";
+/// The first name every form submission carries.
+const FIRST_NAME: &str = "Quinn";
 /// The CRM's words for refusing a lead (user data: it may quote the record).
 const CRM_WORDS: &str = "Rule QX-5150 refuses this lead: Blocked Logcheck Co is under review";
 /// The CRM's words for refusing a note.
@@ -92,7 +94,7 @@ async fn submit(w: &World, path: &str, email: &str, company: &str) {
             path,
             &[
                 ("email", email),
-                ("first_name", "Quinn"),
+                ("first_name", FIRST_NAME),
                 ("last_name", "Logcheck"),
                 ("company", company),
             ],
@@ -210,6 +212,14 @@ async fn a_whole_day_logs_no_email_and_no_crm_words_at_info() {
             assert!(
                 !logged.contains(&form),
                 "an email was logged at info: {form}\n{logged}"
+            );
+        }
+    }
+    for value in [FIRST_NAME, BLOCKED] {
+        for form in forms_of(value) {
+            assert!(
+                !logged.contains(&form),
+                "a person's or company's name was logged at info: {form}\n{logged}"
             );
         }
     }

@@ -107,7 +107,7 @@ async fn outbound_guard_refuses_the_loopback_crm_without_the_allowance_and_sends
             &connect_body(&format!("http://localhost:{port}"), PASSWORD),
         )
         .await;
-    assert_problem(insecure, 400, "insecure_url").await;
+    assert_problem(insecure, 422, "insecure_url").await;
 
     assert_eq!(crm_requests(&crm).await, 0, "the fake CRM received nothing");
     let (_, all) = read_json(app.get("/v1/connectors", &key).await).await;
@@ -170,10 +170,11 @@ async fn outbound_guard_rate_limits_connect_and_reconfirm_per_account() {
     let globex = app.create_account("globex").await;
 
     // Attempts refused before any request still count: probing is what the limit stops.
-    let attempt = || connect_body("http://crm.example.com", PASSWORD);
+    // (Not a URL at all, so nothing could be sent even if the check were broken.)
+    let attempt = || connect_body("not a url", PASSWORD);
     for _ in 0..listbridge::connectors::ATTEMPTS_BURST {
         let refused = app.post("/v1/connectors", &acme, &attempt()).await;
-        assert_problem(refused, 400, "insecure_url").await;
+        assert_problem(refused, 422, "invalid_url").await;
     }
     let limited = app.post("/v1/connectors", &acme, &attempt()).await;
     let body = assert_problem(limited, 429, "too_many_attempts").await;

@@ -250,7 +250,7 @@ async fn get_put_and_delete_through_the_api() {
         .await;
     assert_eq!(
         (status, bad["details"]["field"].as_str()),
-        (400, Some("time_of_day")),
+        (422, Some("time_of_day")),
         "{bad}"
     );
     let (status, bad) = w
@@ -261,7 +261,7 @@ async fn get_put_and_delete_through_the_api() {
         .await;
     assert_eq!(
         (status, bad["details"]["field"].as_str()),
-        (400, Some("time_zone")),
+        (422, Some("time_zone")),
         "{bad}"
     );
     assert!(
@@ -278,7 +278,7 @@ async fn get_put_and_delete_through_the_api() {
         .await;
     assert_eq!(
         (status, bad["details"]["field"].as_str()),
-        (400, Some("days_of_week")),
+        (422, Some("days_of_week")),
         "{bad}"
     );
 

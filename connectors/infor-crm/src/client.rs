@@ -236,10 +236,12 @@ impl SDataClient {
     /// Sends `request`, retrying transient failures, and hands every definite reply to
     /// `accept`, which turns it into a value or an error.
     ///
-    /// Retried: connection failures, timeouts, dropped connections, 408/429/500/502/503/504
-    /// and malformed success bodies, with backoff or the server's `Retry-After`. For a
-    /// non-idempotent request only failures that prove the request was not applied
-    /// (connection refused, 429, 503) are retried; the others return [`Failure::Unknown`].
+    /// Retried: connection failures, host names that did not resolve, timeouts, dropped
+    /// connections, 408/429/500/502/503/504 and malformed success bodies, with backoff or
+    /// the server's `Retry-After`. For a non-idempotent request only failures that prove
+    /// the request was not applied (connection refused, a name that did not resolve,
+    /// 429, 503) are retried; the others return [`Failure::Unknown`]. A host the
+    /// outbound guard refuses is final at once.
     pub async fn execute<T>(
         &self,
         request: &Request,
@@ -267,13 +269,20 @@ impl SDataClient {
                     }
                 },
                 // The outbound guard refused the host before connecting: nothing was
-                // sent, and asking again would be refused again.
+                // sent. A refused address would be refused again: final. A name that
+                // did not resolve may resolve later (a DNS outage): retried like an
+                // unreachable host, under the same words as a refused address.
                 Err(SendError::Transport(transport)) if outbound::is_refusal(&transport) => {
-                    return Err(Failure::Final(ConnectorError::Outbound(
-                        OutboundError::NotAllowed {
-                            url: self.endpoint.base_url().to_string(),
-                        },
-                    )));
+                    let lookup_failed =
+                        outbound::refusal(&transport).is_some_and(|r| r.lookup_failed);
+                    let error = ConnectorError::Outbound(OutboundError::NotAllowed {
+                        url: self.endpoint.base_url().to_string(),
+                        lookup_failed,
+                    });
+                    if !lookup_failed {
+                        return Err(Failure::Final(error));
+                    }
+                    (error, None, true)
                 }
                 Err(SendError::Transport(transport)) => {
                     let not_applied = transport.is_connect();

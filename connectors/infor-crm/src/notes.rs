@@ -1,4 +1,4 @@
-//! Notes as Infor CRM History records: `Type` `atEMail` or `atNote`, `Description` (the
+//! Notes as Infor CRM History records: `Type` `atEMail`, `atNote` or `atPhoneCall`, `Description` (the
 //! "Regarding", at most 64 characters), `Notes` (the first 255 characters), `LongNotes`
 //! (the full text), `LeadId` or `ContactId`, and `StartDate` = `CompletedDate` = when it
 //! happened (whole seconds). Written through `history/$batch` where available.
@@ -27,6 +27,7 @@ fn type_name(kind: NoteKind) -> &'static str {
     match kind {
         NoteKind::EmailSent => "atEMail",
         NoteKind::Note => "atNote",
+        NoteKind::PhoneCall => "atPhoneCall",
     }
 }
 
@@ -261,6 +262,7 @@ mod tests {
             Some("2024-05-01T10:00:00+00:00")
         );
         assert_eq!(type_name(NoteKind::Note), "atNote");
+        assert_eq!(type_name(NoteKind::PhoneCall), "atPhoneCall");
         assert_eq!(
             history_entry(&note, true).batch_method,
             Some(BatchMethod::Post)

@@ -92,7 +92,9 @@ async fn addresses_that_are_not_sdata() {
     let html = web_server("HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 38\r\nconnection: close\r\n\r\n<html><body>Welcome page</body></html>").await;
     let missing = web_server("HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\ncontent-length: 9\r\nconnection: close\r\n\r\nnot found").await;
     let garbage = web_server("HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ncontent-length: 5\r\nconnection: close\r\n\r\n\x01\x02xyz").await;
-    let moved = web_server("HTTP/1.1 301 Moved\r\nlocation: https://elsewhere.example/\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await;
+    // To another origin on loopback (port 1, where nothing listens): not followed, and
+    // a client that did follow would still not leave this machine.
+    let moved = web_server("HTTP/1.1 301 Moved\r\nlocation: http://127.0.0.1:1/sdata\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await;
     for (what, url) in [
         ("html", html),
         ("404", missing),

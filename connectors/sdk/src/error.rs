@@ -72,7 +72,9 @@ pub enum ConnectorError {
     },
     /// The outbound guard refused the address before anything was sent: a private,
     /// loopback or link-local host, or a name that does not resolve (one message for
-    /// all, so a refusal maps nothing). Not retried.
+    /// all, so a refusal maps nothing). Not retried, except a name that did not resolve
+    /// (`lookup_failed`): a DNS failure may pass, so it is transient like
+    /// [`ConnectorError::Unreachable`].
     #[error(transparent)]
     Outbound(#[from] crate::OutboundError),
     /// The request was invalid before it was sent (unknown field, bad value for a type).
@@ -135,13 +137,19 @@ impl ConnectorError {
         }
     }
 
-    /// True for failures worth retrying later (the same call may succeed).
+    /// True for failures worth retrying later (the same call may succeed): a host name
+    /// that did not resolve counts, as DNS failures pass; one that resolved to a
+    /// refused address does not.
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
             ConnectorError::Transient { .. }
                 | ConnectorError::RateLimited { .. }
                 | ConnectorError::Unreachable { .. }
+                | ConnectorError::Outbound(crate::OutboundError::NotAllowed {
+                    lookup_failed: true,
+                    ..
+                })
         )
     }
 }
@@ -166,5 +174,21 @@ mod tests {
         };
         assert!(!loops.is_transient());
         assert!(loops.to_string().contains("leads feed"), "{loops}");
+    }
+
+    #[test]
+    fn a_name_that_did_not_resolve_is_retried_under_the_same_words() {
+        let unresolved = ConnectorError::Outbound(crate::OutboundError::NotAllowed {
+            url: "https://crm.example.test/".into(),
+            lookup_failed: true,
+        });
+        let private = ConnectorError::Outbound(crate::OutboundError::NotAllowed {
+            url: "https://crm.example.test/".into(),
+            lookup_failed: false,
+        });
+        assert!(unresolved.is_transient(), "a DNS failure may pass");
+        assert!(!private.is_transient(), "a private address stays private");
+        assert_eq!(unresolved.to_string(), private.to_string(), "one message");
+        assert_eq!(unresolved.kind(), private.kind());
     }
 }

@@ -297,6 +297,9 @@ pub enum NoteKind {
     EmailSent,
     /// A plain note (Infor CRM `atNote`).
     Note,
+    /// A phone call, inbound or outbound, as the phone system reported it (Infor CRM
+    /// `atPhoneCall`); the text carries direction, duration, outcome and recording.
+    PhoneCall,
 }
 
 /// A history/notes record for a lead or contact.

@@ -114,7 +114,7 @@ fn autocomplete(usage: Option<SystemUsage>, kind: FormFieldKind) -> &'static str
         Some(SystemUsage::LastName) => "family-name",
         Some(SystemUsage::Company) => "organization",
         Some(SystemUsage::Title) => "organization-title",
-        Some(SystemUsage::WorkPhone | SystemUsage::MobilePhone) => "tel",
+        Some(SystemUsage::WorkPhone | SystemUsage::MobilePhone | SystemUsage::HomePhone) => "tel",
         Some(SystemUsage::Website) => "url",
         Some(SystemUsage::BusinessStreet) => "street-address",
         Some(SystemUsage::BusinessCity) => "address-level2",

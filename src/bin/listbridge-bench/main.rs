@@ -4,18 +4,21 @@
 //! loopback, drives the service through its public API, and prints one table (and
 //! writes a JSON file) with: raw read, full import (SQLite; PostgreSQL too when
 //! `DATABASE_URL` is set), idle re-sync, incremental pull, push of new members and of
-//! field updates, form intake, and the console's lists, list and run pages; each judged
-//! against its target.
+//! field updates, form intake, the console's lists, list and run pages, and caller
+//! lookups from the phone index (`/crm-lookup/{lookup_key}` at a fixed request rate);
+//! each judged against its target.
 //!
 //! ```sh
 //! cargo build --release -p listbridge -p infor-crm-fake
 //! target/release/listbridge-bench --leads 100000
+//! target/release/listbridge-bench --leads 100000 --only lookup   # that row alone
 //! ```
 
 mod console;
 mod console_runs;
 mod crm;
 mod forms;
+mod lookup;
 mod measure;
 mod procs;
 mod report;
@@ -23,7 +26,7 @@ mod report;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use listbridge::{
     accounts::AccountAdmin,
     clock::{OsRandom, SystemClock},
@@ -65,6 +68,23 @@ struct Args {
     /// measure listbridge rather than the request budget.
     #[arg(long, default_value_t = 20)]
     crm_rps: u32,
+    /// Run only these measurements (the fake CRM is started either way).
+    #[arg(long, value_enum)]
+    only: Option<Only>,
+    /// Caller lookups per second (row 8), sent on a fixed schedule.
+    #[arg(long, default_value_t = 500)]
+    lookup_rps: u32,
+    /// Seconds the caller lookups are sent for (row 8).
+    #[arg(long, default_value_t = 20)]
+    lookup_seconds: u32,
+}
+
+/// A measurement that can run alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Only {
+    /// Row 8: caller lookups from the phone index (SQLite; PostgreSQL too when
+    /// `DATABASE_URL` is set).
+    Lookup,
 }
 
 const BUILD_HINT: &str = "cargo build --release -p listbridge -p infor-crm-fake";
@@ -109,6 +129,11 @@ async fn bench(
     .await?;
     let admin = CrmAdmin::new(&crm.url);
     let mut rows = Vec::new();
+    if args.only == Some(Only::Lookup) {
+        rows.extend(lookup_rows(args, service_bin, &crm, &admin, work).await?);
+        crm.stop().await;
+        return Ok(report(args, rows));
+    }
 
     eprintln!("1. raw read");
     let raw = measure::raw_read(&crm.url, &admin, args.crm_rps).await?;
@@ -116,7 +141,7 @@ async fn bench(
     rows.push(raw);
 
     let sqlite_url = format!("sqlite://{}?mode=rwc", work.join("bench.db").display());
-    let key = create_account(&sqlite_url).await?;
+    let key = create_account(&sqlite_url, None).await?;
     let budget = [(
         "LISTBRIDGE_CRM_REQUESTS_PER_SECOND",
         args.crm_rps.to_string(),
@@ -203,15 +228,65 @@ async fn bench(
 
     eprintln!("6. form intake ({} submissions)", args.forms);
     rows.push(forms::form_intake(&crm.url, work, args.forms, args.crm_rps).await?);
+
+    rows.extend(lookup_rows(args, service_bin, &crm, &admin, work).await?);
     crm.stop().await;
 
-    Ok(BenchReport {
+    Ok(report(args, rows))
+}
+
+fn report(args: &Args, rows: Vec<Row>) -> BenchReport {
+    BenchReport {
         date: chrono::Utc::now().to_rfc3339(),
         machine: Machine::this(),
         leads: args.leads,
         crm_requests_per_second: args.crm_rps,
         rows,
-    })
+    }
+}
+
+/// Row 8 on a new SQLite database, then on a new PostgreSQL database when
+/// `DATABASE_URL` names a server.
+async fn lookup_rows(
+    args: &Args,
+    service_bin: &std::path::Path,
+    crm: &Running,
+    admin: &CrmAdmin,
+    work: &std::path::Path,
+) -> anyhow::Result<Vec<Row>> {
+    let load = lookup::Load {
+        per_second: args.lookup_rps,
+        seconds: args.lookup_seconds,
+    };
+    let setup = lookup::Setup {
+        service_bin,
+        crm,
+        admin,
+    };
+    let sqlite_url = format!("sqlite://{}?mode=rwc", work.join("lookup.db").display());
+    eprintln!("8. caller lookups (SQLite)");
+    let mut rows = vec![
+        lookup::caller_lookups(
+            setup,
+            "SQLite",
+            &sqlite_url,
+            &[],
+            &work.join("service-lookup-sqlite.log"),
+            load,
+        )
+        .await?,
+    ];
+    if let Some(pg) = postgres_url() {
+        eprintln!("8. caller lookups (PostgreSQL)");
+        let log = work.join("service-lookup-postgres.log");
+        let row = on_new_postgres_database(&pg, "lookup", |url| async move {
+            let env = [("LISTBRIDGE_MASTER_KEY", base64_key())];
+            lookup::caller_lookups(setup, "PostgreSQL", &url, &env, &log, load).await
+        })
+        .await?;
+        rows.push(row);
+    }
+    Ok(rows)
 }
 
 /// `DATABASE_URL` when it names a PostgreSQL server.
@@ -221,8 +296,12 @@ fn postgres_url() -> Option<String> {
         .filter(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"))
 }
 
-/// Creates the bench account in a migrated database; returns its API key.
-async fn create_account(database_url: &str) -> anyhow::Result<String> {
+/// Creates the bench account in a migrated database, with `region` as its default phone
+/// region when given; returns its API key.
+pub(crate) async fn create_account(
+    database_url: &str,
+    region: Option<&str>,
+) -> anyhow::Result<String> {
     let store = Store::connect(database_url)
         .await
         .context("opening the bench database")?;
@@ -235,7 +314,13 @@ async fn create_account(database_url: &str) -> anyhow::Result<String> {
         clock: &SystemClock,
         random: &OsRandom,
     };
-    let (_, key) = admin.create_account("bench").await?;
+    let (account, key) = admin.create_account("bench").await?;
+    if let Some(region) = region {
+        let settings = admin.settings(account.id).await?;
+        admin
+            .update_settings(account.id, &settings.name, &settings.time_zone, region)
+            .await?;
+    }
     Ok(key.expose().to_string())
 }
 
@@ -249,23 +334,12 @@ async fn import_on_postgres(
     work: &std::path::Path,
     crm_rps: u32,
 ) -> anyhow::Result<Row> {
-    use sea_orm::{ConnectionTrait, Database};
-    let name = format!("listbridge_bench_{}", std::process::id());
-    let server = Database::connect(server_url)
-        .await
-        .context("connecting to DATABASE_URL")?;
-    server
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .context("creating the bench database (the role needs CREATEDB)")?;
-    let mut url = url::Url::parse(server_url).context("parsing DATABASE_URL")?;
-    url.set_path(&format!("/{name}"));
-    let result = async {
-        let key = create_account(url.as_str()).await?;
+    on_new_postgres_database(server_url, "import", |url| async move {
+        let key = create_account(&url, None).await?;
         let master = base64_key();
         let service = start_service(
             service_bin,
-            url.as_str(),
+            &url,
             &[
                 ("LISTBRIDGE_MASTER_KEY", master),
                 ("LISTBRIDGE_CRM_REQUESTS_PER_SECOND", crm_rps.to_string()),
@@ -277,8 +351,33 @@ async fn import_on_postgres(
         let (row, _) = session.import("PostgreSQL", raw_seconds).await?;
         session.service.stop().await;
         anyhow::Ok(row)
-    }
-    .await;
+    })
+    .await
+}
+
+/// Runs `measure` with the URL of a new database (named after `what` and this process)
+/// on the PostgreSQL server of `server_url`, and drops the database afterwards.
+async fn on_new_postgres_database<T, F, Fut>(
+    server_url: &str,
+    what: &str,
+    measure: F,
+) -> anyhow::Result<T>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<T>>,
+{
+    use sea_orm::{ConnectionTrait, Database};
+    let name = format!("listbridge_bench_{what}_{}", std::process::id());
+    let server = Database::connect(server_url)
+        .await
+        .context("connecting to DATABASE_URL")?;
+    server
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .context("creating the bench database (the role needs CREATEDB)")?;
+    let mut url = url::Url::parse(server_url).context("parsing DATABASE_URL")?;
+    url.set_path(&format!("/{name}"));
+    let result = measure(url.to_string()).await;
     let _ = server
         .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         .await;

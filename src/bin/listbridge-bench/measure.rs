@@ -124,16 +124,20 @@ impl Session {
         }
     }
 
-    /// Full import of every lead into a new list; returns the row and the list id.
-    pub async fn import(&self, label: &str, raw_seconds: f64) -> anyhow::Result<(Row, String)> {
-        self.crm.reset_stats().await?;
+    /// Imports every lead with `fields` into a new list named `name` and waits for the
+    /// run; returns the run's report, its seconds and the list id.
+    pub async fn import_list(
+        &self,
+        name: &str,
+        fields: &[&str],
+    ) -> anyhow::Result<(Value, f64, String)> {
         let started = Instant::now();
         let accepted = self
             .api
             .post(
                 "importing leads",
                 "/v1/lists/import",
-                &json!({ "connector": self.connector, "entity": "lead", "name": format!("Bench leads ({label})"), "fields": LIST_FIELDS }),
+                &json!({ "connector": self.connector, "entity": "lead", "name": name, "fields": fields }),
             )
             .await?;
         let run_id = accepted["run_id"]
@@ -144,6 +148,15 @@ impl Session {
             .context("import without list id")?
             .to_string();
         let (run, seconds) = self.wait_run(run_id, started).await?;
+        Ok((run, seconds, list))
+    }
+
+    /// Full import of every lead into a new list; returns the row and the list id.
+    pub async fn import(&self, label: &str, raw_seconds: f64) -> anyhow::Result<(Row, String)> {
+        self.crm.reset_stats().await?;
+        let (run, seconds, list) = self
+            .import_list(&format!("Bench leads ({label})"), &LIST_FIELDS)
+            .await?;
         let counts = self.crm.counts().await?;
         let members = run["counts"]["pulled_new"].as_u64().unwrap_or_default();
         let mut row = Row::named(format!("2. full import ({label})"));

@@ -1,5 +1,6 @@
 //! `GET/POST /account` (admins): the account's name (unique across the service; a
-//! taken one is refused beside the field) and default time zone (one of the IANA
+//! taken one is refused beside the field), default phone region (ISO 3166 alpha-2, for
+//! caller lookups) and default time zone (one of the IANA
 //! names `chrono_tz` knows, checked by parsing), through
 //! [`crate::accounts::AccountAdmin::update_settings`].
 
@@ -18,6 +19,8 @@ struct AccountPage {
     layout: Layout,
     name: String,
     time_zone: String,
+    /// The default phone region as typed (blank: none).
+    default_region: String,
     /// Every time zone name, with the typed one first when it is not one of them.
     zones: Vec<String>,
     errors: FieldErrors,
@@ -37,6 +40,8 @@ pub struct SettingsForm {
     name: String,
     #[serde(default)]
     time_zone: String,
+    #[serde(default)]
+    default_region: String,
 }
 
 /// `GET /account`.
@@ -57,6 +62,7 @@ pub async fn show(
         &viewer,
         settings.name,
         settings.time_zone,
+        settings.default_region.unwrap_or_default(),
         FieldErrors::none(),
         notice,
         StatusCode::OK,
@@ -71,16 +77,30 @@ pub async fn submit(
     Form(form): Form<SettingsForm>,
 ) -> Result<Response, ConsoleError> {
     match account_admin(&state)
-        .update_settings(viewer.account_id(), &form.name, &form.time_zone)
+        .update_settings(
+            viewer.account_id(),
+            &form.name,
+            &form.time_zone,
+            &form.default_region,
+        )
         .await
     {
         Ok(_) => Ok(Redirect::to("/account?done=saved").into_response()),
         Err(err) => {
             let (errors, status) = account_refusal(err, |e| match e {
                 AccountError::InvalidTimeZone(_) => "time_zone",
+                AccountError::InvalidRegion(_) => "default_region",
                 _ => "name",
             })?;
-            page(&viewer, form.name, form.time_zone, errors, "", status)
+            page(
+                &viewer,
+                form.name,
+                form.time_zone,
+                form.default_region,
+                errors,
+                "",
+                status,
+            )
         }
     }
 }
@@ -89,6 +109,7 @@ fn page(
     viewer: &Viewer,
     name: String,
     time_zone: String,
+    default_region: String,
     errors: FieldErrors,
     notice: &'static str,
     status: StatusCode,
@@ -105,6 +126,7 @@ fn page(
         layout: Layout::new(viewer, Section::Account),
         name,
         time_zone,
+        default_region,
         zones,
         errors,
         notice,

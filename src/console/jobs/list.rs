@@ -150,6 +150,7 @@ fn describe(job: &Job, subject: Option<&JobSubject>) -> (String, Option<String>,
                 JobKind::Run => "An import or sync run",
                 JobKind::FormDelivery => "A form delivery",
                 JobKind::NoteDelivery => "A note batch",
+                JobKind::InteractionDelivery => "A call note batch",
             }
             .to_string(),
             None,

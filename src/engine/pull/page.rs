@@ -22,7 +22,7 @@ use super::super::{
 };
 use crate::{
     domain::email::MemberEmail,
-    store::{CrmLink, ListColumn, ListId, Member, MemberRepo, ScratchRepo},
+    store::{CrmLink, ListColumn, ListId, Member, MemberRepo, MemberWrites, ScratchRepo},
 };
 
 /// What applying a page needs.
@@ -73,11 +73,13 @@ impl KnownMembers {
     }
 }
 
-/// The members a page adds, and (in a dry run) those it would have updated.
+/// The members a page adds, those it updated (indexed once, at the page's end) and
+/// (in a dry run) those it would have updated.
 struct PageWrites {
     /// When the page is applied: every member it writes is stamped with it.
     now: DateTime<Utc>,
     fresh: Vec<Member>,
+    stored: MemberWrites,
     would_be: Vec<Member>,
 }
 
@@ -90,9 +92,11 @@ impl PageContext<'_> {
         report: &mut Report,
     ) -> Result<(), EngineError> {
         let mut known = KnownMembers::load(db, self.ctx.list.id, records).await?;
+        let now = self.ctx.now();
         let mut writes = PageWrites {
-            now: self.ctx.now(),
+            now,
             fresh: Vec::new(),
+            stored: MemberWrites::new(now),
             would_be: Vec::new(),
         };
         for record in records {
@@ -121,15 +125,20 @@ impl PageContext<'_> {
                 None => self.add_new(record, &email, &mut writes, report),
             }
         }
+        let PageWrites {
+            now,
+            fresh,
+            mut stored,
+            would_be,
+        } = writes;
         if self.ctx.run.dry_run {
-            ScratchRepo
-                .put(db, self.ctx.run.id, &writes.would_be, writes.now)
-                .await?;
-        } else {
-            MemberRepo
-                .insert_many(db, &writes.fresh, writes.now)
-                .await?;
+            ScratchRepo.put(db, self.ctx.run.id, &would_be, now).await?;
+            return Ok(());
         }
+        stored.insert_many(db, &fresh).await?;
+        stored.finish(db).await?;
+        let fresh: Vec<&Member> = fresh.iter().collect();
+        crate::engine::import::report_phone_problems(db, &fresh, report).await?;
         Ok(())
     }
 
@@ -213,7 +222,7 @@ impl PageContext<'_> {
         if self.ctx.run.dry_run {
             writes.would_be.push(member);
         } else {
-            MemberRepo.update(db, &member, writes.now).await?;
+            writes.stored.update(db, member).await?;
         }
         Ok(())
     }

@@ -188,9 +188,7 @@ async fn commit_page(
                 member.change_seq = seq;
             }
         }
-        for member in &changed {
-            MemberRepo.update(&tx, member, now).await?;
-        }
+        MemberRepo.update_many(&tx, &changed, now).await?;
     }
     cp.save_page(&tx, ctx, report, looked_at, now).await?;
     tx.commit().await.map_err(StoreError::from)?;

@@ -16,6 +16,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// The account's default time zone: an IANA name such as `Europe/Paris`.
     pub time_zone: String,
+    /// ISO 3166 alpha-2 region national phone numbers are read in; none: only
+    /// numbers with a country code are understood.
+    pub default_region: Option<String>,
 }
 
 /// No relations are navigated through the ORM; repositories join explicitly.

@@ -4,6 +4,7 @@
 //! tests stay independent and can run in parallel.
 
 pub mod browser;
+pub mod calls;
 pub mod console;
 pub mod crm;
 pub mod forms;
@@ -85,9 +86,23 @@ pub fn test_config(database_url: &str) -> Config {
         work: Default::default(),
         console: Default::default(),
         trusted_proxies: Default::default(),
+        forwarded_header: Default::default(),
         form_limits: Default::default(),
     }
 }
+
+/// Allows outbound requests to loopback addresses only, not the name `localhost`, so
+/// [`INSECURE_LOOPBACK_URL`] is refused as plain http to a host not allowed. (The
+/// fake CRMs listen on `127.0.0.1`, which stays allowed.)
+pub fn loopback_addresses_only(config: &mut Config) {
+    config.allow_private_hosts =
+        listbridge_connector::AllowList::parse("127.0.0.0/8,::1").expect("loopback networks");
+}
+
+/// A plain-http CRM URL that [`loopback_addresses_only`] settings refuse as insecure
+/// before any request. Were the guard broken, it would reach only this machine, on a
+/// port nobody listens on: never a real resolver or a remote host.
+pub const INSECURE_LOOPBACK_URL: &str = "http://localhost:1";
 
 /// Starts the app with a fresh database and the default connector registry.
 pub async fn spawn_app() -> TestApp {

@@ -63,6 +63,10 @@ pub enum OutboundError {
     NotAllowed {
         /// The URL, without credentials, query or fragment.
         url: String,
+        /// True when the host name did not resolve (the DNS lookup failed), which may
+        /// pass: the request is retried like an unreachable host. Not in the message,
+        /// so a caller cannot tell it from a private address.
+        lookup_failed: bool,
     },
 }
 
@@ -147,6 +151,7 @@ impl OutboundGuard {
         } else {
             Err(OutboundError::NotAllowed {
                 url: shown.to_string(),
+                lookup_failed: false,
             })
         }
     }
@@ -191,14 +196,21 @@ impl OutboundGuard {
 /// True when the resolver hook refused the host somewhere in `error`'s causes (a
 /// transport error of a guarded client): the request never left the service.
 pub fn is_refusal(error: &(dyn StdError + 'static)) -> bool {
+    refusal(error).is_some()
+}
+
+/// The resolver hook's refusal somewhere in `error`'s causes (a transport error of a
+/// guarded client), telling whether the name did not resolve or resolved to a refused
+/// address; `None` when the hook refused nothing.
+pub fn refusal<'a>(error: &'a (dyn StdError + 'static)) -> Option<&'a HostRefused> {
     let mut cause = Some(error);
     while let Some(current) = cause {
-        if current.downcast_ref::<HostRefused>().is_some() {
-            return true;
+        if let Some(refused) = current.downcast_ref::<HostRefused>() {
+            return Some(refused);
         }
         cause = current.source();
     }
-    false
+    None
 }
 
 /// A URL as errors show it: without user name, password, query or fragment (they may

@@ -37,12 +37,18 @@ impl Lookup for SystemLookup {
 }
 
 /// What the resolver hook answers for a host it refuses: the name resolved to an address
-/// that is not public and not allowed, or did not resolve at all (the two are not told
-/// apart, so a caller cannot use the refusal to map a network). Found in a transport
-/// error's causes by [`super::is_refusal`].
+/// that is not public and not allowed, or did not resolve at all. The message is the
+/// same for both, so a caller cannot use the refusal to map a network; only the
+/// service itself looks at [`HostRefused::lookup_failed`], to retry a lookup failure
+/// (a DNS outage may pass) where a private address would be refused again. Found in a
+/// transport error's causes by [`super::refusal`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the host is not an address listbridge may reach")]
-pub struct HostRefused;
+pub struct HostRefused {
+    /// True when the name did not resolve (the lookup failed); false when it resolved
+    /// to an address the policy refuses. Not part of the message.
+    pub lookup_failed: bool,
+}
 
 /// The `reqwest` resolver that applies the policy to every answer.
 #[derive(Debug, Clone)]
@@ -54,9 +60,9 @@ pub(crate) struct GuardedResolver {
 impl GuardedResolver {
     /// The addresses of `host` a connection may use, or [`HostRefused`]. An allowed host
     /// name is resolved as usual (its lookup errors are reported as they are); any
-    /// other name is refused when it does not resolve or when any of its addresses is
-    /// neither public nor allowed (one bad address refuses the name, so no retry or
-    /// fallback can reach it).
+    /// other name is refused when it does not resolve (marked as a lookup failure) or
+    /// when any of its addresses is neither public nor allowed (one bad address refuses
+    /// the name, so no retry or fallback can reach it).
     pub async fn addresses(
         allow: &AllowList,
         lookup: &dyn Lookup,
@@ -65,10 +71,19 @@ impl GuardedResolver {
         if allow.allows_host(host) {
             return Ok(lookup.lookup(host).await?);
         }
-        let addresses = lookup.lookup(host).await.map_err(|_| HostRefused)?;
+        let addresses = lookup.lookup(host).await.map_err(|_| HostRefused {
+            lookup_failed: true,
+        })?;
+        if addresses.is_empty() {
+            return Err(Box::new(HostRefused {
+                lookup_failed: true,
+            }));
+        }
         let permitted = |ip: &IpAddr| is_public(*ip) || allow.allows_address(*ip);
-        if addresses.is_empty() || !addresses.iter().all(permitted) {
-            return Err(Box::new(HostRefused));
+        if !addresses.iter().all(permitted) {
+            return Err(Box::new(HostRefused {
+                lookup_failed: false,
+            }));
         }
         Ok(addresses)
     }

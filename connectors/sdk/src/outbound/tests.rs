@@ -199,19 +199,31 @@ async fn the_resolver_hook_refuses_private_answers_without_connecting() {
         allow: Arc::new(allow),
         lookup: lookup.clone(),
     };
-    for refused in [
-        "crm.example.test",
-        "metadata.example.test",
-        "mapped.example.test",
-        "ula.example.test",
-        "cgnat.example.test",
-        "mixed.example.test",
-        "empty.example.test",
-        "nxdomain.example.test",
+    // A private answer is refused for good; no answer at all is a lookup failure the
+    // service retries. Both under one message.
+    for (refused, lookup_failed) in [
+        ("crm.example.test", false),
+        ("metadata.example.test", false),
+        ("mapped.example.test", false),
+        ("ula.example.test", false),
+        ("cgnat.example.test", false),
+        ("mixed.example.test", false),
+        ("empty.example.test", true),
+        ("nxdomain.example.test", true),
     ] {
         let err = hook.resolve(name(refused)).await.err();
-        let refusal = err.as_deref().is_some_and(|e| is_refusal(e));
-        assert!(refusal, "{refused}: {err:?}");
+        let found = err.as_deref().and_then(|e| refusal(e));
+        assert_eq!(
+            found,
+            Some(&HostRefused { lookup_failed }),
+            "{refused}: {err:?}"
+        );
+        assert!(err.as_deref().is_some_and(|e| is_refusal(e)));
+        assert_eq!(
+            err.map(|e| e.to_string()).as_deref(),
+            Some("the host is not an address listbridge may reach"),
+            "{refused}"
+        );
     }
     for (permitted, expected) in [
         ("public.example.test", 2),
