@@ -8,8 +8,16 @@ use rand::{Rng, SeedableRng, rngs::StdRng};
 
 /// The source of "now" for every timestamp the service records.
 pub trait Clock: Send + Sync + std::fmt::Debug {
-    /// The current instant in UTC.
+    /// The current instant in UTC, to the microsecond.
     fn now(&self) -> DateTime<Utc>;
+}
+
+/// Drops sub-microsecond digits. PostgreSQL keeps timestamps to the microsecond, so an
+/// instant with nanoseconds would read back different from what an API answer said it was
+/// when created; every clock answers at the precision every store keeps.
+fn to_stored_precision(instant: DateTime<Utc>) -> DateTime<Utc> {
+    let nanos = instant.timestamp_subsec_nanos();
+    instant - Duration::nanoseconds(i64::from(nanos % 1_000))
 }
 
 /// The real wall clock.
@@ -18,7 +26,7 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+        to_stored_precision(Utc::now())
     }
 }
 
@@ -50,7 +58,7 @@ impl TestClock {
 
 impl Clock for TestClock {
     fn now(&self) -> DateTime<Utc> {
-        *self.now.lock().unwrap_or_else(PoisonError::into_inner)
+        to_stored_precision(*self.now.lock().unwrap_or_else(PoisonError::into_inner))
     }
 }
 
@@ -144,6 +152,14 @@ mod tests {
         assert_eq!(clock.now(), start);
         clock.advance(Duration::seconds(5));
         assert_eq!(clock.now(), start + Duration::seconds(5));
+    }
+
+    #[test]
+    fn clocks_answer_to_the_microsecond_every_store_keeps() {
+        let start = DateTime::from_timestamp(1_700_000_000, 123_456_789).unwrap();
+        let clock = TestClock::new(start);
+        assert_eq!(clock.now().timestamp_subsec_nanos(), 123_456_000);
+        assert_eq!(SystemClock.now().timestamp_subsec_nanos() % 1_000, 0);
     }
 
     #[test]
