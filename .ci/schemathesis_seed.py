@@ -2,8 +2,8 @@
 
 Run by .ci/schemathesis.sh once `listbridge demo` is ready (it has a connector, an
 imported and an uploaded list, runs, jobs and a web form). Through the public API this
-adds what the demo lacks: a segment, a sent-campaign report, a form submission and a
-Standard Field Name. It then writes the settings file Schemathesis reads: the checked-in
+adds what the demo lacks: a segment, a sent-campaign report, a form submission, a
+Standard Field Name, and a lookup key and routing rule set for the public lookup URL. It then writes the settings file Schemathesis reads: the checked-in
 .ci/schemathesis.toml, plus dictionaries of these real ids, names and keys bound to the
 path parameters that name them, so most generated requests reach a real list, segment,
 run, form or campaign instead of a 404 (a share of them still uses generated values).
@@ -96,6 +96,18 @@ def main() -> None:
     )
     api.call("PUT", "/v1/field-usages", {"column": columns[-1], "usage": "business_city"})
 
+    lookup_key = api.call("POST", "/v1/lookup-keys", {"name": "Schemathesis PBX"})["lookup_key"]
+    rule_set = api.call(
+        "POST",
+        "/v1/routing-rules",
+        {
+            "name": "Schemathesis routing",
+            "field": columns[0],
+            "rows": [{"operator": "=", "value": "x", "destination": {"type": "queue", "option": "200"}}],
+            "default": {"type": "queue", "option": "100"},
+        },
+    )
+
     runs = []
     for list_id in list_ids:
         runs += [run["id"] for run in api.call("GET", f"/v1/lists/{list_id}/runs")]
@@ -112,6 +124,8 @@ def main() -> None:
         "job_ids": jobs,
         "campaign_ids": [campaign],
         "columns": columns,
+        "lookup_keys": [lookup_key],
+        "rule_set_ids": [rule_set["id"]],
     }
     # (path regex, parameter, dictionary) for every operation but those that destroy.
     bindings = [
@@ -139,12 +153,26 @@ def main() -> None:
             'exclude-method = "DELETE"',
             f'parameters = {{ "path.{parameter}" = {{ dictionary = "{dictionary}", probability = {PROBABILITY} }} }}',
         ]
+    # The lookup URL: its key (and the route's rule set) bound in one entry per path.
+    for regex, parameters in [
+        (r"^/crm-lookup/\{lookup_key\}$", {"lookup_key": "lookup_keys"}),
+        (
+            r"^/crm-lookup/\{lookup_key\}/route/\{rule_set_id\}$",
+            {"lookup_key": "lookup_keys", "rule_set_id": "rule_set_ids"},
+        ),
+    ]:
+        bound = ", ".join(
+            f'"path.{name}" = {{ dictionary = "{dictionary}", probability = {PROBABILITY} }}'
+            for name, dictionary in parameters.items()
+        )
+        lines += ["", "[[operations]]", f"include-path-regex = {json.dumps(regex)}", f"parameters = {{ {bound} }}"]
     with open(out, "w", encoding="utf-8") as handle:
         handle.write("\n".join(lines) + "\n")
 
     print(
         f"seeded: {len(list_ids)} lists, 1 segment, {len(connectors)} connector(s), {len(forms)} form(s), "
-        f"1 submission, {len(runs)} runs, {len(jobs)} jobs, 1 campaign, {len(columns)} columns"
+        f"1 submission, {len(runs)} runs, {len(jobs)} jobs, 1 campaign, {len(columns)} columns, "
+        "1 lookup key, 1 routing rule set"
     )
 
 

@@ -15,6 +15,7 @@ use crate::{
     forms::{IntakeLimits, IntakeWriter},
     http,
     jobs::WorkerConfig,
+    metrics::Metrics,
     scheduling,
     secrets::{Cipher, SecretError, load_cipher},
     store::{Store, StoreError},
@@ -62,6 +63,8 @@ pub struct AppState {
     pub trusted_proxies: TrustedProxies,
     /// The one header those proxies write the client's address to.
     pub forwarded_header: ForwardedHeader,
+    /// The metrics recorder's handle and where `/metrics` is served, behind which token.
+    pub metrics: Metrics,
 }
 
 impl AppState {
@@ -159,6 +162,7 @@ pub async fn build_state(config: &Config, services: Services) -> Result<AppState
         run_limits: RunLimits::new(config.work.run_max_pages, config.work.run_max_seconds),
         scheduler_tick: std::time::Duration::from_millis(u64::from(config.scheduler_tick_ms)),
         console: config.console,
+        metrics: Metrics::from_config(config),
     })
 }
 
@@ -181,6 +185,12 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop_workers, stopped) = tokio::sync::watch::channel(false);
+    // Bound first: an address in use stops start-up before any background work begins.
+    let (stop_metrics, metrics_stopped) = tokio::sync::watch::channel(false);
+    let metrics_server = match state.metrics.bind() {
+        Some(addr) => Some(serve_metrics(addr, state.clone(), metrics_stopped).await?),
+        None => None,
+    };
     let scheduler =
         scheduling::spawn_scheduler(state.clone(), state.scheduler_tick, stopped.clone());
     let workers = workers::spawn_workers(state.clone(), state.workers.clone(), stopped);
@@ -192,6 +202,14 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await;
     let _ = stop_workers.send(true);
+    let _ = stop_metrics.send(true);
+    if let Some(metrics_server) = metrics_server
+        && tokio::time::timeout(SHUTDOWN_GRACE, metrics_server)
+            .await
+            .is_err()
+    {
+        tracing::warn!("the metrics listener did not stop in time");
+    }
     if tokio::time::timeout(SHUTDOWN_GRACE, scheduler)
         .await
         .is_err()
@@ -204,4 +222,31 @@ pub async fn serve(
         tracing::warn!("jobs still running at shutdown will resume on the next start");
     }
     served
+}
+
+/// Serves `/metrics` alone on its own `metrics_bind` address until `stopped` turns
+/// true; the bind error names the setting.
+async fn serve_metrics(
+    addr: SocketAddr,
+    state: AppState,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) -> std::io::Result<tokio::task::JoinHandle<()>> {
+    let listener = TcpListener::bind(addr).await.map_err(|e| {
+        std::io::Error::new(
+            e.kind(),
+            format!("cannot listen on metrics_bind {addr}: {e}"),
+        )
+    })?;
+    tracing::info!(%addr, "metrics are served on their own address");
+    let router = crate::metrics::routes().with_state(state);
+    Ok(tokio::spawn(async move {
+        let served = axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            })
+            .await;
+        if let Err(err) = served {
+            tracing::error!(error = %err, "the metrics listener failed");
+        }
+    }))
 }

@@ -29,6 +29,8 @@
 //! | `form_client_per_minute` | `LISTBRIDGE_FORM_CLIENT_PER_MINUTE` | `30` |
 //! | `form_per_form_burst` | `LISTBRIDGE_FORM_PER_FORM_BURST` | `120` |
 //! | `form_per_form_per_minute` | `LISTBRIDGE_FORM_PER_FORM_PER_MINUTE` | `600` |
+//! | `metrics_token` | `LISTBRIDGE_METRICS_TOKEN` (at least 16 visible characters; `/metrics` then wants `Authorization: Bearer <token>`) | none: `/metrics` is open |
+//! | `metrics_bind` | `LISTBRIDGE_METRICS_BIND` (`/metrics` served there, not on `bind`) | none: on `bind` |
 //!
 //! A removed setting still present in the environment stops loading with a message
 //! naming its replacement, so a deployment does not silently lose what it configured.
@@ -119,6 +121,13 @@ pub const FORM_CLIENT_PER_MINUTE_ENV: &str = "LISTBRIDGE_FORM_CLIENT_PER_MINUTE"
 pub const FORM_PER_FORM_BURST_ENV: &str = "LISTBRIDGE_FORM_PER_FORM_BURST";
 /// Environment variable for the posts per minute one form takes, sustained.
 pub const FORM_PER_FORM_PER_MINUTE_ENV: &str = "LISTBRIDGE_FORM_PER_FORM_PER_MINUTE";
+
+/// Environment variable for the bearer token `/metrics` asks for.
+pub const METRICS_TOKEN_ENV: &str = "LISTBRIDGE_METRICS_TOKEN";
+/// Environment variable for a separate listen address of `/metrics`.
+pub const METRICS_BIND_ENV: &str = "LISTBRIDGE_METRICS_BIND";
+/// The shortest `metrics_token` accepted, so a scrape token is not guessable.
+pub const MIN_METRICS_TOKEN_CHARS: usize = 16;
 
 /// The default listen address: loopback only, so a first start exposes nothing.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -355,6 +364,12 @@ pub struct Config {
     pub forwarded_header: ForwardedHeader,
     /// Rate limits of the public form endpoint set here (others keep their default).
     pub form_limits: FormLimitSettings,
+    /// The bearer token a scrape of `/metrics` must carry; `None` leaves it open (for a
+    /// `metrics_bind` only a monitoring network reaches, or a trusted loopback).
+    pub metrics_token: Option<SecretString>,
+    /// Where `/metrics` is served instead of on [`Config::bind`]; `None` serves it on
+    /// the main port.
+    pub metrics_bind: Option<SocketAddr>,
 }
 
 impl fmt::Debug for Config {
@@ -378,6 +393,11 @@ impl fmt::Debug for Config {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("forwarded_header", &self.forwarded_header)
             .field("form_limits", &self.form_limits)
+            .field(
+                "metrics_token",
+                &self.metrics_token.as_ref().map(|_| "[redacted]"),
+            )
+            .field("metrics_bind", &self.metrics_bind)
             .finish()
     }
 }
@@ -412,6 +432,8 @@ struct FileSettings {
     form_client_per_minute: Option<u32>,
     form_per_form_burst: Option<u32>,
     form_per_form_per_minute: Option<u32>,
+    metrics_token: Option<SecretString>,
+    metrics_bind: Option<String>,
 }
 
 impl Config {
@@ -636,7 +658,37 @@ impl Config {
             )?,
         };
 
+        let metrics_token = metrics_token(&env, file.metrics_token)?;
+        let metrics_bind = match env(METRICS_BIND_ENV)
+            .map(|raw| (METRICS_BIND_ENV, raw))
+            .or_else(|| file.metrics_bind.map(|raw| ("metrics_bind", raw)))
+        {
+            Some((setting, raw)) => match raw.trim().parse::<SocketAddr>() {
+                Ok(addr) if addr == bind => {
+                    return Err(ConfigError::Invalid {
+                        setting,
+                        value: raw,
+                        reason: format!(
+                            "expected an address other than bind ({bind}); leave it unset \
+                             to serve /metrics on the main port"
+                        ),
+                    });
+                }
+                Ok(addr) => Some(addr),
+                Err(_) => {
+                    return Err(ConfigError::Invalid {
+                        setting,
+                        value: raw,
+                        reason: "expected an address and port such as 127.0.0.1:9090".to_string(),
+                    });
+                }
+            },
+            None => None,
+        };
+
         Ok(Config {
+            metrics_token,
+            metrics_bind,
             trusted_proxies,
             forwarded_header,
             form_limits,
@@ -680,6 +732,39 @@ fn allow_private_hosts(
         value: e.entry.clone(),
         reason: e.to_string(),
     })
+}
+
+/// The `/metrics` bearer token from the environment (wins) or the file: at least
+/// [`MIN_METRICS_TOKEN_CHARS`] visible ASCII characters, so it fits an `Authorization`
+/// header as it is and is not guessable. The error never shows the token.
+fn metrics_token(
+    env: &dyn Fn(&str) -> Option<String>,
+    file_value: Option<SecretString>,
+) -> Result<Option<SecretString>, ConfigError> {
+    use secrecy::ExposeSecret;
+    let (setting, token) = match env(METRICS_TOKEN_ENV) {
+        Some(raw) => (METRICS_TOKEN_ENV, SecretString::from(raw)),
+        None => match file_value {
+            Some(token) if !token.expose_secret().trim().is_empty() => ("metrics_token", token),
+            _ => return Ok(None),
+        },
+    };
+    let text = token.expose_secret();
+    if !text.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ConfigError::Invalid {
+            setting,
+            value: "[hidden]".to_string(),
+            reason: "expected visible ASCII characters only (no spaces)".to_string(),
+        });
+    }
+    if text.chars().count() < MIN_METRICS_TOKEN_CHARS {
+        return Err(ConfigError::Invalid {
+            setting,
+            value: "[hidden]".to_string(),
+            reason: format!("expected at least {MIN_METRICS_TOKEN_CHARS} characters"),
+        });
+    }
+    Ok(Some(token))
 }
 
 /// A whole number of at least 1 from the environment (which wins) or the file; `None`
@@ -1069,6 +1154,57 @@ mod tests {
             let err = Config::load_with(None, env_of(&[(name, "0")])).unwrap_err();
             assert!(err.to_string().contains(name), "{err}");
         }
+    }
+
+    #[test]
+    fn metrics_settings_from_file_then_env_validated_and_never_shown() {
+        let config = Config::load_with(None, env_of(&[])).unwrap();
+        assert!(config.metrics_token.is_none());
+        assert!(config.metrics_bind.is_none());
+        let path = temp_file(
+            "metrics.toml",
+            "metrics_token = \"file-token-0123456789\"\nmetrics_bind = \"127.0.0.1:9090\"\n",
+        );
+        let config = Config::load_with(Some(&path), env_of(&[])).unwrap();
+        assert_eq!(
+            config.metrics_token.as_ref().unwrap().expose_secret(),
+            "file-token-0123456789"
+        );
+        assert_eq!(config.metrics_bind.unwrap().to_string(), "127.0.0.1:9090");
+        let config = Config::load_with(
+            Some(&path),
+            env_of(&[
+                (METRICS_TOKEN_ENV, "env-token-abcdefghijkl"),
+                (METRICS_BIND_ENV, "127.0.0.1:9191"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            config.metrics_token.as_ref().unwrap().expose_secret(),
+            "env-token-abcdefghijkl",
+            "env wins"
+        );
+        assert_eq!(config.metrics_bind.unwrap().to_string(), "127.0.0.1:9191");
+        assert!(!format!("{config:?}").contains("env-token"));
+
+        for (name, value) in [
+            (METRICS_TOKEN_ENV, "short-secret"),
+            (METRICS_TOKEN_ENV, "has a space in it, long enough"),
+            (METRICS_BIND_ENV, "nowhere"),
+            (METRICS_BIND_ENV, DEFAULT_BIND),
+        ] {
+            let err = Config::load_with(None, env_of(&[(name, value)])).unwrap_err();
+            assert!(err.to_string().contains(name), "{err}");
+            if name == METRICS_TOKEN_ENV {
+                assert!(
+                    !err.to_string().contains(value),
+                    "the token is shown: {err}"
+                );
+            }
+        }
+        let path = temp_file("bad-metrics.toml", "metrics_bind = \"9090\"\n");
+        let err = Config::load_with(Some(&path), env_of(&[])).unwrap_err();
+        assert!(err.to_string().contains("metrics_bind"), "{err}");
     }
 
     #[test]

@@ -15,15 +15,21 @@ use tower_http::trace::TraceLayer;
 use tracing::Span;
 use utoipa::openapi::OpenApi;
 
-use crate::{api, app::AppState, console, error};
+use crate::{api, app::AppState, console, error, metrics};
 
 /// The complete router (with state applied) and the API's OpenAPI document.
 pub fn router(state: AppState) -> (Router, OpenApi) {
     let (api, doc) = api::routes(&state);
     let console = console::routes(&state, std::sync::Arc::default());
+    // `/metrics` is on the main port unless it has its own `metrics_bind`.
+    let metrics = match state.metrics.bind() {
+        Some(_) => Router::new(),
+        None => metrics::routes(),
+    };
     let router = Router::new()
         .merge(api)
         .merge(console)
+        .merge(metrics)
         .fallback(console::not_found)
         .layer(middleware::from_fn(error::panic_layer))
         .layer(middleware::from_fn(error::problem_layer))

@@ -16,7 +16,8 @@
 //! - At the bottom, `domain` holds the shared value types (email, field usage, segment
 //!   filter) and `store` the SQL, one repository per aggregate. Neither calls up.
 //!
-//! Beside them: `app` wires the state every handler gets, `client_address` finds who
+//! Beside them: `metrics` records and serves `/metrics` (Prometheus), `app` wires the
+//! state every handler gets, `client_address` finds who
 //! sent a request behind trusted proxies (for per-client limits), `clock` makes time and
 //! randomness injectable, `tokens` hashes the bearer tokens people hold, `config`,
 //! `secrets` and `telemetry` set the service up, and
@@ -43,6 +44,7 @@ pub mod forms;
 pub mod http;
 pub mod jobs;
 pub mod lists;
+pub mod metrics;
 pub mod notes;
 pub mod people;
 pub mod refusal;

@@ -7,8 +7,10 @@
 //!   exist, or belongs to another account);
 //! - 400 where the request can be malformed before a handler runs: a path id that is
 //!   not a UUID, a query parameter of the wrong type, a JSON body that is not JSON;
-//! - 415 and 422 on every JSON body: axum's `Json` refuses another content type (415)
-//!   and JSON of the wrong shape (422: a missing, unknown or mistyped field).
+//! - 415 and 422 on every JSON body of a secured operation: its `JsonObject` refuses
+//!   another content type (415) and JSON of the wrong shape (422: a missing, unknown or
+//!   mistyped field). A public operation (the lookup URL, form intake) reads its body
+//!   its own way and documents what it answers itself.
 //!
 //! An operation's own description of a status wins: these are added only where it has
 //! none. Every one of them answers a [`crate::error::Problem`].
@@ -88,7 +90,7 @@ impl Inputs {
                 "Nothing with this id (or name) exists in this account",
             ));
         }
-        if self.json_body {
+        if self.json_body && self.secured {
             refusals.push(("415", "The body is not sent as application/json"));
             refusals.push((
                 "422",
@@ -240,6 +242,20 @@ mod tests {
             panic!("an inline response")
         };
         assert_eq!(own.description, "its own words");
+    }
+
+    #[test]
+    fn a_public_operation_with_a_json_body_gets_no_json_extractor_refusals() {
+        let body = RequestBodyBuilder::new()
+            .content("application/json", Content::new(None::<RefOr<_>>))
+            .build();
+        let operation = OperationBuilder::new()
+            .request_body(Some(body))
+            .response("200", ResponseBuilder::new().description("done"))
+            .build();
+        let mut doc = doc_with(operation);
+        document_refusals(&mut doc);
+        assert_eq!(statuses(&doc), ["200", "400"].map(String::from));
     }
 
     #[test]

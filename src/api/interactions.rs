@@ -13,11 +13,11 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::json_body::JsonObject;
-use super::paging::{PageBounds, next_cursor};
+use super::paging::PageBounds;
 use crate::{
     app::AppState,
     auth::AuthedAccount,
-    callers::interactions::{self, InteractionsRequest, RecordedInteractions},
+    callers::interactions::{self, InteractionCounts, InteractionsRequest, RecordedInteractions},
     error::{ApiError, Problem},
     store::{CallDirection, Interaction, InteractionStatus},
 };
@@ -121,21 +121,6 @@ impl From<Interaction> for InteractionView {
     }
 }
 
-/// Interactions per status.
-#[derive(Debug, Default, Serialize, ToSchema)]
-pub struct InteractionCounts {
-    /// Waiting.
-    pub pending: i64,
-    /// Being written.
-    pub sending: i64,
-    /// Written.
-    pub delivered: i64,
-    /// No CRM record has the number.
-    pub unmatched: i64,
-    /// Refused by the CRM.
-    pub failed: i64,
-}
-
 /// A page of the account's interactions.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct InteractionPage {
@@ -159,24 +144,16 @@ pub async fn list_interactions(
     Query(q): Query<InteractionsQuery>,
 ) -> Result<Json<InteractionPage>, ApiError> {
     let limit = PAGES.read(q.limit)?;
-    let (counts, rows) =
+    let listing =
         interactions::list_interactions(&state, account.id, q.status, q.after.as_deref(), limit)
             .await?;
-    let mut totals = InteractionCounts::default();
-    for (status, n) in counts {
-        let slot = match status {
-            InteractionStatus::Pending => &mut totals.pending,
-            InteractionStatus::Sending => &mut totals.sending,
-            InteractionStatus::Delivered => &mut totals.delivered,
-            InteractionStatus::Unmatched => &mut totals.unmatched,
-            InteractionStatus::Failed => &mut totals.failed,
-        };
-        *slot += n;
-    }
-    let next_after = next_cursor(&rows, limit, |i| i.interaction_id.clone());
     Ok(Json(InteractionPage {
-        counts: totals,
-        interactions: rows.into_iter().map(InteractionView::from).collect(),
-        next_after,
+        counts: listing.counts,
+        interactions: listing
+            .interactions
+            .into_iter()
+            .map(InteractionView::from)
+            .collect(),
+        next_after: listing.next_after,
     }))
 }

@@ -3,7 +3,8 @@
 //!
 //! Every route under `/v1` is behind [`crate::auth::require_account`] and is
 //! documented with the bearer security scheme; `/healthz`, `/readyz`,
-//! `/openapi.json` and the web form intake `/f/{form_key}` are public.
+//! `/openapi.json`, the web form intake `/f/{form_key}` and the phone-system lookup
+//! URL `/crm-lookup/{lookup_key}` (its key is the credential) are public.
 
 use std::sync::Arc;
 
@@ -52,7 +53,10 @@ pub const V1_PREFIX: &str = "/v1";
     info(
         title = "listbridge",
         description = "Keeps marketing lists and CRMs in step. Every /v1 route needs \
-                       `Authorization: Bearer <API key>`; errors are `Problem` JSON."
+                       `Authorization: Bearer <API key>`; the phone-system lookup URL \
+                       `/crm-lookup/{lookup_key}` is authenticated by its key (and \
+                       `X-Lookup-Secret` when the key has one) instead. Errors are \
+                       `Problem` JSON."
     ),
     modifiers(&BearerScheme),
     components(schemas(error::Problem)),
@@ -68,7 +72,7 @@ pub const V1_PREFIX: &str = "/v1";
         (name = "jobs", description = "The background job queue: status, last error, retry"),
         (name = "forms", description = "Web forms: definitions, public intake at /f/{form_key}, submissions"),
         (name = "messages", description = "Message sent reports and their CRM notes"),
-        (name = "callers", description = "Lookup keys of the phone-system lookup URL and routing rule sets"),
+        (name = "callers", description = "The phone-system lookup URL /crm-lookup/{lookup_key} (public: the key is the credential), its lookup keys and routing rule sets"),
         (name = "interactions", description = "Calls reported by the phone system and their CRM call notes")
     )
 )]
@@ -131,19 +135,16 @@ pub fn routes(state: &AppState) -> (Router<AppState>, openapi::OpenApi) {
         .merge(public_forms::routes(Arc::new(IntakeLimiter::new(
             &state.form_intake,
         ))))
+        .merge(crm_lookup::routes())
         .split_for_parts();
     doc.merge(public_doc);
     contract::complete(&mut doc);
 
     let served = Arc::new(doc.clone());
-    let router = Router::new()
-        .merge(public)
-        .merge(crm_lookup::routes())
-        .merge(v1)
-        .route(
-            "/openapi.json",
-            get(move || async move { Json(served.as_ref().clone()) }),
-        );
+    let router = Router::new().merge(public).merge(v1).route(
+        "/openapi.json",
+        get(move || async move { Json(served.as_ref().clone()) }),
+    );
     (router, doc)
 }
 

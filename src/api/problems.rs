@@ -399,13 +399,17 @@ impl From<AccountError> for ApiError {
             AccountError::InvalidName { reason, .. } => ApiError::unprocessable(
                 "invalid_name",
                 format!("the name cannot be used: {reason}"),
-            ),
-            AccountError::NameTaken(_) => ApiError::conflict("name_taken", err.to_string()),
+            )
+            .with_details(json!({ "field": "name" })),
+            AccountError::NameTaken(_) => ApiError::conflict("name_taken", err.to_string())
+                .with_details(json!({ "field": "name" })),
             AccountError::InvalidTimeZone(_) => {
                 ApiError::unprocessable("invalid_time_zone", err.to_string())
+                    .with_details(json!({ "field": "time_zone" }))
             }
             AccountError::InvalidRegion(_) => {
                 ApiError::unprocessable("invalid_region", err.to_string())
+                    .with_details(json!({ "field": "default_region" }))
             }
             AccountError::InvalidLabel(_) => {
                 ApiError::unprocessable("invalid_label", err.to_string())

@@ -35,6 +35,7 @@ use crate::{
     client_address::{ClientKey, client_address},
     error::{ApiError, Problem},
     forms::{self, BodyKind, IntakeLimiter, accept_submission, parse_body, thank_you_url},
+    metrics::record::{self, FormRefusal},
     store::{Form, SubmissionId, SubmissionStatus},
 };
 
@@ -139,7 +140,11 @@ pub async fn submit_form(
     request: Request,
 ) -> Response {
     match submit(&state, &limiter, &form_key, request).await {
-        Ok(response) | Err(response) => response,
+        Ok(response) => response,
+        Err(response) => {
+            record::form_refused(FormRefusal::of_status(response.status().as_u16()));
+            response
+        }
     }
 }
 
@@ -213,7 +218,10 @@ async fn submit(
             .unwrap_or_else(|| ApiError::from(e).into_response())
     })?;
     if accepted.stored {
+        record::form_accepted();
         tracing::info!(form = %form.id, submission = %accepted.submission.id, "form submission accepted");
+    } else {
+        record::form_refused(FormRefusal::Honeypot);
     }
     Ok(match (kind, accepted.thank_you_url) {
         (BodyKind::Json, _) => (

@@ -15,8 +15,11 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::{
     app::AppState,
+    callers::phones::Region,
     clock::{Clock, Random},
-    store::{AccountId, LookupKeyId, LookupKeyRecord, NewLookupKey, Store, StoreError},
+    store::{
+        AccountId, ActiveLookupKey, LookupKeyId, LookupKeyRecord, NewLookupKey, Store, StoreError,
+    },
     tokens::hash_key,
 };
 
@@ -76,6 +79,8 @@ pub struct LookupKeyAuth {
     pub key_id: LookupKeyId,
     /// The field typed digits (`dtmf`) are matched against, if the key names one.
     pub dtmf_field: Option<String>,
+    /// The account's default phone region, for callers dialling in national form.
+    pub default_region: Option<Region>,
 }
 
 /// Checks a presented lookup key and `X-Lookup-Secret` value. An unknown or revoked key
@@ -91,7 +96,10 @@ pub async fn authenticate(
     if !raw_key.starts_with(LOOKUP_KEY_PREFIX) || raw_key.len() > 200 {
         return Err(LookupKeyError::NotValid);
     }
-    let key = store
+    let ActiveLookupKey {
+        key,
+        default_region,
+    } = store
         .lookup_keys()
         .find_active_by_hash(&hash_key(raw_key))
         .await?
@@ -109,6 +117,7 @@ pub async fn authenticate(
         account_id: key.account_id,
         key_id: key.id,
         dtmf_field: key.dtmf_field,
+        default_region: default_region.as_deref().and_then(Region::parse),
     })
 }
 

@@ -20,15 +20,15 @@ use serde::Serialize;
 use super::{
     CallerError,
     keys::LookupKeyAuth,
-    phones::{Region, to_e164},
+    phones::to_e164,
     routing::{Destination, RoutingRules},
 };
 use crate::{
     app::AppState,
     domain::field_usage::{FieldUsage, SystemUsage},
     store::{
-        AccountId, FieldUsageRepo, List, ListColumn, ListRepo, MemberRepo, PhoneIndexRepo,
-        PhoneMatch, RuleSetId,
+        AccountId, ConnectorId, FieldUsageRepo, ListColumn, ListId, ListRepo, MemberId, MemberRepo,
+        PhoneIndexRepo, PhoneMatch, RuleSetId,
     },
 };
 
@@ -192,15 +192,7 @@ impl<'a> CallerLookup<'a> {
                 let Some(caller) = req.caller.as_deref() else {
                     return Ok(None);
                 };
-                let region = self
-                    .state
-                    .store
-                    .accounts()
-                    .settings(auth.account_id)
-                    .await?
-                    .and_then(|s| s.default_region)
-                    .and_then(|r| Region::parse(&r));
-                let Ok(e164) = to_e164(caller, region) else {
+                let Ok(e164) = to_e164(caller, auth.default_region) else {
                     return Ok(None);
                 };
                 PhoneIndexRepo.find(db, auth.account_id, &e164).await?
@@ -222,7 +214,9 @@ impl<'a> CallerLookup<'a> {
     }
 
     /// The values of `fields` for the found record: from the members holding it, else
-    /// read live from the CRM (one request for all missing fields).
+    /// read live from the CRM (one request for all missing fields). The members and
+    /// their lists' columns are read in one statement each, the field usages only when
+    /// a Standard Field Name is asked for.
     async fn values(
         &self,
         account: AccountId,
@@ -230,28 +224,35 @@ impl<'a> CallerLookup<'a> {
         fields: &[&str],
     ) -> Result<HashMap<String, Option<String>>, CallerError> {
         let db = self.state.store.conn();
-        let usages = FieldUsageRepo.all(db, account).await?;
+        let usages = if fields.iter().any(|f| SystemUsage::parse(f).is_some()) {
+            FieldUsageRepo.all(db, account).await?
+        } else {
+            Vec::new()
+        };
+        let member_ids: Vec<MemberId> = found.holders.iter().map(|h| h.member_id).collect();
+        let mut list_ids: Vec<ListId> = found.holders.iter().map(|h| h.list_id).collect();
+        list_ids.sort_unstable();
+        list_ids.dedup();
+        let members = MemberRepo.get_many(db, &member_ids).await?;
+        let columns = ListRepo.columns_of(db, &list_ids).await?;
         let mut out: HashMap<String, Option<String>> = HashMap::new();
-        let mut connector = None;
+        // In the holders' order (best first), so a field held by several lists is read
+        // from the same member every time.
         for holder in &found.holders {
-            let Some(list) = ListRepo.get(db, account, holder.list_id).await? else {
+            let Some(member) = members.iter().find(|m| m.id == holder.member_id) else {
                 continue;
             };
-            let columns = ListRepo.columns(db, holder.list_id).await?;
-            let Some(member) = MemberRepo.get(db, holder.list_id, holder.member_id).await? else {
+            let Some(columns) = columns.get(&member.list_id) else {
                 continue;
             };
             for &field in fields {
                 if out.contains_key(field) {
                     continue;
                 }
-                if let Some(column) = column_for(field, &columns, &usages) {
+                if let Some(column) = column_for(field, columns, &usages) {
                     let value = member.values.get(&column.name).cloned().flatten();
                     out.insert(field.to_string(), value);
                 }
-            }
-            if connector.is_none() && list.entity == Some(found.entity) {
-                connector = list_connector(&list);
             }
         }
         let missing: Vec<&str> = fields
@@ -260,6 +261,7 @@ impl<'a> CallerLookup<'a> {
             .filter(|f| !out.contains_key(*f))
             .collect();
         if !missing.is_empty() {
+            let connector = self.connector_of(account, found, &list_ids).await?;
             let live = self.read_live(account, connector, found, &missing).await;
             for field in missing {
                 out.insert(field.to_string(), live.get(field).cloned().flatten());
@@ -268,12 +270,32 @@ impl<'a> CallerLookup<'a> {
         Ok(out)
     }
 
+    /// The connector a live read goes through: that of the first holding list
+    /// imported from the record's entity.
+    async fn connector_of(
+        &self,
+        account: AccountId,
+        found: &Found,
+        lists: &[ListId],
+    ) -> Result<Option<ConnectorId>, CallerError> {
+        let db = self.state.store.conn();
+        for &list in lists {
+            if let Some(list) = ListRepo.get(db, account, list).await?
+                && list.entity == Some(found.entity)
+                && list.connector_id.is_some()
+            {
+                return Ok(list.connector_id);
+            }
+        }
+        Ok(None)
+    }
+
     /// Reads fields no list holds from the CRM for the one record, with a timeout and
     /// a short cache. A failure answers no value (logged by kind, never by content).
     async fn read_live(
         &self,
         account: AccountId,
-        connector: Option<crate::store::ConnectorId>,
+        connector: Option<ConnectorId>,
         found: &Found,
         fields: &[&str],
     ) -> HashMap<String, Option<String>> {
@@ -334,11 +356,6 @@ impl<'a> CallerLookup<'a> {
     }
 }
 
-/// The connector a CRM list was imported from.
-fn list_connector(list: &List) -> Option<crate::store::ConnectorId> {
-    list.connector_id
-}
-
 /// The column of a list holding `field`: for `owner` the column mirroring the owner
 /// field; for a Standard Field Name the column with that usage (or mirroring its CRM
 /// field); else the column mirroring that CRM field, or named so.
@@ -387,7 +404,7 @@ fn cache() -> &'static Cache {
     CACHE.get_or_init(Default::default)
 }
 
-fn cache_key(connector: crate::store::ConnectorId, found: &Found, crm: &str) -> CacheKey {
+fn cache_key(connector: ConnectorId, found: &Found, crm: &str) -> CacheKey {
     (
         connector.as_db(),
         found.entity,

@@ -72,8 +72,10 @@ impl RoutingError {
     }
 }
 
-/// How a row compares the record's value (left) with the row's value (right).
+/// How a row compares the record's value (left) with the row's value (right). Named
+/// `RoutingOperator` in the OpenAPI document: the segment filters' `Operator` is another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = RoutingOperator)]
 pub enum Operator {
     /// Less than.
     #[serde(rename = "<")]

@@ -69,7 +69,10 @@ pub(super) async fn backfill(ctx: &RunContext<'_>, cp: &mut Checkpoint) -> Resul
                 writes.update(&tx, member).await?;
             }
         }
-        writes.finish(&tx).await?;
+        // A filled phone column's values that are not numbers are reported like a pull's.
+        let written = writes.finish(&tx).await?;
+        let written: Vec<&crate::store::Member> = written.iter().collect();
+        super::import::report_phone_problems(&tx, ctx.run.id, &written, &mut report).await?;
         cp.cursor = Some(last);
         cp.save_page(&tx, ctx, &mut report, page.records.len(), now)
             .await?;

@@ -19,7 +19,8 @@ use super::{
 use crate::{
     domain::{email::MemberEmail, values::Values},
     store::{
-        CrmLink, ListRepo, ListStatus, Member, MemberRepo, MemberWrites, RunCounts, StoreError,
+        CrmLink, ListRepo, ListStatus, Member, MemberRepo, MemberWrites, RunCounts, RunId, RunRepo,
+        StoreError,
     },
 };
 
@@ -210,26 +211,48 @@ async fn apply_page<C: sea_orm::ConnectionTrait>(
     for member in changed.values() {
         writes.update(db, member.clone()).await?;
     }
-    writes.finish(db).await?;
-    let written: Vec<&Member> = fresh.iter().chain(changed.values()).collect();
-    report_phone_problems(db, &written, report).await
+    let written = writes.finish(db).await?;
+    let written: Vec<&Member> = written.iter().collect();
+    report_phone_problems(db, ctx.run.id, &written, report).await
 }
 
-/// Reports, per record, the phone values of just-written members that are not numbers
-/// (kept in the phone index with the reason, never dropped silently).
+/// The run record outcome of a phone value that is not a number.
+pub(super) const PHONE_NOT_PARSED: &str = "phone_not_parsed";
+
+/// Reports, per record, the phone values of just-written members (new and updated
+/// alike) that are not numbers (kept in the phone index with the reason, never dropped
+/// silently): once per record and column in a run, naming the text. A value fixed since
+/// is no longer in the index, so no longer reported.
 pub(super) async fn report_phone_problems<C: sea_orm::ConnectionTrait>(
     db: &C,
+    run: RunId,
     written: &[&Member],
     report: &mut Report,
 ) -> Result<(), EngineError> {
     let ids: Vec<crate::store::MemberId> = written.iter().map(|m| m.id).collect();
     let problems = crate::store::PhoneIndexRepo.problems(db, &ids).await?;
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let keys: Vec<String> = problems.iter().map(|p| p.key.clone()).collect();
+    let mut told = RunRepo
+        .recorded_fields(db, run, PHONE_NOT_PARSED, &keys)
+        .await?;
     for problem in problems {
         let Some(member) = written.iter().find(|m| m.id == problem.member_id) else {
             continue;
         };
+        if !told.insert((problem.key.clone(), problem.column.clone())) {
+            continue;
+        }
+        let text = member
+            .values
+            .get(&problem.column)
+            .cloned()
+            .flatten()
+            .unwrap_or_default();
         report.record(
-            "phone_not_parsed",
+            PHONE_NOT_PARSED,
             Subject {
                 email: Some(&member.email),
                 entity: member.crm.as_ref().map(|c| c.entity),
@@ -237,10 +260,10 @@ pub(super) async fn report_phone_problems<C: sea_orm::ConnectionTrait>(
             },
             Some(&problem.column),
             format!(
-                "the {} value is not usable for caller lookups: {}",
+                "the {} value \"{text}\" is not usable for caller lookups: {}",
                 problem.column, problem.reason
             ),
-            None,
+            Some(serde_json::json!({ "value": text })),
         );
     }
     Ok(())

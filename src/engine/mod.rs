@@ -245,6 +245,9 @@ impl Engine {
         if !run.status.is_active() {
             return Ok(run);
         }
+        if run.resumes == 0 {
+            crate::metrics::record::run_started(&run);
+        }
         let span = tracing::info_span!("run", run_id = %id, list_id = %run.list_id, kind = ?run.kind, resumes = run.resumes);
         let result = self.execute_bounded(&run).instrument(span).await;
         let now = self.clock.now();
@@ -268,10 +271,12 @@ impl Engine {
                 self.fail_run(&run, &e.to_string()).await?;
             }
         }
-        RunRepo
+        let ended = RunRepo
             .get_for_worker(db, id, self.clock.now())
             .await?
-            .ok_or_else(|| EngineError::Setup(format!("run {id} vanished")))
+            .ok_or_else(|| EngineError::Setup(format!("run {id} vanished")))?;
+        crate::metrics::record::run_finished(&ended);
+        Ok(ended)
     }
 
     /// Ends a run as failed (also when its job gave up after retries).
@@ -300,6 +305,10 @@ impl Engine {
             && run.status.is_active()
         {
             self.fail_run(&run, error).await?;
+            crate::metrics::record::run_finished(&Run {
+                status: RunStatus::Failed,
+                ..run
+            });
         }
         Ok(())
     }

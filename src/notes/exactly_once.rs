@@ -158,19 +158,25 @@ async fn write_chunk<L: NoteLedger>(
     };
     let now = state.clock.now();
     let mut retry = None;
+    let (mut written, mut failed) = (0, 0);
     let tx = db.begin().await.map_err(StoreError::from)?;
     for (item, outcome) in chunk.iter().zip(outcomes) {
         match outcome {
-            Ok(key) => ledger.mark_delivered(&tx, &item.id, &key, now).await?,
+            Ok(key) => {
+                ledger.mark_delivered(&tx, &item.id, &key, now).await?;
+                written += 1;
+            }
             Err(e) if e.is_transient() => retry = Some(e),
             Err(e) => {
                 ledger
                     .mark_failed(&tx, &item.id, &e.to_string(), now)
-                    .await?
+                    .await?;
+                failed += 1;
             }
         }
     }
     tx.commit().await.map_err(StoreError::from)?;
+    crate::metrics::record::notes(written, failed);
     tracing::info!(
         notes = chunk.len(),
         ms = (Utc::now() - started).num_milliseconds(),

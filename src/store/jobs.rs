@@ -46,6 +46,14 @@ pub enum JobKind {
 }
 
 impl JobKind {
+    /// Every kind, so a report (the `/metrics` queue gauges) can name the empty ones too.
+    pub const ALL: [JobKind; 4] = [
+        JobKind::Run,
+        JobKind::FormDelivery,
+        JobKind::NoteDelivery,
+        JobKind::InteractionDelivery,
+    ];
+
     /// Stored name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -550,7 +558,48 @@ fn payload_text<'j>(job: &'j Job, key: &str) -> Option<&'j str> {
     job.payload.get(key).and_then(|v| v.as_str())
 }
 
+/// The jobs of one kind waiting for a worker (queued, or failed and waiting to retry),
+/// all accounts together: what `/metrics` reports as the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitingJobs {
+    /// The kind.
+    pub kind: JobKind,
+    /// How many wait.
+    pub count: i64,
+    /// The earliest `run_at` among them: the oldest one's due time (it may lie ahead
+    /// when every waiting job is a retry not yet due).
+    pub oldest_run_at: Option<DateTime<Utc>>,
+}
+
 impl<C: ConnectionTrait> JobRepo<'_, C> {
+    /// The waiting jobs of every kind (each [`JobKind::ALL`] present, zero when none
+    /// wait), in one grouped statement over all accounts.
+    pub async fn waiting_by_kind(&self) -> Result<Vec<WaitingJobs>, StoreError> {
+        let rows: Vec<(String, i64, Option<DateTime<Utc>>)> = job::Entity::find()
+            .select_only()
+            .column(job::Column::Kind)
+            .column_as(job::Column::Id.count(), "n")
+            .column_as(job::Column::RunAt.min(), "oldest")
+            .filter(
+                job::Column::Status.is_in([JobStatus::Queued.as_str(), JobStatus::Failed.as_str()]),
+            )
+            .group_by(job::Column::Kind)
+            .into_tuple()
+            .all(self.db)
+            .await?;
+        Ok(JobKind::ALL
+            .into_iter()
+            .map(|kind| {
+                let row = rows.iter().find(|(k, _, _)| k == kind.as_str());
+                WaitingJobs {
+                    kind,
+                    count: row.map_or(0, |(_, n, _)| *n),
+                    oldest_run_at: row.and_then(|(_, _, oldest)| *oldest),
+                }
+            })
+            .collect())
+    }
+
     /// How many of an account's jobs are in each status, in one grouped statement.
     pub async fn counts(&self, account: AccountId) -> Result<Vec<(JobStatus, i64)>, StoreError> {
         let rows: Vec<(String, i64)> = job::Entity::find()

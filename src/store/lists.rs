@@ -1,6 +1,8 @@
 //! Lists and their columns. (The account's field usages have their own repository,
 //! [`super::FieldUsageRepo`].)
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use listbridge_connector::{EntityKind, Watermark};
 use sea_orm::{
@@ -435,6 +437,38 @@ impl ListRepo {
                 pending: c.pending,
             })
             .collect())
+    }
+
+    /// The columns of several lists, each in order, in one statement (a caller lookup
+    /// reads the lists holding the matched record at once).
+    pub async fn columns_of<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        ids: &[ListId],
+    ) -> Result<HashMap<ListId, Vec<ListColumn>>, StoreError> {
+        let mut out: HashMap<ListId, Vec<ListColumn>> = HashMap::new();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        let rows = list_column::Entity::find()
+            .filter(list_column::Column::ListId.is_in(ids.iter().map(ListId::as_db)))
+            .order_by_asc(list_column::Column::ListId)
+            .order_by_asc(list_column::Column::Position)
+            .all(db)
+            .await?;
+        for c in rows {
+            let list = ListId::from_db(&c.list_id).ok_or_else(|| StoreError::Corrupt {
+                table: "list_columns",
+                id: c.list_id.clone(),
+                message: "list_id".into(),
+            })?;
+            out.entry(list).or_default().push(ListColumn {
+                name: c.name,
+                crm_field: c.crm_field,
+                pending: c.pending,
+            });
+        }
+        Ok(out)
     }
 
     /// Appends columns, their ids drawn from `ids` (names already present are refused as

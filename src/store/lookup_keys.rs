@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect, sea_query::Expr,
 };
 
 use super::{AccountId, LookupKeyId, Store, StoreError, entity::lookup_key};
@@ -50,6 +50,47 @@ pub struct LookupKeyRecord {
     pub created_at: DateTime<Utc>,
     /// When it was revoked, if it was.
     pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// An unrevoked key as a lookup reads it: the key, and its account's default phone
+/// region (ISO 3166 alpha-2) for numbers dialled in national form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveLookupKey {
+    /// The stored key.
+    pub key: LookupKeyRecord,
+    /// The owning account's default region, if set.
+    pub default_region: Option<String>,
+}
+
+/// A `lookup_keys` row with its account's region beside it.
+#[derive(Debug, FromQueryResult)]
+struct KeyWithRegion {
+    id: String,
+    account_id: String,
+    name: String,
+    key_hash: String,
+    prefix: String,
+    secret_hash: Option<String>,
+    dtmf_field: Option<String>,
+    created_at: DateTime<Utc>,
+    revoked_at: Option<DateTime<Utc>>,
+    account_default_region: Option<String>,
+}
+
+impl From<KeyWithRegion> for lookup_key::Model {
+    fn from(row: KeyWithRegion) -> Self {
+        lookup_key::Model {
+            id: row.id,
+            account_id: row.account_id,
+            name: row.name,
+            key_hash: row.key_hash,
+            prefix: row.prefix,
+            secret_hash: row.secret_hash,
+            dtmf_field: row.dtmf_field,
+            created_at: row.created_at,
+            revoked_at: row.revoked_at,
+        }
+    }
 }
 
 fn record(row: lookup_key::Model) -> Result<LookupKeyRecord, StoreError> {
@@ -112,18 +153,34 @@ impl<'a> LookupKeyRepo<'a> {
         Ok(())
     }
 
-    /// The unrevoked key with this hash, if any (a single indexed equality match).
+    /// The unrevoked key with this hash, if any, with its account's default phone
+    /// region: what answering a lookup needs first, in one indexed statement (the
+    /// region is a sub-select on the account's primary key).
     pub async fn find_active_by_hash(
         &self,
         key_hash: &str,
-    ) -> Result<Option<LookupKeyRecord>, StoreError> {
-        lookup_key::Entity::find()
+    ) -> Result<Option<ActiveLookupKey>, StoreError> {
+        let Some(row) = lookup_key::Entity::find()
+            .column_as(
+                Expr::cust(
+                    "(SELECT accounts.default_region FROM accounts \
+                     WHERE accounts.id = lookup_keys.account_id)",
+                ),
+                "account_default_region",
+            )
             .filter(lookup_key::Column::KeyHash.eq(key_hash))
             .filter(lookup_key::Column::RevokedAt.is_null())
+            .into_model::<KeyWithRegion>()
             .one(self.db)
             .await?
-            .map(record)
-            .transpose()
+        else {
+            return Ok(None);
+        };
+        let default_region = row.account_default_region.clone();
+        Ok(Some(ActiveLookupKey {
+            key: record(row.into())?,
+            default_region,
+        }))
     }
 
     /// The account's unrevoked keys, newest first.

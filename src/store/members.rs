@@ -410,6 +410,25 @@ impl MemberRepo {
             .transpose()
     }
 
+    /// These members, in one statement (a caller lookup reads every member holding the
+    /// matched record at once). Ids that are gone are left out.
+    pub async fn get_many<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        ids: &[MemberId],
+    ) -> Result<Vec<Member>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        member::Entity::find()
+            .filter(member::Column::Id.is_in(ids.iter().map(MemberId::as_db)))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(to_member)
+            .collect()
+    }
+
     /// Removes a member from a list (its phone index rows go with it, `ON DELETE
     /// CASCADE`); whether it was there.
     pub async fn delete<C: ConnectionTrait>(
@@ -464,7 +483,7 @@ impl MemberRepo {
         for member in members {
             writes.update(db, member.clone()).await?;
         }
-        writes.finish(db).await
+        writes.finish(db).await.map(drop)
     }
 }
 
@@ -527,8 +546,10 @@ impl MemberWrites {
         }
     }
 
-    /// Re-indexes the phone numbers of every member written.
-    pub async fn finish<C: ConnectionTrait>(self, db: &C) -> Result<(), StoreError> {
+    /// Re-indexes the phone numbers of every member written; returns each member's last
+    /// written state (new and updated alike), so a run can report the phone values of
+    /// every member it wrote that are not numbers.
+    pub async fn finish<C: ConnectionTrait>(self, db: &C) -> Result<Vec<Member>, StoreError> {
         let mut updated = Vec::new();
         let mut fresh = Vec::new();
         for (member, is_new) in &self.written {
@@ -538,7 +559,8 @@ impl MemberWrites {
                 updated.push(member);
             }
         }
-        index_by_list(db, &updated, &fresh).await
+        index_by_list(db, &updated, &fresh).await?;
+        Ok(self.written.into_iter().map(|(m, _)| m).collect())
     }
 }
 

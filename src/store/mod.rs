@@ -64,9 +64,9 @@ pub use ids::{
 pub use ids::{LookupKeyId, RuleSetId};
 pub use interactions::{CallDirection, Interaction, InteractionRepo, InteractionStatus};
 pub use invitations::{Invitation, InvitationRepo};
-pub use jobs::{Job, JobKind, JobRepo, JobStatus, JobSubject, NewJob};
+pub use jobs::{Job, JobKind, JobRepo, JobStatus, JobSubject, NewJob, WaitingJobs};
 pub use lists::{List, ListColumn, ListKind, ListRepo, ListStatus, NewList};
-pub use lookup_keys::{LookupKeyRecord, LookupKeyRepo, NewLookupKey};
+pub use lookup_keys::{ActiveLookupKey, LookupKeyRecord, LookupKeyRepo, NewLookupKey};
 pub use members::{CrmLink, Member, MemberRepo, MemberWrites, Parked};
 pub use note_events::{CampaignSummary, NoteEvent, NoteEventRepo, NoteStatus, NoteTally};
 pub use phone_numbers::{PhoneIndexRepo, PhoneMatch, PhoneProblem};

@@ -266,7 +266,9 @@ impl PhoneIndexRepo {
 
     /// The linked members of the account whose value of `column` is exactly `value`
     /// (typed digits, `dtmf`), best first like [`Self::find`]: a `LIKE` on the stored
-    /// JSON narrows, the parsed values decide.
+    /// JSON for the whole quoted value narrows (a bare substring would let the first 200
+    /// members holding the digits inside longer values hide the exact one), the parsed
+    /// values decide.
     pub async fn find_by_value<C: ConnectionTrait>(
         &self,
         db: &C,
@@ -283,8 +285,9 @@ impl PhoneIndexRepo {
             .all(db)
             .await?;
         let needle = value.to_string();
+        let quoted = serde_json::to_string(&needle).unwrap_or_default();
         let mut pattern = String::from("%");
-        for c in needle.chars() {
+        for c in quoted.chars() {
             if matches!(c, '%' | '_' | '\\') {
                 pattern.push('\\');
             }

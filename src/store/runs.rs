@@ -628,6 +628,33 @@ impl RunRepo {
         Ok(())
     }
 
+    /// The `(crm_key, field)` pairs among `keys` that run `id` already has a record of
+    /// `outcome` for: a per-record finding (a phone value that is not a number) is
+    /// written once per run, however many phases or pages meet the record again.
+    pub async fn recorded_fields<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: RunId,
+        outcome: &str,
+        keys: &[String],
+    ) -> Result<std::collections::HashSet<(String, String)>, StoreError> {
+        let mut out = std::collections::HashSet::new();
+        for chunk in keys.chunks(500) {
+            let rows: Vec<(Option<String>, Option<String>)> = run_record::Entity::find()
+                .select_only()
+                .column(run_record::Column::CrmKey)
+                .column(run_record::Column::Field)
+                .filter(run_record::Column::RunId.eq(id.as_db()))
+                .filter(run_record::Column::Outcome.eq(outcome))
+                .filter(run_record::Column::CrmKey.is_in(chunk.iter().cloned()))
+                .into_tuple()
+                .all(db)
+                .await?;
+            out.extend(rows.into_iter().filter_map(|(k, f)| Some((k?, f?))));
+        }
+        Ok(out)
+    }
+
     /// A page of a run's records after `after_seq`, optionally of one outcome.
     pub async fn records<C: ConnectionTrait>(
         &self,

@@ -1,5 +1,6 @@
 //! The phone index follows member values: numbers that do not parse are reported per
-//! record in the import run; setting the default region re-reads national numbers; a
+//! record in the import run, and for updated members in a pull (once per record and
+//! column in a run, a fixed number no longer); setting the default region re-reads national numbers; a
 //! member edit, a member removal and a list removal change what a lookup finds.
 
 use infor_crm_fake::Kind;
@@ -218,4 +219,77 @@ async fn callers_phones_index_follows_pulled_pages_and_phone_usages() {
         None,
         "rows go with the usage"
     );
+}
+
+/// The `phone_not_parsed` records of a run about `key`, as `(field, detail)`.
+async fn phone_reports(w: &World, report: &Value, key: &str) -> Vec<(String, String)> {
+    let run = report["id"].as_str().expect("run id");
+    w.records_with_outcome(run, "phone_not_parsed")
+        .await
+        .into_iter()
+        .filter(|r| r["crm_key"] == key)
+        .map(|r| {
+            (
+                r["field"].as_str().unwrap_or_default().to_string(),
+                r["detail"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn callers_phones_pull_reports_unparsed_numbers_of_updated_members_once_per_run() {
+    let w = world(crm_config(0, 0)).await;
+    set_region(&w, "GB").await;
+    let ada = add_lead(&w, "ada@unparsed.test", "020 7946 0401");
+    let bob = add_lead(&w, "bob@unparsed.test", "ask reception");
+    let list = w.pulling_lead_list(&["WorkPhone"]).await;
+    let (status, created) = w.post("/v1/lookup-keys", &json!({ "name": "PBX" })).await;
+    assert_eq!(status, 201, "{created}");
+    let key = created["lookup_key"].as_str().expect("key").to_string();
+
+    // An existing member's number stops parsing; another's is fixed.
+    crm_set(&w, &[&ada], "WorkPhone", json!("call me maybe"));
+    crm_set(&w, &[&bob], "WorkPhone", json!("020 7946 0402"));
+    let report = w.sync(list).await;
+    assert_eq!(report["status"], "succeeded", "{report}");
+    let told = phone_reports(&w, &report, &ada).await;
+    assert_eq!(told.len(), 1, "the updated member's bad number: {told:?}");
+    assert_eq!(told[0].0, "WorkPhone", "{told:?}");
+    assert!(
+        told[0].1.contains("call me maybe"),
+        "names the text: {told:?}"
+    );
+    assert!(
+        phone_reports(&w, &report, &bob).await.is_empty(),
+        "a fixed number is no longer reported"
+    );
+    assert_eq!(who(&w, &key, "02079460401").await, None, "old number gone");
+    assert_eq!(
+        who(&w, &key, "02079460402").await.as_deref(),
+        Some(bob.as_str())
+    );
+
+    // A new phone column is filled (backfill) and the same record is pulled again in
+    // one run: each bad value is reported once.
+    let (status, body) = w
+        .post(
+            &format!("/v1/lists/{list}/columns"),
+            &json!({ "fields": ["Mobile"] }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    crm_set(&w, &[&ada], "Mobile", json!("ext 12"));
+    let report = w.sync(list).await;
+    assert_eq!(report["status"], "succeeded", "{report}");
+    assert!(
+        report["counts"]["read"].as_i64() >= Some(1)
+            && report["counts"]["filled"].as_i64() >= Some(1),
+        "filled, then pulled again: {report}"
+    );
+    let mut told = phone_reports(&w, &report, &ada).await;
+    told.sort();
+    let fields: Vec<&str> = told.iter().map(|(f, _)| f.as_str()).collect();
+    assert_eq!(fields, ["Mobile", "WorkPhone"], "once each: {told:?}");
+    assert!(told[0].1.contains("ext 12"), "{told:?}");
 }

@@ -6,12 +6,15 @@
 
 mod support;
 
+mod account_settings_api;
 mod accounts;
 mod bounded_work;
+mod callers_dtmf;
 mod callers_interactions;
 mod callers_interactions_crash;
 mod callers_keys;
 mod callers_lookup;
+mod callers_lookup_contract;
 mod callers_phones;
 mod callers_routing;
 mod connectors_api;
@@ -49,6 +52,7 @@ mod lists_segments;
 mod lists_upload;
 mod log_hygiene;
 mod logging;
+mod metrics;
 mod notes_flow;
 mod notes_resume;
 mod openapi_contract;

@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 use crate::support::{TestApp, json, spawn_app};
 
 /// Path parameters that are free text, not ids: a column name, the email sender's own
-/// campaign id, a form's public key.
-const TEXT_PATH_PARAMS: [&str; 3] = ["column", "campaign_id", "form_key"];
+/// campaign id, a form's public key, a phone system's lookup key.
+const TEXT_PATH_PARAMS: [&str; 4] = ["column", "campaign_id", "form_key", "lookup_key"];
 
 /// A well-formed UUID that names nothing.
 const SOME_UUID: &str = "00000000-0000-4000-8000-000000000000";

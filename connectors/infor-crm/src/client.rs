@@ -19,6 +19,7 @@ use url::Url;
 use crate::{
     auth::Credentials,
     endpoint::Endpoint,
+    request_metrics::{self, AttemptEnd},
     retry::{self, RetryPolicy},
 };
 
@@ -342,10 +343,22 @@ impl SDataClient {
             // acquiring cannot fail; if it ever did, sending without a permit is still
             // correct, only less polite.
             let _permit = self.permits.acquire().await.ok();
+            let waiting = std::time::Instant::now();
             self.limiter.until_ready().await;
+            request_metrics::rate_limit_wait(waiting.elapsed());
             let started = std::time::Instant::now();
             let result = self.send(request).await;
-            let elapsed = started.elapsed().as_millis() as u64;
+            let took = started.elapsed();
+            request_metrics::attempt(
+                &request.method,
+                match &result {
+                    Ok(reply) => AttemptEnd::Answered(reply.status),
+                    Err(SendError::Transport(_)) => AttemptEnd::TransportError,
+                    Err(SendError::TooLarge { .. }) => AttemptEnd::TooLarge,
+                },
+                took,
+            );
+            let elapsed = took.as_millis() as u64;
             let span = tracing::Span::current();
             span.record("duration_ms", elapsed);
             match &result {

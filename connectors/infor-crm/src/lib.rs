@@ -34,6 +34,7 @@ mod parse_props;
 mod query;
 mod read;
 mod record;
+mod request_metrics;
 mod response;
 mod retry;
 mod schema;

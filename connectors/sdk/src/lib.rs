@@ -9,6 +9,7 @@
 //! `Address.City`; the connector maps them to the CRM's nesting.
 
 mod error;
+pub mod metric_names;
 mod model;
 pub mod outbound;
 mod registry;

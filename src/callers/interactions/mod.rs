@@ -13,15 +13,16 @@
 
 mod delivery;
 mod error;
+mod listing;
 mod record;
 mod request;
 mod text;
 
 pub use delivery::{INTERACTION_MAX_ATTEMPTS, call_note, run_delivery_job};
 pub use error::InteractionError;
+pub use listing::{InteractionCounts, InteractionListing, list_interactions};
 pub use record::{
-    INTERACTION_BATCH, InteractionReceipt, Receipt, RecordedInteractions, list_interactions,
-    record_interactions,
+    INTERACTION_BATCH, InteractionReceipt, Receipt, RecordedInteractions, record_interactions,
 };
 pub use request::{InteractionInput, InteractionsRequest, MAX_INTERACTIONS};
 pub use text::{call_regarding, call_text, duration_text};

@@ -1,5 +1,5 @@
 //! Recording a call report: its new interactions and their delivery jobs, in one
-//! transaction; and reading the account's interactions back.
+//! transaction.
 
 use std::collections::HashMap;
 
@@ -10,10 +10,7 @@ use utoipa::ToSchema;
 use super::{InteractionError, InteractionsRequest, delivery::INTERACTION_MAX_ATTEMPTS};
 use crate::{
     AppState,
-    store::{
-        AccountId, Interaction, InteractionRepo, InteractionStatus, JobKind, JobRepo, NewJob,
-        StoreError,
-    },
+    store::{AccountId, InteractionRepo, JobKind, JobRepo, NewJob, StoreError},
 };
 
 /// Interactions per delivery job (a few `$batch` writes each).
@@ -138,21 +135,4 @@ pub async fn record_interactions(
         batches,
         interactions,
     })
-}
-
-/// The account's interactions per status, and a page of them by interaction id after
-/// `after` (only `status` when given).
-pub async fn list_interactions(
-    state: &AppState,
-    account: AccountId,
-    status: Option<InteractionStatus>,
-    after: Option<&str>,
-    limit: u64,
-) -> Result<(Vec<(InteractionStatus, i64)>, Vec<Interaction>), InteractionError> {
-    let db = state.store.conn();
-    let counts = InteractionRepo.counts(db, account).await?;
-    let page = InteractionRepo
-        .page(db, account, status, after, limit)
-        .await?;
-    Ok((counts, page))
 }

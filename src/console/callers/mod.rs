@@ -1,14 +1,18 @@
-//! The *Callers* pages (admins only): what a phone system (PBXware, IPVoice) is given to
+//! The *Callers* pages (admins, but for *Calls*): what a phone system (PBXware, IPVoice) is given to
 //! ask listbridge about a caller. *Lookup keys* — create one (the key, its optional
 //! `X-Lookup-Secret` and the lookup URL to paste into the phone system are shown once),
 //! revoke one behind a confirmation — and *Routing rules* — the rule sets the route URL
 //! evaluates: list, a builder with ordered rows and a default destination, edit,
-//! delete behind a confirmation.
+//! delete behind a confirmation — and *Calls* (every signed-in user): the calls the
+//! phone system reported and where each one's CRM note is, unmatched callers with the
+//! reason.
 //!
-//! Every action goes through [`crate::callers::keys::LookupKeys`] and
-//! [`crate::callers::routing::RoutingRules`], the services the API uses; their refusals
+//! Every action goes through [`crate::callers::keys::LookupKeys`],
+//! [`crate::callers::routing::RoutingRules`] and [`crate::callers::interactions`], the
+//! services the API uses; their refusals
 //! are shown beside the control they are about, in the API's words.
 
+mod calls;
 mod index;
 mod keys;
 mod rules;
@@ -26,10 +30,11 @@ use crate::{
     store::{LookupKeyId, RuleSetId},
 };
 
-/// `/callers`, its key and rule set forms.
+/// `/callers`, its key and rule set forms, and `/callers/calls`.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/callers", get(index::show))
+        .route("/callers/calls", get(calls::show))
         .route("/callers/keys", post(keys::create))
         .route(
             "/callers/keys/{id}/revoke",

@@ -136,9 +136,11 @@ impl PageContext<'_> {
             return Ok(());
         }
         stored.insert_many(db, &fresh).await?;
-        stored.finish(db).await?;
-        let fresh: Vec<&Member> = fresh.iter().collect();
-        crate::engine::import::report_phone_problems(db, &fresh, report).await?;
+        // New and updated members alike: an existing member's number that stopped
+        // parsing is reported too.
+        let written = stored.finish(db).await?;
+        let written: Vec<&Member> = written.iter().collect();
+        crate::engine::import::report_phone_problems(db, self.ctx.run.id, &written, report).await?;
         Ok(())
     }
 

@@ -152,3 +152,40 @@ pub fn assert_one_note_each(crm: &FakeCrm, keys: &[String]) {
         );
     }
 }
+
+/// Creates a lookup key (no secret) with the API key; returns the lookup key for the
+/// URL `/crm-lookup/{lookup_key}`.
+pub async fn new_lookup_key(client: &reqwest::Client, base: &str, key: &str) -> String {
+    let response = client
+        .post(format!("{base}/v1/lookup-keys"))
+        .bearer_auth(key)
+        .json(&json!({ "name": "PBX" }))
+        .send()
+        .await
+        .expect("lookup key created");
+    assert_eq!(response.status().as_u16(), 201);
+    let body: Value = response.json().await.expect("JSON body");
+    body["lookup_key"]
+        .as_str()
+        .expect("lookup key in the answer")
+        .to_string()
+}
+
+/// Asks the lookup URL for `caller` with `Accept: application/json`; asserts 200 and
+/// returns the answer.
+pub async fn lookup_caller(
+    client: &reqwest::Client,
+    base: &str,
+    lookup_key: &str,
+    caller: &str,
+) -> Value {
+    let response = client
+        .get(format!("{base}/crm-lookup/{lookup_key}"))
+        .query(&[("caller", caller)])
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .expect("lookup answered");
+    assert_eq!(response.status().as_u16(), 200);
+    response.json().await.expect("JSON answer")
+}

@@ -11,6 +11,7 @@ pub mod forms;
 pub mod list_page;
 pub mod lists;
 pub mod logs;
+pub mod metrics;
 pub mod ports;
 pub mod process;
 pub mod runs;
@@ -88,6 +89,8 @@ pub fn test_config(database_url: &str) -> Config {
         trusted_proxies: Default::default(),
         forwarded_header: Default::default(),
         form_limits: Default::default(),
+        metrics_token: None,
+        metrics_bind: None,
     }
 }
 
