@@ -162,34 +162,34 @@ impl AccountAdmin<'_> {
         let time_zone = validate_time_zone(time_zone)?;
         let default_region = crate::callers::phones::validate_region(default_region)
             .map_err(|_| AccountError::InvalidRegion(default_region.trim().to_string()))?;
-        let before = self.settings(account).await?.default_region;
         let settings = AccountSettings {
             name,
             time_zone,
             default_region,
         };
-        match self
-            .store
-            .accounts()
-            .update_settings(account, &settings)
+        // The old region is read, the new one saved and the phone index re-read in one
+        // transaction: the index never holds numbers read with another region than the
+        // one saved, even if this fails half-way.
+        let tx = sea_orm::TransactionTrait::begin(self.store.conn())
             .await
-        {
-            Ok(true) => {
-                if before != settings.default_region {
-                    let tx = sea_orm::TransactionTrait::begin(self.store.conn())
-                        .await
-                        .map_err(StoreError::from)?;
-                    crate::store::PhoneIndexRepo
-                        .reindex_account(&tx, account)
-                        .await?;
-                    tx.commit().await.map_err(StoreError::from)?;
-                }
-                Ok(settings)
+            .map_err(StoreError::from)?;
+        let before = crate::store::AccountRepo::settings_in(&tx, account)
+            .await?
+            .ok_or_else(|| AccountError::UnknownAccount(account.to_string()))?
+            .default_region;
+        match crate::store::AccountRepo::update_settings_in(&tx, account, &settings).await {
+            Ok(true) => {}
+            Ok(false) => return Err(AccountError::UnknownAccount(account.to_string())),
+            Err(StoreError::Duplicate { .. }) => {
+                return Err(AccountError::NameTaken(settings.name));
             }
-            Ok(false) => Err(AccountError::UnknownAccount(account.to_string())),
-            Err(StoreError::Duplicate { .. }) => Err(AccountError::NameTaken(settings.name)),
-            Err(other) => Err(other.into()),
+            Err(other) => return Err(other.into()),
         }
+        if before != settings.default_region {
+            crate::callers::index::reindex_account(&tx, account).await?;
+        }
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(settings)
     }
 
     async fn insert_key(&self, account_id: AccountId, label: &str) -> Result<ApiKey, AccountError> {

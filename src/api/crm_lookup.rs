@@ -268,11 +268,12 @@ async fn answer_route(
     headers: &HeaderMap,
     body: Request,
 ) -> Result<Response, ApiError> {
-    // An id that is no UUID names no rule set, whoever asks.
+    // The key first: a refused key is 401 whatever rule set it names.
+    let auth = authenticate(state, lookup_key, headers).await?;
+    // An id that is no UUID names no rule set.
     let rule_set: RuleSetId = rule_set_id
         .parse()
         .map_err(|_| ApiError::not_found(format!("routing rule set '{rule_set_id}'")))?;
-    let auth = authenticate(state, lookup_key, headers).await?;
     let req = request(query, &read_body(body).await?)?;
     let answer = CallerLookup::new(state)
         .route(&auth, &req, rule_set)

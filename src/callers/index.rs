@@ -3,17 +3,18 @@
 //! step themselves ([`crate::store::PhoneIndexRepo`], hooked into the member
 //! repository, in the same transaction).
 
-use sea_orm::TransactionTrait;
+use sea_orm::ConnectionTrait;
 
-use super::CallerError;
-use crate::store::{AccountId, PhoneIndexRepo, Store, StoreError};
+use crate::store::{AccountId, PhoneIndexRepo, StoreError};
 
-/// Re-reads every member of the account into the phone index, in one transaction (after
-/// the default region or a field usage changed, which changes what its values mean).
-pub async fn reindex_account(store: &Store, account: AccountId) -> Result<(), CallerError> {
-    let tx = store.conn().begin().await.map_err(StoreError::from)?;
-    PhoneIndexRepo.reindex_account(&tx, account).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+/// Re-reads every member of the account into the phone index, in the caller's
+/// transaction: the one that changed the default region or a phone field usage, which
+/// change what the values mean, so the change and the index commit together.
+pub async fn reindex_account<C: ConnectionTrait>(
+    db: &C,
+    account: AccountId,
+) -> Result<(), StoreError> {
+    PhoneIndexRepo.reindex_account(db, account).await?;
     tracing::info!(account = %account, "phone index rebuilt");
     Ok(())
 }

@@ -321,7 +321,8 @@ impl<'a> CallerLookup<'a> {
         let conn = match self.state.connectors().open(account, connector_id).await {
             Ok(c) => c,
             Err(err) => {
-                tracing::warn!(connector = %connector_id, error = %err, "caller lookup: the connector is not usable");
+                tracing::warn!(connector = %connector_id, kind = err.kind(), "caller lookup: the connector is not usable");
+                tracing::debug!(connector = %connector_id, error = %err, "caller lookup: the connector is not usable");
                 return out;
             }
         };

@@ -73,3 +73,23 @@ pub enum ConnectError {
     #[error(transparent)]
     Store(#[from] StoreError),
 }
+
+impl ConnectError {
+    /// A fixed word for the failure, for info and warn logs, which carry kinds and ids
+    /// but never the CRM's words or a URL (the full text goes to debug).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ConnectError::UnknownKind { .. } => "unknown_kind",
+            ConnectError::TooManyAttempts { .. } => "too_many_attempts",
+            ConnectError::Url(_) => "url_refused",
+            ConnectError::Missing { .. } => "missing_value",
+            ConnectError::InvalidRateLimit { .. } => "invalid_rate_limit",
+            ConnectError::AlreadyConnected { .. } => "already_connected",
+            ConnectError::NotFound(_) => "not_found",
+            ConnectError::NotConnected(_) => "not_connected",
+            ConnectError::Crm(err) => err.kind(),
+            ConnectError::Secret(_) => "secret",
+            ConnectError::Store(_) => "store",
+        }
+    }
+}

@@ -3,6 +3,7 @@
 //! in it, so `store` and `engine` can share a type without depending on each other or
 //! on a service above them.
 
+pub mod best_match;
 pub mod email;
 pub mod field_usage;
 pub mod phone;

@@ -8,6 +8,8 @@ use std::cmp::Ordering;
 use listbridge_connector::{CrmRecord, EntityKind};
 use serde::Serialize;
 
+use crate::domain::best_match;
+
 /// Why a record was chosen, in words the run report can show.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
@@ -48,19 +50,18 @@ impl MatchReason {
     }
 }
 
-fn entity_rank(e: EntityKind) -> u8 {
-    match e {
-        EntityKind::Contact => 0,
-        EntityKind::Lead => 1,
-    }
+/// Orders candidates best first: contact before lead, newer before older, then by key
+/// ([`crate::domain::best_match`], the rule caller matching shares).
+pub fn compare_candidates(a: &CrmRecord, b: &CrmRecord) -> Ordering {
+    best_match::compare(candidate(a), candidate(b))
 }
 
-/// Orders candidates best first: contact before lead, newer before older, then by key.
-pub fn compare_candidates(a: &CrmRecord, b: &CrmRecord) -> Ordering {
-    entity_rank(a.entity)
-        .cmp(&entity_rank(b.entity))
-        .then_with(|| b.modify_date.cmp(&a.modify_date))
-        .then_with(|| a.key.cmp(&b.key))
+fn candidate(r: &CrmRecord) -> best_match::Candidate<'_> {
+    best_match::Candidate {
+        entity: r.entity,
+        modified_at: r.modify_date,
+        key: &r.key,
+    }
 }
 
 /// Picks the best of the records sharing one email, with the reason.

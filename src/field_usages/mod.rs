@@ -13,7 +13,7 @@ use sea_orm::{ConnectionTrait, TransactionSession, TransactionTrait};
 use crate::{
     AppState,
     domain::field_usage::{FieldUsage, SystemUsage},
-    store::{AccountId, FieldUsageRepo, PhoneIndexRepo, StoreError},
+    store::{AccountId, FieldUsageRepo, StoreError},
 };
 
 /// Parses a usage name; a refusal names every valid one.
@@ -55,15 +55,6 @@ async fn phone_usage<C: ConnectionTrait>(
         .is_some_and(SystemUsage::is_phone))
 }
 
-/// A phone usage was given or taken: the phone index re-reads the account's members,
-/// in the transaction that changed the usage (a list without a phone column is never
-/// indexed, so its old rows must go now).
-async fn reindex_phones<C: ConnectionTrait>(db: &C, account: AccountId) -> Result<(), StoreError> {
-    PhoneIndexRepo.reindex_account(db, account).await?;
-    tracing::info!(account = %account, "phone index rebuilt");
-    Ok(())
-}
-
 /// Gives `column` the checked `usage` inside the caller's transaction (an upload's,
 /// *Optimize for Infor CRM*'s), so the usage commits with what made it; returns what
 /// was stored. Giving or taking a phone usage re-indexes the account's phone numbers
@@ -89,7 +80,7 @@ pub async fn set_in<C: ConnectionTrait + TransactionTrait>(
         .await?;
     // The index reads only whether a column has a phone usage, not which one.
     if was_phone != usage.is_phone() {
-        reindex_phones(&tx, account).await?;
+        crate::callers::index::reindex_account(&tx, account).await?;
     }
     tx.commit().await?;
     Ok(FieldUsage {
@@ -111,7 +102,7 @@ pub async fn remove(
         return Err(FieldUsageError::NotFound(column.to_string()));
     }
     if was_phone {
-        reindex_phones(&tx, account).await?;
+        crate::callers::index::reindex_account(&tx, account).await?;
     }
     tx.commit().await.map_err(StoreError::from)?;
     Ok(())

@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    sea_query::Expr,
 };
 
 use super::{AccountId, StoreError, entity::account};
@@ -98,8 +99,17 @@ impl<'a> AccountRepo<'a> {
 
     /// The account's name and time zone, if the account exists.
     pub async fn settings(&self, id: AccountId) -> Result<Option<AccountSettings>, StoreError> {
+        Self::settings_in(self.db, id).await
+    }
+
+    /// [`Self::settings`] on a caller's connection or transaction (a change of the
+    /// region reads the old one, saves the new one and re-indexes in one transaction).
+    pub async fn settings_in<C: ConnectionTrait>(
+        db: &C,
+        id: AccountId,
+    ) -> Result<Option<AccountSettings>, StoreError> {
         Ok(account::Entity::find_by_id(id.as_db())
-            .one(self.db)
+            .one(db)
             .await?
             .map(|row| AccountSettings {
                 name: row.name,
@@ -115,6 +125,15 @@ impl<'a> AccountRepo<'a> {
         id: AccountId,
         settings: &AccountSettings,
     ) -> Result<bool, StoreError> {
+        Self::update_settings_in(self.db, id, settings).await
+    }
+
+    /// [`Self::update_settings`] on a caller's connection or transaction.
+    pub async fn update_settings_in<C: ConnectionTrait>(
+        db: &C,
+        id: AccountId,
+        settings: &AccountSettings,
+    ) -> Result<bool, StoreError> {
         let done = account::Entity::update_many()
             .col_expr(account::Column::Name, Expr::value(settings.name.clone()))
             .col_expr(
@@ -126,7 +145,7 @@ impl<'a> AccountRepo<'a> {
                 Expr::value(settings.default_region.clone()),
             )
             .filter(account::Column::Id.eq(id.as_db()))
-            .exec(self.db)
+            .exec(db)
             .await
             .map_err(|e| StoreError::from_write(e, || format!("account '{}'", settings.name)))?;
         Ok(done.rows_affected == 1)

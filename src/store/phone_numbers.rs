@@ -12,7 +12,7 @@
 //! region re-indexes the account ([`PhoneIndexRepo::reindex_account`]). Texts that are
 //! not numbers are kept with the reason ([`PhoneIndexRepo::problems`]), not dropped.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use listbridge_connector::EntityKind;
@@ -27,6 +27,7 @@ use super::{
     members::{Member, MemberRepo},
 };
 use crate::domain::{
+    best_match,
     field_usage::{FieldUsage, SystemUsage},
     phone::{PhoneError, Region, to_e164},
 };
@@ -35,6 +36,8 @@ use crate::domain::{
 const INSERT_CHUNK: usize = 500;
 /// Member ids per `DELETE … IN (…)`.
 const DELETE_CHUNK: usize = 500;
+/// Records holding one number (or typed digits) read at most, best first.
+const MAX_HOLDERS: u64 = 200;
 /// Members per page when re-indexing a whole list.
 const REINDEX_PAGE: u64 = 1000;
 
@@ -250,10 +253,24 @@ impl PhoneIndexRepo {
         account: AccountId,
         e164: &str,
     ) -> Result<Vec<PhoneMatch>, StoreError> {
+        use sea_orm::{Order, sea_query::Expr};
+        // Ordered in SQL by the same rule before the cap, so a number many records
+        // share (a switchboard) still answers its best record, the same one each time.
+        let contact_first = Expr::cust(format!(
+            "CASE WHEN crm_entity = '{}' THEN 0 ELSE 1 END",
+            EntityKind::Contact.as_str()
+        ));
         let rows = phone_number::Entity::find()
             .filter(phone_number::Column::AccountId.eq(account.as_db()))
             .filter(phone_number::Column::E164.eq(e164))
-            .limit(200)
+            .order_by(contact_first, Order::Asc)
+            .order_by(
+                Expr::cust("CASE WHEN modified_at IS NULL THEN 1 ELSE 0 END"),
+                Order::Asc,
+            )
+            .order_by_desc(phone_number::Column::ModifiedAt)
+            .order_by_asc(phone_number::Column::CrmKey)
+            .limit(MAX_HOLDERS)
             .all(db)
             .await?;
         let mut out = Vec::with_capacity(rows.len());
@@ -264,18 +281,21 @@ impl PhoneIndexRepo {
         Ok(out)
     }
 
-    /// The linked members of the account whose value of `column` is exactly `value`
-    /// (typed digits, `dtmf`), best first like [`Self::find`]: a `LIKE` on the stored
-    /// JSON for the whole quoted value narrows (a bare substring would let the first 200
-    /// members holding the digits inside longer values hide the exact one), the parsed
-    /// values decide.
+    /// The linked members of the account whose value of `field` is exactly `value`
+    /// (typed digits, `dtmf`), best first like [`Self::find`]. In each list `field` is
+    /// the column of that name or the column mirroring that CRM field; lists with
+    /// neither are not read. A `LIKE` on the stored JSON for the whole quoted value
+    /// narrows, read in pages with no cap, and the parsed value of the list's own column
+    /// decides (so digits held in another column, or inside a longer value, never hide
+    /// the record that holds exactly them).
     pub async fn find_by_value<C: ConnectionTrait>(
         &self,
         db: &C,
         account: AccountId,
-        column: &str,
+        field: &str,
         value: &str,
     ) -> Result<Vec<PhoneMatch>, StoreError> {
+        use super::entity::member;
         use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
         let lists: Vec<String> = list::Entity::find()
             .select_only()
@@ -284,8 +304,25 @@ impl PhoneIndexRepo {
             .into_tuple()
             .all(db)
             .await?;
-        let needle = value.to_string();
-        let quoted = serde_json::to_string(&needle).unwrap_or_default();
+        // The column holding `field` in each list that has one.
+        let mut column_of: HashMap<String, String> = HashMap::new();
+        for chunk in lists.chunks(DELETE_CHUNK) {
+            let columns = list_column::Entity::find()
+                .filter(list_column::Column::ListId.is_in(chunk.iter().cloned()))
+                .all(db)
+                .await?;
+            for c in columns {
+                let mirrors = c
+                    .crm_field
+                    .as_deref()
+                    .is_some_and(|f| f.eq_ignore_ascii_case(field));
+                if c.name.eq_ignore_ascii_case(field) || mirrors {
+                    column_of.entry(c.list_id).or_insert(c.name);
+                }
+            }
+        }
+        let needle = value.trim();
+        let quoted = serde_json::Value::String(needle.to_string()).to_string();
         let mut pattern = String::from("%");
         for c in quoted.chars() {
             if matches!(c, '%' | '_' | '\\') {
@@ -294,45 +331,59 @@ impl PhoneIndexRepo {
             pattern.push(c);
         }
         pattern.push('%');
+        let holding: Vec<String> = column_of.keys().cloned().collect();
         let mut out = Vec::new();
-        for chunk in lists.chunks(DELETE_CHUNK) {
-            let rows = super::entity::member::Entity::find()
-                .filter(super::entity::member::Column::ListId.is_in(chunk.iter().cloned()))
-                .filter(super::entity::member::Column::CrmKey.is_not_null())
-                .filter(
-                    Expr::col((
-                        super::entity::member::Entity,
-                        super::entity::member::Column::FieldValues,
-                    ))
-                    .like(LikeExpr::new(pattern.clone()).escape('\\')),
-                )
-                .limit(200)
-                .all(db)
-                .await?;
-            for row in rows {
-                let m = super::members::to_member(row)?;
-                let held = m
-                    .values
-                    .iter()
-                    .find(|(k, _)| k.eq_ignore_ascii_case(column))
-                    .and_then(|(_, v)| v.as_deref())
-                    .is_some_and(|v| v.trim() == needle);
-                let Some(crm) = m.crm.filter(|c| c.deleted_at.is_none()) else {
-                    continue;
-                };
-                if held {
-                    out.push(PhoneMatch {
-                        member_id: m.id,
-                        list_id: m.list_id,
-                        entity: crm.entity,
-                        key: crm.key,
-                        column: column.to_string(),
-                        modified_at: crm.modify_date,
-                    });
+        for chunk in holding.chunks(DELETE_CHUNK) {
+            let mut after: Option<String> = None;
+            loop {
+                let mut query = member::Entity::find()
+                    .filter(member::Column::ListId.is_in(chunk.iter().cloned()))
+                    .filter(member::Column::CrmKey.is_not_null())
+                    .filter(
+                        Expr::col((member::Entity, member::Column::FieldValues))
+                            .like(LikeExpr::new(pattern.clone()).escape('\\')),
+                    );
+                if let Some(after) = &after {
+                    query = query.filter(member::Column::Id.gt(after.clone()));
+                }
+                let rows = query
+                    .order_by_asc(member::Column::Id)
+                    .limit(REINDEX_PAGE)
+                    .all(db)
+                    .await?;
+                let full_page = rows.len() as u64 == REINDEX_PAGE;
+                after = rows.last().map(|r| r.id.clone());
+                for row in rows {
+                    let m = super::members::to_member(row)?;
+                    let Some(column) = column_of.get(&m.list_id.as_db()) else {
+                        continue;
+                    };
+                    let held = m
+                        .values
+                        .get(column)
+                        .and_then(|v| v.as_deref())
+                        .is_some_and(|v| v.trim() == needle);
+                    let Some(crm) = m.crm.filter(|c| c.deleted_at.is_none()) else {
+                        continue;
+                    };
+                    if held {
+                        out.push(PhoneMatch {
+                            member_id: m.id,
+                            list_id: m.list_id,
+                            entity: crm.entity,
+                            key: crm.key,
+                            column: column.clone(),
+                            modified_at: crm.modify_date,
+                        });
+                    }
+                }
+                if !full_page {
+                    break;
                 }
             }
         }
         sort_best_first(&mut out);
+        out.truncate(MAX_HOLDERS as usize);
         Ok(out)
     }
 
@@ -384,15 +435,17 @@ impl PhoneIndexRepo {
     }
 }
 
-/// Contacts before leads, then the most recently modified record.
+/// Best first by the rule email matching uses ([`crate::domain::best_match`]).
 fn sort_best_first(matches: &mut [PhoneMatch]) {
-    matches.sort_by(|a, b| {
-        let rank = |m: &PhoneMatch| u8::from(m.entity != EntityKind::Contact);
-        rank(a)
-            .cmp(&rank(b))
-            .then(b.modified_at.cmp(&a.modified_at))
-            .then(a.key.cmp(&b.key))
-    });
+    matches.sort_by(|a, b| best_match::compare(candidate(a), candidate(b)));
+}
+
+fn candidate(m: &PhoneMatch) -> best_match::Candidate<'_> {
+    best_match::Candidate {
+        entity: m.entity,
+        modified_at: m.modified_at,
+        key: &m.key,
+    }
 }
 
 /// Whether a member is in the index: linked to a CRM record that is not deleted.

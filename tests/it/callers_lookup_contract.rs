@@ -158,10 +158,11 @@ async fn callers_lookup_contract_refusals_answer_as_documented() {
         assert_eq!(answer["matched"], false, "{body}: {answer}");
     }
 
-    // An id that is no UUID names no rule set, before the key is looked at.
+    // An id that is no UUID names no rule set; the key is checked first, so a refused
+    // key is 401 whatever it asks for.
     assert_problem(
         app.client
-            .get(app.url("/crm-lookup/lk_nothing/route/not-a-uuid"))
+            .get(app.url(&format!("/crm-lookup/{lookup_key}/route/not-a-uuid")))
             .send()
             .await
             .unwrap(),
@@ -169,6 +170,13 @@ async fn callers_lookup_contract_refusals_answer_as_documented() {
         "not_found",
     )
     .await;
+    let refused = app
+        .client
+        .get(app.url("/crm-lookup/lk_nothing/route/not-a-uuid"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
 }
 
 /// A routing row's operator has a schema of its own: under the shared name `Operator`

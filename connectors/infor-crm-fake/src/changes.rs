@@ -166,6 +166,35 @@ impl FakeState {
         self.update_records(kind, &spec).map(|_| ())
     }
 
+    /// Stores `text` in one field of one record as it is, skipping the schema's type
+    /// check. Real CRMs often keep custom fields such as `LeadScore` as text, so a
+    /// record may hold "n/a" where the fake's schema types a number; tests of callers'
+    /// routing need such a value to show a numeric rule falling through.
+    pub fn set_text_unchecked(
+        &self,
+        kind: Kind,
+        key: &str,
+        field: &str,
+        text: &str,
+    ) -> Result<(), Diagnosis> {
+        let name = kind.def().name;
+        let def = kind
+            .def()
+            .field(field)
+            .ok_or_else(|| Diagnosis::not_found(format!("{name}.{field} is not a field")))?;
+        let mut store = self.write();
+        let mut record = store
+            .get(kind, key)
+            .cloned()
+            .ok_or_else(|| Diagnosis::not_found(format!("{name} '{key}' not found")))?;
+        record
+            .fields
+            .insert(def.name, crate::model::Value::Text(text.to_string()));
+        record.etag = store.new_etag();
+        store.put(kind, record);
+        Ok(())
+    }
+
     /// Sets one record's `DoNotEmail` opt-out flag.
     pub fn set_do_not_email(&self, kind: Kind, key: &str, value: bool) -> Result<(), Diagnosis> {
         let mut set = Map::new();

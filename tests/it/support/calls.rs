@@ -153,6 +153,29 @@ pub fn assert_one_note_each(crm: &FakeCrm, keys: &[String]) {
     }
 }
 
+/// The interactions of the database at `db`, read directly (whether or not a service
+/// runs on it): how many there are in each status, and the History keys recorded for
+/// the delivered ones.
+pub async fn interactions_in_db(
+    db: &sea_orm::DatabaseConnection,
+) -> (std::collections::BTreeMap<String, usize>, Vec<String>) {
+    use listbridge::store::entity::interaction;
+    use sea_orm::EntityTrait;
+    let rows = interaction::Entity::find()
+        .all(db)
+        .await
+        .expect("interactions read");
+    let mut counts = std::collections::BTreeMap::new();
+    let mut note_keys = Vec::new();
+    for row in rows {
+        *counts.entry(row.status.clone()).or_default() += 1;
+        if row.status == "delivered" {
+            note_keys.push(row.note_key.unwrap_or_default());
+        }
+    }
+    (counts, note_keys)
+}
+
 /// Creates a lookup key (no secret) with the API key; returns the lookup key for the
 /// URL `/crm-lookup/{lookup_key}`.
 pub async fn new_lookup_key(client: &reqwest::Client, base: &str, key: &str) -> String {
