@@ -133,3 +133,28 @@ impl IntoResponse for ConsoleError {
 pub fn urlencode(value: &str) -> String {
     url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
+
+/// The URL of one page of a filtered, cursor-paged console table (campaign recipients,
+/// calls): the status filter, the cursor and the page size, each only when given.
+pub fn filtered_page_url(
+    base: &str,
+    status: Option<&str>,
+    after: Option<&str>,
+    limit: Option<u64>,
+) -> String {
+    let mut params = Vec::new();
+    if let Some(status) = status {
+        params.push(format!("status={status}"));
+    }
+    if let Some(after) = after {
+        params.push(format!("after={}", urlencode(after)));
+    }
+    if let Some(limit) = limit {
+        params.push(format!("limit={limit}"));
+    }
+    if params.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", params.join("&"))
+    }
+}

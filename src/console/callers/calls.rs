@@ -13,7 +13,7 @@ use crate::console::prelude::*;
 use crate::{
     callers::interactions::{self, duration_text},
     console::{
-        error::urlencode,
+        error::filtered_page_url,
         people::account_admin,
         words::{count, thousands},
     },
@@ -249,21 +249,7 @@ fn call_row(i: Interaction, zone: &str) -> CallRow {
 
 /// The URL of a page of calls: the filter, the cursor and the size.
 fn page_url(status: Option<InteractionStatus>, after: Option<&str>, limit: Option<u64>) -> String {
-    let mut params = Vec::new();
-    if let Some(status) = status {
-        params.push(format!("status={}", status.as_str()));
-    }
-    if let Some(after) = after {
-        params.push(format!("after={}", urlencode(after)));
-    }
-    if let Some(limit) = limit {
-        params.push(format!("limit={limit}"));
-    }
-    if params.is_empty() {
-        BASE.to_string()
-    } else {
-        format!("{BASE}?{}", params.join("&"))
-    }
+    filtered_page_url(BASE, status.map(|s| s.as_str()), after, limit)
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use super::{campaign_url, status_words};
 use crate::console::prelude::*;
 use crate::{
     console::{
-        error::urlencode,
+        error::filtered_page_url,
         words::{count, thousands, when},
     },
     notes::{self, overview},
@@ -219,21 +219,7 @@ fn page_url(
     after: Option<&str>,
     limit: Option<u64>,
 ) -> String {
-    let mut params = Vec::new();
-    if let Some(status) = status {
-        params.push(format!("status={}", status.as_str()));
-    }
-    if let Some(after) = after {
-        params.push(format!("after={}", urlencode(after)));
-    }
-    if let Some(limit) = limit {
-        params.push(format!("limit={limit}"));
-    }
-    if params.is_empty() {
-        base.to_string()
-    } else {
-        format!("{base}?{}", params.join("&"))
-    }
+    filtered_page_url(base, status.map(|s| s.as_str()), after, limit)
 }
 
 #[cfg(test)]
