@@ -25,6 +25,7 @@
 //! in-process fake CRM.
 
 pub mod accounts;
+pub mod alerts;
 pub mod api;
 pub mod app;
 pub mod auth;

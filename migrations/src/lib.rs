@@ -18,6 +18,7 @@ mod m20261203_000009_form_pages;
 mod m20261203_000010_phone_numbers;
 mod m20261203_000011_lookup_routing;
 mod m20261203_000012_interactions;
+mod m20261203_000013_alerts;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000010_phone_numbers::Migration),
             Box::new(m20261203_000011_lookup_routing::Migration),
             Box::new(m20261203_000012_interactions::Migration),
+            Box::new(m20261203_000013_alerts::Migration),
         ]
     }
 }

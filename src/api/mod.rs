@@ -21,6 +21,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{app::AppState, auth, error, forms::IntakeLimiter};
 
 pub mod account;
+pub mod alert_channels;
 pub mod connectors;
 mod contract;
 pub mod crm_lookup;
@@ -73,7 +74,8 @@ pub const V1_PREFIX: &str = "/v1";
         (name = "forms", description = "Web forms: definitions, public intake at /f/{form_key}, submissions"),
         (name = "messages", description = "Message sent reports and their CRM notes"),
         (name = "callers", description = "The phone-system lookup URL /crm-lookup/{lookup_key} (public: the key is the credential), its lookup keys and routing rule sets"),
-        (name = "interactions", description = "Calls reported by the phone system and their CRM call notes")
+        (name = "interactions", description = "Calls reported by the phone system and their CRM call notes"),
+        (name = "alerts", description = "Alert channels (email, signed webhooks) for failed scheduled syncs, and a test alert")
     )
 )]
 struct ApiDoc;
@@ -115,6 +117,7 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         .merge(lookup_keys::routes())
         .merge(routing_rules::routes())
         .merge(interactions::routes())
+        .merge(alert_channels::routes())
 }
 
 /// The API's routes (public, `/v1` behind [`auth::require_account`], `/openapi.json`)

@@ -13,6 +13,7 @@ use serde_json::json;
 
 use crate::{
     accounts::AccountError,
+    alerts::AlertError,
     connectors::{ConnectError, UrlPolicyError},
     domain::field_usage::SystemUsage,
     error::ApiError,
@@ -27,6 +28,26 @@ use crate::{
     sync::SyncError,
     workers::RetryError,
 };
+
+impl From<AlertError> for ApiError {
+    fn from(err: AlertError) -> Self {
+        let message = err.to_string();
+        match err {
+            AlertError::NotFound(id) => ApiError::not_found(format!("alert channel {id}")),
+            AlertError::Invalid { field, .. } => ApiError::unprocessable("invalid_value", message)
+                .with_details(json!({ "field": field })),
+            AlertError::Refused(refused) => from_outbound(refused),
+            // Like a CRM that cannot be reached: the request was fine, the address is not
+            // usable from here (422, as `crm_unreachable`).
+            AlertError::Unreachable(_) => ApiError::unprocessable("alert_unreachable", message),
+            AlertError::Delivery(_) => {
+                ApiError::new(StatusCode::BAD_GATEWAY, "alert_not_delivered", message)
+            }
+            AlertError::Secret(secret) => ApiError::internal(&secret),
+            AlertError::Store(e) => e.into(),
+        }
+    }
+}
 
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {

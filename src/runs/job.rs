@@ -17,7 +17,7 @@ pub(super) fn job_payload(run: RunId) -> serde_json::Value {
 
 /// The run a job executes; `None` for other kinds of job and for a payload without a
 /// readable run id.
-pub(super) fn run_of_job(job: &Job) -> Option<RunId> {
+pub fn run_of_job(job: &Job) -> Option<RunId> {
     if job.kind != JobKind::Run {
         return None;
     }

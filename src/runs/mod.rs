@@ -15,7 +15,7 @@ mod worker;
 
 pub use error::RunError;
 pub use history::{history, latest_ended_per_list};
-pub use job::{ReopenError, reopen_run_of_job};
+pub use job::{ReopenError, reopen_run_of_job, run_of_job};
 pub use progress::{active_per_list, active_run_of_list, estimate_remaining};
 pub use queue::{RUN_MAX_ATTEMPTS, queue_run};
 pub use report::{RecordsPage, RecordsQuery, record_outcomes, records, report};

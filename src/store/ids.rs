@@ -106,3 +106,8 @@ id_type!(
     /// Identifies a routing rule set of the phone-system route URL.
     RuleSetId
 );
+
+id_type!(
+    /// Identifies an alert channel (email or webhook).
+    AlertChannelId
+);

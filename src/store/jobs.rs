@@ -43,15 +43,18 @@ pub enum JobKind {
     NoteDelivery,
     /// Write a batch of call notes (payload: `{"batch_id": …}`).
     InteractionDelivery,
+    /// Send one alert to one channel (payload: `{"channel_id": …, "alert": …}`).
+    Alert,
 }
 
 impl JobKind {
     /// Every kind, so a report (the `/metrics` queue gauges) can name the empty ones too.
-    pub const ALL: [JobKind; 4] = [
+    pub const ALL: [JobKind; 5] = [
         JobKind::Run,
         JobKind::FormDelivery,
         JobKind::NoteDelivery,
         JobKind::InteractionDelivery,
+        JobKind::Alert,
     ];
 
     /// Stored name.
@@ -61,18 +64,12 @@ impl JobKind {
             JobKind::FormDelivery => "form_delivery",
             JobKind::NoteDelivery => "note_delivery",
             JobKind::InteractionDelivery => "interaction_delivery",
+            JobKind::Alert => "alert",
         }
     }
 
     fn parse(raw: &str) -> Option<Self> {
-        [
-            JobKind::Run,
-            JobKind::FormDelivery,
-            JobKind::NoteDelivery,
-            JobKind::InteractionDelivery,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == raw)
+        JobKind::ALL.into_iter().find(|k| k.as_str() == raw)
     }
 }
 
@@ -745,7 +742,7 @@ impl<C: ConnectionTrait> JobRepo<'_, C> {
                     .map(|campaign| JobSubject::NoteBatch {
                         campaign_id: campaign.clone(),
                     }),
-                JobKind::InteractionDelivery => None,
+                JobKind::InteractionDelivery | JobKind::Alert => None,
             };
             if let Some(subject) = subject {
                 out.insert(job.id, subject);

@@ -16,6 +16,8 @@ use sea_orm::{
 use crate::domain::redact::redact_url;
 
 mod accounts;
+mod alert_channels;
+mod alert_streaks;
 mod api_keys;
 mod connectors;
 mod crm_links;
@@ -45,6 +47,8 @@ mod upload_reports;
 mod users;
 
 pub use accounts::{Account, AccountRepo, AccountSettings, DEFAULT_TIME_ZONE};
+pub use alert_channels::{AlertChannelRepo, StoredAlertChannel};
+pub use alert_streaks::{AlertStreak, AlertStreakRepo, StreakChange};
 pub use api_keys::{ApiKeyRecord, ApiKeyRepo, NewApiKey};
 pub use connectors::{
     ConnectorCredentials, ConnectorRateLimit, ConnectorRecord, ConnectorRepo, ConnectorStatus,
@@ -61,7 +65,7 @@ pub use ids::{
     AccountId, ApiKeyId, ConnectorId, FormId, JobId, ListId, MemberId, RunId, ScheduleId,
     SegmentId, SubmissionId, UserId,
 };
-pub use ids::{LookupKeyId, RuleSetId};
+pub use ids::{AlertChannelId, LookupKeyId, RuleSetId};
 pub use interactions::{CallDirection, Interaction, InteractionRepo, InteractionStatus};
 pub use invitations::{Invitation, InvitationRepo};
 pub use jobs::{Job, JobKind, JobRepo, JobStatus, JobSubject, NewJob, WaitingJobs};

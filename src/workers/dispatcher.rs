@@ -156,6 +156,9 @@ async fn run_job(state: &AppState, runs: &RunWorker, config: &WorkerConfig, job:
         Ok(status) => tracing::info!(?status, "job finished"),
         Err(e) => tracing::error!(error = %e, "recording the job's outcome failed"),
     }
+    if job.kind == JobKind::Run {
+        crate::alerts::after_run_job(state, &job).await;
+    }
 }
 
 /// Hands a job to the module that executes its kind.
@@ -166,6 +169,7 @@ async fn execute(state: &AppState, runs: &RunWorker, job: &Job) -> Result<(), Jo
         JobKind::InteractionDelivery => {
             crate::callers::interactions::run_delivery_job(state, job).await
         }
+        JobKind::Alert => crate::alerts::run_delivery_job(state, job).await,
         JobKind::Run => runs.execute(job).await,
     }
 }

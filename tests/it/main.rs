@@ -8,6 +8,8 @@ mod support;
 
 mod account_settings_api;
 mod accounts;
+mod alerts_api;
+mod alerts_streak;
 mod bounded_work;
 mod callers_dtmf;
 mod callers_interactions;

@@ -151,6 +151,7 @@ fn describe(job: &Job, subject: Option<&JobSubject>) -> (String, Option<String>,
                 JobKind::FormDelivery => "A form delivery",
                 JobKind::NoteDelivery => "A note batch",
                 JobKind::InteractionDelivery => "A call note batch",
+                JobKind::Alert => "An alert",
             }
             .to_string(),
             None,

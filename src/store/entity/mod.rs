@@ -3,6 +3,8 @@
 //! domain types the repositories return.
 
 pub mod account;
+pub mod alert_channel;
+pub mod alert_streak;
 pub mod api_key;
 pub mod connector;
 pub mod field_usage;

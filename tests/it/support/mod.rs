@@ -17,8 +17,10 @@ pub mod process;
 pub mod runs;
 pub mod schedules;
 pub mod services;
+pub mod smtp;
 pub mod sync;
 pub mod wait;
+pub mod webhook;
 pub mod world;
 
 use std::path::PathBuf;

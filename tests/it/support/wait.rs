@@ -26,3 +26,17 @@ pub async fn until<T>(what: &str, mut probe: impl AsyncFnMut() -> Result<T, Stri
         tokio::time::sleep(POLL_EVERY).await;
     }
 }
+
+/// Polls `seen` until it holds at least `n` items (messages a sink took, calls a
+/// receiver got); returns them.
+pub async fn at_least<T>(what: &str, n: usize, seen: impl Fn() -> Vec<T>) -> Vec<T> {
+    until(&format!("{n} {what}"), async || {
+        let got = seen();
+        if got.len() >= n {
+            Ok(got)
+        } else {
+            Err(format!("{} {what}", got.len()))
+        }
+    })
+    .await
+}

@@ -156,6 +156,31 @@ impl OutboundGuard {
         }
     }
 
+    /// The addresses a connection to `host` may use, by the same rule as the resolver
+    /// hook: for clients that are not `reqwest` (an SMTP transport), which then connect
+    /// to one of these addresses rather than resolving the name again. An IP literal
+    /// answers itself when it is permitted.
+    pub async fn addresses(&self, host: &str) -> Result<Vec<IpAddr>, HostRefused> {
+        let literal = host.trim_start_matches('[').trim_end_matches(']');
+        if let Ok(ip) = literal.parse::<IpAddr>() {
+            return if self.permits_address(ip) {
+                Ok(vec![ip])
+            } else {
+                Err(HostRefused {
+                    lookup_failed: false,
+                })
+            };
+        }
+        GuardedResolver::addresses(&self.allow, self.lookup.as_ref(), host)
+            .await
+            .map_err(|e| match e.downcast::<HostRefused>() {
+                Ok(refused) => *refused,
+                Err(_) => HostRefused {
+                    lookup_failed: true,
+                },
+            })
+    }
+
     /// A client builder whose every connection goes through the guard: the resolver
     /// hook, no proxies (a proxy would resolve the host instead of the hook), and
     /// redirects followed only to URLs [`OutboundGuard::check_url`] accepts (at most 10).
