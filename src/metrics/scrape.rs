@@ -14,6 +14,9 @@ use axum::{
 use super::{names, process, token};
 use crate::{app::AppState, error::ApiError, store::JobRepo};
 
+/// Held from setting the scrape-time gauges to rendering them.
+static SCRAPING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// The content type of the Prometheus text format.
 const TEXT_FORMAT: &str = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -27,10 +30,16 @@ async fn scrape(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if let Err(refused) = token::check(&headers, state.metrics.token.as_ref()) {
         return ApiError::unauthorized(refused.to_string()).into_response();
     }
-    refresh_queue(&state).await;
-    process::refresh();
-    state.metrics.handle.run_upkeep();
-    let body = state.metrics.handle.render();
+    let body = {
+        // The gauges are process-wide: one scrape at a time sets them and renders them,
+        // so a scrape never shows the queue another one (of another app in the same
+        // process, as in the tests) read in between.
+        let _one_at_a_time = SCRAPING.lock().await;
+        refresh_queue(&state).await;
+        process::refresh();
+        state.metrics.handle.run_upkeep();
+        state.metrics.handle.render()
+    };
     (
         [(header::CONTENT_TYPE, HeaderValue::from_static(TEXT_FORMAT))],
         body,

@@ -3,43 +3,15 @@
 //! Connect and Reconfirm Login through the API, at any level, and an email looked up in
 //! the CRM (`find_by_email`, here by a form delivery) never appears at info level.
 //!
-//! One global subscriber per test process (nextest runs each test in its own) with two
-//! captures: everything at TRACE, and what a default `info` deployment would write.
-
-use std::sync::OnceLock;
+//! Read from two captures (`support::logs`): everything at TRACE, and what a default
+//! `info` deployment would write.
 
 use crate::support::services::fast_services;
 use crate::support::world::{connect_body, crm_config, world_with};
-use crate::support::{assert_problem, json, logs::Captured, spawn_app};
+use crate::support::{assert_problem, json, logs, spawn_app};
 use base64::Engine as _;
 use infor_crm_fake::{FakeConfig, FakeCrm, Kind};
 use serde_json::json;
-use tracing_subscriber::{Layer, filter::LevelFilter, fmt::format::FmtSpan, layer::SubscriberExt};
-
-/// Plain text lines into `writer`, with each span's fields when it closes.
-fn fmt_layer<S>(writer: Captured) -> impl Layer<S>
-where
-    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
-{
-    tracing_subscriber::fmt::layer()
-        .with_writer(writer)
-        .with_ansi(false)
-        .with_span_events(FmtSpan::CLOSE)
-}
-
-/// `(everything at TRACE, INFO and above)`, installed once for the process.
-fn captures() -> &'static (Captured, Captured) {
-    static CAPTURES: OnceLock<(Captured, Captured)> = OnceLock::new();
-    CAPTURES.get_or_init(|| {
-        let (all, info) = (Captured::default(), Captured::default());
-        let subscriber = tracing_subscriber::registry()
-            .with(fmt_layer(all.clone()).with_filter(LevelFilter::TRACE))
-            .with(fmt_layer(info.clone()).with_filter(LevelFilter::INFO));
-        tracing::subscriber::set_global_default(subscriber)
-            .unwrap_or_else(|e| panic!("another subscriber is installed: {e}"));
-        (all, info)
-    })
-}
 
 /// The ways a secret could show: as typed, and inside a Basic `Authorization` header.
 fn forms_of(user: &str, password: &str) -> Vec<String> {
@@ -49,7 +21,7 @@ fn forms_of(user: &str, password: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connect_and_reconfirm_never_log_the_password() {
-    let (all, _) = captures();
+    let captured = logs::capture();
     const RIGHT: &str = "Lb-trace-SECRET-right-7Qx";
     const WRONG: &str = "Lb-trace-SECRET-wrong-3Kp";
     let crm = FakeCrm::start(FakeConfig {
@@ -85,7 +57,7 @@ async fn connect_and_reconfirm_never_log_the_password() {
     .await;
     assert_eq!(status, 200);
 
-    let logged = all.text();
+    let logged = captured.all();
     // The capture holds the service's events and the connector's spans, not only one side.
     for expected in [
         "connector connected",
@@ -110,7 +82,7 @@ async fn connect_and_reconfirm_never_log_the_password() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn emails_looked_up_in_the_crm_are_not_logged_at_info() {
-    let (all, info) = captures();
+    let captured = logs::capture();
     let w = world_with(crm_config(3, 3), fast_services()).await;
     let existing = w
         .crm
@@ -139,8 +111,8 @@ async fn emails_looked_up_in_the_crm_are_not_logged_at_info() {
     let leads_with_new = w.leads_with_email(&new);
     assert_eq!(leads_with_new, 1, "the new email became a lead");
 
-    let at_info = info.text();
-    let everything = all.text();
+    let at_info = captured.info();
+    let everything = captured.all();
     for expected in ["form submission delivered", "sdata_request", "leads"] {
         assert!(at_info.contains(expected), "{expected} was not logged");
     }

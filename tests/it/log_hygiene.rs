@@ -4,18 +4,15 @@
 //! never a person's email, name or company (in any case, or URL-encoded) and never the
 //! CRM's own words for a refusal (user data from the CRM, which may quote a record).
 //!
-//! One global subscriber per test process (nextest runs each test in its own): every
-//! target at INFO and above, span fields included, as a default deployment writes them.
+//! Read from the INFO capture (`support::logs`): every target at INFO and above, span
+//! fields included, as a default deployment writes them.
 
 use infor_crm_fake::{Kind, WriteRule};
 use listbridge::store::JobStatus;
 use serde_json::{Value, json};
-use tracing_subscriber::{
-    Layer, filter::LevelFilter, fmt::format::FmtSpan, layer::SubscriberExt, util::SubscriberInitExt,
-};
 
 use crate::support::{
-    logs::Captured,
+    logs,
     services::fast_services,
     wait,
     world::{World, crm_config, world_with},
@@ -35,22 +32,6 @@ const CRM_WORDS: &str = "Rule QX-5150 refuses this lead: Blocked Logcheck Co is 
 const NOTE_WORDS: &str = "Rule NZ-8812 refuses history from this sender";
 /// The subject of the campaign whose notes the CRM refuses.
 const REFUSED_SUBJECT: &str = "Refused offers";
-
-/// Installs the INFO capture for every target (log-crate records included).
-fn capture_info() -> Captured {
-    let info = Captured::default();
-    tracing_subscriber::registry()
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_writer(info.clone())
-                .with_ansi(false)
-                .with_span_events(FmtSpan::CLOSE)
-                .with_filter(LevelFilter::INFO),
-        )
-        .try_init()
-        .unwrap_or_else(|e| panic!("another subscriber is installed: {e}"));
-    info
-}
 
 /// The forms a value could take in a log line: as typed, lower and upper case, and each
 /// of those URL-encoded.
@@ -105,7 +86,7 @@ async fn submit(w: &World, path: &str, email: &str, company: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_whole_day_logs_no_email_and_no_crm_words_at_info() {
-    let info = capture_info();
+    let captured = logs::capture();
     let w = world_with(crm_config(5, 0), fast_services()).await;
     let lead = w.crm_leads().into_iter().next().expect("a lead").key;
     w.crm_update(Kind::Lead, &[lead], &[("Email", KNOWN)]);
@@ -194,7 +175,7 @@ async fn a_whole_day_logs_no_email_and_no_crm_words_at_info() {
     })
     .await;
 
-    let logged = info.text();
+    let logged = captured.info();
     for expected in [
         "form submission delivered",
         "form submission rejected",

@@ -1,8 +1,9 @@
 //! listbridge's integration tests, one binary: the service is started for real (HTTP on
 //! loopback, SQLite or PostgreSQL) and driven the way a client, a browser or an operator
 //! would. One binary links once, and one `support` module holds every shared helper.
-//! nextest runs each test in its own process, so process-wide state (log capture,
-//! environment) stays per test.
+//! It passes under `cargo test` (every test a thread of one process) and under nextest
+//! (each test its own process): what is process-wide (the log capture, the metrics
+//! recorder) is installed once, and tests that read it look for their own values.
 
 mod support;
 

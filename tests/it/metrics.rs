@@ -91,11 +91,8 @@ async fn an_import_and_form_posts_show_in_the_series_without_emails_or_account_i
         "listbridge_crm_rate_limit_wait_seconds_count",
         &["connector=\"infor-crm\""],
     );
-    assert_eq!(
-        sample(&text, "listbridge_form_submissions_accepted_total", &[]),
-        Some(1.0),
-        "{text}"
-    );
+    // The series is process-wide: under `cargo test` other tests' posts count too.
+    positive(&text, "listbridge_form_submissions_accepted_total", &[]);
     positive(
         &text,
         "listbridge_form_submissions_refused_total",
