@@ -9,7 +9,7 @@ use tokio::net::TcpListener;
 use crate::{
     client_address::{ForwardedHeader, TrustedProxies},
     clock::{Clock, OsRandom, Random, SystemClock},
-    config::{Config, ConsoleConfig, CrmLimits},
+    config::{AlertSettings, Config, ConsoleConfig, CrmLimits},
     connectors::{ConnectAttempts, ConnectorCache, ConnectorService},
     engine::RunLimits,
     forms::{IntakeLimits, IntakeWriter},
@@ -65,6 +65,9 @@ pub struct AppState {
     pub forwarded_header: ForwardedHeader,
     /// The metrics recorder's handle and where `/metrics` is served, behind which token.
     pub metrics: Metrics,
+    /// When alerts about failures that come one at a time (rejected form submissions)
+    /// speak up.
+    pub alert_settings: AlertSettings,
 }
 
 impl AppState {
@@ -163,6 +166,7 @@ pub async fn build_state(config: &Config, services: Services) -> Result<AppState
         scheduler_tick: std::time::Duration::from_millis(u64::from(config.scheduler_tick_ms)),
         console: config.console,
         metrics: Metrics::from_config(config),
+        alert_settings: config.alerts,
     })
 }
 

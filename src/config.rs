@@ -31,6 +31,7 @@
 //! | `form_per_form_per_minute` | `LISTBRIDGE_FORM_PER_FORM_PER_MINUTE` | `600` |
 //! | `metrics_token` | `LISTBRIDGE_METRICS_TOKEN` (at least 16 visible characters; `/metrics` then wants `Authorization: Bearer <token>`) | none: `/metrics` is open |
 //! | `metrics_bind` | `LISTBRIDGE_METRICS_BIND` (`/metrics` served there, not on `bind`) | none: on `bind` |
+//! | `alert_form_rejections_per_hour` | `LISTBRIDGE_ALERT_FORM_REJECTIONS_PER_HOUR` (a form's rejected submissions in an hour above this alert) | `20` |
 //!
 //! A removed setting still present in the environment stops loading with a message
 //! naming its replacement, so a deployment does not silently lose what it configured.
@@ -128,6 +129,9 @@ pub const METRICS_TOKEN_ENV: &str = "LISTBRIDGE_METRICS_TOKEN";
 pub const METRICS_BIND_ENV: &str = "LISTBRIDGE_METRICS_BIND";
 /// The shortest `metrics_token` accepted, so a scrape token is not guessable.
 pub const MIN_METRICS_TOKEN_CHARS: usize = 16;
+/// Environment variable for how many of a form's submissions may be rejected in an
+/// hour before its account's channels hear of it.
+pub const ALERT_FORM_REJECTIONS_PER_HOUR_ENV: &str = "LISTBRIDGE_ALERT_FORM_REJECTIONS_PER_HOUR";
 
 /// The default listen address: loopback only, so a first start exposes nothing.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -302,6 +306,27 @@ pub struct FormLimitSettings {
     pub per_form_per_minute: Option<u32>,
 }
 
+/// When alerts speak up about things that fail one at a time (so a single failure is
+/// normal). Exists so an operator can tune how many rejected form submissions are
+/// noise for their forms without a rebuild.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AlertSettings {
+    /// A form's submissions rejected in the last hour above which the account's
+    /// channels are alerted (once per streak); at least 1.
+    pub form_rejections_per_hour: u32,
+}
+
+/// The default [`AlertSettings::form_rejections_per_hour`].
+pub const DEFAULT_ALERT_FORM_REJECTIONS_PER_HOUR: u32 = 20;
+
+impl Default for AlertSettings {
+    fn default() -> Self {
+        AlertSettings {
+            form_rejections_per_hour: DEFAULT_ALERT_FORM_REJECTIONS_PER_HOUR,
+        }
+    }
+}
+
 /// Human-readable or machine-readable logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -370,6 +395,8 @@ pub struct Config {
     /// Where `/metrics` is served instead of on [`Config::bind`]; `None` serves it on
     /// the main port.
     pub metrics_bind: Option<SocketAddr>,
+    /// When alerts about failures that come one at a time speak up.
+    pub alerts: AlertSettings,
 }
 
 impl fmt::Debug for Config {
@@ -398,6 +425,7 @@ impl fmt::Debug for Config {
                 &self.metrics_token.as_ref().map(|_| "[redacted]"),
             )
             .field("metrics_bind", &self.metrics_bind)
+            .field("alerts", &self.alerts)
             .finish()
     }
 }
@@ -434,6 +462,7 @@ struct FileSettings {
     form_per_form_per_minute: Option<u32>,
     metrics_token: Option<SecretString>,
     metrics_bind: Option<String>,
+    alert_form_rejections_per_hour: Option<u32>,
 }
 
 impl Config {
@@ -658,6 +687,16 @@ impl Config {
             )?,
         };
 
+        let alerts = AlertSettings {
+            form_rejections_per_hour: at_least_one(
+                &env,
+                ALERT_FORM_REJECTIONS_PER_HOUR_ENV,
+                file.alert_form_rejections_per_hour,
+                "alert_form_rejections_per_hour",
+            )?
+            .unwrap_or(DEFAULT_ALERT_FORM_REJECTIONS_PER_HOUR),
+        };
+
         let metrics_token = metrics_token(&env, file.metrics_token)?;
         let metrics_bind = match env(METRICS_BIND_ENV)
             .map(|raw| (METRICS_BIND_ENV, raw))
@@ -687,6 +726,7 @@ impl Config {
         };
 
         Ok(Config {
+            alerts,
             metrics_token,
             metrics_bind,
             trusted_proxies,
@@ -1154,6 +1194,33 @@ mod tests {
             let err = Config::load_with(None, env_of(&[(name, "0")])).unwrap_err();
             assert!(err.to_string().contains(name), "{err}");
         }
+    }
+
+    #[test]
+    fn alert_form_rejections_per_hour_from_file_then_env_at_least_one() {
+        let config = Config::load_with(None, env_of(&[])).unwrap();
+        assert_eq!(config.alerts.form_rejections_per_hour, 20);
+        let path = temp_file("alerts.toml", "alert_form_rejections_per_hour = 5\n");
+        let config = Config::load_with(Some(&path), env_of(&[])).unwrap();
+        assert_eq!(config.alerts.form_rejections_per_hour, 5);
+        let config = Config::load_with(
+            Some(&path),
+            env_of(&[(ALERT_FORM_REJECTIONS_PER_HOUR_ENV, "7")]),
+        )
+        .unwrap();
+        assert_eq!(config.alerts.form_rejections_per_hour, 7);
+        let err = Config::load_with(None, env_of(&[(ALERT_FORM_REJECTIONS_PER_HOUR_ENV, "0")]))
+            .unwrap_err();
+        assert!(
+            err.to_string().contains(ALERT_FORM_REJECTIONS_PER_HOUR_ENV),
+            "{err}"
+        );
+        let path = temp_file("alerts-zero.toml", "alert_form_rejections_per_hour = 0\n");
+        let err = Config::load_with(Some(&path), env_of(&[])).unwrap_err();
+        assert!(
+            err.to_string().contains("alert_form_rejections_per_hour"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -19,6 +19,8 @@ mod m20261203_000010_phone_numbers;
 mod m20261203_000011_lookup_routing;
 mod m20261203_000012_interactions;
 mod m20261203_000013_alerts;
+mod m20261204_000014_alert_subjects;
+mod m20261204_000015_form_rejections;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -41,6 +43,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000011_lookup_routing::Migration),
             Box::new(m20261203_000012_interactions::Migration),
             Box::new(m20261203_000013_alerts::Migration),
+            Box::new(m20261204_000014_alert_subjects::Migration),
+            Box::new(m20261204_000015_form_rejections::Migration),
         ]
     }
 }

@@ -193,6 +193,9 @@ impl<'a> AlertChannels<'a> {
             subject: format!("test:channel:{id}"),
             list: None,
             run_id: None,
+            job: None,
+            connector: None,
+            form: None,
             reason: None,
             at: self.state.clock.now(),
         };

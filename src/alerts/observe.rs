@@ -1,16 +1,16 @@
-//! What alerts hear: a scheduled run's end. A failure (or a finish with errors) of a
-//! list's scheduled sync starts a streak and alerts once; later failures only count;
-//! the first success sends "recovered". The streak change and the alert jobs (one per
-//! channel) commit in one transaction, so several instances never send twice and a
-//! crash in between sends nothing half.
+//! What alerts hear from a scheduled run's end. A failure (or a finish with errors) of
+//! a list's scheduled sync starts a streak and alerts once; later failures only count;
+//! the first success sends "recovered" (through [`super::streak`]). The same run's end
+//! is also what the connector's login streak hears ([`super::connector_login`]).
 
-use sea_orm::TransactionTrait;
-
-use super::{Alert, AlertError, AlertEvent, AlertList, job::queue_alert};
+use super::{
+    Alert, AlertError, AlertEvent, AlertList, connector_login,
+    streak::{self, Outcome},
+};
 use crate::{
     AppState,
     runs::run_of_job,
-    store::{AlertStreakRepo, Job, ListRepo, Run, RunRepo, RunStatus, RunTrigger, StreakChange},
+    store::{Job, ListRepo, Run, RunRepo, RunStatus, RunTrigger},
 };
 
 /// The alert subject of a run's scheduled syncs: its segment's, else its list's.
@@ -21,24 +21,38 @@ pub fn run_subject(run: &Run) -> String {
     }
 }
 
-/// Called by the dispatcher once a run job has finished (however it ended): records a
-/// scheduled run's outcome in its streak and queues the alerts that change calls for.
-/// Never fails the job: a problem is logged.
+/// Called by the dispatcher once a run job has finished (however it ended): records an
+/// ended run's outcome in its streaks (a scheduled run's, the connector's login) and
+/// queues the alerts their changes call for. Never fails the job: a problem is logged.
 pub async fn after_run_job(state: &AppState, job: &Job) {
-    if let Err(e) = observe(state, job).await {
+    let run = match ended_run(state, job).await {
+        Ok(Some(run)) => run,
+        Ok(None) => return,
+        Err(e) => {
+            tracing::error!(error = %e, "reading an ended run for alerts failed");
+            return;
+        }
+    };
+    if let Err(e) = observe(state, &run).await {
         tracing::error!(error = %e, "recording a scheduled run for alerts failed");
+    }
+    if let Err(e) = connector_login::observe_run(state, &run).await {
+        tracing::error!(error = %e, "recording a run's CRM login for alerts failed");
     }
 }
 
-async fn observe(state: &AppState, job: &Job) -> Result<(), AlertError> {
+/// The run of a run job, once it has ended.
+async fn ended_run(state: &AppState, job: &Job) -> Result<Option<Run>, AlertError> {
     let Some(run_id) = run_of_job(job) else {
-        return Ok(());
+        return Ok(None);
     };
-    let now = state.clock.now();
-    let db = state.store.conn();
-    let Some(run) = RunRepo.get_for_worker(db, run_id, now).await? else {
-        return Ok(());
-    };
+    let run = RunRepo
+        .get_for_worker(state.store.conn(), run_id, state.clock.now())
+        .await?;
+    Ok(run.filter(|r| !r.status.is_active()))
+}
+
+async fn observe(state: &AppState, run: &Run) -> Result<(), AlertError> {
     let failed = match run.status {
         RunStatus::Succeeded => false,
         RunStatus::Failed | RunStatus::CompletedWithErrors => true,
@@ -47,59 +61,42 @@ async fn observe(state: &AppState, job: &Job) -> Result<(), AlertError> {
     if run.trigger != RunTrigger::Schedule || run.dry_run {
         return Ok(());
     }
-    let subject = run_subject(&run);
+    let subject = run_subject(run);
     let list = ListRepo
-        .get(db, run.account_id, run.list_id)
+        .get(state.store.conn(), run.account_id, run.list_id)
         .await?
         .map(|l| l.name)
         .unwrap_or_default();
-    let account = state
-        .store
-        .accounts()
-        .get(run.account_id)
-        .await?
-        .map(|a| a.name)
-        .unwrap_or_default();
-    // Read before the transaction: on SQLite it holds the one writer connection.
-    let channels = state.store.alert_channels().list(run.account_id).await?;
-    let tx = db.begin().await.map_err(crate::store::StoreError::from)?;
-    let streaks = AlertStreakRepo::on(&tx);
-    let before = streaks.get(run.account_id, &subject).await?;
-    if before.as_ref().and_then(|s| s.last_run_id) == Some(run.id) {
-        return Ok(());
-    }
-    let change = streaks
-        .observe(run.account_id, &subject, failed, run.id, now)
-        .await?;
-    let event = match change {
-        StreakChange::Started if run.status == RunStatus::Failed => AlertEvent::RunFailed,
-        StreakChange::Started => AlertEvent::RunCompletedWithErrors,
-        StreakChange::Recovered => AlertEvent::Recovered,
-        StreakChange::Continued | StreakChange::Steady => {
-            tx.commit().await.map_err(crate::store::StoreError::from)?;
-            return Ok(());
+    let outcome = Outcome {
+        account: run.account_id,
+        subject: &subject,
+        failed,
+        observed: run.id.as_db(),
+    };
+    streak::record(state, &outcome, |change| {
+        let event = match (change.recovered, run.status) {
+            (true, _) => AlertEvent::Recovered,
+            (false, RunStatus::Failed) => AlertEvent::RunFailed,
+            (false, _) => AlertEvent::RunCompletedWithErrors,
+        };
+        Alert {
+            text: text(event, &list, run, change.failures_before),
+            event,
+            account: change.account,
+            subject: subject.clone(),
+            list: Some(AlertList {
+                id: run.list_id,
+                name: list.clone(),
+            }),
+            run_id: Some(run.id),
+            job: None,
+            connector: None,
+            form: None,
+            reason: failed.then(|| reason(run)),
+            at: state.clock.now(),
         }
-    };
-    let failures = before.map_or(0, |s| s.failures);
-    let alert = Alert {
-        text: text(event, &list, &run, failures),
-        event,
-        account,
-        subject,
-        list: Some(AlertList {
-            id: run.list_id,
-            name: list,
-        }),
-        run_id: Some(run.id),
-        reason: failed.then(|| reason(&run)),
-        at: now,
-    };
-    let queued = queue_alert(state, &tx, &channels, &alert).await?;
-    tx.commit().await.map_err(crate::store::StoreError::from)?;
-    if queued > 0 {
-        state.job_signal.notify_one();
-    }
-    tracing::info!(run = %run.id, ?event, channels = queued, "alert queued");
+    })
+    .await?;
     Ok(())
 }
 
@@ -131,6 +128,11 @@ fn text(event: AlertEvent, list: &str, run: &Run, failures: i32) -> String {
             "{what} recovered: run {} succeeded after {failures} failed run(s).",
             run.id
         ),
-        AlertEvent::Test => format!("{what}: test."),
+        AlertEvent::JobDead
+        | AlertEvent::ConnectorLoginRefused
+        | AlertEvent::FormRejections
+        | AlertEvent::Test => {
+            format!("{what}: {event:?}.")
+        }
     }
 }

@@ -60,7 +60,7 @@ pub const V1_PREFIX: &str = "/v1";
                        `Problem` JSON."
     ),
     modifiers(&BearerScheme),
-    components(schemas(error::Problem)),
+    components(schemas(error::Problem, crate::alerts::Alert)),
     tags(
         (name = "health", description = "Liveness and readiness"),
         (name = "account", description = "The caller's account"),
@@ -75,7 +75,7 @@ pub const V1_PREFIX: &str = "/v1";
         (name = "messages", description = "Message sent reports and their CRM notes"),
         (name = "callers", description = "The phone-system lookup URL /crm-lookup/{lookup_key} (public: the key is the credential), its lookup keys and routing rule sets"),
         (name = "interactions", description = "Calls reported by the phone system and their CRM call notes"),
-        (name = "alerts", description = "Alert channels (email, signed webhooks) for failed scheduled syncs, and a test alert")
+        (name = "alerts", description = "Alert channels (email, signed webhooks) for failed scheduled syncs, refused CRM logins, dead jobs and rejected form submissions piling up, and a test alert")
     )
 )]
 struct ApiDoc;

@@ -11,6 +11,7 @@
 mod backfill;
 mod conflicts;
 mod consent;
+mod contact;
 mod crm_read;
 pub mod field_map;
 pub mod fields;
@@ -42,6 +43,7 @@ use crate::{
     },
 };
 
+use contact::CrmContact;
 pub use limits::{LimitReached, RunLimits};
 use phase::{Phase, PushStage};
 pub use setup::SyncSetup;
@@ -249,8 +251,14 @@ impl Engine {
             crate::metrics::record::run_started(&run);
         }
         let span = tracing::info_span!("run", run_id = %id, list_id = %run.list_id, kind = ?run.kind, resumes = run.resumes);
-        let result = self.execute_bounded(&run).instrument(span).await;
+        let contact = CrmContact::default();
+        let result = self.execute_bounded(&run, &contact).instrument(span).await;
         let now = self.clock.now();
+        if !matches!(&result, Err(e) if e.is_retryable()) {
+            RunRepo
+                .record_crm_contact(db, id, contact.connector(), contact.answered())
+                .await?;
+        }
         match result {
             Ok(report_failed) => {
                 let status = if report_failed {
@@ -268,7 +276,7 @@ impl Engine {
             Err(e) => {
                 tracing::warn!(run_id = %id, kind = e.kind(), "run failed");
                 tracing::debug!(run_id = %id, error = %e, "run failed");
-                self.fail_run(&run, &e.to_string()).await?;
+                self.fail_run(&run, &e.to_string(), e.kind()).await?;
             }
         }
         let ended = RunRepo
@@ -279,13 +287,12 @@ impl Engine {
         Ok(ended)
     }
 
-    /// Ends a run as failed (also when its job gave up after retries).
-    pub async fn fail_run(&self, run: &Run, error: &str) -> Result<(), EngineError> {
+    /// Ends a run as failed (also when its job gave up after retries), with the
+    /// error's words and its fixed kind word ([`EngineError::kind`]), which alerts read.
+    pub async fn fail_run(&self, run: &Run, error: &str, kind: &str) -> Result<(), EngineError> {
         let db = self.store.conn();
         let now = self.clock.now();
-        RunRepo
-            .finish(db, run.id, RunStatus::Failed, Some(error), now)
-            .await?;
+        RunRepo.fail(db, run.id, error, kind, now).await?;
         if run.dry_run {
             ScratchRepo.clear(db, run.id).await?;
         }
@@ -297,14 +304,19 @@ impl Engine {
         Ok(())
     }
 
-    /// Ends a run by id as failed, if it is still active.
-    pub async fn fail_run_by_id(&self, id: RunId, error: &str) -> Result<(), EngineError> {
+    /// Ends a run by id as failed, if it is still active (see [`Engine::fail_run`]).
+    pub async fn fail_run_by_id(
+        &self,
+        id: RunId,
+        error: &str,
+        kind: &str,
+    ) -> Result<(), EngineError> {
         if let Some(run) = RunRepo
             .get_for_worker(self.store.conn(), id, self.clock.now())
             .await?
             && run.status.is_active()
         {
-            self.fail_run(&run, error).await?;
+            self.fail_run(&run, error, kind).await?;
             crate::metrics::record::run_finished(&Run {
                 status: RunStatus::Failed,
                 ..run
@@ -319,7 +331,7 @@ impl Engine {
     /// cannot hold the worker past the cap either. Cutting the execution short is a
     /// crash at an await point: the open page's transaction rolls back, committed pages
     /// stay.
-    async fn execute_bounded(&self, run: &Run) -> Result<bool, EngineError> {
+    async fn execute_bounded(&self, run: &Run, contact: &CrmContact) -> Result<bool, EngineError> {
         let now = self.clock.now();
         let started = run.started_at.unwrap_or(now);
         let Some(left) = self.limits.time_left(started, now) else {
@@ -328,7 +340,7 @@ impl Engine {
             }
             .into());
         };
-        match tokio::time::timeout(left, self.execute_started(run)).await {
+        match tokio::time::timeout(left, self.execute_started(run, contact)).await {
             Ok(result) => result,
             Err(_) => Err(LimitReached::Time {
                 limit: self.limits.max_duration,
@@ -337,8 +349,8 @@ impl Engine {
         }
     }
 
-    /// Returns whether any record failed.
-    async fn execute_started(&self, run: &Run) -> Result<bool, EngineError> {
+    /// Returns whether any record failed; `contact` learns whether the CRM answered.
+    async fn execute_started(&self, run: &Run, contact: &CrmContact) -> Result<bool, EngineError> {
         let db = self.store.conn();
         let list = ListRepo
             .get(db, run.account_id, run.list_id)
@@ -348,6 +360,7 @@ impl Engine {
             engine: self,
             run,
             list: &list,
+            contact,
         };
         let report = match run.kind {
             RunKind::Import => import::import(&ctx).await?,
@@ -406,6 +419,8 @@ pub(crate) struct RunContext<'a> {
     engine: &'a Engine,
     run: &'a Run,
     list: &'a List,
+    /// Whether the CRM answered, through which connector (for the login alert).
+    contact: &'a CrmContact,
 }
 
 impl RunContext<'_> {
@@ -416,7 +431,8 @@ impl RunContext<'_> {
                 self.list.name
             ))
         })?;
-        self.engine.connectors.open(self.run.account_id, id).await
+        let connector = self.engine.connectors.open(self.run.account_id, id).await?;
+        Ok(self.contact.watch(id, connector))
     }
 
     /// The CRM connector a push uses: the list's own, or the account's only one.
@@ -435,10 +451,12 @@ impl RunContext<'_> {
                 "connect a CRM before pushing this list".into(),
             ));
         };
-        self.engine
+        let connector = self
+            .engine
             .connectors
             .open(self.run.account_id, first.id)
-            .await
+            .await?;
+        Ok(self.contact.watch(first.id, connector))
     }
 
     fn entity(&self) -> EntityKind {

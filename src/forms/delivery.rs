@@ -5,7 +5,8 @@
 //! CRM "who has this email?" and then creates. Each submission: match by email (contact
 //! preferred over lead, then most recent) → update the mapped fields the form allows; no
 //! match → create a lead. A CRM outage is a retryable error (the job retries with
-//! backoff); a CRM rejection is kept on the submission with the CRM's words.
+//! backoff); a CRM rejection is kept on the submission with the CRM's words. Each
+//! rejection and each delivery is told to `alerts` (rejections piling up on a form).
 //!
 //! The lock is a lease: a heartbeat renews it while the backlog is delivered, and it is
 //! renewed (and so confirmed) before each submission and right before each CRM write.
@@ -19,7 +20,7 @@ use listbridge_connector::{ConnectorError, CrmConnector, CrmRecord, EntityKind, 
 
 use super::mapping::FieldResolver;
 use crate::{
-    AppState,
+    AppState, alerts,
     connectors::ConnectError,
     engine::{
         matching,
@@ -270,6 +271,7 @@ async fn deliver_backlog(
                     .mark_delivered(db, submission.id, action, target.as_ref(), now)
                     .await?;
                 tracing::info!(submission = %submission.id, action = action.as_str(), "form submission delivered");
+                alerts::after_form_delivered(state, &form, submission.id).await;
             }
             Err(Outcome::Rejected {
                 reason,
@@ -289,6 +291,7 @@ async fn deliver_backlog(
                         now,
                     )
                     .await?;
+                alerts::after_form_rejected(state, &form, submission.id).await;
             }
             Err(Outcome::Stopped(e)) => return Err(e),
             Err(Outcome::Retry(e)) => {

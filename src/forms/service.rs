@@ -9,7 +9,7 @@ use crate::{
     AppState,
     store::{
         AccountId, ConnectorId, FieldUsageRepo, Form, FormId, FormRepo, FormSettings, JobRepo,
-        StoreError, Submission, SubmissionId, SubmissionRepo, SubmissionStatus,
+        NewJob, StoreError, Submission, SubmissionId, SubmissionRepo, SubmissionStatus,
     },
 };
 
@@ -215,9 +215,15 @@ pub async fn retry_submission(
             status: submission.status,
         });
     }
-    JobRepo::on(&tx)
-        .enqueue(delivery_job(state, &submission), now)
-        .await?;
+    // A job of its own, without the submission's dedupe key: the job that rejected it
+    // may still be finishing (it holds the key until it ends), and must not absorb this
+    // one. Two deliveries never overlap: each takes the email's lock and skips a
+    // submission no longer queued, and a second retry finds it queued and is refused.
+    let job = NewJob {
+        dedupe_key: None,
+        ..delivery_job(state, &submission)
+    };
+    JobRepo::on(&tx).enqueue(job, now).await?;
     tx.commit().await.map_err(StoreError::from)?;
     state.job_signal.notify_one();
     tracing::info!(submission = %id, "form submission queued again");

@@ -67,12 +67,18 @@ impl RunWorker {
 
     /// Records the run of a job that has used up its attempts as failed with `why`, so
     /// it frees its list instead of staying "running" for ever. Nothing for other jobs.
-    pub async fn give_up(&self, job: &Job, why: &str) {
+    pub async fn give_up(&self, job: &Job, why: &JobError) {
         let Some(run) = run_of_job(job) else {
             return;
         };
         let reason = format!("gave up after {} attempts: {why}", job.attempts);
-        if let Err(err) = self.engine.fail_run_by_id(run, &reason).await {
+        let kind = match why {
+            JobError::Crm(e) => e.kind(),
+            JobError::Store(_) => "store",
+            JobError::Busy(_) => "busy",
+            JobError::Fatal(_) => "setup",
+        };
+        if let Err(err) = self.engine.fail_run_by_id(run, &reason, kind).await {
             tracing::error!(error = %err, "recording the failed run failed");
         }
     }

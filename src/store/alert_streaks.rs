@@ -1,5 +1,5 @@
-//! Alert streaks: whether each alert subject of an account (a list's scheduled sync) is
-//! failing now. The change of state is one conditional `UPDATE … WHERE failing = …`, so
+//! Alert streaks: whether each alert subject of an account (a list's scheduled sync, a
+//! job kind's dead jobs, a connector's login) is failing now. The change of state is one conditional `UPDATE … WHERE failing = …`, so
 //! of several instances observing the same change only one sees a row change and
 //! sends the alert; the caller runs it in the transaction that queues the alert jobs.
 
@@ -10,7 +10,7 @@ use sea_orm::{
     sea_query::{Expr, OnConflict},
 };
 
-use super::{AccountId, RunId, StoreError, entity::alert_streak};
+use super::{AccountId, StoreError, entity::alert_streak};
 
 /// What an observation changed in a subject's streak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,8 +32,9 @@ pub struct AlertStreak {
     pub failing: bool,
     /// Failures in the current streak.
     pub failures: i32,
-    /// The last run observed.
-    pub last_run_id: Option<RunId>,
+    /// The id of the last run or job observed (its stored text form), so an outcome
+    /// observed twice counts once.
+    pub last_observed_id: Option<String>,
 }
 
 /// Reads and writes `alert_streaks` over a connection or a transaction.
@@ -48,14 +49,15 @@ impl<'a, C: ConnectionTrait> AlertStreakRepo<'a, C> {
         AlertStreakRepo { db }
     }
 
-    /// Records that `run` of `subject` failed (`failed`) or succeeded, and says what
+    /// Records that an outcome of `subject` (the run or job `observed`, its id's stored
+    /// text form, when there is one) failed (`failed`) or succeeded, and says what
     /// changed. Exactly one observer of a change sees `Started` or `Recovered`.
     pub async fn observe(
         &self,
         account: AccountId,
         subject: &str,
         failed: bool,
-        run: RunId,
+        observed: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<StreakChange, StoreError> {
         let fresh = alert_streak::ActiveModel {
@@ -63,7 +65,7 @@ impl<'a, C: ConnectionTrait> AlertStreakRepo<'a, C> {
             subject: Set(subject.to_string()),
             failing: Set(false),
             failures: Set(0),
-            last_run_id: Set(None),
+            last_observed_id: Set(None),
             updated_at: Set(now),
         };
         match alert_streak::Entity::insert(fresh)
@@ -87,10 +89,13 @@ impl<'a, C: ConnectionTrait> AlertStreakRepo<'a, C> {
             Expr::value(0)
         };
         let mine = |q: sea_orm::UpdateMany<alert_streak::Entity>| {
-            q.col_expr(alert_streak::Column::LastRunId, Expr::value(run.as_db()))
-                .col_expr(alert_streak::Column::UpdatedAt, Expr::value(now))
-                .filter(alert_streak::Column::AccountId.eq(account.as_db()))
-                .filter(alert_streak::Column::Subject.eq(subject))
+            q.col_expr(
+                alert_streak::Column::LastObservedId,
+                Expr::value(observed.map(str::to_string)),
+            )
+            .col_expr(alert_streak::Column::UpdatedAt, Expr::value(now))
+            .filter(alert_streak::Column::AccountId.eq(account.as_db()))
+            .filter(alert_streak::Column::Subject.eq(subject))
         };
         // The state change: only the observer whose UPDATE finds the old state wins.
         let changed = mine(alert_streak::Entity::update_many())
@@ -128,7 +133,7 @@ impl<'a, C: ConnectionTrait> AlertStreakRepo<'a, C> {
                 .map(|row| AlertStreak {
                     failing: row.failing,
                     failures: row.failures,
-                    last_run_id: row.last_run_id.as_deref().and_then(RunId::from_db),
+                    last_observed_id: row.last_observed_id,
                 }),
         )
     }

@@ -369,6 +369,28 @@ impl SubmissionRepo {
             .collect())
     }
 
+    /// How many of a form's submissions were rejected at `since` or later: what the
+    /// alert on rejections piling up compares with its limit. A rejected row's
+    /// `updated_at` is when it was rejected; one COUNT over the index
+    /// (`form_id`, `status`, `updated_at`).
+    pub async fn rejected_since<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        form: FormId,
+        since: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let n: Option<i64> = form_submission::Entity::find()
+            .select_only()
+            .column_as(Expr::col(form_submission::Column::Id).count(), "n")
+            .filter(form_submission::Column::FormId.eq(form.as_db()))
+            .filter(form_submission::Column::Status.eq(SubmissionStatus::Rejected.as_str()))
+            .filter(form_submission::Column::UpdatedAt.gte(since))
+            .into_tuple()
+            .one(db)
+            .await?;
+        Ok(n.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
+    }
+
     /// The queued submissions of one email in an account accepted no later than `upto`,
     /// oldest first: delivered in that order so later values win.
     pub async fn queued_for_email<C: ConnectionTrait>(

@@ -25,14 +25,14 @@ use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, ExprTrait, Order,
     QueryFilter, QueryOrder, QuerySelect, Statement, TransactionSession, TransactionTrait,
-    sea_query::{Alias, Expr, LockBehavior, LockType, Query},
+    sea_query::{Alias, Expr, LockBehavior, LockType, OnConflict, Query},
 };
 use serde::{Deserialize, Serialize};
 
 use super::{AccountId, JobId, StoreError, entity::job};
 
 /// What a job does; the worker dispatches on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum JobKind {
     /// Execute an import or sync run (payload: `{"run_id": …}`).
@@ -216,26 +216,31 @@ impl<'a, C: ConnectionTrait> JobRepo<'a, C> {
             created_at: Set(now),
             updated_at: Set(now),
         };
-        match job::Entity::insert(row)
+        // ON CONFLICT DO NOTHING rather than catching the unique violation: on
+        // PostgreSQL an error aborts the caller's transaction (the lookup below and the
+        // caller's commit would fail with it).
+        let inserted = job::Entity::insert(row)
+            .on_conflict(
+                OnConflict::column(job::Column::DedupeKey)
+                    .do_nothing()
+                    .to_owned(),
+            )
             .exec_without_returning(self.db)
             .await
-        {
-            Ok(_) => Ok(job.id),
-            Err(e) => match (StoreError::from_write(e, String::new), &job.dedupe_key) {
-                (StoreError::Duplicate { .. }, Some(key)) => {
-                    let existing = job::Entity::find()
-                        .filter(job::Column::DedupeKey.eq(key.as_str()))
-                        .one(self.db)
-                        .await?;
-                    existing.and_then(|j| JobId::from_db(&j.id)).ok_or_else(|| {
-                        StoreError::Duplicate {
-                            what: format!("job for {key}"),
-                        }
-                    })
-                }
-                (other, _) => Err(other),
-            },
+            .map_err(|e| StoreError::from_write(e, String::new))?;
+        if inserted > 0 {
+            return Ok(job.id);
         }
+        let key = job.dedupe_key.as_deref().unwrap_or_default();
+        let existing = job::Entity::find()
+            .filter(job::Column::DedupeKey.eq(key))
+            .one(self.db)
+            .await?;
+        existing
+            .and_then(|j| JobId::from_db(&j.id))
+            .ok_or_else(|| StoreError::Duplicate {
+                what: format!("job for {key}"),
+            })
     }
 
     /// Claims the next due job for `worker`, or a running job whose lease has lapsed,

@@ -14,7 +14,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AccountId, ListId, RunId, SegmentId, StoreError,
+    AccountId, ConnectorId, ListId, RunId, SegmentId, StoreError,
     entity::{list, run, run_record},
 };
 use crate::clock::Random;
@@ -135,6 +135,17 @@ pub struct Run {
     pub resumes: i32,
     /// Why it failed.
     pub error: Option<String>,
+    /// Why it failed as the error's fixed kind word (`auth` when the CRM refused the
+    /// login, `unreachable`, `setup`…): what alerts act on, never its text. Internal.
+    #[serde(skip)]
+    pub failure_kind: Option<String>,
+    /// The CRM connector the run used, once it opened one. Internal.
+    #[serde(skip)]
+    pub crm_connector_id: Option<ConnectorId>,
+    /// Whether the CRM answered a logged-in request of the run (it got past the
+    /// login): a run with nothing to read or write never asks. Internal.
+    #[serde(skip)]
+    pub crm_answered: bool,
     /// Queued at.
     pub created_at: DateTime<Utc>,
     /// First started at.
@@ -215,6 +226,12 @@ fn to_run(row: run::Model, now: DateTime<Utc>) -> Result<Run, StoreError> {
         counts: serde_json::from_str(&row.counts).map_err(|_| corrupt("counts"))?,
         resumes: row.resumes,
         error: row.error.clone(),
+        failure_kind: row.failure_kind.clone(),
+        crm_connector_id: row
+            .crm_connector_id
+            .as_deref()
+            .and_then(ConnectorId::from_db),
+        crm_answered: row.crm_answered,
         created_at: row.created_at,
         started_at: row.started_at,
         finished_at: row.finished_at,
@@ -320,6 +337,9 @@ impl RunRepo {
             checkpoint: Set(None),
             resumes: Set(0),
             error: Set(None),
+            failure_kind: Set(None),
+            crm_connector_id: Set(None),
+            crm_answered: Set(false),
             created_at: Set(now),
             started_at: Set(None),
             finished_at: Set(None),
@@ -548,12 +568,63 @@ impl RunRepo {
         error: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        self.end(db, id, status, error, None, now).await
+    }
+
+    /// Records the CRM connector an execution of the run used and whether the CRM
+    /// answered it (see `engine::contact`), for the connector's login alert.
+    pub async fn record_crm_contact<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: RunId,
+        connector: Option<ConnectorId>,
+        answered: bool,
+    ) -> Result<(), StoreError> {
+        run::Entity::update_many()
+            .col_expr(
+                run::Column::CrmConnectorId,
+                Expr::value(connector.map(|c| c.as_db())),
+            )
+            .col_expr(run::Column::CrmAnswered, Expr::value(answered))
+            .filter(run::Column::Id.eq(id.as_db()))
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+
+    /// Ends a run as failed with `error` (its words) and `kind` (the error's fixed kind
+    /// word, e.g. `auth`), so what reacts to the failure reads a stored value.
+    pub async fn fail<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: RunId,
+        error: &str,
+        kind: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.end(db, id, RunStatus::Failed, Some(error), Some(kind), now)
+            .await
+    }
+
+    async fn end<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: RunId,
+        status: RunStatus,
+        error: Option<&str>,
+        kind: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         run::Entity::update_many()
             .col_expr(run::Column::Status, Expr::value(status.as_str()))
             .col_expr(run::Column::Phase, Expr::value("done"))
             .col_expr(run::Column::ActiveKey, Expr::value(Option::<String>::None))
             .col_expr(run::Column::RunningKey, Expr::value(Option::<String>::None))
             .col_expr(run::Column::Error, Expr::value(error.map(String::from)))
+            .col_expr(
+                run::Column::FailureKind,
+                Expr::value(kind.map(String::from)),
+            )
             .col_expr(run::Column::FinishedAt, Expr::value(now))
             .col_expr(run::Column::UpdatedAt, Expr::value(now))
             .filter(run::Column::Id.eq(id.as_db()))
@@ -584,6 +655,10 @@ impl RunRepo {
             .col_expr(run::Column::Phase, Expr::value("queued"))
             .col_expr(run::Column::ActiveKey, Expr::value(Some(key)))
             .col_expr(run::Column::Error, Expr::value(Option::<String>::None))
+            .col_expr(
+                run::Column::FailureKind,
+                Expr::value(Option::<String>::None),
+            )
             .col_expr(
                 run::Column::FinishedAt,
                 Expr::value(Option::<DateTime<Utc>>::None),

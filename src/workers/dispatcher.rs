@@ -119,6 +119,7 @@ async fn run_job(state: &AppState, runs: &RunWorker, config: &WorkerConfig, job:
     };
     let jobs = state.store.jobs();
     let now = state.clock.now();
+    let error = result.as_ref().err().map(ToString::to_string);
     let outcome = match result {
         Ok(()) => jobs
             .succeed(job.id, &config.worker_id, now)
@@ -143,7 +144,7 @@ async fn run_job(state: &AppState, runs: &RunWorker, config: &WorkerConfig, job:
                 )
                 .await;
             if matches!(status, Ok(JobStatus::Dead)) {
-                runs.give_up(&job, &e.to_string()).await;
+                runs.give_up(&job, &e).await;
             }
             status
         }
@@ -153,7 +154,10 @@ async fn run_job(state: &AppState, runs: &RunWorker, config: &WorkerConfig, job:
         }
     };
     match outcome {
-        Ok(status) => tracing::info!(?status, "job finished"),
+        Ok(status) => {
+            tracing::info!(?status, "job finished");
+            crate::alerts::after_job(state, &job, status, error.as_deref()).await;
+        }
         Err(e) => tracing::error!(error = %e, "recording the job's outcome failed"),
     }
     if job.kind == JobKind::Run {

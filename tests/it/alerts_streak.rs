@@ -24,7 +24,7 @@ use crate::support::{
 /// The response cap of the service under test; the fault answers far more.
 const CAP: u32 = 64 * 1024;
 /// The webhook's signing secret.
-const SECRET: &str = "whsec-test-4711";
+pub(crate) const SECRET: &str = "whsec-test-4711";
 
 /// Every answer about leads is larger than the cap: the run fails for good at once.
 fn oversized_leads() -> FaultConfig {
@@ -62,7 +62,7 @@ async fn scheduled_sync(w: &World, list: ListId) -> (RunId, String) {
             .await
             .expect("streak read");
         match streak {
-            Some(s) if s.last_run_id == Some(run.id) => Ok(()),
+            Some(s) if s.last_observed_id == Some(run.id.to_string()) => Ok(()),
             other => Err(format!("{other:?}")),
         }
     })
@@ -74,7 +74,7 @@ async fn scheduled_sync(w: &World, list: ListId) -> (RunId, String) {
 }
 
 /// Waits until no alert job is queued, running or waiting to retry.
-async fn alerts_sent(w: &World) {
+pub(crate) async fn alerts_sent(w: &World) {
     wait::until("every alert job done", async || {
         let pending: Vec<_> = w
             .jobs()
@@ -92,7 +92,7 @@ async fn alerts_sent(w: &World) {
 }
 
 /// Checks the webhook's signature the way a receiver would (README, *Alerts*).
-fn assert_signed(hook: &Hook) {
+pub(crate) fn assert_signed(hook: &Hook) {
     let timestamp = hook.header("x-listbridge-timestamp");
     assert!(
         timestamp.parse::<i64>().is_ok(),

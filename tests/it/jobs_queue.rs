@@ -210,3 +210,43 @@ async fn dead_jobs_are_listed_and_retry_puts_them_back() {
     }
     assert!(claimed.contains(&job.id), "{claimed:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dedupe_key_held_by_a_live_job_yields_that_job_without_breaking_the_transaction() {
+    use listbridge::store::{JobId, JobRepo, NewJob};
+    use sea_orm::TransactionTrait;
+
+    let w = world("2025-06-01T00:00:00Z").await;
+    let now = w.clock_now();
+    let account = w.account;
+    let job = |n: u128| NewJob {
+        id: JobId(uuid::Uuid::from_u128(n)),
+        account_id: account,
+        kind: JobKind::FormDelivery,
+        payload: json!({ "n": n }),
+        max_attempts: 3,
+        run_at: now,
+        dedupe_key: Some("form:held".to_string()),
+    };
+    let db = w.app.state.store.conn();
+    let tx = db.begin().await.expect("transaction");
+    let first = JobRepo::on(&tx).enqueue(job(1), now).await.expect("queued");
+    let again = JobRepo::on(&tx)
+        .enqueue(job(2), now)
+        .await
+        .expect("the held key answers, on PostgreSQL too (no aborted transaction)");
+    assert_eq!(again, first);
+    tx.commit().await.expect("the transaction still commits");
+
+    // Once the job has ended, the key is free for a new one.
+    let jobs = w.app.state.store.jobs();
+    let claimed = jobs
+        .claim("worker", Duration::seconds(30), now)
+        .await
+        .expect("claim")
+        .expect("the job");
+    assert_eq!(claimed.id, first);
+    jobs.succeed(first, "worker", now).await.expect("succeeded");
+    let next = JobRepo::on(db).enqueue(job(3), now).await.expect("queued");
+    assert_eq!(next, JobId(uuid::Uuid::from_u128(3)));
+}

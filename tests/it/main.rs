@@ -10,6 +10,8 @@ mod support;
 mod account_settings_api;
 mod accounts;
 mod alerts_api;
+mod alerts_forms;
+mod alerts_jobs;
 mod alerts_streak;
 mod bounded_work;
 mod callers_dtmf;

@@ -1,6 +1,7 @@
 //! What a push does with the CRM's answer to each write: link and record the base on
 //! success, park the member with the CRM's words on a rejection, keep a tombstone for a
-//! record deleted in the CRM, and settle a field edited on both sides by the rule.
+//! record deleted in the CRM, and settle a field edited on both sides by the rule. A
+//! failure that is not the record's (the CRM down, or refusing the login) stops the run.
 
 use listbridge_connector::{ConnectorError, CrmRecord, FieldValues, WriteOp};
 
@@ -40,7 +41,7 @@ impl Pusher<'_> {
                 member.parked = None;
                 Ok(())
             }
-            Err(e) if e.is_transient() => Err(EngineError::Connector(e)),
+            Err(e) if stops_the_run(&e) => Err(EngineError::Connector(e)),
             Err(ConnectorError::NotFound { entity, key }) => {
                 // A tombstone: the member keeps its data and its link, marked deleted, so
                 // no later push re-creates what someone deleted in the CRM.
@@ -132,11 +133,18 @@ impl Pusher<'_> {
                 member.parked = None;
                 Ok(())
             }
-            Err(e) if e.is_transient() => Err(EngineError::Connector(e)),
+            Err(e) if stops_the_run(&e) => Err(EngineError::Connector(e)),
             Err(e) => {
                 self.fail(member, Some(current.key.as_str()), &e.to_string(), report);
                 Ok(())
             }
         }
     }
+}
+
+/// Whether a write's failure stops the run rather than being the member's: a failure
+/// that may pass (retried), or the CRM refusing the login (the run fails as such, and
+/// no member is reported as refused for it).
+fn stops_the_run(error: &ConnectorError) -> bool {
+    error.is_transient() || matches!(error, ConnectorError::Auth { .. })
 }

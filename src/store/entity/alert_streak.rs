@@ -16,8 +16,8 @@ pub struct Model {
     pub failing: bool,
     /// Failures in the current streak.
     pub failures: i32,
-    /// The last run observed for this subject.
-    pub last_run_id: Option<String>,
+    /// The last run or job observed for this subject, so one outcome counts once.
+    pub last_observed_id: Option<String>,
     /// Last change (UTC).
     pub updated_at: DateTimeUtc,
 }

@@ -44,6 +44,12 @@ pub struct Model {
     /// Why it failed.
     #[sea_orm(column_type = "Text")]
     pub error: Option<String>,
+    /// Why it failed as a fixed word (`auth`, `unreachable`, `setup`…), when known.
+    pub failure_kind: Option<String>,
+    /// The connector the run used, once it opened one.
+    pub crm_connector_id: Option<String>,
+    /// Whether the CRM answered a logged-in request of the run.
+    pub crm_answered: bool,
     /// When it was queued (UTC).
     pub created_at: DateTimeUtc,
     /// When it first started.

@@ -93,6 +93,7 @@ pub fn test_config(database_url: &str) -> Config {
         form_limits: Default::default(),
         metrics_token: None,
         metrics_bind: None,
+        alerts: Default::default(),
     }
 }
 
