@@ -16,8 +16,9 @@ use listbridge::{
 };
 use serde_json::{Value, json};
 
-use crate::alerts_jobs::{add_channels, body_of, observed, signed_body, subject_of, text};
-use crate::alerts_streak::alerts_sent;
+use crate::support::alerts::{
+    add_channels, alerts_sent, body_of, observed, signed_body, subject_of, text,
+};
 use crate::support::{
     services::fast_services,
     smtp::SmtpSink,

@@ -12,55 +12,21 @@ use listbridge::{
     alerts::{connector_login_subject, dead_jobs_subject},
     app::Services,
     clock::TestClock,
-    store::{AlertStreak, AlertStreakRepo, JobId, JobKind, JobStatus, entity::job},
+    store::{AlertStreakRepo, JobId, JobKind, JobStatus, entity::job},
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use serde_json::{Value, json};
 
-use crate::alerts_streak::{SECRET, alerts_sent, assert_signed};
+use crate::support::alerts::{
+    add_channels, alerts_sent, body_of, observed, signed_body, subject_of, text,
+};
 use crate::support::{
     services::fast_services,
-    smtp::{SmtpMessage, SmtpSink},
+    smtp::SmtpSink,
     wait,
-    webhook::{Hook, WebhookReceiver},
+    webhook::WebhookReceiver,
     world::{World, crm_config, world_configured, world_with},
 };
-
-/// Adds an email channel to `smtp` and a signed webhook channel to `receiver`.
-pub(crate) async fn add_channels(w: &World, smtp: &SmtpSink, receiver: &WebhookReceiver) {
-    let (status, email) = w
-        .post(
-            "/v1/alert-channels",
-            &json!({ "name": "Ops mail", "email": {
-                "host": "127.0.0.1", "port": smtp.port, "tls": "none",
-                "from": "listbridge@example.com", "to": ["ops@example.com"] } }),
-        )
-        .await;
-    assert_eq!(status, 201, "{email}");
-    let (status, hook) = w
-        .post(
-            "/v1/alert-channels",
-            &json!({ "name": "Ops hook", "webhook": { "url": receiver.url, "secret": SECRET } }),
-        )
-        .await;
-    assert_eq!(status, 201, "{hook}");
-}
-
-/// Waits until the account's streak of `subject` has observed `id` (a run's or a job's),
-/// so any alert it called for is queued; returns the streak.
-pub(crate) async fn observed(w: &World, subject: &str, id: &str) -> AlertStreak {
-    wait::until(&format!("{id} in the streak {subject}"), async || {
-        let streak = AlertStreakRepo::on(w.app.state.store.conn())
-            .get(w.account, subject)
-            .await
-            .expect("streak read");
-        match streak {
-            Some(s) if s.last_observed_id.as_deref() == Some(id) => Ok(s),
-            other => Err(format!("{other:?}")),
-        }
-    })
-    .await
-}
 
 /// The account's form delivery jobs, oldest first.
 async fn deliveries(w: &World) -> Vec<listbridge::store::Job> {
@@ -127,54 +93,6 @@ async fn give_up(w: &World, clock: &TestClock, id: JobId) {
         }
     })
     .await;
-}
-
-/// The text of a webhook's body.
-pub(crate) fn text(body: &Value) -> String {
-    body["text"].as_str().unwrap_or_default().to_string()
-}
-
-/// An email's `Subject:` header, unfolded.
-pub(crate) fn subject_of(mail: &SmtpMessage) -> String {
-    let headers = mail.data.split("\n\n").next().unwrap_or_default();
-    let unfolded = headers.replace("\n ", " ");
-    unfolded
-        .lines()
-        .find_map(|l| l.strip_prefix("Subject: "))
-        .unwrap_or_default()
-        .to_string()
-}
-
-/// An email's body, its quoted-printable transfer encoding undone.
-pub(crate) fn body_of(mail: &SmtpMessage) -> String {
-    let body = mail.data.split_once("\n\n").map_or("", |(_, b)| b);
-    let joined = body.replace("=\n", "");
-    let bytes = joined.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'=', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).trim_end().to_string()
-}
-
-/// The webhook's body, checked for its signature.
-pub(crate) fn signed_body(hook: &Hook) -> Value {
-    assert_signed(hook);
-    hook.json()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,29 +2,23 @@
 //! sends one email and one signed webhook naming the list and the reason; the next two
 //! failures send nothing; the first success sends "recovered" over both.
 
-use hmac::{Hmac, Mac};
 use infor_crm_fake::{Fault, FaultConfig, FaultRule};
 use listbridge::{
     runs::queue_run,
-    store::{
-        AlertStreakRepo, JobKind, JobStatus, ListId, NewRun, Queued, RunId, RunKind, RunTrigger,
-    },
+    store::{AlertStreakRepo, ListId, NewRun, Queued, RunId, RunKind, RunTrigger},
 };
-use serde_json::json;
-use sha2::Sha256;
 
 use crate::support::{
+    alerts::{add_channels, alerts_sent, assert_signed},
     services::fast_services,
     smtp::SmtpSink,
     wait,
-    webhook::{Hook, WebhookReceiver},
+    webhook::WebhookReceiver,
     world::{World, crm_config, world_configured},
 };
 
 /// The response cap of the service under test; the fault answers far more.
 const CAP: u32 = 64 * 1024;
-/// The webhook's signing secret.
-pub(crate) const SECRET: &str = "whsec-test-4711";
 
 /// Every answer about leads is larger than the cap: the run fails for good at once.
 fn oversized_leads() -> FaultConfig {
@@ -73,39 +67,6 @@ async fn scheduled_sync(w: &World, list: ListId) -> (RunId, String) {
     )
 }
 
-/// Waits until no alert job is queued, running or waiting to retry.
-pub(crate) async fn alerts_sent(w: &World) {
-    wait::until("every alert job done", async || {
-        let pending: Vec<_> = w
-            .jobs()
-            .await
-            .into_iter()
-            .filter(|j| j.kind == JobKind::Alert && j.status != JobStatus::Succeeded)
-            .collect();
-        if pending.is_empty() {
-            Ok(())
-        } else {
-            Err(format!("{pending:?}"))
-        }
-    })
-    .await;
-}
-
-/// Checks the webhook's signature the way a receiver would (README, *Alerts*).
-pub(crate) fn assert_signed(hook: &Hook) {
-    let timestamp = hook.header("x-listbridge-timestamp");
-    assert!(
-        timestamp.parse::<i64>().is_ok(),
-        "timestamp header: {timestamp:?}"
-    );
-    let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).expect("any key length");
-    mac.update(timestamp.as_bytes());
-    mac.update(b".");
-    mac.update(&hook.body);
-    let expected = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
-    assert_eq!(hook.header("x-listbridge-signature"), expected);
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alerts_one_email_and_webhook_per_failure_streak_then_recovered() {
     let smtp = SmtpSink::start().await;
@@ -119,22 +80,7 @@ async fn alerts_one_email_and_webhook_per_failure_streak_then_recovered() {
     let list_name = list_report["name"].as_str().unwrap_or_default().to_string();
     assert!(!list_name.is_empty(), "{list_report}");
 
-    let (status, email) = w
-        .post(
-            "/v1/alert-channels",
-            &json!({ "name": "Ops mail", "email": {
-                "host": "127.0.0.1", "port": smtp.port, "tls": "none",
-                "from": "listbridge@example.com", "to": ["ops@example.com"] } }),
-        )
-        .await;
-    assert_eq!(status, 201, "{email}");
-    let (status, hook) = w
-        .post(
-            "/v1/alert-channels",
-            &json!({ "name": "Ops hook", "webhook": { "url": receiver.url, "secret": SECRET } }),
-        )
-        .await;
-    assert_eq!(status, 201, "{hook}");
+    add_channels(&w, &smtp, &receiver).await;
 
     w.crm.state().set_faults(oversized_leads());
     let (first, status) = scheduled_sync(&w, list).await;

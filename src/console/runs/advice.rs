@@ -44,13 +44,16 @@ pub fn advice(run: &Run, connector: Option<ConnectorId>, admin: bool) -> Option<
             link,
         }
     };
-    let said = |err: ConnectorError| {
+    let said = |err: &ConnectorError| {
         let words = err.to_string();
         reason.contains(words.trim_end_matches(": "))
     };
-    if said(ConnectorError::Auth {
+    let refused = ConnectorError::Auth {
         message: String::new(),
-    }) {
+    };
+    // The stored failure kind says it; the words are for runs that ended before it was
+    // stored.
+    if run.failure_kind.as_deref() == Some(refused.kind()) || said(&refused) {
         return Some(reconfirm("The CRM refused the password."));
     }
     if reason.contains("has been reset; reconfirm its login") {
@@ -129,6 +132,18 @@ mod tests {
             duration_seconds: None,
             checkpoint: None,
         }
+    }
+
+    #[test]
+    fn the_stored_failure_kind_is_enough_to_tell_a_refused_login() {
+        let mut run = failed("the CRM said no");
+        assert_ne!(
+            advice(&run, None, true).map(|a| a.problem),
+            Some("The CRM refused the password.".to_string())
+        );
+        run.failure_kind = Some("auth".to_string());
+        let advice = advice(&run, None, true).expect("advice");
+        assert_eq!(advice.problem, "The CRM refused the password.");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! at PostgreSQL, a new database is created on that server for each test, so
 //! tests stay independent and can run in parallel.
 
+pub mod alerts;
 pub mod browser;
 pub mod calls;
 pub mod console;
