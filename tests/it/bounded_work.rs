@@ -134,8 +134,19 @@ async fn bounded_work_feed_pages_linking_to_each_other_fail_the_run() {
         |_| {},
     )
     .await;
+    // An older provider: it refuses the keyset clause of the pages after the first, so
+    // the read goes on by startIndex, and those pages link to each other.
+    let refused = Fault::Status {
+        status: 400,
+        retry_after: None,
+    };
     w.crm.state().set_faults(FaultConfig {
-        rules: vec![FaultRule::always(Fault::NextLoop).with_kind("leads")],
+        rules: vec![
+            FaultRule::always(refused)
+                .with_kind("leads")
+                .with_where_containing("Id gt"),
+            FaultRule::always(Fault::NextLoop).with_kind("leads"),
+        ],
         ..FaultConfig::default()
     });
 

@@ -189,7 +189,7 @@ impl FakeState {
             .ok_or_else(|| Diagnosis::not_found(format!("{name} '{key}' not found")))?;
         record
             .fields
-            .insert(def.name, crate::model::Value::Text(text.to_string()));
+            .insert(def.name, crate::model::Value::Text(text.into()));
         record.etag = store.new_etag();
         store.put(kind, record);
         Ok(())

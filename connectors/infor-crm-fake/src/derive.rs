@@ -101,6 +101,6 @@ fn set(record: &mut Record, name: &'static str, value: String) {
     if value.is_empty() {
         record.fields.remove(name);
     } else {
-        record.fields.insert(name, Value::Text(value));
+        record.fields.insert(name, Value::Text(value.into()));
     }
 }

@@ -113,12 +113,11 @@ fn record_folds(record: &Record) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
+    use crate::model::Fields;
 
     fn record(key: &str, email: Option<&str>) -> Record {
-        let mut fields = BTreeMap::new();
+        let mut fields = Fields::new();
         if let Some(e) = email {
             fields.insert(FIELD, Value::Text(e.into()));
         }

@@ -49,9 +49,12 @@ pub(crate) async fn run(
     req: Req,
     handle: fn(&FakeState, &Req) -> Response,
 ) -> Response {
-    let decision = state
-        .faults_mut()
-        .decide(req.method.as_str(), kind, Instant::now());
+    let decision = state.faults_mut().decide(
+        req.method.as_str(),
+        kind,
+        req.params.get("where"),
+        Instant::now(),
+    );
     if !decision.delay.is_zero() {
         wait(state, decision.delay).await;
     }

@@ -49,6 +49,11 @@ pub struct FaultRule {
     /// Only requests to this resource kind (`leads`, `$service/getCurrentUser`).
     #[serde(default)]
     pub kind: Option<String>,
+    /// Only requests whose decoded `where` contains this text (case-insensitively), e.g.
+    /// `Id gt` for the pages a keyset read asks for after its first: a server that
+    /// refuses a clause, without refusing every read.
+    #[serde(default)]
+    pub where_contains: Option<String>,
 }
 
 impl FaultRule {
@@ -60,6 +65,7 @@ impl FaultRule {
             next: None,
             method: None,
             kind: None,
+            where_contains: None,
         }
     }
 
@@ -91,10 +97,21 @@ impl FaultRule {
         self
     }
 
-    fn applies(&self, method: &str, kind: &str) -> bool {
-        self.method
-            .as_deref()
-            .is_none_or(|m| m.eq_ignore_ascii_case(method))
+    /// Restricts the rule to requests whose `where` contains `text`.
+    pub fn with_where_containing(mut self, text: &str) -> FaultRule {
+        self.where_contains = Some(text.to_string());
+        self
+    }
+
+    fn applies(&self, method: &str, kind: &str, where_clause: Option<&str>) -> bool {
+        let wanted = |text: &str| {
+            where_clause.is_some_and(|w| w.to_lowercase().contains(&text.to_lowercase()))
+        };
+        self.where_contains.as_deref().is_none_or(wanted)
+            && self
+                .method
+                .as_deref()
+                .is_none_or(|m| m.eq_ignore_ascii_case(method))
             && self
                 .kind
                 .as_deref()
@@ -194,7 +211,13 @@ impl Engine {
     }
 
     /// Decides the faults for one request and updates counters.
-    pub(crate) fn decide(&mut self, method: &str, kind: &str, now: Instant) -> Decision {
+    pub(crate) fn decide(
+        &mut self,
+        method: &str,
+        kind: &str,
+        where_clause: Option<&str>,
+        now: Instant,
+    ) -> Decision {
         let mut d = Decision {
             delay: Duration::from_millis(self.config.latency_ms),
             ..Decision::default()
@@ -217,7 +240,7 @@ impl Engine {
             }
         }
         for rule in &mut self.config.rules {
-            if !rule.applies(method, kind) {
+            if !rule.applies(method, kind, where_clause) {
                 continue;
             }
             if let Some(rate) = rule.rate
@@ -261,12 +284,31 @@ mod tests {
             ..FaultConfig::default()
         });
         let now = Instant::now();
-        assert!(e.decide("POST", "leads", now).fault.is_none());
-        assert!(e.decide("GET", "contacts", now).fault.is_none());
-        assert!(e.decide("GET", "leads", now).fault.is_some());
-        assert!(e.decide("get", "Leads", now).fault.is_some());
-        assert!(e.decide("GET", "leads", now).fault.is_none());
+        assert!(e.decide("POST", "leads", None, now).fault.is_none());
+        assert!(e.decide("GET", "contacts", None, now).fault.is_none());
+        assert!(e.decide("GET", "leads", None, now).fault.is_some());
+        assert!(e.decide("get", "Leads", None, now).fault.is_some());
+        assert!(e.decide("GET", "leads", None, now).fault.is_none());
         assert!(e.config().rules.is_empty());
+    }
+
+    #[test]
+    fn where_rules_fire_only_on_reads_whose_where_contains_the_text() {
+        let rule = FaultRule::always(Fault::Status {
+            status: 400,
+            retry_after: None,
+        })
+        .with_where_containing("Id gt");
+        let mut e = Engine::new(FaultConfig {
+            rules: vec![rule],
+            ..FaultConfig::default()
+        });
+        let now = Instant::now();
+        let keyset = "(ModifyDate gt @2024-01-01T00:00:00Z@ or (ModifyDate eq @2024-01-01T00:00:00Z@ and ID GT 'Q1'))";
+        assert!(e.decide("GET", "leads", None, now).fault.is_none());
+        let first = Some("ModifyDate gt @2024-01-01T00:00:00Z@");
+        assert!(e.decide("GET", "leads", first, now).fault.is_none());
+        assert!(e.decide("GET", "leads", Some(keyset), now).fault.is_some());
     }
 
     #[test]
@@ -285,7 +327,11 @@ mod tests {
         let run = || {
             let mut e = Engine::new(config.clone());
             (0..64)
-                .map(|_| e.decide("GET", "leads", Instant::now()).fault.is_some())
+                .map(|_| {
+                    e.decide("GET", "leads", None, Instant::now())
+                        .fault
+                        .is_some()
+                })
                 .collect::<Vec<_>>()
         };
         let a = run();
@@ -301,11 +347,11 @@ mod tests {
             ..FaultConfig::default()
         });
         let t = Instant::now();
-        assert_eq!(e.decide("GET", "leads", t).over_cap, None);
-        assert_eq!(e.decide("GET", "leads", t).over_cap, None);
-        assert_eq!(e.decide("GET", "leads", t).over_cap, Some(429));
+        assert_eq!(e.decide("GET", "leads", None, t).over_cap, None);
+        assert_eq!(e.decide("GET", "leads", None, t).over_cap, None);
+        assert_eq!(e.decide("GET", "leads", None, t).over_cap, Some(429));
         let later = t + Duration::from_millis(1_100);
-        assert_eq!(e.decide("GET", "leads", later).over_cap, None);
+        assert_eq!(e.decide("GET", "leads", None, later).over_cap, None);
     }
 
     #[test]

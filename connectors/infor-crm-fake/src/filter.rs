@@ -403,9 +403,8 @@ impl<'a> Cx<'a> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
+    use crate::model::Fields;
     use crate::where_parser::parse;
 
     fn lead(fields: &[(&'static str, Value)]) -> Record {
@@ -414,7 +413,7 @@ mod tests {
             etag: String::new(),
             create_date: DateTime::<Utc>::UNIX_EPOCH,
             modify_date: DateTime::<Utc>::UNIX_EPOCH,
-            fields: fields.iter().cloned().collect::<BTreeMap<_, _>>(),
+            fields: fields.iter().cloned().collect::<Fields>(),
         }
     }
 

@@ -11,7 +11,7 @@ use crate::selection::Selection;
 /// A value as JSON.
 pub(crate) fn value_json(v: &Value, dates: JsonDates) -> Json {
     match v {
-        Value::Text(s) => Json::String(s.clone()),
+        Value::Text(s) => Json::String(s.to_string()),
         Value::Int(i) => json!(i),
         Value::Decimal(d) => json!(d),
         Value::Bool(b) => Json::Bool(*b),

@@ -89,7 +89,7 @@ pub(crate) fn dump_record(kind: Kind, rec: &Record) -> Json {
             continue;
         };
         let value = match (field.ty, v.as_ref()) {
-            (FieldType::Reference { .. }, Value::Text(k)) => json!({"$key": k}),
+            (FieldType::Reference { .. }, Value::Text(k)) => json!({"$key": k.as_str()}),
             (_, v) => value_json(v, JsonDates::Iso),
         };
         out.insert(field.name.into(), value);

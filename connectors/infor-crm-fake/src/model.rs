@@ -1,11 +1,13 @@
 //! The fake CRM's data model: resource kinds, field definitions, values and records.
 //!
 //! Field definitions are static tables (see [`crate::schema`]); records store only the
-//! fields that have a value, keyed by the canonical (`&'static str`) field name.
-
-use std::collections::BTreeMap;
+//! fields that have a value, keyed by the canonical (`&'static str`) field name (see
+//! [`Fields`]).
 
 use chrono::{DateTime, NaiveDate, Utc};
+pub use compact_str::CompactString;
+
+pub use crate::fields::Fields;
 
 /// A resource kind served under `/sdata/slx/dynamic/-/`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -136,8 +138,10 @@ impl EntityDef {
 /// A non-null field value. Nulls are the absence of a value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
-    /// Text (also the key of a reference).
-    Text(String),
+    /// Text (also the key of a reference), held inline up to 24 bytes: most values of
+    /// a record (names, keys, phone numbers, picklist values) then need no allocation
+    /// of their own, which a million seeded leads notice.
+    Text(CompactString),
     /// A whole number.
     Int(i64),
     /// A decimal number.
@@ -172,7 +176,7 @@ pub struct Record {
     /// When the record was last changed (server-maintained, whole seconds).
     pub modify_date: DateTime<Utc>,
     /// Every non-null field by canonical name; references hold the related key.
-    pub fields: BTreeMap<&'static str, Value>,
+    pub fields: Fields,
 }
 
 impl Record {

@@ -134,9 +134,9 @@ pub(crate) fn convert(
                     ));
                 }
             }
-            Value::Text(text)
+            Value::Text(text.into())
         }
-        FieldType::Reference { .. } => Value::Text(text),
+        FieldType::Reference { .. } => Value::Text(text.into()),
         FieldType::Int => {
             let t = text.trim();
             let n = t

@@ -1,8 +1,6 @@
 //! Read handlers: feeds with paging, single resources, `$template`, `$schema`, the
 //! feed list and the `getCurrentUser` service.
 
-use std::collections::BTreeMap;
-
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
 use serde_json::json;
@@ -10,7 +8,7 @@ use serde_json::json;
 use crate::atom::{self, EntryExtras};
 use crate::diagnose::{Diagnosis, SdataCode};
 use crate::json::{self, FeedMeta};
-use crate::model::{Kind, Record, Value};
+use crate::model::{Fields, Kind, Record, Value};
 use crate::params::Format;
 use crate::query::{self, Read};
 use crate::render::Ctx;
@@ -210,7 +208,7 @@ pub(crate) fn clause(
 
 /// The default values of a new record of `kind`.
 pub(crate) fn template_record(kind: Kind) -> Record {
-    let mut fields = BTreeMap::new();
+    let mut fields = Fields::new();
     let flags: &[&'static str] = match kind {
         Kind::Lead => &[
             "DoNotEmail",
@@ -232,7 +230,7 @@ pub(crate) fn template_record(kind: Kind) -> Record {
         Kind::Account => &[],
     };
     for f in flags {
-        fields.insert(*f, Value::Bool(false));
+        fields.insert(f, Value::Bool(false));
     }
     match kind {
         Kind::Lead => {

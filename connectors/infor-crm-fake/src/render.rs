@@ -65,7 +65,7 @@ pub(crate) fn decimal_text(d: f64) -> String {
 /// The text form of a value in Atom payloads.
 pub(crate) fn value_text(v: &Value) -> String {
     match v {
-        Value::Text(s) => s.clone(),
+        Value::Text(s) => s.to_string(),
         Value::Int(i) => i.to_string(),
         Value::Decimal(d) => decimal_text(*d),
         Value::Bool(b) => b.to_string(),

@@ -6,14 +6,14 @@
 //! (some differing only in case), opted-out records, addresses, the custom fields, and
 //! clusters of records sharing one ModifyDate (as a bulk update leaves them).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{RngExt, SeedableRng};
 
-use crate::model::{Kind, Record, Value};
+use crate::model::{Fields, Kind, Record, Value};
 use crate::store::Store;
 
 /// How many records of each kind to generate, and from which seed.
@@ -299,7 +299,7 @@ impl Gen {
 
     fn record(&mut self, store: &mut Store, kind: Kind) -> Record {
         let (create_date, modify_date) = self.dates();
-        let mut fields = BTreeMap::new();
+        let mut fields = Fields::new();
         fields.insert("CreateUser", text(ADMIN_USER_ID));
         fields.insert("ModifyUser", text(ADMIN_USER_ID));
         Record {
@@ -325,14 +325,17 @@ impl Gen {
         let number = self.rng.random_range(1..9_999);
         let street = self.pick(STREETS);
         let f = &mut rec.fields;
-        f.insert("Address1", Value::Text(format!("{number} {street}")));
+        f.insert(
+            "Address1",
+            Value::Text(compact_str::format_compact!("{number} {street}")),
+        );
         f.insert("City", text(city));
         if !state.is_empty() {
             f.insert("State", text(state));
         }
         f.insert(
             "PostalCode",
-            Value::Text(format!("{zip}{:02}", number % 100)),
+            Value::Text(compact_str::format_compact!("{zip}{:02}", number % 100)),
         );
         f.insert("Country", text(country));
         f.insert("Description", text("Mailing"));
@@ -346,7 +349,7 @@ impl Gen {
 }
 
 fn text(s: &str) -> Value {
-    Value::Text(s.to_string())
+    Value::Text(s.into())
 }
 
 fn account(store: &mut Store, g: &mut Gen) -> AccountInfo {
@@ -357,14 +360,20 @@ fn account(store: &mut Store, g: &mut Gen) -> AccountInfo {
     let kind = g.pick(CONTACT_TYPES);
     let address = g.address(store, Kind::Address, "EntityId", &rec.key);
     let f = &mut rec.fields;
-    f.insert("AccountName", Value::Text(name.clone()));
-    f.insert("MainPhone", Value::Text(phone));
-    f.insert("WebAddress", Value::Text(format!("www.{domain}")));
-    f.insert("Email", Value::Text(format!("info@{domain}")));
+    f.insert("AccountName", Value::Text(name.as_str().into()));
+    f.insert("MainPhone", Value::Text(phone.into()));
+    f.insert(
+        "WebAddress",
+        Value::Text(compact_str::format_compact!("www.{domain}")),
+    );
+    f.insert(
+        "Email",
+        Value::Text(compact_str::format_compact!("info@{domain}")),
+    );
     f.insert("Industry", text(industry));
     f.insert("Type", text(kind));
     f.insert("Status", text("Active"));
-    f.insert("Address", Value::Text(address));
+    f.insert("Address", Value::Text(address.into()));
     f.insert("Owner", text(OWNER_KEY));
     let info = (rec.key.clone(), name, domain);
     store.put(Kind::Account, rec);
@@ -383,7 +392,7 @@ fn person_fields(g: &mut Gen, rec: &mut Record, first: &str, last: &str, email: 
     f.insert("LastName", text(last));
     f.insert("Title", text(title));
     f.insert("Email", text(email));
-    f.insert("WorkPhone", Value::Text(phone));
+    f.insert("WorkPhone", Value::Text(phone.into()));
     f.insert("DoNotEmail", Value::Bool(opted_out));
     f.insert("LeadScore", Value::Int(score));
     f.insert("Region", text(region));
@@ -402,11 +411,11 @@ fn lead(store: &mut Store, g: &mut Gen) -> Person {
     let status = g.pick(LEAD_STATUS);
     let address = g.address(store, Kind::LeadAddress, "LeadId", &rec.key);
     let f = &mut rec.fields;
-    f.insert("Company", Value::Text(company));
+    f.insert("Company", Value::Text(company.into()));
     f.insert("Industry", text(industry));
     f.insert("Status", text(status));
     f.insert("LeadSource", text(LEAD_SOURCE_KEY));
-    f.insert("Address", Value::Text(address));
+    f.insert("Address", Value::Text(address.into()));
     store.put(Kind::Lead, rec);
     Person { first, last, email }
 }
@@ -435,11 +444,12 @@ fn contact(store: &mut Store, g: &mut Gen, accounts: &[AccountInfo], leads: &[Pe
     person_fields(g, &mut rec, &first, &last, &email);
     if g.rng.random_bool(0.2) {
         let personal = g.email(&first, &last, "gmail.com");
-        rec.fields.insert("SecondaryEmail", Value::Text(personal));
+        rec.fields
+            .insert("SecondaryEmail", Value::Text(personal.into()));
     }
     if g.rng.random_bool(0.05) {
         let other = g.email(&first, &last, "outlook.com");
-        rec.fields.insert("Email3", Value::Text(other));
+        rec.fields.insert("Email3", Value::Text(other.into()));
     }
     let kind = g.pick(CONTACT_TYPES);
     rec.fields.insert("Type", text(kind));
@@ -448,7 +458,7 @@ fn contact(store: &mut Store, g: &mut Gen, accounts: &[AccountInfo], leads: &[Pe
         rec.fields.insert("AccountName", text(name));
     }
     let address = g.address(store, Kind::Address, "EntityId", &rec.key);
-    rec.fields.insert("Address", Value::Text(address));
+    rec.fields.insert("Address", Value::Text(address.into()));
     store.put(Kind::Contact, rec);
 }
 

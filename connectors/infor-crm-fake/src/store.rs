@@ -8,14 +8,16 @@
 //! goes through [`Store::put`] and [`Store::remove`], which keep both indexes in step.
 //! [`Store::atomically`] makes a change of several records all or nothing.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use chrono::SubsecRound;
 
 use crate::derive;
 use crate::email_index::EmailIndex;
 use crate::model::{Kind, Record};
+use crate::ranked::RankedSet;
 
 /// The position of a record in the (ModifyDate, key) order.
 pub(crate) type IndexKey = (i64, String);
@@ -25,8 +27,9 @@ pub(crate) type IndexKey = (i64, String);
 pub(crate) struct Table {
     /// Records by key (key order is the `Id` order).
     pub rows: BTreeMap<String, Record>,
-    /// (ModifyDate seconds, key) of every row.
-    pub by_modified: BTreeSet<IndexKey>,
+    /// (ModifyDate seconds, key) of every row, ranked so a page's count and offset
+    /// cost the same wherever it starts.
+    pub by_modified: RankedSet<IndexKey>,
     /// (folded Email, key) of every row that has an email.
     pub emails: EmailIndex,
     next_seq: u64,
@@ -156,6 +159,10 @@ impl Store {
     pub fn put(&mut self, kind: Kind, mut record: Record) {
         self.remember(kind, &record.key);
         derive::apply(kind, &mut record);
+        // ModifyDate has whole-second precision whatever path set it (an `/_admin`
+        // update with a date of its own, a load): the index and the `where` bounds
+        // (`gt D` starts at the next second) rely on it.
+        record.modify_date = record.modify_date.trunc_subsecs(0);
         let table = &mut self.tables[kind.index()];
         match table.rows.get(&record.key) {
             Some(old) => {
@@ -189,7 +196,7 @@ impl Store {
     pub(crate) fn verify_indexes(&self) -> Result<(), String> {
         for kind in Kind::ALL {
             let table = self.table(kind);
-            let by_modified: BTreeSet<IndexKey> =
+            let by_modified: RankedSet<IndexKey> =
                 table.rows.values().map(Table::index_key).collect();
             if by_modified != table.by_modified {
                 return Err(format!(
@@ -236,6 +243,7 @@ pub(crate) fn splitmix64(mut z: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Fields;
 
     #[test]
     fn keys_are_twelve_characters_and_increasing() {
@@ -249,7 +257,7 @@ mod tests {
     }
 
     fn lead(store: &mut Store, name: &str) -> Record {
-        let mut fields = BTreeMap::new();
+        let mut fields = Fields::new();
         fields.insert("LastName", crate::model::Value::Text(name.into()));
         Record {
             key: store.new_key(Kind::Lead),

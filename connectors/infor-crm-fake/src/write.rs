@@ -149,7 +149,7 @@ fn merge(
             .and_then(|a| a.text("AccountName"))
             .map(str::to_string);
         if let Some(name) = name {
-            rec.fields.insert("AccountName", Value::Text(name));
+            rec.fields.insert("AccountName", Value::Text(name.into()));
         }
     }
     Ok(children)
@@ -216,10 +216,14 @@ fn stage_children(
             }
         };
         if let Some(link) = owner_link(child_kind) {
-            child.fields.insert(link, Value::Text(parent.key.clone()));
+            child
+                .fields
+                .insert(link, Value::Text(parent.key.as_str().into()));
         }
         check_mandatory(child_kind, &child)?;
-        parent.fields.insert(field, Value::Text(child.key.clone()));
+        parent
+            .fields
+            .insert(field, Value::Text(child.key.as_str().into()));
         staged.push((child_kind, child));
     }
     Ok(())

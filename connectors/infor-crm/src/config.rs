@@ -41,6 +41,11 @@ pub struct InforCrmOptions {
     pub tunnel_long_gets: bool,
     /// Waits between attempts (the number of attempts comes from the connector config).
     pub backoff: Backoff,
+    /// Page every read by the (ModifyDate, Id) keyset, each page a fresh query after the
+    /// last record read, rather than by ever deeper `startIndex` offsets. A server that
+    /// refuses or ignores the clause is read by `startIndex` anyway (see `read`); false
+    /// pages by `startIndex` from the start.
+    pub keyset_paging: bool,
 }
 
 impl Default for InforCrmOptions {
@@ -52,6 +57,7 @@ impl Default for InforCrmOptions {
             max_url_length: 2000,
             tunnel_long_gets: true,
             backoff: Backoff::default(),
+            keyset_paging: true,
         }
     }
 }

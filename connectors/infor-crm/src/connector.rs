@@ -69,6 +69,7 @@ impl InforCrm {
             &config.outbound,
         )?
         .with_max_response_bytes(config.max_response_bytes);
+        let keyset_refused = AtomicBool::new(!options.keyset_paging);
         Ok(InforCrm {
             inner: Arc::new(Inner {
                 client,
@@ -76,6 +77,7 @@ impl InforCrm {
                 options,
                 schemas: Mutex::new(HashMap::new()),
                 batch_unsupported: AtomicBool::new(false),
+                keyset_refused,
             }),
         })
     }
@@ -94,6 +96,9 @@ pub(crate) struct Inner {
     schemas: Mutex<HashMap<EntityKind, Arc<EntitySchema>>>,
     /// Set once the server answered `$batch` with 404/405/501.
     pub batch_unsupported: AtomicBool,
+    /// Set once the server refused or ignored the keyset clause on a continuing page
+    /// (or from the start without `keyset_paging`): reads page by `startIndex`.
+    pub keyset_refused: AtomicBool,
 }
 
 /// SData names of an entity: resource kind and payload element.

@@ -13,7 +13,7 @@
 use std::{
     collections::HashSet,
     hash::{BuildHasher, RandomState},
-    sync::Arc,
+    sync::{Arc, atomic::Ordering},
 };
 
 use async_stream::try_stream;
@@ -35,6 +35,14 @@ const URL_SLACK: usize = 32;
 const MAX_TUNNELLED_URL: usize = 32_000;
 
 /// The stream behind [`listbridge_connector::CrmConnector::read`].
+///
+/// Pages by keyset: each page is a fresh query for the records after the last one read
+/// in (ModifyDate, Id) order, the clause incremental reads already send, so a page
+/// costs the CRM's database an index seek however far into the table it is, where a
+/// deep `startIndex` makes it skip every row before the page. A server that refuses the
+/// clause on a continuing page (400), ignores it (the page does not move on) or sends
+/// records without a ModifyDate is read on by `startIndex` from where the keyset pages
+/// stopped, and later reads of this connector page by `startIndex` from the start.
 pub(crate) fn read(inner: Arc<Inner>, entity: EntityKind, query: ReadQuery) -> RecordStream {
     Box::pin(try_stream! {
         let schema = inner.schema(entity).await?;
@@ -42,15 +50,81 @@ pub(crate) fn read(inner: Arc<Inner>, entity: EntityKind, query: ReadQuery) -> R
         if let Some(select) = select_param(entity, &query.fields, &schema)? {
             params.push(("select", select));
         }
+        params.push(("orderBy", "ModifyDate,Id".to_string()));
+        params.push(inner.format_param());
+        let page_size = query.page_size.unwrap_or(inner.page_size).max(1);
+        let kind = resource(entity);
+        let context = inner.context(entity.as_str(), None);
+        // Records yielded so far, and the keyset position after the last of them.
+        let mut read: u64 = 0;
+        let mut after = query.since.clone();
+        let mut by_keyset = !inner.keyset_refused.load(Ordering::Relaxed);
+        while by_keyset {
+            let mut all = params.clone();
+            if let Some(clause) =
+                filter::where_param(entity, &query.filters, after.as_ref(), &schema)?
+            {
+                all.push(("where", clause));
+            }
+            all.push(("startIndex", "1".to_string()));
+            all.push(("count", page_size.to_string()));
+            let url = inner.client.endpoint.collection(kind, &all)?;
+            let continuing = read > 0;
+            let feed = match inner.get_feed(url, kind, &context).await {
+                Err(ConnectorError::Rejected { message }) if continuing => {
+                    tracing::warn!(
+                        resource = kind,
+                        crm_message = %message,
+                        "the CRM refused the keyset clause; reading on by startIndex"
+                    );
+                    inner.keyset_refused.store(true, Ordering::Relaxed);
+                    break;
+                }
+                other => other?,
+            };
+            let records = records(entity, &feed, &schema)?;
+            let received = records.len() as u64;
+            if received == 0 {
+                return;
+            }
+            let last = records.last().and_then(CrmRecord::watermark);
+            let moved_on = match (&last, &after) {
+                (Some(last), Some(after)) => {
+                    (last.modified, &last.key) > (after.modified, &after.key)
+                }
+                (Some(_), None) => true,
+                (None, _) => false,
+            };
+            if continuing && !moved_on {
+                tracing::warn!(
+                    resource = kind,
+                    "the CRM ignored the keyset clause; reading on by startIndex"
+                );
+                inner.keyset_refused.store(true, Ordering::Relaxed);
+                break;
+            }
+            let more = match feed.total_results {
+                Some(total) => received < total,
+                None => received >= feed.items_per_page.unwrap_or(u64::from(page_size)),
+            };
+            let total_results = feed.total_results.map(|t| read.saturating_add(t));
+            read = read.saturating_add(received);
+            yield ReadPage { records, total_results };
+            if !more {
+                return;
+            }
+            // Without a position the next page cannot be asked for by keyset.
+            match last {
+                Some(last) => after = Some(last),
+                None => by_keyset = false,
+            }
+        }
         if let Some(clause) =
             filter::where_param(entity, &query.filters, query.since.as_ref(), &schema)?
         {
             params.push(("where", clause));
         }
-        params.push(("orderBy", "ModifyDate,Id".to_string()));
-        params.push(inner.format_param());
-        let page_size = query.page_size.unwrap_or(inner.page_size).max(1);
-        let mut feeds = std::pin::pin!(pages(&inner, entity, params, page_size));
+        let mut feeds = std::pin::pin!(pages(&inner, entity, params, page_size, read + 1));
         while let Some(feed) = feeds.next().await {
             let feed = feed?;
             if feed.entries.is_empty() {
@@ -68,6 +142,7 @@ fn pages<'a>(
     entity: EntityKind,
     params: Vec<(&'static str, String)>,
     page_size: u32,
+    first_start: u64,
 ) -> impl Stream<Item = ConnectorResult<WireFeed>> + 'a {
     try_stream! {
         let kind = resource(entity);
@@ -79,7 +154,7 @@ fn pages<'a>(
             inner.client.endpoint.collection(kind, &all)
         };
         // The startIndex asked for; without `next` links each page must move it on.
-        let mut start: u64 = 1;
+        let mut start: u64 = first_start.max(1);
         let mut url = page_url(start)?;
         let mut visited = Visited::default();
         visited.insert(&url);
@@ -229,7 +304,7 @@ async fn lookup(
         let wanted: HashSet<String> = chunk.iter().map(|v| v.to_lowercase()).collect();
         let mut chunk_params = params.clone();
         chunk_params.push(("where", clause));
-        let mut feeds = std::pin::pin!(pages(inner, entity, chunk_params, page_size));
+        let mut feeds = std::pin::pin!(pages(inner, entity, chunk_params, page_size, 1));
         while let Some(feed) = feeds.next().await {
             found.extend(
                 records(entity, &feed?, &schema)?

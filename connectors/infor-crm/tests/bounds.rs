@@ -9,7 +9,7 @@ use infor_crm::InforCrm;
 use infor_crm_fake::{FakeConfig, Fault, FaultConfig, FaultRule};
 use listbridge_connector::{ConnectorError, CrmConnector, EntityKind, ReadQuery};
 
-use common::{FORMATS, PASSWORD, connector, fake, fake_with, options};
+use common::{FORMATS, PASSWORD, fake, fake_with, offset_connector, options};
 
 /// The cap the connector under test keeps to.
 const CAP: u64 = 256 * 1024;
@@ -112,7 +112,7 @@ async fn feed_pages_that_link_to_each_other_end_the_read_with_the_loop_error() {
             rules: vec![FaultRule::always(Fault::NextLoop).with_kind("leads")],
             ..FaultConfig::default()
         });
-        let crm = connector(&fake, format);
+        let crm = offset_connector(&fake, format);
         // Page 1 links to page 2, page 2 back to page 1, whose next (page 2) was read.
         let (pages, error) = read_pages(&crm, 20).await;
         assert!(

@@ -1,6 +1,8 @@
-//! Paging without `next` links (older SData providers: `startIndex += itemsPerPage`), and
-//! paging counters a CRM gets wrong: a huge `startIndex` must neither overflow nor loop,
-//! and a server that answers every `startIndex` with the same page must not be read forever.
+//! Paging by keyset (each page the records after the last one read), its fallback to
+//! `startIndex` when a server refuses or ignores the clause, paging without `next` links
+//! (older SData providers: `startIndex += itemsPerPage`), and paging counters a CRM gets
+//! wrong: a huge `startIndex` must neither overflow nor loop, and a server that answers
+//! every `startIndex` with the same page must not be read forever.
 
 mod common;
 
@@ -20,12 +22,12 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use futures::StreamExt;
-use infor_crm::WireFormat;
-use infor_crm_fake::{FakeConfig, Kind};
+use infor_crm::{InforCrm, WireFormat};
+use infor_crm_fake::{FakeConfig, Fault, FaultRule, Kind, UpdateSpec};
 use listbridge_connector::{ConnectorError, CrmConnector, CrmRecord, EntityKind, ReadQuery};
 use serde_json::{Value, json};
 
-use common::{FORMATS, connector, fake_with, mock};
+use common::{FORMATS, connector, fake_with, mock, offset_connector, options};
 
 /// Reads every page; a read that does not end within 20 s fails the test.
 async fn read_all(
@@ -50,6 +52,147 @@ async fn read_all(
     }
 }
 
+/// Reads the first page of a lead read, lets `between` change the CRM, then reads on.
+async fn read_with_a_change(
+    crm: &dyn CrmConnector,
+    page_size: u32,
+    between: impl FnOnce(&[CrmRecord]),
+) -> (Vec<CrmRecord>, Option<ConnectorError>) {
+    let mut stream = crm.read(
+        EntityKind::Lead,
+        ReadQuery {
+            fields: vec!["LastName".into()],
+            page_size: Some(page_size),
+            ..ReadQuery::default()
+        },
+    );
+    let mut records = match stream.next().await {
+        Some(Ok(page)) => page.records,
+        other => panic!("the first page: {other:?}"),
+    };
+    between(&records);
+    let rest = tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(page) = stream.next().await {
+            match page {
+                Ok(page) => records.extend(page.records),
+                Err(error) => return Some(error),
+            }
+        }
+        None
+    })
+    .await
+    .unwrap_or_else(|_| panic!("the read did not end"));
+    (records, rest)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_keyset_read_skips_no_record_when_records_change_during_it() {
+    const LEADS: usize = 500;
+    const CAP: usize = 50;
+    for keyset in [true, false] {
+        let fake = fake_with(FakeConfig {
+            leads: LEADS,
+            page_cap: CAP,
+            ..FakeConfig::default()
+        })
+        .await;
+        let crm = if keyset {
+            connector(&fake, WireFormat::Json)
+        } else {
+            offset_connector(&fake, WireFormat::Json)
+        };
+        let _ = crm.describe(EntityKind::Lead).await;
+        fake.state().reset_stats();
+        let state = fake.state();
+        let (records, error) = read_with_a_change(&crm, 100, |first| {
+            // A CRM user edits ten records of the first page: they move to the end.
+            let keys = first.iter().take(10).map(|r| r.key.clone()).collect();
+            let spec = UpdateSpec {
+                keys,
+                set: serde_json::from_value(json!({"Title": "Edited mid-read"}))
+                    .unwrap_or_default(),
+                ..UpdateSpec::default()
+            };
+            match state.update_records(Kind::Lead, &spec) {
+                Ok(changed) => assert_eq!(changed.len(), 10),
+                Err(e) => panic!("the edit: {e:?}"),
+            }
+        })
+        .await;
+        assert!(error.is_none(), "{error:?}");
+        let seen: BTreeSet<String> = records.iter().map(|r| r.key.clone()).collect();
+        let missed = LEADS - seen.len();
+        if keyset {
+            assert_eq!(missed, 0, "the keyset read skipped {missed} leads");
+            assert_eq!(records.len(), LEADS + 10, "the ten edited leads come again");
+            assert_eq!(
+                fake.state().stats().kind_count("leads", "GET"),
+                (LEADS + 10).div_ceil(CAP) as u64,
+                "one request per capped page"
+            );
+        } else {
+            // The reason for keyset paging: by offset, the edits shift every later
+            // record back past the cursor.
+            assert_eq!(missed, 10, "by startIndex the shift skips the edited count");
+        }
+        fake.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_keyset_clause_is_read_on_by_start_index_without_a_doubled_record() {
+    const LEADS: usize = 300;
+    const CAP: usize = 40;
+    let fake = fake_with(FakeConfig {
+        leads: LEADS,
+        page_cap: CAP,
+        ..FakeConfig::default()
+    })
+    .await;
+    let crm = connector(&fake, WireFormat::Json);
+    let _ = crm.describe(EntityKind::Lead).await;
+    fake.state().reset_stats();
+    let state = fake.state();
+    let (records, error) = read_with_a_change(&crm, 100, |_| {
+        // The next page is the first with the keyset clause: refused as an older
+        // provider might (400 with an SData diagnosis).
+        state.set_faults(infor_crm_fake::FaultConfig {
+            rules: vec![
+                FaultRule::next(
+                    1,
+                    Fault::Status {
+                        status: 400,
+                        retry_after: None,
+                    },
+                )
+                .with_kind("leads"),
+            ],
+            ..infor_crm_fake::FaultConfig::default()
+        });
+    })
+    .await;
+    assert!(error.is_none(), "{error:?}");
+    let keys: Vec<String> = records.iter().map(|r| r.key.clone()).collect();
+    let distinct: BTreeSet<&String> = keys.iter().collect();
+    assert_eq!(keys.len(), LEADS, "every lead once");
+    assert_eq!(distinct.len(), LEADS);
+    // The refused request, then startIndex pages from record 41 on.
+    assert_eq!(
+        fake.state().stats().kind_count("leads", "GET"),
+        1 + 1 + (LEADS - CAP).div_ceil(CAP) as u64
+    );
+    // The connector remembers: the next read pages by startIndex without asking again.
+    fake.state().reset_stats();
+    let (again, error) = read_all(&crm, ReadQuery::default()).await;
+    assert!(error.is_none(), "{error:?}");
+    assert_eq!(again.len(), LEADS);
+    assert_eq!(
+        fake.state().stats().kind_count("leads", "GET"),
+        LEADS.div_ceil(CAP) as u64
+    );
+    fake.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_next_links_a_capped_feed_is_read_to_the_end_by_start_index() {
     const LEADS: usize = 1_234;
@@ -64,7 +207,7 @@ async fn without_next_links_a_capped_feed_is_read_to_the_end_by_start_index() {
     let stored = fake.state().records(Kind::Lead);
     let expected: BTreeSet<String> = stored.iter().map(|r| r.key.clone()).collect();
     for format in FORMATS {
-        let crm = connector(&fake, format);
+        let crm = offset_connector(&fake, format);
         let _ = crm.describe(EntityKind::Lead).await;
         fake.state().reset_stats();
         let (records, error) = read_all(
@@ -166,6 +309,18 @@ async fn scripted(script: Script, requests: Arc<AtomicUsize>) -> String {
     mock::serve(router).await
 }
 
+/// A JSON connector to a scripted server, paging by keyset or by `startIndex`.
+fn scripted_connector(base: &str, keyset_paging: bool) -> InforCrm {
+    InforCrm::with_options(
+        common::config(base, common::PASSWORD),
+        infor_crm::InforCrmOptions {
+            keyset_paging,
+            ..options(WireFormat::Json)
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
 fn feed((start_index, total): (Value, Option<u64>)) -> Response {
     let entry = |key: &str, second: u32| {
         json!({"$key": key, "$etag": "e", "LastName": "Paging",
@@ -214,11 +369,7 @@ async fn a_huge_start_index_from_the_crm_neither_overflows_nor_loops() {
     for (name, script, requests_expected, fails) in cases {
         let requests = Arc::new(AtomicUsize::new(0));
         let base = scripted(script, requests.clone()).await;
-        let crm = infor_crm::InforCrm::with_options(
-            common::config(&base, common::PASSWORD),
-            common::options(WireFormat::Json),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+        let crm = scripted_connector(&base, false);
         let (records, error) = read_all(&crm, ReadQuery::default()).await;
         assert!(!records.is_empty(), "{name}: the first page is read");
         assert_eq!(error.is_some(), fails, "{name}: {error:?}");
@@ -236,11 +387,7 @@ async fn a_huge_start_index_from_the_crm_neither_overflows_nor_loops() {
 async fn a_server_that_ignores_start_index_is_not_read_forever() {
     let requests = Arc::new(AtomicUsize::new(0));
     let base = scripted(|_| (json!(1), Some(1_000)), requests.clone()).await;
-    let crm = infor_crm::InforCrm::with_options(
-        common::config(&base, common::PASSWORD),
-        common::options(WireFormat::Json),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let crm = scripted_connector(&base, false);
     let (records, error) = read_all(&crm, ReadQuery::default()).await;
     assert_eq!(
         records.len(),
@@ -252,4 +399,25 @@ async fn a_server_that_ignores_start_index_is_not_read_forever() {
         "{error:?}"
     );
     assert_eq!(requests.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_server_that_ignores_the_keyset_clause_is_read_on_by_start_index() {
+    // The scripted feed answers every query with the same two records: the keyset page
+    // after them does not move on, so the read goes on by startIndex from record 3,
+    // where the same server's repeat ends it as above instead of looping.
+    let requests = Arc::new(AtomicUsize::new(0));
+    let base = scripted(|_| (json!(1), Some(1_000)), requests.clone()).await;
+    let crm = scripted_connector(&base, true);
+    let (records, error) = read_all(&crm, ReadQuery::default()).await;
+    assert_eq!(
+        records.len(),
+        4,
+        "the first page twice: by keyset, then by startIndex"
+    );
+    assert!(
+        matches!(&error, Some(ConnectorError::Transient { message }) if message.contains("startIndex 3")),
+        "{error:?}"
+    );
+    assert_eq!(requests.load(Ordering::SeqCst), 3);
 }

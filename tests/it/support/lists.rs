@@ -62,7 +62,7 @@ pub async fn upload(
 /// A CRM value as the connector renders it.
 pub fn crm_text(value: &CrmValue) -> String {
     match value {
-        CrmValue::Text(s) => s.clone(),
+        CrmValue::Text(s) => s.to_string(),
         CrmValue::Int(n) => n.to_string(),
         CrmValue::Decimal(d) => d.to_string(),
         CrmValue::Bool(b) => b.to_string(),

@@ -66,6 +66,20 @@ pub fn connector(fake: &FakeCrm, format: WireFormat) -> InforCrm {
         .unwrap_or_else(|e| panic!("connector: {e}"))
 }
 
+/// A connector to `fake` in `format` that pages by `startIndex` (following `next` links)
+/// from the start, as it does for a server that refused the keyset clause: for tests of
+/// that path.
+pub fn offset_connector(fake: &FakeCrm, format: WireFormat) -> InforCrm {
+    InforCrm::with_options(
+        config(&fake.base_url(), PASSWORD),
+        InforCrmOptions {
+            keyset_paging: false,
+            ..options(format)
+        },
+    )
+    .unwrap_or_else(|e| panic!("connector: {e}"))
+}
+
 /// Field values from `(field, value)` pairs, every value set.
 pub fn values(pairs: &[(&str, &str)]) -> FieldValues {
     pairs
