@@ -1,9 +1,10 @@
 //! Reading: streamed, paged reads in (ModifyDate, Id) order, narrowed by the query's
 //! filters (see `filter`), and chunked lookups by email and by key.
 //!
-//! Pages follow the server's `next` link; without one (older providers), `startIndex`
-//! moves on by the entries received while `totalResults` (or a full page) says more
-//! remain. A server cap on `itemsPerPage` is simply what a page holds. The paging
+//! Reads page by the (ModifyDate, Id) keyset (see [`read`]); a server that refuses or
+//! ignores it, and lookups, page by offsets: they follow the server's `next` link;
+//! without one (older providers), `startIndex` moves on by the entries received while
+//! `totalResults` (or a full page) says more remain. A server cap on `itemsPerPage` is simply what a page holds. The paging
 //! counters come from the CRM, so the arithmetic saturates, and a feed whose next
 //! `startIndex` would not move forward ends the read with an error instead of looping.
 //! A `next` link to a page this read already fetched ends it with
@@ -66,9 +67,7 @@ pub(crate) fn read(inner: Arc<Inner>, entity: EntityKind, query: ReadQuery) -> R
             {
                 all.push(("where", clause));
             }
-            all.push(("startIndex", "1".to_string()));
-            all.push(("count", page_size.to_string()));
-            let url = inner.client.endpoint.collection(kind, &all)?;
+            let url = page_url(&inner, kind, &all, 1, page_size)?;
             let continuing = read > 0;
             let feed = match inner.get_feed(url, kind, &context).await {
                 Err(ConnectorError::Rejected { message }) if continuing => {
@@ -103,10 +102,7 @@ pub(crate) fn read(inner: Arc<Inner>, entity: EntityKind, query: ReadQuery) -> R
                 inner.keyset_refused.store(true, Ordering::Relaxed);
                 break;
             }
-            let more = match feed.total_results {
-                Some(total) => received < total,
-                None => received >= feed.items_per_page.unwrap_or(u64::from(page_size)),
-            };
+            let more = more_remain(&feed, received, received, page_size);
             let total_results = feed.total_results.map(|t| read.saturating_add(t));
             read = read.saturating_add(received);
             yield ReadPage { records, total_results };
@@ -147,15 +143,10 @@ fn pages<'a>(
     try_stream! {
         let kind = resource(entity);
         let context = inner.context(entity.as_str(), None);
-        let page_url = |start: u64| {
-            let mut all = params.clone();
-            all.push(("startIndex", start.to_string()));
-            all.push(("count", page_size.to_string()));
-            inner.client.endpoint.collection(kind, &all)
-        };
+        let url_at = |start: u64| page_url(inner, kind, &params, start, page_size);
         // The startIndex asked for; without `next` links each page must move it on.
         let mut start: u64 = first_start.max(1);
-        let mut url = page_url(start)?;
+        let mut url = url_at(start)?;
         let mut visited = Visited::default();
         visited.insert(&url);
         loop {
@@ -170,10 +161,7 @@ fn pages<'a>(
                 .as_deref()
                 .and_then(|link| url.join(link).ok())
                 .filter(|link| inner.client.endpoint.same_origin(link) && *link != url);
-            let more_by_count = match feed.total_results {
-                Some(total) => covered < total,
-                None => received > 0 && received >= feed.items_per_page.unwrap_or(u64::from(page_size)),
-            };
+            let more_by_count = more_remain(&feed, covered, received, page_size);
             yield feed;
             if received == 0 {
                 break;
@@ -185,7 +173,7 @@ fn pages<'a>(
                 })?,
                 (Some(link), _) => link,
                 (None, true) if next_start > start => {
-                    let next = page_url(next_start)?;
+                    let next = url_at(next_start)?;
                     visited.insert(&next);
                     next
                 }
@@ -201,6 +189,29 @@ fn pages<'a>(
             };
             start = next_start;
         }
+    }
+}
+
+/// The URL of one feed page: the query's `params` with `startIndex` and `count`.
+fn page_url(
+    inner: &Inner,
+    kind: &'static str,
+    params: &[(&'static str, String)],
+    start: u64,
+    page_size: u32,
+) -> ConnectorResult<url::Url> {
+    let mut all = params.to_vec();
+    all.push(("startIndex", start.to_string()));
+    all.push(("count", page_size.to_string()));
+    inner.client.endpoint.collection(kind, &all)
+}
+
+/// Whether records remain after the first `covered` of a query, by the page that
+/// brought `received` of them: `totalResults` when the CRM sends it, else a full page.
+fn more_remain(feed: &WireFeed, covered: u64, received: u64, page_size: u32) -> bool {
+    match feed.total_results {
+        Some(total) => covered < total,
+        None => received > 0 && received >= feed.items_per_page.unwrap_or(u64::from(page_size)),
     }
 }
 

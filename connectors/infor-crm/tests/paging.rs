@@ -384,40 +384,29 @@ async fn a_huge_start_index_from_the_crm_neither_overflows_nor_loops() {
 }
 
 #[tokio::test]
-async fn a_server_that_ignores_start_index_is_not_read_forever() {
-    let requests = Arc::new(AtomicUsize::new(0));
-    let base = scripted(|_| (json!(1), Some(1_000)), requests.clone()).await;
-    let crm = scripted_connector(&base, false);
-    let (records, error) = read_all(&crm, ReadQuery::default()).await;
-    assert_eq!(
-        records.len(),
-        4,
-        "two pages were read before the repeat showed"
-    );
-    assert!(
-        matches!(&error, Some(ConnectorError::Transient { message }) if message.contains("startIndex 3")),
-        "{error:?}"
-    );
-    assert_eq!(requests.load(Ordering::SeqCst), 2);
-}
-
-#[tokio::test]
-async fn a_server_that_ignores_the_keyset_clause_is_read_on_by_start_index() {
-    // The scripted feed answers every query with the same two records: the keyset page
-    // after them does not move on, so the read goes on by startIndex from record 3,
-    // where the same server's repeat ends it as above instead of looping.
-    let requests = Arc::new(AtomicUsize::new(0));
-    let base = scripted(|_| (json!(1), Some(1_000)), requests.clone()).await;
-    let crm = scripted_connector(&base, true);
-    let (records, error) = read_all(&crm, ReadQuery::default()).await;
-    assert_eq!(
-        records.len(),
-        4,
-        "the first page twice: by keyset, then by startIndex"
-    );
-    assert!(
-        matches!(&error, Some(ConnectorError::Transient { message }) if message.contains("startIndex 3")),
-        "{error:?}"
-    );
-    assert_eq!(requests.load(Ordering::SeqCst), 3);
+async fn a_server_that_ignores_start_index_or_the_keyset_clause_is_not_read_forever() {
+    // The scripted feed answers every query with the same two records. By startIndex
+    // the second page repeats the first and ends the read. By keyset the page after the
+    // first does not move on, so the read goes on by startIndex from record 3, where
+    // the same repeat ends it: one request more, the same records and error.
+    for (keyset_paging, requests_expected) in [(false, 2), (true, 3)] {
+        let requests = Arc::new(AtomicUsize::new(0));
+        let base = scripted(|_| (json!(1), Some(1_000)), requests.clone()).await;
+        let crm = scripted_connector(&base, keyset_paging);
+        let (records, error) = read_all(&crm, ReadQuery::default()).await;
+        assert_eq!(
+            records.len(),
+            4,
+            "keyset {keyset_paging}: two pages were read before the repeat showed"
+        );
+        assert!(
+            matches!(&error, Some(ConnectorError::Transient { message }) if message.contains("startIndex 3")),
+            "keyset {keyset_paging}: {error:?}"
+        );
+        assert_eq!(
+            requests.load(Ordering::SeqCst),
+            requests_expected,
+            "keyset {keyset_paging}"
+        );
+    }
 }
