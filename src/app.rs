@@ -12,7 +12,7 @@ use crate::{
     config::{AlertSettings, Config, ConsoleConfig, CrmLimits},
     connectors::{ConnectAttempts, ConnectorCache, ConnectorService},
     engine::RunLimits,
-    forms::{IntakeLimits, IntakeWriter},
+    forms::{IntakeCache, IntakeLimits, IntakeWriter},
     http,
     jobs::WorkerConfig,
     metrics::Metrics,
@@ -56,6 +56,8 @@ pub struct AppState {
     pub scheduler_tick: std::time::Duration,
     /// Stores accepted form submissions, many per transaction under load.
     pub intake_writer: IntakeWriter,
+    /// Forms the public endpoint read a moment ago, with their field usages.
+    pub intake_cache: IntakeCache,
     /// The web console's cookies and session idle time.
     pub console: ConsoleConfig,
     /// Proxies whose forwarding headers name the client, for the limits counted per
@@ -148,6 +150,7 @@ pub async fn build_state(config: &Config, services: Services) -> Result<AppState
     let intake_writer = IntakeWriter::spawn(store.clone(), services.clock.clone());
     Ok(AppState {
         intake_writer,
+        intake_cache: IntakeCache::default(),
         store,
         clock: services.clock,
         random: services.random,

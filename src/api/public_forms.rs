@@ -168,10 +168,11 @@ async fn submit(
         .check_client(ClientKey::of(client))
         .map_err(|wait| rate_limited("from this address", wait))?;
     let not_found = || ApiError::not_found("a form with this key").into_response();
-    let form = forms::form_by_public_key(state, form_key)
+    let intake = forms::intake_form(state, form_key)
         .await
         .map_err(|e| ApiError::from(e).into_response())?
         .ok_or_else(not_found)?;
+    let form = intake.form.as_ref();
     limiter
         .check_form(&form.form_key)
         .map_err(|wait| rate_limited("to this form", wait))?;
@@ -211,12 +212,14 @@ async fn submit(
     // A browser (form data, asking for HTML) gets the hosted page again for a field
     // error; other clients get the problem JSON.
     let typed = (kind == BodyKind::FormData && wants_html).then(|| fields.clone());
-    let accepted = accept_submission(state, &form, fields).await.map_err(|e| {
-        typed
-            .as_ref()
-            .and_then(|values| page::refused(&form, values, &e))
-            .unwrap_or_else(|| ApiError::from(e).into_response())
-    })?;
+    let accepted = accept_submission(state, &intake, fields)
+        .await
+        .map_err(|e| {
+            typed
+                .as_ref()
+                .and_then(|values| page::refused(form, values, &e))
+                .unwrap_or_else(|| ApiError::from(e).into_response())
+        })?;
     if accepted.stored {
         record::form_accepted();
         tracing::info!(form = %form.id, submission = %accepted.submission.id, "form submission accepted");
@@ -232,7 +235,7 @@ async fn submit(
             }),
         )
             .into_response(),
-        (BodyKind::FormData, Some(url)) => thank_you(&form, &url),
-        (BodyKind::FormData, None) => page::thank_you(&form),
+        (BodyKind::FormData, Some(url)) => thank_you(form, &url),
+        (BodyKind::FormData, None) => page::thank_you(form),
     })
 }

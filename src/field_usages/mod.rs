@@ -83,6 +83,7 @@ pub async fn set_in<C: ConnectionTrait + TransactionTrait>(
         crate::callers::index::reindex_account(&tx, account).await?;
     }
     tx.commit().await?;
+    state.intake_cache.forget_account(account);
     Ok(FieldUsage {
         column: column.to_string(),
         usage: usage.as_str().to_string(),
@@ -105,5 +106,6 @@ pub async fn remove(
         crate::callers::index::reindex_account(&tx, account).await?;
     }
     tx.commit().await.map_err(StoreError::from)?;
+    state.intake_cache.forget_account(account);
     Ok(())
 }

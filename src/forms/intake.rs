@@ -5,13 +5,13 @@
 use std::collections::BTreeMap;
 
 use super::{
-    FORM_MAX_ATTEMPTS, IntakeError, IntakeLimits, intake_writer::WriteError,
+    FORM_MAX_ATTEMPTS, IntakeError, IntakeForm, IntakeLimits, intake_writer::WriteError,
     mapping::FieldResolver, settings::HONEYPOT_FIELD,
 };
 use crate::{
     AppState,
     domain::email::MemberEmail,
-    store::{FieldUsageRepo, Form, JobKind, NewJob, Submission, SubmissionId},
+    store::{Form, JobKind, NewJob, Submission, SubmissionId},
 };
 
 /// The content types the endpoint reads.
@@ -164,9 +164,10 @@ fn missing_required(form: &Form, submitted: &BTreeMap<String, String>) -> Vec<St
 /// Only what the form declares is kept, plus unknown fields when the form keeps them.
 pub async fn accept_submission(
     state: &AppState,
-    form: &Form,
+    intake: &IntakeForm,
     submitted: BTreeMap<String, String>,
 ) -> Result<Accepted, IntakeError> {
+    let form = intake.form.as_ref();
     if is_bot(&submitted) {
         tracing::info!(form = %form.id, "honeypot filled in: submission answered, not stored");
         return Ok(Accepted {
@@ -186,9 +187,7 @@ pub async fn accept_submission(
     if !missing.is_empty() {
         return Err(IntakeError::Missing { fields: missing });
     }
-    let db = state.store.conn();
-    let usages = FieldUsageRepo.all(db, form.account_id).await?;
-    let resolver = FieldResolver::for_form(form, &usages);
+    let resolver = FieldResolver::for_form(form, &intake.usages);
     let email_field = resolver.email_field();
     let raw_email = submitted
         .iter()

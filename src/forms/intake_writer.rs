@@ -135,8 +135,13 @@ async fn write(
     let submissions: Vec<&Submission> = batch.iter().map(|p| &p.submission).collect();
     SubmissionRepo.insert_many(&tx, &submissions).await?;
     let jobs = JobRepo::on(&tx);
-    for pending in batch {
+    if let [pending] = batch {
+        // Alone, a job keeps the usual rule for a key already held (queue nothing).
         jobs.enqueue(pending.job.clone(), now).await?;
+    } else {
+        // Each submission is new, so are its job's dedupe keys: one statement for all.
+        let new: Vec<NewJob> = batch.iter().map(|p| p.job.clone()).collect();
+        jobs.enqueue_new(&new, now).await?;
     }
     tx.commit().await?;
     Ok(())

@@ -10,6 +10,7 @@
 mod delivery;
 mod error;
 mod intake;
+mod intake_cache;
 mod intake_writer;
 mod limits;
 mod mapping;
@@ -19,12 +20,13 @@ mod settings;
 pub use delivery::{FORM_MAX_ATTEMPTS, run_delivery_job};
 pub use error::{FormError, IntakeError};
 pub use intake::{Accepted, BodyKind, accept_submission, parse_body};
+pub use intake_cache::{IntakeCache, IntakeForm};
 pub use intake_writer::{IntakeWriter, WriteError};
 pub use limits::{IntakeLimiter, IntakeLimits, RateQuota};
 pub(crate) use limits::{check as check_keyed_rate, quota as rate_quota};
 pub use mapping::FieldResolver;
 pub use service::{
-    create_form, delete_form, form_by_public_key, get_form, list_forms, list_submissions,
-    retry_submission, submission_counts, update_form,
+    create_form, delete_form, form_by_public_key, get_form, intake_form, list_forms,
+    list_submissions, retry_submission, submission_counts, update_form,
 };
 pub use settings::{FormRefusal, HONEYPOT_FIELD, check_form, thank_you_url};

@@ -104,7 +104,7 @@ pub async fn update_form(
     let existing = get_form(state, account, id).await?;
     settings.connector_id = connector.unwrap_or(existing.settings.connector_id);
     checked(state, account, &mut settings).await?;
-    FormRepo
+    let updated = FormRepo
         .update(
             state.store.conn(),
             account,
@@ -112,8 +112,9 @@ pub async fn update_form(
             &settings,
             state.clock.now(),
         )
-        .await?
-        .ok_or_else(|| FormError::NotFound(format!("form {id}")))
+        .await?;
+    state.intake_cache.forget_form(id);
+    updated.ok_or_else(|| FormError::NotFound(format!("form {id}")))
 }
 
 /// One of the account's forms.
@@ -140,6 +141,31 @@ pub async fn form_by_public_key(
     Ok(FormRepo.by_key(state.store.conn(), form_key).await?)
 }
 
+/// The form a public key names with its account's field usages, as the intake uses
+/// them: from the [`IntakeCache`](super::IntakeCache) when read a moment ago, else from
+/// the database (and remembered); `None` when no form has the key (not remembered, so
+/// made-up keys take no memory).
+pub async fn intake_form(
+    state: &AppState,
+    form_key: &str,
+) -> Result<Option<super::IntakeForm>, FormError> {
+    if let Some(cached) = state.intake_cache.get(form_key) {
+        return Ok(Some(cached));
+    }
+    let Some(form) = form_by_public_key(state, form_key).await? else {
+        return Ok(None);
+    };
+    let usages = FieldUsageRepo
+        .all(state.store.conn(), form.account_id)
+        .await?;
+    let intake = super::IntakeForm {
+        form: std::sync::Arc::new(form),
+        usages: usages.into(),
+    };
+    state.intake_cache.put(intake.clone());
+    Ok(Some(intake))
+}
+
 /// The account's forms.
 pub async fn list_forms(state: &AppState, account: AccountId) -> Result<Vec<Form>, FormError> {
     Ok(FormRepo.all(state.store.conn(), account).await?)
@@ -163,7 +189,9 @@ pub async fn delete_form(
     account: AccountId,
     id: FormId,
 ) -> Result<(), FormError> {
-    if FormRepo.delete(state.store.conn(), account, id).await? {
+    let deleted = FormRepo.delete(state.store.conn(), account, id).await?;
+    state.intake_cache.forget_form(id);
+    if deleted {
         Ok(())
     } else {
         Err(FormError::NotFound(format!("form {id}")))

@@ -25,7 +25,7 @@ use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, ExprTrait, Order,
     QueryFilter, QueryOrder, QuerySelect, Statement, TransactionSession, TransactionTrait,
-    sea_query::{Alias, Expr, LockBehavior, LockType, OnConflict, Query},
+    sea_query::{Alias, Expr, LockBehavior, LockType, OnConflict, Query, UnionType},
 };
 use serde::{Deserialize, Serialize};
 
@@ -184,6 +184,26 @@ fn to_job(row: job::Model) -> Result<Job, StoreError> {
     })
 }
 
+/// The row of a job queued at `now`.
+fn queued_row(job: &NewJob, now: DateTime<Utc>) -> job::ActiveModel {
+    job::ActiveModel {
+        id: Set(job.id.as_db()),
+        account_id: Set(job.account_id.as_db()),
+        kind: Set(job.kind.as_str().into()),
+        payload: Set(job.payload.to_string()),
+        status: Set(JobStatus::Queued.as_str().into()),
+        attempts: Set(0),
+        max_attempts: Set(job.max_attempts),
+        run_at: Set(job.run_at),
+        lease_owner: Set(None),
+        lease_expires_at: Set(None),
+        last_error: Set(None),
+        dedupe_key: Set(job.dedupe_key.clone()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+}
+
 /// Reads and writes `jobs`.
 #[derive(Debug)]
 pub struct JobRepo<'a, C = DatabaseConnection> {
@@ -200,22 +220,7 @@ impl<'a, C: ConnectionTrait> JobRepo<'a, C> {
     /// Queues a job. With a dedupe key already held by a live job, nothing is queued and
     /// that job's id is returned instead.
     pub async fn enqueue(&self, job: NewJob, now: DateTime<Utc>) -> Result<JobId, StoreError> {
-        let row = job::ActiveModel {
-            id: Set(job.id.as_db()),
-            account_id: Set(job.account_id.as_db()),
-            kind: Set(job.kind.as_str().into()),
-            payload: Set(job.payload.to_string()),
-            status: Set(JobStatus::Queued.as_str().into()),
-            attempts: Set(0),
-            max_attempts: Set(job.max_attempts),
-            run_at: Set(job.run_at),
-            lease_owner: Set(None),
-            lease_expires_at: Set(None),
-            last_error: Set(None),
-            dedupe_key: Set(job.dedupe_key.clone()),
-            created_at: Set(now),
-            updated_at: Set(now),
-        };
+        let row = queued_row(&job, now);
         // ON CONFLICT DO NOTHING rather than catching the unique violation: on
         // PostgreSQL an error aborts the caller's transaction (the lookup below and the
         // caller's commit would fail with it).
@@ -241,6 +246,22 @@ impl<'a, C: ConnectionTrait> JobRepo<'a, C> {
             .ok_or_else(|| StoreError::Duplicate {
                 what: format!("job for {key}"),
             })
+    }
+
+    /// Queues jobs whose dedupe keys are new (a fresh submission's, say) in one
+    /// statement, for callers that queue many at once. A key already held fails the
+    /// statement with [`StoreError::Duplicate`] and queues none of them; on PostgreSQL the
+    /// caller's transaction is then aborted, so the caller rolls back and queues them
+    /// one by one with [`JobRepo::enqueue`].
+    pub async fn enqueue_new(&self, jobs: &[NewJob], now: DateTime<Utc>) -> Result<(), StoreError> {
+        if jobs.is_empty() {
+            return Ok(());
+        }
+        job::Entity::insert_many(jobs.iter().map(|j| queued_row(j, now)))
+            .exec_without_returning(self.db)
+            .await
+            .map_err(|e| StoreError::from_write(e, || "a job with the same dedupe key".into()))?;
+        Ok(())
     }
 
     /// Claims the next due job for `worker`, or a running job whose lease has lapsed,
@@ -304,14 +325,89 @@ async fn claim_on<C: ConnectionTrait>(
     cap: Option<u32>,
     now: DateTime<Utc>,
 ) -> Result<Option<Job>, StoreError> {
-    let due = Expr::col((job::Entity, job::Column::Status))
+    let waiting = |status: JobStatus| {
+        Expr::col((job::Entity, job::Column::Status))
+            .eq(status.as_str())
+            .and(Expr::col((job::Entity, job::Column::RunAt)).lte(now))
+    };
+    let lapsed = Expr::col((job::Entity, job::Column::Status))
+        .eq(JobStatus::Running.as_str())
+        .and(Expr::col((job::Entity, job::Column::LeaseExpiresAt)).lt(now));
+    // One head per way of being due, each the first match of an ordered walk of
+    // `idx_jobs_claim` (status, run_at), then the oldest head. A single `status IN (…)
+    // OR …` condition made both databases collect and sort every due job per claim,
+    // which under a backlog (thousands of queued form deliveries) cost milliseconds a
+    // claim and grew with the queue.
+    let [queued, failed, running] = [
+        waiting(JobStatus::Queued),
+        waiting(JobStatus::Failed),
+        lapsed,
+    ]
+    .map(|due| head(due, cap, now));
+    let candidates = Query::select()
+        .column(job::Column::Id)
+        .column(job::Column::RunAt)
+        .from_subquery(queued, Alias::new("queued_head"))
+        .union(
+            UnionType::All,
+            Query::select()
+                .column(job::Column::Id)
+                .column(job::Column::RunAt)
+                .from_subquery(failed, Alias::new("failed_head"))
+                .to_owned(),
+        )
+        .union(
+            UnionType::All,
+            Query::select()
+                .column(job::Column::Id)
+                .column(job::Column::RunAt)
+                .from_subquery(running, Alias::new("lapsed_head"))
+                .to_owned(),
+        )
+        .to_owned();
+    let next = Query::select()
+        .column(job::Column::Id)
+        .from_subquery(candidates, Alias::new("heads"))
+        .order_by(job::Column::RunAt, Order::Asc)
+        .limit(1)
+        .to_owned();
+    // Still due when updated: a claimer that lost the race to the same head (another
+    // instance, without the advisory lock) updates nothing rather than taking it twice.
+    let still_due = Expr::col(job::Column::Status)
         .is_in([JobStatus::Queued.as_str(), JobStatus::Failed.as_str()])
-        .and(Expr::col((job::Entity, job::Column::RunAt)).lte(now))
-        .or(Expr::col((job::Entity, job::Column::Status))
+        .and(Expr::col(job::Column::RunAt).lte(now))
+        .or(Expr::col(job::Column::Status)
             .eq(JobStatus::Running.as_str())
-            .and(Expr::col((job::Entity, job::Column::LeaseExpiresAt)).lt(now)));
+            .and(Expr::col(job::Column::LeaseExpiresAt).lt(now)));
+    let claimed = job::Entity::update_many()
+        .col_expr(
+            job::Column::Status,
+            Expr::value(JobStatus::Running.as_str()),
+        )
+        .col_expr(job::Column::LeaseOwner, Expr::value(worker))
+        .col_expr(job::Column::LeaseExpiresAt, Expr::value(now + lease))
+        .col_expr(
+            job::Column::Attempts,
+            Expr::col(job::Column::Attempts).add(1),
+        )
+        .col_expr(job::Column::UpdatedAt, Expr::value(now))
+        .filter(job::Column::Id.in_subquery(next))
+        .filter(still_due)
+        .exec_with_returning(db)
+        .await?;
+    claimed.into_iter().next().map(to_job).transpose()
+}
+
+/// The oldest job that is due by `due` (and, when capped, not a run job of an account
+/// at its cap), locked on PostgreSQL (others' locked rows skipped).
+fn head(
+    due: sea_orm::sea_query::SimpleExpr,
+    cap: Option<u32>,
+    now: DateTime<Utc>,
+) -> sea_orm::sea_query::SelectStatement {
     let mut next = Query::select()
         .column((job::Entity, job::Column::Id))
+        .column((job::Entity, job::Column::RunAt))
         .from(job::Entity)
         .cond_where(due)
         .order_by((job::Entity, job::Column::RunAt), Order::Asc)
@@ -337,22 +433,7 @@ async fn claim_on<C: ConnectionTrait>(
                 .or(Expr::from(running).lt(i64::from(cap))),
         );
     }
-    let claimed = job::Entity::update_many()
-        .col_expr(
-            job::Column::Status,
-            Expr::value(JobStatus::Running.as_str()),
-        )
-        .col_expr(job::Column::LeaseOwner, Expr::value(worker))
-        .col_expr(job::Column::LeaseExpiresAt, Expr::value(now + lease))
-        .col_expr(
-            job::Column::Attempts,
-            Expr::col(job::Column::Attempts).add(1),
-        )
-        .col_expr(job::Column::UpdatedAt, Expr::value(now))
-        .filter(job::Column::Id.in_subquery(next))
-        .exec_with_returning(db)
-        .await?;
-    claimed.into_iter().next().map(to_job).transpose()
+    next
 }
 
 impl<'a, C: ConnectionTrait> JobRepo<'a, C> {

@@ -85,6 +85,10 @@ enum Only {
     /// Row 8: caller lookups from the phone index (SQLite; PostgreSQL too when
     /// `DATABASE_URL` is set).
     Lookup,
+    /// Rows 1 and 2: the raw reads and the full imports (to profile or repeat them).
+    Import,
+    /// Row 6 with its `GET /healthz` baseline.
+    Forms,
 }
 
 const BUILD_HINT: &str = "cargo build --release -p listbridge -p infor-crm-fake";
@@ -129,10 +133,19 @@ async fn bench(
     .await?;
     let admin = CrmAdmin::new(&crm.url);
     let mut rows = Vec::new();
-    if args.only == Some(Only::Lookup) {
-        rows.extend(lookup_rows(args, service_bin, &crm, &admin, work).await?);
-        crm.stop().await;
-        return Ok(report(args, rows));
+    match args.only {
+        Some(Only::Lookup) => {
+            rows.extend(lookup_rows(args, service_bin, &crm, &admin, work).await?);
+            crm.stop().await;
+            return Ok(report(args, rows));
+        }
+        Some(Only::Forms) => {
+            eprintln!("6. form intake ({} submissions)", args.forms);
+            rows.extend(forms::form_intake(&crm.url, work, args.forms, args.crm_rps).await?);
+            crm.stop().await;
+            return Ok(report(args, rows));
+        }
+        Some(Only::Import) | None => {}
     }
 
     eprintln!("1. raw read (before the imports)");
@@ -178,6 +191,11 @@ async fn bench(
     if let Some(mut row) = pg_import {
         measure::judge_import(&mut row, "PostgreSQL", &raw);
         rows.push(row);
+    }
+    if args.only == Some(Only::Import) {
+        session.service.stop().await;
+        crm.stop().await;
+        return Ok(report(args, rows));
     }
 
     session
@@ -231,7 +249,7 @@ async fn bench(
     session.service.stop().await;
 
     eprintln!("6. form intake ({} submissions)", args.forms);
-    rows.push(forms::form_intake(&crm.url, work, args.forms, args.crm_rps).await?);
+    rows.extend(forms::form_intake(&crm.url, work, args.forms, args.crm_rps).await?);
 
     rows.extend(lookup_rows(args, service_bin, &crm, &admin, work).await?);
     crm.stop().await;
