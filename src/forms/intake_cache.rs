@@ -86,3 +86,67 @@ impl IntakeCache {
             .retain(|_, e| e.intake.form.account_id != account);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    use super::*;
+    use crate::store::{ConnectorId, FormPage, FormSettings};
+
+    fn intake(key: &str, account: AccountId) -> IntakeForm {
+        IntakeForm {
+            form: Arc::new(Form {
+                id: FormId::from(uuid::Uuid::new_v4()),
+                account_id: account,
+                form_key: key.to_string(),
+                settings: FormSettings {
+                    name: key.to_string(),
+                    connector_id: ConnectorId::from(uuid::Uuid::new_v4()),
+                    fields: Vec::new(),
+                    update_fields: Vec::new(),
+                    create_new_leads: true,
+                    keep_unknown_fields: false,
+                    thank_you_url: None,
+                    page: FormPage::default(),
+                },
+                created_at: Utc::now(),
+                updated_at: Utc::now(),
+            }),
+            usages: Arc::from(Vec::new()),
+        }
+    }
+
+    #[test]
+    fn changes_drop_the_forms_they_touch_and_no_others() {
+        let cache = IntakeCache::default();
+        let (one, two) = (
+            AccountId::from(uuid::Uuid::new_v4()),
+            AccountId::from(uuid::Uuid::new_v4()),
+        );
+        let a = intake("a", one);
+        cache.put(a.clone());
+        cache.put(intake("b", one));
+        cache.put(intake("c", two));
+        assert!(cache.get("a").is_some() && cache.get("zzz").is_none());
+
+        cache.forget_form(a.form.id);
+        assert!(cache.get("a").is_none());
+        assert!(cache.get("b").is_some() && cache.get("c").is_some());
+
+        cache.forget_account(one);
+        assert!(cache.get("b").is_none());
+        assert!(cache.get("c").is_some(), "another account's form stays");
+    }
+
+    #[test]
+    fn the_cache_holds_a_bounded_number_of_forms() {
+        let cache = IntakeCache::default();
+        let account = AccountId::from(uuid::Uuid::new_v4());
+        for i in 0..MAX_ENTRIES + 10 {
+            cache.put(intake(&format!("k{i}"), account));
+        }
+        assert!(cache.entries().len() <= MAX_ENTRIES);
+        assert!(cache.get(&format!("k{}", MAX_ENTRIES + 9)).is_some());
+    }
+}

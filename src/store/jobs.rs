@@ -330,41 +330,32 @@ async fn claim_on<C: ConnectionTrait>(
             .eq(status.as_str())
             .and(Expr::col((job::Entity, job::Column::RunAt)).lte(now))
     };
-    let lapsed = Expr::col((job::Entity, job::Column::Status))
-        .eq(JobStatus::Running.as_str())
-        .and(Expr::col((job::Entity, job::Column::LeaseExpiresAt)).lt(now));
+    let lapsed = || {
+        Expr::col((job::Entity, job::Column::Status))
+            .eq(JobStatus::Running.as_str())
+            .and(Expr::col((job::Entity, job::Column::LeaseExpiresAt)).lt(now))
+    };
     // One head per way of being due, each the first match of an ordered walk of
     // `idx_jobs_claim` (status, run_at), then the oldest head. A single `status IN (…)
     // OR …` condition made both databases collect and sort every due job per claim,
     // which under a backlog (thousands of queued form deliveries) cost milliseconds a
     // claim and grew with the queue.
-    let [queued, failed, running] = [
-        waiting(JobStatus::Queued),
-        waiting(JobStatus::Failed),
-        lapsed,
+    let heads = [
+        ("queued_head", waiting(JobStatus::Queued)),
+        ("failed_head", waiting(JobStatus::Failed)),
+        ("lapsed_head", lapsed()),
     ]
-    .map(|due| head(due, cap, now));
-    let candidates = Query::select()
-        .column(job::Column::Id)
-        .column(job::Column::RunAt)
-        .from_subquery(queued, Alias::new("queued_head"))
-        .union(
-            UnionType::All,
-            Query::select()
-                .column(job::Column::Id)
-                .column(job::Column::RunAt)
-                .from_subquery(failed, Alias::new("failed_head"))
-                .to_owned(),
-        )
-        .union(
-            UnionType::All,
-            Query::select()
-                .column(job::Column::Id)
-                .column(job::Column::RunAt)
-                .from_subquery(running, Alias::new("lapsed_head"))
-                .to_owned(),
-        )
-        .to_owned();
+    .map(|(name, due)| {
+        Query::select()
+            .column(job::Column::Id)
+            .column(job::Column::RunAt)
+            .from_subquery(head(due, cap, now), Alias::new(name))
+            .to_owned()
+    });
+    let [first, rest @ ..] = heads;
+    let candidates = rest.into_iter().fold(first, |mut all, head| {
+        all.union(UnionType::All, head).to_owned()
+    });
     let next = Query::select()
         .column(job::Column::Id)
         .from_subquery(candidates, Alias::new("heads"))
@@ -373,12 +364,9 @@ async fn claim_on<C: ConnectionTrait>(
         .to_owned();
     // Still due when updated: a claimer that lost the race to the same head (another
     // instance, without the advisory lock) updates nothing rather than taking it twice.
-    let still_due = Expr::col(job::Column::Status)
-        .is_in([JobStatus::Queued.as_str(), JobStatus::Failed.as_str()])
-        .and(Expr::col(job::Column::RunAt).lte(now))
-        .or(Expr::col(job::Column::Status)
-            .eq(JobStatus::Running.as_str())
-            .and(Expr::col(job::Column::LeaseExpiresAt).lt(now)));
+    let still_due = waiting(JobStatus::Queued)
+        .or(waiting(JobStatus::Failed))
+        .or(lapsed());
     let claimed = job::Entity::update_many()
         .col_expr(
             job::Column::Status,
