@@ -873,12 +873,32 @@ mod tests {
         move |name| map.get(name).cloned()
     }
 
-    fn temp_file(name: &str, contents: &str) -> PathBuf {
+    /// A config file in a directory of its own, removed with it when the test ends
+    /// (a test run leaves nothing behind in the temporary directory).
+    struct TempFile {
+        dir: PathBuf,
+        path: PathBuf,
+    }
+
+    impl std::ops::Deref for TempFile {
+        type Target = Path;
+        fn deref(&self) -> &Path {
+            &self.path
+        }
+    }
+
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+
+    fn temp_file(name: &str, contents: &str) -> TempFile {
         let dir = std::env::temp_dir().join(format!("lb-config-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(name);
         std::fs::write(&path, contents).unwrap();
-        path
+        TempFile { dir, path }
     }
 
     #[test]

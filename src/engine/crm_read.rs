@@ -2,7 +2,7 @@
 //! list's entity from the checkpoint's resume point on, read ahead while pages are
 //! stored, the first page telling the run how many records to expect.
 
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
 use listbridge_connector::{CrmConnector, ReadPage, ReadQuery, RecordStream};
 
 use super::{
@@ -29,8 +29,10 @@ impl CrmRead {
             since: cp.cursor.clone(),
             ..ReadQuery::default()
         };
+        let worth = usize::try_from(ctx.pages_worth_reading(cp)).unwrap_or(usize::MAX);
+        let source = connector.read(ctx.entity(), query).take(worth).boxed();
         CrmRead {
-            pages: read_ahead(connector.read(ctx.entity(), query), READ_AHEAD_PAGES),
+            pages: read_ahead(source, READ_AHEAD_PAGES),
             first: true,
         }
     }

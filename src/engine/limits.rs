@@ -40,6 +40,12 @@ impl RunLimits {
         Ok(())
     }
 
+    /// Pages a run that has worked through `pages_done` may still read, plus the one
+    /// that tells it the cap is reached: a read ahead never fetches more than this.
+    pub(crate) fn pages_worth_reading(&self, pages_done: u64) -> u64 {
+        self.max_pages.saturating_sub(pages_done).saturating_add(1)
+    }
+
     /// Fails when a run that has worked through `pages_done` pages may not start
     /// another, or has taken its time.
     pub(crate) fn check_page(
@@ -131,6 +137,15 @@ mod tests {
             text,
             "stopped after 2 pages, the most a run may work through (run_max_pages)"
         );
+    }
+
+    #[test]
+    fn a_read_ahead_fetches_no_page_past_the_one_that_reaches_the_cap() {
+        let limits = RunLimits::new(2, 3600);
+        // A fresh run may read its two pages and the third that tells it to stop.
+        assert_eq!(limits.pages_worth_reading(0), 3);
+        assert_eq!(limits.pages_worth_reading(2), 1);
+        assert_eq!(limits.pages_worth_reading(5), 1, "resumed past the cap");
     }
 
     #[test]

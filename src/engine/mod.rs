@@ -467,6 +467,12 @@ impl RunContext<'_> {
         self.engine.clock.now()
     }
 
+    /// CRM pages worth reading ahead of `cp`: none past the one that reaches the page
+    /// cap (the CRM's request budget is the account's).
+    fn pages_worth_reading(&self, cp: &Checkpoint) -> u64 {
+        self.engine.limits.pages_worth_reading(cp.pages)
+    }
+
     /// Counts one more page of work in `cp`, or fails when the run has reached its page
     /// or time cap (see [`limits`]).
     fn begin_page(&self, cp: &mut Checkpoint) -> Result<(), LimitReached> {

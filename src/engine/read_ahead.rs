@@ -8,8 +8,11 @@ use futures::{StreamExt, stream};
 use listbridge_connector::{ConnectorResult, ReadPage, RecordStream};
 use tokio::sync::mpsc;
 
-/// Pages read ahead of the one being stored.
-pub(super) const READ_AHEAD_PAGES: usize = 2;
+/// Pages read ahead of the one being stored: more than an import commits at once
+/// (4,000 records, forty pages of the usual 100), so the CRM read goes on while a
+/// commit is written instead of stopping two pages into it. At 100 records a page that
+/// is a few megabytes held.
+pub(super) const READ_AHEAD_PAGES: usize = 48;
 
 /// `source`, read by its own task up to `pages` pages ahead of the consumer.
 pub(super) fn read_ahead(mut source: RecordStream, pages: usize) -> RecordStream {

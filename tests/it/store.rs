@@ -32,6 +32,25 @@ async fn sqlite_uses_wal_a_busy_timeout_and_foreign_keys() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_plans_each_statement_for_its_parameters() {
+    let app = spawn_app().await;
+    let db = app.state.store.conn();
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        return; // The SQLite run has nothing to check here.
+    }
+    let sql = "SELECT current_setting('plan_cache_mode')";
+    let row = db
+        .query_one_raw(Statement::from_string(DatabaseBackend::Postgres, sql))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        row.try_get_by_index::<String>(0).unwrap(),
+        "force_custom_plan"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn recorded_times_come_from_the_injected_clock() {
     let pinned: DateTime<Utc> = "2030-01-02T03:04:05Z".parse().unwrap();
     let clock = TestClock::new(pinned);

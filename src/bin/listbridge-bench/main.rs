@@ -12,7 +12,11 @@
 //! cargo build --release -p listbridge -p infor-crm-fake
 //! target/release/listbridge-bench --leads 100000
 //! target/release/listbridge-bench --leads 100000 --only lookup   # that row alone
+//! target/release/listbridge-bench --leads 1000000 --linear-from 100000 --crm-rps 1000
 //! ```
+//!
+//! `--linear-from N` first imports a CRM of N leads in the same run, so the large
+//! imports are judged against it (linear growth), not against another day's figures.
 
 mod console;
 mod console_runs;
@@ -22,6 +26,7 @@ mod lookup;
 mod measure;
 mod procs;
 mod report;
+mod scale;
 
 use std::path::PathBuf;
 
@@ -77,6 +82,11 @@ struct Args {
     /// Seconds the caller lookups are sent for (row 8).
     #[arg(long, default_value_t = 20)]
     lookup_seconds: u32,
+    /// Also import a CRM of this many leads first (its own fake CRM) and judge each full
+    /// import against it: at most 1.1 × as long per lead (a million leads in ≤ 11 × the
+    /// time of 100,000).
+    #[arg(long)]
+    linear_from: Option<usize>,
 }
 
 /// A measurement that can run alone.
@@ -123,6 +133,23 @@ async fn bench(
     service_bin: &std::path::Path,
     work: &std::path::Path,
 ) -> anyhow::Result<BenchReport> {
+    let imports = matches!(args.only, None | Some(Only::Import));
+    let smaller = match args.linear_from.filter(|&n| n < args.leads && imports) {
+        Some(leads) => {
+            let pg = postgres_url();
+            let bins = (fake_bin, service_bin);
+            scale::smaller_imports(
+                leads,
+                args.contacts,
+                pg.as_deref(),
+                bins,
+                work,
+                args.crm_rps,
+            )
+            .await?
+        }
+        None => Vec::new(),
+    };
     eprintln!("starting the fake CRM with {} leads", args.leads);
     let crm = start_fake_crm(
         fake_bin,
@@ -153,19 +180,8 @@ async fn bench(
     raw.take(&crm.url, &admin, args.crm_rps).await?;
 
     let sqlite_url = format!("sqlite://{}?mode=rwc", work.join("bench.db").display());
-    let key = create_account(&sqlite_url, None).await?;
-    let budget = [(
-        "LISTBRIDGE_CRM_REQUESTS_PER_SECOND",
-        args.crm_rps.to_string(),
-    )];
-    let service = start_service(
-        service_bin,
-        &sqlite_url,
-        &budget,
-        &work.join("service-sqlite.log"),
-    )
-    .await?;
-    let session = Session::connect(service, &key, &crm.url, admin.clone()).await?;
+    let session =
+        sqlite_session(service_bin, &sqlite_url, &crm, &admin, work, args.crm_rps).await?;
 
     eprintln!("2. full import (SQLite)");
     let (mut import, list) = session.import("SQLite").await?;
@@ -176,8 +192,16 @@ async fn bench(
     let mut pg_import = None;
     if let Some(pg) = postgres_url() {
         eprintln!("2. full import (PostgreSQL)");
-        pg_import =
-            Some(import_on_postgres(&pg, service_bin, &crm, &admin, work, args.crm_rps).await?);
+        let row = import_on_postgres(
+            &pg,
+            service_bin,
+            &crm,
+            &admin,
+            work,
+            args.crm_rps,
+            "PostgreSQL",
+        );
+        pg_import = Some(row.await?);
         eprintln!("1. raw read (after the PostgreSQL import)");
         raw.take(&crm.url, &admin, args.crm_rps).await?;
     }
@@ -187,11 +211,22 @@ async fn bench(
     }
     rows.push(raw.row());
     measure::judge_import(&mut import, "SQLite", &raw);
-    rows.push(import);
-    if let Some(mut row) = pg_import {
+    let mut pg_import = pg_import.map(|mut row| {
         measure::judge_import(&mut row, "PostgreSQL", &raw);
-        rows.push(row);
+        row
+    });
+    for small in smaller {
+        let large = match small.store {
+            "SQLite" => Some(&mut import),
+            _ => pg_import.as_mut(),
+        };
+        if let Some(large) = large {
+            scale::judge_linear(large, args.leads, &small);
+        }
+        rows.push(small.row);
     }
+    rows.push(import);
+    rows.extend(pg_import);
     if args.only == Some(Only::Import) {
         session.service.stop().await;
         crm.stop().await;
@@ -346,14 +381,48 @@ pub(crate) async fn create_account(
     Ok(key.expose().to_string())
 }
 
+/// A service on the SQLite database `sqlite_url` (created, with the bench account) and a
+/// session with the CRM `crm` connected.
+async fn sqlite_session(
+    service_bin: &std::path::Path,
+    sqlite_url: &str,
+    crm: &Running,
+    admin: &CrmAdmin,
+    work: &std::path::Path,
+    crm_rps: u32,
+) -> anyhow::Result<Session> {
+    let key = create_account(sqlite_url, None).await?;
+    let budget = [("LISTBRIDGE_CRM_REQUESTS_PER_SECOND", crm_rps.to_string())];
+    let log = work.join("service-sqlite.log");
+    let service = start_service(service_bin, sqlite_url, &budget, &log).await?;
+    Session::connect(service, &key, &crm.url, admin.clone()).await
+}
+
+/// The full import on a new SQLite database in `work`; the service stops afterwards.
+pub(crate) async fn import_on_sqlite(
+    service_bin: &std::path::Path,
+    crm: &Running,
+    admin: &CrmAdmin,
+    work: &std::path::Path,
+    crm_rps: u32,
+    label: &str,
+) -> anyhow::Result<Row> {
+    let sqlite_url = format!("sqlite://{}?mode=rwc", work.join("bench.db").display());
+    let session = sqlite_session(service_bin, &sqlite_url, crm, admin, work, crm_rps).await?;
+    let (row, _) = session.import(label).await?;
+    session.service.stop().await;
+    Ok(row)
+}
+
 /// The full import on a new database of the PostgreSQL server of `DATABASE_URL`.
-async fn import_on_postgres(
+pub(crate) async fn import_on_postgres(
     server_url: &str,
     service_bin: &std::path::Path,
     crm: &Running,
     admin: &CrmAdmin,
     work: &std::path::Path,
     crm_rps: u32,
+    label: &str,
 ) -> anyhow::Result<Row> {
     on_new_postgres_database(server_url, "import", |url| async move {
         let key = create_account(&url, None).await?;
@@ -369,7 +438,7 @@ async fn import_on_postgres(
         )
         .await?;
         let session = Session::connect(service, &key, &crm.url, admin.clone()).await?;
-        let (row, _) = session.import("PostgreSQL").await?;
+        let (row, _) = session.import(label).await?;
         session.service.stop().await;
         anyhow::Ok(row)
     })
