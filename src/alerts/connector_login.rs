@@ -1,7 +1,8 @@
 //! What alerts hear about a connector's CRM login: a run (of any trigger; dry runs
-//! aside) that failed because the CRM refused the login starts the connector's streak
-//! (`connector_login:<connector id>`) and alerts once; later refusals only count; the
-//! next run through that connector that got past the login sends "recovered".
+//! aside) that failed because the CRM refused the login, or a form delivery the CRM
+//! refused the login of, starts the connector's streak (`connector_login:<connector
+//! id>`) and alerts once; later refusals only count; the next run or delivery through
+//! that connector that got past the login sends "recovered".
 //!
 //! What the run stored decides, never its error's text: its failure kind
 //! (`Run::failure_kind`, the error's fixed word) tells a refusal (`auth`) apart, and
@@ -19,7 +20,7 @@ use super::{
 };
 use crate::{
     AppState,
-    store::{ConnectorId, ConnectorRecord, Run, RunStatus},
+    store::{AccountId, ConnectorId, ConnectorRecord, Form, Run, RunStatus, SubmissionId},
 };
 
 /// The alert subject of a connector's CRM login.
@@ -56,38 +57,118 @@ pub(super) async fn observe_run(state: &AppState, run: &Run) -> Result<(), Alert
     let Some(connector) = run.crm_connector_id else {
         return Ok(());
     };
-    let subject = connector_login_subject(connector);
-    if !refused && !streak::failing(state, run.account_id, &subject).await? {
+    let reason = run
+        .error
+        .clone()
+        .unwrap_or_else(|| "the CRM refused the login".to_string());
+    let seen = Seen {
+        account: run.account_id,
+        connector,
+        refused,
+        reason,
+        source: Source::Run(run),
+    };
+    observe(state, &seen).await
+}
+
+/// Called by form delivery once the CRM answered a submission's delivery past the
+/// login (`refused` is `None`) or refused the login of the form's connector (`Some`,
+/// the CRM's words): the connector's login streak hears it as it hears runs, so a
+/// password changed in the CRM is reported even when only forms use the connector.
+/// Never fails the delivery.
+pub async fn after_form_delivery_login(
+    state: &AppState,
+    form: &Form,
+    submission: SubmissionId,
+    refused: Option<&str>,
+) {
+    let seen = Seen {
+        account: form.account_id,
+        connector: form.settings.connector_id,
+        refused: refused.is_some(),
+        reason: refused.unwrap_or_default().to_string(),
+        source: Source::Delivery { form, submission },
+    };
+    if let Err(e) = observe(state, &seen).await {
+        tracing::error!(error = %e, form = %form.id, "recording a form delivery's CRM login for alerts failed");
+    }
+}
+
+/// What met the CRM's login.
+enum Source<'a> {
+    /// An ended run.
+    Run(&'a Run),
+    /// The delivery of one form submission.
+    Delivery {
+        form: &'a Form,
+        submission: SubmissionId,
+    },
+}
+
+impl Source<'_> {
+    /// Its stored id: one observation counts once however often it is reported.
+    fn observed(&self) -> String {
+        match self {
+            Source::Run(run) => run.id.as_db(),
+            Source::Delivery { submission, .. } => submission.as_db(),
+        }
+    }
+
+    /// It, in the alert's words.
+    fn spoken(&self) -> String {
+        match self {
+            Source::Run(run) => format!("run {}", run.id),
+            Source::Delivery { form, submission } => {
+                format!(
+                    "the delivery of submission {submission} of form '{}'",
+                    form.settings.name
+                )
+            }
+        }
+    }
+}
+
+/// One observation of a connector's login.
+struct Seen<'a> {
+    account: AccountId,
+    connector: ConnectorId,
+    refused: bool,
+    /// The refusal in the CRM's words (empty when the login was accepted).
+    reason: String,
+    source: Source<'a>,
+}
+
+/// Records `seen` in its connector's login streak and queues the alert a change calls
+/// for.
+async fn observe(state: &AppState, seen: &Seen<'_>) -> Result<(), AlertError> {
+    let subject = connector_login_subject(seen.connector);
+    if !seen.refused && !streak::failing(state, seen.account, &subject).await? {
         return Ok(());
     }
     let Some(record) = state
         .store
         .connectors()
-        .get(run.account_id, connector)
+        .get(seen.account, seen.connector)
         .await?
     else {
         return Ok(());
     };
     let outcome = Outcome {
-        account: run.account_id,
+        account: seen.account,
         subject: &subject,
-        failed: refused,
-        observed: run.id.as_db(),
+        failed: seen.refused,
+        observed: seen.source.observed(),
     };
-    let reason = run
-        .error
-        .clone()
-        .unwrap_or_else(|| "the CRM refused the login".to_string());
     streak::record(state, &outcome, |change| {
         let (event, text) = if change.recovered {
             (
                 AlertEvent::Recovered,
-                recovered_text(&record, run, change.failures_before),
+                recovered_text(&record, &seen.source, change.failures_before),
             )
         } else {
             (
                 AlertEvent::ConnectorLoginRefused,
-                refused_text(&record, run, &reason),
+                refused_text(&record, &seen.source, &seen.reason),
             )
         };
         Alert {
@@ -96,7 +177,10 @@ pub(super) async fn observe_run(state: &AppState, run: &Run) -> Result<(), Alert
             account: change.account,
             subject: subject.clone(),
             list: None,
-            run_id: Some(run.id),
+            run_id: match seen.source {
+                Source::Run(run) => Some(run.id),
+                Source::Delivery { .. } => None,
+            },
             job: None,
             connector: Some(AlertConnector {
                 id: record.id,
@@ -104,7 +188,7 @@ pub(super) async fn observe_run(state: &AppState, run: &Run) -> Result<(), Alert
                 base_url: record.base_url.clone(),
             }),
             form: None,
-            reason: refused.then(|| reason.clone()),
+            reason: seen.refused.then(|| seen.reason.clone()),
             at: state.clock.now(),
         }
     })
@@ -113,22 +197,26 @@ pub(super) async fn observe_run(state: &AppState, run: &Run) -> Result<(), Alert
 }
 
 /// The text of a refused login's alert.
-fn refused_text(record: &ConnectorRecord, run: &Run, reason: &str) -> String {
+fn refused_text(record: &ConnectorRecord, source: &Source<'_>, reason: &str) -> String {
     format!(
-        "The CRM at {} refused the login of user '{}': {}. Connector {} ({}), run {}. Syncs through this connector fail until its password is entered again: Reconfirm Login on the Connectors page with the CRM's current password. Further refusals are not reported until a run gets past the login again.",
+        "The CRM at {} refused the login of user '{}': {}. Connector {} ({}), {}. Syncs and form deliveries through this connector fail until its password is entered again: Reconfirm Login on the Connectors page with the CRM's current password. Further refusals are not reported until a run or a delivery gets past the login again.",
         record.base_url,
         record.username,
         reason.trim_end_matches('.'),
         record.id,
         record.kind,
-        run.id
+        source.spoken()
     )
 }
 
-/// The text of the "recovered" the next run past the login sends.
-fn recovered_text(record: &ConnectorRecord, run: &Run, failures: i32) -> String {
+/// The text of the "recovered" the next run or delivery past the login sends.
+fn recovered_text(record: &ConnectorRecord, source: &Source<'_>, failures: i32) -> String {
     format!(
-        "The CRM at {} accepted the login of user '{}' again: run {} got past the login after {failures} refused run(s). Connector {} ({}).",
-        record.base_url, record.username, run.id, record.id, record.kind
+        "The CRM at {} accepted the login of user '{}' again: {} got past the login after {failures} refusal(s). Connector {} ({}).",
+        record.base_url,
+        record.username,
+        source.spoken(),
+        record.id,
+        record.kind
     )
 }

@@ -6,8 +6,8 @@
 //!   secret sealed with the application's cipher like CRM passwords;
 //! - `streak`: the one way an outcome reaches its streak (`store::AlertStreakRepo`):
 //!   one alert per streak and "recovered" after it, queued in the streak's transaction;
-//! - `observe`: a scheduled run's end; `connector_login`: a run that met the CRM's
-//!   refusal of the login, or got past it; `dead_jobs`: a dead job, per job kind;
+//! - `observe`: a scheduled run's end; `connector_login`: a run or a form delivery
+//!   that met the CRM's refusal of the login, or got past it; `dead_jobs`: a dead job, per job kind;
 //!   `form_rejections`: a form's rejected submissions piling up (more than
 //!   `alert_form_rejections_per_hour` in the last hour), or a delivery after them;
 //! - `job`: the `alert` job kind, one per channel, retried with backoff;
@@ -32,7 +32,7 @@ pub use channel::{
     MAX_RECIPIENTS, SmtpTls, WebhookInput, WebhookPatch, WebhookSettings, WebhookView,
 };
 pub use channels::{AlertChannels, OpenChannel, TEST_TIMEOUT};
-pub use connector_login::connector_login_subject;
+pub use connector_login::{after_form_delivery_login, connector_login_subject};
 pub use dead_jobs::{after_job, dead_jobs_subject};
 pub use error::AlertError;
 pub use form_rejections::{after_form_delivered, after_form_rejected, form_rejections_subject};

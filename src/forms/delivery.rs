@@ -272,6 +272,7 @@ async fn deliver_backlog(
                     .await?;
                 tracing::info!(submission = %submission.id, action = action.as_str(), "form submission delivered");
                 alerts::after_form_delivered(state, &form, submission.id).await;
+                alerts::after_form_delivery_login(state, &form, submission.id, None).await;
             }
             Err(Outcome::Rejected {
                 reason,
@@ -292,6 +293,13 @@ async fn deliver_backlog(
                     )
                     .await?;
                 alerts::after_form_rejected(state, &form, submission.id).await;
+                // Refused for its values, the submission still got past the login: the
+                // CRM answered the lookup by email first. Unmapped address fields are
+                // refused before the CRM is asked anything.
+                let refused = is_login_refusal(kind).then_some(reason.as_str());
+                if refused.is_some() || kind != UNMAPPED_ADDRESS {
+                    alerts::after_form_delivery_login(state, &form, submission.id, refused).await;
+                }
             }
             Err(Outcome::Stopped(e)) => return Err(e),
             Err(Outcome::Retry(e)) => {
@@ -303,6 +311,18 @@ async fn deliver_backlog(
         }
     }
     Ok(())
+}
+
+/// The kind of a rejection for address fields the form does not map (found before the
+/// CRM is asked anything).
+const UNMAPPED_ADDRESS: &str = "unmapped-address";
+
+/// Whether a rejection of this kind is the CRM refusing the connector's login.
+fn is_login_refusal(kind: &str) -> bool {
+    kind == ConnectorError::Auth {
+        message: String::new(),
+    }
+    .kind()
 }
 
 /// Why one submission was not delivered.
@@ -367,7 +387,7 @@ async fn deliver_one(
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-            kind: "unmapped-address",
+            kind: UNMAPPED_ADDRESS,
             target: None,
         });
     }

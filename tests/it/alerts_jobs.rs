@@ -1,8 +1,9 @@
 //! The alerts of issue 21 beyond scheduled runs, over a real SMTP sink and webhook
 //! receiver: a dead job (a form delivery that gave up) alerts once per streak of its
 //! kind and the next delivery that succeeds sends "recovered"; a connector whose login
-//! the CRM refuses alerts once, dry runs and later refusals send nothing, and the first
-//! run past the login after *Reconfirm Login* sends "recovered".
+//! the CRM refuses (in a run or a form delivery) alerts once, dry runs and later
+//! refusals send nothing, and the first run or delivery past the login after *Reconfirm
+//! Login* sends "recovered".
 
 use std::sync::Arc;
 
@@ -49,6 +50,7 @@ async fn submit(w: &World, path: &str, email: &str, n: usize) -> JobId {
                 ("email", email),
                 ("first_name", "Ada"),
                 ("last_name", "Lovelace"),
+                ("company", "Analytical Engines"),
             ],
         )
         .await;
@@ -337,12 +339,97 @@ async fn alerts_once_when_the_crm_refuses_a_connectors_login_then_recovered() {
     assert_eq!(
         said,
         format!(
-            "The CRM at {} accepted the login of user 'marketing' again: run {third} got past the login after 2 refused run(s). Connector {} (infor-crm).",
+            "The CRM at {} accepted the login of user 'marketing' again: run {third} got past the login after 2 refusal(s). Connector {} (infor-crm).",
             w.crm.base_url(),
             w.connector
         )
     );
     assert_eq!(body_of(&mails[1]), said);
+}
+
+/// The submission a delivery job delivers.
+async fn submission_of(w: &World, job: JobId) -> String {
+    let jobs = deliveries(w).await;
+    let job = jobs.iter().find(|j| j.id == job).expect("the delivery job");
+    job.payload["submission_id"]
+        .as_str()
+        .expect("submission id")
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_once_when_the_crm_refuses_a_form_deliverys_login_then_recovered() {
+    let smtp = SmtpSink::start().await;
+    let receiver = WebhookReceiver::start().await;
+    let w = world_with(crm_config(2, 0), fast_services()).await;
+    w.crm
+        .state()
+        .add_user(FakeUser::new("marketing", "first password", Access::Full))
+        .expect("user added");
+    reconfirm(&w, "first password").await;
+    let (_, path) = w.create_contact_form("Contact us").await;
+    add_channels(&w, &smtp, &receiver).await;
+    let subject = connector_login_subject(w.connector);
+
+    // The password changes in the CRM; only the form uses the connector.
+    w.crm
+        .state()
+        .add_user(FakeUser::new("marketing", "second password", Access::Full))
+        .expect("password changed");
+    let job = submit(&w, &path, "first@example.com", 1).await;
+    let first = submission_of(&w, job).await;
+    let streak = observed(&w, &subject, &first).await;
+    assert!(streak.failing && streak.failures == 1, "{streak:?}");
+    alerts_sent(&w).await;
+    let mails = smtp.wait_for(1).await;
+    let hooks = receiver.wait_for(1).await;
+    assert_eq!((mails.len(), hooks.len()), (1, 1));
+    let body = signed_body(&hooks[0]);
+    assert_eq!(body["event"], "connector_login_refused", "{body}");
+    assert_eq!(body["subject"], subject.as_str(), "{body}");
+    assert!(body["run_id"].is_null(), "{body}");
+    assert_eq!(body["connector"]["id"], w.connector.to_string(), "{body}");
+    let reason = body["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("refused the login"), "{body}");
+    let said = text(&body);
+    assert!(
+        said.starts_with(&format!(
+            "The CRM at {} refused the login of user 'marketing': {}. Connector {} (infor-crm), the delivery of submission {first} of form 'Contact us'.",
+            w.crm.base_url(),
+            reason.trim_end_matches('.'),
+            w.connector
+        )),
+        "{said}"
+    );
+    assert_eq!(body_of(&mails[0]), said);
+
+    // A second refused delivery only counts.
+    let job = submit(&w, &path, "second@example.com", 2).await;
+    let second = submission_of(&w, job).await;
+    let streak = observed(&w, &subject, &second).await;
+    assert_eq!(streak.failures, 2, "{streak:?}");
+    alerts_sent(&w).await;
+    assert_eq!(smtp.messages().len(), 1, "a later refusal sends nothing");
+    assert_eq!(receiver.hooks().len(), 1, "a later refusal sends nothing");
+
+    // The password entered again, the next delivery gets past the login.
+    reconfirm(&w, "second password").await;
+    let job = submit(&w, &path, "third@example.com", 3).await;
+    let third = submission_of(&w, job).await;
+    let streak = observed(&w, &subject, &third).await;
+    assert!(!streak.failing, "{streak:?}");
+    alerts_sent(&w).await;
+    let hooks = receiver.wait_for(2).await;
+    let body = signed_body(&hooks[1]);
+    assert_eq!(body["event"], "recovered", "{body}");
+    assert_eq!(
+        text(&body),
+        format!(
+            "The CRM at {} accepted the login of user 'marketing' again: the delivery of submission {third} of form 'Contact us' got past the login after 2 refusal(s). Connector {} (infor-crm).",
+            w.crm.base_url(),
+            w.connector
+        )
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
