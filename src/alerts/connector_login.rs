@@ -57,15 +57,15 @@ pub(super) async fn observe_run(state: &AppState, run: &Run) -> Result<(), Alert
     let Some(connector) = run.crm_connector_id else {
         return Ok(());
     };
-    let reason = run
-        .error
-        .clone()
-        .unwrap_or_else(|| "the CRM refused the login".to_string());
+    let refusal = refused.then(|| {
+        run.error
+            .clone()
+            .unwrap_or_else(|| "the CRM refused the login".to_string())
+    });
     let seen = Seen {
         account: run.account_id,
         connector,
-        refused,
-        reason,
+        refusal,
         source: Source::Run(run),
     };
     observe(state, &seen).await
@@ -85,8 +85,7 @@ pub async fn after_form_delivery_login(
     let seen = Seen {
         account: form.account_id,
         connector: form.settings.connector_id,
-        refused: refused.is_some(),
-        reason: refused.unwrap_or_default().to_string(),
+        refusal: refused.map(str::to_string),
         source: Source::Delivery { form, submission },
     };
     if let Err(e) = observe(state, &seen).await {
@@ -132,9 +131,8 @@ impl Source<'_> {
 struct Seen<'a> {
     account: AccountId,
     connector: ConnectorId,
-    refused: bool,
-    /// The refusal in the CRM's words (empty when the login was accepted).
-    reason: String,
+    /// The refusal in the CRM's words; `None` when the login was accepted.
+    refusal: Option<String>,
     source: Source<'a>,
 }
 
@@ -142,7 +140,7 @@ struct Seen<'a> {
 /// for.
 async fn observe(state: &AppState, seen: &Seen<'_>) -> Result<(), AlertError> {
     let subject = connector_login_subject(seen.connector);
-    if !seen.refused && !streak::failing(state, seen.account, &subject).await? {
+    if seen.refusal.is_none() && !streak::failing(state, seen.account, &subject).await? {
         return Ok(());
     }
     let Some(record) = state
@@ -156,20 +154,19 @@ async fn observe(state: &AppState, seen: &Seen<'_>) -> Result<(), AlertError> {
     let outcome = Outcome {
         account: seen.account,
         subject: &subject,
-        failed: seen.refused,
+        failed: seen.refusal.is_some(),
         observed: seen.source.observed(),
     };
     streak::record(state, &outcome, |change| {
-        let (event, text) = if change.recovered {
-            (
+        let (event, text) = match &seen.refusal {
+            Some(reason) if !change.recovered => (
+                AlertEvent::ConnectorLoginRefused,
+                refused_text(&record, &seen.source, reason),
+            ),
+            _ => (
                 AlertEvent::Recovered,
                 recovered_text(&record, &seen.source, change.failures_before),
-            )
-        } else {
-            (
-                AlertEvent::ConnectorLoginRefused,
-                refused_text(&record, &seen.source, &seen.reason),
-            )
+            ),
         };
         Alert {
             text,
@@ -188,7 +185,7 @@ async fn observe(state: &AppState, seen: &Seen<'_>) -> Result<(), AlertError> {
                 base_url: record.base_url.clone(),
             }),
             form: None,
-            reason: seen.refused.then(|| seen.reason.clone()),
+            reason: seen.refusal.clone(),
             at: state.clock.now(),
         }
     })

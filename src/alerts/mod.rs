@@ -7,8 +7,8 @@
 //! - `streak`: the one way an outcome reaches its streak (`store::AlertStreakRepo`):
 //!   one alert per streak and "recovered" after it, queued in the streak's transaction;
 //! - `observe`: a scheduled run's end; `connector_login`: a run or a form delivery
-//!   that met the CRM's refusal of the login, or got past it; `dead_jobs`: a dead job, per job kind;
-//!   `form_rejections`: a form's rejected submissions piling up (more than
+//!   that met the CRM's refusal of the login, or got past it; `dead_jobs`: a dead job,
+//!   per job kind; `form_rejections`: a form's rejected submissions piling up (more than
 //!   `alert_form_rejections_per_hour` in the last hour), or a delivery after them;
 //! - `job`: the `alert` job kind, one per channel, retried with backoff;
 //! - `email` (`lettre`, STARTTLS by default) and `webhook` (JSON POST with an
