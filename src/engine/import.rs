@@ -81,10 +81,10 @@ pub(super) async fn import(ctx: &RunContext<'_>) -> Result<RunCounts, EngineErro
     Ok(report.counts)
 }
 
-/// Records committed together at most. Each commit writes every index page it touched
-/// once (to the WAL on SQLite); a list's email and CRM-key indexes take records in no
-/// particular order, so 1,000 records dirtied nearly as many pages as 4,000 do.
-const COMMIT_RECORDS: usize = 4_000;
+/// Records committed together at most. Larger commits write fewer WAL pages per record
+/// (4,000 measured 15% faster), but hold SQLite's one write lock long enough, in a
+/// loaded debug build, for lease renewals to time out and runs to be taken over.
+const COMMIT_RECORDS: usize = 1_000;
 /// How long read records may wait for their commit (a slow CRM still shows progress).
 const COMMIT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 

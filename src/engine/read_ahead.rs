@@ -9,10 +9,10 @@ use listbridge_connector::{ConnectorResult, ReadPage, RecordStream};
 use tokio::sync::mpsc;
 
 /// Pages read ahead of the one being stored: more than an import commits at once
-/// (4,000 records, forty pages of the usual 100), so the CRM read goes on while a
-/// commit is written instead of stopping two pages into it. At 100 records a page that
-/// is a few megabytes held.
-pub(super) const READ_AHEAD_PAGES: usize = 48;
+/// (1,000 records, ten pages of the usual 100), so the CRM read goes on while a commit
+/// is written instead of stopping two pages into it. At 100 records a page that is
+/// about a megabyte held.
+pub(super) const READ_AHEAD_PAGES: usize = 16;
 
 /// `source`, read by its own task up to `pages` pages ahead of the consumer.
 pub(super) fn read_ahead(mut source: RecordStream, pages: usize) -> RecordStream {
