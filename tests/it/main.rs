@@ -27,6 +27,7 @@ mod connectors_limits;
 mod connectors_logs;
 mod console_auth;
 mod console_browser;
+mod console_browser_callers;
 mod console_browser_forms_invites;
 mod console_browser_sync;
 mod console_callers;
