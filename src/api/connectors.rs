@@ -27,7 +27,7 @@ use crate::{
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_connector, list_connectors))
-        .routes(routes!(get_connector))
+        .routes(routes!(get_connector, delete_connector))
         .routes(routes!(reconfirm_connector))
         .routes(routes!(reset_connector))
         .routes(routes!(connector_fields))
@@ -83,6 +83,10 @@ pub struct RateLimitView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReconfirmBody {
+    /// New base URL, for a CRM that moved; verified by logging in there before it is
+    /// saved. Unchanged when absent.
+    #[schema(pattern = r"\S")]
+    pub base_url: Option<String>,
     /// New login name; unchanged when absent.
     #[schema(pattern = r"\S")]
     pub username: Option<String>,
@@ -271,6 +275,24 @@ pub async fn get_connector(
     Ok(Json(ConnectorView::of(&state, record)))
 }
 
+/// *Delete connector*: refused while lists, forms, schedules or waiting notes use it
+/// (the message and `details` name them: `lists`, `forms`, `schedules`,
+/// `waiting_notes`, `waiting_calls`); nothing else is deleted with it.
+#[utoipa::path(delete, path = "/v1/connectors/{id}", tag = "connectors",
+    params(("id" = uuid::Uuid, Path, description = "Connector id")),
+    responses(
+        (status = 204, description = "Deleted, with its stored login"),
+        (status = 404, description = "No such connector in this account", body = Problem),
+        (status = 409, description = "Still in use; `details` names what uses it", body = Problem)))]
+pub async fn delete_connector(
+    State(state): State<AppState>,
+    AuthedAccount(account): AuthedAccount,
+    Path(id): Path<ConnectorId>,
+) -> Result<StatusCode, ApiError> {
+    state.connectors().delete(account.id, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// *Reconfirm Login*: verifies new credentials and keeps everything else.
 #[utoipa::path(post, path = "/v1/connectors/{id}/reconfirm", tag = "connectors",
     params(("id" = uuid::Uuid, Path, description = "Connector id")), request_body = ReconfirmBody,
@@ -287,6 +309,7 @@ pub async fn reconfirm_connector(
     JsonObject(body): JsonObject<ReconfirmBody>,
 ) -> Result<Json<ConnectorView>, ApiError> {
     let request = ReconfirmRequest {
+        base_url: body.base_url,
         username: body.username,
         password: body.password,
     };

@@ -97,6 +97,9 @@ impl From<ConnectError> for ApiError {
                 ApiError::conflict("already_connected", message)
                     .with_details(json!({ "connector_id": existing }))
             }
+            ConnectError::InUse { users, .. } => {
+                ApiError::conflict("connector_in_use", message).with_details(json!(users))
+            }
             ConnectError::NotFound(id) => ApiError::not_found(format!("connector {id}")),
             ConnectError::NotConnected(_) => ApiError::conflict("connector_reset", message),
             ConnectError::Crm(crm) => from_crm(crm),

@@ -20,7 +20,7 @@ use crate::{
     secrets::Cipher,
     store::{
         AccountId, ConnectorCredentials, ConnectorId, ConnectorRateLimit, ConnectorRecord,
-        ConnectorStatus, Store, VerifiedUser,
+        ConnectorStatus, ConnectorUsers, Store, VerifiedUser,
     },
 };
 
@@ -39,9 +39,11 @@ pub struct ConnectRequest {
     pub rate_limit: ConnectorRateLimit,
 }
 
-/// *Reconfirm Login*: a new password, and optionally a new login name.
+/// *Reconfirm Login*: a new password, and optionally a new login name or address.
 #[derive(Debug)]
 pub struct ReconfirmRequest {
+    /// New base URL (the CRM moved); the stored one when `None`.
+    pub base_url: Option<String>,
     /// New login name; the stored one when `None`.
     pub username: Option<String>,
     /// The password to verify and store.
@@ -129,9 +131,10 @@ impl ConnectorService<'_> {
     }
 
     /// *Reconfirm Login*: takes one of the account's login attempts, verifies new
-    /// credentials against the stored URL (checked again: the settings may have changed)
-    /// and replaces the stored ones; a failed login changes nothing. The caller resumes the
-    /// schedules a reset paused.
+    /// credentials against the new URL, if one is given (a CRM that moved), else the
+    /// stored one (checked again: the settings may have changed), and replaces the stored
+    /// ones; a refused URL or login changes nothing. The caller resumes the schedules a
+    /// reset paused.
     pub async fn reconfirm(
         &self,
         account: AccountId,
@@ -148,9 +151,13 @@ impl ConnectorService<'_> {
         if request.password.expose_secret().is_empty() {
             return Err(ConnectError::Missing { field: "password" });
         }
-        let base_url = check_base_url(self.outbound, &record.base_url)?;
+        let base_url = match &request.base_url {
+            Some(url) => non_empty(url, "base_url")?,
+            None => record.base_url.clone(),
+        };
+        let base_url = check_base_url(self.outbound, &base_url)?;
         let config = self.config(
-            base_url,
+            base_url.clone(),
             username.clone(),
             request.password,
             &record.rate_limit,
@@ -159,6 +166,7 @@ impl ConnectorService<'_> {
         let user = connector.verify().await?;
 
         let credentials = ConnectorCredentials {
+            base_url,
             username,
             password_encrypted: self.cipher.encrypt(&config.password, &id.as_db())?,
         };
@@ -190,6 +198,59 @@ impl ConnectorService<'_> {
         self.cache.forget(id);
         tracing::info!(connector = %id, "connector reset");
         self.get(account, id).await
+    }
+
+    /// *Delete connector*: refused while lists or forms name it, schedules sync through
+    /// it, or notes wait to be written through it (the refusal names them all: nothing
+    /// of the marketer's is deleted with a connector); otherwise the connector and its
+    /// stored login are gone. Returns what was deleted.
+    pub async fn delete(
+        &self,
+        account: AccountId,
+        id: ConnectorId,
+    ) -> Result<ConnectorRecord, ConnectError> {
+        let record = self.get(account, id).await?;
+        let in_use = |users| {
+            let name = self
+                .registry
+                .get(&record.kind)
+                .map_or(record.kind.as_str(), |f| f.display_name());
+            ConnectError::InUse {
+                connector: format!("{name} connector at {}", record.base_url),
+                users,
+            }
+        };
+        let users = self.users(account, id).await?;
+        if !users.is_empty() {
+            return Err(in_use(users));
+        }
+        if !self.store.connectors().delete_unused(account, id).await? {
+            // Something began to use it (or deleted it) since the check.
+            let users = self.users(account, id).await?;
+            return Err(if users.is_empty() {
+                ConnectError::NotFound(id)
+            } else {
+                in_use(users)
+            });
+        }
+        self.cache.forget(id);
+        tracing::info!(connector = %id, kind = %record.kind, "connector deleted");
+        Ok(record)
+    }
+
+    /// What uses connector `id`, by name: what *Delete connector* waits for. Uploaded
+    /// lists count when it is the account's only connector (their syncs push through it).
+    pub async fn users(
+        &self,
+        account: AccountId,
+        id: ConnectorId,
+    ) -> Result<ConnectorUsers, ConnectError> {
+        let only_connector = self.list(account).await?.len() == 1;
+        Ok(self
+            .store
+            .connectors()
+            .users(account, id, only_connector)
+            .await?)
     }
 
     /// The account's connector `id`.

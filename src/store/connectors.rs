@@ -53,9 +53,11 @@ pub struct VerifiedUser {
     pub verified_at: DateTime<Utc>,
 }
 
-/// New credentials after a successful *Reconfirm Login*.
+/// New credentials (and address) after a successful *Reconfirm Login*.
 #[derive(Clone)]
 pub struct ConnectorCredentials {
+    /// The CRM's base URL (changed when the CRM moved).
+    pub base_url: String,
     /// CRM login name.
     pub username: String,
     /// The password encrypted by `crate::secrets::Cipher`.
@@ -170,7 +172,7 @@ impl TryFrom<connector::Model> for ConnectorRecord {
 /// Reads and writes `connectors`; every call is scoped to one account.
 #[derive(Debug)]
 pub struct ConnectorRepo<'a> {
-    db: &'a DatabaseConnection,
+    pub(super) db: &'a DatabaseConnection,
 }
 
 impl<'a> ConnectorRepo<'a> {
@@ -249,6 +251,7 @@ impl<'a> ConnectorRepo<'a> {
             account,
             id,
             connector::ActiveModel {
+                base_url: Set(credentials.base_url.clone()),
                 username: Set(credentials.username.clone()),
                 password_encrypted: Set(Some(credentials.password_encrypted.clone())),
                 status: Set(ConnectorStatus::Connected.as_str().to_string()),

@@ -19,6 +19,7 @@ mod accounts;
 mod alert_channels;
 mod alert_streaks;
 mod api_keys;
+mod connector_users;
 mod connectors;
 mod crm_links;
 mod email_locks;
@@ -50,6 +51,7 @@ pub use accounts::{Account, AccountRepo, AccountSettings, DEFAULT_TIME_ZONE};
 pub use alert_channels::{AlertChannelRepo, StoredAlertChannel};
 pub use alert_streaks::{AlertStreak, AlertStreakRepo, StreakChange};
 pub use api_keys::{ApiKeyRecord, ApiKeyRepo, NewApiKey};
+pub use connector_users::ConnectorUsers;
 pub use connectors::{
     ConnectorCredentials, ConnectorRateLimit, ConnectorRecord, ConnectorRepo, ConnectorStatus,
     VerifiedUser,

@@ -247,21 +247,29 @@ async fn connected(app: &TestApp, console: &Console, key: &str, crm: &FakeCrm) -
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn reconfirm_login_refuses_a_wrong_password_then_takes_the_right_one() {
+async fn reconfirm_login_refuses_a_wrong_password_or_address_then_moves_to_the_new_one() {
     let (app, console, key) = admin_console().await;
     let crm = fake_crm(CRM_PASSWORD).await;
+    let moved = fake_crm(CRM_PASSWORD).await;
     let id = connected(&app, &console, &key, &crm).await;
     let before = api_connectors(&app, &key).await[0].clone();
 
     let form = console.get(&format!("/connectors/{id}/reconfirm")).await;
     assert_eq!(form.status, 200, "{form:?}");
     assert_eq!(typed(&form, "username").as_deref(), Some(CRM_USER));
-    assert!(form.body.contains(&crm.base_url()));
+    assert_eq!(
+        typed(&form, "base_url").as_deref(),
+        Some(crm.base_url().as_str())
+    );
 
     let wrong = console
         .post(
             &format!("/connectors/{id}/reconfirm"),
-            &[("username", CRM_USER), ("password", WRONG_PASSWORD)],
+            &[
+                ("base_url", crm.base_url().as_str()),
+                ("username", CRM_USER),
+                ("password", WRONG_PASSWORD),
+            ],
         )
         .await;
     assert_eq!(wrong.status, 422, "{wrong:?}");
@@ -269,16 +277,37 @@ async fn reconfirm_login_refuses_a_wrong_password_then_takes_the_right_one() {
     assert!(message.contains("the CRM refused the login"), "{message}");
     assert_eq!(typed(&wrong, "username").as_deref(), Some(CRM_USER));
     assert!(!wrong.body.contains(WRONG_PASSWORD));
+    let (_held, closed) = closed_port();
+    let unreachable = format!("http://{closed}");
+    let nowhere = console
+        .post(
+            &format!("/connectors/{id}/reconfirm"),
+            &[
+                ("base_url", unreachable.as_str()),
+                ("username", CRM_USER),
+                ("password", CRM_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(nowhere.status, 422, "{nowhere:?}");
+    assert!(error_beside(&nowhere, "base_url").is_some(), "{nowhere:?}");
+    assert_eq!(typed(&nowhere, "base_url"), Some(unreachable));
     let unchanged = api_connectors(&app, &key).await[0].clone();
     assert_eq!(
         unchanged["updated_at"], before["updated_at"],
         "nothing changed"
     );
+    assert_eq!(unchanged["base_url"], crm.base_url().as_str());
 
+    // The CRM moved: the new address is logged in to, then saved.
     let right = console
         .post(
             &format!("/connectors/{id}/reconfirm"),
-            &[("username", CRM_USER), ("password", CRM_PASSWORD)],
+            &[
+                ("base_url", moved.base_url().as_str()),
+                ("username", CRM_USER),
+                ("password", CRM_PASSWORD),
+            ],
         )
         .await;
     assert_eq!(right.status, 303, "{right:?}");
@@ -289,11 +318,16 @@ async fn reconfirm_login_refuses_a_wrong_password_then_takes_the_right_one() {
     );
     let page = console.get(&target).await;
     assert!(
-        unescape(&page.body).contains(&format!("Login reconfirmed: {}", crm.base_url())),
+        unescape(&page.body).contains(&format!("Login reconfirmed: {}", moved.base_url())),
         "{}",
         page.body
     );
+    assert_eq!(
+        api_connectors(&app, &key).await[0]["base_url"],
+        moved.base_url().as_str()
+    );
     crm.shutdown().await;
+    moved.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

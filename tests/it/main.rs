@@ -23,6 +23,7 @@ mod callers_lookup_contract;
 mod callers_phones;
 mod callers_routing;
 mod connectors_api;
+mod connectors_delete;
 mod connectors_limits;
 mod connectors_logs;
 mod console_auth;

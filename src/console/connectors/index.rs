@@ -77,6 +77,10 @@ fn notice(state: &AppState, records: &[ConnectorRecord], done: &Done) -> String 
         .connector
         .as_deref()
         .and_then(|id| records.iter().find(|r| r.id.as_db() == id));
+    if done.done.as_deref() == Some("deleted") {
+        return "The connector was deleted, with its stored login. Nothing in the CRM changed."
+            .to_string();
+    }
     let newest = || records.iter().max_by_key(|r| r.created_at);
     let Some(record) = named.or_else(newest) else {
         return String::new();

@@ -1,10 +1,11 @@
 //! The *Connectors* pages (admins only): the account's CRM connectors, *Connect*,
-//! *Reconfirm Login*, *Reset Connector* behind a confirmation, and a browser of the
-//! CRM's fields. Every action goes through [`crate::connectors::ConnectorService`],
+//! *Reconfirm Login*, *Reset Connector* and *Delete connector* behind a confirmation,
+//! and a browser of the CRM's fields. Every action goes through [`crate::connectors::ConnectorService`],
 //! the same service the JSON API calls, and shows the API's messages beside the field
 //! they are about.
 
 mod connect;
+mod delete;
 mod errors;
 mod fields;
 mod index;
@@ -33,6 +34,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/connectors/{id}/reset",
             get(reset::show).post(reset::submit),
+        )
+        .route(
+            "/connectors/{id}/delete",
+            get(delete::show).post(delete::submit),
         )
         .route("/connectors/{id}/fields", get(fields::show))
 }

@@ -1,5 +1,5 @@
-//! *Reconfirm Login*: a new password (and, if it changed, login name) for a
-//! connector, verified by logging in before it replaces the stored one (the same
+//! *Reconfirm Login*: a new password (and, if they changed, the login name or the CRM's
+//! address) for a connector, verified by logging in before it replaces the stored one (the same
 //! [`ConnectorService::reconfirm`] as the API); a refused login changes nothing.
 //!
 //! [`ConnectorService::reconfirm`]: crate::connectors::ConnectorService::reconfirm
@@ -12,7 +12,7 @@ use crate::console::prelude::*;
 use crate::{connectors::ReconfirmRequest, error::ApiError, scheduling::ScheduleService};
 
 /// The controls of the Reconfirm Login form.
-const CONTROLS: &[&str] = &["username", "password"];
+const CONTROLS: &[&str] = &["base_url", "username", "password"];
 
 /// The Reconfirm Login page.
 #[derive(Template)]
@@ -20,6 +20,7 @@ const CONTROLS: &[&str] = &["username", "password"];
 struct ReconfirmPage {
     layout: Layout,
     connector: ConnectorRow,
+    base_url: String,
     username: String,
     errors: FieldErrors,
 }
@@ -28,13 +29,15 @@ struct ReconfirmPage {
 #[derive(Deserialize)]
 pub struct ReconfirmForm {
     #[serde(default)]
+    base_url: String,
+    #[serde(default)]
     username: String,
     /// Absent counts as empty, like a blank field.
     #[serde(default)]
     password: SecretString,
 }
 
-/// `GET /connectors/{id}/reconfirm`: the form, with the stored login name.
+/// `GET /connectors/{id}/reconfirm`: the form, with the stored address and login name.
 pub async fn show(
     State(state): State<AppState>,
     Admin(viewer): Admin,
@@ -42,11 +45,14 @@ pub async fn show(
 ) -> Result<Response, ConsoleError> {
     let record = owned(&state, viewer.account_id(), &id).await?;
     let connector = ConnectorRow::of(&state, &record);
-    let username = connector.username.clone();
+    let typed = Typed {
+        base_url: connector.base_url.clone(),
+        username: connector.username.clone(),
+    };
     page(
         &viewer,
         connector,
-        username,
+        typed,
         FieldErrors::none(),
         StatusCode::OK,
     )
@@ -61,6 +67,7 @@ pub async fn submit(
 ) -> Result<Response, ConsoleError> {
     let record = owned(&state, viewer.account_id(), &id).await?;
     let request = ReconfirmRequest {
+        base_url: Some(form.base_url.clone()),
         username: Some(form.username.clone()),
         password: form.password,
     };
@@ -83,28 +90,33 @@ pub async fn submit(
         Err(err) => {
             let refused = refusal(err, CONTROLS)?;
             let connector = ConnectorRow::of(&state, &record);
-            page(
-                &viewer,
-                connector,
-                form.username,
-                refused.errors,
-                refused.status,
-            )
+            let typed = Typed {
+                base_url: form.base_url,
+                username: form.username,
+            };
+            page(&viewer, connector, typed, refused.errors, refused.status)
         }
     }
+}
+
+/// What the form shows in its text fields: the stored values, or what was typed.
+struct Typed {
+    base_url: String,
+    username: String,
 }
 
 fn page(
     viewer: &Viewer,
     connector: ConnectorRow,
-    username: String,
+    typed: Typed,
     errors: FieldErrors,
     status: StatusCode,
 ) -> Result<Response, ConsoleError> {
     ReconfirmPage {
         layout: Layout::new(viewer, Section::Connectors),
         connector,
-        username,
+        base_url: typed.base_url,
+        username: typed.username,
         errors,
     }
     .respond(status)
