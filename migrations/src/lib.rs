@@ -21,6 +21,7 @@ mod m20261203_000012_interactions;
 mod m20261203_000013_alerts;
 mod m20261204_000014_alert_subjects;
 mod m20261204_000015_form_rejections;
+mod m20261204_000016_column_usage;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000013_alerts::Migration),
             Box::new(m20261204_000014_alert_subjects::Migration),
             Box::new(m20261204_000015_form_rejections::Migration),
+            Box::new(m20261204_000016_column_usage::Migration),
         ]
     }
 }

@@ -331,7 +331,7 @@ pub async fn optimize_for_infor_crm(
     AuthedAccount(account): AuthedAccount,
     Path(id): Path<ListId>,
 ) -> Result<Json<OptimizeReport>, ApiError> {
-    let done = optimize::optimize_for_infor_crm(&state, account.id, id).await?;
+    let done = optimize::optimize_for_crm(&state, account.id, id).await?;
     Ok(Json(OptimizeReport {
         mapped: done.mapped,
         already_mapped: done.already_mapped,

@@ -14,7 +14,7 @@ use std::{
 };
 
 use chrono::{DateTime, Utc};
-use listbridge_connector::EntityKind;
+use listbridge_connector::{EntityKind, Vocabulary};
 use serde::Serialize;
 
 use super::{
@@ -235,6 +235,25 @@ impl<'a> CallerLookup<'a> {
         list_ids.dedup();
         let members = MemberRepo.get_many(db, &member_ids).await?;
         let columns = ListRepo.columns_of(db, &list_ids).await?;
+        // `owner` is a CRM field whose name only the record's connector knows.
+        let mut connector = None;
+        let mut owner = None;
+        if fields
+            .iter()
+            .any(|f| f.trim().eq_ignore_ascii_case(OWNER_FIELD))
+        {
+            let id = self.connector_of(account, found, &list_ids).await?;
+            connector = Some(id);
+            if let Some(id) = id {
+                owner = self
+                    .state
+                    .connectors()
+                    .vocabulary(account, id)
+                    .await
+                    .ok()
+                    .and_then(|v| v.owner_field(found.entity));
+            }
+        }
         let mut out: HashMap<String, Option<String>> = HashMap::new();
         // In the holders' order (best first), so a field held by several lists is read
         // from the same member every time.
@@ -249,7 +268,7 @@ impl<'a> CallerLookup<'a> {
                 if out.contains_key(field) {
                     continue;
                 }
-                if let Some(column) = column_for(field, columns, &usages) {
+                if let Some(column) = column_for(field, columns, &usages, owner) {
                     let value = member.values.get(&column.name).cloned().flatten();
                     out.insert(field.to_string(), value);
                 }
@@ -261,7 +280,10 @@ impl<'a> CallerLookup<'a> {
             .filter(|f| !out.contains_key(*f))
             .collect();
         if !missing.is_empty() {
-            let connector = self.connector_of(account, found, &list_ids).await?;
+            let connector = match connector {
+                Some(known) => known,
+                None => self.connector_of(account, found, &list_ids).await?,
+            };
             let live = self.read_live(account, connector, found, &missing).await;
             for field in missing {
                 out.insert(field.to_string(), live.get(field).cloned().flatten());
@@ -304,15 +326,30 @@ impl<'a> CallerLookup<'a> {
             return out;
         };
         let now = self.state.clock.now();
-        let crm_fields: Vec<String> = fields.iter().map(|f| crm_field_of(f)).collect();
+        let vocab = match self
+            .state
+            .connectors()
+            .vocabulary(account, connector_id)
+            .await
+        {
+            Ok(v) => v,
+            Err(err) => {
+                tracing::warn!(connector = %connector_id, kind = err.kind(), "caller lookup: the connector is not usable");
+                return out;
+            }
+        };
         let mut wanted = Vec::new();
-        for (field, crm) in fields.iter().zip(&crm_fields) {
-            let key = cache_key(connector_id, found, crm);
+        for field in fields {
+            // A Standard Field Name or `owner` the record's entity has no field for.
+            let Some(crm) = crm_field_of(vocab, found.entity, field) else {
+                continue;
+            };
+            let key = cache_key(connector_id, found, &crm);
             match cache_get(&key, now) {
                 Some(v) => {
                     out.insert(field.to_string(), v);
                 }
-                None => wanted.push((field.to_string(), crm.clone(), key)),
+                None => wanted.push((field.to_string(), crm, key)),
             }
         }
         if wanted.is_empty() {
@@ -357,44 +394,50 @@ impl<'a> CallerLookup<'a> {
     }
 }
 
-/// The column of a list holding `field`: for `owner` the column mirroring the owner
-/// field; for a Standard Field Name the column with that usage (or mirroring its CRM
-/// field); else the column mirroring that CRM field, or named so.
+/// The column of a list holding `field`: for a Standard Field Name the column with
+/// that usage (the account's, else the one its mirrored CRM field has); for `owner` the
+/// column mirroring the CRM's owner field (`owner`, when known); else the column
+/// mirroring that CRM field, or named so.
 fn column_for<'c>(
     field: &str,
     columns: &'c [ListColumn],
     usages: &[FieldUsage],
+    owner: Option<&str>,
 ) -> Option<&'c ListColumn> {
-    let crm = crm_field_of(field);
-    let by_usage = SystemUsage::parse(field).and_then(|usage| {
-        columns.iter().find(|c| {
+    if let Some(usage) = SystemUsage::parse(field) {
+        let by_account = columns.iter().find(|c| {
             FieldUsage::of(usages, &c.name).and_then(|u| SystemUsage::parse(&u.usage))
                 == Some(usage)
-        })
-    });
-    if by_usage.is_some() {
-        return by_usage;
+        });
+        return by_account.or_else(|| columns.iter().find(|c| c.usage == Some(usage)));
     }
+    let crm = if field.trim().eq_ignore_ascii_case(OWNER_FIELD) {
+        owner?
+    } else {
+        field.trim()
+    };
     columns
         .iter()
         .find(|c| {
             c.crm_field
                 .as_deref()
-                .is_some_and(|f| f.eq_ignore_ascii_case(&crm))
+                .is_some_and(|f| f.eq_ignore_ascii_case(crm))
         })
-        .or_else(|| columns.iter().find(|c| c.name.eq_ignore_ascii_case(&crm)))
+        .or_else(|| columns.iter().find(|c| c.name.eq_ignore_ascii_case(crm)))
 }
 
-/// The CRM field a requested field name reads: a Standard Field Name's CRM field, the
-/// owner field for `owner`, else the name itself (an API name such as `LeadScore`).
-fn crm_field_of(field: &str) -> String {
+/// The CRM field of an `entity` record a requested field name reads, in the CRM's
+/// `vocab`: a Standard Field Name's field, the owner field for `owner`, else the name
+/// itself (an API name such as `LeadScore`); `None` when the entity has no such field.
+fn crm_field_of(vocab: &dyn Vocabulary, entity: EntityKind, field: &str) -> Option<String> {
     let field = field.trim();
     if field.eq_ignore_ascii_case(OWNER_FIELD) {
-        return "Owner".to_string();
+        return vocab.owner_field(entity).map(String::from);
     }
-    SystemUsage::parse(field)
-        .map(|u| u.infor_field().to_string())
-        .unwrap_or_else(|| field.to_string())
+    match SystemUsage::parse(field) {
+        Some(usage) => vocab.usage_field(entity, usage).map(String::from),
+        None => Some(field.to_string()),
+    }
 }
 
 type CacheKey = (String, EntityKind, String, String);
@@ -433,12 +476,14 @@ fn cache_put(key: CacheKey, now: DateTime<Utc>, value: Option<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::test_vocabulary::TestVocabulary;
 
     #[test]
     fn fields_resolve_to_columns() {
         let columns = vec![
-            ListColumn::mirroring("WorkPhone", false),
+            ListColumn::mirroring("phone_1", false).meaning(Some(SystemUsage::WorkPhone)),
             ListColumn::mirroring("LeadScore", false),
+            ListColumn::mirroring("the_owner", false),
             ListColumn::plain("Account No"),
         ];
         let usages = vec![FieldUsage {
@@ -446,18 +491,35 @@ mod tests {
             usage: "company".into(),
         }];
         assert_eq!(
-            column_for("work_phone", &columns, &usages).map(|c| c.name.as_str()),
-            Some("WorkPhone")
+            column_for("work_phone", &columns, &usages, None).map(|c| c.name.as_str()),
+            Some("phone_1")
         );
         assert_eq!(
-            column_for("leadscore", &columns, &usages).map(|c| c.name.as_str()),
+            column_for("leadscore", &columns, &usages, None).map(|c| c.name.as_str()),
             Some("LeadScore")
         );
         assert_eq!(
-            column_for("company", &columns, &usages).map(|c| c.name.as_str()),
+            column_for("company", &columns, &usages, None).map(|c| c.name.as_str()),
             Some("Account No")
         );
-        assert!(column_for("Region", &columns, &usages).is_none());
-        assert_eq!(crm_field_of("OWNER"), "Owner");
+        assert!(column_for("Region", &columns, &usages, None).is_none());
+        assert_eq!(
+            column_for("Owner", &columns, &usages, Some("THE_OWNER")).map(|c| c.name.as_str()),
+            Some("the_owner")
+        );
+        assert!(column_for("owner", &columns, &usages, None).is_none());
+        let v = TestVocabulary;
+        assert_eq!(
+            crm_field_of(&v, EntityKind::Lead, " OWNER ").as_deref(),
+            Some("owner")
+        );
+        assert_eq!(
+            crm_field_of(&v, EntityKind::Lead, "business_city").as_deref(),
+            Some("business_city")
+        );
+        assert_eq!(
+            crm_field_of(&v, EntityKind::Contact, "LeadScore").as_deref(),
+            Some("LeadScore")
+        );
     }
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use listbridge_connector::{
     ConnectorConfig, ConnectorFactory, ConnectorRegistry, CrmConnector, CrmUser, EntityKind,
-    FieldDef, OutboundGuard, RateLimit,
+    FieldDef, OutboundGuard, RateLimit, Vocabulary,
 };
 use secrecy::{ExposeSecret, SecretString};
 
@@ -300,6 +300,17 @@ impl ConnectorService<'_> {
         ))?;
         self.cache.put(id, record.updated_at, connector.clone());
         Ok(connector)
+    }
+
+    /// The field names of a stored connector's CRM ([`Vocabulary`]), known without
+    /// logging in (a reset connector has them too).
+    pub async fn vocabulary(
+        &self,
+        account: AccountId,
+        id: ConnectorId,
+    ) -> Result<&'static dyn Vocabulary, ConnectError> {
+        let record = self.get(account, id).await?;
+        Ok(self.factory(&record.kind)?.vocabulary())
     }
 
     /// The CRM's fields (standard and custom) of an entity.

@@ -18,7 +18,7 @@ use async_trait::async_trait;
 use futures::StreamExt;
 use listbridge_connector::{
     Capabilities, ConnectorError, ConnectorResult, CrmConnector, CrmRecord, CrmUser, EntityKind,
-    FieldDef, FieldValues, Note, ReadQuery, RecordStream, WriteOp, WriteOutcome,
+    FieldDef, FieldValues, Note, ReadQuery, RecordStream, Vocabulary, WriteOp, WriteOutcome,
 };
 
 use crate::store::ConnectorId;
@@ -94,6 +94,10 @@ impl CrmConnector for Watched {
 
     fn capabilities(&self) -> Capabilities {
         self.inner.capabilities()
+    }
+
+    fn vocabulary(&self) -> &'static dyn Vocabulary {
+        self.inner.vocabulary()
     }
 
     async fn verify(&self) -> ConnectorResult<CrmUser> {

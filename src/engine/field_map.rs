@@ -1,7 +1,8 @@
 //! How a list's columns reach CRM fields: directly for CRM lists (each column mirrors a
-//! field), through Standard Field Names (column → usage → field) for uploaded lists.
+//! field), through Standard Field Names (column → usage → the connector's field for it)
+//! for uploaded lists.
 
-use listbridge_connector::FieldValues;
+use listbridge_connector::{EntityKind, FieldValues, Vocabulary};
 
 use crate::{
     domain::{
@@ -30,17 +31,24 @@ pub struct FieldMap {
 }
 
 impl FieldMap {
-    /// Resolves the columns of a list.
-    pub fn build(columns: &[ListColumn], usages: &[FieldUsage]) -> Self {
+    /// Resolves the columns of a list whose members are `entity` records (uploaded
+    /// lists: leads, as new members are created), in the CRM's `vocab`.
+    pub fn build(
+        columns: &[ListColumn],
+        usages: &[FieldUsage],
+        vocab: &dyn Vocabulary,
+        entity: EntityKind,
+    ) -> Self {
         let mut map = FieldMap::default();
         for c in columns {
             let usage = FieldUsage::of(usages, &c.name).and_then(|u| SystemUsage::parse(&u.usage));
-            let field = c
-                .crm_field
-                .clone()
-                .or_else(|| usage.map(|u| u.infor_field().to_string()));
+            let field = c.crm_field.clone().or_else(|| {
+                usage
+                    .and_then(|u| vocab.usage_field(entity, u))
+                    .map(String::from)
+            });
             match field {
-                Some(f) if f.eq_ignore_ascii_case("Email") => {}
+                Some(f) if vocab.is_email_field(entity, &f) => {}
                 Some(crm_field) => map.columns.push(MappedColumn {
                     column: c.name.clone(),
                     crm_field,
@@ -84,6 +92,7 @@ impl FieldMap {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::test_vocabulary::TestVocabulary;
 
     #[test]
     fn uploaded_columns_map_through_usages_and_address_gaps_are_named() {
@@ -102,12 +111,12 @@ mod tests {
                 usage: "business_postal_code".into(),
             },
         ];
-        let map = FieldMap::build(&columns, &usages);
+        let map = FieldMap::build(&columns, &usages, &TestVocabulary, EntityKind::Lead);
         assert_eq!(
             map.crm_fields().collect::<Vec<_>>(),
-            ["FirstName", "Address.PostalCode"]
+            ["first_name", "business_postal_code"]
         );
         assert_eq!(map.unmapped_address, ["City"]);
-        assert_eq!(map.column_for("firstname"), Some("Given"));
+        assert_eq!(map.column_for("FIRST_NAME"), Some("Given"));
     }
 }

@@ -6,12 +6,12 @@
 
 use std::collections::HashMap;
 
-use listbridge_connector::CrmRecord;
+use listbridge_connector::{CrmRecord, Vocabulary};
 use sea_orm::TransactionTrait;
 
 use super::{
     Checkpoint, EngineError, Phase, RunContext,
-    consent::{OPT_OUT_FIELD, opted_out},
+    consent::opted_out,
     crm_read::CrmRead,
     matching,
     report::{Report, Subject},
@@ -28,9 +28,10 @@ use crate::{
 pub(super) async fn import(ctx: &RunContext<'_>) -> Result<RunCounts, EngineError> {
     let db = ctx.store().conn();
     let connector = ctx.connector().await?;
+    let vocab = connector.vocabulary();
     let columns = ListRepo.columns(db, ctx.list.id).await?;
     let mut fields: Vec<String> = columns.iter().filter_map(|c| c.crm_field.clone()).collect();
-    fields.push(OPT_OUT_FIELD.to_string());
+    fields.push(vocab.opt_out_field(ctx.entity()).to_string());
 
     let mut cp = Checkpoint::from_run(ctx.run);
     cp.phase = Phase::Import;
@@ -48,7 +49,8 @@ pub(super) async fn import(ctx: &RunContext<'_>) -> Result<RunCounts, EngineErro
             // What was read before the cap is kept: committed, then the run fails.
             Err(limit @ EngineError::Limit(_)) => {
                 if !pending.is_empty() {
-                    commit_records(ctx, &columns, &mut pending, &mut cp, &mut report).await?;
+                    commit_records(ctx, vocab, &columns, &mut pending, &mut cp, &mut report)
+                        .await?;
                 }
                 return Err(limit);
             }
@@ -63,7 +65,7 @@ pub(super) async fn import(ctx: &RunContext<'_>) -> Result<RunCounts, EngineErro
         }
         let due = pending.len() >= COMMIT_RECORDS || pending_since.elapsed() >= COMMIT_EVERY;
         if !pending.is_empty() && (finished || due) {
-            commit_records(ctx, &columns, &mut pending, &mut cp, &mut report).await?;
+            commit_records(ctx, vocab, &columns, &mut pending, &mut cp, &mut report).await?;
         }
         if finished {
             break;
@@ -92,6 +94,7 @@ const COMMIT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 /// in one transaction; empties `records`.
 async fn commit_records(
     ctx: &RunContext<'_>,
+    vocab: &dyn Vocabulary,
     columns: &[(String, String)],
     records: &mut Vec<CrmRecord>,
     cp: &mut Checkpoint,
@@ -103,7 +106,7 @@ async fn commit_records(
     };
     let now = ctx.now();
     let tx = ctx.store().conn().begin().await.map_err(StoreError::from)?;
-    apply_page(&tx, ctx, columns, records, report, now).await?;
+    apply_page(&tx, ctx, vocab, columns, records, report, now).await?;
     cp.cursor = Some(last.clone());
     cp.save_page(&tx, ctx, report, records.len(), now).await?;
     ListRepo.advance_watermark(&tx, ctx.list.id, &last).await?;
@@ -120,15 +123,17 @@ fn columns_to_fields(columns: &[crate::store::ListColumn]) -> Vec<(String, Strin
         .collect()
 }
 
-/// A member's column values and sync base from a CRM record.
+/// A member's column values and sync base from a CRM record (the email is the member
+/// itself, not a value).
 pub(crate) fn values_from_record(
+    vocab: &dyn Vocabulary,
     record: &CrmRecord,
     columns: &[(String, String)],
 ) -> (Values, Values) {
     let mut values = Values::new();
     let mut synced = Values::new();
     for (column, field) in columns {
-        if field.eq_ignore_ascii_case("Email") {
+        if vocab.is_email_field(record.entity, field) {
             continue;
         }
         let value = record.fields.get(field).cloned().flatten();
@@ -163,6 +168,7 @@ fn as_candidate(link: &CrmLink) -> CrmRecord {
 async fn apply_page<C: sea_orm::ConnectionTrait>(
     db: &C,
     ctx: &RunContext<'_>,
+    vocab: &dyn Vocabulary,
     columns: &[(String, String)],
     records: &[CrmRecord],
     report: &mut Report,
@@ -171,7 +177,7 @@ async fn apply_page<C: sea_orm::ConnectionTrait>(
     let mut valid: Vec<(MemberEmail, &CrmRecord)> = Vec::with_capacity(records.len());
     for record in records {
         report.counts.read += 1;
-        if let Some(email) = accepted_email(record, report) {
+        if let Some(email) = accepted_email(vocab, record, report) {
             valid.push((email, record));
         }
     }
@@ -187,14 +193,14 @@ async fn apply_page<C: sea_orm::ConnectionTrait>(
     let mut changed: HashMap<String, Member> = HashMap::new();
 
     for (email, record) in valid {
-        let (values, synced) = values_from_record(record, columns);
+        let (values, synced) = values_from_record(vocab, record, columns);
         let key = email.as_str().to_string();
         if let Some(&i) = fresh_index.get(&key) {
-            merge_into(&mut fresh[i], record, values, synced, report);
+            merge_into(vocab, &mut fresh[i], record, values, synced, report);
         } else if let Some(member) = changed.get_mut(&key) {
-            merge_into(member, record, values, synced, report);
+            merge_into(vocab, member, record, values, synced, report);
         } else if let Some(mut member) = existing.remove(&key) {
-            if merge_into(&mut member, record, values, synced, report) {
+            if merge_into(vocab, &mut member, record, values, synced, report) {
                 changed.insert(key, member);
             }
         } else {
@@ -202,7 +208,7 @@ async fn apply_page<C: sea_orm::ConnectionTrait>(
             let mut member = Member::new(id, ctx.list.id, key.clone(), values, now);
             member.synced = synced;
             member.crm = Some(link_for(record));
-            member.opted_out = opted_out(record);
+            member.opted_out = opted_out(vocab, record);
             report.counts.pulled_new += 1;
             fresh_index.insert(key, fresh.len());
             fresh.push(member);
@@ -272,15 +278,19 @@ pub(super) async fn report_phone_problems<C: sea_orm::ConnectionTrait>(
 }
 
 /// The record's email as a member's, or `None` with the record reported as invalid.
-pub(super) fn accepted_email(record: &CrmRecord, report: &mut Report) -> Option<MemberEmail> {
-    match MemberEmail::parse(record.email().unwrap_or_default()) {
+pub(super) fn accepted_email(
+    vocab: &dyn Vocabulary,
+    record: &CrmRecord,
+    report: &mut Report,
+) -> Option<MemberEmail> {
+    match MemberEmail::parse(vocab.email_of(record).unwrap_or_default()) {
         Ok(email) => Some(email),
         Err(e) => {
             report.counts.invalid += 1;
             report.record(
                 "invalid",
-                Subject::record(record),
-                Some("Email"),
+                Subject::record(vocab, record),
+                Some(vocab.email_field(record.entity)),
                 format!("not added: {e}"),
                 None,
             );
@@ -293,6 +303,7 @@ pub(super) fn accepted_email(record: &CrmRecord, report: &mut Report) -> Option<
 /// member changed. A different record with the same email is a duplicate: the preferred
 /// one (contact over lead, then most recently modified) is kept and the report says why.
 fn merge_into(
+    vocab: &dyn Vocabulary,
     member: &mut Member,
     record: &CrmRecord,
     values: Values,
@@ -314,7 +325,7 @@ fn merge_into(
         report.record(
             "duplicate",
             Subject::member_record(&member.email, loser),
-            Some("Email"),
+            Some(vocab.email_field(record.entity)),
             format!(
                 "{} {} also has this email; {} {} was kept: {}",
                 loser.entity,
@@ -327,7 +338,7 @@ fn merge_into(
         );
         if best.key != record.key {
             // The address is one person's: an opt-out on any record with it counts.
-            let opt_out = opted_out(record) && !member.opted_out;
+            let opt_out = opted_out(vocab, record) && !member.opted_out;
             member.opted_out |= opt_out;
             return opt_out;
         }
@@ -337,7 +348,7 @@ fn merge_into(
     member.values = values;
     member.synced = synced;
     member.crm = Some(link_for(record));
-    member.opted_out = member.opted_out || opted_out(record);
+    member.opted_out = member.opted_out || opted_out(vocab, record);
     true
 }
 
@@ -347,12 +358,20 @@ mod tests {
     use listbridge_connector::EntityKind;
 
     use super::*;
+    use crate::engine::test_vocabulary::TestVocabulary;
     use crate::store::{ListId, MemberId};
 
     fn record(key: &str, day: u32, opted_out: bool) -> CrmRecord {
+        let v = TestVocabulary;
         let mut fields = listbridge_connector::FieldValues::new();
-        fields.insert("Email".into(), Some("twin@x.example".into()));
-        fields.insert(OPT_OUT_FIELD.into(), Some(opted_out.to_string()));
+        fields.insert(
+            v.email_field(EntityKind::Lead).into(),
+            Some("twin@x.example".into()),
+        );
+        fields.insert(
+            v.opt_out_field(EntityKind::Lead).into(),
+            Some(opted_out.to_string()),
+        );
         CrmRecord {
             entity: EntityKind::Lead,
             key: key.into(),
@@ -371,7 +390,7 @@ mod tests {
             Utc::now(),
         );
         m.crm = Some(link_for(r));
-        m.opted_out = opted_out(r);
+        m.opted_out = opted_out(&TestVocabulary, r);
         m
     }
 
@@ -382,6 +401,7 @@ mod tests {
         let mut report = Report::default();
         let mut member = member_of(&older);
         assert!(merge_into(
+            &TestVocabulary,
             &mut member,
             &newer,
             Values::new(),
@@ -396,6 +416,7 @@ mod tests {
         let mut member = member_of(&newer);
         assert!(
             merge_into(
+                &TestVocabulary,
                 &mut member,
                 &older,
                 Values::new(),

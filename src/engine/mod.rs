@@ -24,13 +24,15 @@ mod push;
 mod read_ahead;
 pub mod report;
 pub mod setup;
+#[cfg(test)]
+pub(crate) mod test_vocabulary;
 pub mod validate;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::Duration;
-use listbridge_connector::{ConnectorError, CrmConnector, EntityKind};
+use listbridge_connector::{ConnectorError, CrmConnector, EntityKind, Vocabulary};
 use serde::{Deserialize, Serialize};
 use tracing::Instrument;
 
@@ -493,12 +495,16 @@ impl RunContext<'_> {
     }
 
     /// The list's columns and how they reach CRM fields (through the account's field
-    /// usages for uploaded lists), as pulls and pushes read them when they start.
-    async fn field_map(&self) -> Result<(Vec<ListColumn>, field_map::FieldMap), EngineError> {
+    /// usages and the CRM's `vocab` for uploaded lists), as pulls and pushes read them
+    /// when they start.
+    async fn field_map(
+        &self,
+        vocab: &dyn Vocabulary,
+    ) -> Result<(Vec<ListColumn>, field_map::FieldMap), EngineError> {
         let db = self.store().conn();
         let columns = ListRepo.columns(db, self.list.id).await?;
         let usages = FieldUsageRepo.all(db, self.run.account_id).await?;
-        let map = field_map::FieldMap::build(&columns, &usages);
+        let map = field_map::FieldMap::build(&columns, &usages, vocab, self.entity());
         Ok((columns, map))
     }
 }

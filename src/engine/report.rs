@@ -1,7 +1,7 @@
 //! The run report under construction: counts and per-record entries, numbered in order
 //! and flushed to the store with each committed page.
 
-use listbridge_connector::{CrmRecord, EntityKind};
+use listbridge_connector::{CrmRecord, EntityKind, Vocabulary};
 
 use crate::store::{RunCounts, RunRecord};
 
@@ -28,9 +28,9 @@ pub struct Subject<'a> {
 
 impl<'a> Subject<'a> {
     /// A CRM record not (yet) a member, named by the email it carries.
-    pub fn record(record: &'a CrmRecord) -> Self {
+    pub fn record(vocab: &dyn Vocabulary, record: &'a CrmRecord) -> Self {
         Subject {
-            email: record.email(),
+            email: vocab.email_of(record),
             entity: Some(record.entity),
             key: Some(&record.key),
         }

@@ -158,12 +158,12 @@ mod tests {
 
     #[test]
     fn checks_length_and_types() {
-        let title = def("Title", FieldType::Text, Some(5));
+        let title = def("title", FieldType::Text, Some(5));
         assert!(check_value(&title, Some("abc")).is_ok());
         let err = check_value(&title, Some("abcdef")).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "'Title' is 6 characters long; the CRM accepts at most 5"
+            "'title' is 6 characters long; the CRM accepts at most 5"
         );
         assert!(check_value(&def("N", FieldType::Integer, None), Some("12")).is_ok());
         assert!(check_value(&def("N", FieldType::Integer, None), Some("1.5")).is_err());
@@ -181,12 +181,12 @@ mod tests {
 
     #[test]
     fn read_only_is_refused() {
-        let mut d = def("ModifyDate", FieldType::DateTime, None);
+        let mut d = def("modified_at", FieldType::DateTime, None);
         d.read_only = true;
         assert_eq!(
             check_value(&d, None),
             Err(ValueError::ReadOnly {
-                field: "ModifyDate".into()
+                field: "modified_at".into()
             })
         );
     }

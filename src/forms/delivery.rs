@@ -262,7 +262,7 @@ async fn deliver_backlog(
                 ConnectError::Store(s) => DeliveryError::Store(s),
                 other => DeliveryError::Connector(other.to_string()),
             })?;
-        let resolver = FieldResolver::for_form(&form, &usages);
+        let resolver = FieldResolver::for_form(&form, &usages, connector.vocabulary());
         let outcome = deliver_one(connector, &form, &resolver, &submission, lock).await;
         let now = state.clock.now();
         match outcome {
@@ -375,6 +375,7 @@ async fn deliver_one(
     submission: &Submission,
     lock: &EmailLock<'_>,
 ) -> Result<(SubmissionAction, Option<SubmissionTarget>), Outcome> {
+    let vocab = connector.vocabulary();
     let mapped = resolver.map(&submission.fields);
     if !mapped.unmapped_address.is_empty() {
         return Err(Outcome::Rejected {
@@ -417,7 +418,8 @@ async fn deliver_one(
             .await
             .map_err(|e| crm_error(e, None))?;
         candidates.extend(found.into_iter().filter(|r| {
-            r.email()
+            vocab
+                .email_of(r)
                 .is_some_and(|e| e.trim().eq_ignore_ascii_case(&submission.email))
         }));
     }
@@ -466,7 +468,10 @@ async fn deliver_one(
         .into_iter()
         .filter(|(f, _)| find_def(&lead_defs, f).is_some())
         .collect();
-    fields.insert("Email".into(), Some(submission.email.clone()));
+    fields.insert(
+        vocab.email_field(EntityKind::Lead).into(),
+        Some(submission.email.clone()),
+    );
     if let Err(e) = check_write(&lead_defs, &fields, true) {
         let hint = match &e {
             ValueError::MissingRequired { .. } => {

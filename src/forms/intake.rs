@@ -187,7 +187,7 @@ pub async fn accept_submission(
     if !missing.is_empty() {
         return Err(IntakeError::Missing { fields: missing });
     }
-    let resolver = FieldResolver::for_form(form, &intake.usages);
+    let resolver = FieldResolver::for_form(form, &intake.usages, intake.vocab);
     let email_field = resolver.email_field();
     let raw_email = submitted
         .iter()

@@ -13,6 +13,8 @@ use std::{
     time::{Duration, Instant},
 };
 
+use listbridge_connector::Vocabulary;
+
 use crate::{
     domain::field_usage::FieldUsage,
     store::{AccountId, Form, FormId},
@@ -30,6 +32,8 @@ pub struct IntakeForm {
     pub form: Arc<Form>,
     /// The form's account's Standard Field Names.
     pub usages: Arc<[FieldUsage]>,
+    /// The field names of the form's CRM.
+    pub vocab: &'static dyn Vocabulary,
 }
 
 #[derive(Debug)]
@@ -92,7 +96,10 @@ mod tests {
     use chrono::Utc;
 
     use super::*;
-    use crate::store::{ConnectorId, FormPage, FormSettings};
+    use crate::{
+        engine::test_vocabulary::TestVocabulary,
+        store::{ConnectorId, FormPage, FormSettings},
+    };
 
     fn intake(key: &str, account: AccountId) -> IntakeForm {
         IntakeForm {
@@ -114,6 +121,7 @@ mod tests {
                 updated_at: Utc::now(),
             }),
             usages: Arc::from(Vec::new()),
+            vocab: &TestVocabulary,
         }
     }
 

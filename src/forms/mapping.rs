@@ -1,41 +1,60 @@
 //! Where each submitted field goes in the CRM: the form's own mapping first (a CRM field,
-//! or a system usage), then the account's Standard Field Names for the field's name.
+//! or a system usage), then the account's Standard Field Names for the field's name. A
+//! usage lands in the lead field the connector's [`Vocabulary`] names for it (a form
+//! creates leads).
 
-use listbridge_connector::FieldValues;
+use listbridge_connector::{EntityKind, FieldValues, Vocabulary};
 
 use crate::{
     domain::field_usage::{FieldUsage, SystemUsage, address_usage_for_header},
     store::{Form, FormField},
 };
 
-/// The CRM field of the member email.
-const EMAIL_FIELD: &str = "Email";
-
 /// Resolves field names of one form to CRM fields.
 #[derive(Debug, Clone)]
 pub struct FieldResolver<'a> {
     fields: &'a [FormField],
     usages: &'a [FieldUsage],
+    vocab: &'a dyn Vocabulary,
 }
 
 /// A submission's values by CRM field, or the address fields that have nowhere to go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mapped {
-    /// Values by CRM field (Email excluded: it is the match key).
+    /// Values by CRM field (the email excluded: it is the match key).
     pub values: FieldValues,
     /// Filled fields that look like address data but map to no CRM field.
     pub unmapped_address: Vec<String>,
 }
 
 impl<'a> FieldResolver<'a> {
-    /// A resolver over a form's declared fields and the account's Standard Field Names.
-    pub fn new(fields: &'a [FormField], usages: &'a [FieldUsage]) -> Self {
-        FieldResolver { fields, usages }
+    /// A resolver over a form's declared fields and the account's Standard Field Names,
+    /// in the field names of the form's CRM.
+    pub fn new(
+        fields: &'a [FormField],
+        usages: &'a [FieldUsage],
+        vocab: &'a dyn Vocabulary,
+    ) -> Self {
+        FieldResolver {
+            fields,
+            usages,
+            vocab,
+        }
     }
 
     /// A resolver for a stored form.
-    pub fn for_form(form: &'a Form, usages: &'a [FieldUsage]) -> Self {
-        Self::new(&form.settings.fields, usages)
+    pub fn for_form(form: &'a Form, usages: &'a [FieldUsage], vocab: &'a dyn Vocabulary) -> Self {
+        Self::new(&form.settings.fields, usages, vocab)
+    }
+
+    fn usage_field(&self, usage: SystemUsage) -> Option<String> {
+        self.vocab
+            .usage_field(EntityKind::Lead, usage)
+            .map(String::from)
+    }
+
+    fn is_email(&self, crm_field: &str) -> bool {
+        self.vocab.is_email_field(EntityKind::Lead, crm_field)
     }
 
     /// The declared field with this name (names compare case-insensitively).
@@ -60,9 +79,9 @@ impl<'a> FieldResolver<'a> {
             .or_else(|| {
                 declared
                     .and_then(|f| f.usage)
-                    .map(|u| u.infor_field().into())
+                    .and_then(|u| self.usage_field(u))
             })
-            .or_else(|| self.standard_usage(name).map(|u| u.infor_field().into()))
+            .or_else(|| self.standard_usage(name).and_then(|u| self.usage_field(u)))
     }
 
     /// Whether this field name is unmapped address data.
@@ -74,10 +93,7 @@ impl<'a> FieldResolver<'a> {
     pub fn email_field(&self) -> String {
         self.fields
             .iter()
-            .find(|f| {
-                self.crm_field(&f.name)
-                    .is_some_and(|c| c.eq_ignore_ascii_case(EMAIL_FIELD))
-            })
+            .find(|f| self.crm_field(&f.name).is_some_and(|c| self.is_email(&c)))
             .map(|f| f.name.clone())
             .unwrap_or_else(|| "email".to_string())
     }
@@ -93,7 +109,7 @@ impl<'a> FieldResolver<'a> {
                 continue;
             }
             match self.crm_field(name) {
-                Some(field) if field.eq_ignore_ascii_case(EMAIL_FIELD) => {}
+                Some(field) if self.is_email(&field) => {}
                 Some(field) => {
                     mapped.values.insert(field, Some(value.trim().to_string()));
                 }
@@ -112,6 +128,7 @@ pub(super) mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
+    use crate::engine::test_vocabulary::TestVocabulary;
 
     /// A text field named `name` going to `usage` or straight to the CRM field `crm`
     /// (also what the settings tests build forms from).
@@ -141,10 +158,10 @@ pub(super) mod tests {
             column: "ZIP".into(),
             usage: "business_postal_code".into(),
         }];
-        let r = FieldResolver::new(&fields, &usages);
+        let r = FieldResolver::new(&fields, &usages, &TestVocabulary);
         assert_eq!(r.email_field(), "mail");
-        assert_eq!(r.crm_field("Given").as_deref(), Some("FirstName"));
-        assert_eq!(r.crm_field("zip").as_deref(), Some("Address.PostalCode"));
+        assert_eq!(r.crm_field("Given").as_deref(), Some("first_name"));
+        assert_eq!(r.crm_field("zip").as_deref(), Some("business_postal_code"));
         assert!(r.is_unmapped_address("town"));
         let submitted: BTreeMap<String, String> = [
             ("mail", "a@x.com"),
@@ -161,15 +178,15 @@ pub(super) mod tests {
         let mapped = r.map(&submitted);
         assert_eq!(
             mapped.values.keys().collect::<Vec<_>>(),
-            ["Address.PostalCode", "FirstName", "Region"]
+            ["Region", "business_postal_code", "first_name"]
         );
-        assert_eq!(mapped.values["FirstName"].as_deref(), Some("Ann"));
+        assert_eq!(mapped.values["first_name"].as_deref(), Some("Ann"));
         assert_eq!(mapped.unmapped_address, ["town"]);
     }
 
     #[test]
     fn email_field_defaults_to_a_field_named_email() {
-        let r = FieldResolver::new(&[], &[]);
+        let r = FieldResolver::new(&[], &[], &TestVocabulary);
         assert_eq!(r.email_field(), "email");
     }
 }

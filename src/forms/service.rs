@@ -66,7 +66,10 @@ async fn checked(
     let contact = connectors
         .fields(account, settings.connector_id, EntityKind::Contact)
         .await?;
-    check_form(settings, &usages, &lead, &contact)?;
+    let vocab = connectors
+        .vocabulary(account, settings.connector_id)
+        .await?;
+    check_form(settings, &usages, vocab, &lead, &contact)?;
     Ok(())
 }
 
@@ -158,9 +161,14 @@ pub async fn intake_form(
     let usages = FieldUsageRepo
         .all(state.store.conn(), form.account_id)
         .await?;
+    let vocab = state
+        .connectors()
+        .vocabulary(form.account_id, form.settings.connector_id)
+        .await?;
     let intake = super::IntakeForm {
         form: std::sync::Arc::new(form),
         usages: usages.into(),
+        vocab,
     };
     state.intake_cache.put(intake.clone());
     Ok(Some(intake))

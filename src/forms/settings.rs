@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use listbridge_connector::FieldDef;
+use listbridge_connector::{FieldDef, Vocabulary};
 
 use super::mapping::FieldResolver;
 use crate::{
@@ -38,6 +38,7 @@ pub type FormRefusal = Refusal;
 pub fn check_form(
     form: &FormSettings,
     usages: &[FieldUsage],
+    vocab: &dyn Vocabulary,
     lead_defs: &[FieldDef],
     contact_defs: &[FieldDef],
 ) -> Result<(), FormRefusal> {
@@ -45,7 +46,7 @@ pub fn check_form(
     check_fields(&form.fields)?;
     check_page(&form.page)?;
     check_crm_fields(&form.fields, lead_defs, contact_defs)?;
-    let resolver = FieldResolver::new(&form.fields, usages);
+    let resolver = FieldResolver::new(&form.fields, usages, vocab);
     check_address_fields(&form.fields, &resolver)?;
     check_email_field(&resolver)?;
     check_update_fields(form, &resolver)?;
@@ -319,6 +320,7 @@ mod tests {
     use super::*;
     use crate::{
         domain::field_usage::SystemUsage,
+        engine::test_vocabulary::TestVocabulary,
         forms::mapping::tests::field,
         store::{ConnectorId, FormField},
     };
@@ -350,10 +352,10 @@ mod tests {
 
     fn defs() -> Vec<FieldDef> {
         vec![
-            def("Email", false),
-            def("FirstName", false),
+            def("email", false),
+            def("first_name", false),
             def("Region", false),
-            def("CreateDate", true),
+            def("created_at", true),
         ]
     }
 
@@ -363,7 +365,7 @@ mod tests {
         campaign.kind = crate::store::FormFieldKind::Hidden;
         campaign.required = true;
         let form = settings(vec![field("email", None, None), campaign]);
-        let err = check_form(&form, &[], &defs(), &defs()).unwrap_err();
+        let err = check_form(&form, &[], &TestVocabulary, &defs(), &defs()).unwrap_err();
         assert_eq!(err.code, "required_hidden_field");
         assert_eq!(err.names, ["campaign"]);
     }
@@ -380,7 +382,7 @@ mod tests {
             column: "Zip".into(),
             usage: "business_postal_code".into(),
         }];
-        let err = check_form(&form, &usages, &defs(), &defs()).unwrap_err();
+        let err = check_form(&form, &usages, &TestVocabulary, &defs(), &defs()).unwrap_err();
         assert_eq!(err.code, "unmapped_address_fields");
         assert_eq!(err.names, ["City"]);
         assert!(err.message.contains("'City'"), "{}", err.message);
@@ -393,39 +395,53 @@ mod tests {
             field("x", None, Some("Nope")),
         ]);
         assert_eq!(
-            check_form(&form, &[], &defs(), &defs()).unwrap_err().names,
+            check_form(&form, &[], &TestVocabulary, &defs(), &defs())
+                .unwrap_err()
+                .names,
             ["Nope"]
         );
-        form.fields[1].crm_field = Some("CreateDate".into());
+        form.fields[1].crm_field = Some("created_at".into());
         assert_eq!(
-            check_form(&form, &[], &defs(), &defs()).unwrap_err().code,
+            check_form(&form, &[], &TestVocabulary, &defs(), &defs())
+                .unwrap_err()
+                .code,
             "read_only_fields"
         );
         form.fields[1].crm_field = Some("Region".into());
-        form.update_fields = vec!["Region".into(), "FirstName".into()];
-        let err = check_form(&form, &[], &defs(), &defs()).unwrap_err();
+        form.update_fields = vec!["Region".into(), "first_name".into()];
+        let err = check_form(&form, &[], &TestVocabulary, &defs(), &defs()).unwrap_err();
         assert_eq!(err.code, "update_fields_not_mapped");
-        assert_eq!(err.names, ["FirstName"]);
+        assert_eq!(err.names, ["first_name"]);
         form.update_fields = vec!["region".into()];
-        assert_eq!(check_form(&form, &[], &defs(), &defs()), Ok(()));
+        assert_eq!(
+            check_form(&form, &[], &TestVocabulary, &defs(), &defs()),
+            Ok(())
+        );
     }
 
     #[test]
     fn needs_an_email_field_and_a_good_thank_you_url() {
         let mut form = settings(vec![field("first", Some(SystemUsage::FirstName), None)]);
         assert_eq!(
-            check_form(&form, &[], &defs(), &defs()).unwrap_err().code,
+            check_form(&form, &[], &TestVocabulary, &defs(), &defs())
+                .unwrap_err()
+                .code,
             "no_email_field"
         );
         form.fields
             .push(field("E-mail", Some(SystemUsage::Email), None));
         form.thank_you_url = Some("javascript:alert(1)".into());
         assert_eq!(
-            check_form(&form, &[], &defs(), &defs()).unwrap_err().code,
+            check_form(&form, &[], &TestVocabulary, &defs(), &defs())
+                .unwrap_err()
+                .code,
             "invalid_thank_you_url"
         );
         form.thank_you_url = Some("https://example.com/thanks".into());
-        assert_eq!(check_form(&form, &[], &defs(), &defs()), Ok(()));
+        assert_eq!(
+            check_form(&form, &[], &TestVocabulary, &defs(), &defs()),
+            Ok(())
+        );
     }
 
     #[test]
@@ -458,7 +474,9 @@ mod tests {
         let mut form = settings(vec![field("email", None, None)]);
         form.thank_you_url = Some("https://example.com/a\tb".into());
         assert_eq!(
-            check_form(&form, &[], &defs(), &defs()).unwrap_err().code,
+            check_form(&form, &[], &TestVocabulary, &defs(), &defs())
+                .unwrap_err()
+                .code,
             "invalid_thank_you_url"
         );
     }

@@ -1,7 +1,7 @@
 //! *Add List Columns*: CRM fields added to a CRM list (pending until the next sync fills
 //! them), or plain named columns added to an uploaded list.
 
-use listbridge_connector::{EntityKind, FieldDef};
+use listbridge_connector::{EntityKind, FieldDef, Vocabulary};
 
 use super::{ListError, manage::require_list};
 use crate::{
@@ -10,8 +10,9 @@ use crate::{
 };
 
 /// Resolves requested field names (case-insensitively) to the CRM's spelling, dropping
-/// Email (the member key) and repeats; every unknown name is reported at once.
+/// the email (the member key) and repeats; every unknown name is reported at once.
 pub fn resolve_crm_fields(
+    vocab: &dyn Vocabulary,
     crm_fields: &[FieldDef],
     entity: EntityKind,
     wanted: &[String],
@@ -24,7 +25,7 @@ pub fn resolve_crm_fields(
             .iter()
             .find(|f| f.name.eq_ignore_ascii_case(name))
         {
-            Some(f) if f.name.eq_ignore_ascii_case("Email") => {}
+            Some(f) if vocab.is_email_field(entity, &f.name) => {}
             Some(f) => {
                 if !resolved.iter().any(|r| r == &f.name) {
                     resolved.push(f.name.clone());
@@ -38,6 +39,18 @@ pub fn resolve_crm_fields(
     } else {
         Err(ListError::UnknownFields { entity, unknown })
     }
+}
+
+/// A CRM list's column mirroring `field` of `entity`, knowing the Standard Field Name
+/// the field is for (so the phone index and caller lookups need no CRM's field names).
+pub(super) fn mirror(
+    vocab: &dyn Vocabulary,
+    entity: EntityKind,
+    field: String,
+    pending: bool,
+) -> ListColumn {
+    let usage = vocab.usage_of(entity, &field);
+    ListColumn::mirroring(field, pending).meaning(usage)
 }
 
 /// Adds columns to a list and returns all its columns. For a CRM list `names` are CRM
@@ -68,9 +81,10 @@ pub async fn add_columns(
                 .connectors()
                 .fields(account, connector, entity)
                 .await?;
-            resolve_crm_fields(&crm_fields, entity, names)?
+            let vocab = state.connectors().vocabulary(account, connector).await?;
+            resolve_crm_fields(vocab, &crm_fields, entity, names)?
                 .into_iter()
-                .map(|field| ListColumn::mirroring(field, true))
+                .map(|field| mirror(vocab, entity, field, true))
                 .collect()
         }
         ListKind::Uploaded => {

@@ -1,9 +1,12 @@
 //! *Import Leads / Contacts*: validates the chosen fields against the CRM, creates the
 //! CRM list with its columns and queues the durable Import run that fills it.
 
-use listbridge_connector::{EntityKind, FieldDef};
+use listbridge_connector::{EntityKind, FieldDef, Vocabulary};
 
-use super::{ListError, columns::resolve_crm_fields};
+use super::{
+    ListError,
+    columns::{mirror, resolve_crm_fields},
+};
 use crate::{
     AppState,
     runs::queue_run,
@@ -12,9 +15,6 @@ use crate::{
         Queued, Run, RunKind, RunTrigger,
     },
 };
-
-/// The fields every CRM list gets besides the chosen ones (Email is the member key).
-pub const ALWAYS_IMPORTED: [&str; 2] = ["FirstName", "LastName"];
 
 /// What the marketer chose.
 #[derive(Debug, Clone)]
@@ -51,7 +51,11 @@ pub async fn start_import(
         .connectors()
         .fields(account, request.connector, request.entity)
         .await?;
-    let columns = import_columns(&crm_fields, request.entity, &request.fields)?;
+    let vocab = state
+        .connectors()
+        .vocabulary(account, request.connector)
+        .await?;
+    let columns = import_columns(vocab, &crm_fields, request.entity, &request.fields)?;
     let name = match request.name.as_deref().map(str::trim) {
         Some("") => {
             return Err(ListError::Invalid {
@@ -112,50 +116,68 @@ pub fn default_name(state: &AppState, connector_kind: &str, entity: EntityKind) 
     }
 }
 
-/// FirstName, LastName, then the chosen fields in the CRM's spelling, without repeats;
-/// Email is never a column (it is the member key).
+/// The fields the CRM's vocabulary always imports (a member's name), then the chosen
+/// fields in the CRM's spelling, without repeats; the email is never a column (it is the
+/// member key).
 fn import_columns(
+    vocab: &dyn Vocabulary,
     crm_fields: &[FieldDef],
     entity: EntityKind,
     chosen: &[String],
 ) -> Result<Vec<ListColumn>, ListError> {
-    let mut wanted: Vec<String> = ALWAYS_IMPORTED.iter().map(|f| f.to_string()).collect();
+    let mut wanted: Vec<String> = vocab
+        .always_imported(entity)
+        .iter()
+        .map(|f| f.to_string())
+        .collect();
     wanted.extend(chosen.iter().cloned());
-    let resolved = resolve_crm_fields(crm_fields, entity, &wanted)?;
-    Ok(resolved
+    Ok(resolve_crm_fields(vocab, crm_fields, entity, &wanted)?
         .into_iter()
-        .map(|field| ListColumn::mirroring(field, false))
+        .map(|field| mirror(vocab, entity, field, false))
         .collect())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{domain::field_usage::SystemUsage, engine::test_vocabulary::TestVocabulary};
 
     #[test]
     fn names_come_first_then_the_chosen_fields_in_crm_spelling() {
         let fields = [
-            FieldDef::text("Email"),
-            FieldDef::text("FirstName"),
-            FieldDef::text("LastName"),
-            FieldDef::text("Title"),
-            FieldDef::text("Address.City"),
+            FieldDef::text("email"),
+            FieldDef::text("first_name"),
+            FieldDef::text("last_name"),
+            FieldDef::text("Rank"),
+            FieldDef::text("business_city"),
         ];
-        let chosen = ["address.city".to_string(), "Email".into(), "Title".into()];
-        let columns = import_columns(&fields, EntityKind::Lead, &chosen).unwrap();
+        let chosen = ["BUSINESS_CITY".to_string(), "Email".into(), "rank".into()];
+        let columns = import_columns(&TestVocabulary, &fields, EntityKind::Lead, &chosen).unwrap();
         let names: Vec<_> = columns.iter().map(|c| c.name.as_str()).collect();
-        assert_eq!(names, ["FirstName", "LastName", "Address.City", "Title"]);
+        assert_eq!(names, ["first_name", "last_name", "business_city", "Rank"]);
         assert!(
             columns
                 .iter()
                 .all(|c| c.crm_field.as_deref() == Some(c.name.as_str()))
         );
+        let usages: Vec<_> = columns.iter().map(|c| c.usage).collect();
+        assert_eq!(
+            usages,
+            [
+                Some(SystemUsage::FirstName),
+                Some(SystemUsage::LastName),
+                Some(SystemUsage::BusinessCity),
+                None
+            ],
+            "a mirrored column knows the Standard Field Name of its CRM field"
+        );
     }
 
     #[test]
     fn unknown_fields_are_all_named() {
-        let fields = [FieldDef::text("FirstName"), FieldDef::text("LastName")];
+        let fields = [FieldDef::text("first_name"), FieldDef::text("last_name")];
         let err = import_columns(
+            &TestVocabulary,
             &fields,
             EntityKind::Contact,
             &["Nope".into(), "Nada".into()],

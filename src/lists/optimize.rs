@@ -1,6 +1,8 @@
-//! *Optimize for Infor CRM*: in one step, maps every address-looking column of a list to
-//! its address usage and adds the standard address columns the list lacks, so pushes and
-//! forms never drop address data for want of a mapping.
+//! *Optimize for CRM* (the guide's *Optimize for Infor CRM*): in one step, maps every
+//! address-looking column of a list to its address usage and adds the standard address
+//! columns the list lacks (a CRM list's mirror the CRM's field for the usage, as its
+//! connector names it), so pushes and forms never drop address data for want of a
+//! mapping.
 
 use sea_orm::TransactionTrait;
 
@@ -33,12 +35,22 @@ pub struct Optimized {
 }
 
 /// Maps and adds the address columns of a list.
-pub async fn optimize_for_infor_crm(
+pub async fn optimize_for_crm(
     state: &AppState,
     account: AccountId,
     id: ListId,
 ) -> Result<Optimized, ListError> {
     let list = require_list(state, account, id).await?;
+    // A CRM list's columns mirror fields of its connector's CRM.
+    let crm = match (list.connector_id, list.entity) {
+        (Some(connector), Some(entity)) => Some((
+            state.connectors().vocabulary(account, connector).await?,
+            entity,
+        )),
+        _ => None,
+    };
+    let field_of =
+        |usage: SystemUsage| crm.and_then(|(vocab, entity)| vocab.usage_field(entity, usage));
     let now = state.clock.now();
     let tx = state.store.conn().begin().await.map_err(StoreError::from)?;
     let columns = ListRepo.columns(&tx, id).await?;
@@ -60,15 +72,17 @@ pub async fn optimize_for_infor_crm(
 
     let is_crm = matches!(list.kind, ListKind::CrmLead | ListKind::CrmContact);
     for usage in ADDRESS_USAGES {
-        if covered(usage, &columns, &usages) {
+        if covered(usage, field_of(usage), &columns, &usages) {
             continue;
         }
         let name = usage.standard_column();
+        // A CRM list mirrors the CRM field directly; the next sync fills it.
+        let crm_field = if is_crm { field_of(usage) } else { None };
         let column = ListColumn {
             name: name.to_string(),
-            // A CRM list mirrors the CRM field directly; the next sync fills it.
-            crm_field: is_crm.then(|| usage.infor_field().to_string()),
-            pending: is_crm,
+            pending: crm_field.is_some(),
+            usage: crm_field.is_some().then_some(usage),
+            crm_field: crm_field.map(String::from),
         };
         ListRepo
             .add_columns(
@@ -83,16 +97,23 @@ pub async fn optimize_for_infor_crm(
         out.added.push(column);
     }
     tx.commit().await.map_err(StoreError::from)?;
-    tracing::info!(list = %id, mapped = out.mapped.len(), added = out.added.len(), "optimized for Infor CRM");
+    tracing::info!(list = %id, mapped = out.mapped.len(), added = out.added.len(), "optimized for the CRM");
     Ok(out)
 }
 
-/// Whether a column of the list already holds this usage (by mapping or CRM field).
-fn covered(usage: SystemUsage, columns: &[ListColumn], usages: &[FieldUsage]) -> bool {
+/// Whether a column of the list already holds this usage: mapped to it, or mirroring
+/// `crm_field`, the CRM's field for it.
+fn covered(
+    usage: SystemUsage,
+    crm_field: Option<&str>,
+    columns: &[ListColumn],
+    usages: &[FieldUsage],
+) -> bool {
     columns.iter().any(|c| {
         c.crm_field
             .as_deref()
-            .is_some_and(|f| f.eq_ignore_ascii_case(usage.infor_field()))
+            .zip(crm_field)
+            .is_some_and(|(mirrored, f)| mirrored.eq_ignore_ascii_case(f))
             || usages
                 .iter()
                 .any(|u| u.column.eq_ignore_ascii_case(&c.name) && u.usage == usage.as_str())
@@ -107,14 +128,30 @@ mod tests {
     fn a_usage_is_covered_by_a_mapping_or_a_crm_field() {
         let columns = [
             ListColumn::plain("Town"),
-            ListColumn::mirroring("Address.PostalCode", false),
+            ListColumn::mirroring("zip_field", false),
         ];
         let usages = [FieldUsage {
             column: "town".into(),
             usage: "business_city".into(),
         }];
-        assert!(covered(SystemUsage::BusinessCity, &columns, &usages));
-        assert!(covered(SystemUsage::BusinessPostalCode, &columns, &usages));
-        assert!(!covered(SystemUsage::BusinessCountry, &columns, &usages));
+        assert!(covered(SystemUsage::BusinessCity, None, &columns, &usages));
+        assert!(covered(
+            SystemUsage::BusinessPostalCode,
+            Some("ZIP_FIELD"),
+            &columns,
+            &usages
+        ));
+        assert!(!covered(
+            SystemUsage::BusinessPostalCode,
+            None,
+            &columns,
+            &usages
+        ));
+        assert!(!covered(
+            SystemUsage::BusinessCountry,
+            Some("country_field"),
+            &columns,
+            &usages
+        ));
     }
 }

@@ -232,7 +232,8 @@ async fn resolve_targets(
         for entity in [EntityKind::Contact, EntityKind::Lead] {
             let found = connector.find_by_email(entity, &unknown, &[]).await?;
             for record in found {
-                if let Some(email) = record.email().map(|e| e.trim().to_lowercase()) {
+                let email = connector.vocabulary().email_of(&record);
+                if let Some(email) = email.map(|e| e.trim().to_lowercase()) {
                     candidates.entry(email).or_default().push(record);
                 }
             }

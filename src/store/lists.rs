@@ -15,7 +15,7 @@ use super::{
     AccountId, ConnectorId, ListId, StoreError,
     entity::{list, list_column, member},
 };
-use crate::clock::Random;
+use crate::{clock::Random, domain::field_usage::SystemUsage};
 
 /// What a list is and where its members come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -125,6 +125,10 @@ pub struct ListColumn {
     pub crm_field: Option<String>,
     /// Added but not filled yet: the next sync fills it.
     pub pending: bool,
+    /// What the mirrored CRM field means (its Standard Field Name, as the list's
+    /// connector names it), if it is the field of one: the phone index and caller
+    /// lookups read it, so they never need a CRM's field names.
+    pub usage: Option<SystemUsage>,
 }
 
 impl ListColumn {
@@ -134,6 +138,7 @@ impl ListColumn {
             name: name.into(),
             crm_field: None,
             pending: false,
+            usage: None,
         }
     }
 
@@ -145,7 +150,23 @@ impl ListColumn {
             name: field.clone(),
             crm_field: Some(field),
             pending,
+            usage: None,
         }
+    }
+
+    /// The same column, meaning `usage` (the Standard Field Name of its CRM field).
+    pub fn meaning(self, usage: Option<SystemUsage>) -> Self {
+        ListColumn { usage, ..self }
+    }
+}
+
+/// A column row as the store holds it.
+fn to_column(c: list_column::Model) -> ListColumn {
+    ListColumn {
+        usage: c.usage.as_deref().and_then(SystemUsage::parse),
+        name: c.name,
+        crm_field: c.crm_field,
+        pending: c.pending,
     }
 }
 
@@ -431,11 +452,7 @@ impl ListRepo {
             .all(db)
             .await?
             .into_iter()
-            .map(|c| ListColumn {
-                name: c.name,
-                crm_field: c.crm_field,
-                pending: c.pending,
-            })
+            .map(to_column)
             .collect())
     }
 
@@ -462,11 +479,7 @@ impl ListRepo {
                 id: c.list_id.clone(),
                 message: "list_id".into(),
             })?;
-            out.entry(list).or_default().push(ListColumn {
-                name: c.name,
-                crm_field: c.crm_field,
-                pending: c.pending,
-            });
+            out.entry(list).or_default().push(to_column(c));
         }
         Ok(out)
     }
@@ -499,6 +512,7 @@ impl ListRepo {
                 crm_field: Set(c.crm_field.clone()),
                 position: Set(start.saturating_add(i32::try_from(i).unwrap_or(i32::MAX))),
                 pending: Set(c.pending),
+                usage: Set(c.usage.map(|u| u.as_str().to_string())),
                 created_at: Set(now),
             });
         list_column::Entity::insert_many(rows)

@@ -120,11 +120,12 @@ impl PhoneIndexRepo {
                 let by_usage = FieldUsage::of(&usages, &c.name)
                     .and_then(|u| SystemUsage::parse(&u.usage))
                     .is_some_and(SystemUsage::is_phone);
-                let by_field = c
-                    .crm_field
+                let mirrors_phone = c
+                    .usage
                     .as_deref()
-                    .is_some_and(SystemUsage::is_phone_field);
-                by_usage || by_field
+                    .and_then(SystemUsage::parse)
+                    .is_some_and(SystemUsage::is_phone);
+                by_usage || mirrors_phone
             })
             .map(|c| c.name)
             .collect();

@@ -10,7 +10,9 @@ use crate::{
     AppState,
     connectors::ConnectError,
     engine::{SyncSetup, field_map::FieldMap},
-    store::{AccountId, FieldUsageRepo, ListKind, ListRepo, SegmentRepo, StoreError},
+    store::{
+        AccountId, ConnectorId, FieldUsageRepo, List, ListKind, ListRepo, SegmentRepo, StoreError,
+    },
 };
 
 /// Why a setup could not be saved.
@@ -76,7 +78,28 @@ async fn map_of(
     let db = state.store.conn();
     let columns = ListRepo.columns(db, rows.list.id).await?;
     let usages = FieldUsageRepo.all(db, account).await?;
-    Ok(FieldMap::build(&columns, &usages))
+    let connector = connector_of(state, account, &rows.list).await?;
+    let vocab = state.connectors().vocabulary(account, connector).await?;
+    let entity = rows.list.entity.unwrap_or(EntityKind::Lead);
+    Ok(FieldMap::build(&columns, &usages, vocab, entity))
+}
+
+/// The connector a list syncs with: its own, else (an uploaded list) the account's first.
+async fn connector_of(
+    state: &AppState,
+    account: AccountId,
+    list: &List,
+) -> Result<ConnectorId, SyncError> {
+    match list.connector_id {
+        Some(id) => Ok(id),
+        None => state
+            .connectors()
+            .list(account)
+            .await?
+            .first()
+            .map(|c| c.id)
+            .ok_or_else(|| SyncError::NotReady("connect a CRM before setting up a sync".into())),
+    }
 }
 
 /// Checks and saves a setup.
@@ -89,16 +112,7 @@ pub async fn save_setup(
     let r = resolve_target(state, account, target).await?;
     let db = state.store.conn();
     let map = map_of(state, account, &r).await?;
-    let connector = match r.list.connector_id {
-        Some(id) => id,
-        None => state
-            .connectors()
-            .list(account)
-            .await?
-            .first()
-            .map(|c| c.id)
-            .ok_or_else(|| SyncError::NotReady("connect a CRM before setting up a sync".into()))?,
-    };
+    let connector = connector_of(state, account, &r.list).await?;
     let entity = r.list.entity.unwrap_or(EntityKind::Lead);
     let defs = state
         .connectors()

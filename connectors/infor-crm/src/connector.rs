@@ -11,7 +11,7 @@ use std::{
 use async_trait::async_trait;
 use listbridge_connector::{
     Capabilities, ConnectorConfig, ConnectorResult, CrmConnector, CrmRecord, CrmUser, EntityKind,
-    FieldDef, FieldValues, Note, ReadQuery, RecordStream, WriteOp, WriteOutcome,
+    FieldDef, FieldValues, Note, ReadQuery, RecordStream, Vocabulary, WriteOp, WriteOutcome,
 };
 use reqwest::Method;
 use tokio::sync::Mutex;
@@ -238,6 +238,10 @@ impl Inner {
 impl CrmConnector for InforCrm {
     fn kind(&self) -> &'static str {
         crate::KIND
+    }
+
+    fn vocabulary(&self) -> &'static dyn Vocabulary {
+        &crate::vocabulary::VOCABULARY
     }
 
     fn capabilities(&self) -> Capabilities {

@@ -9,12 +9,13 @@
 //! Module map: `endpoint` (URLs) · `query` (safe `where`) · `filter` (read filters) · `client` (HTTP, budget,
 //! retries) · `auth` · `retry` · `xml`/`atom`/`json` (wire formats) · `dates` ·
 //! `diagnoses` · `schema` (`$schema` → fields) · `record` (canonical values) ·
-//! `response` (replies → values/errors) · `verify` · `read` · `write` · `batch` · `notes`.
+//! `response` (replies → values/errors) · `verify` · `read` · `write` · `batch` · `notes` ·
+//! `vocabulary` (the field names listbridge gives a meaning to).
 
 use std::sync::Arc;
 
 use listbridge_connector::{
-    ConnectorConfig, ConnectorFactory, ConnectorRegistry, ConnectorResult, CrmConnector,
+    ConnectorConfig, ConnectorFactory, ConnectorRegistry, ConnectorResult, CrmConnector, Vocabulary,
 };
 
 mod atom;
@@ -39,6 +40,7 @@ mod response;
 mod retry;
 mod schema;
 mod verify;
+mod vocabulary;
 #[cfg(test)]
 mod where_props;
 mod wire;
@@ -48,6 +50,7 @@ mod xml;
 pub use config::{Backoff, InforCrmOptions, WireFormat};
 pub use connector::InforCrm;
 pub use endpoint::Endpoint;
+pub use vocabulary::InforVocabulary;
 
 /// The registry kind name of this connector.
 pub const KIND: &str = "infor-crm";
@@ -73,6 +76,10 @@ impl ConnectorFactory for InforCrmFactory {
 
     fn display_name(&self) -> &'static str {
         "Infor CRM"
+    }
+
+    fn vocabulary(&self) -> &'static dyn Vocabulary {
+        &vocabulary::VOCABULARY
     }
 
     fn build(&self, config: ConnectorConfig) -> ConnectorResult<Arc<dyn CrmConnector>> {

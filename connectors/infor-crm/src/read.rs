@@ -21,6 +21,7 @@ use async_stream::try_stream;
 use futures::{Stream, StreamExt};
 use listbridge_connector::{
     ConnectorError, ConnectorResult, CrmRecord, EntityKind, ReadPage, ReadQuery, RecordStream,
+    Vocabulary,
 };
 
 use crate::{
@@ -354,8 +355,8 @@ pub(crate) async fn find_by_email(
         &upper,
         fields,
         |record, wanted| {
-            record
-                .email()
+            crate::vocabulary::VOCABULARY
+                .email_of(record)
                 .is_some_and(|e| wanted.contains(&e.trim().to_lowercase()))
         },
     )

@@ -7,11 +7,11 @@ use std::{collections::HashSet, time::Instant};
 
 use chrono::Utc;
 use futures::StreamExt;
-use infor_crm::WireFormat;
+use infor_crm::{InforVocabulary, WireFormat};
 use infor_crm_fake::{Fault, FaultRule, Kind};
 use listbridge_connector::{
     ConnectorError, CrmConnector, EntityKind, FieldValues, Note, NoteKind, NoteTarget, ReadQuery,
-    WriteOp,
+    Vocabulary, WriteOp,
 };
 
 use common::{FORMATS, connector, fake, seeded_faults, values};
@@ -145,7 +145,7 @@ async fn a_create_whose_answer_was_lost_is_not_repeated() {
                 1,
                 "{name} {format:?}: the POST was not repeated"
             );
-            assert_eq!(created.email(), Some(email.as_str()));
+            assert_eq!(InforVocabulary.email_of(&created), Some(email.as_str()));
         }
     }
     fake.shutdown().await;

@@ -5,9 +5,9 @@ mod common;
 use std::collections::HashSet;
 
 use futures::StreamExt;
-use infor_crm::{InforCrm, InforCrmOptions, WireFormat};
+use infor_crm::{InforCrm, InforCrmOptions, InforVocabulary, WireFormat};
 use infor_crm_fake::Kind;
-use listbridge_connector::{CrmConnector, CrmRecord, EntityKind, ReadQuery, Watermark};
+use listbridge_connector::{CrmConnector, CrmRecord, EntityKind, ReadQuery, Vocabulary, Watermark};
 
 use common::{FORMATS, PASSWORD, config, connector, fake, options};
 
@@ -158,7 +158,7 @@ async fn find_by_email_is_case_insensitive_and_chunked() {
             .unwrap_or_default();
         let found_emails: HashSet<String> = found
             .iter()
-            .filter_map(|r| r.email())
+            .filter_map(|r| InforVocabulary.email_of(r))
             .map(str::to_uppercase)
             .collect();
         let wanted_set: HashSet<String> = wanted.into_iter().collect();

@@ -5,6 +5,8 @@
 //! registering a [`ConnectorFactory`] under a kind name in a [`ConnectorRegistry`].
 //!
 //! Records are flat: every field is a name and an optional canonical string value.
+//! Which field is the email, the opt-out or a Standard Field Name is the connector's
+//! [`Vocabulary`] to say.
 //! Fields of a related single record (a lead's address) use a dotted name such as
 //! `Address.City`; the connector maps them to the CRM's nesting.
 
@@ -13,6 +15,8 @@ pub mod metric_names;
 mod model;
 pub mod outbound;
 mod registry;
+mod usage;
+mod vocabulary;
 
 pub use error::{ConnectorError, ConnectorResult};
 pub use model::{
@@ -24,6 +28,8 @@ pub use registry::{
 };
 
 pub use outbound::{AllowList, OutboundError, OutboundGuard};
+pub use usage::SystemUsage;
+pub use vocabulary::Vocabulary;
 
 use async_trait::async_trait;
 
@@ -39,6 +45,10 @@ pub trait CrmConnector: Send + Sync + std::fmt::Debug {
 
     /// What this CRM can do, so the engine can pick batch writes or single requests.
     fn capabilities(&self) -> Capabilities;
+
+    /// The CRM's names for the fields listbridge gives a meaning to (the same as its
+    /// factory's [`ConnectorFactory::vocabulary`]).
+    fn vocabulary(&self) -> &'static dyn Vocabulary;
 
     /// Logs in and returns the CRM user; used by *Connect* and *Reconfirm Login*.
     async fn verify(&self) -> ConnectorResult<CrmUser>;

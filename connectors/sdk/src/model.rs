@@ -129,11 +129,6 @@ pub struct CrmRecord {
 }
 
 impl CrmRecord {
-    /// The record's primary email, if it has one.
-    pub fn email(&self) -> Option<&str> {
-        self.fields.get("Email").and_then(|v| v.as_deref())
-    }
-
     /// The keyset position of this record for incremental reads.
     pub fn watermark(&self) -> Option<Watermark> {
         self.modify_date.map(|modified| Watermark {
@@ -155,7 +150,7 @@ pub struct Watermark {
 /// What to read.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReadQuery {
-    /// Fields to return (Email, key and modify date always come).
+    /// Fields to return (the email field, key and modify date always come).
     pub fields: Vec<String>,
     /// Only records strictly after this position in (modify date, key) order.
     /// Callers that want an overlap move the watermark back themselves and de-duplicate.

@@ -4,7 +4,7 @@ use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use secrecy::SecretString;
 
-use crate::{ConnectorResult, CrmConnector, OutboundGuard};
+use crate::{ConnectorResult, CrmConnector, OutboundGuard, Vocabulary};
 
 /// How hard a connector may drive its CRM: a CRM (or the proxy in front of it) that is
 /// sent too much answers 429s or slows down for every user of it, so each connector
@@ -94,6 +94,8 @@ pub trait ConnectorFactory: Send + Sync {
     fn kind(&self) -> &'static str;
     /// A human name, e.g. `Infor CRM`.
     fn display_name(&self) -> &'static str;
+    /// The kind's field names ([`Vocabulary`]), known without a connection.
+    fn vocabulary(&self) -> &'static dyn Vocabulary;
     /// Opens a connector (no network traffic; call `verify` to log in).
     fn build(&self, config: ConnectorConfig) -> ConnectorResult<Arc<dyn CrmConnector>>;
 }
@@ -124,6 +126,11 @@ impl ConnectorRegistry {
     /// The factory for a kind, if registered.
     pub fn get(&self, kind: &str) -> Option<Arc<dyn ConnectorFactory>> {
         self.factories.get(kind).cloned()
+    }
+
+    /// The field names of a kind, if registered.
+    pub fn vocabulary(&self, kind: &str) -> Option<&'static dyn Vocabulary> {
+        self.factories.get(kind).map(|f| f.vocabulary())
     }
 
     /// The registered kind names.

@@ -171,12 +171,17 @@ async fn picker(
         ));
     };
     let entity = detail.list.entity.unwrap_or(EntityKind::Lead);
-    let defs = state
-        .connectors()
+    let refused = |e| ApiError::from(e).message().to_string();
+    let connectors = state.connectors();
+    let defs = connectors
         .fields(account, connector, entity)
         .await
-        .map_err(|e| ApiError::from(e).message().to_string())?;
-    let mut exclude: Vec<String> = vec!["Email".to_string()];
+        .map_err(refused)?;
+    let vocab = connectors
+        .vocabulary(account, connector)
+        .await
+        .map_err(refused)?;
+    let mut exclude: Vec<String> = vec![vocab.email_field(entity).to_string()];
     for (column, _) in &detail.columns {
         exclude.push(column.name.clone());
         if let Some(field) = &column.crm_field {

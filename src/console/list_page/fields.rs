@@ -195,7 +195,7 @@ pub async fn optimize(
     viewer: Viewer,
     ListPath(id): ListPath,
 ) -> Result<Response, ConsoleError> {
-    let done = optimize::optimize_for_infor_crm(&state, viewer.account_id(), id)
+    let done = optimize::optimize_for_crm(&state, viewer.account_id(), id)
         .await
         .map_err(fail)?;
     let mut url = format!("/lists/{id}/fields?done=optimized");

@@ -5,14 +5,14 @@
 //! choice kept.
 
 use axum::{Router, extract::RawForm, routing::get};
-use listbridge_connector::EntityKind;
+use listbridge_connector::{EntityKind, Vocabulary};
 use serde::Deserialize;
 
 use crate::console::prelude::*;
 use crate::{
     console::field_picker::{FieldChoice, choices},
     error::ApiError,
-    lists::import::{ALWAYS_IMPORTED, ImportRequest, default_name, start_import},
+    lists::import::{ImportRequest, default_name, start_import},
     store::{AccountId, ConnectorId, ConnectorRecord, ConnectorStatus},
 };
 
@@ -98,10 +98,11 @@ fn parse_entity(raw: Option<&str>) -> Result<EntityKind, ConsoleError> {
     }
 }
 
-/// The fields shown ticked and locked: the member key and the always-imported names.
-fn locked() -> Vec<&'static str> {
-    let mut locked = vec!["Email"];
-    locked.extend(ALWAYS_IMPORTED);
+/// The fields shown ticked and locked: the member key and the always-imported names,
+/// as the connector's CRM names them.
+fn locked(vocab: &dyn Vocabulary, entity: EntityKind) -> Vec<&'static str> {
+    let mut locked = vec![vocab.email_field(entity)];
+    locked.extend(vocab.always_imported(entity));
     locked
 }
 
@@ -116,8 +117,19 @@ async fn load_fields(
     let Some(connector) = connector else {
         return (Vec::new(), String::new());
     };
-    match state.connectors().fields(account, connector, entity).await {
-        Ok(defs) => (choices(defs, &locked(), ticked, &[]), String::new()),
+    let connectors = state.connectors();
+    let described = match connectors.vocabulary(account, connector).await {
+        Ok(vocab) => connectors
+            .fields(account, connector, entity)
+            .await
+            .map(|defs| (vocab, defs)),
+        Err(err) => Err(err),
+    };
+    match described {
+        Ok((vocab, defs)) => (
+            choices(defs, &locked(vocab, entity), ticked, &[]),
+            String::new(),
+        ),
         Err(err) => {
             let api: ApiError = err.into();
             (Vec::new(), api.message().to_string())

@@ -18,8 +18,8 @@ use listbridge_connector::{CrmRecord, Watermark};
 use sea_orm::TransactionTrait;
 
 use super::{
-    CLOCK_MARGIN, Checkpoint, EngineError, PULL_OVERLAP, Phase, RunContext, consent::OPT_OUT_FIELD,
-    crm_read::CrmRead, report::Report, setup::SyncSetup,
+    CLOCK_MARGIN, Checkpoint, EngineError, PULL_OVERLAP, Phase, RunContext, crm_read::CrmRead,
+    report::Report, setup::SyncSetup,
 };
 use crate::store::{ListRepo, StoreError};
 use page::PageContext;
@@ -32,9 +32,10 @@ pub(super) async fn pull(
 ) -> Result<(), EngineError> {
     let db = ctx.store().conn();
     let connector = ctx.connector().await?;
-    let (columns, map) = ctx.field_map().await?;
+    let vocab = connector.vocabulary();
+    let (columns, map) = ctx.field_map(vocab).await?;
     let mut fields: Vec<String> = map.crm_fields().map(String::from).collect();
-    fields.push(OPT_OUT_FIELD.into());
+    fields.push(vocab.opt_out_field(ctx.entity()).into());
 
     if cp.phase != Phase::Pull {
         cp.phase = Phase::Pull;
@@ -59,6 +60,7 @@ pub(super) async fn pull(
             setup,
             map: &map,
             columns: &columns,
+            vocab,
         };
         page_ctx.apply(&tx, &page.records, &mut report).await?;
         cp.cursor = Some(last.clone());

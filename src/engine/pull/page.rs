@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use listbridge_connector::CrmRecord;
+use listbridge_connector::{CrmRecord, Vocabulary};
 use sea_orm::ConnectionTrait;
 
 use super::super::{
@@ -35,6 +35,8 @@ pub(super) struct PageContext<'a> {
     pub(super) map: &'a FieldMap,
     /// The list's columns (those pending a backfill are filled by any pull).
     pub(super) columns: &'a [ListColumn],
+    /// The CRM's field names (email, opt-out).
+    pub(super) vocab: &'a dyn Vocabulary,
 }
 
 /// The page's members already in the list: by the CRM key they are linked to, and by
@@ -47,6 +49,7 @@ struct KnownMembers {
 impl KnownMembers {
     async fn load<C: ConnectionTrait>(
         db: &C,
+        vocab: &dyn Vocabulary,
         list: ListId,
         records: &[CrmRecord],
     ) -> Result<Self, EngineError> {
@@ -60,7 +63,7 @@ impl KnownMembers {
         let emails: Vec<String> = records
             .iter()
             .filter(|r| !by_key.contains_key(&r.key))
-            .filter_map(|r| MemberEmail::parse(r.email().unwrap_or_default()).ok())
+            .filter_map(|r| MemberEmail::parse(vocab.email_of(r).unwrap_or_default()).ok())
             .map(|e| e.as_str().to_string())
             .collect();
         let by_email = MemberRepo
@@ -91,7 +94,7 @@ impl PageContext<'_> {
         records: &[CrmRecord],
         report: &mut Report,
     ) -> Result<(), EngineError> {
-        let mut known = KnownMembers::load(db, self.ctx.list.id, records).await?;
+        let mut known = KnownMembers::load(db, self.vocab, self.ctx.list.id, records).await?;
         let now = self.ctx.now();
         let mut writes = PageWrites {
             now,
@@ -110,12 +113,12 @@ impl PageContext<'_> {
                 self.keep(db, member, &mut writes).await?;
                 continue;
             }
-            let Some(email) = accepted_email(record, report) else {
+            let Some(email) = accepted_email(self.vocab, record, report) else {
                 continue;
             };
             match known.by_email.remove(email.as_str()) {
                 Some(member) if live_link(&member).is_some() => {
-                    report_shared_email(&member, record, report);
+                    report_shared_email(self.vocab, &member, record, report);
                     known.by_email.insert(member.email.clone(), member);
                 }
                 Some(mut member) => {
@@ -190,7 +193,7 @@ impl PageContext<'_> {
             .iter()
             .map(|c| (c.column.clone(), c.crm_field.clone()))
             .collect();
-        let (values, synced) = values_from_record(record, &columns);
+        let (values, synced) = values_from_record(self.vocab, record, &columns);
         let mut member = Member::new(
             self.ctx.ids().uuid().into(),
             self.ctx.list.id,
@@ -200,12 +203,12 @@ impl PageContext<'_> {
         );
         member.synced = synced;
         member.crm = Some(link_for(record));
-        member.opted_out = opted_out(record);
+        member.opted_out = opted_out(self.vocab, record);
         report.counts.pulled_new += 1;
         if self.ctx.run.dry_run {
             report.record(
                 "planned_pull_new",
-                Subject::record(record),
+                Subject::record(self.vocab, record),
                 None,
                 "would be added to the list",
                 Some(serde_json::to_value(&member.values).unwrap_or_default()),
@@ -238,10 +241,11 @@ impl PageContext<'_> {
         record: &CrmRecord,
         report: &mut Report,
     ) -> Result<bool, EngineError> {
-        let Ok(email) = MemberEmail::parse(record.email().unwrap_or_default()) else {
+        let Ok(email) = MemberEmail::parse(self.vocab.email_of(record).unwrap_or_default()) else {
             return Ok(false);
         };
-        if email.as_str() == member.email || !self.setup.pulls_field("Email") {
+        let email_field = self.vocab.email_field(record.entity);
+        if email.as_str() == member.email || !self.setup.pulls_field(email_field) {
             return Ok(false);
         }
         let subject = Subject::member_record(&member.email, record);
@@ -254,7 +258,7 @@ impl PageContext<'_> {
             report.record(
                 "duplicate",
                 subject,
-                Some("Email"),
+                Some(email_field),
                 format!("the CRM changed this email to {email}, which another member already has; the member keeps its old email"),
                 None,
             );
@@ -267,7 +271,7 @@ impl PageContext<'_> {
                 "email_changed"
             },
             subject,
-            Some("Email"),
+            Some(email_field),
             format!("the CRM changed the email to {email}; the member stays linked and follows it"),
             None,
         );
@@ -325,7 +329,7 @@ impl PageContext<'_> {
                 FieldAction::Push { .. } | FieldAction::Hold => {}
             }
         }
-        if opted_out(record) && !member.opted_out {
+        if opted_out(self.vocab, record) && !member.opted_out {
             member.opted_out = true;
             changed = true;
         }
@@ -373,15 +377,20 @@ fn live_link(member: &Member) -> Option<&CrmLink> {
 
 /// A record with the email of a member linked to another record: the member keeps its
 /// link.
-fn report_shared_email(member: &Member, record: &CrmRecord, report: &mut Report) {
+fn report_shared_email(
+    vocab: &dyn Vocabulary,
+    member: &Member,
+    record: &CrmRecord,
+    report: &mut Report,
+) {
     let Some(link) = live_link(member) else {
         return;
     };
     report.counts.duplicates += 1;
     report.record(
         "duplicate",
-        Subject::record(record),
-        Some("Email"),
+        Subject::record(vocab, record),
+        Some(vocab.email_field(record.entity)),
         format!(
             "the member {} stays linked to {} {}; this record shares its email",
             member.email, link.entity, link.key

@@ -107,7 +107,7 @@ impl PushInputs {
         segment: Option<&Segment>,
     ) -> Result<Self, EngineError> {
         let connector = ctx.push_connector().await?;
-        let (_, map) = ctx.field_map().await?;
+        let (_, map) = ctx.field_map(connector.vocabulary()).await?;
         let lead_defs = connector.describe(EntityKind::Lead).await?;
         let contact_defs = connector.describe(EntityKind::Contact).await?;
         let filter = segment

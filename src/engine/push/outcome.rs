@@ -34,7 +34,7 @@ impl Pusher<'_> {
                 }
                 member.crm = Some(link_for(&record));
                 for (field, value) in &planned.written {
-                    if !field.eq_ignore_ascii_case("Email") {
+                    if !self.vocab().is_email_field(record.entity, field) {
                         member.synced.insert(field.clone(), value.clone());
                     }
                 }

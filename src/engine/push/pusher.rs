@@ -4,7 +4,9 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use listbridge_connector::{CrmConnector, CrmRecord, EntityKind, FieldDef, FieldValues, WriteOp};
+use listbridge_connector::{
+    CrmConnector, CrmRecord, EntityKind, FieldDef, FieldValues, Vocabulary, WriteOp,
+};
 use sha2::{Digest, Sha256};
 
 use super::{super::RunContext, PageOutcome, RETRY};
@@ -20,10 +22,6 @@ use crate::{
     },
     store::{CrmLink, Member, Parked},
 };
-
-/// Contact fields whose lead counterpart has another name, for members of a contact
-/// list pushed as new leads.
-const CONTACT_TO_LEAD: [(&str, &str); 1] = [("AccountName", "Company")];
 
 /// A write planned for one member.
 pub(super) struct Planned {
@@ -91,12 +89,16 @@ impl Pusher<'_> {
     /// Fields the CRM maintains itself (read-only, such as CreateDate) are not sent.
     fn lead_field(&self, crm_field: &str) -> Option<String> {
         let def = find_def(self.lead_defs, crm_field).or_else(|| {
-            CONTACT_TO_LEAD
-                .iter()
-                .find(|(contact, _)| contact.eq_ignore_ascii_case(crm_field))
-                .and_then(|(_, lead)| find_def(self.lead_defs, lead))
+            self.vocab()
+                .equivalent_field(self.ctx.entity(), crm_field, EntityKind::Lead)
+                .and_then(|lead| find_def(self.lead_defs, lead))
         })?;
         (!def.read_only).then(|| def.name.clone())
+    }
+
+    /// The CRM's field names (email, opt-out, equivalents).
+    pub(super) fn vocab(&self) -> &'static dyn Vocabulary {
+        self.connector.vocabulary()
     }
 
     /// The CRM's field definitions of an entity.
@@ -239,9 +241,14 @@ impl Pusher<'_> {
                 continue; // a blank cell never clears CRM data
             };
             let base = member.synced.get(&mapped.crm_field).cloned().flatten();
-            if base.as_deref() != Some(value.as_str())
-                && !consent::reverses_opt_out(&mapped.crm_field, base.as_deref(), Some(&value))
-            {
+            let reverses = consent::reverses_opt_out(
+                self.vocab(),
+                entity,
+                &mapped.crm_field,
+                base.as_deref(),
+                Some(&value),
+            );
+            if base.as_deref() != Some(value.as_str()) && !reverses {
                 changes.insert(mapped.crm_field.clone(), Some(value));
             }
         }
@@ -336,7 +343,11 @@ impl Pusher<'_> {
                 .find_by_email(entity, emails, &fields)
                 .await?;
             for record in records {
-                if let Some(email) = record.email().map(|e| e.trim().to_lowercase()) {
+                if let Some(email) = self
+                    .vocab()
+                    .email_of(&record)
+                    .map(|e| e.trim().to_lowercase())
+                {
                     found.entry(email).or_default().push(record);
                 }
             }
@@ -387,7 +398,12 @@ impl Pusher<'_> {
             }
             let crm = record.fields.get(&mapped.crm_field).cloned().flatten();
             let list = member.values.get(&mapped.column).cloned().flatten();
-            if self.overwrites_matched(&mapped.crm_field, crm.as_deref(), list.as_deref()) {
+            if self.overwrites_matched(
+                record.entity,
+                &mapped.crm_field,
+                crm.as_deref(),
+                list.as_deref(),
+            ) {
                 changes.insert(mapped.crm_field.clone(), list);
             } else {
                 member.synced.insert(mapped.crm_field.clone(), crm);
@@ -399,18 +415,25 @@ impl Pusher<'_> {
     /// Whether the list's value goes to a just-matched record: the setup updates existing
     /// records and pushes this field, the list has a value and it differs from the CRM's,
     /// and it would not undo the person's opt-out.
-    fn overwrites_matched(&self, field: &str, crm: Option<&str>, list: Option<&str>) -> bool {
+    fn overwrites_matched(
+        &self,
+        entity: EntityKind,
+        field: &str,
+        crm: Option<&str>,
+        list: Option<&str>,
+    ) -> bool {
         self.setup.push.update_existing
             && self.setup.pushes_field(field)
             && list.is_some()
             && list != crm
-            && !consent::reverses_opt_out(field, crm, list)
+            && !consent::reverses_opt_out(self.vocab(), entity, field, crm, list)
     }
 
     /// A new lead's fields: the email and each list value in the lead field it lands in.
     fn new_lead_fields(&self, member: &Member) -> FieldValues {
         let mut fields = FieldValues::new();
-        fields.insert("Email".into(), Some(member.email.clone()));
+        let email = self.vocab().email_field(EntityKind::Lead);
+        fields.insert(email.into(), Some(member.email.clone()));
         for mapped in &self.map.columns {
             let Some(v) = member.values.get(&mapped.column).cloned().flatten() else {
                 continue;

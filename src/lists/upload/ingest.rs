@@ -214,11 +214,7 @@ impl Inserter<'_> {
             .iter()
             .enumerate()
             .filter(|(i, c)| *i != layout.email_index && !c.is_empty())
-            .map(|(_, c)| ListColumn {
-                name: c.clone(),
-                crm_field: None,
-                pending: false,
-            })
+            .map(|(_, c)| ListColumn::plain(c.clone()))
             .collect();
         ListRepo
             .add_columns(db, self.list, &columns, self.state.random.as_ref(), now)

@@ -19,6 +19,8 @@ pub struct Model {
     pub position: i32,
     /// Added but not filled yet: the next sync fills it.
     pub pending: bool,
+    /// The Standard Field Name of the CRM field it mirrors (e.g. `work_phone`), if any.
+    pub usage: Option<String>,
     /// When it was added (UTC).
     pub created_at: DateTimeUtc,
 }

@@ -69,18 +69,7 @@ impl Browser {
             );
             return None;
         };
-        let mut child = Command::new(driver)
-            .arg("--port=0")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("chromedriver starts");
-        let stdout = child.stdout.take().expect("chromedriver stdout");
-        let port = tokio::time::timeout(WAIT, read_port(stdout))
-            .await
-            .expect("chromedriver says its port in time")
-            .expect("chromedriver prints its port");
+        let (child, port) = start_driver(&driver).await;
         let profile = std::env::temp_dir().join(format!("lb-chromium-{}", uuid::Uuid::new_v4()));
         let caps = json!({
             "browserName": "chrome",
@@ -226,6 +215,40 @@ pub fn screenshot_dir() -> PathBuf {
         .parent()
         .map(|p| p.join("console-screenshots"))
         .expect("target dir")
+}
+
+/// Starts chromedriver on a port it picks; returns it and the port. A chromedriver
+/// that exits before saying its port (seen once in CI, with many browser tests starting
+/// at once) is started again, up to three times; then the test fails with what it said.
+async fn start_driver(driver: &Path) -> (Child, u16) {
+    let mut said = String::new();
+    for attempt in 1..=3 {
+        let mut child = Command::new(driver)
+            .arg("--port=0")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("chromedriver starts");
+        let stdout = child.stdout.take().expect("chromedriver stdout");
+        let mut stderr = child.stderr.take().expect("chromedriver stderr");
+        let port = tokio::time::timeout(WAIT, read_port(stdout))
+            .await
+            .expect("chromedriver says its port in time");
+        if let Some(port) = port {
+            // Drained, so a chatty driver never blocks on a full pipe.
+            tokio::spawn(async move {
+                let _ = tokio::io::copy(&mut stderr, &mut tokio::io::sink()).await;
+            });
+            return (child, port);
+        }
+        let _ = child.kill().await;
+        said.clear();
+        let _ = tokio::io::AsyncReadExt::read_to_string(&mut stderr, &mut said).await;
+        eprintln!("chromedriver ended without a port (attempt {attempt}): {said}");
+        tokio::time::sleep(Duration::from_millis(300 * attempt)).await;
+    }
+    panic!("chromedriver did not start in three attempts: {said}");
 }
 
 async fn read_port(stdout: tokio::process::ChildStdout) -> Option<u16> {

@@ -192,11 +192,7 @@ impl World {
                     status: ListStatus::Ready,
                     columns: columns
                         .iter()
-                        .map(|(c, _)| ListColumn {
-                            name: c.to_string(),
-                            crm_field: None,
-                            pending: false,
-                        })
+                        .map(|(c, _)| ListColumn::plain(c.to_string()))
                         .collect(),
                 },
                 self.app.state.random.as_ref(),
