@@ -8,7 +8,10 @@
 
 use super::{owned, page_error, view::ConnectorRow};
 use crate::console::prelude::*;
-use crate::{connectors::ConnectError, store::ConnectorUsers};
+use crate::{
+    connectors::ConnectError,
+    store::{ConnectorRecord, ConnectorUsers},
+};
 
 /// The confirmation page.
 #[derive(Template)]
@@ -33,13 +36,14 @@ pub async fn show(
         .users(viewer.account_id(), record.id)
         .await
         .map_err(page_error)?;
-    DeletePage {
-        layout: Layout::new(&viewer, Section::Connectors),
-        connector: ConnectorRow::of(&state, &record),
+    page(
+        &state,
+        &viewer,
+        &record,
         users,
-        refused: String::new(),
-    }
-    .respond(StatusCode::OK)
+        String::new(),
+        StatusCode::OK,
+    )
 }
 
 /// `POST /connectors/{id}/delete`: deletes, then back to the list with a notice; in
@@ -56,20 +60,31 @@ pub async fn submit(
         .await
     {
         Ok(_) => Ok(Redirect::to("/connectors?done=deleted").into_response()),
-        Err(ConnectError::InUse { connector, users }) => {
-            let refused = ConnectError::InUse {
-                connector,
-                users: users.clone(),
-            }
-            .to_string();
-            DeletePage {
-                layout: Layout::new(&viewer, Section::Connectors),
-                connector: ConnectorRow::of(&state, &record),
-                users,
-                refused,
-            }
-            .respond(StatusCode::CONFLICT)
-        }
+        Err(ref err @ ConnectError::InUse { ref users, .. }) => page(
+            &state,
+            &viewer,
+            &record,
+            users.clone(),
+            err.to_string(),
+            StatusCode::CONFLICT,
+        ),
         Err(other) => Err(page_error(other)),
     }
+}
+
+fn page(
+    state: &AppState,
+    viewer: &Viewer,
+    record: &ConnectorRecord,
+    users: ConnectorUsers,
+    refused: String,
+    status: StatusCode,
+) -> Result<Response, ConsoleError> {
+    DeletePage {
+        layout: Layout::new(viewer, Section::Connectors),
+        connector: ConnectorRow::of(state, record),
+        users,
+        refused,
+    }
+    .respond(status)
 }
