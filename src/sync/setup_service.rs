@@ -66,19 +66,20 @@ pub async fn field_map(
     target: SyncTarget,
 ) -> Result<FieldMap, SyncError> {
     let rows = resolve_target(state, account, target).await?;
-    map_of(state, account, &rows).await
+    let connector = connector_of(state, account, &rows.list).await?;
+    map_of(state, account, &rows, connector).await
 }
 
-/// The field map of a resolved target's list.
+/// The field map of a resolved target's list, in the field names of `connector`'s CRM.
 async fn map_of(
     state: &AppState,
     account: AccountId,
     rows: &TargetRows,
+    connector: ConnectorId,
 ) -> Result<FieldMap, SyncError> {
     let db = state.store.conn();
     let columns = ListRepo.columns(db, rows.list.id).await?;
     let usages = FieldUsageRepo.all(db, account).await?;
-    let connector = connector_of(state, account, &rows.list).await?;
     let vocab = state.connectors().vocabulary(account, connector).await?;
     let entity = rows.list.entity.unwrap_or(EntityKind::Lead);
     Ok(FieldMap::build(&columns, &usages, vocab, entity))
@@ -111,8 +112,8 @@ pub async fn save_setup(
 ) -> Result<SyncSetup, SyncError> {
     let r = resolve_target(state, account, target).await?;
     let db = state.store.conn();
-    let map = map_of(state, account, &r).await?;
     let connector = connector_of(state, account, &r.list).await?;
+    let map = map_of(state, account, &r, connector).await?;
     let entity = r.list.entity.unwrap_or(EntityKind::Lead);
     let defs = state
         .connectors()
