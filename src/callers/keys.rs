@@ -18,7 +18,8 @@ use crate::{
     callers::phones::Region,
     clock::{Clock, Random},
     store::{
-        AccountId, ActiveLookupKey, LookupKeyId, LookupKeyRecord, NewLookupKey, Store, StoreError,
+        AccountId, ActiveLookupKey, LookupKeyId, LookupKeyRecord, LookupKeyRepo, NewLookupKey,
+        Store, StoreError,
     },
     tokens::hash_key,
 };
@@ -99,8 +100,7 @@ pub async fn authenticate(
     let ActiveLookupKey {
         key,
         default_region,
-    } = store
-        .lookup_keys()
+    } = LookupKeyRepo::new(store.reads())
         .find_active_by_hash(&hash_key(raw_key))
         .await?
         .ok_or(LookupKeyError::NotValid)?;

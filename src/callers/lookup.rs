@@ -180,7 +180,7 @@ impl<'a> CallerLookup<'a> {
         auth: &LookupKeyAuth,
         req: &LookupRequest,
     ) -> Result<Option<Found>, CallerError> {
-        let db = self.state.store.conn();
+        let db = self.state.store.reads();
         let dtmf = req.dtmf.as_deref().map(str::trim).filter(|d| !d.is_empty());
         let matches = match (dtmf, auth.dtmf_field.as_deref()) {
             (Some(digits), Some(column)) => {
@@ -223,7 +223,7 @@ impl<'a> CallerLookup<'a> {
         found: &Found,
         fields: &[&str],
     ) -> Result<HashMap<String, Option<String>>, CallerError> {
-        let db = self.state.store.conn();
+        let db = self.state.store.reads();
         let usages = if fields.iter().any(|f| SystemUsage::parse(f).is_some()) {
             FieldUsageRepo.all(db, account).await?
         } else {
@@ -300,7 +300,7 @@ impl<'a> CallerLookup<'a> {
         found: &Found,
         lists: &[ListId],
     ) -> Result<Option<ConnectorId>, CallerError> {
-        let db = self.state.store.conn();
+        let db = self.state.store.reads();
         for &list in lists {
             if let Some(list) = ListRepo.get(db, account, list).await?
                 && list.entity == Some(found.entity)

@@ -5,11 +5,12 @@
 //! takes that [`AccountId`] and filters by it, so one tenant can never reach
 //! another's rows by guessing an id.
 
-use std::time::Duration;
+use std::{path::PathBuf, time::Duration};
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DbErr, SqlErr,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, SqlErr,
+    Statement,
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 
@@ -95,6 +96,10 @@ pub use users::{NewUser, Role, User, UserRepo};
 /// pages back from the file over and over.
 const SQLITE_CACHE_KIB: &str = "-16384";
 
+/// Read-only SQLite connections beside the writing one (see [`Store::reads`]): enough
+/// for a few lookups at once on a small machine.
+const SQLITE_READ_CONNECTIONS: u32 = 4;
+
 /// How long a SQLite writer waits for the lock before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long to wait for a database server to accept a connection at start-up.
@@ -155,6 +160,8 @@ impl StoreError {
 #[derive(Debug, Clone)]
 pub struct Store {
     db: DatabaseConnection,
+    /// See [`Store::reads`].
+    reads: DatabaseConnection,
     url: String,
 }
 
@@ -201,7 +208,20 @@ impl Store {
         let db = Database::connect(options)
             .await
             .map_err(|e| connect_error(e.to_string()))?;
-        Ok(Store { db, url: redacted })
+        let reads = match sqlite_file(&db)
+            .await
+            .map_err(|e| connect_error(e.to_string()))?
+        {
+            Some(file) => open_sqlite_readers(url, file)
+                .await
+                .map_err(|e| connect_error(e.to_string()))?,
+            None => db.clone(),
+        };
+        Ok(Store {
+            db,
+            reads,
+            url: redacted,
+        })
     }
 
     /// Applies pending migrations.
@@ -265,10 +285,62 @@ impl Store {
         &self.db
     }
 
+    /// Connections for reads that any committed state answers correctly and that must
+    /// not wait behind writes: a phone system's caller lookup. SQLite has one writing
+    /// connection (sea-orm's default, which keeps writers from refusing each other), so
+    /// a lookup would queue behind every statement of a running import; these are a
+    /// few read-only connections beside it, which WAL lets read while it writes. On
+    /// PostgreSQL, and for an in-memory SQLite database that a second pool could not
+    /// see, they are the same pool as [`Store::conn`].
+    pub fn reads(&self) -> &DatabaseConnection {
+        &self.reads
+    }
+
     /// Closes the pool, waiting for connections to be returned.
     pub async fn close(self) -> Result<(), StoreError> {
         Ok(self.db.close().await?)
     }
+}
+
+/// The file of a SQLite database; `None` for PostgreSQL and for an in-memory or
+/// temporary SQLite database (SQLite names no file for those).
+async fn sqlite_file(db: &DatabaseConnection) -> Result<Option<PathBuf>, DbErr> {
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return Ok(None);
+    }
+    let row = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "SELECT file FROM pragma_database_list WHERE name = 'main'",
+        ))
+        .await?;
+    let file: Option<String> = match row {
+        Some(row) => row.try_get("", "file")?,
+        None => None,
+    };
+    Ok(file.filter(|f| !f.is_empty()).map(PathBuf::from))
+}
+
+/// The read-only pool of [`Store::reads`] over the SQLite database `file` (opened by
+/// `url`, whose options it keeps): it never creates the file, never takes the write
+/// lock, and shares the writer's cache size and busy timeout.
+async fn open_sqlite_readers(url: &str, file: PathBuf) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(url.to_string());
+    options
+        .max_connections(SQLITE_READ_CONNECTIONS)
+        .connect_timeout(CONNECT_TIMEOUT)
+        .acquire_timeout(CONNECT_TIMEOUT)
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(move |opts| {
+            opts.filename(&file)
+                .read_only(true)
+                .create_if_missing(false)
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                .foreign_keys(true)
+                .pragma("temp_store", "memory")
+                .pragma("cache_size", SQLITE_CACHE_KIB)
+        });
+    Database::connect(options).await
 }
 
 /// Opens one PostgreSQL connection directly, because a pool that cannot connect

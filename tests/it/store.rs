@@ -2,7 +2,7 @@
 
 use crate::support::{json, spawn_app, spawn_app_with};
 use chrono::{DateTime, Utc};
-use listbridge::{app::Services, clock::TestClock};
+use listbridge::{app::Services, clock::TestClock, store::Store};
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 use std::sync::Arc;
 
@@ -29,6 +29,55 @@ async fn sqlite_uses_wal_a_busy_timeout_and_foreign_keys() {
     assert_eq!(pragma("journal_mode").await, "wal");
     assert_eq!(pragma("foreign_keys").await, "1");
     assert_eq!(pragma("busy_timeout").await, "5000");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_lookup_reads_use_read_only_connections_that_see_committed_writes() {
+    let app = spawn_app().await;
+    let store = &app.state.store;
+    if store.conn().get_database_backend() != DatabaseBackend::Sqlite {
+        return; // PostgreSQL reads through its one pool.
+    }
+    let sql = |text: &str| Statement::from_string(DatabaseBackend::Sqlite, text.to_string());
+    store
+        .conn()
+        .execute_raw(sql("CREATE TABLE read_probe (n INTEGER)"))
+        .await
+        .unwrap();
+    store
+        .conn()
+        .execute_raw(sql("INSERT INTO read_probe (n) VALUES (7)"))
+        .await
+        .unwrap();
+    let row = store
+        .reads()
+        .query_one_raw(sql("SELECT n FROM read_probe"))
+        .await
+        .unwrap()
+        .expect("the committed row");
+    assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), 7);
+    let refused = store
+        .reads()
+        .execute_raw(sql("INSERT INTO read_probe (n) VALUES (8)"))
+        .await
+        .expect_err("a read connection must not write");
+    assert!(refused.to_string().contains("readonly"), "{refused}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_in_memory_sqlite_database_reads_through_its_one_pool() {
+    let store = Store::connect("sqlite::memory:").await.unwrap();
+    store.migrate().await.unwrap();
+    let row = store
+        .reads()
+        .query_one_raw(Statement::from_string(
+            DatabaseBackend::Sqlite,
+            "SELECT COUNT(*) FROM accounts",
+        ))
+        .await
+        .unwrap()
+        .expect("a count");
+    assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,7 +8,7 @@ use super::{Definition, RoutingError, RuleSet, RuleSetInput, validate};
 use crate::{
     app::AppState,
     clock::{Clock, Random},
-    store::{AccountId, RuleSetId, Store, StoreError, StoredRuleSet},
+    store::{AccountId, RoutingRuleRepo, RuleSetId, Store, StoreError, StoredRuleSet},
 };
 
 /// Creating, reading, replacing and deleting an account's rule sets: the one service
@@ -36,8 +36,8 @@ impl<'a> RoutingRules<'a> {
         account: AccountId,
         id: RuleSetId,
     ) -> Result<Option<RuleSet>, RoutingError> {
-        self.store
-            .routing_rules()
+        // Read while a phone system waits: any committed state answers it.
+        RoutingRuleRepo::new(self.store.reads())
             .get(account, id)
             .await?
             .map(RuleSet::from_stored)
