@@ -22,6 +22,7 @@ mod m20261203_000013_alerts;
 mod m20261204_000014_alert_subjects;
 mod m20261204_000015_form_rejections;
 mod m20261204_000016_column_usage;
+mod m20261204_000017_run_record_keys;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000014_alert_subjects::Migration),
             Box::new(m20261204_000015_form_rejections::Migration),
             Box::new(m20261204_000016_column_usage::Migration),
+            Box::new(m20261204_000017_run_record_keys::Migration),
         ]
     }
 }

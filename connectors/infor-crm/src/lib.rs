@@ -15,7 +15,8 @@
 use std::sync::Arc;
 
 use listbridge_connector::{
-    ConnectorConfig, ConnectorFactory, ConnectorRegistry, ConnectorResult, CrmConnector, Vocabulary,
+    ConnectorConfig, ConnectorFactory, ConnectorRegistry, ConnectorResult, CrmConnector,
+    Vocabulary, retry,
 };
 
 mod atom;
@@ -37,7 +38,6 @@ mod read;
 mod record;
 mod request_metrics;
 mod response;
-mod retry;
 mod schema;
 mod verify;
 mod vocabulary;

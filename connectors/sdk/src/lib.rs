@@ -10,14 +10,20 @@
 //! Fields of a related single record (a lead's address) use a dotted name such as
 //! `Address.City`; the connector maps them to the CRM's nesting.
 
+pub mod destination;
 mod error;
 pub mod metric_names;
 mod model;
 pub mod outbound;
 mod registry;
+pub mod retry;
 mod usage;
 mod vocabulary;
 
+pub use destination::{
+    Amount, ConversionDestination, ConversionReference, ConversionRow, Currency, DestinationError,
+    RowOutcome,
+};
 pub use error::{ConnectorError, ConnectorResult};
 pub use model::{
     Capabilities, CrmRecord, CrmUser, EntityKind, FieldDef, FieldType, FieldValues, Filter, Note,

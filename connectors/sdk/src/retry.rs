@@ -1,14 +1,16 @@
 //! When and how long to wait before trying a failed request again: bounded attempts,
 //! exponential backoff with jitter, and the server's own `Retry-After` when it sends one.
+//! Shared by every plugin that talks HTTP (CRM connectors, conversion destinations), so
+//! they all back off alike.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-/// How transient failures are retried: the attempt limit from the connector
-/// configuration plus the backoff settings from [`crate::InforCrmOptions`].
+/// How transient failures are retried: an attempt limit (from the plugin's
+/// configuration) plus [`Backoff`] settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct RetryPolicy {
+pub struct RetryPolicy {
     /// Attempts in all (the first try included); at least 1.
     pub max_attempts: u32,
     /// See [`Backoff::base_delay`].
@@ -26,8 +28,8 @@ pub struct Backoff {
     pub base_delay: Duration,
     /// The longest backoff delay.
     pub max_delay: Duration,
-    /// The longest `Retry-After` the connector waits out itself; a longer one is handed
-    /// to the caller as [`listbridge_connector::ConnectorError::RateLimited`].
+    /// The longest `Retry-After` the plugin waits out itself; a longer one is handed to
+    /// the caller (a connector's [`crate::ConnectorError::RateLimited`]).
     pub max_retry_after: Duration,
 }
 
@@ -78,7 +80,7 @@ impl RetryPolicy {
 }
 
 /// Reads a `Retry-After` header: delay-seconds or an HTTP date.
-pub(crate) fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
+pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
     let value = value.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
@@ -90,7 +92,7 @@ pub(crate) fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Durat
 }
 
 /// A jitter sample in `[0, 1)`.
-pub(crate) fn jitter_sample() -> f64 {
+pub fn jitter_sample() -> f64 {
     use rand::RngExt;
     rand::rng().random_range(0.0..1.0)
 }
