@@ -35,6 +35,7 @@ pub mod clock;
 pub mod config;
 pub mod connectors;
 pub mod console;
+pub mod conversions;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod domain;

@@ -115,6 +115,50 @@ impl ConversionRow {
     }
 }
 
+/// The header of a conversions CSV file: the fields as the call-tracking platforms
+/// name them (seed `000_…`), then the two references.
+pub const CSV_HEADER: [&str; 9] = [
+    "Action Name",
+    "Title",
+    "Date Time",
+    "Transaction Reference",
+    "Transaction Amount",
+    "Transaction Currency",
+    "Transaction Margin",
+    "Visitor ID",
+    "Call Reference",
+];
+
+/// Writes `rows` as a CSV file for a platform's file drop or a download: UTF-8, a
+/// header row, CRLF line ends, RFC 4180 quoting (a field holding a comma, quote or
+/// line break is quoted, quotes doubled), the date-time in UTC.
+pub fn write_csv<W: std::io::Write>(rows: &[ConversionRow], out: W) -> std::io::Result<()> {
+    let mut csv = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .quote_style(csv::QuoteStyle::Necessary)
+        .from_writer(out);
+    csv.write_record(CSV_HEADER)?;
+    for row in rows {
+        let (visitor_id, call_reference) = match &row.reference {
+            ConversionReference::VisitorId(v) => (v.as_str(), ""),
+            ConversionReference::CallReference(c) => ("", c.as_str()),
+        };
+        let date_time = row.date_time();
+        csv.write_record([
+            row.action_name.as_str(),
+            row.title.as_deref().unwrap_or_default(),
+            date_time.as_str(),
+            row.transaction_reference.as_deref().unwrap_or_default(),
+            row.amount.as_ref().map(Amount::as_str).unwrap_or_default(),
+            row.currency.map(Currency::code).unwrap_or_default(),
+            row.margin.as_ref().map(Amount::as_str).unwrap_or_default(),
+            visitor_id,
+            call_reference,
+        ])?;
+    }
+    csv.flush()
+}
+
 /// What a destination said of one row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RowOutcome {
@@ -204,22 +248,46 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_date_time_is_written_in_utc() {
+    fn row(title: Option<&str>, reference: ConversionReference) -> ConversionRow {
         let at = DateTime::parse_from_rfc3339("2026-12-04T10:15:30+01:00")
             .map(|d| d.with_timezone(&Utc))
             .ok();
-        let row = ConversionRow {
+        ConversionRow {
             key: "k".into(),
             action_name: "sale".into(),
-            title: None,
+            title: title.map(String::from),
             occurred_at: at.unwrap_or_default(),
             transaction_reference: None,
-            amount: None,
-            currency: None,
+            amount: Amount::parse("15000.00"),
+            currency: Currency::parse("GBP"),
             margin: None,
-            reference: ConversionReference::CallReference("CR-1".into()),
-        };
+            reference,
+        }
+    }
+
+    #[test]
+    fn the_date_time_is_written_in_utc() {
+        let row = row(None, ConversionReference::CallReference("CR-1".into()));
         assert_eq!(row.date_time(), "2026-12-04 09:15:30");
+    }
+
+    #[test]
+    fn csv_files_have_the_header_and_rfc_4180_quoting() {
+        let rows = [
+            row(
+                Some("Plan, \"Gold\"\nannual"),
+                ConversionReference::CallReference("CR-1".into()),
+            ),
+            row(Some("Café"), ConversionReference::VisitorId("VID-2".into())),
+        ];
+        let mut out = Vec::new();
+        write_csv(&rows, &mut out).expect("written");
+        assert_eq!(
+            String::from_utf8(out).expect("UTF-8"),
+            "Action Name,Title,Date Time,Transaction Reference,Transaction Amount,\
+             Transaction Currency,Transaction Margin,Visitor ID,Call Reference\r\n\
+             sale,\"Plan, \"\"Gold\"\"\nannual\",2026-12-04 09:15:30,,15000.00,GBP,,,CR-1\r\n\
+             sale,Café,2026-12-04 09:15:30,,15000.00,GBP,,VID-2,\r\n"
+        );
     }
 }
