@@ -124,11 +124,12 @@ async fn close_all(
     Ok(())
 }
 
-fn note_for(event: &NoteEvent, target: NoteTarget) -> Note {
+/// The note of an event, its subject fitted to what the CRM keeps (`subject_max`).
+fn note_for(event: &NoteEvent, target: NoteTarget, subject_max: usize) -> Note {
     Note {
         target,
         kind: NoteKind::EmailSent,
-        regarding: note_regarding(&event.subject),
+        regarding: note_regarding(&event.subject, subject_max),
         text: note_text(
             &event.subject,
             event.sent_at,
@@ -158,6 +159,7 @@ async fn deliver(
         let reason = format!("the {} connector cannot write notes", connector.kind());
         return close_all(state, &events, NoteStatus::Failed, &reason).await;
     }
+    let subject_max = connector.capabilities().note_subject_max;
     let (in_doubt, pending): (Vec<NoteEvent>, Vec<NoteEvent>) = events
         .into_iter()
         .partition(|e| e.status == NoteStatus::Sending && e.crm.is_some());
@@ -167,7 +169,7 @@ async fn deliver(
         .filter_map(|e| {
             let target = e.crm.clone()?;
             Some(LedgerNote {
-                note: note_for(&e, target),
+                note: note_for(&e, target, subject_max),
                 id: e.id,
             })
         })
@@ -182,7 +184,7 @@ async fn deliver(
     for event in pending {
         match targets.remove(&event.email) {
             Some(target) => ready.push(LedgerNote {
-                note: note_for(&event, target),
+                note: note_for(&event, target, subject_max),
                 id: event.id,
             }),
             None => unmatched.push(event),

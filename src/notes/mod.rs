@@ -24,4 +24,4 @@ pub use delivery::{NOTE_MAX_ATTEMPTS, run_delivery_job};
 pub use error::NotesError;
 pub use record::{NOTE_BATCH, Recorded, campaign_notes, record_sent};
 pub use request::{MAX_RECIPIENTS, Recipient, SentRequest};
-pub use text::{note_regarding, note_text};
+pub use text::{fit_subject, note_regarding, note_text};

@@ -1,20 +1,23 @@
-//! What a "message sent" note says: the History "Regarding" line (at most 64
-//! characters) and the full text with subject, send time and preview link.
+//! What a "message sent" note says: the one-line subject ("regarding", as long as the
+//! CRM keeps: `Capabilities::note_subject_max`) and the full text with subject, send
+//! time and preview link.
 
 use chrono::{DateTime, Utc};
 
-/// The longest "Regarding" (Infor CRM `History.Description`).
-pub const REGARDING_MAX: usize = 64;
-
-/// `Email sent: <subject>`, cut to 64 characters with an ellipsis.
-pub fn note_regarding(subject: &str) -> String {
-    let full = format!("Email sent: {}", subject.trim());
-    if full.chars().count() <= REGARDING_MAX {
-        return full;
+/// `text` in at most `max` characters: cut with an ellipsis when longer, so a reader
+/// sees it was cut (every note subject is fitted this way).
+pub fn fit_subject(text: String, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text;
     }
-    let mut cut: String = full.chars().take(REGARDING_MAX - 1).collect();
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
     cut.push('…');
     cut
+}
+
+/// `Email sent: <subject>`, fitted to `max` characters.
+pub fn note_regarding(subject: &str, max: usize) -> String {
+    fit_subject(format!("Email sent: {}", subject.trim()), max)
 }
 
 /// The note's text: that the message was sent, its subject, when, and the preview link.
@@ -43,11 +46,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn regarding_is_capped_at_64_characters() {
-        assert_eq!(note_regarding(" Spring sale "), "Email sent: Spring sale");
-        let long = note_regarding(&"é".repeat(100));
+    fn regarding_is_fitted_to_what_the_crm_keeps() {
+        assert_eq!(
+            note_regarding(" Spring sale ", 64),
+            "Email sent: Spring sale"
+        );
+        let long = note_regarding(&"é".repeat(100), 64);
         assert_eq!(long.chars().count(), 64);
         assert!(long.ends_with('…'));
+        let other_crm = note_regarding(&"é".repeat(300), 255);
+        assert_eq!(other_crm.chars().count(), 255);
+        assert_eq!(fit_subject("exactly".into(), 7), "exactly");
     }
 
     #[test]

@@ -84,7 +84,7 @@ async fn an_interrupted_note_batch_resumes_without_duplicates() {
         .add_notes(vec![Note {
             target: target(&first.email),
             kind: NoteKind::EmailSent,
-            regarding: note_regarding(&first.subject),
+            regarding: note_regarding(&first.subject, connector.capabilities().note_subject_max),
             text: note_text(
                 &first.subject,
                 first.sent_at,

@@ -254,6 +254,7 @@ impl CrmConnector for InforCrm {
             lookup_chunk: self.inner.options.lookup_chunk.max(1),
             incremental: true,
             notes: true,
+            note_subject_max: crate::notes::DESCRIPTION_MAX,
         }
     }
 

@@ -20,7 +20,7 @@ use crate::{
 };
 
 const HISTORY: &str = "history";
-const DESCRIPTION_MAX: usize = 64;
+pub(crate) const DESCRIPTION_MAX: usize = 64;
 const NOTES_MAX: usize = 255;
 
 fn type_name(kind: NoteKind) -> &'static str {

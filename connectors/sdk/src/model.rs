@@ -334,4 +334,7 @@ pub struct Capabilities {
     pub incremental: bool,
     /// Notes/history records can be written.
     pub notes: bool,
+    /// The longest note subject (the one-line "regarding") the CRM keeps, in
+    /// characters; listbridge cuts a longer one itself, with an ellipsis.
+    pub note_subject_max: usize,
 }

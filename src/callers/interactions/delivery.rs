@@ -78,12 +78,13 @@ impl NoteLedger for InteractionLedger {
     }
 }
 
-/// The note of a call for its matched record.
-pub fn call_note(interaction: &Interaction, target: NoteTarget) -> Note {
+/// The note of a call for its matched record, its subject fitted to what the CRM keeps
+/// (`subject_max`).
+pub fn call_note(interaction: &Interaction, target: NoteTarget, subject_max: usize) -> Note {
     Note {
         target,
         kind: NoteKind::PhoneCall,
-        regarding: call_regarding(interaction),
+        regarding: call_regarding(interaction, subject_max),
         text: call_text(interaction),
         at: interaction.started_at,
     }
@@ -154,6 +155,7 @@ async fn deliver(
         let reason = format!("the {} connector cannot write notes", connector.kind());
         return close_all(state, &rows, InteractionStatus::Failed, &reason).await;
     }
+    let subject_max = connector.capabilities().note_subject_max;
     let (in_doubt, pending): (Vec<Interaction>, Vec<Interaction>) = rows
         .into_iter()
         .partition(|r| r.status == InteractionStatus::Sending && r.crm.is_some());
@@ -162,7 +164,7 @@ async fn deliver(
         .filter_map(|r| {
             let target = r.crm.clone()?;
             Some(LedgerNote {
-                note: call_note(&r, target),
+                note: call_note(&r, target, subject_max),
                 id: r.id,
             })
         })
@@ -174,7 +176,7 @@ async fn deliver(
     for row in pending {
         match matcher.find(state, &row).await? {
             Ok(target) => ready.push(LedgerNote {
-                note: call_note(&row, target),
+                note: call_note(&row, target, subject_max),
                 id: row.id,
             }),
             Err(reason) => unmatched.push((row.id, reason)),

@@ -1,12 +1,12 @@
-//! What a call note says: the History "Regarding" line (at most 64 characters) and the
-//! full text with direction, numbers, agent, start, duration, outcome, notes and the
+//! What a call note says: the one-line subject ("regarding", fitted to what the CRM
+//! keeps) and the full text with direction, numbers, agent, start, duration, outcome, notes and the
 //! recording link. The regarding line and start time are also how an interrupted write
 //! is found again, so they depend only on the stored interaction.
 
-use crate::store::{CallDirection, Interaction};
-
-/// The longest "Regarding" (Infor CRM `History.Description`).
-pub const REGARDING_MAX: usize = 64;
+use crate::{
+    notes::fit_subject,
+    store::{CallDirection, Interaction},
+};
 
 /// `3m 07s`, `1h 02m 00s`, `45s`.
 pub fn duration_text(seconds: i64) -> String {
@@ -28,8 +28,8 @@ fn direction_word(direction: CallDirection) -> &'static str {
     }
 }
 
-/// `Inbound call, 3m 07s: answered`, cut to 64 characters with an ellipsis.
-pub fn call_regarding(i: &Interaction) -> String {
+/// `Inbound call, 3m 07s: answered`, fitted to `max` characters.
+pub fn call_regarding(i: &Interaction, max: usize) -> String {
     let mut full = format!(
         "{} call, {}",
         direction_word(i.direction),
@@ -39,12 +39,7 @@ pub fn call_regarding(i: &Interaction) -> String {
         full.push_str(": ");
         full.push_str(outcome.trim());
     }
-    if full.chars().count() <= REGARDING_MAX {
-        return full;
-    }
-    let mut cut: String = full.chars().take(REGARDING_MAX - 1).collect();
-    cut.push('…');
-    cut
+    fit_subject(full, max)
 }
 
 /// The note's full text.
@@ -120,12 +115,12 @@ mod tests {
     #[test]
     fn regarding_names_direction_duration_outcome_and_is_capped() {
         assert_eq!(
-            call_regarding(&call(Some("answered"))),
+            call_regarding(&call(Some("answered")), 64),
             "Outbound call, 3m 07s: answered"
         );
-        assert_eq!(call_regarding(&call(None)), "Outbound call, 3m 07s");
-        let long = call_regarding(&call(Some(&"x".repeat(100))));
-        assert_eq!(long.chars().count(), REGARDING_MAX);
+        assert_eq!(call_regarding(&call(None), 64), "Outbound call, 3m 07s");
+        let long = call_regarding(&call(Some(&"x".repeat(100))), 64);
+        assert_eq!(long.chars().count(), 64);
         assert!(long.ends_with('…'));
     }
 
