@@ -181,7 +181,7 @@ pub async fn import_list(
         fields: body.fields,
     };
     let started = import::start_import(&state, account.id, request).await?;
-    let detail = manage::detail(&state, account.id, started.list.id).await?;
+    let detail = manage::detail_of(&state, account.id, started.list, started.columns).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(ImportAccepted {

@@ -60,9 +60,20 @@ pub async fn detail(
     id: ListId,
 ) -> Result<ListDetail, ListError> {
     let list = require_list(state, account, id).await?;
-    let db = state.store.conn();
-    let columns = ListRepo.columns(db, id).await?;
-    let usages = FieldUsageRepo.all(db, account).await?;
+    let columns = ListRepo.columns(state.store.conn(), id).await?;
+    detail_of(state, account, list, columns).await
+}
+
+/// The detail of a list as already read: a list just created is answered as it was
+/// created (`importing`, no members), even when a fast import has finished before the
+/// answer is written.
+pub async fn detail_of(
+    state: &AppState,
+    account: AccountId,
+    list: List,
+    columns: Vec<ListColumn>,
+) -> Result<ListDetail, ListError> {
+    let usages = FieldUsageRepo.all(state.store.conn(), account).await?;
     Ok(ListDetail {
         list,
         columns: with_usages(columns, &usages),

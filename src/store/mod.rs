@@ -296,8 +296,10 @@ impl Store {
         &self.reads
     }
 
-    /// Closes the pool, waiting for connections to be returned.
+    /// Closes the pools (the read-only one first), waiting for connections to be
+    /// returned. Closing a pool twice (where `reads` is `conn`) does nothing more.
     pub async fn close(self) -> Result<(), StoreError> {
+        self.reads.close().await?;
         Ok(self.db.close().await?)
     }
 }
