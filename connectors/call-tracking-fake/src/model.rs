@@ -52,7 +52,7 @@ impl Conversion {
     }
 
     /// Why the platform refuses the row's values, in its words; `None` when they are
-    /// well formed (the reference is checked against the known ones separately).
+    /// well formed (whether it has a reference, and a known one, is checked apart).
     pub fn invalid(&self) -> Option<String> {
         if self.idempotency_key.trim().is_empty() {
             return Some("idempotency_key is required".into());
@@ -82,9 +82,6 @@ impl Conversion {
             {
                 return Some(format!("{name} '{value}' is not a number"));
             }
-        }
-        if self.reference().is_none() {
-            return Some("a call_reference or a visitor_id is required".into());
         }
         None
     }

@@ -49,10 +49,19 @@ pub struct Stats {
 }
 
 /// The platform's shared state; cheap to clone.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct PlatformState {
     inner: Arc<Mutex<Data>>,
     token: Arc<str>,
+}
+
+impl std::fmt::Debug for PlatformState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlatformState")
+            .field("inner", &self.inner)
+            .field("token", &"<redacted>")
+            .finish()
+    }
 }
 
 #[derive(Debug, Default)]
@@ -179,16 +188,14 @@ impl Data {
                 ..first.clone()
             };
         }
-        let verdict = match row.invalid() {
-            Some(message) => Err(message),
-            None => match row.reference() {
-                Some((kind, value)) => self
-                    .references
-                    .get(&(kind, value.to_string()))
-                    .cloned()
-                    .ok_or_else(|| format!("unknown {} '{value}'", kind.words())),
-                None => Err("a call_reference or a visitor_id is required".into()),
-            },
+        let verdict = match (row.invalid(), row.reference()) {
+            (Some(message), _) => Err(message),
+            (None, None) => Err("a call_reference or a visitor_id is required".into()),
+            (None, Some((kind, value))) => self
+                .references
+                .get(&(kind, value.to_string()))
+                .cloned()
+                .ok_or_else(|| format!("unknown {} '{value}'", kind.words())),
         };
         let key = row.idempotency_key.clone();
         let result = match verdict {
