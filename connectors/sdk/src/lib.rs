@@ -17,6 +17,7 @@ mod model;
 pub mod outbound;
 mod registry;
 pub mod retry;
+pub mod source;
 mod usage;
 mod vocabulary;
 
@@ -34,6 +35,7 @@ pub use registry::{
 };
 
 pub use outbound::{AllowList, OutboundError, OutboundGuard};
+pub use source::{SourceKind, SourceRecord, SourceStream};
 pub use usage::SystemUsage;
 pub use vocabulary::Vocabulary;
 
@@ -122,5 +124,45 @@ pub trait CrmConnector: Send + Sync + std::fmt::Debug {
         Err(ConnectorError::Invalid {
             message: format!("the {} connector cannot look notes up", self.kind()),
         })
+    }
+
+    /// The field definitions of a conversion source. Leads and contacts are described
+    /// as [`CrmConnector::describe`] describes them; a connector with sources of its own
+    /// (opportunities) overrides this.
+    async fn describe_source(&self, source: SourceKind) -> ConnectorResult<Vec<FieldDef>> {
+        match source.entity() {
+            Some(entity) => self.describe(entity).await,
+            None => Err(source.unsupported(self.kind())),
+        }
+    }
+
+    /// Streams the records of a conversion source page by page, oldest modification
+    /// first, as [`CrmConnector::read`] does (the same `since`, `filters` and paging).
+    fn read_source(&self, source: SourceKind, query: ReadQuery) -> SourceStream {
+        use futures::{StreamExt, TryStreamExt};
+        match source.entity() {
+            Some(entity) => self
+                .read(entity, query)
+                .map_ok(|page| page.records.into_iter().map(SourceRecord::from).collect())
+                .boxed(),
+            None => {
+                futures::stream::once(futures::future::ready(Err(source.unsupported(self.kind()))))
+                    .boxed()
+            }
+        }
+    }
+
+    /// Writes the given fields of one source record unconditionally (a conversion's
+    /// marketing source written back to the CRM).
+    async fn update_source(
+        &self,
+        source: SourceKind,
+        key: &str,
+        fields: &FieldValues,
+    ) -> ConnectorResult<()> {
+        match source.entity() {
+            Some(entity) => self.update(entity, key, None, fields).await.map(|_| ()),
+            None => Err(source.unsupported(self.kind())),
+        }
     }
 }
