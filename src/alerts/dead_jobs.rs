@@ -107,6 +107,7 @@ fn words(kind: JobKind) -> (&'static str, &'static str) {
         JobKind::InteractionDelivery => ("batch of call notes", "batches of call notes"),
         JobKind::Run => ("sync run", "sync runs"),
         JobKind::Alert => ("alert", "alerts"),
+        JobKind::ConversionRun => ("conversion export run", "conversion export runs"),
     }
 }
 
@@ -117,6 +118,9 @@ fn dead_text(job: &Job, reason: &str) -> String {
         JobKind::FormDelivery => " The submission did not reach the CRM; it is kept.",
         JobKind::NoteDelivery | JobKind::InteractionDelivery => {
             " The notes did not reach the CRM; they are kept."
+        }
+        JobKind::ConversionRun => {
+            " Its conversions are kept in the ledger and sent by the next run."
         }
         JobKind::Run | JobKind::Alert => "",
     };

@@ -24,6 +24,7 @@ pub mod account;
 pub mod alert_channels;
 pub mod connectors;
 mod contract;
+pub mod conversion_exports;
 pub mod crm_lookup;
 pub mod field_usages;
 pub mod forms;
@@ -75,7 +76,8 @@ pub const V1_PREFIX: &str = "/v1";
         (name = "messages", description = "Message sent reports and their CRM notes"),
         (name = "callers", description = "The phone-system lookup URL /crm-lookup/{lookup_key} (public: the key is the credential), its lookup keys and routing rule sets"),
         (name = "interactions", description = "Calls reported by the phone system and their CRM call notes"),
-        (name = "alerts", description = "Alert channels (email, signed webhooks) for failed scheduled syncs, refused CRM logins, dead jobs and rejected form submissions piling up, and a test alert")
+        (name = "alerts", description = "Alert channels (email, signed webhooks) for failed scheduled syncs, refused CRM logins, dead jobs and rejected form submissions piling up, and a test alert"),
+        (name = "conversions", description = "Offline conversions: CRM sales sent back to the call-tracking platform that brought the customer, exactly once, with its answers; CSV downloads")
     )
 )]
 struct ApiDoc;
@@ -118,6 +120,7 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         .merge(routing_rules::routes())
         .merge(interactions::routes())
         .merge(alert_channels::routes())
+        .merge(conversion_exports::routes())
 }
 
 /// The API's routes (public, `/v1` behind [`auth::require_account`], `/openapi.json`)

@@ -15,6 +15,7 @@ use crate::{
     accounts::AccountError,
     alerts::AlertError,
     connectors::{ConnectError, UrlPolicyError},
+    conversions::ConversionError,
     domain::field_usage::SystemUsage,
     error::ApiError,
     field_usages::FieldUsageError,
@@ -45,6 +46,24 @@ impl From<AlertError> for ApiError {
             }
             AlertError::Secret(secret) => ApiError::internal(&secret),
             AlertError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<ConversionError> for ApiError {
+    fn from(err: ConversionError) -> Self {
+        let message = err.to_string();
+        match err {
+            ConversionError::NotFound(id) => ApiError::not_found(format!("conversion export {id}")),
+            ConversionError::RunNotFound(id) => ApiError::not_found(format!("conversion run {id}")),
+            ConversionError::Invalid { field, .. } => {
+                ApiError::unprocessable("invalid_value", message)
+                    .with_details(json!({ "field": field }))
+            }
+            ConversionError::Rule(_) => ApiError::unprocessable("invalid_rule", message),
+            ConversionError::Connector(e) => e.into(),
+            ConversionError::Secret(secret) => ApiError::internal(&secret),
+            ConversionError::Store(e) => e.into(),
         }
     }
 }

@@ -62,8 +62,8 @@ pub enum ConnectError {
     InUse {
         /// The connector as a person knows it: `Infor CRM connector at https://…`.
         connector: String,
-        /// What uses it, by name.
-        users: ConnectorUsers,
+        /// What uses it, by name (boxed: the error stays small on every other path).
+        users: Box<ConnectorUsers>,
     },
     /// No such connector in this account.
     #[error("connector {0} was not found")]
@@ -130,6 +130,14 @@ fn in_use_message(connector: &str, users: &ConnectorUsers) -> String {
             users.schedules.join(" and ")
         ));
     }
+    if !users.conversion_exports.is_empty() {
+        let word = plural(
+            users.conversion_exports.len(),
+            "conversion export",
+            "conversion exports",
+        );
+        parts.push(format!("{word} {}", quoted(&users.conversion_exports)));
+    }
     if users.waiting_notes > 0 {
         let n = users.waiting_notes;
         let word = plural(n as usize, "message-sent note", "message-sent notes");
@@ -140,7 +148,10 @@ fn in_use_message(connector: &str, users: &ConnectorUsers) -> String {
         let word = plural(n as usize, "call note", "call notes");
         parts.push(format!("{n} {word} waiting to be written"));
     }
-    let things = !(users.lists.is_empty() && users.forms.is_empty() && users.schedules.is_empty());
+    let things = !(users.lists.is_empty()
+        && users.forms.is_empty()
+        && users.schedules.is_empty()
+        && users.conversion_exports.is_empty());
     let notes = users.waiting_notes > 0 || users.waiting_calls > 0;
     let then = match (things, notes) {
         (true, true) => "delete or change those first, and try again once the notes are written",
@@ -168,13 +179,14 @@ mod tests {
             ],
             waiting_notes: 3,
             waiting_calls: 1,
+            conversion_exports: vec!["Won deals".into()],
         };
         let message = in_use_message("Infor CRM connector at https://crm.example", &users);
         assert_eq!(
             message,
             "the Infor CRM connector at https://crm.example is still used by lists 'Leads', \
              'Contacts' and 'Webinar'; form 'Spring offer'; the scheduled syncs of list 'Leads' \
-             and segment 'Gold' of list 'Leads'; 3 message-sent notes waiting to be written; \
+             and segment 'Gold' of list 'Leads'; conversion export 'Won deals'; 3 message-sent notes waiting to be written; \
              1 call note waiting to be written; delete or change those first, and try again \
              once the notes are written"
         );

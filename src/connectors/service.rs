@@ -217,7 +217,7 @@ impl ConnectorService<'_> {
                 .map_or(record.kind.as_str(), |f| f.display_name());
             ConnectError::InUse {
                 connector: format!("{name} connector at {}", record.base_url),
-                users,
+                users: Box::new(users),
             }
         };
         let users = self.users(account, id).await?;

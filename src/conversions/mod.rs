@@ -4,9 +4,19 @@
 //!
 //! A conversion export is a sync from a CRM to a destination that is not a CRM: it
 //! reads records like a pull, decides which are conversions with its [`rule`], and
-//! hands checked rows to a `listbridge_connector::ConversionDestination`. So far this
-//! module holds the rule; exports (storage, runs, schedules, API) build on it.
+//! hands checked rows to a `listbridge_connector::ConversionDestination`: `rule` (what
+//! is a conversion and how it becomes a row), `ledger` (the exactly-once rules),
+//! `destination` (where rows go), `exports` (set-up, *Run Now*, runs, rows, CSV) and
+//! `run` (the job that reads, records, sends and writes marketing sources back).
 
+pub mod destination;
+mod error;
+pub mod exports;
+pub mod ledger;
 pub mod rule;
+mod run;
 
+pub use error::ConversionError;
+pub use exports::{ConversionExports, ExportInput};
 pub use rule::{ConversionRule, RowProblem, RuleError, ValueSource, row_key};
+pub use run::run_job;

@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use listbridge_connector::{
-    Amount, ConversionReference, ConversionRow, CrmRecord, Currency, FieldDef, FieldType,
+    Amount, ConversionReference, ConversionRow, Currency, FieldDef, FieldType, SourceRecord,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -145,11 +145,11 @@ pub enum RowProblem {
 
 /// The key that makes a row the same conversion every time it is sent: one per
 /// (export, record, action), so a retried or re-run send is never counted twice.
-pub fn row_key(export: &str, record: &CrmRecord, action_name: &str) -> String {
+pub fn row_key(export: &str, record: &SourceRecord, action_name: &str) -> String {
     let mut hash = Sha256::new();
     for part in [
         export,
-        record.entity.as_str(),
+        record.source.as_str(),
         record.key.as_str(),
         action_name.trim(),
     ] {
@@ -281,8 +281,19 @@ impl ConversionRule {
         Ok(())
     }
 
+    /// The ledger key of the record's conversion: [`row_key`] with the action name the
+    /// record makes (blank when it makes none), so a record refused before sending and
+    /// the same record corrected later are one conversion.
+    pub fn key_of(&self, export: &str, record: &SourceRecord) -> String {
+        let action = match &self.action_name {
+            ValueSource::Text(text) => text.as_str(),
+            ValueSource::Field(field) => value(record, field).unwrap_or_default(),
+        };
+        row_key(export, record, action)
+    }
+
     /// Whether the record is a conversion by the trigger.
-    pub fn triggered(&self, record: &CrmRecord) -> bool {
+    pub fn triggered(&self, record: &SourceRecord) -> bool {
         self.trigger.matches(|field| value(record, field))
     }
 
@@ -292,10 +303,10 @@ impl ConversionRule {
     pub fn row(
         &self,
         export: &str,
-        record: &CrmRecord,
+        record: &SourceRecord,
         first_matched: DateTime<Utc>,
     ) -> Result<ConversionRow, RowProblem> {
-        let entity = record.entity.as_str().to_string();
+        let entity = record.source.as_str().to_string();
         let bad = |field: &str, value: &str, wanted: &'static str| RowProblem::BadValue {
             entity: entity.clone(),
             key: record.key.clone(),
@@ -389,7 +400,7 @@ impl ConversionRule {
 }
 
 /// The record's value of `field` (any case), trimmed; `None` when blank or absent.
-fn value<'r>(record: &'r CrmRecord, field: &str) -> Option<&'r str> {
+fn value<'r>(record: &'r SourceRecord, field: &str) -> Option<&'r str> {
     record
         .fields
         .iter()
@@ -428,7 +439,7 @@ fn type_words(t: FieldType) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use listbridge_connector::EntityKind;
+    use listbridge_connector::SourceKind;
 
     use super::*;
     use crate::domain::segment_filter::{Combine, Condition, Operator};
@@ -478,11 +489,10 @@ mod tests {
         }
     }
 
-    fn record(key: &str, fields: &[(&str, &str)]) -> CrmRecord {
-        CrmRecord {
-            entity: EntityKind::Contact,
+    fn record(key: &str, fields: &[(&str, &str)]) -> SourceRecord {
+        SourceRecord {
+            source: SourceKind::Contact,
             key: key.into(),
-            etag: None,
             modify_date: None,
             fields: fields
                 .iter()
@@ -491,7 +501,7 @@ mod tests {
         }
     }
 
-    fn won(key: &str) -> CrmRecord {
+    fn won(key: &str) -> SourceRecord {
         record(
             key,
             &[
@@ -535,7 +545,7 @@ mod tests {
         assert!(!rule().triggered(&record_with(&record, "Status", "Open")));
     }
 
-    fn record_with(record: &CrmRecord, field: &str, value: &str) -> CrmRecord {
+    fn record_with(record: &SourceRecord, field: &str, value: &str) -> SourceRecord {
         let mut changed = record.clone();
         changed
             .fields
@@ -599,7 +609,8 @@ mod tests {
     #[test]
     fn the_key_is_one_per_export_record_and_action() {
         let a = won("C1");
-        let key = |export: &str, record: &CrmRecord, action: &str| row_key(export, record, action);
+        let key =
+            |export: &str, record: &SourceRecord, action: &str| row_key(export, record, action);
         assert_eq!(key("e", &a, "sale"), key("e", &a, " sale "));
         assert_ne!(key("e", &a, "sale"), key("e", &a, "renewal"));
         assert_ne!(key("e", &a, "sale"), key("f", &a, "sale"));

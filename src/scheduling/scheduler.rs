@@ -207,4 +207,9 @@ async fn run_tick(state: &AppState, gate: &Mutex<()>) {
         Ok(_) => {}
         Err(e) => tracing::error!(error = %e, "scheduler tick failed"),
     }
+    match crate::conversions::exports::fire_due(state).await {
+        Ok(0) => {}
+        Ok(queued) => tracing::debug!(queued, "conversion export runs queued"),
+        Err(e) => tracing::error!(error = %e, "queuing due conversion export runs failed"),
+    }
 }

@@ -10,7 +10,9 @@ use serde::Serialize;
 
 use super::{
     AccountId, ConnectorId, ConnectorRepo, ListKind, StoreError,
-    entity::{connector, form, interaction, list, note_event, schedule, segment},
+    entity::{
+        connector, conversion_export, form, interaction, list, note_event, schedule, segment,
+    },
     schedules::{KIND_LIST, KIND_SEGMENT},
 };
 
@@ -31,6 +33,8 @@ pub struct ConnectorUsers {
     pub waiting_notes: u64,
     /// Call notes waiting to be written through it.
     pub waiting_calls: u64,
+    /// Conversion exports that read its CRM, by name.
+    pub conversion_exports: Vec<String>,
 }
 
 impl ConnectorUsers {
@@ -41,6 +45,7 @@ impl ConnectorUsers {
             && self.schedules.is_empty()
             && self.waiting_notes == 0
             && self.waiting_calls == 0
+            && self.conversion_exports.is_empty()
     }
 }
 
@@ -117,7 +122,17 @@ impl ConnectorRepo<'_> {
             .filter(interaction::Column::Status.is_in(WAITING))
             .count(self.db)
             .await?;
+        let conversion_exports = conversion_export::Entity::find()
+            .filter(conversion_export::Column::AccountId.eq(account.as_db()))
+            .filter(conversion_export::Column::ConnectorId.eq(id.as_db()))
+            .order_by_asc(conversion_export::Column::Name)
+            .all(self.db)
+            .await?
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
         Ok(ConnectorUsers {
+            conversion_exports,
             lists: lists.into_iter().map(|l| l.name).collect(),
             forms: forms.into_iter().map(|f| f.name).collect(),
             schedules,
@@ -174,6 +189,15 @@ impl ConnectorRepo<'_> {
             )
             .filter(
                 Expr::exists(referring(form::Entity, form::Column::ConnectorId, id, None)).not(),
+            )
+            .filter(
+                Expr::exists(referring(
+                    conversion_export::Entity,
+                    conversion_export::Column::ConnectorId,
+                    id,
+                    None,
+                ))
+                .not(),
             )
             .filter(
                 Expr::exists(referring(

@@ -63,6 +63,14 @@ id_type!(
     ConnectorId
 );
 id_type!(
+    /// Identifies an offline-conversion export.
+    ConversionExportId
+);
+id_type!(
+    /// Identifies one run of an offline-conversion export.
+    ConversionRunId
+);
+id_type!(
     /// Identifies a marketing list.
     ListId
 );

@@ -33,16 +33,19 @@ pub enum JobKind {
     InteractionDelivery,
     /// Send one alert to one channel (payload: `{"channel_id": …, "alert": …}`).
     Alert,
+    /// Execute a conversion export run (payload: `{"run_id": …}`).
+    ConversionRun,
 }
 
 impl JobKind {
     /// Every kind, so a report (the `/metrics` queue gauges) can name the empty ones too.
-    pub const ALL: [JobKind; 5] = [
+    pub const ALL: [JobKind; 6] = [
         JobKind::Run,
         JobKind::FormDelivery,
         JobKind::NoteDelivery,
         JobKind::InteractionDelivery,
         JobKind::Alert,
+        JobKind::ConversionRun,
     ];
 
     /// Stored name.
@@ -53,6 +56,7 @@ impl JobKind {
             JobKind::NoteDelivery => "note_delivery",
             JobKind::InteractionDelivery => "interaction_delivery",
             JobKind::Alert => "alert",
+            JobKind::ConversionRun => "conversion_run",
         }
     }
 
@@ -645,7 +649,7 @@ impl<C: ConnectionTrait> JobRepo<'_, C> {
                     .map(|campaign| JobSubject::NoteBatch {
                         campaign_id: campaign.clone(),
                     }),
-                JobKind::InteractionDelivery | JobKind::Alert => None,
+                JobKind::InteractionDelivery | JobKind::Alert | JobKind::ConversionRun => None,
             };
             if let Some(subject) = subject {
                 out.insert(job.id, subject);

@@ -22,6 +22,8 @@ mod alert_streaks;
 mod api_keys;
 mod connector_users;
 mod connectors;
+mod conversion_exports;
+mod conversion_rows;
 mod crm_links;
 mod email_locks;
 pub mod entity;
@@ -57,6 +59,8 @@ pub use connectors::{
     ConnectorCredentials, ConnectorRateLimit, ConnectorRecord, ConnectorRepo, ConnectorStatus,
     VerifiedUser,
 };
+pub use conversion_exports::{ConversionExportRepo, RunTally, StoredExport};
+pub use conversion_rows::{ConversionRowRepo, LedgerFilter, LedgerRow};
 pub use crm_links::CrmLinkRepo;
 pub use email_locks::EmailLockRepo;
 pub use field_usages::FieldUsageRepo;
@@ -68,7 +72,7 @@ pub use ids::{
     AccountId, ApiKeyId, ConnectorId, FormId, JobId, ListId, MemberId, RunId, ScheduleId,
     SegmentId, SubmissionId, UserId,
 };
-pub use ids::{AlertChannelId, LookupKeyId, RuleSetId};
+pub use ids::{AlertChannelId, ConversionExportId, ConversionRunId, LookupKeyId, RuleSetId};
 pub use interactions::{CallDirection, Interaction, InteractionRepo, InteractionStatus};
 pub use invitations::{Invitation, InvitationRepo};
 pub use jobs::{Job, JobKind, JobRepo, JobStatus, JobSubject, NewJob, WaitingJobs};

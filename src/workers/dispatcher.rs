@@ -175,5 +175,6 @@ async fn execute(state: &AppState, runs: &RunWorker, job: &Job) -> Result<(), Jo
         }
         JobKind::Alert => crate::alerts::run_delivery_job(state, job).await,
         JobKind::Run => runs.execute(job).await,
+        JobKind::ConversionRun => crate::conversions::run_job(state, job).await,
     }
 }

@@ -45,6 +45,8 @@ mod console_schedules;
 mod console_segments;
 mod console_sync;
 mod console_upload;
+mod conversions_api;
+mod conversions_flow;
 #[cfg(feature = "demo")]
 mod demo;
 mod forms_bad_inputs;

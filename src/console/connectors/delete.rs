@@ -64,7 +64,7 @@ pub async fn submit(
             &state,
             &viewer,
             &record,
-            users.clone(),
+            users.as_ref().clone(),
             err.to_string(),
             StatusCode::CONFLICT,
         ),

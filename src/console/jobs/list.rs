@@ -152,6 +152,7 @@ fn describe(job: &Job, subject: Option<&JobSubject>) -> (String, Option<String>,
                 JobKind::NoteDelivery => "A note batch",
                 JobKind::InteractionDelivery => "A call note batch",
                 JobKind::Alert => "An alert",
+                JobKind::ConversionRun => "A conversion export run",
             }
             .to_string(),
             None,

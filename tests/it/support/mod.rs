@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod browser;
 pub mod calls;
 pub mod console;
+pub mod conversions;
 pub mod crm;
 pub mod forms;
 pub mod list_page;

@@ -1,0 +1,592 @@
+//! Conversion exports as people set them up: create, list, read, delete, *Run Now*,
+//! runs and their rows, and *Download CSV*. The API and (later) the console call these;
+//! the rule is checked against the CRM's fields and the destination against the
+//! outbound policy before anything is saved.
+
+use chrono::{DateTime, Duration, Utc};
+use listbridge_connector::{FieldType, SourceKind, destination::write_csv};
+use sea_orm::TransactionTrait;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::{
+    ConversionError, ConversionRule,
+    destination::{self, Destination, DestinationInput},
+    ledger::{Payload, RowStatus},
+};
+use crate::{
+    AppState,
+    store::{
+        AccountId, ConnectorId, ConversionExportId, ConversionExportRepo, ConversionRunId, JobId,
+        JobKind, JobRepo, LedgerFilter, LedgerRow, NewJob, StoreError, StoredExport,
+        entity::conversion_run,
+    },
+};
+
+/// The longest export name.
+const MAX_NAME: usize = 100;
+/// The longest time between scheduled runs: a week.
+const MAX_EVERY_MINUTES: u32 = 7 * 24 * 60;
+/// Attempts of a run's job before it is dead.
+pub const RUN_MAX_ATTEMPTS: i32 = 6;
+
+/// A new export.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExportInput {
+    /// The name people know the export by (unique in the account).
+    #[schema(example = "Won deals to call tracking", pattern = r"\S")]
+    pub name: String,
+    /// The connector whose CRM is read.
+    pub connector_id: ConnectorId,
+    /// What is read: `lead`, `contact` or `opportunity`.
+    #[schema(example = "opportunity")]
+    pub source: String,
+    /// Which records are conversions and how each becomes a row.
+    pub rule: ConversionRule,
+    /// Where rows go.
+    pub destination: DestinationInput,
+    /// The CRM field of the source the platform's marketing source is written to.
+    #[serde(default)]
+    pub enrich_field: Option<String>,
+    /// Runs every this many minutes (60 hourly, 1440 daily, 10080 weekly); only when
+    /// asked (*Run Now*) when absent.
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 10080)]
+    pub every_minutes: Option<u32>,
+}
+
+/// An export as shown: its settings, never its token.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Export {
+    /// Id.
+    pub id: ConversionExportId,
+    /// Name.
+    pub name: String,
+    /// The connector read.
+    pub connector_id: ConnectorId,
+    /// `lead`, `contact` or `opportunity`.
+    pub source: String,
+    /// The rule.
+    pub rule: ConversionRule,
+    /// Where rows go.
+    pub destination: Destination,
+    /// Whether a token is stored (it is never shown).
+    pub token_set: bool,
+    /// Where the marketing source is written back.
+    pub enrich_field: Option<String>,
+    /// Minutes between scheduled runs.
+    pub every_minutes: Option<i32>,
+    /// When the next scheduled run is queued.
+    pub next_run_at: Option<DateTime<Utc>>,
+    /// The CRM modify date read up to.
+    pub read_up_to: Option<DateTime<Utc>>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+}
+
+/// One run of an export, with its counts.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ExportRun {
+    /// Id.
+    pub id: ConversionRunId,
+    /// The export.
+    pub export_id: ConversionExportId,
+    /// `queued`, `running`, `succeeded`, `completed_with_errors` or `failed`.
+    pub status: String,
+    /// `manual` or `schedule`.
+    pub trigger: String,
+    /// CRM records read.
+    pub records_read: i64,
+    /// Records that made a new or changed conversion.
+    pub conversions: i64,
+    /// Rows the platform took.
+    pub accepted: i64,
+    /// Rows the platform refused (see the rows for its words).
+    pub rejected: i64,
+    /// Records refused before sending (see the rows for why).
+    pub invalid: i64,
+    /// Rows sent before whose record has changed since: not sent again.
+    pub changed_after_sending: i64,
+    /// Marketing sources written back to the CRM.
+    pub enriched: i64,
+    /// Why the run failed.
+    pub error: Option<String>,
+    /// Queued.
+    pub created_at: DateTime<Utc>,
+    /// Started.
+    pub started_at: Option<DateTime<Utc>>,
+    /// Ended.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// How long it took, in milliseconds.
+    pub duration_ms: Option<i64>,
+}
+
+/// One conversion in the ledger, as shown.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ConversionView {
+    /// Ledger row id (the listing's cursor).
+    pub id: String,
+    /// The idempotency key sent with it.
+    pub key: String,
+    /// `lead`, `contact` or `opportunity`.
+    pub source: String,
+    /// The CRM record's key.
+    pub crm_key: String,
+    /// What became of it.
+    pub status: RowStatus,
+    /// The row (absent for an invalid one).
+    pub row: Option<Payload>,
+    /// The platform's words (rejected) or the problem (invalid).
+    pub message: Option<String>,
+    /// The marketing source the platform credited.
+    pub marketing_source: Option<String>,
+    /// The record changed after the row was accepted; it was not sent again.
+    pub changed_after_sending: bool,
+    /// When the platform took it.
+    pub sent_at: Option<DateTime<Utc>>,
+    /// When the marketing source was written to the CRM.
+    pub enriched_at: Option<DateTime<Utc>>,
+}
+
+/// What *Run Now* did.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RunQueued {
+    /// The run (new, or the one already queued or running).
+    pub run: ExportRun,
+    /// False when a run was already queued or running.
+    pub created: bool,
+}
+
+/// The export service over the app's state.
+#[derive(Debug)]
+pub struct ConversionExports<'a> {
+    state: &'a AppState,
+}
+
+impl<'a> ConversionExports<'a> {
+    /// The service.
+    pub fn from_state(state: &'a AppState) -> Self {
+        ConversionExports { state }
+    }
+
+    /// Checks and saves a new export.
+    pub async fn create(
+        &self,
+        account: AccountId,
+        input: ExportInput,
+    ) -> Result<Export, ConversionError> {
+        let invalid = |field, message: String| ConversionError::Invalid { field, message };
+        let name = input.name.trim().to_string();
+        if name.is_empty() || name.chars().count() > MAX_NAME {
+            return Err(invalid(
+                "name",
+                format!("must be 1 to {MAX_NAME} characters"),
+            ));
+        }
+        let source: SourceKind = input
+            .source
+            .parse()
+            .map_err(|message| invalid("source", message))?;
+        if let Some(minutes) = input.every_minutes
+            && !(1..=MAX_EVERY_MINUTES).contains(&minutes)
+        {
+            return Err(invalid(
+                "every_minutes",
+                format!("must be between 1 and {MAX_EVERY_MINUTES}, not {minutes}"),
+            ));
+        }
+        let (destination, token) = destination::check(&self.state.outbound, input.destination)?;
+        let connector = self
+            .state
+            .connectors()
+            .open(account, input.connector_id)
+            .await?;
+        let defs = connector
+            .describe_source(source)
+            .await
+            .map_err(crate::connectors::ConnectError::from)?;
+        input.rule.validate(&defs)?;
+        let enrich_field = match input.enrich_field.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(field) => {
+                let def = defs
+                    .iter()
+                    .find(|d| d.name.eq_ignore_ascii_case(field))
+                    .ok_or_else(|| {
+                        invalid(
+                            "enrich_field",
+                            format!("the CRM's {} have no field '{field}'", source.plural()),
+                        )
+                    })?;
+                if def.read_only || def.field_type != FieldType::Text {
+                    return Err(invalid(
+                        "enrich_field",
+                        format!("'{}' is not a text field the CRM lets us write", def.name),
+                    ));
+                }
+                Some(def.name.clone())
+            }
+        };
+        if !destination.sends() && enrich_field.is_some() {
+            return Err(invalid(
+                "enrich_field",
+                "a download export gets no marketing sources to write back".into(),
+            ));
+        }
+        let now = self.state.clock.now();
+        let id = ConversionExportId(self.state.random.uuid());
+        let destination_secret = token
+            .map(|t| self.state.cipher.encrypt(&t, &id.as_db()))
+            .transpose()?;
+        let stored = StoredExport {
+            id,
+            account_id: account,
+            connector_id: input.connector_id,
+            name,
+            source: source.as_str().to_string(),
+            rule: serde_json::to_string(&input.rule).unwrap_or_default(),
+            destination_kind: destination.kind().to_string(),
+            destination_settings: serde_json::to_string(&destination).unwrap_or_default(),
+            destination_secret,
+            enrich_field,
+            every_minutes: input.every_minutes.map(|m| m as i32),
+            watermark: None,
+            next_run_at: input
+                .every_minutes
+                .map(|m| now + Duration::minutes(i64::from(m))),
+            created_at: now,
+            updated_at: now,
+        };
+        self.state
+            .store
+            .conversion_exports()
+            .insert(&stored)
+            .await?;
+        view(stored)
+    }
+
+    /// The account's exports.
+    pub async fn list(&self, account: AccountId) -> Result<Vec<Export>, ConversionError> {
+        self.state
+            .store
+            .conversion_exports()
+            .list(account)
+            .await?
+            .into_iter()
+            .map(view)
+            .collect()
+    }
+
+    /// One export.
+    pub async fn get(
+        &self,
+        account: AccountId,
+        id: ConversionExportId,
+    ) -> Result<Export, ConversionError> {
+        view(self.stored(account, id).await?)
+    }
+
+    /// The stored export (for a run).
+    pub async fn stored(
+        &self,
+        account: AccountId,
+        id: ConversionExportId,
+    ) -> Result<StoredExport, ConversionError> {
+        self.state
+            .store
+            .conversion_exports()
+            .get(account, id)
+            .await?
+            .ok_or(ConversionError::NotFound(id))
+    }
+
+    /// Deletes an export with its runs and ledger.
+    pub async fn delete(
+        &self,
+        account: AccountId,
+        id: ConversionExportId,
+    ) -> Result<(), ConversionError> {
+        if self
+            .state
+            .store
+            .conversion_exports()
+            .delete(account, id)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(ConversionError::NotFound(id))
+        }
+    }
+
+    /// *Run Now* (or a scheduled slot): queues a run and its job, unless one is queued
+    /// or running already.
+    pub async fn run_now(
+        &self,
+        account: AccountId,
+        id: ConversionExportId,
+        trigger: &str,
+    ) -> Result<RunQueued, ConversionError> {
+        self.stored(account, id).await?;
+        let now = self.state.clock.now();
+        let tx = self
+            .state
+            .store
+            .conn()
+            .begin()
+            .await
+            .map_err(StoreError::from)?;
+        let (run_id, created) = ConversionExportRepo::on(&tx)
+            .queue_run(
+                account,
+                id,
+                ConversionRunId(self.state.random.uuid()),
+                trigger,
+                now,
+            )
+            .await?;
+        if created {
+            JobRepo::on(&tx)
+                .enqueue(
+                    NewJob {
+                        id: JobId(self.state.random.uuid()),
+                        account_id: account,
+                        kind: JobKind::ConversionRun,
+                        payload: json!({ "run_id": run_id }),
+                        max_attempts: RUN_MAX_ATTEMPTS,
+                        run_at: now,
+                        dedupe_key: Some(format!("conversion_run:{run_id}")),
+                    },
+                    now,
+                )
+                .await?;
+        }
+        tx.commit().await.map_err(StoreError::from)?;
+        if created {
+            self.state.job_signal.notify_one();
+        }
+        Ok(RunQueued {
+            run: self.run(account, id, run_id).await?,
+            created,
+        })
+    }
+
+    /// One run of the export.
+    pub async fn run(
+        &self,
+        account: AccountId,
+        export: ConversionExportId,
+        id: ConversionRunId,
+    ) -> Result<ExportRun, ConversionError> {
+        let run = self
+            .state
+            .store
+            .conversion_exports()
+            .run(account, id)
+            .await?
+            .filter(|r| r.export_id == export.as_db())
+            .ok_or(ConversionError::RunNotFound(id))?;
+        run_view(run)
+    }
+
+    /// The export's latest runs, newest first.
+    pub async fn runs(
+        &self,
+        account: AccountId,
+        export: ConversionExportId,
+        limit: u64,
+    ) -> Result<Vec<ExportRun>, ConversionError> {
+        self.stored(account, export).await?;
+        self.state
+            .store
+            .conversion_exports()
+            .runs(account, export, limit)
+            .await?
+            .into_iter()
+            .map(run_view)
+            .collect()
+    }
+
+    /// A page of the export's conversions by `filter`, after the cursor `after`.
+    pub async fn rows(
+        &self,
+        account: AccountId,
+        export: ConversionExportId,
+        filter: &LedgerFilter,
+        after: Option<&str>,
+        limit: u64,
+    ) -> Result<Vec<ConversionView>, ConversionError> {
+        self.stored(account, export).await?;
+        self.state
+            .store
+            .conversion_rows()
+            .list(account, export, filter, after, limit)
+            .await?
+            .into_iter()
+            .map(row_view)
+            .collect()
+    }
+
+    /// *Download CSV*: the export's conversions that happened in [`from`, `to`), every
+    /// one that can be sent (invalid ones left out), as the platforms' CSV file.
+    pub async fn csv(
+        &self,
+        account: AccountId,
+        export: ConversionExportId,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+    ) -> Result<Vec<u8>, ConversionError> {
+        self.stored(account, export).await?;
+        let filter = LedgerFilter {
+            from,
+            to,
+            ..LedgerFilter::default()
+        };
+        let repo = self.state.store.conversion_rows();
+        let mut rows = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = repo
+                .list(account, export, &filter, after.as_deref(), 1000)
+                .await?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.id.clone());
+            rows.extend(page.iter().filter_map(|r| {
+                (r.status != RowStatus::Invalid.as_str())
+                    .then(|| serde_json::from_str::<Payload>(&r.payload).ok())
+                    .flatten()
+                    .and_then(|p| p.row(&r.row_key))
+            }));
+        }
+        rows.sort_by(|a, b| a.occurred_at.cmp(&b.occurred_at).then(a.key.cmp(&b.key)));
+        let mut out = Vec::new();
+        write_csv(&rows, &mut out).map_err(|e| ConversionError::Invalid {
+            field: "download",
+            message: e.to_string(),
+        })?;
+        Ok(out)
+    }
+}
+
+/// Exports whose scheduled slot is due, handled per tick.
+const DUE_BATCH: u64 = 200;
+
+/// Queues a run of every export whose slot is due (called by the scheduler's tick on
+/// every instance: a slot is claimed by one, and a run already active is not doubled).
+/// Slots missed while the service was down are not caught up one by one: the next one
+/// is a whole period after now. Answers how many runs were queued.
+pub async fn fire_due(state: &AppState) -> Result<usize, ConversionError> {
+    let now = state.clock.now();
+    let repo = state.store.conversion_exports();
+    let mut queued = 0;
+    for export in repo.due(now, DUE_BATCH).await? {
+        let (Some(due), Some(minutes)) = (export.next_run_at, export.every_minutes) else {
+            continue;
+        };
+        let period = Duration::minutes(i64::from(minutes.max(1)));
+        let mut next = due + period;
+        if next <= now {
+            next = now + period;
+        }
+        if !repo.claim_slot(export.id, due, next).await? {
+            continue;
+        }
+        let run = ConversionExports::from_state(state)
+            .run_now(export.account_id, export.id, "schedule")
+            .await?;
+        if run.created {
+            queued += 1;
+        }
+    }
+    Ok(queued)
+}
+
+/// The shown form of a stored export.
+fn view(stored: StoredExport) -> Result<Export, ConversionError> {
+    let corrupt = |message: String| {
+        ConversionError::Store(StoreError::Corrupt {
+            table: "conversion_exports",
+            id: stored.id.as_db(),
+            message,
+        })
+    };
+    let rule: ConversionRule =
+        serde_json::from_str(&stored.rule).map_err(|e| corrupt(format!("rule: {e}")))?;
+    let destination: Destination = serde_json::from_str(&stored.destination_settings)
+        .map_err(|e| corrupt(format!("destination: {e}")))?;
+    Ok(Export {
+        id: stored.id,
+        name: stored.name,
+        connector_id: stored.connector_id,
+        source: stored.source,
+        rule,
+        destination,
+        token_set: stored.destination_secret.is_some(),
+        enrich_field: stored.enrich_field,
+        every_minutes: stored.every_minutes,
+        next_run_at: stored.next_run_at,
+        read_up_to: stored.watermark.map(|w| w.0),
+        created_at: stored.created_at,
+    })
+}
+
+/// The shown form of a stored run.
+fn run_view(run: conversion_run::Model) -> Result<ExportRun, ConversionError> {
+    let corrupt = |message: &str| {
+        ConversionError::Store(StoreError::Corrupt {
+            table: "conversion_runs",
+            id: run.id.clone(),
+            message: message.to_string(),
+        })
+    };
+    Ok(ExportRun {
+        id: ConversionRunId::from_db(&run.id).ok_or_else(|| corrupt("id is not a UUID"))?,
+        export_id: ConversionExportId::from_db(&run.export_id)
+            .ok_or_else(|| corrupt("export_id is not a UUID"))?,
+        duration_ms: run
+            .started_at
+            .zip(run.finished_at)
+            .map(|(s, f)| (f - s).num_milliseconds()),
+        status: run.status,
+        trigger: run.trigger,
+        records_read: run.records_read,
+        conversions: run.conversions,
+        accepted: run.accepted,
+        rejected: run.rejected,
+        invalid: run.invalid,
+        changed_after_sending: run.changed_after_sending,
+        enriched: run.enriched,
+        error: run.error,
+        created_at: run.created_at,
+        started_at: run.started_at,
+        finished_at: run.finished_at,
+    })
+}
+
+/// The shown form of a ledger row.
+fn row_view(row: LedgerRow) -> Result<ConversionView, ConversionError> {
+    let status = RowStatus::parse(&row.status).ok_or_else(|| {
+        ConversionError::Store(StoreError::Corrupt {
+            table: "conversion_rows",
+            id: row.id.clone(),
+            message: format!("unknown status '{}'", row.status),
+        })
+    })?;
+    Ok(ConversionView {
+        row: (status != RowStatus::Invalid)
+            .then(|| serde_json::from_str(&row.payload).ok())
+            .flatten(),
+        id: row.id,
+        key: row.row_key,
+        source: row.source,
+        crm_key: row.crm_key,
+        status,
+        message: row.message,
+        marketing_source: row.marketing_source,
+        changed_after_sending: row.changed_after_sending,
+        sent_at: row.sent_at,
+        enriched_at: row.enriched_at,
+    })
+}

@@ -1,0 +1,153 @@
+//! Offline conversions end to end (issue 19): won opportunities in the fake CRM go to the
+//! fake call-tracking platform once each; unknown references come back in the platform's
+//! words and go again once corrected; bad values are refused before sending, named by
+//! record; dates come out in UTC; the platform's marketing source lands in the CRM.
+
+use infor_crm_fake::Kind;
+use serde_json::json;
+
+use crate::support::{
+    conversions::{add_opportunities, add_won, export_body, platform, won},
+    world::{crm_config, world},
+};
+
+#[tokio::test]
+async fn won_opportunities_reach_the_platform_once_and_corrected_references_follow() {
+    let w = world(crm_config(0, 0)).await;
+    let platform = platform(60).await;
+    let keys = add_won(&w, 50, 5);
+    let mut open = won(99, "CR-000099");
+    open.insert("Status".into(), json!("Open"));
+    add_opportunities(&w, &[open]);
+    let export = w.create_export(&export_body(&w, &platform)).await;
+
+    let run = w.run_export(&export).await;
+    assert_eq!(run["status"], "completed_with_errors", "{run}");
+    assert_eq!(run["records_read"], 56, "{run}");
+    assert_eq!(
+        (&run["accepted"], &run["rejected"], &run["invalid"]),
+        (&json!(50), &json!(5), &json!(0)),
+        "{run}"
+    );
+    assert_eq!(platform.state().accepted().len(), 50);
+    let rejected = w.conversions(&export, "status=rejected").await;
+    assert_eq!(rejected.len(), 5);
+    for row in &rejected {
+        let message = row["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("CR-UNKNOWN"),
+            "the platform's words: {row}"
+        );
+        assert!(keys[50..].contains(&row["crm_key"].as_str().unwrap_or_default().to_string()));
+    }
+
+    // The marketing source each accepted row was credited with is in the CRM.
+    for key in &keys[..50] {
+        let record = w
+            .crm
+            .state()
+            .record(Kind::Opportunity, key)
+            .expect("opportunity");
+        let source = record.get_text("MarketingSource");
+        assert!(source.is_some_and(|s| !s.is_empty()), "{key} enriched");
+    }
+    assert_eq!(run["enriched"], 50, "{run}");
+
+    // A second run sends nothing (the enrichment writes moved the records' modify
+    // dates, so they are read again, and found unchanged).
+    let requests = platform.state().stats().requests;
+    let again = w.run_export(&export).await;
+    assert_eq!(again["status"], "succeeded", "{again}");
+    assert_eq!(
+        (&again["accepted"], &again["rejected"]),
+        (&json!(0), &json!(0)),
+        "{again}"
+    );
+    assert_eq!(
+        platform.state().stats().requests,
+        requests,
+        "no request at all"
+    );
+
+    // The five corrected in the CRM go on the next run.
+    for (i, key) in keys[50..].iter().enumerate() {
+        w.crm_update(
+            Kind::Opportunity,
+            std::slice::from_ref(key),
+            &[("CallReference", &call_tracking_fake::call_reference(51 + i))],
+        );
+    }
+    let fixed = w.run_export(&export).await;
+    assert_eq!(fixed["accepted"], 5, "{fixed}");
+    assert_eq!(fixed["status"], "succeeded", "{fixed}");
+    assert_eq!(platform.state().accepted().len(), 55);
+    assert_eq!(platform.state().stats().duplicates, 0, "nothing sent twice");
+}
+
+#[tokio::test]
+async fn bad_values_are_refused_before_sending_and_dates_go_out_in_utc() {
+    let w = world(crm_config(0, 0)).await;
+    let platform = platform(10).await;
+    let mut bad_currency = won(1, "CR-000001");
+    bad_currency.insert("ExchangeRateCode".into(), json!("XYZ"));
+    let mut bad_amount = won(2, "CR-000002");
+    bad_amount.insert("Notes".into(), json!("n/a"));
+    let good = won(3, "CR-000003");
+    let keys = add_opportunities(&w, &[bad_currency, bad_amount, good]);
+    let mut body = export_body(&w, &platform);
+    body["rule"]["margin_field"] = json!("Notes");
+    let export = w.create_export(&body).await;
+
+    let run = w.run_export(&export).await;
+    assert_eq!(run["status"], "completed_with_errors", "{run}");
+    assert_eq!(
+        (&run["accepted"], &run["invalid"]),
+        (&json!(1), &json!(2)),
+        "{run}"
+    );
+    let invalid = w.conversions(&export, "status=invalid").await;
+    let message_of = |key: &str| {
+        invalid
+            .iter()
+            .find(|r| r["crm_key"] == key)
+            .and_then(|r| r["message"].as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let currency = message_of(&keys[0]);
+    assert!(
+        currency.contains(&keys[0]) && currency.contains("XYZ") && currency.contains("ISO 4217"),
+        "{currency}"
+    );
+    let amount = message_of(&keys[1]);
+    assert!(
+        amount.contains(&keys[1]) && amount.contains("n/a") && amount.contains("number"),
+        "{amount}"
+    );
+
+    let sent = platform.state().accepted();
+    assert_eq!(sent.len(), 1, "only the good row left listbridge");
+    assert_eq!(
+        sent[0].date_time, "2026-12-04 15:15:30",
+        "New York 10:15:30 in UTC"
+    );
+    assert_eq!(sent[0].transaction_currency.as_deref(), Some("GBP"));
+    assert_eq!(sent[0].transaction_amount.as_deref(), Some("1500.50"));
+
+    // Download CSV carries the same row, in UTC, with the seed's header.
+    let response = w
+        .app
+        .get(&format!("/v1/conversion-exports/{export}/download"), &w.key)
+        .await;
+    assert_eq!(response.status(), 200);
+    let csv = response.text().await.expect("a body");
+    assert!(
+        csv.starts_with("Action Name,Title,Date Time,Transaction Reference,"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("sale,Deal 3,2026-12-04 15:15:30,,1500.50,GBP,"),
+        "{csv}"
+    );
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+}
