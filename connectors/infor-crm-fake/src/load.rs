@@ -15,14 +15,16 @@ use crate::server::FakeError;
 use crate::store::Store;
 use crate::write::{Opts, create_record};
 
-/// Kinds in an order where references resolve (addresses, then accounts, then people).
-const LOAD_ORDER: [Kind; 6] = [
+/// Kinds in an order where references resolve (addresses, then accounts, then people
+/// and opportunities).
+const LOAD_ORDER: [Kind; 7] = [
     Kind::LeadAddress,
     Kind::Address,
     Kind::Account,
     Kind::Lead,
     Kind::Contact,
     Kind::History,
+    Kind::Opportunity,
 ];
 
 /// Loads every record in `doc` into `store`; errors name the kind, position and field.
