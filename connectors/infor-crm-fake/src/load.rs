@@ -123,13 +123,14 @@ mod tests {
                 leads: 20,
                 contacts: 20,
                 accounts: 5,
+                opportunities: 7,
                 seed: 3,
             },
         );
         let dump = dump_all(&store);
         let mut copy = Store::new(4);
         let loaded = load_json(&mut copy, &dump, chrono::Utc::now());
-        assert_eq!(loaded, Ok(20 + 20 + 5 + 20 + 25));
+        assert_eq!(loaded, Ok(20 + 20 + 5 + 20 + 25 + 7));
         for kind in Kind::ALL {
             let a: Vec<_> = store
                 .records(kind)
