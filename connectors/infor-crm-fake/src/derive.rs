@@ -53,6 +53,24 @@ pub(crate) fn apply(kind: Kind, record: &mut Record) {
             }
         }
         Kind::History => {}
+        Kind::Opportunity => {
+            // SalesLogix keeps the weighted potential and the closed flag in step with
+            // the amounts and the status on every save.
+            let weighted = match (record.get("SalesPotential"), record.get("CloseProbability")) {
+                (Some(Value::Decimal(potential)), Some(Value::Int(probability))) => {
+                    Some(potential * (*probability as f64) / 100.0)
+                }
+                _ => None,
+            };
+            match weighted {
+                Some(w) => record.fields.insert("Weighted", Value::Decimal(w)),
+                None => record.fields.remove("Weighted"),
+            };
+            let closed = record
+                .text("Status")
+                .is_some_and(|s| s.trim_start().to_ascii_lowercase().starts_with("closed"));
+            record.fields.insert("Closed", Value::Bool(closed));
+        }
     }
 }
 
@@ -63,7 +81,7 @@ pub(crate) fn descriptor(kind: Kind, record: &Record) -> String {
         Kind::Contact => "NameLF",
         Kind::Account => "AccountName",
         Kind::LeadAddress | Kind::Address => "FullAddress",
-        Kind::History => "Description",
+        Kind::History | Kind::Opportunity => "Description",
     };
     text(record, name)
 }

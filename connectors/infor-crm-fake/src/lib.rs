@@ -1,7 +1,8 @@
 //! A faithful fake Infor CRM (Saleslogix) SData server for listbridge's tests, demo and
 //! benchmarks.
 //!
-//! It serves `/sdata/slx/dynamic/-/{leads,contacts,accounts,leadAddresses,addresses,history}`
+//! It serves
+//! `/sdata/slx/dynamic/-/{leads,contacts,accounts,leadAddresses,addresses,history,opportunities}`
 //! in Atom and JSON with the paging, `where`, `select`/`include`/`orderBy`, writes,
 //! `$batch`, `$template`, `$schema`, errors and Basic authentication of the real server:
 //! Sage's SData 1.1 REST protocol as Infor CRM serves it (the public SData specification

@@ -15,14 +15,16 @@ use crate::server::FakeError;
 use crate::store::Store;
 use crate::write::{Opts, create_record};
 
-/// Kinds in an order where references resolve (addresses, then accounts, then people).
-const LOAD_ORDER: [Kind; 6] = [
+/// Kinds in an order where references resolve (addresses, then accounts, then people
+/// and opportunities).
+const LOAD_ORDER: [Kind; 7] = [
     Kind::LeadAddress,
     Kind::Address,
     Kind::Account,
     Kind::Lead,
     Kind::Contact,
     Kind::History,
+    Kind::Opportunity,
 ];
 
 /// Loads every record in `doc` into `store`; errors name the kind, position and field.
@@ -121,13 +123,14 @@ mod tests {
                 leads: 20,
                 contacts: 20,
                 accounts: 5,
+                opportunities: 7,
                 seed: 3,
             },
         );
         let dump = dump_all(&store);
         let mut copy = Store::new(4);
         let loaded = load_json(&mut copy, &dump, chrono::Utc::now());
-        assert_eq!(loaded, Ok(20 + 20 + 5 + 20 + 25));
+        assert_eq!(loaded, Ok(20 + 20 + 5 + 20 + 25 + 7));
         for kind in Kind::ALL {
             let a: Vec<_> = store
                 .records(kind)

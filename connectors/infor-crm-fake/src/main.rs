@@ -25,6 +25,9 @@ struct Args {
     /// Generated accounts.
     #[arg(long, default_value_t = 100)]
     accounts: usize,
+    /// Generated opportunities (sold to the generated accounts).
+    #[arg(long, default_value_t = 0)]
+    opportunities: usize,
     /// Seed for generated data.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -116,6 +119,7 @@ async fn main() -> anyhow::Result<()> {
         leads: args.leads,
         contacts: args.contacts,
         accounts: args.accounts,
+        opportunities: args.opportunities,
         seed: args.seed,
         username: args.username,
         password: args.password,

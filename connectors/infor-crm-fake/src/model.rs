@@ -24,17 +24,21 @@ pub enum Kind {
     Account,
     /// `history` (entity `History`), the Notes/History tab.
     History,
+    /// `opportunities` (entity `Opportunity`): a sale in progress or closed, the record
+    /// offline conversions read their value from. It has no email.
+    Opportunity,
 }
 
 impl Kind {
     /// Every kind, in table order.
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 7] = [
         Kind::Lead,
         Kind::LeadAddress,
         Kind::Contact,
         Kind::Address,
         Kind::Account,
         Kind::History,
+        Kind::Opportunity,
     ];
 
     /// The position of this kind's table in the store.

@@ -227,6 +227,7 @@ pub(crate) fn template_record(kind: Kind) -> Record {
         ],
         Kind::LeadAddress | Kind::Address => &["IsPrimary", "IsMailing"],
         Kind::History => &["Timeless", "Attachment"],
+        Kind::Opportunity => &["ExchangeRateLocked", "Closed"],
         Kind::Account => &[],
     };
     for f in flags {
@@ -240,6 +241,10 @@ pub(crate) fn template_record(kind: Kind) -> Record {
             fields.insert("Type", Value::Text("atNote".into()));
             fields.insert("Priority", Value::Text("None".into()));
             fields.insert("Duration", Value::Int(0));
+        }
+        Kind::Opportunity => {
+            fields.insert("Status", Value::Text("Open".into()));
+            fields.insert("CloseProbability", Value::Int(0));
         }
         _ => {}
     }

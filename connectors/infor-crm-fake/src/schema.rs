@@ -1,4 +1,6 @@
-//! The static entity definitions (Infor CRM 7.5-style fields plus the fake's custom fields).
+//! The static entity definitions (Infor CRM 7.5-style fields plus the fake's custom fields:
+//! `LeadScore`, `Region`, `Newsletter` on people, and the conversion fields `CallReference`,
+//! `VisitorId`, `MarketingSource` on leads, contacts and opportunities).
 
 use crate::model::{EntityDef, FieldDef, FieldType, Kind};
 
@@ -57,7 +59,7 @@ const AUDIT: [FieldDef; 4] = [
     ro(s("ModifyUser", 12)),
 ];
 
-static LEAD_FIELDS: [FieldDef; 48] = [
+static LEAD_FIELDS: [FieldDef; 51] = [
     s("FirstName", 32),
     s("MiddleName", 32),
     mandatory(s("LastName", 32)),
@@ -106,9 +108,12 @@ static LEAD_FIELDS: [FieldDef; 48] = [
     custom(int("LeadScore")),
     custom(s("Region", 32)),
     custom(boolean("Newsletter")),
+    custom(s("CallReference", 32)),
+    custom(s("VisitorId", 64)),
+    custom(s("MarketingSource", 64)),
 ];
 
-static CONTACT_FIELDS: [FieldDef; 39] = [
+static CONTACT_FIELDS: [FieldDef; 42] = [
     s("FirstName", 32),
     mandatory(s("LastName", 32)),
     ro(s("LastNameUpper", 32)),
@@ -148,6 +153,9 @@ static CONTACT_FIELDS: [FieldDef; 39] = [
     custom(int("LeadScore")),
     custom(s("Region", 32)),
     custom(boolean("Newsletter")),
+    custom(s("CallReference", 32)),
+    custom(s("VisitorId", 64)),
+    custom(s("MarketingSource", 64)),
 ];
 
 static ACCOUNT_FIELDS: [FieldDef; 24] = [
@@ -266,7 +274,44 @@ static HISTORY_FIELDS: [FieldDef; 36] = [
     AUDIT[3],
 ];
 
-static ENTITIES: [EntityDef; 6] = [
+/// Infor CRM's `Opportunity` (SalesLogix `OPPORTUNITY`), as Infor CRM Mobile selects it:
+/// the name (`Description`), status and stage, the close dates, the potential and actual
+/// amounts in the opportunity's currency (`ExchangeRateCode`, with the rate to the base
+/// currency), the account it is sold to, and the fake's custom conversion fields.
+static OPPORTUNITY_FIELDS: [FieldDef; 30] = [
+    mandatory(s("Description", 64)),
+    s("Status", 64),
+    s("Stage", 64),
+    s("Type", 64),
+    s("Reason", 64),
+    int("CloseProbability"),
+    dt("EstimatedClose"),
+    dt("ActualClose"),
+    dec("SalesPotential"),
+    dec("ActualAmount"),
+    ro(dec("Weighted")),
+    s("ExchangeRateCode", 3),
+    dec("ExchangeRate"),
+    dt("ExchangeRateDate"),
+    boolean("ExchangeRateLocked"),
+    memo("Notes"),
+    ro(boolean("Closed")),
+    AUDIT[0],
+    AUDIT[1],
+    AUDIT[2],
+    AUDIT[3],
+    reference("Account", Some(Kind::Account), "accounts"),
+    reference("Reseller", Some(Kind::Account), "accounts"),
+    reference("LeadSource", None, "leadsources"),
+    reference("Owner", None, "owners"),
+    reference("AccountManager", None, "users"),
+    reference("Campaign", None, "campaigns"),
+    custom(s("CallReference", 32)),
+    custom(s("VisitorId", 64)),
+    custom(s("MarketingSource", 64)),
+];
+
+static ENTITIES: [EntityDef; 7] = [
     EntityDef {
         kind: Kind::Lead,
         name: "Lead",
@@ -314,6 +359,14 @@ static ENTITIES: [EntityDef; 6] = [
         schema_name: "history",
         key_prefix: 'h',
         fields: &HISTORY_FIELDS,
+    },
+    EntityDef {
+        kind: Kind::Opportunity,
+        name: "Opportunity",
+        plural: "opportunities",
+        schema_name: "opportunity",
+        key_prefix: 'O',
+        fields: &OPPORTUNITY_FIELDS,
     },
 ];
 
@@ -379,6 +432,59 @@ mod tests {
             let len = names.len();
             names.dedup();
             assert_eq!(names.len(), len, "duplicate field in {}", def.name);
+        }
+    }
+
+    #[test]
+    fn key_prefixes_are_unique_so_keys_name_their_kind() {
+        let mut prefixes: Vec<char> = Kind::ALL.iter().map(|k| entity(*k).key_prefix).collect();
+        prefixes.sort_unstable();
+        prefixes.dedup();
+        assert_eq!(prefixes.len(), Kind::ALL.len());
+    }
+
+    #[test]
+    fn opportunities_carry_amounts_and_the_conversion_fields_but_no_email() {
+        let def = entity(Kind::Opportunity);
+        assert_eq!((def.name, def.plural), ("Opportunity", "opportunities"));
+        let f = |name: &str| def.field(name).map(|f| (f.ty, f.max_length));
+        assert_eq!(
+            def.field("Description")
+                .map(|f| (f.max_length, f.mandatory)),
+            Some((Some(64), true))
+        );
+        assert_eq!(f("ActualAmount"), Some((FieldType::Decimal, None)));
+        assert_eq!(f("SalesPotential"), Some((FieldType::Decimal, None)));
+        assert_eq!(f("ExchangeRateCode"), Some((FieldType::String, Some(3))));
+        assert_eq!(f("CloseProbability"), Some((FieldType::Int, None)));
+        assert_eq!(f("ActualClose"), Some((FieldType::DateTime, None)));
+        assert!(matches!(
+            f("Account"),
+            Some((
+                FieldType::Reference {
+                    target: Some(Kind::Account),
+                    ..
+                },
+                None
+            ))
+        ));
+        assert!(
+            def.field("Email").is_none(),
+            "the email index has nothing to list"
+        );
+        assert!(def.field("Weighted").is_some_and(|f| f.read_only));
+        for kind in [Kind::Lead, Kind::Contact, Kind::Opportunity] {
+            for (name, max) in [
+                ("CallReference", 32),
+                ("VisitorId", 64),
+                ("MarketingSource", 64),
+            ] {
+                let field = entity(kind).field(name);
+                assert!(
+                    field.is_some_and(|f| f.custom && f.max_length == Some(max)),
+                    "{kind}.{name}"
+                );
+            }
         }
     }
 

@@ -25,6 +25,9 @@ pub struct SeedSpec {
     pub contacts: usize,
     /// Number of accounts (each with an Address).
     pub accounts: usize,
+    /// Number of opportunities (each sold to an account when any exist), generated after
+    /// everything else so the people of a seed are the same with or without them.
+    pub opportunities: usize,
     /// The random seed.
     pub seed: u64,
 }
@@ -229,6 +232,9 @@ pub fn generate(store: &mut Store, spec: SeedSpec) {
     }
     for _ in 0..spec.contacts {
         contact(store, &mut g, &accounts, &lead_people);
+    }
+    for _ in 0..spec.opportunities {
+        opportunity(store, &mut g, &accounts);
     }
 }
 
@@ -462,20 +468,133 @@ fn contact(store: &mut Store, g: &mut Gen, accounts: &[AccountInfo], leads: &[Pe
     store.put(Kind::Contact, rec);
 }
 
+const PRODUCTS: &[&str] = &[
+    "Renewal",
+    "Expansion",
+    "Pilot",
+    "Platform",
+    "Support Plan",
+    "Upgrade",
+];
+/// (currency, rate to the base currency USD).
+const CURRENCIES: &[(&str, f64)] = &[("USD", 1.0), ("EUR", 1.08), ("GBP", 1.27)];
+
+/// An opportunity: mostly open, about a quarter won (with an actual amount and close
+/// date) and some lost; a third carry a call reference or a visitor id.
+fn opportunity(store: &mut Store, g: &mut Gen, accounts: &[AccountInfo]) {
+    let mut rec = g.record(store, Kind::Opportunity);
+    let account = accounts.choose(&mut g.rng);
+    let product = g.pick(PRODUCTS);
+    let name = match account {
+        Some((_, name, _)) => format!("{name} {product}"),
+        None => format!("{} {product}", g.company().0),
+    };
+    let roll = g.rng.random_range(0..100);
+    let (status, stage, probability) = match roll {
+        0..60 => ("Open", "3-Qualification", g.rng.random_range(1..9) * 10),
+        60..85 => ("Closed - Won", "7-Closed", 100),
+        _ => ("Closed - Lost", "7-Closed", 0),
+    };
+    let potential = f64::from(g.rng.random_range(10..2_000_u32)) * 50.0;
+    let &(currency, rate) = CURRENCIES.choose(&mut g.rng).unwrap_or(&("USD", 1.0));
+    let estimated = rec.modify_date + TimeDelta::days(g.rng.random_range(-30..90));
+    let call = g.rng.random_bool(0.33);
+    let visitor = g.rng.random_bool(0.33);
+    let f = &mut rec.fields;
+    f.insert("Description", Value::Text(name.into()));
+    f.insert("Status", text(status));
+    f.insert("Stage", text(stage));
+    f.insert("Type", text("New"));
+    f.insert("CloseProbability", Value::Int(probability));
+    f.insert("SalesPotential", Value::Decimal(potential));
+    f.insert("ExchangeRateCode", text(currency));
+    f.insert("ExchangeRate", Value::Decimal(rate));
+    f.insert("ExchangeRateLocked", Value::Bool(false));
+    f.insert("EstimatedClose", Value::DateTime(estimated));
+    f.insert("Owner", text(OWNER_KEY));
+    f.insert("LeadSource", text(LEAD_SOURCE_KEY));
+    if status != "Open" {
+        f.insert("ActualClose", Value::DateTime(rec.modify_date));
+    }
+    if status == "Closed - Won" {
+        f.insert("ActualAmount", Value::Decimal(potential));
+    }
+    if let Some((key, _, _)) = account {
+        f.insert("Account", text(key));
+    }
+    let suffix = rec
+        .key
+        .get(rec.key.len().saturating_sub(6)..)
+        .unwrap_or_default()
+        .to_string();
+    if call {
+        rec.fields.insert(
+            "CallReference",
+            Value::Text(format!("CALL-{suffix}").into()),
+        );
+    }
+    if visitor {
+        rec.fields
+            .insert("VisitorId", Value::Text(format!("v.{suffix}").into()));
+    }
+    store.put(Kind::Opportunity, rec);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn seeded(seed: u64) -> Store {
+        seeded_with(seed, 0)
+    }
+
+    fn seeded_with(seed: u64, opportunities: usize) -> Store {
         let mut store = Store::new(seed);
         let spec = SeedSpec {
             leads: 300,
             contacts: 300,
             accounts: 20,
+            opportunities,
             seed,
         };
         generate(&mut store, spec);
         store
+    }
+
+    #[test]
+    fn opportunities_leave_the_people_of_a_seed_alone_and_close_some_deals() {
+        let without = seeded(7);
+        let with = seeded_with(7, 200);
+        for kind in [Kind::Lead, Kind::Contact, Kind::Account, Kind::Address] {
+            let all = |s: &Store| s.records(kind).cloned().collect::<Vec<_>>();
+            assert_eq!(all(&without), all(&with), "{kind}");
+        }
+        let opportunities: Vec<_> = with.records(Kind::Opportunity).collect();
+        assert_eq!(opportunities.len(), 200);
+        let status = |r: &Record| r.text("Status").unwrap_or_default().to_string();
+        let won: Vec<_> = opportunities
+            .iter()
+            .filter(|r| status(r) == "Closed - Won")
+            .collect();
+        assert!((20..=80).contains(&won.len()), "{} won", won.len());
+        assert!(
+            won.iter()
+                .all(|r| r.get("ActualAmount").is_some() && r.get("ActualClose").is_some())
+        );
+        assert!(opportunities.iter().any(|r| status(r) == "Closed - Lost"));
+        assert!(opportunities.iter().all(|r| {
+            r.key.starts_with('O')
+                && r.text("Account").is_some()
+                && r.get("Weighted").is_some()
+                && r.get("Closed") == Some(&Value::Bool(status(r) != "Open"))
+        }));
+        assert!(
+            opportunities
+                .iter()
+                .any(|r| r.text("CallReference").is_some())
+        );
+        assert!(opportunities.iter().any(|r| r.text("VisitorId").is_some()));
+        assert_eq!(with.verify_indexes(), Ok(()));
     }
 
     #[test]

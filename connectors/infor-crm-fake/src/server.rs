@@ -33,6 +33,9 @@ pub struct FakeConfig {
     pub contacts: usize,
     /// Generated accounts (each with an Address).
     pub accounts: usize,
+    /// Generated opportunities (each sold to a generated account when there are any);
+    /// none by default.
+    pub opportunities: usize,
     /// Seed for generated data and etags.
     pub seed: u64,
     /// The accepted user name (compared case-insensitively).
@@ -71,6 +74,7 @@ impl Default for FakeConfig {
             leads: 0,
             contacts: 0,
             accounts: 0,
+            opportunities: 0,
             seed: 1,
             username: "admin".into(),
             password: "password".into(),
@@ -175,6 +179,7 @@ impl FakeCrm {
                     leads: config.leads,
                     contacts: config.contacts,
                     accounts: config.accounts,
+                    opportunities: config.opportunities,
                     seed: config.seed,
                 },
             ),

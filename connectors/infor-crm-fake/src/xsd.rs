@@ -13,6 +13,7 @@ fn lookup_type(lookup: &str) -> &str {
         "leadsources" => "leadSource",
         "users" => "user",
         "qualificationCategories" => "qualificationCategory",
+        "campaigns" => "campaign",
         other => other,
     }
 }

@@ -255,7 +255,16 @@ async fn seeded_people_carry_the_custom_fields() {
             "{field} on leads and contacts"
         );
     }
-    assert_eq!(xsd.matches(r#"sme:isCustom="true""#).count(), 6);
+    // The conversion fields are custom on leads, contacts and opportunities.
+    for field in ["CallReference", "VisitorId", "MarketingSource"] {
+        let decl = format!(r#"name="{field}" type="xs:string""#);
+        assert_eq!(
+            xsd.matches(&decl).count(),
+            3,
+            "{field} on leads, contacts and opportunities"
+        );
+    }
+    assert_eq!(xsd.matches(r#"sme:isCustom="true""#).count(), 6 + 6 + 3);
     h.crm.shutdown().await;
 }
 

@@ -9,9 +9,11 @@ use std::{
 };
 
 use async_trait::async_trait;
+use futures::{StreamExt, TryStreamExt};
 use listbridge_connector::{
     Capabilities, ConnectorConfig, ConnectorResult, CrmConnector, CrmRecord, CrmUser, EntityKind,
-    FieldDef, FieldValues, Note, ReadQuery, RecordStream, Vocabulary, WriteOp, WriteOutcome,
+    FieldDef, FieldValues, Note, ReadQuery, RecordStream, SourceKind, SourceRecord, SourceStream,
+    Vocabulary, WriteOp, WriteOutcome,
 };
 use reqwest::Method;
 use tokio::sync::Mutex;
@@ -24,6 +26,7 @@ use crate::{
     config::{InforCrmOptions, WireFormat},
     endpoint::Endpoint,
     json,
+    resource::Resource,
     response::{self, Context},
     retry::RetryPolicy,
     schema::{self, EntitySchema},
@@ -93,7 +96,7 @@ pub(crate) struct Inner {
     pub client: SDataClient,
     pub options: InforCrmOptions,
     pub page_size: u32,
-    schemas: Mutex<HashMap<EntityKind, Arc<EntitySchema>>>,
+    schemas: Mutex<HashMap<Resource, Arc<EntitySchema>>>,
     /// Set once the server answered `$batch` with 404/405/501.
     pub batch_unsupported: AtomicBool,
     /// Set once the server refused or ignored the keyset clause on a continuing page
@@ -101,20 +104,14 @@ pub(crate) struct Inner {
     pub keyset_refused: AtomicBool,
 }
 
-/// SData names of an entity: resource kind and payload element.
-pub(crate) fn resource(entity: EntityKind) -> &'static str {
-    match entity {
-        EntityKind::Lead => "leads",
-        EntityKind::Contact => "contacts",
-    }
+/// The SData resource kind (`leads`) of a person entity or a conversion source.
+pub(crate) fn resource(of: impl Into<Resource>) -> &'static str {
+    of.into().plural()
 }
 
-/// The payload element / `$name` of an entity.
-pub(crate) fn element(entity: EntityKind) -> &'static str {
-    match entity {
-        EntityKind::Lead => "Lead",
-        EntityKind::Contact => "Contact",
-    }
+/// The payload element / `$name` (`Lead`) of a person entity or a conversion source.
+pub(crate) fn element(of: impl Into<Resource>) -> &'static str {
+    of.into().element()
 }
 
 impl Inner {
@@ -196,19 +193,18 @@ impl Inner {
             .map_err(Failure::into_error)
     }
 
-    /// The entity's fields from `$schema`, fetched once per connector and cached.
-    pub async fn schema(&self, entity: EntityKind) -> ConnectorResult<Arc<EntitySchema>> {
+    /// The fields of an entity or source from `$schema`, fetched once per connector and
+    /// cached.
+    pub async fn schema(&self, of: impl Into<Resource>) -> ConnectorResult<Arc<EntitySchema>> {
+        let of = of.into();
         let mut cache = self.schemas.lock().await;
-        if let Some(found) = cache.get(&entity) {
+        if let Some(found) = cache.get(&of) {
             return Ok(Arc::clone(found));
         }
-        let url = self
-            .client
-            .endpoint
-            .keyword(resource(entity), "$schema", &[])?;
+        let kind = of.plural();
+        let url = self.client.endpoint.keyword(kind, "$schema", &[])?;
         let request = Request::get(url, "$schema", Accept::Xml);
-        let context = self.context(entity.as_str(), None);
-        let kind = resource(entity);
+        let context = self.context(of.as_str(), None);
         let parsed = self
             .client
             .execute(&request, |reply| {
@@ -217,14 +213,14 @@ impl Inner {
                         reply, &context,
                     )));
                 }
-                schema::parse(&reply.body, kind, entity.as_str()).map_err(|e| {
+                schema::parse(&reply.body, kind, of.as_str()).map_err(|e| {
                     crate::client::Rejection::Malformed(format!("the {kind} schema: {e}"))
                 })
             })
             .await
             .map_err(Failure::into_error)?;
         let parsed = Arc::new(parsed);
-        cache.insert(entity, Arc::clone(&parsed));
+        cache.insert(of, Arc::clone(&parsed));
         Ok(parsed)
     }
 
@@ -312,5 +308,40 @@ impl CrmConnector for InforCrm {
 
     async fn find_notes(&self, notes: &[Note]) -> ConnectorResult<Vec<Option<String>>> {
         crate::notes::find_notes(&self.inner, notes).await
+    }
+
+    /// Leads and contacts as [`CrmConnector::describe`] describes them; opportunities
+    /// from the `opportunities` `$schema` (cached like the people's).
+    async fn describe_source(&self, source: SourceKind) -> ConnectorResult<Vec<FieldDef>> {
+        match source.entity() {
+            Some(entity) => self.describe(entity).await,
+            None => Ok(self.inner.schema(source).await?.fields.clone()),
+        }
+    }
+
+    /// Leads and contacts through [`CrmConnector::read`]; opportunities through the same
+    /// keyset-paged, filtered read of the `opportunities` feed (no email selected).
+    fn read_source(&self, source: SourceKind, query: ReadQuery) -> SourceStream {
+        match source.entity() {
+            Some(entity) => self
+                .read(entity, query)
+                .map_ok(|page| page.records.into_iter().map(SourceRecord::from).collect())
+                .boxed(),
+            None => crate::read::read_source(Arc::clone(&self.inner), source, query),
+        }
+    }
+
+    /// Leads and contacts through [`CrmConnector::update`] without an etag;
+    /// opportunities by an unconditional PUT of the given fields.
+    async fn update_source(
+        &self,
+        source: SourceKind,
+        key: &str,
+        fields: &FieldValues,
+    ) -> ConnectorResult<()> {
+        match source.entity() {
+            Some(entity) => self.update(entity, key, None, fields).await.map(|_| ()),
+            None => crate::write::update_source(&self.inner, source, key, fields).await,
+        }
     }
 }

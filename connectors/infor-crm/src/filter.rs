@@ -6,20 +6,19 @@
 //! (quotes doubled), numbers and booleans only after they parse, instants as `@…Z@`.
 //! Nothing a caller passes is pasted into the clause as syntax.
 
-use listbridge_connector::{
-    ConnectorError, ConnectorResult, EntityKind, FieldType, Filter, Watermark,
-};
+use listbridge_connector::{ConnectorError, ConnectorResult, FieldType, Filter, Watermark};
 
-use crate::{dates, query, schema::EntitySchema};
+use crate::{dates, query, resource::Resource, schema::EntitySchema};
 
 /// The `where` of a read: its filters and, for an incremental read, the keyset clause
 /// after `since`, all combined with `and`; `None` when the read is unrestricted.
 pub(crate) fn where_param(
-    entity: EntityKind,
+    entity: impl Into<Resource>,
     filters: &[Filter],
     since: Option<&Watermark>,
     schema: &EntitySchema,
 ) -> ConnectorResult<Option<String>> {
+    let entity = entity.into();
     let clauses: Vec<String> = render(entity, filters, schema)?
         .into_iter()
         .chain(since.map(query::after))
@@ -29,10 +28,11 @@ pub(crate) fn where_param(
 
 /// The conjunction of `filters` (each parenthesised), or `None` when there are none.
 pub(crate) fn render(
-    entity: EntityKind,
+    entity: impl Into<Resource>,
     filters: &[Filter],
     schema: &EntitySchema,
 ) -> ConnectorResult<Option<String>> {
+    let entity = entity.into();
     if filters.is_empty() {
         return Ok(None);
     }
@@ -43,7 +43,7 @@ pub(crate) fn render(
     Ok(Some(clauses.join(" and ")))
 }
 
-fn one(entity: EntityKind, filter: &Filter, schema: &EntitySchema) -> ConnectorResult<String> {
+fn one(entity: Resource, filter: &Filter, schema: &EntitySchema) -> ConnectorResult<String> {
     Ok(match filter {
         Filter::Equals { field, value } => {
             let target = Target::of(entity, field, schema)?;
@@ -70,14 +70,14 @@ fn one(entity: EntityKind, filter: &Filter, schema: &EntitySchema) -> ConnectorR
 
 /// A described field a filter compares.
 struct Target<'a> {
-    entity: EntityKind,
+    entity: Resource,
     /// The where path: the CRM's name, dotted for related records (`Address.City`).
     path: &'a str,
     field_type: FieldType,
 }
 
 impl<'a> Target<'a> {
-    fn of(entity: EntityKind, name: &str, schema: &'a EntitySchema) -> ConnectorResult<Target<'a>> {
+    fn of(entity: Resource, name: &str, schema: &'a EntitySchema) -> ConnectorResult<Target<'a>> {
         let def = schema.field(name).ok_or_else(|| ConnectorError::Invalid {
             message: format!("{entity} has no field {name} in the CRM"),
         })?;
@@ -173,7 +173,7 @@ fn is_plain_decimal(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use chrono::{DateTime, Utc};
-    use listbridge_connector::{FieldDef, FieldType};
+    use listbridge_connector::{EntityKind, FieldDef, FieldType};
 
     use super::*;
     use crate::query::read_literal;

@@ -9,6 +9,7 @@
 //! Module map: `endpoint` (URLs) · `query` (safe `where`) · `filter` (read filters) · `client` (HTTP, budget,
 //! retries) · `auth` · `retry` · `xml`/`atom`/`json` (wire formats) · `dates` ·
 //! `diagnoses` · `schema` (`$schema` → fields) · `record` (canonical values) ·
+//! `resource` (the SData kinds: leads, contacts, opportunities) ·
 //! `response` (replies → values/errors) · `verify` · `read` · `write` · `batch` · `notes` ·
 //! `vocabulary` (the field names listbridge gives a meaning to).
 
@@ -37,6 +38,7 @@ mod query;
 mod read;
 mod record;
 mod request_metrics;
+mod resource;
 mod response;
 mod schema;
 mod verify;

@@ -18,15 +18,17 @@ use std::{
 };
 
 use async_stream::try_stream;
-use futures::{Stream, StreamExt};
+use futures::{Stream, StreamExt, TryStreamExt, stream::BoxStream};
 use listbridge_connector::{
     ConnectorError, ConnectorResult, CrmRecord, EntityKind, ReadPage, ReadQuery, RecordStream,
-    Vocabulary,
+    SourceKind, SourceStream, Vocabulary,
 };
 
 use crate::{
     connector::{Inner, resource},
-    filter, query, record,
+    filter, query,
+    record::{self, Row},
+    resource::Resource,
     schema::EntitySchema,
     wire::WireFeed,
 };
@@ -36,7 +38,43 @@ const URL_SLACK: usize = 32;
 /// Longest URL a tunnelled lookup builds (it travels as a request body).
 const MAX_TUNNELLED_URL: usize = 32_000;
 
-/// The stream behind [`listbridge_connector::CrmConnector::read`].
+/// The stream behind [`listbridge_connector::CrmConnector::read`]: [`read_rows`] of a
+/// person entity, as [`CrmRecord`]s.
+pub(crate) fn read(inner: Arc<Inner>, entity: EntityKind, query: ReadQuery) -> RecordStream {
+    read_rows(inner, entity.into(), query)
+        .map_ok(move |page| ReadPage {
+            records: page
+                .rows
+                .into_iter()
+                .map(|row| row.into_record(entity))
+                .collect(),
+            total_results: page.total_results,
+        })
+        .boxed()
+}
+
+/// The stream behind [`listbridge_connector::CrmConnector::read_source`] for the sources
+/// this connector reads itself (opportunities): [`read_rows`] as [`SourceRecord`]s.
+pub(crate) fn read_source(inner: Arc<Inner>, source: SourceKind, query: ReadQuery) -> SourceStream {
+    read_rows(inner, source.into(), query)
+        .map_ok(move |page| {
+            page.rows
+                .into_iter()
+                .map(|row| row.into_source(source))
+                .collect()
+        })
+        .boxed()
+}
+
+/// One page of [`read_rows`].
+struct RowPage {
+    /// Rows in (ModifyDate, Id) order.
+    rows: Vec<Row>,
+    /// How many rows the whole read matches, when the CRM says.
+    total_results: Option<u64>,
+}
+
+/// The pages of one resource's read, oldest modification first.
 ///
 /// Pages by keyset: each page is a fresh query for the records after the last one read
 /// in (ModifyDate, Id) order, the clause incremental reads already send, so a page
@@ -45,7 +83,11 @@ const MAX_TUNNELLED_URL: usize = 32_000;
 /// clause on a continuing page (400), ignores it (the page does not move on) or sends
 /// records without a ModifyDate is read on by `startIndex` from where the keyset pages
 /// stopped, and later reads of this connector page by `startIndex` from the start.
-pub(crate) fn read(inner: Arc<Inner>, entity: EntityKind, query: ReadQuery) -> RecordStream {
+fn read_rows(
+    inner: Arc<Inner>,
+    entity: Resource,
+    query: ReadQuery,
+) -> BoxStream<'static, ConnectorResult<RowPage>> {
     Box::pin(try_stream! {
         let schema = inner.schema(entity).await?;
         let mut params = Vec::new();
@@ -82,12 +124,12 @@ pub(crate) fn read(inner: Arc<Inner>, entity: EntityKind, query: ReadQuery) -> R
                 }
                 other => other?,
             };
-            let records = records(entity, &feed, &schema)?;
-            let received = records.len() as u64;
+            let rows = rows(entity, &feed, &schema)?;
+            let received = rows.len() as u64;
             if received == 0 {
                 return;
             }
-            let last = records.last().and_then(CrmRecord::watermark);
+            let last = rows.last().and_then(Row::watermark);
             let moved_on = match (&last, &after) {
                 (Some(last), Some(after)) => {
                     (last.modified, &last.key) > (after.modified, &after.key)
@@ -106,7 +148,7 @@ pub(crate) fn read(inner: Arc<Inner>, entity: EntityKind, query: ReadQuery) -> R
             let more = more_remain(&feed, received, received, page_size);
             let total_results = feed.total_results.map(|t| read.saturating_add(t));
             read = read.saturating_add(received);
-            yield ReadPage { records, total_results };
+            yield RowPage { rows, total_results };
             if !more {
                 return;
             }
@@ -127,8 +169,8 @@ pub(crate) fn read(inner: Arc<Inner>, entity: EntityKind, query: ReadQuery) -> R
             if feed.entries.is_empty() {
                 continue;
             }
-            let records = records(entity, &feed, &schema)?;
-            yield ReadPage { records, total_results: feed.total_results };
+            let rows = rows(entity, &feed, &schema)?;
+            yield RowPage { rows, total_results: feed.total_results };
         }
     })
 }
@@ -136,7 +178,7 @@ pub(crate) fn read(inner: Arc<Inner>, entity: EntityKind, query: ReadQuery) -> R
 /// Feed pages of a query, following `next` links or `startIndex` arithmetic.
 fn pages<'a>(
     inner: &'a Inner,
-    entity: EntityKind,
+    entity: Resource,
     params: Vec<(&'static str, String)>,
     page_size: u32,
     first_start: u64,
@@ -231,27 +273,36 @@ impl Visited {
     }
 }
 
-fn records(
-    entity: EntityKind,
-    feed: &WireFeed,
-    schema: &EntitySchema,
-) -> ConnectorResult<Vec<CrmRecord>> {
+fn rows(of: Resource, feed: &WireFeed, schema: &EntitySchema) -> ConnectorResult<Vec<Row>> {
     feed.entries
         .iter()
         .map(|entry| {
-            record::to_record(entity, entry, schema)
+            record::to_row(of, entry, schema)
                 .map_err(|message| ConnectorError::Transient { message })
         })
         .collect()
 }
 
-/// The `select` parameter: the requested fields (validated, `Rel.Field` as `Rel/Field`)
-/// plus `Email` and `ModifyDate`; `None` (everything) when no fields are requested.
-pub(crate) fn select_param(
+fn records(
     entity: EntityKind,
+    feed: &WireFeed,
+    schema: &EntitySchema,
+) -> ConnectorResult<Vec<CrmRecord>> {
+    Ok(rows(entity.into(), feed, schema)?
+        .into_iter()
+        .map(|row| row.into_record(entity))
+        .collect())
+}
+
+/// The `select` parameter: the requested fields (validated, `Rel.Field` as `Rel/Field`)
+/// plus what the resource always selects (`Email` of people, `ModifyDate`); `None`
+/// (everything) when no fields are requested.
+pub(crate) fn select_param(
+    entity: impl Into<Resource>,
     fields: &[String],
     schema: &EntitySchema,
 ) -> ConnectorResult<Option<String>> {
+    let entity = entity.into();
     if fields.is_empty() {
         return Ok(None);
     }
@@ -259,7 +310,7 @@ pub(crate) fn select_param(
     for name in fields
         .iter()
         .map(String::as_str)
-        .chain(["Email", "ModifyDate"])
+        .chain(entity.always_selected().iter().copied())
     {
         let def = schema.field(name).ok_or_else(|| ConnectorError::Invalid {
             message: format!("{entity} has no field {name} in the CRM"),
@@ -316,7 +367,7 @@ async fn lookup(
         let wanted: HashSet<String> = chunk.iter().map(|v| v.to_lowercase()).collect();
         let mut chunk_params = params.clone();
         chunk_params.push(("where", clause));
-        let mut feeds = std::pin::pin!(pages(inner, entity, chunk_params, page_size, 1));
+        let mut feeds = std::pin::pin!(pages(inner, entity.into(), chunk_params, page_size, 1));
         while let Some(feed) = feeds.next().await {
             found.extend(
                 records(entity, &feed?, &schema)?

@@ -2,13 +2,63 @@
 //! entity's field types from `$schema`: reading an entry into a [`CrmRecord`], and
 //! validating and encoding [`FieldValues`] for a write.
 
-use listbridge_connector::{ConnectorError, CrmRecord, EntityKind, FieldType, FieldValues};
+use chrono::{DateTime, Utc};
+use listbridge_connector::{
+    ConnectorError, CrmRecord, EntityKind, FieldType, FieldValues, SourceKind, SourceRecord,
+    Watermark,
+};
 
 use crate::{
     dates,
+    resource::Resource,
     schema::EntitySchema,
     wire::{OutNode, OutValue, RawValue, WireEntry},
 };
+
+/// A record as read from any resource, before it becomes a person's [`CrmRecord`] or
+/// a conversion source's [`SourceRecord`]: the read pipeline is the same for both.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Row {
+    /// The CRM's key (trimmed).
+    pub key: String,
+    /// Opaque version for conditional writes.
+    pub etag: Option<String>,
+    /// When the CRM last changed it.
+    pub modify_date: Option<DateTime<Utc>>,
+    /// Canonical values of the fields the entry carried.
+    pub fields: FieldValues,
+}
+
+impl Row {
+    /// The keyset position of this row.
+    pub fn watermark(&self) -> Option<Watermark> {
+        self.modify_date.map(|modified| Watermark {
+            modified,
+            key: self.key.clone(),
+        })
+    }
+
+    /// The row as a person record.
+    pub fn into_record(self, entity: EntityKind) -> CrmRecord {
+        CrmRecord {
+            entity,
+            key: self.key,
+            etag: self.etag,
+            modify_date: self.modify_date,
+            fields: self.fields,
+        }
+    }
+
+    /// The row as a conversion source record.
+    pub fn into_source(self, source: SourceKind) -> SourceRecord {
+        SourceRecord {
+            source,
+            key: self.key,
+            modify_date: self.modify_date,
+            fields: self.fields,
+        }
+    }
+}
 
 /// Turns a wire entry into a record with canonical values. Fails only when the entry
 /// has no key at all (a malformed answer).
@@ -17,9 +67,19 @@ pub(crate) fn to_record(
     entry: &WireEntry,
     schema: &EntitySchema,
 ) -> Result<CrmRecord, String> {
+    to_row(entity.into(), entry, schema).map(|row| row.into_record(entity))
+}
+
+/// Turns a wire entry of any resource into a [`Row`] with canonical values. Fails only
+/// when the entry has no key at all (a malformed answer).
+pub(crate) fn to_row(
+    of: Resource,
+    entry: &WireEntry,
+    schema: &EntitySchema,
+) -> Result<Row, String> {
     let key = entry
         .effective_key()
-        .ok_or_else(|| format!("a {entity} entry came back without a key"))?;
+        .ok_or_else(|| format!("a {of} entry came back without a key"))?;
     let mut fields = FieldValues::new();
     for (name, raw) in &entry.fields {
         fields.insert(name.clone(), canonical(name, raw, schema.type_of(name)));
@@ -28,8 +88,7 @@ pub(crate) fn to_record(
         .get("ModifyDate")
         .and_then(|v| v.as_deref())
         .and_then(dates::parse_datetime);
-    Ok(CrmRecord {
-        entity,
+    Ok(Row {
         key,
         etag: entry.etag.clone(),
         modify_date,
@@ -90,10 +149,11 @@ fn canonical_integer(text: &str) -> Option<String> {
 /// Validates canonical values against the schema and converts them to wire nodes,
 /// grouping `Rel.Field` names under their related record.
 pub(crate) fn encode_fields(
-    entity: EntityKind,
+    entity: impl Into<Resource>,
     fields: &FieldValues,
     schema: &EntitySchema,
 ) -> Result<Vec<(String, OutNode)>, ConnectorError> {
+    let entity = entity.into();
     let mut out: Vec<(String, OutNode)> = Vec::new();
     for (name, value) in fields {
         let def = schema.field(name).ok_or_else(|| ConnectorError::Invalid {
@@ -123,7 +183,7 @@ pub(crate) fn encode_fields(
 }
 
 fn encode_value(
-    entity: EntityKind,
+    entity: Resource,
     name: &str,
     value: &str,
     field_type: FieldType,

@@ -20,13 +20,17 @@
 
 use std::future::Future;
 
-use listbridge_connector::{ConnectorError, ConnectorResult, CrmRecord, EntityKind, FieldValues};
+use listbridge_connector::{
+    ConnectorError, ConnectorResult, CrmRecord, EntityKind, FieldValues, SourceKind,
+};
 use reqwest::{Method, StatusCode};
 
 use crate::{
     client::{Failure, Rejection, Reply, Request},
     connector::{Inner, element, resource},
-    read, record,
+    read,
+    record::{self, Row},
+    resource::Resource,
     response::{self, Context},
     retry,
     schema::EntitySchema,
@@ -170,13 +174,24 @@ pub(crate) async fn create(
 }
 
 /// What one PUT came to.
-enum PutOutcome {
+enum PutOutcome<T = CrmRecord> {
     /// Applied; the CRM's new version.
-    Done(CrmRecord),
+    Done(T),
     /// Applied, but the answer had no entry.
     Applied,
     /// 412: someone else changed it; their version when the CRM sent it.
-    Stale(Option<CrmRecord>),
+    Stale(Option<T>),
+}
+
+impl PutOutcome<Row> {
+    /// The outcome with its rows as person records.
+    fn into_records(self, entity: EntityKind) -> PutOutcome {
+        match self {
+            PutOutcome::Done(row) => PutOutcome::Done(row.into_record(entity)),
+            PutOutcome::Applied => PutOutcome::Applied,
+            PutOutcome::Stale(row) => PutOutcome::Stale(row.map(|r| r.into_record(entity))),
+        }
+    }
 }
 
 /// [`listbridge_connector::CrmConnector::update`], with the 412 rule of the module docs.
@@ -258,8 +273,22 @@ async fn put(
     nodes: &[(String, OutNode)],
     schema: &EntitySchema,
 ) -> ConnectorResult<PutOutcome> {
+    put_row(inner, entity.into(), key, etag, nodes, schema)
+        .await
+        .map(|outcome| outcome.into_records(entity))
+}
+
+/// One PUT of `nodes` to the record `key` of any resource.
+async fn put_row(
+    inner: &Inner,
+    of: Resource,
+    key: &str,
+    etag: Option<&str>,
+    nodes: &[(String, OutNode)],
+    schema: &EntitySchema,
+) -> ConnectorResult<PutOutcome<Row>> {
     let entry = OutEntry {
-        entity_name: element(entity),
+        entity_name: of.element(),
         fields: nodes.to_vec(),
         batch_method: None,
         url: None,
@@ -269,27 +298,27 @@ async fn put(
     let url = inner
         .client
         .endpoint
-        .single(resource(entity), key, &[inner.format_param()])?;
+        .single(of.plural(), key, &[inner.format_param()])?;
     let mut request = inner.request(
         Method::PUT,
         url,
-        resource(entity),
+        of.plural(),
         inner.entry_body(&entry),
         true,
     );
     request.if_match = etag.map(str::to_string);
-    let context = inner.context(entity.as_str(), Some(key));
+    let context = inner.context(of.as_str(), Some(key));
     let accept = |reply: &Reply| {
         if reply.status == StatusCode::PRECONDITION_FAILED {
             let current = response::conflict_entry(reply, &context)
-                .and_then(|e| record::to_record(entity, &e, schema).ok());
+                .and_then(|e| record::to_row(of, &e, schema).ok());
             return Ok(PutOutcome::Stale(current));
         }
         if reply.status.is_success() && reply.body.trim().is_empty() {
             return Ok(PutOutcome::Applied);
         }
         let entry = response::entry(reply, &context)?;
-        record::to_record(entity, &entry, schema)
+        record::to_row(of, &entry, schema)
             .map(PutOutcome::Done)
             .map_err(Rejection::Malformed)
     };
@@ -308,25 +337,59 @@ pub(crate) async fn fetch_one(
     fields: &FieldValues,
     schema: &EntitySchema,
 ) -> ConnectorResult<CrmRecord> {
+    fetch_row(inner, entity.into(), key, fields, schema)
+        .await
+        .map(|row| row.into_record(entity))
+}
+
+/// Reads one record of any resource by key, with at least the given fields.
+async fn fetch_row(
+    inner: &Inner,
+    of: Resource,
+    key: &str,
+    fields: &FieldValues,
+    schema: &EntitySchema,
+) -> ConnectorResult<Row> {
     let names: Vec<String> = fields.keys().cloned().collect();
     let mut params = Vec::new();
-    if let Some(select) = read::select_param(entity, &names, schema)? {
+    if let Some(select) = read::select_param(of, &names, schema)? {
         params.push(("select", select));
     }
     params.push(inner.format_param());
-    let url = inner
-        .client
-        .endpoint
-        .single(resource(entity), key, &params)?;
-    let request = Request::get(url, resource(entity), inner.accept());
-    let context: Context = inner.context(entity.as_str(), Some(key));
+    let url = inner.client.endpoint.single(of.plural(), key, &params)?;
+    let request = Request::get(url, of.plural(), inner.accept());
+    let context: Context = inner.context(of.as_str(), Some(key));
     let accept = |reply: &Reply| {
         let entry = response::entry(reply, &context)?;
-        record::to_record(entity, &entry, schema).map_err(Rejection::Malformed)
+        record::to_row(of, &entry, schema).map_err(Rejection::Malformed)
     };
     inner
         .client
         .execute(&request, accept)
         .await
         .map_err(Failure::into_error)
+}
+
+/// [`listbridge_connector::CrmConnector::update_source`] for the sources this connector
+/// writes itself (opportunities): an unconditional partial PUT of `fields` (no
+/// `If-Match`, which Infor CRM's dynamic adapter accepts), so only these fields change.
+/// A 412 all the same (a server that compares versions regardless) is a
+/// [`ConnectorError::Conflict`].
+pub(crate) async fn update_source(
+    inner: &Inner,
+    source: SourceKind,
+    key: &str,
+    fields: &FieldValues,
+) -> ConnectorResult<()> {
+    let of = Resource::from(source);
+    let schema = inner.schema(of).await?;
+    let nodes = record::encode_fields(of, fields, &schema)?;
+    match put_row(inner, of, key, None, &nodes, &schema).await? {
+        PutOutcome::Done(_) | PutOutcome::Applied => Ok(()),
+        PutOutcome::Stale(_) => Err(ConnectorError::Conflict {
+            entity: of.to_string(),
+            key: key.to_string(),
+            current: None,
+        }),
+    }
 }
