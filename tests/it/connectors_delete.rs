@@ -68,6 +68,7 @@ async fn a_connector_in_use_is_refused_naming_what_uses_it_then_deleted() {
             "lists": ["Spring leads"],
             "forms": ["Spring offer"],
             "schedules": ["list 'Spring leads'"],
+            "conversion_exports": [],
             "waiting_notes": 0,
             "waiting_calls": 0,
         })

@@ -48,7 +48,7 @@ async fn won_opportunities_reach_the_platform_once_and_corrected_references_foll
             .state()
             .record(Kind::Opportunity, key)
             .expect("opportunity");
-        let source = record.get_text("MarketingSource");
+        let source = record.text("MarketingSource");
         assert!(source.is_some_and(|s| !s.is_empty()), "{key} enriched");
     }
     assert_eq!(run["enriched"], 50, "{run}");
@@ -132,7 +132,7 @@ async fn bad_values_are_refused_before_sending_and_dates_go_out_in_utc() {
         "New York 10:15:30 in UTC"
     );
     assert_eq!(sent[0].transaction_currency.as_deref(), Some("GBP"));
-    assert_eq!(sent[0].transaction_amount.as_deref(), Some("1500.50"));
+    assert_eq!(sent[0].transaction_amount.as_deref(), Some("1500.5"), "the CRM's decimal, canonical");
 
     // Download CSV carries the same row, in UTC, with the seed's header.
     let response = w
@@ -146,7 +146,7 @@ async fn bad_values_are_refused_before_sending_and_dates_go_out_in_utc() {
         "{csv}"
     );
     assert!(
-        csv.contains("sale,Deal 3,2026-12-04 15:15:30,,1500.50,GBP,"),
+        csv.contains("sale,Deal 3,2026-12-04 15:15:30,,1500.5,GBP,"),
         "{csv}"
     );
     assert_eq!(csv.lines().count(), 2, "{csv}");

@@ -47,6 +47,7 @@ mod console_sync;
 mod console_upload;
 mod conversions_api;
 mod conversions_flow;
+mod conversions_kill;
 #[cfg(feature = "demo")]
 mod demo;
 mod forms_bad_inputs;
