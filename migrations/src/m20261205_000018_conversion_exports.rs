@@ -3,7 +3,9 @@
 //! export run with its counts, one active per export) and `conversion_rows`, the ledger
 //! that makes each conversion go out once: one row per (export, row key) with its
 //! status, the platform's words, and a fingerprint of what was sent, so a record changed
-//! after sending is reported rather than sent again.
+//! after sending is reported rather than sent again. A row's `batch_id` names the
+//! batch it was handed to the destination in: a batch whose outcome was never stored
+//! (a crash, a lost answer) is sent again with exactly the same rows.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -88,6 +90,7 @@ enum ConversionRows {
     FirstMatchedAt,
     OccurredAt,
     LastRunId,
+    BatchId,
     SentAt,
     CreatedAt,
     UpdatedAt,
@@ -222,6 +225,7 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(ConversionRows::FirstMatchedAt))
                     .col(timestamp_with_time_zone_null(ConversionRows::OccurredAt))
                     .col(string_null(ConversionRows::LastRunId))
+                    .col(string_null(ConversionRows::BatchId))
                     .col(timestamp_with_time_zone_null(ConversionRows::SentAt))
                     .col(timestamp_with_time_zone(ConversionRows::CreatedAt))
                     .col(timestamp_with_time_zone(ConversionRows::UpdatedAt))
@@ -249,6 +253,10 @@ impl MigrationTrait for Migration {
                 vec![ConversionRows::ExportId, ConversionRows::OccurredAt],
             ),
             ("idx_conversion_rows_run", vec![ConversionRows::LastRunId]),
+            (
+                "idx_conversion_rows_export_batch",
+                vec![ConversionRows::ExportId, ConversionRows::BatchId],
+            ),
         ] {
             let mut index = Index::create();
             index

@@ -217,6 +217,7 @@ pub fn decide(
             first_matched_at: ctx.now,
             occurred_at,
             last_run_id: Some(ctx.run.as_db()),
+            batch_id: None,
             sent_at: None,
             created_at: ctx.now,
             updated_at: ctx.now,
@@ -238,8 +239,12 @@ pub fn decide(
                 })
             }
         }
+        // A pending row in a batch whose outcome is in doubt keeps what that batch said:
+        // the batch is sent again exactly, and the change waits for the next run.
+        Some(RowStatus::Pending) if existing.batch_id.is_some() => Decision::Unchanged,
         _ => Decision::Update(LedgerRow {
             status: status.as_str().to_string(),
+            batch_id: None,
             payload,
             fingerprint,
             message,

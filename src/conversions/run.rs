@@ -271,9 +271,15 @@ async fn send(
     let batch = destination.batch_size().max(1) as u64;
     let repo = state.store.conversion_rows();
     loop {
-        let pending = repo.pending(export.id, batch).await?;
+        let mut pending = repo.batch_in_doubt(export.id).await?;
         if pending.is_empty() {
-            return Ok(());
+            pending = repo.unbatched(export.id, batch).await?;
+            if pending.is_empty() {
+                return Ok(());
+            }
+            let ids: Vec<String> = pending.iter().map(|r| r.id.clone()).collect();
+            repo.assign_batch(&ids, &state.random.uuid().to_string())
+                .await?;
         }
         let mut sendable = Vec::with_capacity(pending.len());
         let mut ids = Vec::with_capacity(pending.len());

@@ -86,8 +86,36 @@ impl<'a, C: ConnectionTrait> ConversionRowRepo<'a, C> {
         Ok(())
     }
 
-    /// The export's rows waiting to be sent, oldest first.
-    pub async fn pending(
+    /// The rows of a batch handed to the destination whose outcome was never stored
+    /// (oldest such batch first), in the order they were sent; empty when none is in
+    /// doubt.
+    pub async fn batch_in_doubt(
+        &self,
+        export: ConversionExportId,
+    ) -> Result<Vec<LedgerRow>, StoreError> {
+        let pending = || {
+            conversion_row::Entity::find()
+                .filter(conversion_row::Column::ExportId.eq(export.as_db()))
+                .filter(conversion_row::Column::Status.eq("pending"))
+        };
+        let Some(batch) = pending()
+            .filter(conversion_row::Column::BatchId.is_not_null())
+            .order_by_asc(conversion_row::Column::BatchId)
+            .one(self.db)
+            .await?
+            .and_then(|r| r.batch_id)
+        else {
+            return Ok(Vec::new());
+        };
+        Ok(pending()
+            .filter(conversion_row::Column::BatchId.eq(batch))
+            .order_by_asc(conversion_row::Column::Id)
+            .all(self.db)
+            .await?)
+    }
+
+    /// The export's rows waiting to be sent and in no batch yet, oldest first.
+    pub async fn unbatched(
         &self,
         export: ConversionExportId,
         limit: u64,
@@ -95,10 +123,25 @@ impl<'a, C: ConnectionTrait> ConversionRowRepo<'a, C> {
         Ok(conversion_row::Entity::find()
             .filter(conversion_row::Column::ExportId.eq(export.as_db()))
             .filter(conversion_row::Column::Status.eq("pending"))
+            .filter(conversion_row::Column::BatchId.is_null())
             .order_by_asc(conversion_row::Column::Id)
             .limit(limit)
             .all(self.db)
             .await?)
+    }
+
+    /// Names the batch these rows are about to be sent in (committed before the send,
+    /// so a crash leaves the batch known).
+    pub async fn assign_batch(&self, ids: &[String], batch: &str) -> Result<(), StoreError> {
+        conversion_row::Entity::update_many()
+            .col_expr(
+                conversion_row::Column::BatchId,
+                Expr::value(batch.to_string()),
+            )
+            .filter(conversion_row::Column::Id.is_in(ids.iter().cloned()))
+            .exec(self.db)
+            .await?;
+        Ok(())
     }
 
     /// Records what the platform said of one row.

@@ -132,7 +132,11 @@ async fn bad_values_are_refused_before_sending_and_dates_go_out_in_utc() {
         "New York 10:15:30 in UTC"
     );
     assert_eq!(sent[0].transaction_currency.as_deref(), Some("GBP"));
-    assert_eq!(sent[0].transaction_amount.as_deref(), Some("1500.5"), "the CRM's decimal, canonical");
+    assert_eq!(
+        sent[0].transaction_amount.as_deref(),
+        Some("1500.5"),
+        "the CRM's decimal, canonical"
+    );
 
     // Download CSV carries the same row, in UTC, with the seed's header.
     let response = w

@@ -24,7 +24,9 @@ async fn a_killed_delivery_leaves_each_conversion_on_the_platform_once() {
     let crm = FakeCrm::start(FakeConfig::default())
         .await
         .expect("fake CRM");
-    let records: Vec<_> = (1..=CONVERSIONS).map(|n| won(n, &call_reference(n))).collect();
+    let records: Vec<_> = (1..=CONVERSIONS)
+        .map(|n| won(n, &call_reference(n)))
+        .collect();
     crm.state()
         .insert_records(Kind::Opportunity, &records)
         .expect("opportunities inserted");
@@ -62,17 +64,23 @@ async fn a_killed_delivery_leaves_each_conversion_on_the_platform_once() {
     })))
     .await;
     let export = export["id"].as_str().expect("export id").to_string();
-    let queued = call(auth(client.post(format!("{base}/v1/conversion-exports/{export}/runs")))).await;
+    let queued = call(auth(
+        client.post(format!("{base}/v1/conversion-exports/{export}/runs")),
+    ))
+    .await;
     let run = queued["run"]["id"].as_str().expect("run id").to_string();
 
-    until("a quarter of the conversions to reach the platform", async || {
-        let got = platform.state().accepted().len();
-        if got >= CONVERSIONS / 4 {
-            Ok(())
-        } else {
-            Err(format!("{got} accepted"))
-        }
-    })
+    until(
+        "a quarter of the conversions to reach the platform",
+        async || {
+            let got = platform.state().accepted().len();
+            if got >= CONVERSIONS / 4 {
+                Ok(())
+            } else {
+                Err(format!("{got} accepted"))
+            }
+        },
+    )
     .await;
     let second = serve(database_url, &[]).await;
     first.child.kill().await.expect("kill -9");
@@ -81,9 +89,10 @@ async fn a_killed_delivery_leaves_each_conversion_on_the_platform_once() {
     platform.state().set_faults(Faults::default());
 
     let report = until("the run to end on the second process", async || {
-        let run = call(auth(
-            client.get(format!("{}/v1/conversion-exports/{export}/runs/{run}", second.base)),
-        ))
+        let run = call(auth(client.get(format!(
+            "{}/v1/conversion-exports/{export}/runs/{run}",
+            second.base
+        ))))
         .await;
         match run["status"].as_str() {
             Some("queued" | "running") | None => Err(run.to_string()),
@@ -95,7 +104,10 @@ async fn a_killed_delivery_leaves_each_conversion_on_the_platform_once() {
 
     let accepted = platform.state().accepted();
     let keys: HashSet<_> = accepted.iter().map(|c| c.idempotency_key.clone()).collect();
-    let references: HashSet<_> = accepted.iter().filter_map(|c| c.call_reference.clone()).collect();
+    let references: HashSet<_> = accepted
+        .iter()
+        .filter_map(|c| c.call_reference.clone())
+        .collect();
     assert_eq!(accepted.len(), CONVERSIONS, "each conversion held once");
     assert_eq!(keys.len(), CONVERSIONS);
     assert_eq!(references.len(), CONVERSIONS);

@@ -41,6 +41,9 @@ pub struct Model {
     pub occurred_at: Option<DateTimeUtc>,
     /// The last run that changed this row.
     pub last_run_id: Option<String>,
+    /// The batch it was last handed to the destination in; while the row is pending,
+    /// that batch's outcome is in doubt and the same rows are sent again together.
+    pub batch_id: Option<String>,
     /// When the platform took it.
     pub sent_at: Option<DateTimeUtc>,
     /// Created at (UTC).
