@@ -233,7 +233,7 @@ impl SftpDrop {
         };
         if let Err(e) = write.await {
             return Err(unavailable(format!(
-                "{}: writing {temp_path} broke off: {e}",
+                "{}: writing {temp_path} broke off (the connection was lost or timed out): {e}",
                 self.shown
             )));
         }

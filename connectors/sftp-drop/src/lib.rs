@@ -9,6 +9,8 @@
 //! `ssh` does on a first connection), and every connection goes through the
 //! [`listbridge_connector::OutboundGuard`]. SSH is `russh` (pure Rust, `ring` crypto).
 
+#![warn(missing_docs)]
+
 mod drop;
 mod ssh;
 #[cfg(feature = "test-sshd")]

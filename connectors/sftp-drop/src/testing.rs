@@ -5,7 +5,8 @@
 //!
 //! When OpenSSH is not installed, [`Sshd::start`] prints a note and answers `None`, so
 //! a test can skip; with `LISTBRIDGE_REQUIRE_SSHD=1` (CI) it panics instead, so a
-//! missing package cannot pass as green.
+//! missing package cannot pass as green. `LISTBRIDGE_SSHD` names another sshd binary
+//! than `/usr/sbin/sshd`.
 
 use std::{
     fs,
@@ -19,7 +20,7 @@ use std::{
 
 use secrecy::SecretString;
 
-/// Where Debian's `openssh-server` puts the daemon.
+/// Where Debian's `openssh-server` puts the daemon; `LISTBRIDGE_SSHD` names another.
 const SSHD: &str = "/usr/sbin/sshd";
 /// The key tool from `openssh-client`.
 const SSH_KEYGEN: &str = "ssh-keygen";
@@ -43,16 +44,19 @@ impl Sshd {
     /// When OpenSSH is missing and `LISTBRIDGE_REQUIRE_SSHD=1`, or when an installed
     /// sshd cannot be started (a broken harness must not pass as a skip).
     pub fn start() -> Option<Sshd> {
-        if !Path::new(SSHD).exists() || Command::new(SSH_KEYGEN).arg("-?").output().is_err() {
-            let note = "OpenSSH (openssh-server) is not installed: the SFTP tests are \
-                        skipped (apt-get install openssh-server)";
+        let sshd = sshd_path();
+        if !Path::new(&sshd).exists() || Command::new(SSH_KEYGEN).arg("-?").output().is_err() {
+            let missing = format!(
+                "OpenSSH ({sshd} and ssh-keygen) is not installed (apt-get install \
+                 openssh-server)"
+            );
             if std::env::var("LISTBRIDGE_REQUIRE_SSHD").as_deref() == Ok("1") {
-                panic!("LISTBRIDGE_REQUIRE_SSHD=1 but {note}");
+                panic!("LISTBRIDGE_REQUIRE_SSHD=1 but {missing}");
             }
-            eprintln!("note: {note}");
+            eprintln!("note: {missing}: this SFTP test is skipped");
             return None;
         }
-        match Sshd::try_start() {
+        match Sshd::try_start(&sshd) {
             Ok(sshd) => Some(sshd),
             Err(why) => panic!("cannot start a test sshd: {why}"),
         }
@@ -93,7 +97,7 @@ impl Sshd {
         fs::read_to_string(self.root.join("sshd.log")).unwrap_or_default()
     }
 
-    fn try_start() -> Result<Sshd, String> {
+    fn try_start(sshd: &str) -> Result<Sshd, String> {
         static COUNTER: AtomicU32 = AtomicU32::new(0);
         let root = std::env::temp_dir().join(format!(
             "listbridge-sshd-{}-{}",
@@ -121,7 +125,7 @@ impl Sshd {
             let config = root.join("sshd_config");
             fs::write(&config, sshd_config(&root, port, true))
                 .map_err(|e| format!("sshd_config: {e}"))?;
-            if !Command::new(SSHD)
+            if !Command::new(sshd)
                 .arg("-t")
                 .arg("-f")
                 .arg(&config)
@@ -135,7 +139,7 @@ impl Sshd {
                     .map_err(|e| format!("sshd_config: {e}"))?;
             }
             let log = fs::File::create(root.join("sshd.log")).map_err(|e| format!("log: {e}"))?;
-            let mut child = Command::new(SSHD)
+            let mut child = Command::new(sshd)
                 .arg("-D")
                 .arg("-e")
                 .arg("-f")
@@ -144,7 +148,7 @@ impl Sshd {
                 .stdout(Stdio::null())
                 .stderr(log)
                 .spawn()
-                .map_err(|e| format!("{SSHD}: {e}"))?;
+                .map_err(|e| format!("{sshd}: {e}"))?;
             match wait_ready(&mut child, port) {
                 Ok(()) => {
                     std::mem::forget(cleanup);
@@ -177,6 +181,14 @@ impl Drop for Sshd {
         let _ = self.child.wait();
         let _ = fs::remove_dir_all(&self.root);
     }
+}
+
+/// The sshd to run: `LISTBRIDGE_SSHD`, else Debian's.
+fn sshd_path() -> String {
+    std::env::var("LISTBRIDGE_SSHD")
+        .ok()
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| SSHD.to_string())
 }
 
 /// Removes a directory on drop (a start that failed half-way).
