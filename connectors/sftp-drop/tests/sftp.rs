@@ -381,3 +381,17 @@ async fn a_refused_address_is_never_contacted() {
         "nothing connected"
     );
 }
+
+#[tokio::test]
+async fn a_missing_directory_is_refused() {
+    let sshd = sshd!();
+    let mut missing = config(&sshd, sshd.port());
+    missing.directory = sshd.dir().join("nowhere").display().to_string();
+    let destination = SftpDrop::new(missing, &guard()).expect("a destination");
+    let error = destination.send(&rows(1, "m-")).await.expect_err("refused");
+    assert!(
+        matches!(&error, DestinationError::Refused(m) if m.contains("nowhere")),
+        "{error:?}"
+    );
+    assert!(listing(&sshd.dir()).is_empty());
+}
