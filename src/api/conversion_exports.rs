@@ -21,7 +21,7 @@ use crate::{
     auth::AuthedAccount,
     conversions::{
         ConversionExports, ExportInput,
-        exports::{ConversionView, Export, ExportRun, RunQueued},
+        exports::{ConversionView, Export, ExportRun, HostKeyQuery, HostKeyView, RunQueued},
         ledger::RowStatus,
     },
     error::{ApiError, Problem},
@@ -45,6 +45,23 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_run))
         .routes(routes!(list_conversions))
         .routes(routes!(download_csv))
+        .routes(routes!(host_key))
+}
+
+/// Asks an SFTP server for its host key, to confirm it with the platform before an SFTP
+/// destination pins it (as `ssh` asks on first contact). Nothing is logged in.
+#[utoipa::path(post, path = "/v1/conversion-exports/host-key", tag = "conversions", request_body = HostKeyQuery,
+    responses(
+        (status = 200, description = "The server's host key", body = HostKeyView),
+        (status = 422, description = "The address is not allowed or the server could not be reached; the message says which", body = Problem)))]
+pub async fn host_key(
+    State(state): State<AppState>,
+    AuthedAccount(_account): AuthedAccount,
+    JsonObject(body): JsonObject<HostKeyQuery>,
+) -> Result<Json<HostKeyView>, ApiError> {
+    Ok(Json(
+        ConversionExports::from_state(&state).host_key(body).await?,
+    ))
 }
 
 /// Saves an export: the rule is checked against the CRM's fields (so the connector must

@@ -72,8 +72,8 @@ pub struct Export {
     pub rule: ConversionRule,
     /// Where rows go.
     pub destination: Destination,
-    /// Whether a token is stored (it is never shown).
-    pub token_set: bool,
+    /// Whether a token, password or key is stored (it is never shown).
+    pub secret_set: bool,
     /// Where the marketing source is written back.
     pub enrich_field: Option<String>,
     /// Minutes between scheduled runs.
@@ -150,6 +150,31 @@ pub struct ConversionView {
     pub enriched_at: Option<DateTime<Utc>>,
 }
 
+/// An SFTP server's host key, shown for confirmation before it is pinned.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HostKeyView {
+    /// The key's algorithm, e.g. `ssh-ed25519`.
+    pub algorithm: String,
+    /// Its SHA-256 fingerprint as `ssh-keygen -l` prints it: give it as the
+    /// destination's `host_key` once the platform confirms it.
+    pub fingerprint: String,
+    /// The public key in OpenSSH's one-line form.
+    pub openssh: String,
+}
+
+/// Which SFTP server to ask for its host key.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HostKeyQuery {
+    /// Host name or address.
+    #[schema(example = "sftp.example.com", pattern = r"\S")]
+    pub host: String,
+    /// Port (22 when absent).
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 65535)]
+    pub port: Option<u16>,
+}
+
 /// What *Run Now* did.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RunQueued {
@@ -197,7 +222,8 @@ impl<'a> ConversionExports<'a> {
                 format!("must be between 1 and {MAX_EVERY_MINUTES}, not {minutes}"),
             ));
         }
-        let (destination, token) = destination::check(&self.state.outbound, input.destination)?;
+        let (destination, token) =
+            destination::check(&self.state.outbound, input.destination).await?;
         let connector = self
             .state
             .connectors()
@@ -265,6 +291,27 @@ impl<'a> ConversionExports<'a> {
             .insert(&stored)
             .await?;
         view(stored)
+    }
+
+    /// Asks an SFTP server for its host key (nothing is logged in or stored), so the
+    /// marketer can compare it with what the platform publishes before pinning it.
+    pub async fn host_key(&self, query: HostKeyQuery) -> Result<HostKeyView, ConversionError> {
+        let key = sftp_drop::fetch_host_key(
+            query.host.trim(),
+            query.port.unwrap_or(22),
+            &self.state.outbound,
+            destination::SFTP_TIMEOUT,
+        )
+        .await
+        .map_err(|e| ConversionError::Invalid {
+            field: "host",
+            message: e.to_string(),
+        })?;
+        Ok(HostKeyView {
+            algorithm: key.algorithm,
+            fingerprint: key.fingerprint,
+            openssh: key.openssh,
+        })
     }
 
     /// The account's exports.
@@ -523,7 +570,7 @@ fn view(stored: StoredExport) -> Result<Export, ConversionError> {
         source: stored.source,
         rule,
         destination,
-        token_set: stored.destination_secret.is_some(),
+        secret_set: stored.destination_secret.is_some(),
         enrich_field: stored.enrich_field,
         every_minutes: stored.every_minutes,
         next_run_at: stored.next_run_at,

@@ -15,14 +15,36 @@ use sha2::{Digest, Sha256};
 use crate::domain::segment_filter::{FilterError, SegmentFilter};
 
 /// Where an output value comes from: the same text on every row, or a field of the
-/// record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+/// record. Written `{"text": "sale"}` or `{"field": "Description"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ValueSource {
     /// This text (e.g. the action name `sale`).
     Text(String),
     /// The value of this CRM field.
     Field(String),
+}
+
+/// Reads `{"text": …}` or `{"field": …}` as the document's `oneOf` allows them: other
+/// members ignored and a `null` one absent (serde's tagged form would refuse both).
+impl<'de> Deserialize<'de> for ValueSource {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Either {
+            #[serde(default)]
+            text: Option<String>,
+            #[serde(default)]
+            field: Option<String>,
+        }
+        let Either { text, field } = Either::deserialize(deserializer)?;
+        match (text, field) {
+            (Some(text), None) => Ok(ValueSource::Text(text)),
+            (None, Some(field)) => Ok(ValueSource::Field(field)),
+            _ => Err(serde::de::Error::custom(
+                "give exactly one of text or field",
+            )),
+        }
+    }
 }
 
 /// What makes a CRM record a conversion, and how it becomes a row.
@@ -522,6 +544,33 @@ mod tests {
         DateTime::parse_from_rfc3339("2026-12-05T08:00:00Z")
             .map(|d| d.to_utc())
             .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_value_source_names_text_or_field_and_only_one() {
+        let read =
+            |json: &str| serde_json::from_str::<ValueSource>(json).map_err(|e| e.to_string());
+        assert_eq!(
+            read(r#"{"text":"sale"}"#),
+            Ok(ValueSource::Text("sale".into()))
+        );
+        assert_eq!(
+            read(r#"{"field":"Description","text":null,"note":1}"#),
+            Ok(ValueSource::Field("Description".into()))
+        );
+        for both_or_none in [r#"{"text":"a","field":"B"}"#, "{}", r#"{"text":null}"#] {
+            let err = read(both_or_none).err().unwrap_or_default();
+            assert!(
+                err.contains("exactly one of text or field"),
+                "{both_or_none}: {err}"
+            );
+        }
+        assert_eq!(
+            serde_json::to_string(&ValueSource::Text("sale".into()))
+                .ok()
+                .as_deref(),
+            Some(r#"{"text":"sale"}"#)
+        );
     }
 
     #[test]

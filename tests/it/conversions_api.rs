@@ -27,7 +27,7 @@ async fn exports_hide_their_token_check_their_rule_and_stay_in_their_account() {
         assert!(!body.to_string().contains(TOKEN), "{body}");
     }
     let (_, shown) = w.get(&format!("/v1/conversion-exports/{export}")).await;
-    assert_eq!(shown["token_set"], true);
+    assert_eq!(shown["secret_set"], true);
     assert_eq!(shown["destination"]["kind"], "call_tracking_api");
 
     let mut body = export_body(&w, &platform);
@@ -98,7 +98,11 @@ async fn an_export_every_hour_is_queued_once_per_slot_and_never_twice_at_once() 
     assert_eq!(fire_due(state).await.expect("tick"), 0, "not early");
     clock.set(utc("2026-12-05T10:00:00Z"));
     assert_eq!(fire_due(state).await.expect("tick"), 1, "on time");
-    assert_eq!(fire_due(state).await.expect("tick"), 0, "the slot is claimed");
+    assert_eq!(
+        fire_due(state).await.expect("tick"),
+        0,
+        "the slot is claimed"
+    );
     let (status, now) = w
         .post(&format!("/v1/conversion-exports/{export}/runs"), &json!({}))
         .await;
@@ -109,9 +113,15 @@ async fn an_export_every_hour_is_queued_once_per_slot_and_never_twice_at_once() 
     // Hours missed while the service was down make one run, and the next slot is a
     // whole hour after now.
     clock.set(utc("2026-12-05T13:30:00Z"));
-    assert_eq!(fire_due(state).await.expect("tick"), 0, "still one active run");
+    assert_eq!(
+        fire_due(state).await.expect("tick"),
+        0,
+        "still one active run"
+    );
     let (_, shown) = w.get(&format!("/v1/conversion-exports/{export}")).await;
     assert_eq!(shown["next_run_at"], "2026-12-05T14:30:00Z", "{shown}");
-    let (_, runs) = w.get(&format!("/v1/conversion-exports/{export}/runs")).await;
+    let (_, runs) = w
+        .get(&format!("/v1/conversion-exports/{export}/runs"))
+        .await;
     assert_eq!(runs.as_array().map(Vec::len), Some(1), "{runs}");
 }

@@ -48,6 +48,7 @@ mod console_upload;
 mod conversions_api;
 mod conversions_flow;
 mod conversions_kill;
+mod conversions_sftp;
 #[cfg(feature = "demo")]
 mod demo;
 mod forms_bad_inputs;
