@@ -40,6 +40,7 @@ enum ConversionExports {
     DestinationSecret,
     EnrichField,
     EveryMinutes,
+    WithListSyncs,
     WatermarkModified,
     WatermarkKey,
     NextRunAt,
@@ -115,6 +116,7 @@ impl MigrationTrait for Migration {
                     .col(blob_null(ConversionExports::DestinationSecret))
                     .col(string_null(ConversionExports::EnrichField))
                     .col(integer_null(ConversionExports::EveryMinutes))
+                    .col(boolean(ConversionExports::WithListSyncs).default(false))
                     .col(timestamp_with_time_zone_null(
                         ConversionExports::WatermarkModified,
                     ))

@@ -55,6 +55,9 @@ pub struct ExportInput {
     #[serde(default)]
     #[schema(minimum = 1, maximum = 10080)]
     pub every_minutes: Option<u32>,
+    /// Real time: also runs after every list sync that read the connector's CRM.
+    #[serde(default)]
+    pub with_list_syncs: bool,
 }
 
 /// An export as shown: its settings, never its token.
@@ -78,6 +81,8 @@ pub struct Export {
     pub enrich_field: Option<String>,
     /// Minutes between scheduled runs.
     pub every_minutes: Option<i32>,
+    /// Also runs after every list sync that read the connector's CRM.
+    pub with_list_syncs: bool,
     /// When the next scheduled run is queued.
     pub next_run_at: Option<DateTime<Utc>>,
     /// The CRM modify date read up to.
@@ -95,7 +100,7 @@ pub struct ExportRun {
     pub export_id: ConversionExportId,
     /// `queued`, `running`, `succeeded`, `completed_with_errors` or `failed`.
     pub status: String,
-    /// `manual` or `schedule`.
+    /// `manual`, `schedule` or `list_sync`.
     pub trigger: String,
     /// CRM records read.
     pub records_read: i64,
@@ -278,6 +283,7 @@ impl<'a> ConversionExports<'a> {
             destination_secret,
             enrich_field,
             every_minutes: input.every_minutes.map(|m| m as i32),
+            with_list_syncs: input.with_list_syncs,
             watermark: None,
             next_run_at: input
                 .every_minutes
@@ -517,6 +523,59 @@ impl<'a> ConversionExports<'a> {
     }
 }
 
+/// Called once a run job has ended: a list sync that read a connector's CRM queues a run
+/// of each export that follows that connector's syncs (a dry run, an import or a run the
+/// CRM never answered does not). Never fails the job: a problem is logged.
+pub async fn after_list_sync(state: &AppState, job: &crate::store::Job) {
+    let Some(run_id) = crate::runs::run_of_job(job) else {
+        return;
+    };
+    let run = match crate::store::RunRepo
+        .get_for_worker(state.store.conn(), run_id, state.clock.now())
+        .await
+    {
+        Ok(Some(run)) => run,
+        Ok(None) => return,
+        Err(e) => {
+            tracing::error!(error = %e, "reading an ended run for conversion exports failed");
+            return;
+        }
+    };
+    let synced = matches!(
+        run.status,
+        crate::store::RunStatus::Succeeded | crate::store::RunStatus::CompletedWithErrors
+    );
+    let (true, false, true, crate::store::RunKind::Sync, Some(connector)) = (
+        synced,
+        run.dry_run,
+        run.crm_answered,
+        run.kind,
+        run.crm_connector_id,
+    ) else {
+        return;
+    };
+    let exports = match state
+        .store
+        .conversion_exports()
+        .following_syncs(run.account_id, connector)
+        .await
+    {
+        Ok(exports) => exports,
+        Err(e) => {
+            tracing::error!(error = %e, "reading the exports that follow list syncs failed");
+            return;
+        }
+    };
+    for export in exports {
+        if let Err(e) = ConversionExports::from_state(state)
+            .run_now(export.account_id, export.id, "list_sync")
+            .await
+        {
+            tracing::error!(error = %e, export_id = %export.id, "queuing a conversion run after a list sync failed");
+        }
+    }
+}
+
 /// Exports whose scheduled slot is due, handled per tick.
 const DUE_BATCH: u64 = 200;
 
@@ -573,6 +632,7 @@ fn view(stored: StoredExport) -> Result<Export, ConversionError> {
         secret_set: stored.destination_secret.is_some(),
         enrich_field: stored.enrich_field,
         every_minutes: stored.every_minutes,
+        with_list_syncs: stored.with_list_syncs,
         next_run_at: stored.next_run_at,
         read_up_to: stored.watermark.map(|w| w.0),
         created_at: stored.created_at,

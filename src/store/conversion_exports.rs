@@ -41,6 +41,8 @@ pub struct StoredExport {
     pub enrich_field: Option<String>,
     /// Minutes between scheduled runs; `None` runs only when asked.
     pub every_minutes: Option<i32>,
+    /// Also runs after each list sync that read the connector's CRM (real time).
+    pub with_list_syncs: bool,
     /// The last record read: (modify date, key).
     pub watermark: Option<(DateTime<Utc>, String)>,
     /// When the scheduler queues the next run.
@@ -71,6 +73,7 @@ fn export(row: conversion_export::Model) -> Result<StoredExport, StoreError> {
         destination_secret: row.destination_secret,
         enrich_field: row.enrich_field,
         every_minutes: row.every_minutes,
+        with_list_syncs: row.with_list_syncs,
         watermark: row.watermark_modified.zip(row.watermark_key),
         next_run_at: row.next_run_at,
         created_at: row.created_at,
@@ -111,6 +114,7 @@ impl<'a, C: ConnectionTrait> ConversionExportRepo<'a, C> {
             destination_secret: Set(stored.destination_secret.clone()),
             enrich_field: Set(stored.enrich_field.clone()),
             every_minutes: Set(stored.every_minutes),
+            with_list_syncs: Set(stored.with_list_syncs),
             watermark_modified: Set(stored.watermark.as_ref().map(|w| w.0)),
             watermark_key: Set(stored.watermark.as_ref().map(|w| w.1.clone())),
             next_run_at: Set(stored.next_run_at),
@@ -145,6 +149,23 @@ impl<'a, C: ConnectionTrait> ConversionExportRepo<'a, C> {
         conversion_export::Entity::find()
             .filter(conversion_export::Column::AccountId.eq(account.as_db()))
             .order_by_asc(conversion_export::Column::Name)
+            .all(self.db)
+            .await?
+            .into_iter()
+            .map(export)
+            .collect()
+    }
+
+    /// The account's exports that run after each list sync through `connector`.
+    pub async fn following_syncs(
+        &self,
+        account: AccountId,
+        connector: ConnectorId,
+    ) -> Result<Vec<StoredExport>, StoreError> {
+        conversion_export::Entity::find()
+            .filter(conversion_export::Column::AccountId.eq(account.as_db()))
+            .filter(conversion_export::Column::ConnectorId.eq(connector.as_db()))
+            .filter(conversion_export::Column::WithListSyncs.eq(true))
             .all(self.db)
             .await?
             .into_iter()

@@ -162,6 +162,7 @@ async fn run_job(state: &AppState, runs: &RunWorker, config: &WorkerConfig, job:
     }
     if job.kind == JobKind::Run {
         crate::alerts::after_run_job(state, &job).await;
+        crate::conversions::exports::after_list_sync(state, &job).await;
     }
 }
 

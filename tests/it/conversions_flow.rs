@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::support::{
     conversions::{add_opportunities, add_won, export_body, platform, won},
+    wait::until,
     world::{crm_config, world},
 };
 
@@ -82,6 +83,20 @@ async fn won_opportunities_reach_the_platform_once_and_corrected_references_foll
     assert_eq!(fixed["status"], "succeeded", "{fixed}");
     assert_eq!(platform.state().accepted().len(), 55);
     assert_eq!(platform.state().stats().duplicates, 0, "nothing sent twice");
+
+    // An amount changed after sending is reported, not sent again.
+    w.crm_update(Kind::Opportunity, &keys[..1], &[("ActualAmount", "2000")]);
+    let changed = w.run_export(&export).await;
+    assert_eq!(changed["changed_after_sending"], 1, "{changed}");
+    assert_eq!(changed["accepted"], 0, "{changed}");
+    let listed = w.conversions(&export, "changed_after_sending=true").await;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["crm_key"], json!(keys[0]));
+    assert_eq!(
+        listed[0]["row"]["transaction_amount"], "1500.5",
+        "what was sent"
+    );
+    assert_eq!(platform.state().accepted().len(), 55);
 }
 
 #[tokio::test]
@@ -154,4 +169,37 @@ async fn bad_values_are_refused_before_sending_and_dates_go_out_in_utc() {
         "{csv}"
     );
     assert_eq!(csv.lines().count(), 2, "{csv}");
+}
+
+#[tokio::test]
+async fn a_real_time_export_runs_after_each_list_sync_through_its_connector() {
+    let w = world(crm_config(5, 0)).await;
+    let platform = platform(5).await;
+    add_won(&w, 3, 0);
+    let mut body = export_body(&w, &platform);
+    body["with_list_syncs"] = json!(true);
+    let export = w.create_export(&body).await;
+    let list = w.pulling_lead_list(&["Email", "FirstName"]).await;
+
+    let (_, runs) = w
+        .get(&format!("/v1/conversion-exports/{export}/runs"))
+        .await;
+    assert_eq!(runs, json!([]), "the import is not a sync: {runs}");
+    let sync = w.sync(list).await;
+    assert_eq!(sync["status"], "succeeded", "{sync}");
+    let run = until("a conversion run after the sync", async || {
+        let (_, runs) = w
+            .get(&format!("/v1/conversion-exports/{export}/runs"))
+            .await;
+        match runs.as_array().and_then(|r| r.first()) {
+            Some(run) if !matches!(run["status"].as_str(), Some("queued" | "running")) => {
+                Ok(run.clone())
+            }
+            _ => Err(runs.to_string()),
+        }
+    })
+    .await;
+    assert_eq!(run["trigger"], "list_sync", "{run}");
+    assert_eq!(run["accepted"], 3, "{run}");
+    assert_eq!(platform.state().accepted().len(), 3);
 }

@@ -32,6 +32,8 @@ pub struct Model {
     pub enrich_field: Option<String>,
     /// Runs every this many minutes; `None` runs only when asked.
     pub every_minutes: Option<i32>,
+    /// Also runs after each list sync that read this connector's CRM.
+    pub with_list_syncs: bool,
     /// Modify date of the last record read.
     pub watermark_modified: Option<DateTimeUtc>,
     /// Key of the last record read.
