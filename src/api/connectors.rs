@@ -7,7 +7,7 @@ use axum::{
     http::StatusCode,
 };
 use chrono::{DateTime, Utc};
-use listbridge_connector::{EntityKind, FieldDef, FieldType};
+use listbridge_connector::{FieldDef, FieldType, SourceKind};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -199,9 +199,23 @@ impl From<FieldDef> for FieldView {
 /// Which entity's fields to list.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct FieldsQuery {
-    /// `lead` or `contact`.
-    #[param(value_type = EntityKindSchema, inline)]
-    pub entity: EntityKind,
+    /// `lead` or `contact` (what lists and forms hold), or `opportunity` (what a
+    /// conversion export may read, with the fields of records linked to it).
+    #[param(value_type = SourceKindSchema, inline)]
+    pub entity: SourceKind,
+}
+
+/// What a connector reads: `lead`, `contact` or `opportunity`.
+// The connector SDK's `SourceKind` as the document shows it.
+#[derive(Debug, ToSchema)]
+#[schema(as = SourceKind, rename_all = "lowercase")]
+pub enum SourceKindSchema {
+    /// CRM leads.
+    Lead,
+    /// CRM contacts.
+    Contact,
+    /// CRM sales opportunities.
+    Opportunity,
 }
 
 /// A CRM entity: `lead` or `contact`.
@@ -342,7 +356,7 @@ pub async fn reset_connector(
     Ok(Json(ConnectorView::of(&state, record)))
 }
 
-/// The CRM's standard and custom fields of leads or contacts.
+/// The CRM's standard and custom fields of leads, contacts or opportunities.
 #[utoipa::path(get, path = "/v1/connectors/{id}/fields", tag = "connectors",
     params(("id" = uuid::Uuid, Path, description = "Connector id"), FieldsQuery),
     responses(
@@ -357,7 +371,7 @@ pub async fn connector_fields(
 ) -> Result<Json<Vec<FieldView>>, ApiError> {
     let fields = state
         .connectors()
-        .fields(account.id, id, query.entity)
+        .source_fields(account.id, id, query.entity)
         .await?;
     Ok(Json(fields.into_iter().map(FieldView::from).collect()))
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use listbridge_connector::{
     ConnectorConfig, ConnectorFactory, ConnectorRegistry, CrmConnector, CrmUser, EntityKind,
-    FieldDef, OutboundGuard, RateLimit, Vocabulary,
+    FieldDef, OutboundGuard, RateLimit, SourceKind, Vocabulary,
 };
 use secrecy::{ExposeSecret, SecretString};
 
@@ -321,6 +321,21 @@ impl ConnectorService<'_> {
         entity: EntityKind,
     ) -> Result<Vec<FieldDef>, ConnectError> {
         Ok(self.open(account, id).await?.describe(entity).await?)
+    }
+
+    /// The fields of what a conversion export may read (leads, contacts, opportunities
+    /// with the fields the connector links to them), as the CRM describes them.
+    pub async fn source_fields(
+        &self,
+        account: AccountId,
+        id: ConnectorId,
+        source: SourceKind,
+    ) -> Result<Vec<FieldDef>, ConnectError> {
+        Ok(self
+            .open(account, id)
+            .await?
+            .describe_source(source)
+            .await?)
     }
 
     /// The request budget a stored connector works under: its own, else the service's.

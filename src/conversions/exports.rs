@@ -19,7 +19,7 @@ use crate::{
     AppState,
     store::{
         AccountId, ConnectorId, ConversionExportId, ConversionExportRepo, ConversionRunId, JobId,
-        JobKind, JobRepo, LedgerFilter, LedgerRow, NewJob, StoreError, StoredExport,
+        JobKind, JobRepo, LedgerFilter, LedgerRow, NewJob, RunTally, StoreError, StoredExport,
         entity::conversion_run,
     },
 };
@@ -102,20 +102,10 @@ pub struct ExportRun {
     pub status: String,
     /// `manual`, `schedule` or `list_sync`.
     pub trigger: String,
-    /// CRM records read.
-    pub records_read: i64,
-    /// Records that made a new or changed conversion.
-    pub conversions: i64,
-    /// Rows the platform took.
-    pub accepted: i64,
-    /// Rows the platform refused (see the rows for its words).
-    pub rejected: i64,
-    /// Records refused before sending (see the rows for why).
-    pub invalid: i64,
-    /// Rows sent before whose record has changed since: not sent again.
-    pub changed_after_sending: i64,
-    /// Marketing sources written back to the CRM.
-    pub enriched: i64,
+    /// What it did (records read, conversions, accepted, rejected with the platform's
+    /// words and invalid rows: see the conversions listing with `run_id`).
+    #[serde(flatten)]
+    pub counts: RunTally,
     /// Why the run failed.
     pub error: Option<String>,
     /// Queued.
@@ -658,13 +648,15 @@ fn run_view(run: conversion_run::Model) -> Result<ExportRun, ConversionError> {
             .map(|(s, f)| (f - s).num_milliseconds()),
         status: run.status,
         trigger: run.trigger,
-        records_read: run.records_read,
-        conversions: run.conversions,
-        accepted: run.accepted,
-        rejected: run.rejected,
-        invalid: run.invalid,
-        changed_after_sending: run.changed_after_sending,
-        enriched: run.enriched,
+        counts: RunTally {
+            records_read: run.records_read,
+            conversions: run.conversions,
+            accepted: run.accepted,
+            rejected: run.rejected,
+            invalid: run.invalid,
+            changed_after_sending: run.changed_after_sending,
+            enriched: run.enriched,
+        },
         error: run.error,
         created_at: run.created_at,
         started_at: run.started_at,

@@ -3,8 +3,9 @@
 //! words and go again once corrected; bad values are refused before sending, named by
 //! record; dates come out in UTC; the platform's marketing source lands in the CRM.
 
+use call_tracking_fake::call_reference;
 use infor_crm_fake::Kind;
-use serde_json::json;
+use serde_json::{Map, Value, json};
 
 use crate::support::{
     conversions::{add_opportunities, add_won, export_body, platform, won},
@@ -202,4 +203,108 @@ async fn a_real_time_export_runs_after_each_list_sync_through_its_connector() {
     assert_eq!(run["trigger"], "list_sync", "{run}");
     assert_eq!(run["accepted"], 3, "{run}");
     assert_eq!(platform.state().accepted().len(), 3);
+}
+
+#[tokio::test]
+async fn a_call_reference_on_the_primary_contact_is_read_through_the_opportunity() {
+    let w = world(crm_config(0, 0)).await;
+    let platform = platform(10).await;
+    // Three contacts the platform knows and one it does not; their opportunities carry
+    // no reference of their own.
+    let references = [
+        call_reference(1),
+        call_reference(2),
+        call_reference(3),
+        "CR-UNKNOWN-4".to_string(),
+    ];
+    let contacts: Vec<Map<String, Value>> = references
+        .iter()
+        .enumerate()
+        .map(|(i, reference)| {
+            object(json!({
+                "FirstName": format!("Caller{i}"), "LastName": "Contact", "CallReference": reference
+            }))
+        })
+        .collect();
+    let contacts = w
+        .crm
+        .state()
+        .insert_records(Kind::Contact, &contacts)
+        .expect("contacts inserted");
+    let deals: Vec<_> = (1..=4)
+        .map(|n| {
+            let mut deal = won(n, "");
+            deal.remove("CallReference");
+            deal
+        })
+        .collect();
+    let deals = add_opportunities(&w, &deals);
+    let links: Vec<Map<String, Value>> = deals
+        .iter()
+        .zip(&contacts)
+        .map(|(deal, contact)| {
+            object(json!({
+                "Opportunity": { "$key": deal }, "Contact": { "$key": contact.key.to_string() },
+                "IsPrimary": true, "SalesRole": "Decision Maker"
+            }))
+        })
+        .collect();
+    w.crm
+        .state()
+        .insert_records(Kind::OpportunityContact, &links)
+        .expect("links inserted");
+
+    // The marketer finds the contact's fields among the opportunity's.
+    let (status, fields) = w
+        .get(&format!(
+            "/v1/connectors/{}/fields?entity=opportunity",
+            w.connector
+        ))
+        .await;
+    assert_eq!(status, 200, "{fields}");
+    let linked = fields
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["name"] == "Contact.CallReference");
+    assert!(
+        linked.is_some_and(|f| f["read_only"] == true && f["label"] == "Contact: Call Reference"),
+        "{fields}"
+    );
+
+    let mut body = export_body(&w, &platform);
+    body["rule"]["call_reference_field"] = json!("Contact.CallReference");
+    let export = w.create_export(&body).await;
+    let run = w.run_export(&export).await;
+    assert_eq!(
+        (&run["accepted"], &run["rejected"], &run["enriched"]),
+        (&json!(3), &json!(1), &json!(3)),
+        "{run}"
+    );
+    let mut sent: Vec<String> = platform
+        .state()
+        .accepted()
+        .iter()
+        .filter_map(|row| row.call_reference.clone())
+        .collect();
+    sent.sort();
+    assert_eq!(sent, references[..3].to_vec());
+    let rejected = w.conversions(&export, "status=rejected").await;
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected[0]["crm_key"], json!(deals[3]), "{rejected:?}");
+
+    // The contact's field is read-only through the opportunity: no write-back to it.
+    body["enrich_field"] = json!("Contact.MarketingSource");
+    let (status, problem) = w.post("/v1/conversion-exports", &body).await;
+    assert_eq!(status, 422, "{problem}");
+    assert!(
+        problem["message"]
+            .as_str()
+            .is_some_and(|d| d.contains("Contact.MarketingSource")),
+        "{problem}"
+    );
+}
+
+fn object(value: Value) -> Map<String, Value> {
+    value.as_object().cloned().unwrap_or_default()
 }

@@ -12,7 +12,7 @@ use sftp_drop::testing::Sshd;
 
 use crate::support::{
     assert_problem,
-    conversions::add_won,
+    conversions::{add_won, won_rule},
     world::{crm_config, world},
 };
 
@@ -50,15 +50,7 @@ async fn a_daily_sftp_export_drops_one_complete_file_per_run() {
         "name": "Daily drop",
         "connector_id": w.connector,
         "source": "opportunity",
-        "rule": {
-            "trigger": { "conditions": [{ "column": "Status", "op": "equals", "value": "Closed - Won" }] },
-            "call_reference_field": "CallReference",
-            "action_name": { "text": "sale" },
-            "title": { "field": "Description" },
-            "date_field": "ActualClose",
-            "amount_field": "ActualAmount",
-            "currency": { "field": "ExchangeRateCode" }
-        },
+        "rule": won_rule(),
         "destination": {
             "kind": "sftp", "host": "127.0.0.1", "port": sshd.port(), "username": sshd.user(),
             "private_key": sshd.client_key().expose_secret(), "directory": sshd.dir().display().to_string()

@@ -53,6 +53,12 @@ pub(crate) fn apply(kind: Kind, record: &mut Record) {
             }
         }
         Kind::History => {}
+        Kind::OpportunityContact => {
+            // The flag is a SalesLogix bit column: never empty, `F` until said otherwise.
+            if !matches!(record.get("IsPrimary"), Some(Value::Bool(_))) {
+                record.fields.insert("IsPrimary", Value::Bool(false));
+            }
+        }
         Kind::Opportunity => {
             // SalesLogix keeps the weighted potential and the closed flag in step with
             // the amounts and the status on every save.
@@ -82,6 +88,9 @@ pub(crate) fn descriptor(kind: Kind, record: &Record) -> String {
         Kind::Account => "AccountName",
         Kind::LeadAddress | Kind::Address => "FullAddress",
         Kind::History | Kind::Opportunity => "Description",
+        // The link has no name of its own; Infor CRM Mobile titles it by the contact's
+        // name, which lives on another record, so the role stands in (inferred).
+        Kind::OpportunityContact => "SalesRole",
     };
     text(record, name)
 }

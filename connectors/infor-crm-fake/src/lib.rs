@@ -2,7 +2,7 @@
 //! benchmarks.
 //!
 //! It serves
-//! `/sdata/slx/dynamic/-/{leads,contacts,accounts,leadAddresses,addresses,history,opportunities}`
+//! `/sdata/slx/dynamic/-/{leads,contacts,accounts,leadAddresses,addresses,history,opportunities,opportunityContacts}`
 //! in Atom and JSON with the paging, `where`, `select`/`include`/`orderBy`, writes,
 //! `$batch`, `$template`, `$schema`, errors and Basic authentication of the real server:
 //! Sage's SData 1.1 REST protocol as Infor CRM serves it (the public SData specification

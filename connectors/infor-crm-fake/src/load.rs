@@ -16,8 +16,8 @@ use crate::store::Store;
 use crate::write::{Opts, create_record};
 
 /// Kinds in an order where references resolve (addresses, then accounts, then people
-/// and opportunities).
-const LOAD_ORDER: [Kind; 7] = [
+/// and opportunities, then the links between opportunities and contacts).
+const LOAD_ORDER: [Kind; 8] = [
     Kind::LeadAddress,
     Kind::Address,
     Kind::Account,
@@ -25,6 +25,7 @@ const LOAD_ORDER: [Kind; 7] = [
     Kind::Contact,
     Kind::History,
     Kind::Opportunity,
+    Kind::OpportunityContact,
 ];
 
 /// Loads every record in `doc` into `store`; errors name the kind, position and field.

@@ -27,11 +27,16 @@ pub enum Kind {
     /// `opportunities` (entity `Opportunity`): a sale in progress or closed, the record
     /// offline conversions read their value from. It has no email.
     Opportunity,
+    /// `opportunityContacts` (entity `OpportunityContact`): one person of an opportunity
+    /// (its `Opportunity` and `Contact`, the `SalesRole`, and `IsPrimary` for the one
+    /// the opportunity is chiefly with), so an opportunity's call reference or visitor id
+    /// can be read from its primary contact as Infor CRM models it.
+    OpportunityContact,
 }
 
 impl Kind {
     /// Every kind, in table order.
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Lead,
         Kind::LeadAddress,
         Kind::Contact,
@@ -39,6 +44,7 @@ impl Kind {
         Kind::Account,
         Kind::History,
         Kind::Opportunity,
+        Kind::OpportunityContact,
     ];
 
     /// The position of this kind's table in the store.

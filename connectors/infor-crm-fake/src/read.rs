@@ -228,6 +228,7 @@ pub(crate) fn template_record(kind: Kind) -> Record {
         Kind::LeadAddress | Kind::Address => &["IsPrimary", "IsMailing"],
         Kind::History => &["Timeless", "Attachment"],
         Kind::Opportunity => &["ExchangeRateLocked", "Closed"],
+        Kind::OpportunityContact => &["IsPrimary"],
         Kind::Account => &[],
     };
     for f in flags {

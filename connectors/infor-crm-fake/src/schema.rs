@@ -311,7 +311,32 @@ static OPPORTUNITY_FIELDS: [FieldDef; 30] = [
     custom(s("MarketingSource", 64)),
 ];
 
-static ENTITIES: [EntityDef; 7] = [
+/// Infor CRM's `OpportunityContact` (SalesLogix `OPPORTUNITY_CONTACT`): the link between
+/// an opportunity and one of its contacts, as Infor CRM Mobile reads and edits it
+/// (`opportunityContacts`: `Opportunity` and `Contact` references, `IsPrimary`,
+/// `SalesRole`, `Standing`, `PersonalBenefits`, `Strategy`, `Issues`, `Notes`). Both references
+/// are required: a link without either end means nothing.
+static OPPORTUNITY_CONTACT_FIELDS: [FieldDef; 13] = [
+    mandatory(reference(
+        "Opportunity",
+        Some(Kind::Opportunity),
+        "opportunities",
+    )),
+    mandatory(reference("Contact", Some(Kind::Contact), "contacts")),
+    boolean("IsPrimary"),
+    s("SalesRole", 64),
+    s("Standing", 64),
+    s("PersonalBenefits", 255),
+    memo("Strategy"),
+    memo("Issues"),
+    memo("Notes"),
+    AUDIT[0],
+    AUDIT[1],
+    AUDIT[2],
+    AUDIT[3],
+];
+
+static ENTITIES: [EntityDef; 8] = [
     EntityDef {
         kind: Kind::Lead,
         name: "Lead",
@@ -367,6 +392,14 @@ static ENTITIES: [EntityDef; 7] = [
         schema_name: "opportunity",
         key_prefix: 'O',
         fields: &OPPORTUNITY_FIELDS,
+    },
+    EntityDef {
+        kind: Kind::OpportunityContact,
+        name: "OpportunityContact",
+        plural: "opportunityContacts",
+        schema_name: "opportunityContact",
+        key_prefix: 'o',
+        fields: &OPPORTUNITY_CONTACT_FIELDS,
     },
 ];
 
@@ -486,6 +519,48 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn opportunity_contacts_link_an_opportunity_to_a_contact() {
+        let def = entity(Kind::OpportunityContact);
+        assert_eq!(
+            (def.name, def.plural, def.schema_name),
+            (
+                "OpportunityContact",
+                "opportunityContacts",
+                "opportunityContact"
+            )
+        );
+        for (name, target) in [
+            ("Opportunity", Kind::Opportunity),
+            ("Contact", Kind::Contact),
+        ] {
+            assert!(
+                def.field(name).is_some_and(|f| f.mandatory
+                    && f.ty
+                        == FieldType::Reference {
+                            target: Some(target),
+                            lookup: target.plural(),
+                        }),
+                "{name}"
+            );
+        }
+        assert_eq!(
+            def.field("IsPrimary").map(|f| f.ty),
+            Some(FieldType::Boolean)
+        );
+        assert_eq!(
+            def.field("SalesRole").map(|f| (f.ty, f.max_length)),
+            Some((FieldType::String, Some(64)))
+        );
+        assert!(def.field("Notes").is_some());
+        assert!(def.field("ModifyDate").is_some_and(|f| f.read_only));
+        assert!(def.field("Email").is_none(), "a link has no email");
+        assert_eq!(
+            Kind::from_plural("OPPORTUNITYCONTACTS"),
+            Some(Kind::OpportunityContact)
+        );
     }
 
     #[test]

@@ -311,28 +311,32 @@ impl CrmConnector for InforCrm {
     }
 
     /// Leads and contacts as [`CrmConnector::describe`] describes them; opportunities
-    /// from the `opportunities` `$schema` (cached like the people's).
+    /// from the `opportunities` `$schema` (cached like the people's), followed by their
+    /// primary contact's fields as read-only `Contact.<Field>` (see `linked`).
     async fn describe_source(&self, source: SourceKind) -> ConnectorResult<Vec<FieldDef>> {
         match source.entity() {
             Some(entity) => self.describe(entity).await,
-            None => Ok(self.inner.schema(source).await?.fields.clone()),
+            None => crate::linked::describe(&self.inner).await,
         }
     }
 
     /// Leads and contacts through [`CrmConnector::read`]; opportunities through the same
-    /// keyset-paged, filtered read of the `opportunities` feed (no email selected).
+    /// keyset-paged, filtered read of the `opportunities` feed (no email selected), with
+    /// any requested `Contact.<Field>` read from each page's primary contacts in a few
+    /// requests per page (see `linked`). Filters on `Contact.<Field>` are refused.
     fn read_source(&self, source: SourceKind, query: ReadQuery) -> SourceStream {
         match source.entity() {
             Some(entity) => self
                 .read(entity, query)
                 .map_ok(|page| page.records.into_iter().map(SourceRecord::from).collect())
                 .boxed(),
-            None => crate::read::read_source(Arc::clone(&self.inner), source, query),
+            None => crate::linked::read(Arc::clone(&self.inner), query),
         }
     }
 
     /// Leads and contacts through [`CrmConnector::update`] without an etag;
-    /// opportunities by an unconditional PUT of the given fields.
+    /// opportunities by an unconditional PUT of the given fields, which must be the
+    /// opportunity's own: a `Contact.<Field>` is refused before anything is sent.
     async fn update_source(
         &self,
         source: SourceKind,
@@ -341,7 +345,10 @@ impl CrmConnector for InforCrm {
     ) -> ConnectorResult<()> {
         match source.entity() {
             Some(entity) => self.update(entity, key, None, fields).await.map(|_| ()),
-            None => crate::write::update_source(&self.inner, source, key, fields).await,
+            None => {
+                crate::linked::refuse_writes(fields)?;
+                crate::write::update_source(&self.inner, source, key, fields).await
+            }
         }
     }
 }

@@ -9,7 +9,8 @@
 //! Module map: `endpoint` (URLs) · `query` (safe `where`) · `filter` (read filters) · `client` (HTTP, budget,
 //! retries) · `auth` · `retry` · `xml`/`atom`/`json` (wire formats) · `dates` ·
 //! `diagnoses` · `schema` (`$schema` → fields) · `record` (canonical values) ·
-//! `resource` (the SData kinds: leads, contacts, opportunities) ·
+//! `resource` (the SData kinds: leads, contacts, opportunities) · `linked` (an
+//! opportunity's primary contact, read as `Contact.<Field>`) ·
 //! `response` (replies → values/errors) · `verify` · `read` · `write` · `batch` · `notes` ·
 //! `vocabulary` (the field names listbridge gives a meaning to).
 
@@ -31,6 +32,7 @@ mod diagnoses;
 mod endpoint;
 mod filter;
 mod json;
+mod linked;
 mod notes;
 #[cfg(test)]
 mod parse_props;

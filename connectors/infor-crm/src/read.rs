@@ -163,7 +163,8 @@ fn read_rows(
         {
             params.push(("where", clause));
         }
-        let mut feeds = std::pin::pin!(pages(&inner, entity, params, page_size, read + 1));
+        let mut feeds =
+            std::pin::pin!(pages(&inner, kind, entity.as_str(), params, page_size, read + 1));
         while let Some(feed) = feeds.next().await {
             let feed = feed?;
             if feed.entries.is_empty() {
@@ -175,17 +176,18 @@ fn read_rows(
     })
 }
 
-/// Feed pages of a query, following `next` links or `startIndex` arithmetic.
-fn pages<'a>(
+/// Feed pages of a query of the resource kind `kind` (`leads`; `entity` names it in
+/// messages), following `next` links or `startIndex` arithmetic.
+pub(crate) fn pages<'a>(
     inner: &'a Inner,
-    entity: Resource,
+    kind: &'static str,
+    entity: &'static str,
     params: Vec<(&'static str, String)>,
     page_size: u32,
     first_start: u64,
 ) -> impl Stream<Item = ConnectorResult<WireFeed>> + 'a {
     try_stream! {
-        let kind = resource(entity);
-        let context = inner.context(entity.as_str(), None);
+        let context = inner.context(entity, None);
         let url_at = |start: u64| page_url(inner, kind, &params, start, page_size);
         // The startIndex asked for; without `next` links each page must move it on.
         let mut start: u64 = first_start.max(1);
@@ -343,31 +345,20 @@ async fn lookup(
     params.push(("orderBy", "ModifyDate,Id".to_string()));
     params.push(inner.format_param());
     let page_size = inner.page_size;
-    let mut probe = params.clone();
-    probe.extend([
-        ("where", String::new()),
-        ("startIndex", "1".into()),
-        ("count", page_size.to_string()),
-    ]);
-    let base_length = inner
-        .client
-        .endpoint
-        .collection(resource(entity), &probe)?
-        .as_str()
-        .len()
-        + URL_SLACK;
-    let url_limit = if inner.options.tunnel_long_gets {
-        MAX_TUNNELLED_URL
-    } else {
-        inner.options.max_url_length
-    };
-    let budget = url_limit.saturating_sub(base_length).max(64);
+    let budget = in_budget(inner, resource(entity), &params, "", page_size)?;
     let mut found = Vec::new();
     for (chunk, clause) in query::in_chunks(expr, values, budget, inner.options.lookup_chunk) {
         let wanted: HashSet<String> = chunk.iter().map(|v| v.to_lowercase()).collect();
         let mut chunk_params = params.clone();
         chunk_params.push(("where", clause));
-        let mut feeds = std::pin::pin!(pages(inner, entity.into(), chunk_params, page_size, 1));
+        let mut feeds = std::pin::pin!(pages(
+            inner,
+            resource(entity),
+            entity.as_str(),
+            chunk_params,
+            page_size,
+            1
+        ));
         while let Some(feed) = feeds.next().await {
             found.extend(
                 records(entity, &feed?, &schema)?
@@ -377,6 +368,38 @@ async fn lookup(
         }
     }
     Ok(found)
+}
+
+/// How many characters an `expr in (…)` clause may take in a lookup URL of `kind` with
+/// `params`, when the clause stands in `where` beside `rest` (the rest of the clause,
+/// such as ` and IsPrimary eq true`) and pages hold `page_size` records: what the URL
+/// limit leaves (the tunnelled one when long GETs are tunnelled), at least 64.
+pub(crate) fn in_budget(
+    inner: &Inner,
+    kind: &str,
+    params: &[(&'static str, String)],
+    rest: &str,
+    page_size: u32,
+) -> ConnectorResult<usize> {
+    let mut probe = params.to_vec();
+    probe.extend([
+        ("where", rest.to_string()),
+        ("startIndex", "1".into()),
+        ("count", page_size.to_string()),
+    ]);
+    let base_length = inner
+        .client
+        .endpoint
+        .collection(kind, &probe)?
+        .as_str()
+        .len()
+        + URL_SLACK;
+    let url_limit = if inner.options.tunnel_long_gets {
+        MAX_TUNNELLED_URL
+    } else {
+        inner.options.max_url_length
+    };
+    Ok(url_limit.saturating_sub(base_length).max(64))
 }
 
 /// Normalised, de-duplicated, non-empty values.

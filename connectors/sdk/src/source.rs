@@ -26,6 +26,12 @@ pub enum SourceKind {
     /// Contacts, read as a list sync reads them.
     Contact,
     /// Sales opportunities (Infor CRM `Opportunity`): status, close date, amounts.
+    ///
+    /// A connector may describe and read fields of the person an opportunity is with
+    /// under a dotted name, as it does for a related single record: Infor CRM lists its
+    /// primary contact's fields as `Contact.<Field>` (`Contact.CallReference`), so a rule
+    /// can take a reference from the opportunity or from its contact. Such fields are
+    /// read-only ([`crate::FieldDef::read_only`]) and cannot be filtered on.
     Opportunity,
 }
 

@@ -65,6 +65,20 @@ pub fn add_won(w: &World, known: usize, unknown: usize) -> Vec<String> {
     add_opportunities(w, &records)
 }
 
+/// The rule of won opportunities: a sale, titled by the description, on the close date,
+/// of the actual amount in the opportunity's currency, credited to its call reference.
+pub fn won_rule() -> Value {
+    json!({
+        "trigger": { "conditions": [{ "column": "Status", "op": "equals", "value": "Closed - Won" }] },
+        "call_reference_field": "CallReference",
+        "action_name": { "text": "sale" },
+        "title": { "field": "Description" },
+        "date_field": "ActualClose",
+        "amount_field": "ActualAmount",
+        "currency": { "field": "ExchangeRateCode" }
+    })
+}
+
 /// The body of an export of won opportunities to `platform`, writing the marketing
 /// source back to `MarketingSource`.
 pub fn export_body(w: &World, platform: &FakePlatform) -> Value {
@@ -72,15 +86,7 @@ pub fn export_body(w: &World, platform: &FakePlatform) -> Value {
         "name": "Won deals",
         "connector_id": w.connector,
         "source": "opportunity",
-        "rule": {
-            "trigger": { "conditions": [{ "column": "Status", "op": "equals", "value": "Closed - Won" }] },
-            "call_reference_field": "CallReference",
-            "action_name": { "text": "sale" },
-            "title": { "field": "Description" },
-            "date_field": "ActualClose",
-            "amount_field": "ActualAmount",
-            "currency": { "field": "ExchangeRateCode" }
-        },
+        "rule": won_rule(),
         "destination": { "kind": "call_tracking_api", "base_url": platform.base_url(), "token": TOKEN },
         "enrich_field": "MarketingSource"
     })
