@@ -94,7 +94,11 @@ pub trait CrmConnector: Send + Sync + std::fmt::Debug {
     async fn create(&self, entity: EntityKind, fields: &FieldValues) -> ConnectorResult<CrmRecord>;
 
     /// Updates only the given fields of one record. With an etag the write is
-    /// conditional; a stale etag yields [`ConnectorError::Conflict`].
+    /// conditional: when the record changed since, the given fields are written over
+    /// the CRM's current version (its other edits are kept), and only a record that keeps
+    /// changing yields [`ConnectorError::Conflict`]. To have a field the CRM changed
+    /// settled as a conflict instead, write through [`CrmConnector::write_batch`] with
+    /// [`WriteOp::Update`]'s `expected`.
     async fn update(
         &self,
         entity: EntityKind,
