@@ -24,6 +24,7 @@ mod m20261204_000015_form_rejections;
 mod m20261204_000016_column_usage;
 mod m20261204_000017_run_record_keys;
 mod m20261205_000018_conversion_exports;
+mod m20261205_000019_several_connectors;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000016_column_usage::Migration),
             Box::new(m20261204_000017_run_record_keys::Migration),
             Box::new(m20261205_000018_conversion_exports::Migration),
+            Box::new(m20261205_000019_several_connectors::Migration),
         ]
     }
 }

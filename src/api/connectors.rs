@@ -235,7 +235,7 @@ pub enum EntityKindSchema {
     responses(
         (status = 201, description = "Verified and saved", body = ConnectorView),
         (status = 400, description = "A missing field, a rate limit out of range", body = Problem),
-        (status = 409, description = "The account already has a connector of this kind", body = Problem),
+        (status = 409, description = "The account is already connected to this CRM (same kind and address)", body = Problem),
         (status = 422, description = "Login refused, host unreachable, not a CRM endpoint, an address the outbound policy refuses, not an http(s) URL (`invalid_url`), plain http:// to a host it does not allow (`insecure_url`), or a kind this service has no connector for (`unknown_kind`)", body = Problem),
         (status = 429, description = "Too many Connect and Reconfirm attempts by this account; see `details.retry_after_seconds`", body = Problem)))]
 pub async fn create_connector(

@@ -47,9 +47,9 @@ pub enum ConnectError {
         /// The most allowed.
         max: u32,
     },
-    /// The account already has a connector of this kind.
+    /// The account is already connected to this CRM (same kind, same address).
     #[error(
-        "this account already has a '{kind}' connector ({existing}); use reconfirm to change its login"
+        "this account is already connected to this {kind} CRM (connector {existing}); use reconfirm to change its login"
     )]
     AlreadyConnected {
         /// The kind.

@@ -93,7 +93,15 @@ impl ConnectorService<'_> {
         }
         limits::check_own(&request.rate_limit)?;
         let existing = self.store.connectors().list(account).await?;
-        if let Some(other) = existing.iter().find(|c| c.kind == factory.kind()) {
+        // Two CRMs of one kind are fine (two Infor CRMs); the same CRM twice is a mistake.
+        let same = |url: &str| {
+            url.trim_end_matches('/')
+                .eq_ignore_ascii_case(base_url.trim_end_matches('/'))
+        };
+        if let Some(other) = existing
+            .iter()
+            .find(|c| c.kind == factory.kind() && same(&c.base_url))
+        {
             return Err(ConnectError::AlreadyConnected {
                 kind: other.kind.clone(),
                 existing: other.id,

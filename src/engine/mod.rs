@@ -437,28 +437,33 @@ impl RunContext<'_> {
         Ok(self.contact.watch(id, connector))
     }
 
-    /// The CRM connector a push uses: the list's own, or the account's only one.
+    /// The CRM connector a push uses: the list's own, the one an uploaded list's setup
+    /// chose, or the account's only one.
     async fn push_connector(&self) -> Result<Arc<dyn CrmConnector>, EngineError> {
         if self.list.connector_id.is_some() {
             return self.connector().await;
         }
-        let connectors = self
+        let found = self
             .engine
             .store
             .connectors()
-            .list(self.run.account_id)
+            .of_list(self.run.account_id, self.list)
             .await?;
-        let Some(first) = connectors.first() else {
-            return Err(EngineError::Setup(
-                "connect a CRM before pushing this list".into(),
-            ));
+        if let Some(reason) = found.missing_reason(self.list) {
+            return Err(EngineError::Setup(reason));
+        }
+        let Some(record) = found.found() else {
+            return Err(EngineError::Setup(format!(
+                "list '{}' has no CRM to push to",
+                self.list.name
+            )));
         };
         let connector = self
             .engine
             .connectors
-            .open(self.run.account_id, first.id)
+            .open(self.run.account_id, record.id)
             .await?;
-        Ok(self.contact.watch(first.id, connector))
+        Ok(self.contact.watch(record.id, connector))
     }
 
     fn entity(&self) -> EntityKind {

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::fields::ConflictRule;
+use crate::store::ConnectorId;
 
 /// Push options: list → CRM.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -44,6 +45,12 @@ pub struct SyncSetup {
     pub pull: PullOptions,
     /// How fields changed on both sides are settled.
     pub conflict_rule: ConflictRule,
+    /// The CRM connection an uploaded list pushes to; needed once the account has
+    /// several (a list imported from a CRM always syncs with its own). Kept with the
+    /// list, not in the stored setup: a list pushes to one CRM, whichever of its
+    /// segments syncs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connector_id: Option<ConnectorId>,
 }
 
 impl SyncSetup {

@@ -278,15 +278,13 @@ impl<'a> ScheduleService<'a> {
             .ok_or_else(|| ScheduleError::NotFound(format!("list {list_id}")))
     }
 
-    /// Whether the connector the list syncs through has been reset (its own, or for a
-    /// list without one the account's first, as the engine chooses for pushes).
+    /// Whether the connector the list syncs through (as the engine chooses it) has been
+    /// reset.
     async fn connector_reset(&self, account: AccountId, list: &List) -> Result<bool, StoreError> {
-        let connectors = self.state.store.connectors();
-        let connector = match list.connector_id {
-            Some(id) => connectors.get(account, id).await?,
-            None => connectors.list(account).await?.into_iter().next(),
-        };
-        Ok(connector.is_some_and(|c| c.status == ConnectorStatus::Reset))
+        let connector = self.state.store.connectors().of_list(account, list).await?;
+        Ok(connector
+            .found()
+            .is_some_and(|c| c.status == ConnectorStatus::Reset))
     }
 }
 

@@ -22,8 +22,8 @@ const WAITING: [&str; 2] = ["pending", "sending"];
 /// Everything that uses one connector. Empty means it may be deleted.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ConnectorUsers {
-    /// Lists imported from it, and uploaded lists whose sync pushes through it (the
-    /// account's only connector), by name.
+    /// Lists imported from it, and uploaded lists whose sync pushes through it (chosen
+    /// in their setup, or the account's only connector), by name.
     pub lists: Vec<String>,
     /// Forms that deliver submissions to it, by name.
     pub forms: Vec<String>,
@@ -67,9 +67,9 @@ fn referring<C: ColumnTrait>(
 }
 
 impl ConnectorRepo<'_> {
-    /// What uses connector `id` of `account`. With `only_connector` (it is the
-    /// account's only one), uploaded lists with a sync set up count too: their pushes
-    /// go through it.
+    /// What uses connector `id` of `account`: lists imported from it or pushing to it.
+    /// With `only_connector` (it is the account's only one), uploaded lists with a sync
+    /// set up that chose no connector count too: their pushes go through it.
     pub async fn users(
         &self,
         account: AccountId,
@@ -78,7 +78,11 @@ impl ConnectorRepo<'_> {
     ) -> Result<ConnectorUsers, StoreError> {
         let mut lists = list::Entity::find()
             .filter(list::Column::AccountId.eq(account.as_db()))
-            .filter(list::Column::ConnectorId.eq(id.as_db()))
+            .filter(
+                list::Column::ConnectorId
+                    .eq(id.as_db())
+                    .or(list::Column::PushConnectorId.eq(id.as_db())),
+            )
             .order_by_asc(list::Column::Name)
             .all(self.db)
             .await?;
@@ -93,6 +97,7 @@ impl ConnectorRepo<'_> {
                 list::Entity::find()
                     .filter(list::Column::AccountId.eq(account.as_db()))
                     .filter(list::Column::Kind.eq(ListKind::Uploaded.as_str()))
+                    .filter(list::Column::PushConnectorId.is_null())
                     .filter(
                         list::Column::SyncSetup
                             .is_not_null()
@@ -186,6 +191,15 @@ impl ConnectorRepo<'_> {
             .filter(connector::Column::AccountId.eq(account.as_db()))
             .filter(
                 Expr::exists(referring(list::Entity, list::Column::ConnectorId, id, None)).not(),
+            )
+            .filter(
+                Expr::exists(referring(
+                    list::Entity,
+                    list::Column::PushConnectorId,
+                    id,
+                    None,
+                ))
+                .not(),
             )
             .filter(
                 Expr::exists(referring(form::Entity, form::Column::ConnectorId, id, None)).not(),

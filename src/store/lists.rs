@@ -93,6 +93,9 @@ pub struct List {
     pub kind: ListKind,
     /// The CRM connection of a CRM list.
     pub connector_id: Option<ConnectorId>,
+    /// The CRM connection an uploaded list pushes to (chosen in its sync setup).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub push_connector_id: Option<ConnectorId>,
     /// Lead or contact, for CRM lists.
     #[schema(value_type = Option<String>)]
     pub entity: Option<EntityKind>,
@@ -182,6 +185,10 @@ fn to_list(row: list::Model) -> Result<List, StoreError> {
         name: row.name.clone(),
         kind: ListKind::parse(&row.kind).ok_or_else(|| corrupt("kind"))?,
         connector_id: row.connector_id.as_deref().and_then(ConnectorId::from_db),
+        push_connector_id: row
+            .push_connector_id
+            .as_deref()
+            .and_then(ConnectorId::from_db),
         entity: row.entity.as_deref().and_then(|e| e.parse().ok()),
         status: ListStatus::parse(&row.status).ok_or_else(|| corrupt("status"))?,
         member_count: row.member_count,
@@ -238,6 +245,7 @@ impl ListRepo {
             name: Set(new.name.clone()),
             kind: Set(new.kind.as_str().into()),
             connector_id: Set(new.connector_id.map(|c| c.as_db())),
+            push_connector_id: Set(None),
             entity: Set(entity.map(|e| e.as_str().to_string())),
             status: Set(new.status.as_str().into()),
             member_count: Set(0),
@@ -360,6 +368,25 @@ impl ListRepo {
         list::Entity::update_many()
             .col_expr(list::Column::SyncSetup, Expr::value(setup))
             .col_expr(list::Column::UpdatedAt, Expr::value(now))
+            .filter(list::Column::Id.eq(id.as_db()))
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+
+    /// Records the CRM connection uploaded list `id` pushes to, in the caller's
+    /// transaction.
+    pub async fn set_push_connector<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: ListId,
+        connector: ConnectorId,
+    ) -> Result<(), StoreError> {
+        list::Entity::update_many()
+            .col_expr(
+                list::Column::PushConnectorId,
+                Expr::value(connector.as_db()),
+            )
             .filter(list::Column::Id.eq(id.as_db()))
             .exec(db)
             .await?;

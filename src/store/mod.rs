@@ -34,6 +34,7 @@ mod ids;
 mod interactions;
 mod invitations;
 mod jobs;
+mod list_connector;
 mod lists;
 mod lookup_keys;
 mod members;
@@ -76,6 +77,7 @@ pub use ids::{AlertChannelId, ConversionExportId, ConversionRunId, LookupKeyId, 
 pub use interactions::{CallDirection, Interaction, InteractionRepo, InteractionStatus};
 pub use invitations::{Invitation, InvitationRepo};
 pub use jobs::{Job, JobKind, JobRepo, JobStatus, JobSubject, NewJob, WaitingJobs};
+pub use list_connector::ListConnector;
 pub use lists::{List, ListColumn, ListKind, ListRepo, ListStatus, NewList};
 pub use lookup_keys::{ActiveLookupKey, LookupKeyRecord, LookupKeyRepo, NewLookupKey};
 pub use members::{CrmLink, Member, MemberRepo, MemberWrites, Parked};

@@ -1,6 +1,7 @@
 //! Loading, checking and saving sync setups.
 
 use listbridge_connector::EntityKind;
+use sea_orm::TransactionTrait;
 
 use super::{
     setup_check::{SetupRefusal, check_setup},
@@ -10,8 +11,10 @@ use crate::{
     AppState,
     connectors::ConnectError,
     engine::{SyncSetup, field_map::FieldMap},
+    refusal::refuse,
     store::{
-        AccountId, ConnectorId, FieldUsageRepo, List, ListKind, ListRepo, SegmentRepo, StoreError,
+        AccountId, ConnectorId, FieldUsageRepo, List, ListConnector, ListKind, ListRepo,
+        SegmentRepo, StoreError,
     },
 };
 
@@ -51,10 +54,12 @@ pub async fn load_setup(
     target: SyncTarget,
 ) -> Result<SyncSetup, SyncError> {
     let rows = resolve_target(state, account, target).await?;
-    Ok(rows
+    let mut setup: SyncSetup = rows
         .saved_setup()
         .and_then(|s| serde_json::from_str(s).ok())
-        .unwrap_or_default())
+        .unwrap_or_default();
+    setup.connector_id = rows.list.push_connector_id;
+    Ok(setup)
 }
 
 /// The columns of a target's list that reach a CRM field (each with its field), and
@@ -66,7 +71,7 @@ pub async fn field_map(
     target: SyncTarget,
 ) -> Result<FieldMap, SyncError> {
     let rows = resolve_target(state, account, target).await?;
-    let connector = connector_of(state, account, &rows.list).await?;
+    let connector = connector_of(state, account, &rows.list, None).await?;
     map_of(state, account, &rows, connector).await
 }
 
@@ -85,21 +90,54 @@ async fn map_of(
     Ok(FieldMap::build(&columns, &usages, vocab, entity))
 }
 
-/// The connector a list syncs with: its own, else (an uploaded list) the account's first.
+/// The connector a list's setup is checked against: `chosen` (an uploaded list's
+/// choice, which must be one of the account's; a list imported from a CRM has no
+/// choice), else the one it syncs through, else, for an uploaded list that has yet to
+/// choose among several, the account's first (what a setup form shows before the choice).
 async fn connector_of(
     state: &AppState,
     account: AccountId,
     list: &List,
+    chosen: Option<ConnectorId>,
 ) -> Result<ConnectorId, SyncError> {
-    match list.connector_id {
-        Some(id) => Ok(id),
-        None => state
-            .connectors()
-            .list(account)
-            .await?
-            .first()
-            .map(|c| c.id)
-            .ok_or_else(|| SyncError::NotReady("connect a CRM before setting up a sync".into())),
+    let connectors = state.store.connectors();
+    match (list.connector_id, chosen) {
+        (Some(own), Some(other)) if own != other => {
+            refuse(
+                "connector_not_allowed",
+                format!(
+                    "list '{}' was imported from a CRM and syncs with it: it cannot push to \
+                     another (leave connector_id out)",
+                    list.name
+                ),
+                vec!["connector_id".into()],
+            )?;
+            Ok(own)
+        }
+        (Some(own), _) => Ok(own),
+        (None, Some(id)) => match connectors.get(account, id).await? {
+            Some(record) => Ok(record.id),
+            None => {
+                refuse(
+                    "unknown_connector",
+                    format!("connector_id: this account has no connector {id}"),
+                    vec!["connector_id".into()],
+                )?;
+                Ok(id)
+            }
+        },
+        (None, None) => match connectors.of_list(account, list).await? {
+            ListConnector::Found(record) => Ok(record.id),
+            ListConnector::NoneConnected => Err(SyncError::NotReady(
+                "connect a CRM before setting up a sync".into(),
+            )),
+            ListConnector::NotChosen => connectors
+                .list(account)
+                .await?
+                .first()
+                .map(|c| c.id)
+                .ok_or_else(|| SyncError::NotReady("connect a CRM first".into())),
+        },
     }
 }
 
@@ -112,7 +150,22 @@ pub async fn save_setup(
 ) -> Result<SyncSetup, SyncError> {
     let r = resolve_target(state, account, target).await?;
     let db = state.store.conn();
-    let connector = connector_of(state, account, &r.list).await?;
+    let uploaded_unchosen = r.list.connector_id.is_none()
+        && r.list.push_connector_id.is_none()
+        && setup.connector_id.is_none()
+        && state.store.connectors().list(account).await?.len() > 1;
+    if uploaded_unchosen {
+        refuse(
+            "connector_required",
+            format!(
+                "list '{}' was uploaded and this account has several CRMs: say which one it \
+                 pushes to (connector_id)",
+                r.list.name
+            ),
+            vec!["connector_id".into()],
+        )?;
+    }
+    let connector = connector_of(state, account, &r.list, setup.connector_id).await?;
     let map = map_of(state, account, &r, connector).await?;
     let entity = r.list.entity.unwrap_or(EntityKind::Lead);
     let defs = state
@@ -121,11 +174,31 @@ pub async fn save_setup(
         .await?;
     let can_pull = r.segment.is_none() && r.list.kind != ListKind::Uploaded;
     check_setup(&setup, can_pull, r.name(), &map, &defs)?;
-    let json = serde_json::to_string(&setup).map_err(|e| SyncError::NotReady(e.to_string()))?;
+    // The connector is the list's, kept with it (an uploaded list's choice is pinned, so
+    // a CRM connected later does not move its pushes).
+    let stored = SyncSetup {
+        connector_id: None,
+        ..setup.clone()
+    };
+    let json = serde_json::to_string(&stored).map_err(|e| SyncError::NotReady(e.to_string()))?;
     let now = state.clock.now();
+    let tx = db.begin().await.map_err(StoreError::from)?;
     match target {
-        SyncTarget::List(id) => ListRepo.set_sync_setup(db, id, &json, now).await?,
-        SyncTarget::Segment(id) => SegmentRepo.set_sync_setup(db, id, &json, now).await?,
+        SyncTarget::List(id) => ListRepo.set_sync_setup(&tx, id, &json, now).await?,
+        SyncTarget::Segment(id) => SegmentRepo.set_sync_setup(&tx, id, &json, now).await?,
     }
-    Ok(setup)
+    let pushes_to = match r.list.connector_id {
+        Some(_) => None,
+        None => {
+            ListRepo
+                .set_push_connector(&tx, r.list.id, connector)
+                .await?;
+            Some(connector)
+        }
+    };
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(SyncSetup {
+        connector_id: pushes_to,
+        ..setup
+    })
 }

@@ -227,12 +227,12 @@ async fn a_successful_connect_is_listed_with_its_crm_user() {
         "no Connect form once connected"
     );
 
-    // A second connector of the same kind is refused beside the kind.
+    // The same CRM a second time is refused beside its URL.
     let again = connect(&console, &crm.base_url(), CRM_USER, CRM_PASSWORD).await;
     assert_eq!(again.status, 409, "{again:?}");
-    let message = error_beside(&again, "kind").expect("message beside the kind");
+    let message = error_beside(&again, "base_url").expect("message beside the URL");
     assert!(
-        message.contains("already has a 'infor-crm' connector"),
+        message.contains("already connected to this infor-crm CRM"),
         "{message}"
     );
     crm.shutdown().await;
@@ -448,9 +448,12 @@ async fn another_accounts_connector_and_a_malformed_id_are_not_found() {
     assert_eq!(done.status, 303, "{done:?}");
     let theirs = globex.get("/connectors").await;
     let marker = "href=\"/connectors/";
-    let start = theirs.body.find(marker).expect("a connector link") + marker.len();
-    let id = &theirs.body[start..start + 36];
-    assert!(uuid_like(id), "{id}");
+    let id = theirs
+        .body
+        .match_indices(marker)
+        .filter_map(|(at, _)| theirs.body.get(at + marker.len()..at + marker.len() + 36))
+        .find(|id| uuid_like(id))
+        .expect("a connector link");
 
     for path in [
         format!("/connectors/{id}/reconfirm"),

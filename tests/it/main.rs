@@ -26,6 +26,7 @@ mod connectors_api;
 mod connectors_delete;
 mod connectors_limits;
 mod connectors_logs;
+mod connectors_two_crms;
 mod console_auth;
 mod console_browser;
 mod console_browser_callers;

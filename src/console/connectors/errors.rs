@@ -47,9 +47,10 @@ fn control_of(code: &str) -> Option<&'static str> {
         | "insecure_url"
         | "address_not_allowed"
         | "crm_unreachable"
-        | "not_crm_endpoint" => Some("base_url"),
+        | "not_crm_endpoint"
+        | "already_connected" => Some("base_url"),
         "crm_login_failed" => Some("password"),
-        "unknown_kind" | "already_connected" => Some("kind"),
+        "unknown_kind" => Some("kind"),
         _ => None,
     }
 }

@@ -45,9 +45,8 @@ pub async fn show(
         .map_err(super::page_error)?;
     let notice = notice(&state, &records, &done);
     let kinds = kind_choices(&state);
-    let can_connect = kinds
-        .iter()
-        .any(|k| !records.iter().any(|r| r.kind == k.code));
+    // Another CRM may always be connected, of any kind (two Infor CRMs are fine).
+    let can_connect = !kinds.is_empty();
     let form = ConnectValues {
         kind: kinds
             .first()

@@ -17,6 +17,8 @@ pub struct Model {
     pub kind: String,
     /// The CRM connection a CRM list was imported from.
     pub connector_id: Option<String>,
+    /// The CRM connection an uploaded list pushes to, chosen in its sync setup.
+    pub push_connector_id: Option<String>,
     /// `lead` or `contact` for CRM lists.
     pub entity: Option<String>,
     /// `importing`, `ready` or `failed`.

@@ -1,0 +1,131 @@
+//! Two CRMs in one account (issue 17): two Infor CRMs connected side by side, a list
+//! imported from each synced at the same time, an uploaded list pushing to the one its
+//! setup chose (and refused until it chooses), and *Delete connector* naming what uses
+//! each.
+
+use infor_crm_fake::{FakeCrm, Kind};
+use serde_json::json;
+
+use crate::support::{
+    assert_problem,
+    world::{World, connect, connect_body, crm_config, world},
+};
+
+/// The world's CRM and a second, independent one connected to the same account.
+async fn two_crms() -> (World, FakeCrm, String) {
+    let w = world(crm_config(30, 0)).await;
+    let second = FakeCrm::start(crm_config(20, 0))
+        .await
+        .expect("the second fake CRM starts");
+    let id = connect(&w.app, &w.key, &second).await;
+    (w, second, id.as_db())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_infor_crms_sync_side_by_side_and_an_upload_pushes_where_it_was_told() {
+    let (w, second, second_id) = two_crms().await;
+
+    // The same CRM twice is refused; a second one of the same kind was not.
+    let again = w
+        .app
+        .post(
+            "/v1/connectors",
+            &w.key,
+            &connect_body(&second.base_url(), "password"),
+        )
+        .await;
+    assert_problem(again, 409, "already_connected").await;
+
+    // A list imported from each, synced at the same time.
+    let (status, first_import) = w
+        .start_import(&json!({ "connector": w.connector, "entity": "lead", "fields": ["Title"] }))
+        .await;
+    assert_eq!(status, 202, "{first_import}");
+    let (status, second_import) = w
+        .start_import(&json!({
+            "connector": second_id, "entity": "lead", "fields": ["Title"], "name": "EU leads"
+        }))
+        .await;
+    assert_eq!(status, 202, "{second_import}");
+    let (a, b) = tokio::join!(
+        w.wait_run(first_import["run_id"].as_str().unwrap_or_default()),
+        w.wait_run(second_import["run_id"].as_str().unwrap_or_default())
+    );
+    assert_eq!(
+        (&a["status"], &b["status"]),
+        (&json!("succeeded"), &json!("succeeded"))
+    );
+    assert_eq!(a["counts"]["pulled_new"], 30, "{a}");
+    assert_eq!(b["counts"]["pulled_new"], 20, "{b}");
+
+    // An uploaded list must say which CRM it pushes to.
+    let (upload, rows) = w.people_list(7, "two-crms.example").await;
+    let push = json!({ "push": { "enabled": true, "add_new": true } });
+    let refused = w
+        .app
+        .put(&format!("/v1/lists/{upload}/sync"), &w.key, &push)
+        .await;
+    let problem = assert_problem(refused, 422, "connector_required").await;
+    assert_eq!(
+        problem["details"]["names"],
+        json!(["connector_id"]),
+        "{problem}"
+    );
+
+    let mut chosen = push.clone();
+    chosen["connector_id"] = json!(second_id);
+    w.save_sync(upload, &chosen).await;
+    let (_, saved) = w.get(&format!("/v1/lists/{upload}/sync")).await;
+    assert_eq!(saved["connector_id"], json!(second_id), "{saved}");
+
+    let first_leads = w.crm_leads().len();
+    let report = w.sync(upload).await;
+    assert_eq!(report["status"], "succeeded", "{report}");
+    assert_eq!(report["counts"]["pushed_new"], 7, "{report}");
+    assert_eq!(
+        w.crm_leads().len(),
+        first_leads,
+        "nothing pushed to the other CRM"
+    );
+    let second_leads = second.state().records(Kind::Lead);
+    assert_eq!(second_leads.len(), 27);
+    for (email, _) in &rows {
+        let held = second_leads
+            .iter()
+            .filter(|r| {
+                r.text("Email")
+                    .is_some_and(|e| e.eq_ignore_ascii_case(email))
+            })
+            .count();
+        assert_eq!(held, 1, "{email} is a lead of the chosen CRM once");
+    }
+
+    // A list imported from a CRM cannot be pointed at another.
+    let imported = first_import["list"]["id"].as_str().unwrap_or_default();
+    let elsewhere = w
+        .app
+        .put(&format!("/v1/lists/{imported}/sync"), &w.key, &chosen)
+        .await;
+    assert_problem(elsewhere, 422, "connector_not_allowed").await;
+
+    // Each connector is refused for deletion, naming what uses it.
+    let refused = w
+        .app
+        .delete(&format!("/v1/connectors/{second_id}"), &w.key)
+        .await;
+    let problem = assert_problem(refused, 409, "connector_in_use").await;
+    let lists = problem["details"]["lists"].to_string();
+    assert!(lists.contains("Upload"), "{problem}");
+    let second_list = second_import["list"]["name"].as_str().unwrap_or_default();
+    assert!(lists.contains(second_list), "{problem}");
+    let refused = w
+        .app
+        .delete(&format!("/v1/connectors/{}", w.connector), &w.key)
+        .await;
+    let problem = assert_problem(refused, 409, "connector_in_use").await;
+    assert!(
+        !problem["details"]["lists"].to_string().contains("Upload"),
+        "{problem}"
+    );
+    second.shutdown().await;
+}
