@@ -4,6 +4,7 @@
 //! each.
 
 use infor_crm_fake::{FakeCrm, Kind};
+use listbridge::store::Role;
 use serde_json::json;
 
 use crate::support::{
@@ -126,6 +127,56 @@ async fn two_infor_crms_sync_side_by_side_and_an_upload_pushes_where_it_was_told
     assert!(
         !problem["details"]["lists"].to_string().contains("Upload"),
         "{problem}"
+    );
+    second.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_asks_an_uploaded_list_which_crm_it_pushes_to() {
+    let (w, second, second_id) = two_crms().await;
+    let (upload, _) = w.people_list(3, "console-two.example").await;
+    let console = w
+        .app
+        .signed_in("acme", "marketer@acme.example", Role::Marketer)
+        .await;
+    let path = format!("/lists/{upload}/sync");
+    let page = console.get(&path).await;
+    assert_eq!(page.status, 200, "{page:?}");
+    page.assert_shows("<label for=\"connector_id\">CRM to push to</label>");
+    page.assert_shows(&format!(
+        "<option value=\"{second_id}\">Infor CRM at {}",
+        second.base_url()
+    ));
+
+    let unchosen = console
+        .post(&path, &[("push_enabled", "on"), ("push_add_new", "on")])
+        .await;
+    assert_eq!(unchosen.status, 422, "{unchosen:?}");
+    unchosen.assert_message("connector_id-error", "several CRMs");
+
+    let saved = console
+        .post(
+            &path,
+            &[
+                ("push_enabled", "on"),
+                ("push_add_new", "on"),
+                ("connector_id", &second_id),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{saved:?}");
+    let (_, setup) = w.get(&format!("/v1/lists/{upload}/sync")).await;
+    assert_eq!(setup["connector_id"], json!(second_id), "{setup}");
+    let again = console.get(&path).await;
+    again.assert_shows(&format!("<option value=\"{second_id}\" selected>"));
+
+    // A list imported from a CRM offers no choice.
+    let imported = w.imported_list("lead", &["Title"]).await;
+    let page = console.get(&format!("/lists/{imported}/sync")).await;
+    assert!(
+        !page.body.contains("name=\"connector_id\""),
+        "{}",
+        page.body
     );
     second.shutdown().await;
 }

@@ -13,6 +13,8 @@ mod reconfirm;
 mod reset;
 mod view;
 
+pub use view::kind_name;
+
 use axum::{Router, routing::get};
 
 use super::error::ConsoleError;

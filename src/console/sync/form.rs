@@ -4,7 +4,10 @@
 //! choice means). Push-update fields start unticked; pull-update fields start ticked
 //! (every column) and are unticked to exclude.
 
-use crate::engine::{SyncSetup, field_map::FieldMap, fields::ConflictRule, setup::PullOptions};
+use crate::{
+    engine::{SyncSetup, field_map::FieldMap, fields::ConflictRule, setup::PullOptions},
+    store::ConnectorId,
+};
 
 /// One field checkbox.
 #[derive(Debug, Clone)]
@@ -175,6 +178,10 @@ pub fn parse(form: &[(String, String)], map: &FieldMap) -> Submitted {
     setup.push.add_new = on("push_add_new");
     setup.push.update_existing = on("push_update_existing");
     setup.push.fields = all("push_fields");
+    setup.connector_id = form
+        .iter()
+        .find(|(k, _)| k == "connector_id")
+        .and_then(|(_, v)| ConnectorId::from_db(v.trim()));
     // The pull controls are only on the page of a list that can pull; a form without
     // them leaves pull as the API's default (off, every column).
     if on("pull_shown") {

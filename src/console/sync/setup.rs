@@ -44,6 +44,52 @@ pub struct SyncPage {
     errors: FieldErrors,
     /// The CRM refused the saved login: point to *Reconfirm Login*.
     reconfirm: bool,
+    /// The CRMs an uploaded list may push to, when the account has several (empty
+    /// otherwise: a list imported from a CRM syncs with it, and one CRM needs no choice).
+    crms: Vec<CrmChoice>,
+}
+
+/// One option of the *CRM to push to* select.
+#[derive(Debug, Clone)]
+pub struct CrmChoice {
+    /// The connector id (the option value).
+    id: String,
+    /// The CRM's kind and address, for people.
+    label: String,
+    /// The list pushes there (saved, or as submitted).
+    selected: bool,
+}
+
+/// The *CRM to push to* choices of `loaded`'s list with `setup`'s choice selected.
+async fn crm_choices(
+    state: &AppState,
+    viewer: &Viewer,
+    loaded: &Loaded,
+    setup: &SyncSetup,
+) -> Result<Vec<CrmChoice>, ConsoleError> {
+    if loaded.rows.list.connector_id.is_some() {
+        return Ok(Vec::new());
+    }
+    let records = state
+        .connectors()
+        .list(viewer.account_id())
+        .await
+        .map_err(ConsoleError::service)?;
+    if records.len() < 2 {
+        return Ok(Vec::new());
+    }
+    Ok(records
+        .iter()
+        .map(|r| CrmChoice {
+            id: r.id.as_db(),
+            label: format!(
+                "{} at {}",
+                crate::console::connectors::kind_name(state, &r.kind),
+                r.base_url
+            ),
+            selected: setup.connector_id == Some(r.id),
+        })
+        .collect())
 }
 
 /// `?done=` after a save.
@@ -162,6 +208,7 @@ pub async fn render(
     let map = sync::field_map(state, viewer.account_id(), loaded.target)
         .await
         .map_err(ConsoleError::service)?;
+    let crms = crm_choices(state, viewer, loaded, setup).await?;
     Ok(SyncPage {
         layout: Layout::new(viewer, Section::Lists),
         list_head: loaded.list_head.clone(),
@@ -174,6 +221,7 @@ pub async fn render(
         run_blocked: loaded.run_blocked(),
         errors,
         reconfirm: false,
+        crms,
     })
 }
 
@@ -203,6 +251,7 @@ fn beside(api: &ApiError, setup: &SyncSetup) -> FieldErrors {
         "unknown_fields" if names.iter().any(pushed) => "push_fields",
         "unknown_fields" => "pull_fields",
         "address_columns_unmapped" => "push",
+        "connector_required" | "unknown_connector" | "connector_not_allowed" => "connector_id",
         _ => return FieldErrors::form(words::sentence(api.message())),
     };
     FieldErrors::on(control, words::sentence(api.message()))
