@@ -41,11 +41,9 @@ fn refused(message: impl Into<String>) -> Response {
     (StatusCode::BAD_REQUEST, Reply(body)).into_response()
 }
 
-fn object(name: &str) -> Result<SObject, Response> {
-    SObject::from_name(name).ok_or_else(|| {
-        let body = json!({"error": format!("unknown sObject '{name}'")});
-        (StatusCode::NOT_FOUND, Reply(body)).into_response()
-    })
+fn unknown(name: &str) -> Response {
+    let body = json!({"error": format!("unknown sObject '{name}'")});
+    (StatusCode::NOT_FOUND, Reply(body)).into_response()
 }
 
 async fn stats(State(s): State<FakeState>) -> Response {
@@ -136,9 +134,8 @@ async fn expire_tokens(State(s): State<FakeState>) -> Response {
 }
 
 async fn dump(State(s): State<FakeState>, Path(name): Path<String>) -> Response {
-    let object = match object(&name) {
-        Ok(o) => o,
-        Err(r) => return r,
+    let Some(object) = SObject::from_name(&name) else {
+        return unknown(&name);
     };
     let list: Vec<Json> = s
         .records(object)
@@ -149,8 +146,8 @@ async fn dump(State(s): State<FakeState>, Path(name): Path<String>) -> Response 
 }
 
 async fn one(State(s): State<FakeState>, Path((name, id)): Path<(String, String)>) -> Response {
-    if let Err(r) = object(&name) {
-        return r;
+    if SObject::from_name(&name).is_none() {
+        return unknown(&name);
     }
     match s.record(&id) {
         Some(r) if r.object.name().eq_ignore_ascii_case(&name) => {
@@ -169,9 +166,8 @@ async fn insert(
     Path(name): Path<String>,
     Reply(fields): Reply<Map<String, Json>>,
 ) -> Response {
-    let object = match object(&name) {
-        Ok(o) => o,
-        Err(r) => return r,
+    let Some(object) = SObject::from_name(&name) else {
+        return unknown(&name);
     };
     match s.insert_record(object, &fields) {
         Ok(id) => (StatusCode::CREATED, Reply(json!({"id": id}))).into_response(),

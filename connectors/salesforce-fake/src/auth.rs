@@ -127,19 +127,21 @@ fn grant(state: &FakeState) -> Response {
     .into_response()
 }
 
-/// Checks `Authorization: Bearer <token>` (or `OAuth <token>`).
-pub(crate) fn check(state: &FakeState, req: &Req) -> Result<(), Response> {
+/// Whether `Authorization: Bearer <token>` (or `OAuth <token>`) names a live token.
+pub(crate) fn check(state: &FakeState, req: &Req) -> bool {
     let token = req.header("authorization").and_then(|h| {
         let (scheme, token) = h.split_once(' ')?;
         (scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("oauth"))
             .then(|| token.trim())
     });
     let now = state.clock().now().timestamp_millis();
-    if token.is_some_and(|t| state.tokens().valid(t, now)) {
-        return Ok(());
-    }
+    token.is_some_and(|t| state.tokens().valid(t, now))
+}
+
+/// 401 `INVALID_SESSION_ID` with `WWW-Authenticate: Token`.
+pub(crate) fn unauthorized() -> Response {
     let mut resp = ApiError::session().into_response();
     resp.headers_mut()
         .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Token"));
-    Err(resp)
+    resp
 }

@@ -104,8 +104,8 @@ fn rest_api(state: &FakeState, req: &Req, version: &str, rest: &[&str]) -> Respo
     if !served(version) {
         return ApiError::not_found().into_response();
     }
-    if let Err(resp) = crate::auth::check(state, req) {
-        return resp;
+    if !crate::auth::check(state, req) {
+        return crate::auth::unauthorized();
     }
     let (allowed, usage) = {
         let mut limits = state.limits_mut();

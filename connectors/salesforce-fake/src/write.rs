@@ -239,7 +239,7 @@ fn check_reference(
     if !account && store.get(id).is_none_or(Record::is_deleted) {
         return Err(RecordError::new(
             "INVALID_CROSS_REFERENCE_KEY",
-            format!("invalid cross reference id"),
+            "invalid cross reference id",
             &[name],
         ));
     }

@@ -260,4 +260,33 @@ mod tests {
         assert_eq!(b.key.1, id);
         assert!(!b.inclusive);
     }
+
+    fn source(soql: &str) -> Source {
+        let Ok(q) = parse(soql) else {
+            panic!("parses: {soql}");
+        };
+        choose(&q, q.object.idx("SystemModstamp"))
+    }
+
+    #[test]
+    fn lookups_and_keyset_reads_use_an_index() {
+        assert!(matches!(
+            source("SELECT Id FROM Lead WHERE Email IN ('A@x.io', 'b@x.io') AND IsConverted = false"),
+            Source::Emails(e) if e.len() == 2
+        ));
+        assert!(matches!(
+            source("SELECT Id FROM Contact WHERE Id IN ('003000000000001', '003000000000002')"),
+            Source::Ids(i) if i.len() == 2
+        ));
+        assert!(matches!(
+            source(
+                "SELECT Id FROM Lead WHERE SystemModstamp >= 2026-01-01T00:00:00Z AND HasOptedOutOfEmail = false"
+            ),
+            Source::Range(Bound::Included(_))
+        ));
+        assert!(matches!(
+            source("SELECT Id FROM Lead WHERE Email = 'a@x.io' OR LastName = 'x'"),
+            Source::Range(Bound::Unbounded)
+        ));
+    }
 }
