@@ -81,6 +81,7 @@ pub(crate) fn first_page(
     let query = parse(text)?;
     let store = state.read();
     let found = execute(&query, store.table(query.object), include_deleted);
+    state.stats_mut().rows_scanned += found.visited as u64;
     let fields = match query.selection {
         Selection::Count => return Ok(answer(found.ids.len(), Vec::new(), None)),
         Selection::Fields(fields) => fields,

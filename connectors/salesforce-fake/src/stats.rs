@@ -16,6 +16,11 @@ pub struct Stats {
     pub by_sobject: BTreeMap<String, BTreeMap<String, u64>>,
     /// Records created, updated or deleted through the REST API.
     pub record_writes: u64,
+    /// Stored records looked at by queries and bulk query jobs: shows whether a query
+    /// used an index (a keyset page or an email lookup costs its matches, not the
+    /// table).
+    #[serde(default)]
+    pub rows_scanned: u64,
 }
 
 impl Stats {

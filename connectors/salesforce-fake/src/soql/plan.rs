@@ -25,6 +25,8 @@ use crate::value::Value;
 pub struct Matches {
     /// Their Ids.
     pub ids: Vec<SfId>,
+    /// How many stored records were looked at to find them: the work the query cost.
+    pub visited: usize,
 }
 
 /// Where the candidate records come from.
@@ -50,24 +52,32 @@ pub fn execute(q: &Query, table: &Table, include_deleted: bool) -> Matches {
         _ => false,
     };
     let source = choose(q, stamp);
+    let mut visited = 0usize;
+    let mut count = |_: &&Record| visited += 1;
     if let Source::Range(from) = &source
         && index_ordered
     {
         let ids = table
             .scan_from(*from)
+            .inspect(&mut count)
             .filter(|r| keep(r))
             .skip(skip)
             .take(take)
             .map(Record::id)
             .collect();
-        return Matches { ids };
+        return Matches { ids, visited };
     }
     let mut found: Vec<&Record> = match source {
-        Source::Range(from) => table.scan_from(from).filter(|r| keep(r)).collect(),
+        Source::Range(from) => table
+            .scan_from(from)
+            .inspect(&mut count)
+            .filter(|r| keep(r))
+            .collect(),
         Source::Ids(ids) => {
             let set: BTreeSet<SfId> = ids.into_iter().collect();
             set.into_iter()
                 .filter_map(|id| table.get(id))
+                .inspect(&mut count)
                 .filter(|r| keep(r))
                 .collect()
         }
@@ -78,6 +88,7 @@ pub fn execute(q: &Query, table: &Table, include_deleted: bool) -> Matches {
                 .collect();
             set.into_iter()
                 .filter_map(|id| table.get(id))
+                .inspect(&mut count)
                 .filter(|r| keep(r))
                 .collect()
         }
@@ -93,7 +104,7 @@ pub fn execute(q: &Query, table: &Table, include_deleted: bool) -> Matches {
         .take(take)
         .map(Record::id)
         .collect();
-    Matches { ids }
+    Matches { ids, visited }
 }
 
 fn conjuncts(filter: Option<&Expr>) -> Vec<&Expr> {
