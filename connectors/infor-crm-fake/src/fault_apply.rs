@@ -7,11 +7,11 @@ use axum::response::Response;
 use futures::stream;
 use http::{HeaderValue, StatusCode, header};
 
-use crate::conn::ConnHandle;
 use crate::diagnose::{Diagnosis, SdataCode};
 use crate::faults::Fault;
 use crate::routes::Req;
 use crate::state::FakeState;
+use fake_kit::ConnHandle;
 
 /// Waits `d`, or less if the server shuts down.
 pub(crate) async fn wait(state: &FakeState, d: Duration) {

@@ -18,8 +18,6 @@ mod atom_read;
 mod auth;
 mod batch;
 mod changes;
-mod clock;
-mod conn;
 mod derive;
 mod diagnose;
 mod email_index;
@@ -55,8 +53,8 @@ mod write;
 mod xsd;
 
 pub use changes::{NewRecord, RecordUpdate, UpdateSpec};
-pub use clock::Clock;
 pub use diagnose::{Diagnosis, SdataCode};
+pub use fake_kit::Clock;
 pub use faults::{Fault, FaultConfig, FaultRule};
 pub use model::{EntityDef, FieldDef, FieldType, Fields, Kind, Record, Value};
 pub use render::JsonDates;

@@ -6,13 +6,13 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 
-use crate::conn::ConnHandle;
 use crate::diagnose::{Diagnosis, SdataCode};
 use crate::params::{Format, Params};
 use crate::path::{self, Target};
 use crate::state::FakeState;
 use crate::users::{Caller, write_verb};
 use crate::{auth, fault_apply, read, write};
+use fake_kit::ConnHandle;
 
 /// The largest request body accepted.
 const MAX_BODY: usize = 32 * 1024 * 1024;

@@ -12,8 +12,6 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::clock::Clock;
-use crate::conn::{ConnHandle, CuttableListener};
 use crate::faults::{Engine, FaultConfig};
 use crate::render::JsonDates;
 use crate::rules::WriteRule;
@@ -22,6 +20,8 @@ use crate::state::{FakeState, Settings, Shared};
 use crate::stats::Stats;
 use crate::store::Store;
 use crate::users::FakeUser;
+use fake_kit::Clock;
+use fake_kit::{ConnHandle, CuttableListener};
 
 /// How to start a fake CRM. `Default` gives an empty CRM on a random loopback port with
 /// user `admin` / password `password` and a page cap of 100.

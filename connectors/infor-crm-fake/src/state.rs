@@ -6,11 +6,11 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, Rw
 
 use tokio::sync::watch;
 
-use crate::clock::Clock;
 use crate::model::{Kind, Record};
 use crate::render::JsonDates;
 use crate::stats::Stats;
 use crate::store::Store;
+use fake_kit::Clock;
 
 /// Server settings fixed at start.
 #[derive(Clone)]

@@ -6,11 +6,11 @@ use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
 
-use crate::conn::ConnHandle;
 use crate::errors::ApiError;
 use crate::faults::Fault;
 use crate::req::Req;
 use crate::state::FakeState;
+use fake_kit::ConnHandle;
 
 /// Waits `d`, or less if the server shuts down.
 pub(crate) async fn wait(state: &FakeState, d: Duration) {

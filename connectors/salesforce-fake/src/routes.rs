@@ -8,12 +8,12 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, Method, Request, StatusCode};
 use serde_json::{Value as Json, json};
 
-use crate::conn::ConnHandle;
 use crate::errors::ApiError;
 use crate::id::SfId;
 use crate::req::{Req, parse_query};
 use crate::schema::SObject;
 use crate::state::FakeState;
+use fake_kit::ConnHandle;
 
 /// The newest API version served (Winter '25).
 pub const LATEST_VERSION: u32 = 62;

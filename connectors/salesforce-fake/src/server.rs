@@ -13,8 +13,6 @@ use tokio::task::JoinHandle;
 
 use crate::auth::Tokens;
 use crate::bulk::Jobs;
-use crate::clock::Clock;
-use crate::conn::{ConnHandle, CuttableListener};
 use crate::cursor::Cursors;
 use crate::faults::{Engine, FaultConfig};
 use crate::id::SfId;
@@ -23,6 +21,8 @@ use crate::seed::{SeedSpec, generate};
 use crate::state::{FakeState, Settings, Shared};
 use crate::stats::Stats;
 use crate::store::Store;
+use fake_kit::Clock;
+use fake_kit::{ConnHandle, CuttableListener};
 
 /// How to start a fake Salesforce. `Default` gives an empty org on a random loopback
 /// port with client `demo-client` / `demo-secret`, user `integration@listbridge.example`

@@ -9,7 +9,6 @@ use tokio::sync::watch;
 
 use crate::auth::Tokens;
 use crate::bulk::Jobs;
-use crate::clock::Clock;
 use crate::cursor::Cursors;
 use crate::faults::{Engine, FaultConfig};
 use crate::id::SfId;
@@ -18,6 +17,7 @@ use crate::record::Record;
 use crate::schema::SObject;
 use crate::stats::Stats;
 use crate::store::Store;
+use fake_kit::Clock;
 
 /// Server settings fixed at start.
 #[derive(Clone)]

@@ -1,16 +1,16 @@
-//! The server's clock, injectable so tests can pin "now" and make many records share
-//! one SystemModstamp.
+//! A fake server's clock, injectable so tests can pin "now" and make many records share
+//! one modified-at (Infor CRM's ModifyDate, Salesforce's SystemModstamp).
 
 use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 
-/// The time source for CreatedDate, LastModifiedDate and SystemModstamp. Cheap to clone;
-/// clones share the setting.
+/// The time source for created and modified dates. Cheap to clone; clones share the
+/// setting.
 ///
-/// Salesforce audit timestamps carry a millisecond field that is always `.000` (they are
-/// kept to the second), so [`Clock::now`] truncates to whole seconds: writes a second
-/// apart or less share one SystemModstamp, as they do in Salesforce.
+/// Both CRMs keep these dates to the second (Salesforce writes a millisecond field that is
+/// always `.000`), so [`Clock::now`] truncates to whole seconds: writes a second apart or
+/// less share one modified-at, as they do in the CRMs.
 #[derive(Debug, Clone, Default)]
 pub struct Clock {
     fixed: Arc<Mutex<Option<DateTime<Utc>>>>,
@@ -51,11 +51,13 @@ impl Clock {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     #[test]
     fn a_fixed_clock_truncates_and_advances() {
-        let Some(at) = DateTime::from_timestamp(1_700_000_000, 0) else {
-            panic!("valid time");
+        let at = Utc.with_ymd_and_hms(2025, 3, 1, 12, 0, 0).single();
+        let Some(at) = at else {
+            panic!("valid date");
         };
         let clock = Clock::fixed(at + TimeDelta::milliseconds(700));
         assert_eq!(clock.now(), at);

@@ -15,7 +15,8 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
 /// Accepts TCP connections and wraps each in a [`ConnIo`].
-pub(crate) struct CuttableListener {
+pub struct CuttableListener {
+    /// The socket connections come from.
     pub inner: TcpListener,
 }
 
@@ -49,20 +50,20 @@ impl Listener for CuttableListener {
 }
 
 /// A connection that fails all further I/O once cut, which makes hyper close it.
-pub(crate) struct ConnIo {
+pub struct ConnIo {
     inner: TcpStream,
     cut: Arc<AtomicBool>,
 }
 
 /// Lets a handler cut its own connection (available as `ConnectInfo<ConnHandle>`).
 #[derive(Debug, Clone)]
-pub(crate) struct ConnHandle {
+pub struct ConnHandle {
     cut: Arc<AtomicBool>,
 }
 
 impl ConnHandle {
     /// From now on the connection writes nothing more and is closed.
-    pub(crate) fn cut(&self) {
+    pub fn cut(&self) {
         self.cut.store(true, Ordering::SeqCst);
     }
 }
