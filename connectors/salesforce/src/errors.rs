@@ -97,8 +97,10 @@ pub(crate) fn answer_error(
     }
     let said = summary(body).unwrap_or_else(|| format!("HTTP {status}"));
     match status.as_u16() {
-        401 | 403 => ConnectorError::Auth { message: said },
-        400 | 404 | 409 | 412 | 415 => ConnectorError::Rejected { message: said },
+        401 => ConnectorError::Auth { message: said },
+        // 403 here is a permission on a record or field (INSUFFICIENT_ACCESS…): the login
+        // is fine, this write is not allowed.
+        400 | 403 | 404 | 409 | 412 | 415 => ConnectorError::Rejected { message: said },
         _ => ConnectorError::Transient { message: said },
     }
 }
