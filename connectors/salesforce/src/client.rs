@@ -10,7 +10,7 @@
 
 use std::{
     num::NonZeroU32,
-    sync::atomic::{AtomicU64, Ordering},
+    sync::atomic::{AtomicBool, AtomicU64, Ordering},
     time::Duration,
 };
 
@@ -38,8 +38,8 @@ use crate::{
 pub(crate) struct Request {
     pub method: Method,
     pub url: Url,
-    /// A JSON body.
-    pub body: Option<String>,
+    /// `(content type, body)`.
+    pub body: Option<(&'static str, String)>,
     /// The sObject (or resource) for logs: `Lead`, `Task`, `versions`.
     pub sobject: &'static str,
     /// Safe to repeat when its outcome is unknown (GET, PATCH); false for creates.
@@ -72,7 +72,7 @@ impl Request {
             idempotent: method != Method::POST,
             method,
             url,
-            body: Some(body.to_string()),
+            body: Some(("application/json", body.to_string())),
             sobject,
             batch_size: None,
         }
@@ -138,6 +138,8 @@ pub(crate) struct Client {
     /// The last `Sforce-Limit-Info: api-usage=n/m` seen: `n` and `m`.
     used: AtomicU64,
     max: AtomicU64,
+    /// Whether the "allowance nearly used up" warning was logged.
+    warned: AtomicBool,
 }
 
 impl std::fmt::Debug for Client {
@@ -211,6 +213,7 @@ impl Client {
             max_response_bytes: max_response_bytes.max(1),
             used: AtomicU64::new(0),
             max: AtomicU64::new(0),
+            warned: AtomicBool::new(false),
         })
     }
 
@@ -262,7 +265,10 @@ impl Client {
         let request = Request {
             method: Method::POST,
             url: self.url("services/oauth2/token")?,
-            body: Some(self.credentials.token_form()),
+            body: Some((
+                "application/x-www-form-urlencoded",
+                self.credentials.token_form(),
+            )),
             sobject: "oauth2/token",
             // Asking for a token again changes nothing on the server.
             idempotent: true,
@@ -472,14 +478,9 @@ impl Client {
                 format!("batchSize={}", size.clamp(200, 2000)),
             );
         }
-        if let Some(body) = &request.body {
-            let content_type = if token.is_some() {
-                "application/json"
-            } else {
-                "application/x-www-form-urlencoded"
-            };
+        if let Some((content_type, body)) = &request.body {
             builder = builder
-                .header(CONTENT_TYPE, content_type)
+                .header(CONTENT_TYPE, *content_type)
                 .body(body.clone());
         }
         let response = builder.send().await?;
@@ -497,6 +498,17 @@ impl Client {
         {
             self.used.store(used, Ordering::Relaxed);
             self.max.store(max, Ordering::Relaxed);
+            // Warn once as the day's allowance passes 90%, not on every request.
+            let high = max > 0 && used.saturating_mul(10) >= max.saturating_mul(9);
+            if high && !self.warned.swap(true, Ordering::Relaxed) {
+                tracing::warn!(
+                    used,
+                    max,
+                    "Salesforce's daily API allowance is over 90% used"
+                );
+            } else if !high {
+                self.warned.store(false, Ordering::Relaxed);
+            }
         }
         let retry_after = header(RETRY_AFTER.as_str())
             .and_then(|v| retry::parse_retry_after(&v, chrono::Utc::now()));

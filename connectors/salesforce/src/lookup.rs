@@ -113,11 +113,12 @@ pub(crate) async fn get_by_keys(
     fields: &[String],
 ) -> ConnectorResult<Vec<CrmRecord>> {
     let mut ids = Vec::new();
+    let mut seen = HashSet::new();
     for key in keys {
         let id = id::to_18(key).ok_or_else(|| ConnectorError::Invalid {
             message: format!("'{key}' is not a Salesforce Id"),
         })?;
-        if !ids.contains(&id) {
+        if seen.insert(id.clone()) {
             ids.push(id);
         }
     }

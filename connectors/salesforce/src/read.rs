@@ -81,3 +81,37 @@ pub(crate) fn read(inner: Arc<Inner>, entity: EntityKind, q: ReadQuery) -> Recor
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use listbridge_connector::{FieldDef, Filter};
+
+    #[test]
+    fn reads_page_by_the_keyset_after_the_watermark() {
+        let schema = Schema {
+            entity: EntityKind::Lead,
+            fields: vec![FieldDef::text("Email"), FieldDef::text("LastName")],
+        };
+        let selection =
+            Selection::new(&schema, &["lastname".into()]).unwrap_or_else(|e| panic!("{e}"));
+        let since = chrono::DateTime::parse_from_rfc3339("2026-12-01T09:00:00Z")
+            .map(|t| t.to_utc())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let q = ReadQuery {
+            since: Some(Watermark {
+                modified: since,
+                key: "00Q000000000001".into(),
+            }),
+            filters: vec![Filter::equals("LastName", "O'Brien")],
+            ..ReadQuery::default()
+        };
+        let text = soql_of(&schema, &selection, &q).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            text,
+            "SELECT Id, SystemModstamp, LastName, Email FROM Lead WHERE \
+             (SystemModstamp > 2026-12-01T09:00:00Z OR (SystemModstamp = 2026-12-01T09:00:00Z AND Id > '00Q000000000001EAA')) \
+             AND IsConverted = false AND LastName = 'O\\'Brien' ORDER BY SystemModstamp, Id"
+        );
+    }
+}

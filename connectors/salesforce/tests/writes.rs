@@ -70,7 +70,10 @@ async fn a_batch_create_whose_answer_was_lost_is_not_made_twice() {
             Some(format!("Batch{n}"))
         );
     }
-    assert!(fake.state().faults().rules.is_empty(), "the answer was dropped");
+    assert!(
+        fake.state().faults().rules.is_empty(),
+        "the answer was dropped"
+    );
     assert_eq!(fake.state().count(SObject::Lead), 3, "each lead made once");
 }
 
@@ -100,7 +103,10 @@ async fn notes_whose_answer_was_lost_are_written_once() {
     let Some(Ok(task)) = written.first() else {
         panic!("the note was written: {written:?}")
     };
-    assert!(fake.state().faults().rules.is_empty(), "the answer was dropped");
+    assert!(
+        fake.state().faults().rules.is_empty(),
+        "the answer was dropped"
+    );
     assert_eq!(fake.state().count(SObject::Task), 1, "one Task");
     let stored = fake
         .state()
