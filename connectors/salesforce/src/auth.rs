@@ -8,12 +8,26 @@
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+use crate::jwt::JwtSigner;
+
+/// The JWT bearer flow's settings.
+pub(crate) struct Jwt {
+    /// The signing key.
+    pub signer: JwtSigner,
+    /// The assertion's `sub`.
+    pub username: String,
+    /// The assertion's `aud`.
+    pub audience: String,
+}
+
 /// The connected app's credentials.
 pub(crate) struct Credentials {
     /// Consumer key.
     pub client_id: String,
-    /// Consumer secret.
+    /// Consumer secret (client credentials flow).
     pub client_secret: SecretString,
+    /// Set for the JWT bearer flow, which signs instead of sending the secret.
+    pub jwt: Option<Jwt>,
 }
 
 impl std::fmt::Debug for Credentials {
@@ -21,6 +35,7 @@ impl std::fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("client_id", &self.client_id)
             .field("client_secret", &"<redacted>")
+            .field("jwt", &self.jwt.as_ref().map(|j| &j.username))
             .finish()
     }
 }
@@ -28,6 +43,18 @@ impl std::fmt::Debug for Credentials {
 impl Credentials {
     /// The form body of a token request.
     pub fn token_form(&self) -> String {
+        if let Some(jwt) = &self.jwt {
+            let assertion = jwt.signer.assertion(
+                &self.client_id,
+                &jwt.username,
+                &jwt.audience,
+                chrono::Utc::now(),
+            );
+            return url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer")
+                .append_pair("assertion", &assertion)
+                .finish();
+        }
         url::form_urlencoded::Serializer::new(String::new())
             .append_pair("grant_type", "client_credentials")
             .append_pair("client_id", &self.client_id)

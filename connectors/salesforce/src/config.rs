@@ -8,13 +8,32 @@
 //!   endpoint is `{base_url}/services/oauth2/token`;
 //! - `username`: the connected app's consumer key (`client_id`);
 //! - `password`: the connected app's consumer secret (`client_secret`), kept in a
-//!   [`secrecy::SecretString`] and never logged.
+//!   [`secrecy::SecretString`] and never logged; with [`AuthFlow::JwtBearer`], the
+//!   connected app's PEM RSA private key instead.
 
 use std::time::Duration;
 
 /// Waits between attempts of a failed request (the number of attempts comes from the
 /// connector config).
 pub use listbridge_connector::retry::Backoff;
+
+/// How the connector logs in.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum AuthFlow {
+    /// OAuth 2.0 client credentials: `password` is the consumer secret.
+    #[default]
+    ClientCredentials,
+    /// OAuth 2.0 JWT bearer: `password` is the connected app's PEM RSA private key (the
+    /// certificate uploaded to the app is its public half), `username` still the consumer
+    /// key.
+    JwtBearer {
+        /// The Salesforce user the connector acts as (the assertion's `sub`).
+        username: String,
+        /// The assertion's `aud`: `https://login.salesforce.com`, or
+        /// `https://test.salesforce.com` for a sandbox.
+        audience: String,
+    },
+}
 
 /// Tuning of the Salesforce connector. `Default` suits a production org.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,6 +50,8 @@ pub struct SalesforceOptions {
     pub max_url_length: usize,
     /// Waits between attempts.
     pub backoff: Backoff,
+    /// Client credentials (default) or JWT bearer.
+    pub auth: AuthFlow,
 }
 
 impl Default for SalesforceOptions {
@@ -41,6 +62,7 @@ impl Default for SalesforceOptions {
             lookup_chunk: 200,
             max_url_length: 12_000,
             backoff: Backoff::default(),
+            auth: AuthFlow::ClientCredentials,
         }
     }
 }

@@ -9,15 +9,18 @@ use listbridge_connector::{
     CrmUser, EntityKind, FieldDef, FieldValues, Note, ReadQuery, RecordStream, Vocabulary, WriteOp,
     WriteOutcome, retry::RetryPolicy,
 };
+use secrecy::ExposeSecret;
 use tokio::sync::Mutex;
 
 use crate::{
-    SalesforceOptions,
-    auth::Credentials,
+    AuthFlow, SalesforceOptions,
+    auth::{Credentials, Jwt},
     batch,
     client::{Client, Failure, Request},
     describe::{Schema, sobject},
-    errors, lookup, notes, read, verify,
+    errors,
+    jwt::JwtSigner,
+    lookup, notes, read, verify,
     vocabulary::VOCABULARY,
     write,
 };
@@ -77,9 +80,19 @@ impl Salesforce {
         config: ConnectorConfig,
         options: SalesforceOptions,
     ) -> ConnectorResult<Salesforce> {
+        let jwt = match &options.auth {
+            AuthFlow::ClientCredentials => None,
+            AuthFlow::JwtBearer { username, audience } => Some(Jwt {
+                signer: JwtSigner::from_pem(config.password.expose_secret())
+                    .map_err(|message| ConnectorError::Invalid { message })?,
+                username: username.trim().to_string(),
+                audience: audience.trim().to_string(),
+            }),
+        };
         let credentials = Credentials {
             client_id: config.username.trim().to_string(),
             client_secret: config.password,
+            jwt,
         };
         let client = Client::new(
             &config.base_url,

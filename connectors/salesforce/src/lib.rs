@@ -10,7 +10,8 @@
 //!
 //! **Configuration** ([`listbridge_connector::ConnectorConfig`]): `base_url` is the org's
 //! My Domain URL, `username` the connected app's consumer key (client id) and `password`
-//! its consumer secret (never logged, never in `Debug` or errors). Salesforce specific
+//! its consumer secret (never logged, never in `Debug` or errors). With
+//! [`AuthFlow::JwtBearer`] the `password` is the connected app's PEM private key instead. Salesforce specific
 //! tuning (API version, batch and lookup sizes) is in [`SalesforceOptions`].
 //!
 //! Module map: `config` · `auth` (token flow) · `client` (HTTP, budget, retries, spans) ·
@@ -35,6 +36,7 @@ mod connector;
 mod describe;
 mod errors;
 mod id;
+mod jwt;
 mod lookup;
 mod notes;
 mod query;
@@ -46,7 +48,7 @@ mod verify;
 mod vocabulary;
 mod write;
 
-pub use config::{Backoff, SalesforceOptions};
+pub use config::{AuthFlow, Backoff, SalesforceOptions};
 pub use connector::Salesforce;
 pub use vocabulary::SalesforceVocabulary;
 
