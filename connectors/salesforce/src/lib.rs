@@ -14,7 +14,7 @@
 //! [`AuthFlow::JwtBearer`] the `password` is the connected app's PEM private key instead. Salesforce specific
 //! tuning (API version, batch and lookup sizes) is in [`SalesforceOptions`].
 //!
-//! Module map: `config` · `auth` (token flow) · `client` (HTTP, budget, retries, spans) ·
+//! Module map: `config` · `auth` (token flow) · `request` · `client` (HTTP, budget, retries, spans) ·
 //! `errors` (Salesforce error shapes) · `id` (15/18-character Ids) · `describe` (fields,
 //! schema) · `soql` (literals, filters) · `select` · `query` (paging, chunks) · `record`
 //! (canonical values) · `read` · `lookup` · `write` · `batch` (Collections) · `notes`
@@ -42,6 +42,7 @@ mod notes;
 mod query;
 mod read;
 mod record;
+mod request;
 mod select;
 mod soql;
 mod verify;
