@@ -119,3 +119,57 @@ async fn fifteen_character_ids_find_the_same_records() {
         Some("Short Id")
     );
 }
+
+#[tokio::test]
+async fn every_filter_kind_reads_what_it_says() {
+    let fake = fake(2000).await;
+    let a = add_lead(&fake, "Ann", "Alpha", "ann@example.test");
+    let b = add_lead(&fake, "Bob", "Beta", "bob@example.test");
+    let state = fake.state();
+    state.clock().advance(chrono::TimeDelta::minutes(5));
+    let cut = state.clock().now();
+    state.clock().advance(chrono::TimeDelta::minutes(5));
+    let c = add_lead(&fake, "Cy", "Gamma", "");
+    let connector = connector(&fake);
+    let keys = |records: Vec<CrmRecord>| records.into_iter().map(|r| r.key).collect::<Vec<_>>();
+    let read_keys = |filters: Vec<Filter>| {
+        let connector = &connector;
+        async move {
+            keys(
+                read(connector, filters)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}")),
+            )
+        }
+    };
+    assert_eq!(
+        read_keys(vec![Filter::one_of("LastName", ["alpha", "Gamma"])]).await,
+        vec![a.clone(), c.clone()]
+    );
+    assert_eq!(
+        read_keys(vec![Filter::IsNull {
+            field: "email".into()
+        }])
+        .await,
+        vec![c.clone()]
+    );
+    assert_eq!(
+        read_keys(vec![Filter::NotNull {
+            field: "Email".into()
+        }])
+        .await,
+        vec![a.clone(), b.clone()]
+    );
+    assert_eq!(
+        read_keys(vec![Filter::ModifiedBefore { at: cut }]).await,
+        vec![a.clone(), b.clone()]
+    );
+    assert_eq!(
+        read_keys(vec![
+            Filter::ModifiedBefore { at: cut },
+            Filter::equals("FirstName", "Bob")
+        ])
+        .await,
+        vec![b]
+    );
+}

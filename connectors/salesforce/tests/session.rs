@@ -117,3 +117,47 @@ async fn the_client_secret_never_appears_in_debug_or_errors() {
     assert!(!debug.contains(CLIENT_SECRET), "{debug}");
     assert!(!debug.to_lowercase().contains("bearer"), "{debug}");
 }
+
+#[test]
+fn the_factory_registers_the_salesforce_kind() {
+    use listbridge_connector::{ConnectorFactory, ConnectorRegistry, SystemUsage};
+    let mut registry = ConnectorRegistry::new();
+    salesforce::register(&mut registry);
+    let factory = registry
+        .get("salesforce")
+        .unwrap_or_else(|| panic!("registered"));
+    assert_eq!(factory.display_name(), "Salesforce");
+    let vocabulary = factory.vocabulary();
+    assert_eq!(vocabulary.email_field(EntityKind::Contact), "Email");
+    assert_eq!(
+        vocabulary.usage_field(EntityKind::Contact, SystemUsage::BusinessCity),
+        Some("MailingCity")
+    );
+    let built = salesforce::SalesforceFactory::default()
+        .build(config("http://127.0.0.1:9", CLIENT_SECRET))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(built.kind(), "salesforce");
+    assert_eq!(built.capabilities().batch_size, 200);
+}
+
+#[tokio::test]
+async fn a_create_salesforce_refuses_names_the_field() {
+    let fake = fake(2000).await;
+    let connector = connector(&fake);
+    let fields = listbridge_connector::FieldValues::from([
+        ("FirstName".to_string(), Some("Pat".to_string())),
+        ("Company".to_string(), Some("Acme".to_string())),
+        (
+            "Email".to_string(),
+            Some("pat.refused@example.test".to_string()),
+        ),
+    ]);
+    match connector.create(EntityKind::Lead, &fields).await {
+        Err(ConnectorError::Rejected { message }) => {
+            assert!(message.contains("REQUIRED_FIELD_MISSING"), "{message}");
+            assert!(message.contains("LastName"), "{message}");
+        }
+        other => panic!("a lead without LastName is refused, got {other:?}"),
+    }
+    assert_eq!(fake.state().count(salesforce_fake::SObject::Lead), 0);
+}
