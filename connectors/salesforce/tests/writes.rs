@@ -264,3 +264,44 @@ async fn converted_leads_are_not_read_as_leads() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(as_lead.is_empty());
 }
+
+#[tokio::test]
+async fn missing_records_are_absent_from_reads_and_not_found_for_updates() {
+    let fake = fake(2000).await;
+    let key = add_lead(&fake, "Pat", "Gone", "pat.gone@example.test");
+    fake.state()
+        .delete_records(std::slice::from_ref(&key))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let connector = connector(&fake);
+    let found = connector
+        .get_by_keys(EntityKind::Lead, std::slice::from_ref(&key), &[])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(found.is_empty(), "{found:?}");
+    match connector
+        .update(EntityKind::Lead, &key, None, &fields(&[("Title", "Late")]))
+        .await
+    {
+        Err(listbridge_connector::ConnectorError::NotFound { key: named, .. }) => {
+            assert_eq!(named, key)
+        }
+        other => panic!("an update of a deleted lead is not found, got {other:?}"),
+    }
+    let outcomes = connector
+        .write_batch(vec![WriteOp::Update {
+            entity: EntityKind::Lead,
+            key: key.clone(),
+            etag: None,
+            fields: fields(&[("Title", "Late")]),
+            expected: None,
+        }])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        matches!(
+            outcomes.as_slice(),
+            [Err(listbridge_connector::ConnectorError::NotFound { .. })]
+        ),
+        "{outcomes:?}"
+    );
+}
