@@ -1,0 +1,82 @@
+//! Salesforce specific options, beyond the CRM-neutral
+//! [`listbridge_connector::ConnectorConfig`].
+//!
+//! How the neutral configuration maps onto Salesforce (a connected app using the OAuth 2.0
+//! client-credentials flow):
+//!
+//! - `base_url`: the org's My Domain URL (`https://acme.my.salesforce.com`); the token
+//!   endpoint is `{base_url}/services/oauth2/token`;
+//! - `username`: the connected app's consumer key (`client_id`);
+//! - `password`: the connected app's consumer secret (`client_secret`), kept in a
+//!   [`secrecy::SecretString`] and never logged; with [`AuthFlow::JwtBearer`], the
+//!   connected app's PEM RSA private key instead.
+
+use std::time::Duration;
+
+/// Waits between attempts of a failed request (the number of attempts comes from the
+/// connector config).
+pub use listbridge_connector::retry::Backoff;
+
+/// How the connector logs in.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum AuthFlow {
+    /// OAuth 2.0 client credentials: `password` is the consumer secret.
+    #[default]
+    ClientCredentials,
+    /// OAuth 2.0 JWT bearer: `password` is the connected app's PEM RSA private key (the
+    /// certificate uploaded to the app is its public half), `username` still the consumer
+    /// key.
+    JwtBearer {
+        /// The Salesforce user the connector acts as (the assertion's `sub`).
+        username: String,
+        /// The assertion's `aud`: `https://login.salesforce.com`, or
+        /// `https://test.salesforce.com` for a sandbox.
+        audience: String,
+    },
+}
+
+/// Tuning of the Salesforce connector. `Default` suits a production org.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SalesforceOptions {
+    /// The pinned REST API version, `vNN.0`: every request names it, so a Salesforce
+    /// release cannot change the answers under us.
+    pub api_version: String,
+    /// Records per sObject Collections request (Salesforce takes at most 200).
+    pub batch_size: usize,
+    /// Most emails or Ids in one lookup query.
+    pub lookup_chunk: usize,
+    /// Longest query URL sent: Salesforce refuses URIs past about 16,000 characters, so
+    /// lookups are cut into chunks whose URL stays under this.
+    pub max_url_length: usize,
+    /// Waits between attempts.
+    pub backoff: Backoff,
+    /// Client credentials (default) or JWT bearer.
+    pub auth: AuthFlow,
+}
+
+impl Default for SalesforceOptions {
+    fn default() -> Self {
+        SalesforceOptions {
+            api_version: "v62.0".into(),
+            batch_size: 200,
+            lookup_chunk: 200,
+            max_url_length: 12_000,
+            backoff: Backoff::default(),
+            auth: AuthFlow::ClientCredentials,
+        }
+    }
+}
+
+impl SalesforceOptions {
+    /// Options for tests: millisecond backoff, Retry-After honoured up to five seconds.
+    pub fn fast_retries() -> SalesforceOptions {
+        SalesforceOptions {
+            backoff: Backoff {
+                base_delay: Duration::from_millis(5),
+                max_delay: Duration::from_millis(40),
+                max_retry_after: Duration::from_secs(5),
+            },
+            ..SalesforceOptions::default()
+        }
+    }
+}

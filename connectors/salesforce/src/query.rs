@@ -1,0 +1,132 @@
+//! Running SOQL: `GET query?q=…`, then `nextRecordsUrl` page by page.
+
+use std::collections::HashSet;
+
+use listbridge_connector::ConnectorError;
+use serde::Deserialize;
+use serde_json::{Map, Value as Json};
+use url::Url;
+
+use crate::{
+    client::{Failure, Request},
+    connector::Inner,
+    errors,
+};
+
+/// One page of a query answer.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct QueryPage {
+    #[serde(default)]
+    pub total_size: u64,
+    #[serde(default)]
+    pub next_records_url: Option<String>,
+    #[serde(default)]
+    pub records: Vec<Map<String, Json>>,
+}
+
+/// The URL of the first page of `soql`.
+pub(crate) fn first_url(inner: &Inner, soql: &str) -> Result<Url, ConnectorError> {
+    let mut url = inner.client.data_url("query")?;
+    url.query_pairs_mut().append_pair("q", soql);
+    Ok(url)
+}
+
+/// Fetches one page.
+pub(crate) async fn page(
+    inner: &Inner,
+    url: Url,
+    sobject: &'static str,
+    batch_size: Option<u32>,
+) -> Result<QueryPage, ConnectorError> {
+    let request = Request {
+        batch_size,
+        ..Request::get(url, sobject)
+    };
+    let reply = inner
+        .client
+        .execute(&request)
+        .await
+        .map_err(Failure::into_error)?;
+    if !reply.status.is_success() {
+        return Err(errors::answer_error(reply.status, &reply.body, sobject, ""));
+    }
+    serde_json::from_str(&reply.body).map_err(|e| ConnectorError::Transient {
+        message: format!("an unreadable Salesforce query answer: {e}"),
+    })
+}
+
+/// Every record `soql` matches, following `nextRecordsUrl` (for lookups, whose results
+/// are bounded by their chunk).
+pub(crate) async fn all(
+    inner: &Inner,
+    soql: &str,
+    sobject: &'static str,
+) -> Result<Vec<Map<String, Json>>, ConnectorError> {
+    let mut url = first_url(inner, soql)?;
+    let mut seen = HashSet::new();
+    let mut records = Vec::new();
+    loop {
+        let page = page(inner, url, sobject, None).await?;
+        records.extend(page.records);
+        match page.next_records_url {
+            Some(next) if seen.insert(next.clone()) => url = inner.client.url(&next)?,
+            Some(_) => {
+                return Err(ConnectorError::PagingLoop {
+                    resource: sobject.to_string(),
+                });
+            }
+            None => return Ok(records),
+        }
+    }
+}
+
+/// `values` cut into chunks of at most `most` values whose query (`render`ed) stays under
+/// `max_url` characters once URL-encoded: Salesforce refuses long URIs.
+pub(crate) fn chunks<T, F>(values: &[T], most: usize, max_url: usize, render: F) -> Vec<Vec<T>>
+where
+    T: Clone,
+    F: Fn(&[T]) -> String,
+{
+    let mut out: Vec<Vec<T>> = Vec::new();
+    let mut current: Vec<T> = Vec::new();
+    for value in values {
+        current.push(value.clone());
+        let too_long = || encoded_len(&render(&current)) > max_url;
+        if current.len() > most.max(1) || (current.len() > 1 && too_long()) {
+            let last = current.pop();
+            out.push(std::mem::take(&mut current));
+            current.extend(last);
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// The length of `text` as a URL query value, roughly (non-alphanumerics as `%XX`).
+fn encoded_len(text: &str) -> usize {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { 1 } else { 3 })
+        .sum::<usize>()
+        + 100
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_respect_count_and_length() {
+        let values: Vec<String> = (0..10).map(|n| format!("v{n}")).collect();
+        let by_count = chunks(&values, 4, 10_000, |c| c.join(","));
+        assert_eq!(
+            by_count.iter().map(Vec::len).collect::<Vec<_>>(),
+            vec![4, 4, 2]
+        );
+        let by_len = chunks(&values, 100, 110, |c| c.join(","));
+        assert!(by_len.len() > 1);
+        assert_eq!(by_len.concat(), values);
+    }
+}
