@@ -112,6 +112,7 @@ pub enum StartupError {
 pub fn default_registry() -> ConnectorRegistry {
     let mut registry = ConnectorRegistry::new();
     infor_crm::register(&mut registry);
+    salesforce::register(&mut registry);
     registry
 }
 

@@ -43,11 +43,15 @@ pub struct ConnectBody {
     /// The CRM's address, e.g. `https://acme.saleslogixcloud.com`.
     #[schema(example = "https://acme.saleslogixcloud.com", pattern = r"\S")]
     pub base_url: String,
-    /// CRM login name.
+    /// CRM login name; for a CRM that logs in with an OAuth client (Salesforce), the
+    /// connected app's consumer key, also accepted as `client_id`.
     #[schema(pattern = r"\S")]
+    #[serde(alias = "client_id")]
     pub username: String,
-    /// CRM password; stored encrypted, never returned.
+    /// CRM password, or the OAuth client's secret (also accepted as `client_secret`);
+    /// stored encrypted, never returned.
     #[schema(value_type = String, format = Password, min_length = 1)]
+    #[serde(alias = "client_secret")]
     pub password: SecretString,
     /// This connector's own request budget; the service's defaults
     /// (`LISTBRIDGE_CRM_REQUESTS_PER_SECOND`, `LISTBRIDGE_CRM_CONCURRENCY`) where absent.

@@ -73,6 +73,7 @@ mod outbound_guard;
 mod props_csv_upload;
 mod props_recurrence;
 mod runs_exclusive;
+mod salesforce_flow;
 mod schedules_firing;
 mod schedules_instances;
 mod schedules_limit;

@@ -1,0 +1,202 @@
+//! Salesforce beside Infor CRM in one account (issue 17), through the JSON API against
+//! the fake Salesforce: connected with its OAuth client, leads imported from each CRM at
+//! the same time, an uploaded list pushed to Salesforce as new Leads once, and the
+//! Salesforce connector refused for deletion while lists use it.
+
+use salesforce_fake::{FakeConfig, FakeSalesforce, SObject};
+use serde_json::json;
+
+use crate::support::{
+    assert_problem,
+    world::{crm_config, world},
+};
+
+/// Leads the fake Salesforce holds with this email, in any case.
+fn leads_with_email(fake: &FakeSalesforce, email: &str) -> usize {
+    fake.state()
+        .records(SObject::Lead)
+        .iter()
+        .filter(|r| {
+            r.field("Email")
+                .as_text()
+                .is_some_and(|e| e.eq_ignore_ascii_case(email))
+        })
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn salesforce_and_infor_sync_side_by_side_in_one_account() {
+    let w = world(crm_config(40, 0)).await;
+    let sf = FakeSalesforce::start(FakeConfig {
+        leads: 600,
+        contacts: 0,
+        page_cap: 200,
+        ..FakeConfig::default()
+    })
+    .await
+    .expect("the fake Salesforce starts");
+
+    // A wrong secret is refused before anything is saved; the right one connects.
+    let body = |secret: &str| {
+        json!({ "kind": "salesforce", "base_url": sf.base_url(),
+                "client_id": "demo-client", "client_secret": secret })
+    };
+    let refused = w.app.post("/v1/connectors", &w.key, &body("wrong")).await;
+    let problem = assert_problem(refused, 422, "crm_login_failed").await;
+    assert!(!problem.to_string().contains("wrong"), "{problem}");
+    let (status, connector) = w.post("/v1/connectors", &body("demo-secret")).await;
+    assert_eq!(status, 201, "{connector}");
+    assert_eq!(connector["kind"], "salesforce");
+    assert!(
+        !connector.to_string().contains("demo-secret"),
+        "{connector}"
+    );
+    let sf_id = connector["id"].as_str().unwrap_or_default().to_string();
+
+    // Leads from each CRM at the same time.
+    let (status, infor_import) = w
+        .start_import(&json!({ "connector": w.connector, "entity": "lead", "fields": ["Title"] }))
+        .await;
+    assert_eq!(status, 202, "{infor_import}");
+    let (status, sf_import) = w
+        .start_import(&json!({ "connector": sf_id, "entity": "lead", "fields": ["Title"] }))
+        .await;
+    assert_eq!(status, 202, "{sf_import}");
+    let (infor, salesforce) = tokio::join!(
+        w.wait_run(infor_import["run_id"].as_str().unwrap_or_default()),
+        w.wait_run(sf_import["run_id"].as_str().unwrap_or_default())
+    );
+    assert_eq!(infor["status"], "succeeded", "{infor}");
+    assert_eq!(salesforce["status"], "succeeded", "{salesforce}");
+    let open_leads = sf
+        .state()
+        .records(SObject::Lead)
+        .iter()
+        .filter(|r| !r.field("IsConverted").is_true())
+        .count();
+    assert_eq!(
+        salesforce["counts"]["read"],
+        json!(open_leads),
+        "every lead not converted, read once across pages of 200: {salesforce}"
+    );
+    assert_eq!(infor["counts"]["read"], 40, "{infor}");
+
+    // An uploaded list pushes its new members to Salesforce as Leads, once.
+    let (upload, rows) = w.people_list(6, "to-salesforce.example").await;
+    w.save_sync(
+        upload,
+        &json!({ "push": { "enabled": true, "add_new": true }, "connector_id": sf_id }),
+    )
+    .await;
+    let infor_leads = w.crm_leads().len();
+    let report = w.sync(upload).await;
+    assert_eq!(report["status"], "succeeded", "{report}");
+    assert_eq!(report["counts"]["pushed_new"], 6, "{report}");
+    for (email, _) in &rows {
+        assert_eq!(
+            leads_with_email(&sf, email),
+            1,
+            "{email} is a Salesforce lead once"
+        );
+    }
+    let again = w.sync(upload).await;
+    assert_eq!(again["counts"]["pushed_new"], 0, "{again}");
+    assert_eq!(
+        w.crm_leads().len(),
+        infor_leads,
+        "nothing went to Infor CRM"
+    );
+    for (email, _) in &rows {
+        assert_eq!(leads_with_email(&sf, email), 1, "{email} not created twice");
+    }
+
+    // Deleting the Salesforce connector is refused, naming the lists that use it.
+    let refused = w
+        .app
+        .delete(&format!("/v1/connectors/{sf_id}"), &w.key)
+        .await;
+    let problem = assert_problem(refused, 409, "connector_in_use").await;
+    let lists = problem["details"]["lists"].to_string();
+    assert!(lists.contains("Upload"), "{problem}");
+    let sf_list = sf_import["list"]["name"].as_str().unwrap_or_default();
+    assert!(lists.contains(sf_list), "{problem}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sent_campaign_writes_one_completed_task_per_salesforce_lead() {
+    // An account whose only CRM is Salesforce.
+    let w = world(crm_config(0, 0)).await;
+    let deleted = w
+        .app
+        .delete(&format!("/v1/connectors/{}", w.connector), &w.key)
+        .await;
+    assert_eq!(
+        deleted.status(),
+        200,
+        "the unused Infor connector is deleted"
+    );
+    let sf = FakeSalesforce::start(FakeConfig {
+        leads: 30,
+        contacts: 0,
+        ..FakeConfig::default()
+    })
+    .await
+    .expect("the fake Salesforce starts");
+    let (status, connector) = w
+        .post(
+            "/v1/connectors",
+            &json!({ "kind": "salesforce", "base_url": sf.base_url(),
+                     "client_id": "demo-client", "client_secret": "demo-secret" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{connector}");
+
+    // Ten leads with an email of their own, not converted.
+    let leads = sf.state().records(SObject::Lead);
+    let mut people: Vec<(String, String)> = Vec::new();
+    for lead in &leads {
+        let Some(email) = lead.field("Email").as_text() else {
+            continue;
+        };
+        if lead.field("IsConverted").is_true() || leads_with_email(&sf, email) != 1 {
+            continue;
+        }
+        people.push((email.to_lowercase(), lead.id().to_18()));
+        if people.len() == 10 {
+            break;
+        }
+    }
+    assert_eq!(people.len(), 10, "enough seeded leads");
+    let report = json!({
+        "campaign_id": "sf-spring",
+        "subject": "Spring offers for you",
+        "sent_at": "2025-04-01T08:30:00Z",
+        "preview_url_template": "https://mail.example.com/preview/{recipient_id}",
+        "recipients": people.iter().enumerate()
+            .map(|(i, (email, _))| json!({ "email": email, "recipient_id": format!("r{i}") }))
+            .collect::<Vec<_>>(),
+        "write_crm_notes": true
+    });
+    let tasks_of = |who: &str| {
+        sf.state()
+            .records(SObject::Task)
+            .iter()
+            .filter(|t| t.field("WhoId").to_csv() == who)
+            .count()
+    };
+    let (status, recorded) = w.post("/v1/messages/sent", &report).await;
+    assert_eq!(status, 202, "{recorded}");
+    let counts = w.wait_notes("sf-spring").await;
+    assert_eq!(counts["delivered"], 10, "{counts}");
+    for (email, id) in &people {
+        assert_eq!(tasks_of(id), 1, "one Task on {email}'s lead");
+    }
+    // Reported again: nothing more is written.
+    let (status, _) = w.post("/v1/messages/sent", &report).await;
+    assert_eq!(status, 202);
+    let counts = w.wait_notes("sf-spring").await;
+    assert_eq!(counts["delivered"], 10, "{counts}");
+    for (email, id) in &people {
+        assert_eq!(tasks_of(id), 1, "still one Task on {email}'s lead");
+    }
+}
