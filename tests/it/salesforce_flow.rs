@@ -132,7 +132,7 @@ async fn a_sent_campaign_writes_one_completed_task_per_salesforce_lead() {
         .await;
     assert_eq!(
         deleted.status(),
-        200,
+        204,
         "the unused Infor connector is deleted"
     );
     let sf = FakeSalesforce::start(FakeConfig {
