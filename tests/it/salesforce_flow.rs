@@ -8,7 +8,8 @@ use serde_json::json;
 
 use crate::support::{
     assert_problem,
-    world::{crm_config, world},
+    services::fast_services,
+    world::{World, crm_config, world, world_with},
 };
 
 /// Leads the fake Salesforce holds with this email, in any case.
@@ -122,10 +123,10 @@ async fn salesforce_and_infor_sync_side_by_side_in_one_account() {
     assert!(lists.contains(sf_list), "{problem}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_sent_campaign_writes_one_completed_task_per_salesforce_lead() {
-    // An account whose only CRM is Salesforce.
-    let w = world(crm_config(0, 0)).await;
+/// An account whose only CRM is a fake Salesforce with `leads` leads (the world's Infor
+/// connector, unused, deleted first).
+async fn salesforce_only(leads: usize) -> (World, FakeSalesforce) {
+    let w = world_with(crm_config(0, 0), fast_services()).await;
     let deleted = w
         .app
         .delete(&format!("/v1/connectors/{}", w.connector), &w.key)
@@ -136,7 +137,7 @@ async fn a_sent_campaign_writes_one_completed_task_per_salesforce_lead() {
         "the unused Infor connector is deleted"
     );
     let sf = FakeSalesforce::start(FakeConfig {
-        leads: 30,
+        leads,
         contacts: 0,
         ..FakeConfig::default()
     })
@@ -150,7 +151,12 @@ async fn a_sent_campaign_writes_one_completed_task_per_salesforce_lead() {
         )
         .await;
     assert_eq!(status, 201, "{connector}");
+    (w, sf)
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sent_campaign_writes_one_completed_task_per_salesforce_lead() {
+    let (w, sf) = salesforce_only(30).await;
     // Ten leads with an email of their own, not converted.
     let leads = sf.state().records(SObject::Lead);
     let mut people: Vec<(String, String)> = Vec::new();
@@ -199,4 +205,67 @@ async fn a_sent_campaign_writes_one_completed_task_per_salesforce_lead() {
     for (email, id) in &people {
         assert_eq!(tasks_of(id), 1, "still one Task on {email}'s lead");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_web_form_creates_a_salesforce_lead_then_updates_it() {
+    let (w, sf) = salesforce_only(5).await;
+    let form = w
+        .create_form(&json!({
+            "name": "Trial sign-up",
+            "fields": [
+                { "name": "email", "usage": "email" },
+                { "name": "first_name", "usage": "first_name" },
+                { "name": "last_name", "usage": "last_name" },
+                { "name": "company", "usage": "company" }
+            ],
+            "update_fields": ["FirstName"],
+            "thank_you_url": null
+        }))
+        .await;
+    let id = form["id"].as_str().unwrap_or_default().to_string();
+    let path = form["submit_path"].as_str().unwrap_or_default().to_string();
+    let submit = |first: &str| {
+        let body = json!({ "email": "Trial@Form.example", "first_name": first,
+                           "last_name": "Sign-Up", "company": "Trialco" });
+        let request = w.app.client.post(w.app.url(&path)).json(&body);
+        async move { request.send().await.map(|r| r.status().as_u16()) }
+    };
+    assert_eq!(submit("Ada").await.ok(), Some(202));
+    let delivered = w.wait_delivered(&id, 1).await;
+    assert_eq!(delivered[0]["action"], "created", "{delivered:?}");
+    let lead = |sf: &FakeSalesforce| {
+        let leads: Vec<_> = sf
+            .state()
+            .records(SObject::Lead)
+            .into_iter()
+            .filter(|r| {
+                r.field("Email")
+                    .as_text()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("trial@form.example"))
+            })
+            .collect();
+        assert_eq!(leads.len(), 1, "one Salesforce lead for the email");
+        leads.into_iter().next()
+    };
+    let created = lead(&sf);
+    let text = |field: &str| {
+        created
+            .as_ref()
+            .and_then(|r| r.field(field).as_text().map(str::to_string))
+    };
+    assert_eq!(text("Company").as_deref(), Some("Trialco"));
+    assert_eq!(text("FirstName").as_deref(), Some("Ada"));
+
+    assert_eq!(submit("Grace").await.ok(), Some(202));
+    let delivered = w.wait_delivered(&id, 2).await;
+    assert!(
+        delivered.iter().any(|s| s["action"] == "updated"),
+        "{delivered:?}"
+    );
+    let updated = lead(&sf);
+    assert_eq!(
+        updated.and_then(|r| r.field("FirstName").as_text().map(str::to_string)),
+        Some("Grace".to_string())
+    );
 }
