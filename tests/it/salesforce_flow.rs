@@ -269,3 +269,49 @@ async fn a_web_form_creates_a_salesforce_lead_then_updates_it() {
         Some("Grace".to_string())
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_salesforce_leads_are_imported_once_in_pages_of_two_thousand() {
+    let (w, sf) = salesforce_only(10_000).await;
+    let connector = w
+        .get("/v1/connectors")
+        .await
+        .1
+        .as_array()
+        .and_then(|all| all.first().cloned())
+        .unwrap_or_default();
+    sf.state().reset_stats();
+    let (status, import) = w
+        .start_import(&json!({ "connector": connector["id"], "entity": "lead", "fields": ["Title", "Score__c"] }))
+        .await;
+    assert_eq!(status, 202, "{import}");
+    let report = w
+        .wait_run(import["run_id"].as_str().unwrap_or_default())
+        .await;
+    assert_eq!(report["status"], "succeeded", "{report}");
+    let open_leads = sf
+        .state()
+        .records(SObject::Lead)
+        .iter()
+        .filter(|r| !r.field("IsConverted").is_true())
+        .count();
+    assert_eq!(report["counts"]["read"], json!(open_leads), "{report}");
+    // A member per distinct email (leads without one are not members; two leads sharing
+    // one are one member).
+    let emails: std::collections::HashSet<String> = sf
+        .state()
+        .records(SObject::Lead)
+        .iter()
+        .filter(|r| !r.field("IsConverted").is_true())
+        .filter_map(|r| r.field("Email").as_text().map(str::to_lowercase))
+        .filter(|e| !e.is_empty())
+        .collect();
+    let list = import["list"]["id"].as_str().unwrap_or_default();
+    let (_, listed) = w.get(&format!("/v1/lists/{list}")).await;
+    assert_eq!(listed["member_count"], json!(emails.len()), "{listed}");
+    let queries = sf.state().stats().total;
+    assert!(
+        queries <= (open_leads as u64).div_ceil(2000) + 6,
+        "{queries} requests for {open_leads} leads in pages of 2,000"
+    );
+}

@@ -33,6 +33,10 @@ use crate::{
     wire::{OutEntry, WireFeed},
 };
 
+/// Records per feed page when the service does not say: what Infor CRM serves well
+/// (its default page size; larger pages are capped by the server).
+const DEFAULT_PAGE_SIZE: u32 = 100;
+
 /// The Infor CRM connector: one per connected CRM login, shared as `Arc<dyn CrmConnector>`.
 #[derive(Clone)]
 pub struct InforCrm {
@@ -76,7 +80,7 @@ impl InforCrm {
         Ok(InforCrm {
             inner: Arc::new(Inner {
                 client,
-                page_size: config.page_size.max(1),
+                page_size: config.page_size.unwrap_or(DEFAULT_PAGE_SIZE).max(1),
                 options,
                 schemas: Mutex::new(HashMap::new()),
                 batch_unsupported: AtomicBool::new(false),

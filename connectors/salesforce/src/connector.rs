@@ -25,6 +25,10 @@ use crate::{
     write,
 };
 
+/// Records per query page when the service does not say: Salesforce's most
+/// (`Sforce-Query-Options: batchSize` goes from 200 to 2,000), the fewest requests.
+const DEFAULT_PAGE_SIZE: u32 = 2000;
+
 /// What every operation of one connector shares.
 #[derive(Debug)]
 pub(crate) struct Inner {
@@ -107,7 +111,7 @@ impl Salesforce {
         Ok(Salesforce {
             inner: Arc::new(Inner {
                 client,
-                page_size: config.page_size.max(1),
+                page_size: config.page_size.unwrap_or(DEFAULT_PAGE_SIZE).max(1),
                 client_id: config.username.trim().to_string(),
                 options,
                 schemas: Mutex::new(HashMap::new()),

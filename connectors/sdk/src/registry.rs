@@ -52,8 +52,9 @@ pub struct ConnectorConfig {
     pub request_timeout: Duration,
     /// How many attempts a transient failure gets before it is reported.
     pub max_attempts: u32,
-    /// Page size to ask for when reading.
-    pub page_size: u32,
+    /// Page size to ask for when reading; `None` for the connector's own default (each
+    /// CRM pages best at its own size: Infor CRM 100, Salesforce its 2,000 maximum).
+    pub page_size: Option<u32>,
     /// Where the connector may send requests: its HTTP client is built with
     /// [`OutboundGuard::client_builder`] and its base URL checked with
     /// [`OutboundGuard::check_url`]. The default allows public addresses only.
@@ -81,7 +82,7 @@ impl ConnectorConfig {
             rate_limit: RateLimit::default(),
             request_timeout: Duration::from_secs(30),
             max_attempts: 6,
-            page_size: 100,
+            page_size: None,
             outbound: OutboundGuard::default(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
