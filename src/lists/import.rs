@@ -11,8 +11,8 @@ use crate::{
     AppState,
     runs::queue_run,
     store::{
-        AccountId, ConnectorId, List, ListColumn, ListKind, ListRepo, ListStatus, NewList, NewRun,
-        Queued, Run, RunKind, RunTrigger,
+        AccountId, ConnectorId, ConnectorRecord, List, ListColumn, ListKind, ListRepo, ListStatus,
+        NewList, NewRun, Queued, Run, RunKind, RunTrigger,
     },
 };
 
@@ -64,7 +64,10 @@ pub async fn start_import(
             });
         }
         Some(name) => name.to_string(),
-        None => default_name(state, &connector.kind, request.entity),
+        None => {
+            let all = state.connectors().list(account).await?;
+            default_name(state, &connector, &all, request.entity)
+        }
     };
     let db = state.store.conn();
     let now = state.clock.now();
@@ -104,16 +107,36 @@ pub async fn start_import(
 }
 
 /// The name an import gets when none is given, e.g. "All Infor CRM Leads" (the console's
-/// form starts with it).
-pub fn default_name(state: &AppState, connector_kind: &str, entity: EntityKind) -> String {
+/// form starts with it). When the account (`all` its connectors) has another CRM of the
+/// same kind, the CRM's host tells the two apart: "All Infor CRM Leads (eu.example.com)".
+pub fn default_name(
+    state: &AppState,
+    connector: &ConnectorRecord,
+    all: &[ConnectorRecord],
+    entity: EntityKind,
+) -> String {
     let crm = state
         .registry
-        .get(connector_kind)
+        .get(&connector.kind)
         .map_or("CRM", |f| f.display_name());
-    match entity {
+    let name = match entity {
         EntityKind::Lead => format!("All {crm} Leads"),
         EntityKind::Contact => format!("All {crm} Contacts"),
+    };
+    let twin = all
+        .iter()
+        .any(|c| c.id != connector.id && c.kind == connector.kind);
+    if !twin {
+        return name;
     }
+    let host = url::Url::parse(&connector.base_url)
+        .ok()
+        .and_then(|u| {
+            u.host_str()
+                .map(|h| u.port().map_or(h.to_string(), |p| format!("{h}:{p}")))
+        })
+        .unwrap_or_else(|| connector.base_url.clone());
+    format!("{name} ({host})")
 }
 
 /// The fields the CRM's vocabulary always imports (a member's name), then the chosen

@@ -43,11 +43,18 @@ async fn two_infor_crms_sync_side_by_side_and_an_upload_pushes_where_it_was_told
         .await;
     assert_eq!(status, 202, "{first_import}");
     let (status, second_import) = w
-        .start_import(&json!({
-            "connector": second_id, "entity": "lead", "fields": ["Title"], "name": "EU leads"
-        }))
+        .start_import(&json!({ "connector": second_id, "entity": "lead", "fields": ["Title"] }))
         .await;
     assert_eq!(status, 202, "{second_import}");
+    // Two Infor CRMs: each default list name says which.
+    for (import, crm) in [(&first_import, &w.crm), (&second_import, &second)] {
+        let host = crm.base_url().trim_start_matches("http://").to_string();
+        assert_eq!(
+            import["list"]["name"],
+            json!(format!("All Infor CRM Leads ({host})")),
+            "{import}"
+        );
+    }
     let (a, b) = tokio::join!(
         w.wait_run(first_import["run_id"].as_str().unwrap_or_default()),
         w.wait_run(second_import["run_id"].as_str().unwrap_or_default())

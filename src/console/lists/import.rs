@@ -206,7 +206,7 @@ async fn render(
     let selected = pick(&connectors, form.connector);
     let name = match (&form.name, selected) {
         (Some(name), _) => name.clone(),
-        (None, Some(c)) => default_name(state, &c.kind, form.entity),
+        (None, Some(c)) => default_name(state, c, &connectors, form.entity),
         (None, None) => String::new(),
     };
     let selected_id = selected.map(|c| c.id);
