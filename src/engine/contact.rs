@@ -18,7 +18,8 @@ use async_trait::async_trait;
 use futures::StreamExt;
 use listbridge_connector::{
     Capabilities, ConnectorError, ConnectorResult, CrmConnector, CrmRecord, CrmUser, EntityKind,
-    FieldDef, FieldValues, Note, ReadQuery, RecordStream, Vocabulary, WriteOp, WriteOutcome,
+    FieldDef, FieldValues, MovedStream, Note, ReadQuery, RecordStream, SourceKind, SourceStream,
+    Vocabulary, Watermark, WriteOp, WriteOutcome,
 };
 
 use crate::store::ConnectorId;
@@ -134,6 +135,38 @@ impl CrmConnector for Watched {
             },
         )
         .boxed()
+    }
+
+    /// Each page is an answer (a CRM that cannot tell streams nothing and is not asked).
+    fn moved(&self, entity: EntityKind, since: Watermark) -> MovedStream {
+        let contact = self.contact.clone();
+        self.inner
+            .moved(entity, since)
+            .inspect(move |page| contact.saw(page))
+            .boxed()
+    }
+
+    async fn describe_source(&self, source: SourceKind) -> ConnectorResult<Vec<FieldDef>> {
+        self.inner.describe_source(source).await
+    }
+
+    fn read_source(&self, source: SourceKind, query: ReadQuery) -> SourceStream {
+        let contact = self.contact.clone();
+        self.inner
+            .read_source(source, query)
+            .inspect(move |page| contact.saw(page))
+            .boxed()
+    }
+
+    async fn update_source(
+        &self,
+        source: SourceKind,
+        key: &str,
+        fields: &FieldValues,
+    ) -> ConnectorResult<()> {
+        let result = self.inner.update_source(source, key, fields).await;
+        self.contact.saw(&result);
+        result
     }
 
     async fn find_by_email(

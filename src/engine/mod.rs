@@ -18,6 +18,7 @@ pub mod fields;
 mod import;
 mod limits;
 pub mod matching;
+mod moved;
 mod phase;
 mod pull;
 mod push;
@@ -396,6 +397,9 @@ impl Engine {
                 let crm_list = segment.is_none() && list.kind != ListKind::Uploaded;
                 if crm_list && !run.dry_run && cp.phase.reaches(Phase::Backfill) {
                     backfill::backfill(&ctx, &mut cp).await?;
+                }
+                if crm_list && !run.dry_run && cp.phase.reaches(Phase::Pull) {
+                    moved::follow(&ctx, &mut cp).await?;
                 }
                 let pulls = setup.pull.enabled && crm_list;
                 if pulls && cp.phase.reaches(Phase::Pull) {

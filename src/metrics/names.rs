@@ -11,7 +11,8 @@ pub const RUNS_STARTED: &str = "listbridge_runs_started_total";
 pub const RUNS_FINISHED: &str = "listbridge_runs_finished_total";
 /// Counter: records of ended runs, by `kind` and `outcome`: the run report's counts
 /// (`read`, `pulled_new`, `pulled_updated`, `pushed_new`, `pushed_updated`, `unchanged`,
-/// `conflicts`, `failed`, `invalid`, `duplicates`, `parked`, `skipped`, `filled`).
+/// `conflicts`, `failed`, `invalid`, `duplicates`, `parked`, `skipped`, `filled`,
+/// `followed`).
 pub const RUN_RECORDS: &str = "listbridge_run_records_total";
 /// Counter: form submissions stored for delivery.
 pub const FORM_ACCEPTED: &str = "listbridge_form_submissions_accepted_total";

@@ -113,6 +113,10 @@ pub struct List {
     /// service's clock); a pull skips its overlap once the watermark is old enough.
     #[serde(skip)]
     pub watermark_read_at: Option<DateTime<Utc>>,
+    /// Where the next sweep for CRM records that moved (leads converted into contacts)
+    /// starts; `None` until a sweep ended (the list's creation is the start then).
+    #[serde(skip)]
+    pub moves_since: Option<DateTime<Utc>>,
     /// When a sync last finished.
     pub last_synced_at: Option<DateTime<Utc>>,
     /// Created at.
@@ -198,6 +202,7 @@ fn to_list(row: list::Model) -> Result<List, StoreError> {
             _ => None,
         },
         watermark_read_at: row.watermark_read_at,
+        moves_since: row.moves_since,
         last_synced_at: row.last_synced_at,
         created_at: row.created_at,
     })
@@ -253,6 +258,7 @@ impl ListRepo {
             watermark_modified: Set(None),
             watermark_key: Set(None),
             watermark_read_at: Set(None),
+            moves_since: Set(None),
             change_seq: Set(0),
             push_seq: Set(0),
             push_basis: Set(None),
@@ -429,6 +435,22 @@ impl ListRepo {
     ) -> Result<(), StoreError> {
         list::Entity::update_many()
             .col_expr(list::Column::WatermarkReadAt, Expr::value(at))
+            .filter(list::Column::Id.eq(id.as_db()))
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+
+    /// Records that a sweep for moved CRM records read everything up to `to`: the next
+    /// one starts there.
+    pub async fn mark_moves_read<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: ListId,
+        to: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        list::Entity::update_many()
+            .col_expr(list::Column::MovesSince, Expr::value(to))
             .filter(list::Column::Id.eq(id.as_db()))
             .exec(db)
             .await?;

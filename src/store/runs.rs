@@ -102,6 +102,9 @@ pub struct RunCounts {
     pub skipped: u64,
     /// Members whose newly added columns were filled from the CRM (*Add List Columns*).
     pub filled: u64,
+    /// Members whose CRM record became another (a lead converted into a contact) and
+    /// that now follow the new record.
+    pub followed: u64,
 }
 
 /// A run as the API shows it.

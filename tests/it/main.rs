@@ -74,6 +74,7 @@ mod props_csv_upload;
 mod props_recurrence;
 mod runs_exclusive;
 mod salesforce_flow;
+mod salesforce_sync;
 mod schedules_firing;
 mod schedules_instances;
 mod schedules_limit;

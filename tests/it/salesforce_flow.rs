@@ -8,22 +8,9 @@ use serde_json::json;
 
 use crate::support::{
     assert_problem,
-    services::fast_services,
-    world::{World, crm_config, world, world_with},
+    salesforce::{leads_with_email, salesforce_only},
+    world::{crm_config, world},
 };
-
-/// Leads the fake Salesforce holds with this email, in any case.
-fn leads_with_email(fake: &FakeSalesforce, email: &str) -> usize {
-    fake.state()
-        .records(SObject::Lead)
-        .iter()
-        .filter(|r| {
-            r.field("Email")
-                .as_text()
-                .is_some_and(|e| e.eq_ignore_ascii_case(email))
-        })
-        .count()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn salesforce_and_infor_sync_side_by_side_in_one_account() {
@@ -121,37 +108,6 @@ async fn salesforce_and_infor_sync_side_by_side_in_one_account() {
     assert!(lists.contains("Upload"), "{problem}");
     let sf_list = sf_import["list"]["name"].as_str().unwrap_or_default();
     assert!(lists.contains(sf_list), "{problem}");
-}
-
-/// An account whose only CRM is a fake Salesforce with `leads` leads (the world's Infor
-/// connector, unused, deleted first).
-async fn salesforce_only(leads: usize) -> (World, FakeSalesforce) {
-    let w = world_with(crm_config(0, 0), fast_services()).await;
-    let deleted = w
-        .app
-        .delete(&format!("/v1/connectors/{}", w.connector), &w.key)
-        .await;
-    assert_eq!(
-        deleted.status(),
-        204,
-        "the unused Infor connector is deleted"
-    );
-    let sf = FakeSalesforce::start(FakeConfig {
-        leads,
-        contacts: 0,
-        ..FakeConfig::default()
-    })
-    .await
-    .expect("the fake Salesforce starts");
-    let (status, connector) = w
-        .post(
-            "/v1/connectors",
-            &json!({ "kind": "salesforce", "base_url": sf.base_url(),
-                     "client_id": "demo-client", "client_secret": "demo-secret" }),
-        )
-        .await;
-    assert_eq!(status, 201, "{connector}");
-    (w, sf)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

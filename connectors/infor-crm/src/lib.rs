@@ -6,6 +6,16 @@
 //! diagnosis forms, and owns its transport: Basic auth, a request budget, timeouts,
 //! retries with backoff, and never creating a record twice.
 //!
+//! **Lead conversion.** This connector keeps the SDK's default
+//! [`listbridge_connector::CrmConnector::moved`]: it reports no converted leads. The SData
+//! resources it is built to (`docs/sdata.md`: `leads`, `contacts` and their `$schema`)
+//! carry no property naming the contact a lead became, and no feed of conversions; we
+//! found none in the sources that document, so there is nothing to follow. Guessing by
+//! email would link a member to whichever contact shares the address, which may be
+//! another person's record. Where the conversion removes the lead, a push finds it gone
+//! and the member becomes a tombstone ("deleted in the CRM": kept in the list, never
+//! re-created); a contact list picks the person up by email.
+//!
 //! Module map: `endpoint` (URLs) · `query` (safe `where`) · `filter` (read filters) · `client` (HTTP, budget,
 //! retries) · `auth` · `retry` · `xml`/`atom`/`json` (wire formats) · `dates` ·
 //! `diagnoses` · `schema` (`$schema` → fields) · `record` (canonical values) ·

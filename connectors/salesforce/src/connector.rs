@@ -6,8 +6,8 @@ use std::{collections::HashMap, sync::Arc};
 use async_trait::async_trait;
 use listbridge_connector::{
     Capabilities, ConnectorConfig, ConnectorError, ConnectorResult, CrmConnector, CrmRecord,
-    CrmUser, EntityKind, FieldDef, FieldValues, Note, ReadQuery, RecordStream, Vocabulary, WriteOp,
-    WriteOutcome, retry::RetryPolicy,
+    CrmUser, EntityKind, FieldDef, FieldValues, MovedStream, Note, ReadQuery, RecordStream,
+    Vocabulary, Watermark, WriteOp, WriteOutcome, retry::RetryPolicy,
 };
 use secrecy::ExposeSecret;
 use tokio::sync::Mutex;
@@ -17,6 +17,7 @@ use crate::{
     auth::{Credentials, Jwt},
     batch,
     client::{Client, Failure, Request},
+    converted,
     describe::{Schema, sobject},
     errors,
     jwt::JwtSigner,
@@ -155,6 +156,10 @@ impl CrmConnector for Salesforce {
 
     fn read(&self, entity: EntityKind, query: ReadQuery) -> RecordStream {
         read::read(Arc::clone(&self.inner), entity, query)
+    }
+
+    fn moved(&self, entity: EntityKind, since: Watermark) -> MovedStream {
+        converted::moved(Arc::clone(&self.inner), entity, since)
     }
 
     async fn find_by_email(

@@ -17,7 +17,7 @@
 //! Module map: `config` · `auth` (token flow) · `request` · `client` (HTTP, budget, retries, spans) ·
 //! `errors` (Salesforce error shapes) · `id` (15/18-character Ids) · `describe` (fields,
 //! schema) · `soql` (literals, filters) · `select` · `query` (paging, chunks) · `record`
-//! (canonical values) · `read` · `lookup` · `write` · `batch` (Collections) · `notes`
+//! (canonical values) · `read` · `converted` (leads to follow) · `lookup` · `write` · `batch` (Collections) · `notes`
 //! (Tasks) · `verify` · `vocabulary`.
 
 #![warn(missing_docs)]
@@ -33,6 +33,7 @@ mod batch;
 mod client;
 mod config;
 mod connector;
+mod converted;
 mod describe;
 mod errors;
 mod id;

@@ -9,9 +9,7 @@
 use std::{collections::HashSet, sync::Arc};
 
 use async_stream::try_stream;
-use listbridge_connector::{
-    ConnectorError, EntityKind, ReadPage, ReadQuery, RecordStream, Watermark,
-};
+use listbridge_connector::{ConnectorError, EntityKind, ReadPage, ReadQuery, RecordStream};
 
 use crate::{
     connector::Inner,
@@ -28,15 +26,8 @@ pub(crate) fn soql_of(
     q: &ReadQuery,
 ) -> Result<String, ConnectorError> {
     let mut conditions = Vec::new();
-    if let Some(Watermark { modified, key }) = &q.since {
-        let at = soql::instant(*modified);
-        let key = crate::id::to_18(key).ok_or_else(|| ConnectorError::Invalid {
-            message: format!("'{key}' is not a Salesforce Id"),
-        })?;
-        conditions.push(format!(
-            "(SystemModstamp > {at} OR (SystemModstamp = {at} AND Id > {}))",
-            soql::quote(&key)
-        ));
+    if let Some(since) = &q.since {
+        conditions.push(soql::after(since)?);
     }
     conditions.extend(not_converted(schema.entity).map(str::to_string));
     for filter in &q.filters {
@@ -85,7 +76,7 @@ pub(crate) fn read(inner: Arc<Inner>, entity: EntityKind, q: ReadQuery) -> Recor
 #[cfg(test)]
 mod tests {
     use super::*;
-    use listbridge_connector::{FieldDef, Filter};
+    use listbridge_connector::{FieldDef, Filter, Watermark};
 
     #[test]
     fn reads_page_by_the_keyset_after_the_watermark() {
@@ -112,6 +103,31 @@ mod tests {
             "SELECT Id, SystemModstamp, LastName, Email FROM Lead WHERE \
              (SystemModstamp > 2026-12-01T09:00:00Z OR (SystemModstamp = 2026-12-01T09:00:00Z AND Id > '00Q000000000001EAA')) \
              AND IsConverted = false AND LastName = 'O\\'Brien' ORDER BY SystemModstamp, Id"
+        );
+    }
+
+    #[test]
+    fn an_overlap_without_a_key_reads_the_whole_instant() {
+        let schema = Schema {
+            entity: EntityKind::Contact,
+            fields: vec![FieldDef::text("Email")],
+        };
+        let selection = Selection::new(&schema, &[]).unwrap_or_else(|e| panic!("{e}"));
+        let since = chrono::DateTime::parse_from_rfc3339("2026-12-01T09:00:00Z")
+            .map(|t| t.to_utc())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let q = ReadQuery {
+            since: Some(Watermark {
+                modified: since,
+                key: String::new(),
+            }),
+            ..ReadQuery::default()
+        };
+        let text = soql_of(&schema, &selection, &q).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            text,
+            "SELECT Id, SystemModstamp, Email FROM Contact WHERE \
+             SystemModstamp >= 2026-12-01T09:00:00Z ORDER BY SystemModstamp, Id"
         );
     }
 }

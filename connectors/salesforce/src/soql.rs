@@ -7,7 +7,7 @@
 //! come only from `describe`, never from the caller's text.
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
-use listbridge_connector::{ConnectorError, FieldType, Filter};
+use listbridge_connector::{ConnectorError, FieldType, Filter, Watermark};
 
 use crate::describe::Schema;
 
@@ -35,6 +35,22 @@ pub(crate) fn quote(text: &str) -> String {
 /// An instant as a SOQL date-time literal (unquoted, UTC, milliseconds when it has them).
 pub(crate) fn instant(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// The keyset condition for records strictly after `since` in (SystemModstamp, Id)
+/// order. An empty key stands before every Id (the engine's read overlap starts a
+/// little before its watermark with no key), so the whole instant is included.
+pub(crate) fn after(since: &Watermark) -> Result<String, ConnectorError> {
+    let at = instant(since.modified);
+    if since.key.is_empty() {
+        return Ok(format!("SystemModstamp >= {at}"));
+    }
+    let key = crate::id::to_18(&since.key)
+        .ok_or_else(|| invalid(format!("'{}' is not a Salesforce Id", since.key)))?;
+    Ok(format!(
+        "(SystemModstamp > {at} OR (SystemModstamp = {at} AND Id > {}))",
+        quote(&key)
+    ))
 }
 
 fn invalid(message: String) -> ConnectorError {

@@ -1,7 +1,8 @@
 //! Writes beyond the contract: Collections creates and notes whose answer was lost are
 //! not made twice, an update with a stale etag writes its fields over the CRM's version,
 //! a batch update whose expected fields the CRM did not change goes through, describe's
-//! mapping, and converted leads stay out of lead reads.
+//! mapping, and converted leads stay out of lead reads but are swept as moved to their
+//! contacts.
 
 mod common;
 
@@ -263,6 +264,51 @@ async fn converted_leads_are_not_read_as_leads() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(as_lead.is_empty());
+}
+
+#[tokio::test]
+async fn a_converted_lead_is_swept_as_moved_to_its_contact() {
+    let fake = fake(2000).await;
+    let before = fake.state().clock().now() - chrono::Duration::seconds(5);
+    add_lead(&fake, "Pat", "Kept", "pat.kept@example.test");
+    let gone = add_lead(&fake, "Pat", "Converted", "pat.converted@example.test");
+    let conversion = fake
+        .state()
+        .convert_lead(&ConvertSpec {
+            lead_id: gone.clone(),
+            contact_id: None,
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+    let connector = connector(&fake);
+    let since = |modified| listbridge_connector::Watermark {
+        modified,
+        key: String::new(),
+    };
+    let pages: Vec<_> = connector
+        .moved(EntityKind::Lead, since(before))
+        .try_collect()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let moved: Vec<_> = pages.into_iter().flatten().collect();
+    assert_eq!(moved.len(), 1, "{moved:?}");
+    assert_eq!(moved[0].key, gone);
+    assert_eq!(moved[0].to_entity, EntityKind::Contact);
+    assert_eq!(moved[0].to_key, conversion.contact_id);
+    // After the conversion, nothing; and contacts never move (no request).
+    let later: Vec<_> = connector
+        .moved(EntityKind::Lead, moved[0].at.clone())
+        .try_collect()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(later.into_iter().flatten().next().is_none());
+    let requests = fake.state().stats().total;
+    let contacts: Vec<_> = connector
+        .moved(EntityKind::Contact, since(before))
+        .try_collect()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(contacts.is_empty());
+    assert_eq!(fake.state().stats().total, requests);
 }
 
 #[tokio::test]

@@ -14,6 +14,7 @@ pub mod destination;
 mod error;
 pub mod metric_names;
 mod model;
+pub mod moved;
 pub mod outbound;
 mod registry;
 pub mod retry;
@@ -34,6 +35,7 @@ pub use registry::{
     ConnectorConfig, ConnectorFactory, ConnectorRegistry, DEFAULT_MAX_RESPONSE_BYTES, RateLimit,
 };
 
+pub use moved::{Moved, MovedStream};
 pub use outbound::{AllowList, OutboundError, OutboundGuard};
 pub use source::{SourceKind, SourceRecord, SourceStream};
 pub use usage::SystemUsage;
@@ -128,6 +130,16 @@ pub trait CrmConnector: Send + Sync + std::fmt::Debug {
         Err(ConnectorError::Invalid {
             message: format!("the {} connector cannot look notes up", self.kind()),
         })
+    }
+
+    /// Streams, page by page, the records of `entity` the CRM turned into records of
+    /// another entity after `since` (a lead converted into a contact), so list members
+    /// linked to them can follow. The default streams nothing and sends no request: for
+    /// CRMs whose records never move, or that delete the old record and name no
+    /// successor (see [`crate::moved`]).
+    fn moved(&self, entity: EntityKind, since: Watermark) -> MovedStream {
+        let _ = (entity, since);
+        Box::pin(futures::stream::empty())
     }
 
     /// The field definitions of a conversion source. Leads and contacts are described

@@ -246,6 +246,7 @@ pub fn count_rows(c: &RunCounts) -> Vec<(&'static str, String)> {
         ("Unchanged", c.unchanged),
         ("Conflicts settled", c.conflicts),
         ("New columns filled", c.filled),
+        ("Followed a lead converted into a contact", c.followed),
         ("Failed", c.failed),
         ("Without a valid email", c.invalid),
         ("Duplicate emails", c.duplicates),

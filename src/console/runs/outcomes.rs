@@ -15,7 +15,7 @@ pub struct Outcome {
 }
 
 /// Every outcome the engine writes, in the order their groups are shown.
-const KNOWN: [Outcome; 12] = [
+const KNOWN: [Outcome; 13] = [
     Outcome {
         name: "planned_create",
         label: "Would create in the CRM",
@@ -69,6 +69,11 @@ const KNOWN: [Outcome; 12] = [
     Outcome {
         name: "email_changed",
         label: "Followed a changed email",
+        class: "",
+    },
+    Outcome {
+        name: "converted",
+        label: "Followed a converted record",
         class: "",
     },
     Outcome {

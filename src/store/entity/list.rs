@@ -34,6 +34,8 @@ pub struct Model {
     pub watermark_key: Option<String>,
     /// When the last complete read up to the watermark began.
     pub watermark_read_at: Option<DateTimeUtc>,
+    /// Where the next sweep for CRM records that moved (converted leads) starts.
+    pub moves_since: Option<DateTimeUtc>,
     /// The last list-side change number handed out to this list's members.
     pub change_seq: i64,
     /// The change number the last complete push of the list's own sync covered.

@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod ports;
 pub mod process;
 pub mod runs;
+pub mod salesforce;
 pub mod schedules;
 pub mod services;
 pub mod smtp;

@@ -1,0 +1,117 @@
+//! A Salesforce lead list kept in step (issue 17): selected fields pulled and pushed, and
+//! a lead converted in Salesforce followed to its contact instead of stranding its member.
+
+use salesforce_fake::{ConvertSpec, RecordUpdate, SObject, UpdateSpec};
+use serde_json::json;
+
+use crate::support::salesforce::salesforce_only;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_converted_leads_member_follows_its_contact_and_selected_fields_flow_both_ways() {
+    let (w, sf) = salesforce_only(40).await;
+    let list = w.imported_list("lead", &["Title", "Company"]).await;
+    w.save_sync(
+        list,
+        &json!({
+            "pull": { "enabled": true, "update_existing": true, "fields": ["Title"] },
+            "push": { "enabled": true, "update_existing": true, "fields": ["Title"] }
+        }),
+    )
+    .await;
+    let members = w.members(list).await;
+    let [first, second, ..] = members.as_slice() else {
+        panic!("two members at least: {members:?}");
+    };
+    let lead_key = |m: &listbridge::store::Member| m.crm.clone().expect("linked").key;
+    let (converted_lead, other_lead) = (lead_key(first), lead_key(second));
+
+    // In Salesforce: the first lead is converted, the second's Title and Company change.
+    let conversion = sf
+        .state()
+        .convert_lead(&ConvertSpec {
+            lead_id: converted_lead.clone(),
+            contact_id: None,
+        })
+        .expect("the lead converts");
+    let mut fields = serde_json::Map::new();
+    fields.insert("Title".into(), json!("Head of Pulling"));
+    fields.insert("Company".into(), json!("Not Pulled Ltd"));
+    sf.state()
+        .update_records(&UpdateSpec {
+            updates: vec![RecordUpdate {
+                sobject: "Lead".into(),
+                id: other_lead.clone(),
+                fields,
+            }],
+            system_modstamp: None,
+        })
+        .expect("the lead changes");
+    // In the list: the converted lead's member gets a new Title.
+    w.edit_member(list, &first.email, "Title", "VP of Following")
+        .await;
+
+    let report = w.sync(list).await;
+    assert_eq!(report["status"], "succeeded", "{report}");
+    assert_eq!(report["counts"]["followed"], 1, "{report}");
+    let run = report["id"].as_str().unwrap_or_default();
+    let followed = w.only_record(run, "converted").await;
+    assert_eq!(followed["crm_entity"], "contact", "{followed}");
+    assert_eq!(
+        followed["crm_key"],
+        json!(conversion.contact_id),
+        "{followed}"
+    );
+    assert!(
+        followed["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains(&converted_lead) && d.contains("follows the contact")),
+        "{followed}"
+    );
+
+    // The member now follows the contact, and its new Title went there, not to the lead.
+    let members = w.members(list).await;
+    let moved = members
+        .iter()
+        .find(|m| m.email == first.email)
+        .expect("the member stays");
+    let link = moved.crm.clone().expect("linked");
+    assert_eq!(
+        (link.entity.as_str(), link.key.as_str()),
+        ("contact", conversion.contact_id.as_str())
+    );
+    let text = |id: &str, field: &str| {
+        sf.state()
+            .record(id)
+            .and_then(|r| r.field(field).as_text().map(str::to_string))
+    };
+    assert_eq!(
+        text(&conversion.contact_id, "Title").as_deref(),
+        Some("VP of Following")
+    );
+    assert_ne!(
+        text(&converted_lead, "Title").as_deref(),
+        Some("VP of Following")
+    );
+
+    // The selected field was pulled; the one not selected was not.
+    let pulled = members
+        .iter()
+        .find(|m| m.email == second.email)
+        .expect("member");
+    assert_eq!(
+        pulled.values.get("Title").cloned().flatten().as_deref(),
+        Some("Head of Pulling")
+    );
+    assert_ne!(
+        pulled.values.get("Company").cloned().flatten().as_deref(),
+        Some("Not Pulled Ltd")
+    );
+
+    // The next sync finds nothing more to follow and writes nothing twice.
+    let tasks_before = sf.state().records(SObject::Task).len();
+    let again = w.sync(list).await;
+    assert_eq!(again["status"], "succeeded", "{again}");
+    assert_eq!(again["counts"]["followed"], 0, "{again}");
+    assert_eq!(again["counts"]["pushed_updated"], 0, "{again}");
+    assert_eq!(sf.state().records(SObject::Task).len(), tasks_before);
+}
