@@ -15,8 +15,12 @@ pub enum ListConnector {
     Found(Box<ConnectorRecord>),
     /// The account has no CRM connected (or the list's connector is gone).
     NoneConnected,
-    /// An uploaded list of an account with several CRMs that has not chosen one.
-    NotChosen,
+    /// An uploaded list of an account with several CRMs that has not chosen one; the
+    /// account's first connector is what a setup form shows before the choice.
+    NotChosen {
+        /// The account's first connector.
+        first: Box<ConnectorRecord>,
+    },
 }
 
 impl ListConnector {
@@ -24,7 +28,7 @@ impl ListConnector {
     pub fn found(self) -> Option<ConnectorRecord> {
         match self {
             ListConnector::Found(record) => Some(*record),
-            ListConnector::NoneConnected | ListConnector::NotChosen => None,
+            ListConnector::NoneConnected | ListConnector::NotChosen { .. } => None,
         }
     }
 
@@ -36,7 +40,7 @@ impl ListConnector {
                 "list '{}' has no CRM to sync with: connect a CRM first",
                 list.name
             )),
-            ListConnector::NotChosen => Some(format!(
+            ListConnector::NotChosen { .. } => Some(format!(
                 "list '{}' was uploaded and this account has several CRMs: choose the one \
                  it pushes to (connector_id in its sync setup)",
                 list.name
@@ -58,13 +62,14 @@ impl ConnectorRepo<'_> {
                 None => ListConnector::NoneConnected,
             });
         }
-        let mut all = self.list(account).await?;
-        Ok(match all.len() {
-            0 => ListConnector::NoneConnected,
-            1 => all.pop().map_or(ListConnector::NoneConnected, |r| {
-                ListConnector::Found(Box::new(r))
-            }),
-            _ => ListConnector::NotChosen,
+        let all = self.list(account).await?;
+        let several = all.len() > 1;
+        Ok(match all.into_iter().next() {
+            None => ListConnector::NoneConnected,
+            Some(first) if several => ListConnector::NotChosen {
+                first: Box::new(first),
+            },
+            Some(only) => ListConnector::Found(Box::new(only)),
         })
     }
 }

@@ -11,7 +11,6 @@ use crate::{
     AppState,
     connectors::ConnectError,
     engine::{SyncSetup, field_map::FieldMap},
-    refusal::refuse,
     store::{
         AccountId, ConnectorId, FieldUsageRepo, List, ListConnector, ListKind, ListRepo,
         SegmentRepo, StoreError,
@@ -71,7 +70,7 @@ pub async fn field_map(
     target: SyncTarget,
 ) -> Result<FieldMap, SyncError> {
     let rows = resolve_target(state, account, target).await?;
-    let connector = connector_of(state, account, &rows.list, None).await?;
+    let connector = connector_of(state, account, &rows.list, None, Choice::FirstIfUnchosen).await?;
     map_of(state, account, &rows, connector).await
 }
 
@@ -90,53 +89,70 @@ async fn map_of(
     Ok(FieldMap::build(&columns, &usages, vocab, entity))
 }
 
+/// Whether a setup being read may show an uploaded list's connector before it chose one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Choice {
+    /// Reading: an uploaded list that has yet to choose among several shows the
+    /// account's first (what a setup form shows before the choice).
+    FirstIfUnchosen,
+    /// Saving: such a list must name its connector.
+    Required,
+}
+
 /// The connector a list's setup is checked against: `chosen` (an uploaded list's
 /// choice, which must be one of the account's; a list imported from a CRM has no
-/// choice), else the one it syncs through, else, for an uploaded list that has yet to
-/// choose among several, the account's first (what a setup form shows before the choice).
+/// choice), else the one it syncs through, else as `choice` says.
 async fn connector_of(
     state: &AppState,
     account: AccountId,
     list: &List,
     chosen: Option<ConnectorId>,
+    choice: Choice,
 ) -> Result<ConnectorId, SyncError> {
     let connectors = state.store.connectors();
+    let refused = |code, message, field: &str| {
+        Err(SyncError::from(SetupRefusal {
+            code,
+            message,
+            names: vec![field.to_string()],
+        }))
+    };
     match (list.connector_id, chosen) {
-        (Some(own), Some(other)) if own != other => {
-            refuse(
-                "connector_not_allowed",
-                format!(
-                    "list '{}' was imported from a CRM and syncs with it: it cannot push to \
-                     another (leave connector_id out)",
-                    list.name
-                ),
-                vec!["connector_id".into()],
-            )?;
-            Ok(own)
-        }
+        (Some(own), Some(other)) if own != other => refused(
+            "connector_not_allowed",
+            format!(
+                "list '{}' was imported from a CRM and syncs with it: it cannot push to \
+                 another (leave connector_id out)",
+                list.name
+            ),
+            "connector_id",
+        ),
         (Some(own), _) => Ok(own),
         (None, Some(id)) => match connectors.get(account, id).await? {
             Some(record) => Ok(record.id),
-            None => {
-                refuse(
-                    "unknown_connector",
-                    format!("connector_id: this account has no connector {id}"),
-                    vec!["connector_id".into()],
-                )?;
-                Ok(id)
-            }
+            None => refused(
+                "unknown_connector",
+                format!("connector_id: this account has no connector {id}"),
+                "connector_id",
+            ),
         },
         (None, None) => match connectors.of_list(account, list).await? {
             ListConnector::Found(record) => Ok(record.id),
             ListConnector::NoneConnected => Err(SyncError::NotReady(
                 "connect a CRM before setting up a sync".into(),
             )),
-            ListConnector::NotChosen => connectors
-                .list(account)
-                .await?
-                .first()
-                .map(|c| c.id)
-                .ok_or_else(|| SyncError::NotReady("connect a CRM first".into())),
+            ListConnector::NotChosen { first } => match choice {
+                Choice::FirstIfUnchosen => Ok(first.id),
+                Choice::Required => refused(
+                    "connector_required",
+                    format!(
+                        "list '{}' was uploaded and this account has several CRMs: say which \
+                         one it pushes to (connector_id)",
+                        list.name
+                    ),
+                    "connector_id",
+                ),
+            },
         },
     }
 }
@@ -150,22 +166,14 @@ pub async fn save_setup(
 ) -> Result<SyncSetup, SyncError> {
     let r = resolve_target(state, account, target).await?;
     let db = state.store.conn();
-    let uploaded_unchosen = r.list.connector_id.is_none()
-        && r.list.push_connector_id.is_none()
-        && setup.connector_id.is_none()
-        && state.store.connectors().list(account).await?.len() > 1;
-    if uploaded_unchosen {
-        refuse(
-            "connector_required",
-            format!(
-                "list '{}' was uploaded and this account has several CRMs: say which one it \
-                 pushes to (connector_id)",
-                r.list.name
-            ),
-            vec!["connector_id".into()],
-        )?;
-    }
-    let connector = connector_of(state, account, &r.list, setup.connector_id).await?;
+    let connector = connector_of(
+        state,
+        account,
+        &r.list,
+        setup.connector_id,
+        Choice::Required,
+    )
+    .await?;
     let map = map_of(state, account, &r, connector).await?;
     let entity = r.list.entity.unwrap_or(EntityKind::Lead);
     let defs = state
