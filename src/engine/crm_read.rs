@@ -7,7 +7,7 @@ use listbridge_connector::{CrmConnector, ReadPage, ReadQuery, RecordStream};
 
 use super::{
     Checkpoint, EngineError, RunContext,
-    read_ahead::{READ_AHEAD_PAGES, read_ahead},
+    read_ahead::{pages_ahead, read_ahead},
 };
 
 /// An open read of CRM records.
@@ -32,7 +32,7 @@ impl CrmRead {
         let worth = usize::try_from(ctx.pages_worth_reading(cp)).unwrap_or(usize::MAX);
         let source = connector.read(ctx.entity(), query).take(worth).boxed();
         CrmRead {
-            pages: read_ahead(source, READ_AHEAD_PAGES),
+            pages: read_ahead(source, pages_ahead(connector.capabilities().read_page)),
             first: true,
         }
     }

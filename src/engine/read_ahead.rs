@@ -8,11 +8,18 @@ use futures::{StreamExt, stream};
 use listbridge_connector::{ConnectorResult, ReadPage, RecordStream};
 use tokio::sync::mpsc;
 
-/// Pages read ahead of the one being stored: more than an import commits at once
-/// (1,000 records, ten pages of the usual 100), so the CRM read goes on while a commit
-/// is written instead of stopping two pages into it. At 100 records a page that is
-/// about a megabyte held.
-pub(super) const READ_AHEAD_PAGES: usize = 16;
+/// Records read ahead of the page being stored: more than an import commits at once
+/// (1,000 records), so the CRM read goes on while a commit is written instead of
+/// stopping in the middle of it. Bounded in records rather than pages, because pages
+/// differ twentyfold between CRMs (100 records for Infor CRM, 2,000 for Salesforce):
+/// about 1.6 MB held either way.
+const READ_AHEAD_RECORDS: usize = 1_600;
+
+/// Pages to read ahead when a page holds up to `page_records` records: those making
+/// [`READ_AHEAD_RECORDS`], and at least one.
+pub(super) fn pages_ahead(page_records: usize) -> usize {
+    (READ_AHEAD_RECORDS / page_records.max(1)).max(1)
+}
 
 /// `source`, read by its own task up to `pages` pages ahead of the consumer.
 pub(super) fn read_ahead(mut source: RecordStream, pages: usize) -> RecordStream {
@@ -42,6 +49,13 @@ mod tests {
             records: Vec::new(),
             total_results: Some(n as u64),
         })
+    }
+
+    #[test]
+    fn the_read_ahead_holds_about_the_same_records_whatever_the_page_size() {
+        assert_eq!(pages_ahead(100), 16);
+        assert_eq!(pages_ahead(2_000), 1);
+        assert_eq!(pages_ahead(0), READ_AHEAD_RECORDS);
     }
 
     #[tokio::test]

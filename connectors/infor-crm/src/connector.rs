@@ -252,6 +252,7 @@ impl CrmConnector for InforCrm {
                 1
             },
             lookup_chunk: self.inner.options.lookup_chunk.max(1),
+            read_page: usize::try_from(self.inner.page_size).unwrap_or(usize::MAX),
             incremental: true,
             notes: true,
             note_subject_max: crate::notes::DESCRIPTION_MAX,

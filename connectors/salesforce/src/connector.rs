@@ -136,6 +136,7 @@ impl CrmConnector for Salesforce {
         Capabilities {
             batch_size: self.inner.options.batch_size.clamp(1, 200),
             lookup_chunk: self.inner.options.lookup_chunk.max(1),
+            read_page: usize::try_from(self.inner.page_size).unwrap_or(usize::MAX),
             incremental: true,
             notes: true,
             note_subject_max: notes::SUBJECT_MAX,

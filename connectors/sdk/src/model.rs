@@ -330,6 +330,9 @@ pub struct Capabilities {
     pub batch_size: usize,
     /// Emails per lookup request.
     pub lookup_chunk: usize,
+    /// Records a read page holds at most (the connector's page size): callers bound
+    /// what they hold in records, not pages (100 for Infor CRM, 2,000 for Salesforce).
+    pub read_page: usize,
     /// Reads can be restricted to records modified since a watermark.
     pub incremental: bool,
     /// Notes/history records can be written.
