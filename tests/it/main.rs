@@ -50,6 +50,7 @@ mod conversions_api;
 mod conversions_flow;
 mod conversions_kill;
 mod conversions_sftp;
+mod crm_neutral;
 #[cfg(feature = "demo")]
 mod demo;
 mod forms_bad_inputs;

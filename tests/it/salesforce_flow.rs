@@ -3,6 +3,7 @@
 //! the same time, an uploaded list pushed to Salesforce as new Leads once, and the
 //! Salesforce connector refused for deletion while lists use it.
 
+use listbridge::store::ListId;
 use salesforce_fake::{FakeConfig, FakeSalesforce, SObject};
 use serde_json::json;
 
@@ -68,6 +69,32 @@ async fn salesforce_and_infor_sync_side_by_side_in_one_account() {
         "every lead not converted, read once across pages of 200: {salesforce}"
     );
     assert_eq!(infor["counts"]["read"], 40, "{infor}");
+
+    // Then a sync of each list at the same time, each through its own CRM.
+    let list_of = |import: &serde_json::Value| {
+        import["list"]["id"]
+            .as_str()
+            .and_then(ListId::from_db)
+            .unwrap_or_else(|| panic!("list id in {import}"))
+    };
+    let (infor_list, sf_list) = (list_of(&infor_import), list_of(&sf_import));
+    let setup = json!({ "pull": { "enabled": true, "update_existing": true },
+                        "push": { "enabled": true, "update_existing": true, "fields": ["Title"] } });
+    w.save_sync(infor_list, &setup).await;
+    w.save_sync(sf_list, &setup).await;
+    let infor_requests = w.crm.state().stats().total;
+    sf.state().reset_stats();
+    let (infor_sync, sf_sync) = tokio::join!(w.sync(infor_list), w.sync(sf_list));
+    assert_eq!(infor_sync["status"], "succeeded", "{infor_sync}");
+    assert_eq!(sf_sync["status"], "succeeded", "{sf_sync}");
+    assert!(
+        w.crm.state().stats().total > infor_requests,
+        "the Infor list synced with Infor CRM"
+    );
+    assert!(
+        sf.state().stats().total > 0,
+        "the Salesforce list synced with Salesforce"
+    );
 
     // An uploaded list pushes its new members to Salesforce as Leads, once.
     let (upload, rows) = w.people_list(6, "to-salesforce.example").await;

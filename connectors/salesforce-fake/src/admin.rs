@@ -4,7 +4,7 @@
 
 use axum::Json as Reply;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
@@ -133,13 +133,26 @@ async fn expire_tokens(State(s): State<FakeState>) -> Response {
     Reply(json!({"expired": true})).into_response()
 }
 
-async fn dump(State(s): State<FakeState>, Path(name): Path<String>) -> Response {
+/// Query of `GET /_admin/records/{sobject}`.
+#[derive(Debug, Deserialize)]
+struct DumpQuery {
+    /// At most this many records (the first in (SystemModstamp, Id) order); all when
+    /// absent.
+    limit: Option<usize>,
+}
+
+async fn dump(
+    State(s): State<FakeState>,
+    Path(name): Path<String>,
+    Query(q): Query<DumpQuery>,
+) -> Response {
     let Some(object) = SObject::from_name(&name) else {
         return unknown(&name);
     };
     let list: Vec<Json> = s
         .records(object)
         .iter()
+        .take(q.limit.unwrap_or(usize::MAX))
         .map(|r| r.to_json_all("v62.0"))
         .collect();
     Reply(list).into_response()

@@ -22,7 +22,7 @@ use listbridge::{
 use serde_json::{Value, json};
 use tokio::sync::watch;
 
-use crate::report::Row;
+use crate::{crm::CrmAdmin, report::Row};
 
 /// Submissions in flight at once.
 const CONCURRENCY: usize = 32;
@@ -36,7 +36,7 @@ const TARGET_SHARE_OF_BASELINE: f64 = 0.25;
 /// each from the same client at the same concurrency; checks that each accepted
 /// submission is stored.
 pub async fn form_intake(
-    crm_url: &str,
+    crm: &CrmAdmin,
     work: &std::path::Path,
     count: usize,
     crm_rps: u32,
@@ -78,7 +78,7 @@ pub async fn form_intake(
     };
     let (_, key) = admin.create_account("bench-forms").await?;
     let api = ApiClient::new(&base, key.expose())?;
-    let result = measure(&api, &base, crm_url, count).await;
+    let result = measure(&api, &base, crm, count).await;
     let _ = stop.send(true);
     let _ = server.await;
     result
@@ -87,13 +87,13 @@ pub async fn form_intake(
 async fn measure(
     api: &ApiClient,
     base: &str,
-    crm_url: &str,
+    crm: &CrmAdmin,
     count: usize,
 ) -> anyhow::Result<Vec<Row>> {
     api.post(
         "connecting the fake CRM",
         "/v1/connectors",
-        &json!({ "kind": "infor-crm", "base_url": crm_url, "username": "admin", "password": "password" }),
+        &crm.kind.connect_body(crm.url()),
     )
     .await?;
     let form = api

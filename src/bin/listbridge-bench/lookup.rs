@@ -20,11 +20,7 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use crate::{
-    console::percentile,
-    crm::CrmAdmin,
-    measure::Session,
-    procs::{Running, start_service},
-    report::Row,
+    console::percentile, crm::CrmAdmin, measure::Session, procs::start_service, report::Row,
 };
 
 /// The CRM fields of the lookup list: the phone the index is filled from, and the
@@ -59,8 +55,6 @@ pub struct Load {
 pub struct Setup<'a> {
     /// `listbridge`.
     pub service_bin: &'a Path,
-    /// The fake CRM.
-    pub crm: &'a Running,
     /// Its admin side.
     pub admin: &'a CrmAdmin,
 }
@@ -102,7 +96,7 @@ pub async fn caller_lookups(
         SEED_CRM_RPS.to_string(),
     ));
     let service = start_service(setup.service_bin, database_url, &env, log).await?;
-    let session = Session::connect(service, &key, &setup.crm.url, setup.admin.clone()).await?;
+    let session = Session::connect(service, &key, setup.admin.clone()).await?;
     let result = measure(&session, label, load).await;
     session.service.stop().await;
     result

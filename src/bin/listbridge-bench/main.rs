@@ -1,6 +1,8 @@
-//! `listbridge-bench`: throughput and memory of listbridge against the fake Infor CRM.
+//! `listbridge-bench`: throughput and memory of listbridge against a fake CRM (Infor CRM
+//! by default, Salesforce with `--crm salesforce`).
 //!
-//! Starts `fake-infor-crm` (N leads) and `listbridge serve` as child processes on
+//! Starts the fake CRM (`fake-infor-crm` or `fake-salesforce`, N leads) and `listbridge
+//! serve` as child processes on
 //! loopback, drives the service through its public API, and prints one table (and
 //! writes a JSON file) with: raw read, full import (SQLite; PostgreSQL too when
 //! `DATABASE_URL` is set), idle re-sync, incremental pull, push of new members and of
@@ -9,8 +11,9 @@
 //! each judged against its target.
 //!
 //! ```sh
-//! cargo build --release -p listbridge -p infor-crm-fake
+//! cargo build --release -p listbridge -p infor-crm-fake -p salesforce-fake
 //! target/release/listbridge-bench --leads 100000
+//! target/release/listbridge-bench --leads 100000 --crm salesforce
 //! target/release/listbridge-bench --leads 100000 --only lookup   # that row alone
 //! target/release/listbridge-bench --leads 1000000 --linear-from 100000 --crm-rps 1000
 //! ```
@@ -40,9 +43,9 @@ use listbridge::{
 use serde_json::json;
 
 use crate::{
-    crm::CrmAdmin,
+    crm::{CrmAdmin, CrmKind},
     measure::{LIST_FIELDS, Session},
-    procs::{Running, sibling_binary, start_fake_crm, start_service},
+    procs::{sibling_binary, start_fake_crm, start_service},
     report::{BenchReport, Machine, Row},
 };
 
@@ -87,6 +90,10 @@ struct Args {
     /// time of 100,000).
     #[arg(long)]
     linear_from: Option<usize>,
+    /// The CRM to measure against: its fake, its connector and its targets (pages of
+    /// 100 and writes of 25 for Infor CRM, 2,000 and 200 for Salesforce).
+    #[arg(long, value_enum, default_value_t = CrmKind::Infor)]
+    crm: CrmKind,
 }
 
 /// A measurement that can run alone.
@@ -101,13 +108,13 @@ enum Only {
     Forms,
 }
 
-const BUILD_HINT: &str = "cargo build --release -p listbridge -p infor-crm-fake";
+const BUILD_HINT: &str = "cargo build --release -p listbridge -p infor-crm-fake -p salesforce-fake";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let fake_bin = sibling_binary("fake-infor-crm", BUILD_HINT)?;
+    let fake_bin = sibling_binary(args.crm.fake_binary(), BUILD_HINT)?;
     let service_bin = sibling_binary("listbridge", BUILD_HINT)?;
     let work = std::env::temp_dir().join(format!("listbridge-bench-{}", std::process::id()));
     std::fs::create_dir_all(&work).with_context(|| format!("creating {}", work.display()))?;
@@ -139,6 +146,7 @@ async fn bench(
             let pg = postgres_url();
             let bins = (fake_bin, service_bin);
             scale::smaller_imports(
+                args.crm,
                 leads,
                 args.contacts,
                 pg.as_deref(),
@@ -150,25 +158,29 @@ async fn bench(
         }
         None => Vec::new(),
     };
-    eprintln!("starting the fake CRM with {} leads", args.leads);
-    let crm = start_fake_crm(
+    eprintln!(
+        "starting the fake {} with {} leads",
+        args.crm.label(),
+        args.leads
+    );
+    let (crm, admin) = start_fake_crm(
         fake_bin,
+        args.crm,
         args.leads,
         args.contacts,
         &work.join("fake-crm.log"),
     )
     .await?;
-    let admin = CrmAdmin::new(&crm.url);
     let mut rows = Vec::new();
     match args.only {
         Some(Only::Lookup) => {
-            rows.extend(lookup_rows(args, service_bin, &crm, &admin, work).await?);
+            rows.extend(lookup_rows(args, service_bin, &admin, work).await?);
             crm.stop().await;
             return Ok(report(args, rows));
         }
         Some(Only::Forms) => {
             eprintln!("6. form intake ({} submissions)", args.forms);
-            rows.extend(forms::form_intake(&crm.url, work, args.forms, args.crm_rps).await?);
+            rows.extend(forms::form_intake(&admin, work, args.forms, args.crm_rps).await?);
             crm.stop().await;
             return Ok(report(args, rows));
         }
@@ -177,37 +189,28 @@ async fn bench(
 
     eprintln!("1. raw read (before the imports)");
     let mut raw = measure::RawReads::default();
-    raw.take(&crm.url, &admin, args.crm_rps).await?;
+    raw.take(&admin, args.crm_rps).await?;
 
     let sqlite_url = format!("sqlite://{}?mode=rwc", work.join("bench.db").display());
-    let session =
-        sqlite_session(service_bin, &sqlite_url, &crm, &admin, work, args.crm_rps).await?;
+    let session = sqlite_session(service_bin, &sqlite_url, &admin, work, args.crm_rps).await?;
 
     eprintln!("2. full import (SQLite)");
     let (mut import, list) = session.import("SQLite").await?;
     let import_seconds = import.seconds.unwrap_or(f64::NAN);
     eprintln!("1. raw read (after the SQLite import)");
-    raw.take(&crm.url, &admin, args.crm_rps).await?;
+    raw.take(&admin, args.crm_rps).await?;
     // PostgreSQL imports the same 100% unchanged CRM, before anything below writes to it.
     let mut pg_import = None;
     if let Some(pg) = postgres_url() {
         eprintln!("2. full import (PostgreSQL)");
-        let row = import_on_postgres(
-            &pg,
-            service_bin,
-            &crm,
-            &admin,
-            work,
-            args.crm_rps,
-            "PostgreSQL",
-        );
+        let row = import_on_postgres(&pg, service_bin, &admin, work, args.crm_rps, "PostgreSQL");
         pg_import = Some(row.await?);
         eprintln!("1. raw read (after the PostgreSQL import)");
-        raw.take(&crm.url, &admin, args.crm_rps).await?;
+        raw.take(&admin, args.crm_rps).await?;
     }
     while raw.count() < measure::RawReads::AT_LEAST {
         eprintln!("1. raw read (one more)");
-        raw.take(&crm.url, &admin, args.crm_rps).await?;
+        raw.take(&admin, args.crm_rps).await?;
     }
     rows.push(raw.row());
     measure::judge_import(&mut import, "SQLite", &raw);
@@ -284,9 +287,9 @@ async fn bench(
     session.service.stop().await;
 
     eprintln!("6. form intake ({} submissions)", args.forms);
-    rows.extend(forms::form_intake(&crm.url, work, args.forms, args.crm_rps).await?);
+    rows.extend(forms::form_intake(&admin, work, args.forms, args.crm_rps).await?);
 
-    rows.extend(lookup_rows(args, service_bin, &crm, &admin, work).await?);
+    rows.extend(lookup_rows(args, service_bin, &admin, work).await?);
     crm.stop().await;
 
     Ok(report(args, rows))
@@ -296,6 +299,7 @@ fn report(args: &Args, rows: Vec<Row>) -> BenchReport {
     BenchReport {
         date: chrono::Utc::now().to_rfc3339(),
         machine: Machine::this(),
+        crm: args.crm.label().to_string(),
         leads: args.leads,
         crm_requests_per_second: args.crm_rps,
         rows,
@@ -303,23 +307,28 @@ fn report(args: &Args, rows: Vec<Row>) -> BenchReport {
 }
 
 /// Row 8 on a new SQLite database, then on a new PostgreSQL database when
-/// `DATABASE_URL` names a server.
+/// `DATABASE_URL` names a server. Against Infor CRM only: a lookup asks no CRM (it reads
+/// the phone index an import fills), and the fake Salesforce seeds no dialable numbers.
 async fn lookup_rows(
     args: &Args,
     service_bin: &std::path::Path,
-    crm: &Running,
     admin: &CrmAdmin,
     work: &std::path::Path,
 ) -> anyhow::Result<Vec<Row>> {
+    if admin.kind != CrmKind::Infor {
+        let mut row = Row::named("8. caller lookups");
+        row.note = Some(format!(
+            "not measured against {}: lookups read listbridge's phone index and ask no CRM \
+             (run the bench with --crm infor for this row)",
+            admin.kind.label()
+        ));
+        return Ok(vec![row]);
+    }
     let load = lookup::Load {
         per_second: args.lookup_rps,
         seconds: args.lookup_seconds,
     };
-    let setup = lookup::Setup {
-        service_bin,
-        crm,
-        admin,
-    };
+    let setup = lookup::Setup { service_bin, admin };
     let sqlite_url = format!("sqlite://{}?mode=rwc", work.join("lookup.db").display());
     eprintln!("8. caller lookups (SQLite)");
     let mut rows = vec![
@@ -382,11 +391,10 @@ pub(crate) async fn create_account(
 }
 
 /// A service on the SQLite database `sqlite_url` (created, with the bench account) and a
-/// session with the CRM `crm` connected.
+/// session with the fake CRM `admin` administers connected.
 async fn sqlite_session(
     service_bin: &std::path::Path,
     sqlite_url: &str,
-    crm: &Running,
     admin: &CrmAdmin,
     work: &std::path::Path,
     crm_rps: u32,
@@ -395,20 +403,19 @@ async fn sqlite_session(
     let budget = [("LISTBRIDGE_CRM_REQUESTS_PER_SECOND", crm_rps.to_string())];
     let log = work.join("service-sqlite.log");
     let service = start_service(service_bin, sqlite_url, &budget, &log).await?;
-    Session::connect(service, &key, &crm.url, admin.clone()).await
+    Session::connect(service, &key, admin.clone()).await
 }
 
 /// The full import on a new SQLite database in `work`; the service stops afterwards.
 pub(crate) async fn import_on_sqlite(
     service_bin: &std::path::Path,
-    crm: &Running,
     admin: &CrmAdmin,
     work: &std::path::Path,
     crm_rps: u32,
     label: &str,
 ) -> anyhow::Result<Row> {
     let sqlite_url = format!("sqlite://{}?mode=rwc", work.join("bench.db").display());
-    let session = sqlite_session(service_bin, &sqlite_url, crm, admin, work, crm_rps).await?;
+    let session = sqlite_session(service_bin, &sqlite_url, admin, work, crm_rps).await?;
     let (row, _) = session.import(label).await?;
     session.service.stop().await;
     Ok(row)
@@ -418,7 +425,6 @@ pub(crate) async fn import_on_sqlite(
 pub(crate) async fn import_on_postgres(
     server_url: &str,
     service_bin: &std::path::Path,
-    crm: &Running,
     admin: &CrmAdmin,
     work: &std::path::Path,
     crm_rps: u32,
@@ -437,7 +443,7 @@ pub(crate) async fn import_on_postgres(
             &work.join("service-postgres.log"),
         )
         .await?;
-        let session = Session::connect(service, &key, &crm.url, admin.clone()).await?;
+        let session = Session::connect(service, &key, admin.clone()).await?;
         let (row, _) = session.import(label).await?;
         session.service.stop().await;
         anyhow::Ok(row)

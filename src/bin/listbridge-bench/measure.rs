@@ -5,12 +5,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use futures::TryStreamExt;
-use infor_crm::InforCrm;
 use listbridge::demo::ApiClient;
-use listbridge_connector::{
-    AllowList, ConnectorConfig, CrmConnector, EntityKind, OutboundGuard, RateLimit, ReadQuery,
-};
-use secrecy::SecretString;
+use listbridge_connector::{EntityKind, ReadQuery};
 use serde_json::{Value, json};
 
 use crate::{
@@ -21,29 +17,20 @@ use crate::{
 
 /// The CRM fields every list of the bench holds (and the raw read asks for).
 pub const LIST_FIELDS: [&str; 1] = ["Title"];
-/// What an import reads besides the list's fields.
-const READ_FIELDS: [&str; 5] = ["Email", "FirstName", "LastName", "Title", "DoNotEmail"];
-/// The CRM's page size (the fake's cap, like Infor CRM's default).
-pub const PAGE_SIZE: u64 = 100;
 /// The longest one run may take before the bench gives up.
 const RUN_DEADLINE: Duration = Duration::from_secs(600);
 /// How often a run's status is read.
 const POLL_EVERY: Duration = Duration::from_millis(20);
 
 /// Drains the connector's stream of every lead, storing nothing: the floor.
-async fn raw_read(crm_url: &str, admin: &CrmAdmin, crm_rps: u32) -> anyhow::Result<Row> {
-    let mut config =
-        ConnectorConfig::new(crm_url, "admin", SecretString::from("password".to_string()));
-    config.rate_limit = RateLimit::per_second(crm_rps, RateLimit::default().concurrency);
-    // The fake CRM listens on loopback, which the default guard refuses.
-    config.outbound = OutboundGuard::new(AllowList::loopback());
-    let connector = InforCrm::new(config).context("opening the connector")?;
+async fn raw_read(admin: &CrmAdmin, crm_rps: u32) -> anyhow::Result<Row> {
+    let connector = admin.kind.connector(admin.url(), crm_rps)?;
     admin.reset_stats().await?;
     let started = Instant::now();
     let mut stream = connector.read(
         EntityKind::Lead,
         ReadQuery {
-            fields: READ_FIELDS.iter().map(|f| f.to_string()).collect(),
+            fields: admin.kind.read_fields(&LIST_FIELDS)?,
             since: None,
             page_size: None,
             ..ReadQuery::default()
@@ -77,13 +64,8 @@ impl RawReads {
     pub const AT_LEAST: usize = 3;
 
     /// Takes one more raw read.
-    pub async fn take(
-        &mut self,
-        crm_url: &str,
-        admin: &CrmAdmin,
-        crm_rps: u32,
-    ) -> anyhow::Result<()> {
-        self.samples.push(raw_read(crm_url, admin, crm_rps).await?);
+    pub async fn take(&mut self, admin: &CrmAdmin, crm_rps: u32) -> anyhow::Result<()> {
+        self.samples.push(raw_read(admin, crm_rps).await?);
         Ok(())
     }
 
@@ -155,19 +137,14 @@ pub struct Session {
 }
 
 impl Session {
-    /// Connects the CRM at `crm_url` through the API.
-    pub async fn connect(
-        service: Running,
-        key: &str,
-        crm_url: &str,
-        crm: CrmAdmin,
-    ) -> anyhow::Result<Self> {
+    /// Connects the fake CRM `crm` administers through the API.
+    pub async fn connect(service: Running, key: &str, crm: CrmAdmin) -> anyhow::Result<Self> {
         let api = ApiClient::new(&service.url, key)?;
         let created = api
             .post(
                 "connecting the fake CRM",
                 "/v1/connectors",
-                &json!({ "kind": "infor-crm", "base_url": crm_url, "username": "admin", "password": "password" }),
+                &crm.kind.connect_body(crm.url()),
             )
             .await?;
         let connector = created["id"]
@@ -333,7 +310,7 @@ impl Session {
                 "{updated} members updated, {changed} leads changed"
             ));
         }
-        let limit = changed as u64 / PAGE_SIZE + 3;
+        let limit = changed as u64 / self.crm.kind.page_size() + 3;
         row.target(
             format!("incremental pull ≤ changed / page size + 3 = {limit} CRM requests"),
             format!("{} requests", counts.requests),
@@ -393,9 +370,10 @@ impl Session {
                 run["counts"]
             ));
         }
-        let limit = expect as u64 / 25;
+        let per_request = self.crm.kind.records_per_push_request();
+        let limit = expect as u64 / per_request;
         row.target(
-            format!("{label}: ≤ records / 25 = {limit} CRM requests"),
+            format!("{label}: ≤ records / {per_request} = {limit} CRM requests"),
             format!("{} requests", counts.requests),
             counts.requests <= limit,
         );

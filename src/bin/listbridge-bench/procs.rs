@@ -11,6 +11,8 @@ use std::{
 
 use anyhow::{Context, bail};
 use serde_json::Value;
+
+use crate::crm::{CrmAdmin, CrmKind};
 use tokio::{
     io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader},
     process::{Child, Command},
@@ -19,9 +21,6 @@ use tokio::{
 
 /// How long a child gets to say where it listens, and then to answer its health check.
 const READY_DEADLINE: Duration = Duration::from_secs(120);
-
-/// What `fake-infor-crm` prints once bound, before its base URL.
-const FAKE_LISTENING: &str = "fake Infor CRM at ";
 
 /// The message `listbridge serve` logs once bound, with the address as `addr`.
 const SERVICE_LISTENING: &str = "listbridge is listening";
@@ -59,21 +58,22 @@ impl Running {
     }
 }
 
-/// Starts `fake-infor-crm` with `leads` leads and `contacts` contacts; waits until it
-/// answers.
+/// Starts the fake CRM `admin` describes (`bin`) with `leads` leads and `contacts`
+/// contacts; waits until it answers. Returns it and its admin side.
 pub async fn start_fake_crm(
     bin: &Path,
+    kind: CrmKind,
     leads: usize,
     contacts: usize,
     log: &Path,
-) -> anyhow::Result<Running> {
+) -> anyhow::Result<(Running, CrmAdmin)> {
     let log_file =
         std::fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
     let mut child = Command::new(bin)
         .args(["--port", "0"])
         .args(["--leads", &leads.to_string()])
         .args(["--contacts", &contacts.to_string()])
-        .args(["--accounts", "100", "--seed", "1", "--page-cap", "100"])
+        .args(kind.fake_args())
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(log_file.try_clone().context("sharing the log file")?)
@@ -81,11 +81,12 @@ pub async fn start_fake_crm(
         .spawn()
         .with_context(|| format!("starting {}", bin.display()))?;
     let stdout = child.stdout.take().context("the fake's stdout is piped")?;
-    let told = copy_output(stdout, log_file, fake_base_url);
+    let told = copy_output(stdout, log_file, kind.base_url_finder());
     let url = listening_at(told, "the fake CRM").await?;
     let running = Running { child, url };
     wait_ready(&format!("{}/_admin/stats", running.url), "the fake CRM").await?;
-    Ok(running)
+    let admin = CrmAdmin::new(&running.url, kind);
+    Ok((running, admin))
 }
 
 /// Starts `listbridge serve` on `database_url` (with `env` added); waits for `/healthz`.
@@ -130,13 +131,6 @@ pub async fn start_service(
     let running = Running { child, url };
     wait_ready(&format!("{}/healthz", running.url), "the service").await?;
     Ok(running)
-}
-
-/// The base URL in `fake-infor-crm`'s line "fake Infor CRM at http://…/sdata/…".
-fn fake_base_url(line: &str) -> Option<String> {
-    let (_, rest) = line.split_once(FAKE_LISTENING)?;
-    let (base, _) = rest.split_once("/sdata")?;
-    Some(base.to_string())
 }
 
 /// The base URL in the service's JSON log line [`SERVICE_LISTENING`] (its `addr`, at the

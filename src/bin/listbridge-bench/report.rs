@@ -67,6 +67,8 @@ pub struct BenchReport {
     pub date: String,
     /// The machine.
     pub machine: Machine,
+    /// The CRM measured against (its fake).
+    pub crm: String,
     /// Leads in the fake CRM.
     pub leads: usize,
     /// The connectors' CRM request budget.
@@ -127,8 +129,14 @@ impl BenchReport {
         let m = &self.machine;
         let _ = writeln!(
             out,
-            "listbridge bench, {} leads, {} CRM requests/s per connector, {} ({} CPUs, {} MiB), {}",
-            self.leads, self.crm_requests_per_second, m.cpu_model, m.cpus, m.memory_mib, self.date
+            "listbridge bench against the fake {}, {} leads, {} CRM requests/s per connector, {} ({} CPUs, {} MiB), {}",
+            self.crm,
+            self.leads,
+            self.crm_requests_per_second,
+            m.cpu_model,
+            m.cpus,
+            m.memory_mib,
+            self.date
         );
         let _ = writeln!(out);
         let _ = writeln!(
@@ -211,6 +219,7 @@ mod tests {
                 cpu_model: "AMD EPYC".into(),
                 memory_mib: 24000,
             },
+            crm: "Infor CRM".into(),
             leads: 1000,
             crm_requests_per_second: 20,
             rows: vec![row, Row::named("form intake")],

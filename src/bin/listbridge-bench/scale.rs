@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::{
-    crm::CrmAdmin, import_on_postgres, import_on_sqlite, procs::start_fake_crm, report::Row,
+    crm::CrmKind, import_on_postgres, import_on_sqlite, procs::start_fake_crm, report::Row,
 };
 
 /// How much slower per record a larger import may be than the smaller one (issue 21:
@@ -16,6 +16,7 @@ const LINEAR_SLACK: f64 = 1.1;
 /// `postgres` names a server. The rows keep the plain `2.` numbering with the size in
 /// their label.
 pub async fn smaller_imports(
+    kind: CrmKind,
     leads: usize,
     contacts: usize,
     postgres: Option<&str>,
@@ -27,11 +28,11 @@ pub async fn smaller_imports(
     let size = work.join(format!("scale-{leads}"));
     std::fs::create_dir_all(&size)?;
     eprintln!("2. full import of the smaller CRM ({leads} leads)");
-    let crm = start_fake_crm(fake_bin, leads, contacts, &size.join("fake-crm.log")).await?;
-    let admin = CrmAdmin::new(&crm.url);
+    let (crm, admin) =
+        start_fake_crm(fake_bin, kind, leads, contacts, &size.join("fake-crm.log")).await?;
     let mut imports = Vec::new();
     let label = format!("SQLite, {leads} leads");
-    let row = import_on_sqlite(service_bin, &crm, &admin, &size, crm_rps, &label).await?;
+    let row = import_on_sqlite(service_bin, &admin, &size, crm_rps, &label).await?;
     imports.push(SmallImport {
         store: "SQLite",
         leads,
@@ -39,7 +40,7 @@ pub async fn smaller_imports(
     });
     if let Some(pg) = postgres {
         let label = format!("PostgreSQL, {leads} leads");
-        let row = import_on_postgres(pg, service_bin, &crm, &admin, &size, crm_rps, &label).await?;
+        let row = import_on_postgres(pg, service_bin, &admin, &size, crm_rps, &label).await?;
         imports.push(SmallImport {
             store: "PostgreSQL",
             leads,
