@@ -75,9 +75,23 @@ async fn relink<C: ConnectionTrait>(
         .into_iter()
         .filter_map(|m| m.crm.as_ref().map(|c| (c.key.clone(), m.email.clone())))
         .collect();
+    // In the order the CRM moved them: when two records became one, the first to move
+    // is the one its member follows.
+    let order: HashMap<&str, usize> = moves
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.key.as_str(), i))
+        .collect();
+    let mut members = MemberRepo.by_crm_keys(db, list, &old_keys).await?;
+    members.sort_by_key(|m| {
+        m.crm
+            .as_ref()
+            .and_then(|c| order.get(c.key.as_str()).copied())
+            .unwrap_or(usize::MAX)
+    });
     let mut writes = MemberWrites::new(ctx.now());
     let mut moved_members: HashSet<String> = HashSet::new();
-    for mut member in MemberRepo.by_crm_keys(db, list, &old_keys).await? {
+    for mut member in members {
         let Some(mv) = member
             .crm
             .as_ref()

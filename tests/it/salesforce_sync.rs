@@ -115,3 +115,72 @@ async fn a_converted_leads_member_follows_its_contact_and_selected_fields_flow_b
     assert_eq!(again["counts"]["pushed_updated"], 0, "{again}");
     assert_eq!(sf.state().records(SObject::Task).len(), tasks_before);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_leads_converted_into_one_contact_leave_the_second_member_behind() {
+    let (w, sf) = salesforce_only(20).await;
+    let list = w.imported_list("lead", &["Title"]).await;
+    w.save_sync(
+        list,
+        &json!({ "push": { "enabled": true, "update_existing": true, "fields": ["Title"] } }),
+    )
+    .await;
+    let members = w.members(list).await;
+    let [first, second, ..] = members.as_slice() else {
+        panic!("two members at least: {members:?}");
+    };
+    let key = |m: &listbridge::store::Member| m.crm.clone().expect("linked").key;
+    let contact = sf
+        .state()
+        .convert_lead(&ConvertSpec {
+            lead_id: key(first),
+            contact_id: None,
+        })
+        .expect("the first lead converts")
+        .contact_id;
+    // A second later, so the order the two conversions are read in is known.
+    sf.state().clock().advance(chrono::TimeDelta::seconds(1));
+    sf.state()
+        .convert_lead(&ConvertSpec {
+            lead_id: key(second),
+            contact_id: Some(contact.clone()),
+        })
+        .expect("the second lead merges into the same contact");
+    // The list side changes both, so a push would write to whatever they are linked to.
+    w.edit_member(list, &first.email, "Title", "Kept").await;
+    w.edit_member(list, &second.email, "Title", "Not written")
+        .await;
+
+    // A push-only list follows too: the sweep does not wait for a pull.
+    let report = w.sync(list).await;
+    assert_eq!(report["status"], "succeeded", "{report}");
+    assert_eq!(report["counts"]["followed"], 1, "{report}");
+    let run = report["id"].as_str().unwrap_or_default();
+    let records = w.records_with_outcome(run, "converted").await;
+    assert_eq!(records.len(), 2, "{records:?}");
+    let behind = records
+        .iter()
+        .find(|r| r["email"] == json!(second.email))
+        .expect("a record for the member left behind");
+    assert!(
+        behind["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("already follows") && d.contains(&first.email)),
+        "{behind}"
+    );
+    let text = |id: &str| {
+        sf.state()
+            .record(id)
+            .and_then(|r| r.field("Title").as_text().map(str::to_string))
+    };
+    assert_eq!(text(&contact).as_deref(), Some("Kept"));
+    let left = w
+        .members(list)
+        .await
+        .into_iter()
+        .find(|m| m.email == second.email)
+        .expect("the member stays in the list");
+    let link = left.crm.expect("still linked");
+    assert_eq!(link.key, key(second), "linked to the converted lead");
+    assert!(link.deleted_at.is_some(), "and left alone by syncs");
+}
