@@ -7,7 +7,7 @@
 //! ([`crate::select::not_converted`]). Contacts are never converted, so a sweep of them
 //! sends no request.
 
-use std::{collections::HashSet, sync::Arc};
+use std::sync::Arc;
 
 use async_stream::try_stream;
 use listbridge_connector::{ConnectorError, EntityKind, Moved, MovedStream, Watermark};
@@ -53,21 +53,14 @@ fn moved_of(record: &Map<String, Json>) -> Result<Option<Moved>, ConnectorError>
 pub(crate) fn moved(inner: Arc<Inner>, entity: EntityKind, since: Watermark) -> MovedStream {
     Box::pin(try_stream! {
         if entity == EntityKind::Lead {
-            let mut url = query::first_url(&inner, &soql_of(&since)?)?;
+            let url = query::first_url(&inner, &soql_of(&since)?)?;
             let batch = Some(inner.page_size);
-            let mut seen = HashSet::new();
-            loop {
-                let page = query::page(&inner, url, "Lead", batch).await?;
-                let mut moves = Vec::with_capacity(page.records.len());
-                for record in &page.records {
+            for await page in query::pages(Arc::clone(&inner), url, "Lead", batch) {
+                let mut moves = Vec::new();
+                for record in &page?.records {
                     moves.extend(moved_of(record)?);
                 }
                 yield moves;
-                let Some(next) = page.next_records_url else { break };
-                if !seen.insert(next.clone()) {
-                    Err(ConnectorError::PagingLoop { resource: "Lead".into() })?;
-                }
-                url = inner.client.url(&next)?;
             }
         }
     })

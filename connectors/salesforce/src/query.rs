@@ -1,7 +1,9 @@
 //! Running SOQL: `GET query?q=…`, then `nextRecordsUrl` page by page.
 
-use std::collections::HashSet;
+use std::{collections::HashSet, sync::Arc};
 
+use async_stream::try_stream;
+use futures::stream::BoxStream;
 use listbridge_connector::ConnectorError;
 use serde::Deserialize;
 use serde_json::{Map, Value as Json};
@@ -53,6 +55,29 @@ pub(crate) async fn page(
     }
     serde_json::from_str(&reply.body).map_err(|e| ConnectorError::Transient {
         message: format!("an unreadable Salesforce query answer: {e}"),
+    })
+}
+
+/// The pages of the query at `url`, `nextRecordsUrl` after `nextRecordsUrl`, for reads
+/// that stream (a URL answered twice is a paging loop, not a read without end).
+pub(crate) fn pages(
+    inner: Arc<Inner>,
+    mut url: Url,
+    sobject: &'static str,
+    batch_size: Option<u32>,
+) -> BoxStream<'static, Result<QueryPage, ConnectorError>> {
+    Box::pin(try_stream! {
+        let mut seen = HashSet::new();
+        loop {
+            let page = page(&inner, url, sobject, batch_size).await?;
+            let next = page.next_records_url.clone();
+            yield page;
+            let Some(next) = next else { break };
+            if !seen.insert(next.clone()) {
+                Err(ConnectorError::PagingLoop { resource: sobject.to_string() })?;
+            }
+            url = inner.client.url(&next)?;
+        }
     })
 }
 

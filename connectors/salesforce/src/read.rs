@@ -6,7 +6,7 @@
 //! modstamp (a mass update) are neither skipped nor repeated, and Salesforce reads the
 //! (SystemModstamp, Id) index from the watermark on.
 
-use std::{collections::HashSet, sync::Arc};
+use std::sync::Arc;
 
 use async_stream::try_stream;
 use listbridge_connector::{ConnectorError, EntityKind, ReadPage, ReadQuery, RecordStream};
@@ -54,21 +54,15 @@ pub(crate) fn read(inner: Arc<Inner>, entity: EntityKind, q: ReadQuery) -> Recor
         let text = soql_of(&schema, &selection, &q)?;
         let batch = Some(q.page_size.unwrap_or(inner.page_size));
         let name = sobject(entity);
-        let mut url = query::first_url(&inner, &text)?;
-        let mut seen = HashSet::new();
-        loop {
-            let page = query::page(&inner, url, name, batch).await?;
+        let url = query::first_url(&inner, &text)?;
+        for await page in query::pages(Arc::clone(&inner), url, name, batch) {
+            let page = page?;
             let records = page
                 .records
                 .iter()
                 .map(|r| record::from_json(&schema, &selection.fields, r))
                 .collect::<Result<Vec<_>, _>>()?;
             yield ReadPage { records, total_results: Some(page.total_size) };
-            let Some(next) = page.next_records_url else { break };
-            if !seen.insert(next.clone()) {
-                Err(ConnectorError::PagingLoop { resource: name.to_string() })?;
-            }
-            url = inner.client.url(&next)?;
         }
     })
 }
