@@ -27,6 +27,10 @@ pub struct WorkerConfig {
     /// holder renews it as it works through the email's backlog, so only a dead or
     /// stalled holder's lock lapses and is taken over.
     pub email_lock_lease: Duration,
+    /// How long a job that succeeded stays listed before an idle dispatcher deletes it
+    /// (its outcome lives on in its run, submission or note events); failed and dead
+    /// jobs stay until retried or handled.
+    pub keep_succeeded: Duration,
 }
 
 impl Default for WorkerConfig {
@@ -38,6 +42,7 @@ impl Default for WorkerConfig {
             poll: StdDuration::from_millis(500),
             worker_id: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
             email_lock_lease: Duration::minutes(2),
+            keep_succeeded: Duration::days(7),
         }
     }
 }

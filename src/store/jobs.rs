@@ -11,7 +11,7 @@ use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
-    sea_query::{Expr, OnConflict},
+    sea_query::{Expr, OnConflict, Order, Query},
 };
 use serde::{Deserialize, Serialize};
 
@@ -473,6 +473,34 @@ pub struct WaitingJobs {
     /// The earliest `run_at` among them: the oldest one's due time (it may lie ahead
     /// when every waiting job is a retry not yet due).
     pub oldest_run_at: Option<DateTime<Utc>>,
+}
+
+impl<C: ConnectionTrait> JobRepo<'_, C> {
+    /// Deletes up to `most` jobs that succeeded before `before` (oldest due first);
+    /// returns how many. Their work is done and recorded where it belongs (runs,
+    /// submissions, note events); the queue keeps them a while only for its listing.
+    /// Queued, running, failed and dead jobs are never pruned.
+    pub async fn prune_succeeded(
+        &self,
+        before: DateTime<Utc>,
+        most: u64,
+    ) -> Result<u64, StoreError> {
+        // Walks idx_jobs_claim (status, run_at): a job succeeds after it is due.
+        let oldest = Query::select()
+            .column(job::Column::Id)
+            .from(job::Entity)
+            .and_where(job::Column::Status.eq(JobStatus::Succeeded.as_str()))
+            .and_where(job::Column::RunAt.lt(before))
+            .and_where(job::Column::UpdatedAt.lt(before))
+            .order_by(job::Column::RunAt, Order::Asc)
+            .limit(most)
+            .to_owned();
+        let deleted = job::Entity::delete_many()
+            .filter(job::Column::Id.in_subquery(oldest))
+            .exec(self.db)
+            .await?;
+        Ok(deleted.rows_affected)
+    }
 }
 
 impl<C: ConnectionTrait> JobRepo<'_, C> {

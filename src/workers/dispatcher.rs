@@ -20,6 +20,12 @@ use crate::{
 /// run of the same list, a delivery for the same email).
 const BUSY_WAIT: Duration = Duration::seconds(2);
 
+/// How often an idle dispatcher deletes jobs that succeeded longer ago than
+/// [`WorkerConfig::keep_succeeded`], and how many at most each time (a backlog is worked
+/// off over the following idle moments rather than in one long statement).
+const PRUNE_EVERY: StdDuration = StdDuration::from_secs(3600);
+const PRUNE_MOST: u64 = 5_000;
+
 /// Starts the dispatcher; it stops claiming when `shutdown` turns true and the returned
 /// handle completes once running jobs have finished. Aborting the handle drops every
 /// running job at its current await point, as a crash would: their leases lapse and
@@ -36,6 +42,7 @@ pub fn spawn_workers(
         }
         let permits = Arc::new(Semaphore::new(config.workers));
         let mut running = JoinSet::new();
+        let mut pruned_at: Option<tokio::time::Instant> = None;
         loop {
             while running.try_join_next().is_some() {}
             if *shutdown.borrow() {
@@ -67,7 +74,13 @@ pub fn spawn_workers(
                     );
                     continue;
                 }
-                Ok(None) => drop(permit),
+                Ok(None) => {
+                    drop(permit);
+                    if pruned_at.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
+                        pruned_at = Some(tokio::time::Instant::now());
+                        prune_succeeded(&state, &config).await;
+                    }
+                }
                 Err(e) => {
                     drop(permit);
                     tracing::error!(error = %e, "claiming a job failed");
@@ -81,6 +94,20 @@ pub fn spawn_workers(
         }
         while running.join_next().await.is_some() {}
     })
+}
+
+/// Deletes jobs that succeeded before the retention ([`WorkerConfig::keep_succeeded`]);
+/// a failure is logged and tried again at the next idle hour.
+async fn prune_succeeded(state: &AppState, config: &WorkerConfig) {
+    let before = state.clock.now() - config.keep_succeeded;
+    match state.store.jobs().prune_succeeded(before, PRUNE_MOST).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            deleted = n,
+            "deleted jobs that succeeded before the retention"
+        ),
+        Err(e) => tracing::warn!(error = %e, "deleting old succeeded jobs failed"),
+    }
 }
 
 /// Executes one claimed job while renewing its lease; records the outcome.

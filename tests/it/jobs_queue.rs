@@ -250,3 +250,47 @@ async fn a_dedupe_key_held_by_a_live_job_yields_that_job_without_breaking_the_tr
     let next = JobRepo::on(db).enqueue(job(3), now).await.expect("queued");
     assert_eq!(next, JobId(uuid::Uuid::from_u128(3)));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_jobs_that_succeeded_before_the_retention_are_pruned() {
+    let w = world("2025-06-01T00:00:00Z").await;
+    let jobs = w.app.state.store.jobs();
+    let lease = Duration::seconds(30);
+    let t0 = w.clock_now();
+    let old = w
+        .enqueue_job(JobKind::FormDelivery, json!({"n": "old"}))
+        .await;
+    let recent = w
+        .enqueue_job(JobKind::FormDelivery, json!({"n": "recent"}))
+        .await;
+    let waiting = w
+        .enqueue_job(JobKind::FormDelivery, json!({"n": "waiting"}))
+        .await;
+    let claimed = jobs.claim("w", lease, t0).await.expect("claim");
+    assert_eq!(claimed.map(|j| j.id), Some(old));
+    jobs.succeed(old, "w", t0).await.expect("succeed");
+    let later = t0 + Duration::days(6);
+    let claimed = jobs.claim("w", lease, later).await.expect("claim");
+    assert_eq!(claimed.map(|j| j.id), Some(recent));
+    jobs.succeed(recent, "w", later).await.expect("succeed");
+
+    let pruned = jobs
+        .prune_succeeded(t0 + Duration::days(1), 1000)
+        .await
+        .expect("prune");
+    assert_eq!(pruned, 1);
+    for (id, kept, what) in [
+        (old, false, "succeeded before the retention: deleted"),
+        (recent, true, "succeeded since: kept"),
+        (waiting, true, "never ran: kept"),
+    ] {
+        let found = jobs.get(w.account, id).await.expect("get").is_some();
+        assert_eq!(found, kept, "{what}");
+    }
+    assert_eq!(
+        jobs.prune_succeeded(t0 + Duration::days(1), 1000)
+            .await
+            .expect("prune"),
+        0
+    );
+}
