@@ -53,14 +53,17 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[utoipa::path(post, path = "/v1/conversion-exports/host-key", tag = "conversions", request_body = HostKeyQuery,
     responses(
         (status = 200, description = "The server's host key", body = HostKeyView),
-        (status = 422, description = "The address is not allowed or the server could not be reached; the message says which", body = Problem)))]
+        (status = 422, description = "The address is not allowed or the server could not be reached; the message says which", body = Problem),
+        (status = 429, description = "Too many attempts to reach an address from this account (shared with Connect and Reconfirm Login)", body = Problem)))]
 pub async fn host_key(
     State(state): State<AppState>,
-    AuthedAccount(_account): AuthedAccount,
+    AuthedAccount(account): AuthedAccount,
     JsonObject(body): JsonObject<HostKeyQuery>,
 ) -> Result<Json<HostKeyView>, ApiError> {
     Ok(Json(
-        ConversionExports::from_state(&state).host_key(body).await?,
+        ConversionExports::from_state(&state)
+            .host_key(account.id, body)
+            .await?,
     ))
 }
 

@@ -1,6 +1,7 @@
-//! How often one account may try a login (*Connect*, *Reconfirm Login*): each attempt
-//! sends requests to an address the account chose, so without a limit an account could
-//! use the service to probe hosts or guess CRM passwords at the service's speed.
+//! How often one account may try a login (*Connect*, *Reconfirm Login*) or ask an SFTP
+//! server for its host key: each attempt sends requests to an address the account chose,
+//! so without a limit an account could use the service to probe hosts or guess CRM
+//! passwords at the service's speed.
 //! In memory per instance (`governor` token buckets keyed by account).
 
 use std::{num::NonZeroU32, sync::Arc, time::Duration};
@@ -17,7 +18,8 @@ pub const ATTEMPTS_PER_MINUTE: u32 = 10;
 /// Login attempts one account may make at once after a quiet spell.
 pub const ATTEMPTS_BURST: u32 = 10;
 
-/// The per-account budget of *Connect* and *Reconfirm Login* attempts (together).
+/// The per-account budget of *Connect*, *Reconfirm Login* and SFTP host-key attempts
+/// (together).
 /// Cheap to clone (shared).
 #[derive(Debug, Clone)]
 pub struct ConnectAttempts {

@@ -19,10 +19,11 @@ pub enum ConnectError {
         /// The registered kinds, comma-separated.
         known: String,
     },
-    /// The account tried to log in (*Connect*, *Reconfirm Login*) too often.
+    /// The account tried to reach an address of its choosing (*Connect*, *Reconfirm
+    /// Login*, an SFTP server's host key) too often.
     #[error(
-        "too many Connect and Reconfirm Login attempts for this account; try again in \
-         {retry_after_seconds} s"
+        "too many attempts to reach a CRM or server for this account (Connect, Reconfirm \
+         Login, SFTP host keys); try again in {retry_after_seconds} s"
     )]
     TooManyAttempts {
         /// Seconds until the next attempt is allowed.

@@ -291,7 +291,13 @@ impl<'a> ConversionExports<'a> {
 
     /// Asks an SFTP server for its host key (nothing is logged in or stored), so the
     /// marketer can compare it with what the platform publishes before pinning it.
-    pub async fn host_key(&self, query: HostKeyQuery) -> Result<HostKeyView, ConversionError> {
+    pub async fn host_key(
+        &self,
+        account: AccountId,
+        query: HostKeyQuery,
+    ) -> Result<HostKeyView, ConversionError> {
+        // It reaches out to a host the account names: the same budget as a login.
+        self.state.connect_attempts.take(account)?;
         let key = sftp_drop::fetch_host_key(
             query.host.trim(),
             query.port.unwrap_or(22),

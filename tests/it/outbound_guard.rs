@@ -187,7 +187,7 @@ async fn outbound_guard_rate_limits_connect_and_reconfirm_per_account() {
     assert!(
         body["message"]
             .as_str()
-            .is_some_and(|m| m.contains("too many Connect and Reconfirm Login attempts")),
+            .is_some_and(|m| m.contains("too many attempts to reach a CRM or server")),
         "{body}"
     );
 
@@ -217,6 +217,16 @@ async fn outbound_guard_rate_limits_connect_and_reconfirm_per_account() {
         .await;
     assert_problem(theirs, 429, "too_many_attempts").await;
 
+    // Asking an SFTP server for its host key draws on it too, and sends nothing.
+    let host_key = app
+        .post(
+            "/v1/conversion-exports/host-key",
+            &acme,
+            &json!({ "host": "127.0.0.1", "port": 9 }),
+        )
+        .await;
+    assert_problem(host_key, 429, "too_many_attempts").await;
+
     // The console shows the same refusal on the Connect form.
     let console = app.signed_in("acme", "ann@acme.example", Role::Admin).await;
     let page = console
@@ -233,7 +243,7 @@ async fn outbound_guard_rate_limits_connect_and_reconfirm_per_account() {
     assert_eq!(page.status, 429, "{page:?}");
     page.assert_message(
         "connect-error",
-        "too many Connect and Reconfirm Login attempts",
+        "too many attempts to reach a CRM or server",
     );
     crm.shutdown().await;
 }
