@@ -7,7 +7,8 @@
 //! [`ConnectorError::Conflict`], never an overwrite; a batch reports each record's own
 //! outcome; notes are written once and found again; and faults (500, 429 with
 //! `Retry-After`, timeouts, dropped connections) are retried without creating a record
-//! twice. Each connector crate runs these cases against its fake through a [`Harness`]
+//! twice; a converted lead is reported with its contact where the CRM keeps the link.
+//! Each connector crate runs these cases against its fake through a [`Harness`]
 //! (what only the fake can do: insert people, change them on the CRM side, count
 //! requests, inject faults) with [`contract_tests!`], so a second CRM is held to exactly
 //! the same rules as the first.
@@ -18,6 +19,7 @@
 #![warn(missing_docs)]
 
 mod faults;
+mod moved;
 mod notes;
 mod people;
 mod reads;
@@ -29,6 +31,7 @@ use async_trait::async_trait;
 use listbridge_connector::{CrmConnector, EntityKind, FieldValues};
 
 pub use faults::{faults_are_retried_without_a_second_create, rate_limits_are_waited_out};
+pub use moved::converted_leads_are_reported_with_their_contacts;
 pub use notes::notes_are_written_once_and_found_again;
 pub use people::Person;
 pub use reads::{
@@ -97,6 +100,11 @@ pub trait Harness: Send + Sync {
 
     /// Makes the next `times` requests in `scope` fail with `fault`.
     async fn inject(&self, scope: FaultScope, fault: ContractFault, times: u32);
+
+    /// Converts the lead `key` into a contact as the CRM's users would. Answers the
+    /// contact's key when the CRM records which contact the lead became (the connector
+    /// must then report the move), `None` when it records none (nothing to report).
+    async fn convert_lead(&self, key: &str) -> Option<String>;
 }
 
 /// Declares one `#[tokio::test]` per contract case, each with a fresh harness from
@@ -120,6 +128,7 @@ macro_rules! contract_tests {
             notes_are_written_once_and_found_again,
             faults_are_retried_without_a_second_create,
             rate_limits_are_waited_out,
+            converted_leads_are_reported_with_their_contacts,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {

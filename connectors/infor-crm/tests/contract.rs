@@ -121,6 +121,33 @@ impl Harness for Infor {
         self.fake.state().stats().total
     }
 
+    /// Infor CRM makes a contact of the person and removes the lead; nothing records
+    /// which contact a lead became.
+    async fn convert_lead(&self, key: &str) -> Option<String> {
+        let state = self.fake.state();
+        let lead = state
+            .records(Kind::Lead)
+            .into_iter()
+            .find(|r| r.key == key)
+            .unwrap_or_else(|| panic!("no lead {key}"));
+        let mut contact = Map::new();
+        for field in ["Email", "FirstName", "LastName"] {
+            contact.insert(
+                field.into(),
+                Value::from(lead.text(field).unwrap_or_default()),
+            );
+        }
+        state.clock().advance(TimeDelta::minutes(1));
+        state
+            .insert_records(Kind::Contact, &[contact])
+            .unwrap_or_else(|e| panic!("inserting the contact: {e:?}"));
+        assert_eq!(
+            state.delete_records(Kind::Lead, &[key.to_string()]).len(),
+            1
+        );
+        None
+    }
+
     async fn inject(&self, scope: FaultScope, fault: ContractFault, times: u32) {
         let fault = match fault {
             ContractFault::ServerError => Fault::Status {

@@ -9,7 +9,9 @@ use async_trait::async_trait;
 use chrono::{SecondsFormat, TimeDelta};
 use connector_contract::{ContractFault, FaultScope, Harness};
 use listbridge_connector::{CrmConnector, EntityKind, FieldValues};
-use salesforce_fake::{FakeSalesforce, Fault, FaultRule, RecordUpdate, SObject, UpdateSpec};
+use salesforce_fake::{
+    ConvertSpec, FakeSalesforce, Fault, FaultRule, RecordUpdate, SObject, UpdateSpec,
+};
 
 use common::{connector, fake, json};
 
@@ -105,6 +107,19 @@ impl Harness for Sf {
 
     async fn requests(&self) -> u64 {
         self.fake.state().stats().total
+    }
+
+    /// Salesforce keeps the lead, marked converted, naming its contact.
+    async fn convert_lead(&self, key: &str) -> Option<String> {
+        let state = self.fake.state();
+        state.clock().advance(TimeDelta::minutes(1));
+        let conversion = state
+            .convert_lead(&ConvertSpec {
+                lead_id: key.to_string(),
+                contact_id: None,
+            })
+            .unwrap_or_else(|e| panic!("converting lead {key}: {e}"));
+        Some(conversion.contact_id)
     }
 
     async fn inject(&self, scope: FaultScope, fault: ContractFault, times: u32) {
