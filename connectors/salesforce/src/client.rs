@@ -2,8 +2,9 @@
 //! (refreshed once on `401 INVALID_SESSION_ID`), a request budget (`governor` rate and
 //! burst plus a semaphore for concurrency), a per-request timeout, the response size cap,
 //! and retries with the SDK's backoff for 5xx, timeouts, dropped connections and 429 with
-//! `Retry-After`. A `403 REQUEST_LIMIT_EXCEEDED` (the org's daily API allowance is used
-//! up) ends at once: retrying would only burn more of a budget that is gone.
+//! `Retry-After`. Past a share of the org's daily API allowance (`Sforce-Limit-Info`,
+//! [`ApiBudget`]) requests are spaced out; a `403 REQUEST_LIMIT_EXCEEDED` (the allowance
+//! is used up) ends at once: retrying would only burn more of a budget that is gone.
 //!
 //! Every attempt runs in a `tracing` span with method, sObject, attempt, status and
 //! duration: never the token, the secret or the query string (it holds emails).
@@ -30,6 +31,7 @@ use url::Url;
 
 pub(crate) use crate::request::{Failure, Reply, Request};
 use crate::{
+    ApiBudget,
     auth::{self, Credentials, Token},
     errors,
 };
@@ -68,6 +70,9 @@ pub(crate) struct Client {
     /// The last `Sforce-Limit-Info: api-usage=n/m` seen: `n` and `m`.
     used: AtomicU64,
     max: AtomicU64,
+    /// Past which share of the allowance requests slow down, and to what pace.
+    budget: ApiBudget,
+    slowed: DefaultDirectRateLimiter,
     /// Whether the "allowance nearly used up" warning was logged.
     warned: AtomicBool,
 }
@@ -101,6 +106,7 @@ impl Client {
         timeout: Duration,
         max_response_bytes: u64,
         outbound: &OutboundGuard,
+        budget: ApiBudget,
     ) -> Result<Client, ConnectorError> {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let trimmed = base_url.trim().trim_end_matches('/');
@@ -143,6 +149,11 @@ impl Client {
             max_response_bytes: max_response_bytes.max(1),
             used: AtomicU64::new(0),
             max: AtomicU64::new(0),
+            slowed: RateLimiter::direct(
+                Quota::with_period(budget.slowed_interval.max(Duration::from_millis(1)))
+                    .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN)),
+            ),
+            budget,
             warned: AtomicBool::new(false),
         })
     }
@@ -169,6 +180,16 @@ impl Client {
             .map_err(|e| ConnectorError::Invalid {
                 message: format!("could not build a Salesforce URL: {e}"),
             })
+    }
+
+    /// Whether the org's allowance, as Salesforce last reported it, is past the budget's
+    /// share: requests are then spaced out.
+    fn running_low(&self) -> bool {
+        let (used, max) = (
+            self.used.load(Ordering::Relaxed),
+            self.max.load(Ordering::Relaxed),
+        );
+        max > 0 && used as f64 >= self.budget.slow_down_at * max as f64
     }
 
     /// The API usage Salesforce last reported: `(used, allowed)` today.
@@ -365,6 +386,9 @@ impl Client {
         async move {
             let _permit = self.permits.acquire().await.ok();
             self.limiter.until_ready().await;
+            if self.running_low() {
+                self.slowed.until_ready().await;
+            }
             let started = std::time::Instant::now();
             let result = self.send(request, token).await;
             let span = tracing::Span::current();
@@ -428,13 +452,16 @@ impl Client {
         {
             self.used.store(used, Ordering::Relaxed);
             self.max.store(max, Ordering::Relaxed);
-            // Warn once as the day's allowance passes 90%, not on every request.
-            let high = max > 0 && used.saturating_mul(10) >= max.saturating_mul(9);
+            // Warn once as the day's allowance passes the budget's share, not on every
+            // request.
+            let high = self.running_low();
             if high && !self.warned.swap(true, Ordering::Relaxed) {
                 tracing::warn!(
                     used,
                     max,
-                    "Salesforce's daily API allowance is over 90% used"
+                    share = self.budget.slow_down_at,
+                    interval_ms = self.budget.slowed_interval.as_millis() as u64,
+                    "Salesforce's daily API allowance is running low: requests are spaced out"
                 );
             } else if !high {
                 self.warned.store(false, Ordering::Relaxed);

@@ -52,6 +52,30 @@ pub struct SalesforceOptions {
     pub backoff: Backoff,
     /// Client credentials (default) or JWT bearer.
     pub auth: AuthFlow,
+    /// How the connector spends the org's daily API allowance once it runs low.
+    pub api_budget: ApiBudget,
+}
+
+/// The org's daily API allowance is shared with every other integration and its users'
+/// tools: past `slow_down_at` of it (as `Sforce-Limit-Info: api-usage=n/m` says), the
+/// connector spaces its requests `slowed_interval` apart, so a large run leaves the rest
+/// of the day's allowance for others instead of spending it in minutes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ApiBudget {
+    /// The share of the allowance (0 to 1) past which requests slow down.
+    pub slow_down_at: f64,
+    /// The least time between two requests past that share.
+    pub slowed_interval: Duration,
+}
+
+impl Default for ApiBudget {
+    /// Past 90% of the allowance, one request a second.
+    fn default() -> Self {
+        ApiBudget {
+            slow_down_at: 0.9,
+            slowed_interval: Duration::from_secs(1),
+        }
+    }
 }
 
 impl Default for SalesforceOptions {
@@ -63,6 +87,7 @@ impl Default for SalesforceOptions {
             max_url_length: 12_000,
             backoff: Backoff::default(),
             auth: AuthFlow::ClientCredentials,
+            api_budget: ApiBudget::default(),
         }
     }
 }

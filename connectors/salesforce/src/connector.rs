@@ -108,6 +108,7 @@ impl Salesforce {
             config.request_timeout,
             config.max_response_bytes,
             &config.outbound,
+            options.api_budget,
         )?;
         Ok(Salesforce {
             inner: Arc::new(Inner {

@@ -50,7 +50,7 @@ mod verify;
 mod vocabulary;
 mod write;
 
-pub use config::{AuthFlow, Backoff, SalesforceOptions};
+pub use config::{ApiBudget, AuthFlow, Backoff, SalesforceOptions};
 pub use connector::Salesforce;
 pub use vocabulary::SalesforceVocabulary;
 

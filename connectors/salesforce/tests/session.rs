@@ -1,11 +1,12 @@
 //! Logging in: `verify`, a token refreshed once when Salesforce expires the session, a
-//! used-up daily allowance that ends at once, and a secret that never leaks.
+//! daily allowance running low that slows requests down and a used-up one that ends at
+//! once, and a secret that never leaks.
 
 mod common;
 
 use futures::TryStreamExt;
 use listbridge_connector::{ConnectorError, CrmConnector, EntityKind, ReadQuery};
-use salesforce::{Salesforce, SalesforceOptions};
+use salesforce::{ApiBudget, Salesforce, SalesforceOptions};
 
 use common::{CLIENT_SECRET, add_lead, config, connector, fake};
 
@@ -86,6 +87,50 @@ async fn a_used_up_daily_allowance_ends_with_a_clear_error_and_no_retries() {
     assert!(
         text.contains("15000 of 15000"),
         "the usage Salesforce reported: {text}"
+    );
+}
+
+#[tokio::test]
+async fn past_the_budget_share_of_the_daily_allowance_requests_are_spaced_out() {
+    let fake = fake(2000).await;
+    add_lead(&fake, "Pat", "Budget", "pat.budget@example.test");
+    let interval = std::time::Duration::from_secs(1);
+    let connector = Salesforce::with_options(
+        config(&fake.base_url(), CLIENT_SECRET),
+        SalesforceOptions {
+            api_budget: ApiBudget {
+                slow_down_at: 0.9,
+                slowed_interval: interval,
+            },
+            ..SalesforceOptions::fast_retries()
+        },
+    )
+    .unwrap_or_else(|e| panic!("connector: {e}"));
+    let lookup = || async {
+        connector
+            .find_by_email(EntityKind::Lead, &["pat.budget@example.test".into()], &[])
+            .await
+            .unwrap_or_else(|e| panic!("lookup: {e}"))
+    };
+    // Below the share: no spacing (the first answer also tells the connector the usage).
+    fake.state().set_api_usage(100, Some(15_000));
+    lookup().await;
+    let started = std::time::Instant::now();
+    for _ in 0..4 {
+        assert_eq!(lookup().await.len(), 1);
+    }
+    assert!(started.elapsed() < interval, "{:?}", started.elapsed());
+    // Past 90% of the allowance: after the first, each request waits its turn.
+    fake.state().set_api_usage(14_000, Some(15_000));
+    lookup().await;
+    let started = std::time::Instant::now();
+    for _ in 0..4 {
+        assert_eq!(lookup().await.len(), 1, "slowed, not refused");
+    }
+    assert!(
+        started.elapsed() >= interval * 3 - std::time::Duration::from_millis(20),
+        "four requests {interval:?} apart: {:?}",
+        started.elapsed()
     );
 }
 
