@@ -9,7 +9,7 @@ use tokio::net::TcpListener;
 use crate::{
     client_address::{ForwardedHeader, TrustedProxies},
     clock::{Clock, OsRandom, Random, SystemClock},
-    config::{AlertSettings, Config, ConsoleConfig, CrmLimits},
+    config::{AlertSettings, Config, ConsoleConfig, CrmLimits, SalesforceSettings},
     connectors::{ConnectAttempts, ConnectorCache, ConnectorService},
     engine::RunLimits,
     forms::{IntakeCache, IntakeLimits, IntakeWriter},
@@ -108,11 +108,26 @@ pub enum StartupError {
     },
 }
 
-/// The registry of every connector kind compiled into this build.
+/// The registry of every connector kind compiled into this build, with default settings.
 pub fn default_registry() -> ConnectorRegistry {
+    connector_registry(&SalesforceSettings::default())
+}
+
+/// The registry of every connector kind compiled into this build, Salesforce's paced by
+/// the operator's settings.
+pub fn connector_registry(pacing: &SalesforceSettings) -> ConnectorRegistry {
     let mut registry = ConnectorRegistry::new();
     infor_crm::register(&mut registry);
-    salesforce::register(&mut registry);
+    let options = salesforce::SalesforceOptions {
+        api_budget: salesforce::ApiBudget {
+            slow_down_at: f64::from(pacing.slow_down_percent) / 100.0,
+            slowed_interval: std::time::Duration::from_millis(u64::from(pacing.slowed_interval_ms)),
+        },
+        ..salesforce::SalesforceOptions::default()
+    };
+    registry.register(Arc::new(salesforce::SalesforceFactory::with_options(
+        options,
+    )));
     registry
 }
 

@@ -32,6 +32,8 @@
 //! | `metrics_token` | `LISTBRIDGE_METRICS_TOKEN` (at least 16 visible characters; `/metrics` then wants `Authorization: Bearer <token>`) | none: `/metrics` is open |
 //! | `metrics_bind` | `LISTBRIDGE_METRICS_BIND` (`/metrics` served there, not on `bind`) | none: on `bind` |
 //! | `alert_form_rejections_per_hour` | `LISTBRIDGE_ALERT_FORM_REJECTIONS_PER_HOUR` (a form's rejected submissions in an hour above this alert) | `20` |
+//! | `salesforce_slow_down_percent` | `LISTBRIDGE_SALESFORCE_SLOW_DOWN_PERCENT` (share of a Salesforce org's daily API allowance past which its connector slows down, 1–100) | `90` |
+//! | `salesforce_slowed_interval_ms` | `LISTBRIDGE_SALESFORCE_SLOWED_INTERVAL_MS` (the least time between two requests once slowed) | `1000` |
 //!
 //! A removed setting still present in the environment stops loading with a message
 //! naming its replacement, so a deployment does not silently lose what it configured.
@@ -132,6 +134,11 @@ pub const MIN_METRICS_TOKEN_CHARS: usize = 16;
 /// Environment variable for how many of a form's submissions may be rejected in an
 /// hour before its account's channels hear of it.
 pub const ALERT_FORM_REJECTIONS_PER_HOUR_ENV: &str = "LISTBRIDGE_ALERT_FORM_REJECTIONS_PER_HOUR";
+/// Environment variable for the share (percent) of a Salesforce org's daily API allowance
+/// past which its connector spaces its requests out.
+pub const SALESFORCE_SLOW_DOWN_PERCENT_ENV: &str = "LISTBRIDGE_SALESFORCE_SLOW_DOWN_PERCENT";
+/// Environment variable for the least time between two Salesforce requests once slowed.
+pub const SALESFORCE_SLOWED_INTERVAL_MS_ENV: &str = "LISTBRIDGE_SALESFORCE_SLOWED_INTERVAL_MS";
 
 /// The default listen address: loopback only, so a first start exposes nothing.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -327,6 +334,26 @@ impl Default for AlertSettings {
     }
 }
 
+/// How Salesforce connectors spend an org's daily API allowance once it runs low: the
+/// org shares it with its other tools, so an operator decides how much listbridge may
+/// take at full speed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SalesforceSettings {
+    /// The share of the allowance, in percent (1 to 100), past which requests slow down.
+    pub slow_down_percent: u32,
+    /// The least time between two requests past that share, in milliseconds.
+    pub slowed_interval_ms: u32,
+}
+
+impl Default for SalesforceSettings {
+    fn default() -> Self {
+        SalesforceSettings {
+            slow_down_percent: 90,
+            slowed_interval_ms: 1_000,
+        }
+    }
+}
+
 /// Human-readable or machine-readable logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -397,6 +424,8 @@ pub struct Config {
     pub metrics_bind: Option<SocketAddr>,
     /// When alerts about failures that come one at a time speak up.
     pub alerts: AlertSettings,
+    /// How Salesforce connectors pace themselves near an org's daily API limit.
+    pub salesforce: SalesforceSettings,
 }
 
 impl fmt::Debug for Config {
@@ -426,6 +455,7 @@ impl fmt::Debug for Config {
             )
             .field("metrics_bind", &self.metrics_bind)
             .field("alerts", &self.alerts)
+            .field("salesforce", &self.salesforce)
             .finish()
     }
 }
@@ -463,6 +493,8 @@ struct FileSettings {
     metrics_token: Option<SecretString>,
     metrics_bind: Option<String>,
     alert_form_rejections_per_hour: Option<u32>,
+    salesforce_slow_down_percent: Option<u32>,
+    salesforce_slowed_interval_ms: Option<u32>,
 }
 
 impl Config {
@@ -697,6 +729,36 @@ impl Config {
             .unwrap_or(DEFAULT_ALERT_FORM_REJECTIONS_PER_HOUR),
         };
 
+        let salesforce_defaults = SalesforceSettings::default();
+        let salesforce = SalesforceSettings {
+            slow_down_percent: match at_least_one(
+                &env,
+                SALESFORCE_SLOW_DOWN_PERCENT_ENV,
+                file.salesforce_slow_down_percent,
+                "salesforce_slow_down_percent",
+            )? {
+                Some(percent) if percent > 100 => {
+                    return Err(ConfigError::Invalid {
+                        setting: match env(SALESFORCE_SLOW_DOWN_PERCENT_ENV) {
+                            Some(_) => SALESFORCE_SLOW_DOWN_PERCENT_ENV,
+                            None => "salesforce_slow_down_percent",
+                        },
+                        value: percent.to_string(),
+                        reason: "expected a percentage from 1 to 100".to_string(),
+                    });
+                }
+                Some(percent) => percent,
+                None => salesforce_defaults.slow_down_percent,
+            },
+            slowed_interval_ms: at_least_one(
+                &env,
+                SALESFORCE_SLOWED_INTERVAL_MS_ENV,
+                file.salesforce_slowed_interval_ms,
+                "salesforce_slowed_interval_ms",
+            )?
+            .unwrap_or(salesforce_defaults.slowed_interval_ms),
+        };
+
         let metrics_token = metrics_token(&env, file.metrics_token)?;
         let metrics_bind = match env(METRICS_BIND_ENV)
             .map(|raw| (METRICS_BIND_ENV, raw))
@@ -727,6 +789,7 @@ impl Config {
 
         Ok(Config {
             alerts,
+            salesforce,
             metrics_token,
             metrics_bind,
             trusted_proxies,

@@ -230,6 +230,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     services.workers.workers = config.workers;
     services.workers.max_running_per_account = config.work.max_running_jobs_per_account;
     services.workers.lease = chrono::Duration::seconds(i64::from(config.job_lease_seconds));
+    services.registry = std::sync::Arc::new(app::connector_registry(&config.salesforce));
     let state = app::build_state(&config, services).await?;
     let listener = app::bind(config.bind).await?;
     let addr = listener.local_addr()?;

@@ -384,6 +384,48 @@ fn alert_form_rejections_per_hour_from_file_then_env_at_least_one() {
 }
 
 #[test]
+fn salesforce_pacing_from_file_then_env_as_a_percentage() {
+    let config = Config::load_with(None, env_of(&[])).unwrap();
+    assert_eq!(config.salesforce, SalesforceSettings::default());
+    let path = temp_file(
+        "salesforce.toml",
+        "salesforce_slow_down_percent = 80\nsalesforce_slowed_interval_ms = 250\n",
+    );
+    let config = Config::load_with(Some(&path), env_of(&[])).unwrap();
+    assert_eq!(
+        config.salesforce,
+        SalesforceSettings {
+            slow_down_percent: 80,
+            slowed_interval_ms: 250
+        }
+    );
+    let config = Config::load_with(
+        Some(&path),
+        env_of(&[(SALESFORCE_SLOW_DOWN_PERCENT_ENV, "95")]),
+    )
+    .unwrap();
+    assert_eq!(config.salesforce.slow_down_percent, 95);
+    for bad in ["0", "101"] {
+        let err = Config::load_with(None, env_of(&[(SALESFORCE_SLOW_DOWN_PERCENT_ENV, bad)]))
+            .unwrap_err();
+        assert!(
+            err.to_string().contains(SALESFORCE_SLOW_DOWN_PERCENT_ENV),
+            "{err}"
+        );
+    }
+    let path = temp_file(
+        "salesforce-over.toml",
+        "salesforce_slow_down_percent = 120\n",
+    );
+    let err = Config::load_with(Some(&path), env_of(&[])).unwrap_err();
+    assert!(
+        err.to_string().contains("salesforce_slow_down_percent"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("1 to 100"), "{err}");
+}
+
+#[test]
 fn metrics_settings_from_file_then_env_validated_and_never_shown() {
     let config = Config::load_with(None, env_of(&[])).unwrap();
     assert!(config.metrics_token.is_none());

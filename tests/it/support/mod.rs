@@ -97,6 +97,7 @@ pub fn test_config(database_url: &str) -> Config {
         metrics_token: None,
         metrics_bind: None,
         alerts: Default::default(),
+        salesforce: Default::default(),
     }
 }
 
