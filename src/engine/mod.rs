@@ -398,7 +398,9 @@ impl Engine {
                 if crm_list && !run.dry_run && cp.phase.reaches(Phase::Backfill) {
                     backfill::backfill(&ctx, &mut cp).await?;
                 }
-                if crm_list && !run.dry_run && cp.phase.reaches(Phase::Pull) {
+                // An uploaded list's members are linked by its pushes: they follow too.
+                let follows = crm_list || (segment.is_none() && setup.push.enabled);
+                if follows && !run.dry_run && cp.phase.reaches(Phase::Pull) {
                     moved::follow(&ctx, &mut cp).await?;
                 }
                 let pulls = setup.pull.enabled && crm_list;

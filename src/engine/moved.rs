@@ -3,7 +3,8 @@
 //! lead is linked to the contact, so pushes and notes reach the record people work on
 //! instead of a lead the CRM no longer lets anyone change.
 //!
-//! Each sync of a CRM list asks the connector for the records moved since the list's
+//! Each sync of a CRM list (and of an uploaded list that pushes: its pushes link its
+//! members) asks the connector for the records moved since the list's
 //! last sweep ([`listbridge_connector::CrmConnector::moved`]; a CRM without such a
 //! signal answers nothing and costs no request). The sweep has its own mark
 //! (`lists.moves_since`): a push-only list never pulls, and a lead read leaves converted
@@ -27,7 +28,8 @@ use crate::store::{CrmLink, ListRepo, Member, MemberRepo, MemberWrites, StoreErr
 /// those members to the records they became, one transaction per page of moves.
 pub(super) async fn follow(ctx: &RunContext<'_>, cp: &mut Checkpoint) -> Result<(), EngineError> {
     let db = ctx.store().conn();
-    let connector = ctx.connector().await?;
+    // The list's own CRM, or the one an uploaded list pushes to.
+    let connector = ctx.push_connector().await?;
     let began = ctx.now();
     // Conversions may be stamped a little behind this clock (the CRM's clock, late
     // commits): the sweep starts that far before the last one ended.

@@ -184,3 +184,51 @@ async fn two_leads_converted_into_one_contact_leave_the_second_member_behind() {
     assert_eq!(link.key, key(second), "linked to the converted lead");
     assert!(link.deleted_at.is_some(), "and left alone by syncs");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_uploaded_lists_member_follows_the_contact_its_pushed_lead_became() {
+    let (w, sf) = salesforce_only(5).await;
+    let (list, rows) = w.people_list(3, "follow.example").await;
+    w.save_sync(
+        list,
+        &json!({ "push": { "enabled": true, "add_new": true, "update_existing": true,
+                           "fields": ["FirstName"] } }),
+    )
+    .await;
+    let report = w.sync(list).await;
+    assert_eq!(report["counts"]["pushed_new"], 3, "{report}");
+    let (email, _) = &rows[0];
+    let member = |members: Vec<listbridge::store::Member>| {
+        members
+            .into_iter()
+            .find(|m| &m.email == email)
+            .expect("the member")
+    };
+    let lead = member(w.members(list).await).crm.expect("linked").key;
+    let contact = sf
+        .state()
+        .convert_lead(&ConvertSpec {
+            lead_id: lead.clone(),
+            contact_id: None,
+        })
+        .expect("the pushed lead converts")
+        .contact_id;
+    w.edit_member(list, email, "First Name", "Renamed").await;
+
+    let report = w.sync(list).await;
+    assert_eq!(report["status"], "succeeded", "{report}");
+    assert_eq!(report["counts"]["followed"], 1, "{report}");
+    assert_eq!(report["counts"]["pushed_updated"], 1, "{report}");
+    let link = member(w.members(list).await).crm.expect("linked");
+    assert_eq!(
+        (link.entity.as_str(), link.key.as_str()),
+        ("contact", contact.as_str())
+    );
+    let first_name = |id: &str| {
+        sf.state()
+            .record(id)
+            .and_then(|r| r.field("FirstName").as_text().map(str::to_string))
+    };
+    assert_eq!(first_name(&contact).as_deref(), Some("Renamed"));
+    assert_ne!(first_name(&lead).as_deref(), Some("Renamed"));
+}
