@@ -72,6 +72,16 @@ mod tests {
     use super::*;
     use listbridge_connector::{FieldDef, Filter, Watermark};
 
+    /// A watermark at 09:00 UTC on 1 December 2026 with `key`.
+    fn nine_am(key: &str) -> Watermark {
+        Watermark {
+            modified: chrono::DateTime::parse_from_rfc3339("2026-12-01T09:00:00Z")
+                .map(|t| t.to_utc())
+                .unwrap_or_else(|e| panic!("{e}")),
+            key: key.to_string(),
+        }
+    }
+
     #[test]
     fn reads_page_by_the_keyset_after_the_watermark() {
         let schema = Schema {
@@ -80,14 +90,8 @@ mod tests {
         };
         let selection =
             Selection::new(&schema, &["lastname".into()]).unwrap_or_else(|e| panic!("{e}"));
-        let since = chrono::DateTime::parse_from_rfc3339("2026-12-01T09:00:00Z")
-            .map(|t| t.to_utc())
-            .unwrap_or_else(|e| panic!("{e}"));
         let q = ReadQuery {
-            since: Some(Watermark {
-                modified: since,
-                key: "00Q000000000001".into(),
-            }),
+            since: Some(nine_am("00Q000000000001")),
             filters: vec![Filter::equals("LastName", "O'Brien")],
             ..ReadQuery::default()
         };
@@ -107,14 +111,8 @@ mod tests {
             fields: vec![FieldDef::text("Email")],
         };
         let selection = Selection::new(&schema, &[]).unwrap_or_else(|e| panic!("{e}"));
-        let since = chrono::DateTime::parse_from_rfc3339("2026-12-01T09:00:00Z")
-            .map(|t| t.to_utc())
-            .unwrap_or_else(|e| panic!("{e}"));
         let q = ReadQuery {
-            since: Some(Watermark {
-                modified: since,
-                key: String::new(),
-            }),
+            since: Some(nine_am("")),
             ..ReadQuery::default()
         };
         let text = soql_of(&schema, &selection, &q).unwrap_or_else(|e| panic!("{e}"));
