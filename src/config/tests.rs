@@ -1,7 +1,7 @@
 //! Loading settings from defaults, a TOML or JSON file and the environment, and the
 //! errors that name the bad setting.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, path::Path};
 
 use secrecy::ExposeSecret;
 
