@@ -42,6 +42,7 @@ mod note_events;
 mod phone_numbers;
 mod push_scope;
 mod routing_rules;
+mod run_records;
 mod run_scratch;
 mod runs;
 mod schedule_firing;
@@ -85,10 +86,9 @@ pub use note_events::{CampaignSummary, NoteEvent, NoteEventRepo, NoteStatus, Not
 pub use phone_numbers::{PhoneIndexRepo, PhoneMatch, PhoneProblem};
 pub use push_scope::{PushPosition, PushScopeRepo};
 pub use routing_rules::{RoutingRuleRepo, StoredRuleSet};
+pub use run_records::RunRecord;
 pub use run_scratch::ScratchRepo;
-pub use runs::{
-    NewRun, Progress, Queued, Run, RunCounts, RunKind, RunRecord, RunRepo, RunStatus, RunTrigger,
-};
+pub use runs::{NewRun, Progress, Queued, Run, RunCounts, RunKind, RunRepo, RunStatus, RunTrigger};
 pub use schedules::{
     SCHEDULE_LIMIT, Schedule, ScheduleRepo, ScheduleTarget, ScheduleWrite, ScheduledTarget, Upsert,
 };
