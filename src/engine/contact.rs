@@ -17,9 +17,9 @@ use std::sync::{
 use async_trait::async_trait;
 use futures::StreamExt;
 use listbridge_connector::{
-    Capabilities, ConnectorError, ConnectorResult, CrmConnector, CrmRecord, CrmUser, EntityKind,
-    FieldDef, FieldValues, MovedStream, Note, ReadQuery, RecordStream, SourceKind, SourceStream,
-    Vocabulary, Watermark, WriteOp, WriteOutcome,
+    Capabilities, ConnectorError, ConnectorResult, CrmConnector, CrmRecord, CrmUser, EmailLookup,
+    EntityKind, FieldDef, FieldValues, MovedStream, Note, ReadQuery, RecordStream, SourceKind,
+    SourceStream, Vocabulary, Watermark, WriteOp, WriteOutcome,
 };
 
 use crate::store::ConnectorId;
@@ -177,6 +177,18 @@ impl CrmConnector for Watched {
     ) -> ConnectorResult<Vec<CrmRecord>> {
         let result = self.inner.find_by_email(entity, emails, fields).await;
         if !emails.is_empty() {
+            self.contact.saw(&result);
+        }
+        result
+    }
+
+    async fn find_by_email_in(
+        &self,
+        lookups: &[EmailLookup],
+        emails: &[String],
+    ) -> ConnectorResult<Vec<Vec<CrmRecord>>> {
+        let result = self.inner.find_by_email_in(lookups, emails).await;
+        if !emails.is_empty() && !lookups.is_empty() {
             self.contact.saw(&result);
         }
         result

@@ -193,9 +193,6 @@ pub const PULL_OVERLAP: Duration = Duration::seconds(2);
 /// overlap becomes unsafe; see [`pull`].
 pub const CLOCK_MARGIN: Duration = Duration::seconds(60);
 
-/// Members handled per push page.
-pub const PUSH_PAGE: u64 = 200;
-
 /// Executes runs.
 #[derive(Clone)]
 pub struct Engine {

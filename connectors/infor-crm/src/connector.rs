@@ -37,6 +37,10 @@ use crate::{
 /// (its default page size; larger pages are capped by the server).
 const DEFAULT_PAGE_SIZE: u32 = 100;
 
+/// Members a push sends at a time: one `$batch` of writes (200 by default), with the
+/// lookups before it and the read-backs after it in chunks of their own.
+const PUSH_PAGE: usize = 200;
+
 /// The Infor CRM connector: one per connected CRM login, shared as `Arc<dyn CrmConnector>`.
 #[derive(Clone)]
 pub struct InforCrm {
@@ -253,6 +257,7 @@ impl CrmConnector for InforCrm {
             },
             lookup_chunk: self.inner.options.lookup_chunk.max(1),
             read_page: usize::try_from(self.inner.page_size).unwrap_or(usize::MAX),
+            push_page: PUSH_PAGE,
             incremental: true,
             notes: true,
             note_subject_max: crate::notes::DESCRIPTION_MAX,

@@ -64,6 +64,18 @@ pub(crate) fn handle(
             Method::PATCH => crate::collections::save(state, req, crate::write::Op::Update),
             _ => Ok(method_not_allowed(m, "PATCH,POST")),
         },
+        ["composite", "sobjects", name] => {
+            let object = object(name)?;
+            match *m {
+                Method::GET | Method::HEAD | Method::POST => {
+                    crate::retrieve::retrieve(state, req, version, object)
+                }
+                _ => Ok(method_not_allowed(m, "GET,HEAD,POST")),
+            }
+        }
+        ["composite", "batch"] => only(m, Method::POST, || {
+            crate::composite_batch::run(state, req, version)
+        }),
         ["jobs", "query"] => only(m, Method::POST, || crate::bulk::create(state, req, version)),
         ["jobs", "query", id] => match *m {
             Method::GET => crate::bulk::info(state, version, id),

@@ -107,11 +107,7 @@ fn rest_api(state: &FakeState, req: &Req, version: &str, rest: &[&str]) -> Respo
     if !crate::auth::check(state, req) {
         return crate::auth::unauthorized();
     }
-    let (allowed, usage) = {
-        let mut limits = state.limits_mut();
-        let allowed = limits.take();
-        (allowed, limits.header())
-    };
+    let allowed = state.limits_mut().take();
     let mut resp = if allowed {
         match crate::api::handle(state, req, version, rest) {
             Ok(r) => r,
@@ -125,6 +121,8 @@ fn rest_api(state: &FakeState, req: &Req, version: &str, rest: &[&str]) -> Respo
         )
         .into_response()
     };
+    // Read after the request ran: a Composite Batch spends one more per subrequest.
+    let usage = state.limits_mut().header();
     if let Ok(v) = HeaderValue::from_str(&usage) {
         resp.headers_mut().insert("sforce-limit-info", v);
     }
@@ -162,6 +160,10 @@ fn resource_kind(state: &FakeState, req: &Req) -> String {
             .and_then(|(id, _)| SfId::parse(id))
             .and_then(|id| state.cursors().get(id))
             .map_or_else(|| "query".to_string(), |c| c.object.name().to_string()),
+        ["services", "data", _, "composite", "sobjects", name] => {
+            SObject::from_name(name).map_or_else(|| (*name).to_string(), |o| o.name().to_string())
+        }
+        ["services", "data", _, "composite", "batch"] => "composite/batch".into(),
         ["services", "data", _, "composite", "sobjects", ..] => {
             serde_json::from_slice::<Json>(&req.body)
                 .ok()

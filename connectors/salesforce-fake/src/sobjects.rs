@@ -50,6 +50,27 @@ pub(crate) fn json_object(req: &Req) -> Result<Map<String, Json>, ApiError> {
     }
 }
 
+/// The positions of the named fields of `object` (blank names skipped); an unknown one is
+/// 400 `INVALID_FIELD`, in Salesforce's words.
+pub(crate) fn positions<'a>(
+    object: SObject,
+    names: impl IntoIterator<Item = &'a str>,
+) -> Result<Vec<usize>, ApiError> {
+    names
+        .into_iter()
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .map(|f| {
+            object.field_index(f).ok_or_else(|| {
+                ApiError::bad(
+                    "INVALID_FIELD",
+                    format!("No such column '{f}' on entity '{}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.", object.name()),
+                )
+            })
+        })
+        .collect()
+}
+
 /// `GET /sobjects/{Type}/{Id}[?fields=a,b]`.
 pub(crate) fn get(
     state: &FakeState,
@@ -61,19 +82,7 @@ pub(crate) fn get(
     let id = locate(state, object, text)?;
     let positions: Vec<usize> = match req.param("fields") {
         None => (0..object.fields().len()).collect(),
-        Some(list) => list
-            .split(',')
-            .map(str::trim)
-            .filter(|f| !f.is_empty())
-            .map(|f| {
-                object.field_index(f).ok_or_else(|| {
-                    ApiError::bad(
-                        "INVALID_FIELD",
-                        format!("No such column '{f}' on entity '{}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.", object.name()),
-                    )
-                })
-            })
-            .collect::<Result<_, _>>()?,
+        Some(list) => positions(object, list.split(','))?,
     };
     let store = state.read();
     let rec = store

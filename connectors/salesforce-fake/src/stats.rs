@@ -21,6 +21,10 @@ pub struct Stats {
     /// table).
     #[serde(default)]
     pub rows_scanned: u64,
+    /// Subrequests run inside Composite Batch requests (each batch counts once in
+    /// `total`, as the one HTTP request it is).
+    #[serde(default)]
+    pub subrequests: u64,
 }
 
 impl Stats {

@@ -354,7 +354,7 @@ impl Client {
     }
 
     /// The error for a used-up daily allowance, with the usage Salesforce reported.
-    fn limit_exceeded(&self) -> ConnectorError {
+    pub(crate) fn limit_exceeded(&self) -> ConnectorError {
         let usage = self
             .api_usage()
             .map(|(used, max)| format!(" ({used} of {max} requests used)"))

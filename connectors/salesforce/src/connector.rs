@@ -6,8 +6,8 @@ use std::{collections::HashMap, sync::Arc};
 use async_trait::async_trait;
 use listbridge_connector::{
     Capabilities, ConnectorConfig, ConnectorError, ConnectorResult, CrmConnector, CrmRecord,
-    CrmUser, EntityKind, FieldDef, FieldValues, MovedStream, Note, ReadQuery, RecordStream,
-    Vocabulary, Watermark, WriteOp, WriteOutcome, retry::RetryPolicy,
+    CrmUser, EmailLookup, EntityKind, FieldDef, FieldValues, MovedStream, Note, ReadQuery,
+    RecordStream, Vocabulary, Watermark, WriteOp, WriteOutcome, retry::RetryPolicy,
 };
 use secrecy::ExposeSecret;
 use tokio::sync::Mutex;
@@ -138,6 +138,7 @@ impl CrmConnector for Salesforce {
             batch_size: self.inner.options.batch_size.clamp(1, 200),
             lookup_chunk: self.inner.options.lookup_chunk.max(1),
             read_page: usize::try_from(self.inner.page_size).unwrap_or(usize::MAX),
+            push_page: lookup::MOST_IDS,
             incremental: true,
             notes: true,
             note_subject_max: notes::SUBJECT_MAX,
@@ -171,6 +172,14 @@ impl CrmConnector for Salesforce {
         fields: &[String],
     ) -> ConnectorResult<Vec<CrmRecord>> {
         lookup::find_by_email(&self.inner, entity, emails, fields).await
+    }
+
+    async fn find_by_email_in(
+        &self,
+        lookups: &[EmailLookup],
+        emails: &[String],
+    ) -> ConnectorResult<Vec<Vec<CrmRecord>>> {
+        lookup::find_by_email_in(&self.inner, lookups, emails).await
     }
 
     async fn get_by_keys(

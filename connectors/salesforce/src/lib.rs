@@ -31,6 +31,7 @@ use listbridge_connector::{
 mod auth;
 mod batch;
 mod client;
+mod composite;
 mod config;
 mod connector;
 mod converted;

@@ -1,22 +1,33 @@
-//! Lookups by email and by Id: `Email IN (…)` / `Id IN (…)` in chunks bounded by
-//! [`crate::SalesforceOptions::lookup_chunk`] and the URL length, both answered by
-//! Salesforce's indexes.
+//! Lookups by email and by Id, both answered by Salesforce's indexes.
 //!
-//! Emails compare case-insensitively in SOQL; the answers are filtered again here, so a
-//! record is only returned when its email really is one asked for. Ids come in 15- or
-//! 18-character form; both are normalised to 18 (the form records are keyed by).
+//! By email: `Email IN (…)` queries in chunks bounded by
+//! [`crate::SalesforceOptions::lookup_chunk`] and the URL length, every chunk of every
+//! entity asked sent together in Composite Batches ([`crate::composite`]). Emails compare
+//! case-insensitively in SOQL; the answers are filtered again here, so a record is only
+//! returned when its email really is one asked for.
+//!
+//! By Id: sObject Collections retrieve (`POST composite/sobjects/{Type}`), up to
+//! [`MOST_IDS`] records a request. Ids come in 15- or 18-character form; both are
+//! normalised to 18 (the form records are keyed by).
 
 use std::collections::HashSet;
 
-use listbridge_connector::{ConnectorError, ConnectorResult, CrmRecord, EntityKind};
+use listbridge_connector::{ConnectorError, ConnectorResult, CrmRecord, EmailLookup, EntityKind};
+use reqwest::Method;
+use serde_json::{Map, Value as Json, json};
 
 use crate::{
+    client::{Failure, Request},
+    composite,
     connector::Inner,
     describe::sobject,
-    id, query, record,
+    errors, id, query, record,
     select::{Selection, not_converted},
     soql,
 };
+
+/// The most Ids one Collections retrieve takes (a POST; a GET holds about 800 in its URL).
+pub(crate) const MOST_IDS: usize = 2000;
 
 /// The SOQL of one chunk: `SELECT … FROM X WHERE {field} IN (…)`.
 fn soql_in(
@@ -41,33 +52,6 @@ fn soql_in(
     text
 }
 
-/// Records of `entity` whose `field` is one of `values`, chunk by chunk.
-async fn records_in(
-    inner: &Inner,
-    entity: EntityKind,
-    field: &str,
-    values: &[String],
-    fields: &[String],
-    extra: Option<&str>,
-) -> ConnectorResult<Vec<CrmRecord>> {
-    let schema = inner.schema(entity).await?;
-    let selection = Selection::new(&schema, fields)?;
-    let render = |chunk: &[String]| soql_in(entity, &selection, field, chunk, extra);
-    let mut out = Vec::new();
-    for chunk in query::chunks(
-        values,
-        inner.options.lookup_chunk,
-        inner.options.max_url_length,
-        render,
-    ) {
-        let rows = query::all(inner, &render(&chunk), sobject(entity)).await?;
-        for row in &rows {
-            out.push(record::from_json(&schema, &selection.fields, row)?);
-        }
-    }
-    Ok(out)
-}
-
 /// [`listbridge_connector::CrmConnector::find_by_email`].
 pub(crate) async fn find_by_email(
     inner: &Inner,
@@ -75,6 +59,21 @@ pub(crate) async fn find_by_email(
     emails: &[String],
     fields: &[String],
 ) -> ConnectorResult<Vec<CrmRecord>> {
+    let lookup = EmailLookup {
+        entity,
+        fields: fields.to_vec(),
+    };
+    let mut answers = find_by_email_in(inner, &[lookup], emails).await?;
+    Ok(answers.pop().unwrap_or_default())
+}
+
+/// [`listbridge_connector::CrmConnector::find_by_email_in`]: every chunk of every entity
+/// in as few Composite Batches as they fit.
+pub(crate) async fn find_by_email_in(
+    inner: &Inner,
+    lookups: &[EmailLookup],
+    emails: &[String],
+) -> ConnectorResult<Vec<Vec<CrmRecord>>> {
     let mut wanted = HashSet::new();
     let mut asked = Vec::new();
     for email in emails.iter().map(|e| e.trim()).filter(|e| !e.is_empty()) {
@@ -82,27 +81,48 @@ pub(crate) async fn find_by_email(
             asked.push(email.to_string());
         }
     }
+    let mut answers: Vec<Vec<CrmRecord>> = vec![Vec::new(); lookups.len()];
     if asked.is_empty() {
-        return Ok(Vec::new());
+        return Ok(answers);
     }
-    let found = records_in(
-        inner,
-        entity,
-        "Email",
-        &asked,
-        fields,
-        not_converted(entity),
-    )
-    .await?;
-    Ok(found
-        .into_iter()
-        .filter(|r| {
-            r.fields
+    let mut shapes = Vec::with_capacity(lookups.len());
+    let mut queries: Vec<(usize, composite::Query)> = Vec::new();
+    for (index, lookup) in lookups.iter().enumerate() {
+        let schema = inner.schema(lookup.entity).await?;
+        let selection = Selection::new(&schema, &lookup.fields)?;
+        let extra = not_converted(lookup.entity);
+        let render = |chunk: &[String]| soql_in(lookup.entity, &selection, "Email", chunk, extra);
+        for chunk in query::chunks(
+            &asked,
+            inner.options.lookup_chunk,
+            inner.options.max_url_length,
+            render,
+        ) {
+            let query = composite::Query {
+                soql: render(&chunk),
+                sobject: sobject(lookup.entity),
+            };
+            queries.push((index, query));
+        }
+        shapes.push((schema, selection));
+    }
+    let plain: Vec<composite::Query> = queries.iter().map(|(_, q)| q.clone()).collect();
+    let rows = composite::queries(inner, &plain).await?;
+    for ((index, _), rows) in queries.iter().zip(rows) {
+        let (schema, selection) = &shapes[*index];
+        for row in &rows {
+            let found = record::from_json(schema, &selection.fields, row)?;
+            let asked_for = found
+                .fields
                 .get("Email")
                 .and_then(|v| v.as_deref())
-                .is_some_and(|e| wanted.contains(&e.trim().to_lowercase()))
-        })
-        .collect())
+                .is_some_and(|e| wanted.contains(&e.trim().to_lowercase()));
+            if asked_for {
+                answers[*index].push(found);
+            }
+        }
+    }
+    Ok(answers)
 }
 
 /// [`listbridge_connector::CrmConnector::get_by_keys`].
@@ -122,8 +142,58 @@ pub(crate) async fn get_by_keys(
             ids.push(id);
         }
     }
-    if ids.is_empty() {
-        return Ok(Vec::new());
+    let schema = inner.schema(entity).await?;
+    let selection = Selection::new(&schema, fields)?;
+    let columns = selection.column_names();
+    let mut out = Vec::new();
+    for chunk in ids.chunks(MOST_IDS) {
+        for row in retrieve(inner, entity, chunk, &columns)
+            .await?
+            .iter()
+            .flatten()
+        {
+            out.push(record::from_json(&schema, &selection.fields, row)?);
+        }
     }
-    records_in(inner, entity, "Id", &ids, fields, None).await
+    Ok(out)
+}
+
+/// One Collections retrieve: an entry per Id, `None` for one that is gone.
+async fn retrieve(
+    inner: &Inner,
+    entity: EntityKind,
+    ids: &[String],
+    columns: &[String],
+) -> ConnectorResult<Vec<Option<Map<String, Json>>>> {
+    let name = sobject(entity);
+    let url = inner
+        .client
+        .data_url(&format!("composite/sobjects/{name}"))?;
+    let body = json!({"ids": ids, "fields": columns});
+    // A read, though a POST: safe to send again when its answer is lost.
+    let request = Request {
+        idempotent: true,
+        ..Request::json(Method::POST, url, name, &body)
+    };
+    let reply = inner
+        .client
+        .execute(&request)
+        .await
+        .map_err(Failure::into_error)?;
+    if !reply.status.is_success() {
+        return Err(errors::answer_error(reply.status, &reply.body, name, ""));
+    }
+    match serde_json::from_str::<Vec<Option<Map<String, Json>>>>(&reply.body) {
+        Ok(rows) if rows.len() == ids.len() => Ok(rows),
+        Ok(rows) => Err(ConnectorError::Transient {
+            message: format!(
+                "Salesforce answered {} records for {} Ids asked",
+                rows.len(),
+                ids.len()
+            ),
+        }),
+        Err(e) => Err(ConnectorError::Transient {
+            message: format!("an unreadable sObject Collections answer: {e}"),
+        }),
+    }
 }

@@ -88,22 +88,31 @@ pub(crate) async fn all(
     soql: &str,
     sobject: &'static str,
 ) -> Result<Vec<Map<String, Json>>, ConnectorError> {
-    let mut url = first_url(inner, soql)?;
+    let first = page(inner, first_url(inner, soql)?, sobject, None).await?;
+    rest(inner, first, sobject).await
+}
+
+/// The records of `first` and of the pages after it, `nextRecordsUrl` after
+/// `nextRecordsUrl` (a first page may come from a Composite Batch subrequest).
+pub(crate) async fn rest(
+    inner: &Inner,
+    first: QueryPage,
+    sobject: &'static str,
+) -> Result<Vec<Map<String, Json>>, ConnectorError> {
     let mut seen = HashSet::new();
-    let mut records = Vec::new();
-    loop {
-        let page = page(inner, url, sobject, None).await?;
-        records.extend(page.records);
-        match page.next_records_url {
-            Some(next) if seen.insert(next.clone()) => url = inner.client.url(&next)?,
-            Some(_) => {
-                return Err(ConnectorError::PagingLoop {
-                    resource: sobject.to_string(),
-                });
-            }
-            None => return Ok(records),
+    let mut records = first.records;
+    let mut next = first.next_records_url;
+    while let Some(url) = next {
+        if !seen.insert(url.clone()) {
+            return Err(ConnectorError::PagingLoop {
+                resource: sobject.to_string(),
+            });
         }
+        let page = page(inner, inner.client.url(&url)?, sobject, None).await?;
+        records.extend(page.records);
+        next = page.next_records_url;
     }
+    Ok(records)
 }
 
 /// `values` cut into chunks of at most `most` values whose query (`render`ed) stays under

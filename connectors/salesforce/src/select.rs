@@ -28,13 +28,18 @@ impl Selection {
 
     /// The SELECT list: `Id`, `SystemModstamp` and the fields, each once.
     pub fn columns(&self) -> String {
+        self.column_names().join(", ")
+    }
+
+    /// `Id`, `SystemModstamp` and the fields, each once: what a record is read with.
+    pub fn column_names(&self) -> Vec<String> {
         let mut columns = vec!["Id".to_string(), "SystemModstamp".to_string()];
         for f in &self.fields {
             if !columns.iter().any(|c| c.eq_ignore_ascii_case(f)) {
                 columns.push(f.clone());
             }
         }
-        columns.join(", ")
+        columns
     }
 }
 

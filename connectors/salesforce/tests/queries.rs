@@ -5,7 +5,7 @@ mod common;
 
 use futures::TryStreamExt;
 use listbridge_connector::{
-    ConnectorError, CrmConnector, CrmRecord, EntityKind, Filter, ReadQuery,
+    ConnectorError, CrmConnector, CrmRecord, EmailLookup, EntityKind, Filter, ReadQuery,
 };
 
 use common::{add_lead, connector, fake};
@@ -172,4 +172,66 @@ async fn every_filter_kind_reads_what_it_says() {
         .await,
         vec![b]
     );
+}
+
+#[tokio::test]
+async fn lookups_of_both_entities_share_one_batch_and_keys_one_retrieve() {
+    let fake = fake(2000).await;
+    let mut lead_ids = Vec::new();
+    for n in 0..900 {
+        lead_ids.push(add_lead(
+            &fake,
+            "Pat",
+            &format!("L{n}"),
+            &format!("p{n}@example.test"),
+        ));
+    }
+    let contact = serde_json::json!({"LastName": "Cole", "Email": "P7@Example.test"});
+    let serde_json::Value::Object(contact) = contact else {
+        panic!("an object")
+    };
+    fake.state()
+        .insert_record(salesforce_fake::SObject::Contact, &contact)
+        .unwrap_or_else(|e| panic!("inserting a contact: {e}"));
+    let connector = connector(&fake);
+    // Describes are cached per connector: ask for them first, outside the count.
+    for entity in [EntityKind::Lead, EntityKind::Contact] {
+        connector
+            .describe(entity)
+            .await
+            .unwrap_or_else(|e| panic!("describe: {e}"));
+    }
+    fake.state().reset_stats();
+    let emails: Vec<String> = (0..900).map(|n| format!("P{n}@EXAMPLE.test")).collect();
+    let lookups = [EntityKind::Contact, EntityKind::Lead].map(|entity| EmailLookup {
+        entity,
+        fields: vec!["LastName".into()],
+    });
+    let found = connector
+        .find_by_email_in(&lookups, &emails)
+        .await
+        .unwrap_or_else(|e| panic!("lookup: {e}"));
+    assert_eq!(found[0].len(), 1, "the contact, by email in any case");
+    assert_eq!(found[1].len(), 900, "every lead");
+    let stats = fake.state().stats();
+    assert_eq!(stats.total, 1, "{stats:?}");
+    assert!(
+        stats.subrequests >= 10,
+        "900 emails in chunks of 200, twice: {stats:?}"
+    );
+
+    fake.state().reset_stats();
+    let mut keys: Vec<String> = lead_ids.iter().map(|id| id[..15].to_string()).collect();
+    keys.push("00Q000000000000AAA".into());
+    let records = connector
+        .get_by_keys(EntityKind::Lead, &keys, &["LastName".into()])
+        .await
+        .unwrap_or_else(|e| panic!("get_by_keys: {e}"));
+    assert_eq!(records.len(), 900, "a key that no longer exists is absent");
+    assert!(
+        records
+            .iter()
+            .all(|r| r.etag.is_some() && r.key.len() == 18)
+    );
+    assert_eq!(fake.state().stats().total, 1);
 }

@@ -28,8 +28,9 @@ pub use destination::{
 };
 pub use error::{ConnectorError, ConnectorResult};
 pub use model::{
-    Capabilities, CrmRecord, CrmUser, EntityKind, FieldDef, FieldType, FieldValues, Filter, Note,
-    NoteKind, NoteTarget, ReadPage, ReadQuery, RecordStream, Watermark, WriteOp, WriteOutcome,
+    Capabilities, CrmRecord, CrmUser, EmailLookup, EntityKind, FieldDef, FieldType, FieldValues,
+    Filter, Note, NoteKind, NoteTarget, ReadPage, ReadQuery, RecordStream, Watermark, WriteOp,
+    WriteOutcome,
 };
 pub use registry::{
     ConnectorConfig, ConnectorFactory, ConnectorRegistry, DEFAULT_MAX_RESPONSE_BYTES, RateLimit,
@@ -80,6 +81,25 @@ pub trait CrmConnector: Send + Sync + std::fmt::Debug {
         emails: &[String],
         fields: &[String],
     ) -> ConnectorResult<Vec<CrmRecord>>;
+
+    /// Looks up records of several entities by the same emails, in as few requests as
+    /// the CRM allows: one answer per entry of `lookups`, in their order, each as
+    /// [`CrmConnector::find_by_email`] answers it. The default asks entity by entity; a
+    /// CRM that runs several queries in one request overrides it.
+    async fn find_by_email_in(
+        &self,
+        lookups: &[EmailLookup],
+        emails: &[String],
+    ) -> ConnectorResult<Vec<Vec<CrmRecord>>> {
+        let mut answers = Vec::with_capacity(lookups.len());
+        for lookup in lookups {
+            answers.push(
+                self.find_by_email(lookup.entity, emails, &lookup.fields)
+                    .await?,
+            );
+        }
+        Ok(answers)
+    }
 
     /// Reads records by key in chunks; keys that no longer exist are simply absent.
     async fn get_by_keys(

@@ -323,6 +323,18 @@ pub struct CrmUser {
     pub display_name: String,
 }
 
+/// One entity's part of a lookup by email across entities
+/// ([`crate::CrmConnector::find_by_email_in`]): a person the list knows by email may be
+/// a contact or a lead, and a CRM that runs several queries in one request answers both
+/// at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailLookup {
+    /// The entity searched.
+    pub entity: EntityKind,
+    /// The fields its records are returned with.
+    pub fields: Vec<String>,
+}
+
 /// What a connector supports, so the engine can choose how to talk to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Capabilities {
@@ -333,6 +345,11 @@ pub struct Capabilities {
     /// Records a read page holds at most (the connector's page size): callers bound
     /// what they hold in records, not pages (100 for Infor CRM, 2,000 for Salesforce).
     pub read_page: usize,
+    /// Members a push sends in one page: as many as the CRM's lookups, writes and
+    /// read-backs serve in the fewest requests (200 for Infor CRM, whose `$batch` holds
+    /// 200 writes; 2,000 for Salesforce, whose Composite Batch looks up 2,000 emails and
+    /// whose Collections retrieve reads back 2,000 records in one request each).
+    pub push_page: usize,
     /// Reads can be restricted to records modified since a watermark.
     pub incremental: bool,
     /// Notes/history records can be written.

@@ -56,7 +56,8 @@ pub(super) async fn push(
     let mut report = Report::resume(cp.counts.clone(), cp.seq);
     let pusher = inputs.pusher(ctx, setup);
     let mut unsaved = Unsaved::new();
-    while let Some(page) = scope::next_page(ctx, inputs.filter.as_ref(), cp).await? {
+    let size = pusher.page_size();
+    while let Some(page) = scope::next_page(ctx, inputs.filter.as_ref(), cp, size).await? {
         ctx.begin_page(cp)?;
         unsaved.members += page.members.len();
         let outcome = pusher.push_page(page.members, &mut report).await?;

@@ -5,7 +5,7 @@
 use std::{collections::HashMap, sync::Arc};
 
 use listbridge_connector::{
-    CrmConnector, CrmRecord, EntityKind, FieldDef, FieldValues, Vocabulary, WriteOp,
+    CrmConnector, CrmRecord, EmailLookup, EntityKind, FieldDef, FieldValues, Vocabulary, WriteOp,
 };
 use sha2::{Digest, Sha256};
 
@@ -107,6 +107,12 @@ impl Pusher<'_> {
             EntityKind::Lead => self.lead_defs,
             EntityKind::Contact => self.contact_defs,
         }
+    }
+
+    /// Members a page holds: as many as the connector serves in the fewest requests
+    /// ([`listbridge_connector::Capabilities::push_page`]).
+    pub(super) fn page_size(&self) -> u64 {
+        self.connector.capabilities().push_page.clamp(1, 10_000) as u64
     }
 
     /// Plans and applies one page; returns the members that changed.
@@ -336,12 +342,15 @@ impl Pusher<'_> {
         emails: &[String],
     ) -> Result<HashMap<String, Vec<CrmRecord>>, EngineError> {
         let mut found: HashMap<String, Vec<CrmRecord>> = HashMap::new();
-        for entity in [EntityKind::Contact, EntityKind::Lead] {
-            let fields = self.fields_of(entity);
-            let records = self
-                .connector
-                .find_by_email(entity, emails, &fields)
-                .await?;
+        let lookups: Vec<EmailLookup> = [EntityKind::Contact, EntityKind::Lead]
+            .into_iter()
+            .map(|entity| EmailLookup {
+                entity,
+                fields: self.fields_of(entity),
+            })
+            .collect();
+        let answers = self.connector.find_by_email_in(&lookups, emails).await?;
+        for records in answers {
             for record in records {
                 if let Some(email) = self
                     .vocab()
@@ -453,17 +462,18 @@ impl Pusher<'_> {
         plan: &mut PagePlan,
         report: &mut Report,
     ) -> Result<(), EngineError> {
-        let batch = self.connector.capabilities().batch_size.max(1);
-        let mut queue = std::mem::take(&mut plan.planned).into_iter().peekable();
-        while queue.peek().is_some() {
-            let chunk: Vec<Planned> = queue.by_ref().take(batch).collect();
-            let ops: Vec<WriteOp> = chunk.iter().map(|p| p.op.clone()).collect();
-            let outcomes = self.connector.write_batch(ops).await?;
-            for (p, outcome) in chunk.into_iter().zip(outcomes) {
-                let member = &mut members[p.member];
-                plan.touched[p.member] = true;
-                self.apply_outcome(member, &p, outcome, report).await?;
-            }
+        // The connector cuts the writes into its batches and reads back what it wrote
+        // once for the whole page.
+        let planned = std::mem::take(&mut plan.planned);
+        if planned.is_empty() {
+            return Ok(());
+        }
+        let ops: Vec<WriteOp> = planned.iter().map(|p| p.op.clone()).collect();
+        let outcomes = self.connector.write_batch(ops).await?;
+        for (p, outcome) in planned.into_iter().zip(outcomes) {
+            let member = &mut members[p.member];
+            plan.touched[p.member] = true;
+            self.apply_outcome(member, &p, outcome, report).await?;
         }
         Ok(())
     }

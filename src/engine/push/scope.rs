@@ -5,7 +5,7 @@
 
 use sha2::{Digest, Sha256};
 
-use super::super::{Checkpoint, EngineError, PUSH_PAGE, Phase, PushStage, RunContext};
+use super::super::{Checkpoint, EngineError, Phase, PushStage, RunContext};
 use crate::{
     domain::segment_filter::SegmentFilter,
     store::{Member, MemberId, MemberRepo, PushScopeRepo, ScratchRepo, Segment, SegmentId},
@@ -46,15 +46,17 @@ pub(super) async fn begin(
     Ok(())
 }
 
-/// The next page of the scan after the checkpoint's position, moving on from the changed
-/// members to the unlinked ones when the first run out; `None` when both have.
+/// The next page (of at most `size` members) of the scan after the checkpoint's
+/// position, moving on from the changed members to the unlinked ones when the first run
+/// out; `None` when both have.
 pub(super) async fn next_page(
     ctx: &RunContext<'_>,
     filter: Option<&SegmentFilter>,
     cp: &mut Checkpoint,
+    size: u64,
 ) -> Result<Option<ScopePage>, EngineError> {
     let (page, last) = loop {
-        let page = read_page(ctx, cp).await?;
+        let page = read_page(ctx, cp, size).await?;
         if let Some(last) = page.last().map(|m| (m.change_seq, m.id)) {
             break (page, last);
         }
@@ -78,7 +80,11 @@ pub(super) async fn next_page(
 }
 
 /// The members after the checkpoint's position in the scan it is in.
-async fn read_page(ctx: &RunContext<'_>, cp: &Checkpoint) -> Result<Vec<Member>, EngineError> {
+async fn read_page(
+    ctx: &RunContext<'_>,
+    cp: &Checkpoint,
+    size: u64,
+) -> Result<Vec<Member>, EngineError> {
     let db = ctx.store().conn();
     let after = cp.push_after.as_deref().and_then(MemberId::from_db);
     let page = match cp.push_stage {
@@ -90,13 +96,13 @@ async fn read_page(ctx: &RunContext<'_>, cp: &Checkpoint) -> Result<Vec<Member>,
                     cp.push_since,
                     cp.push_upto,
                     cp.push_after_seq.zip(after),
-                    PUSH_PAGE,
+                    size,
                 )
                 .await?
         }
         PushStage::Unscoped | PushStage::Unlinked => {
             MemberRepo
-                .page_unlinked(db, ctx.list.id, cp.push_since, after, PUSH_PAGE)
+                .page_unlinked(db, ctx.list.id, cp.push_since, after, size)
                 .await?
         }
     };
