@@ -155,6 +155,11 @@ fn from_crm(err: ConnectorError) -> ApiError {
         ConnectorError::RateLimited { .. } | ConnectorError::Transient { .. } => {
             ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "crm_unavailable", message)
         }
+        ConnectorError::AllowanceUsedUp { .. } => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "crm_allowance_used_up",
+            message,
+        ),
         ConnectorError::Invalid { .. } => ApiError::bad_request("invalid_request", message),
         ConnectorError::Outbound(refused) => from_outbound(refused),
         ConnectorError::ResponseTooLarge { .. } => {

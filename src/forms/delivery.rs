@@ -258,7 +258,7 @@ async fn deliver_backlog(
             .open(form.account_id, form.settings.connector_id)
             .await
             .map_err(|e| match e {
-                ConnectError::Crm(crm) if crm.is_transient() => DeliveryError::Crm(crm),
+                ConnectError::Crm(crm) if crm.may_pass() => DeliveryError::Crm(crm),
                 ConnectError::Store(s) => DeliveryError::Store(s),
                 other => DeliveryError::Connector(other.to_string()),
             })?;
@@ -350,7 +350,7 @@ async fn fence(lock: &EmailLock<'_>) -> Result<(), Outcome> {
 }
 
 fn crm_error(e: ConnectorError, target: Option<SubmissionTarget>) -> Outcome {
-    if e.is_transient() {
+    if e.may_pass() {
         Outcome::Retry(e)
     } else {
         Outcome::Rejected {

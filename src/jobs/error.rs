@@ -38,7 +38,7 @@ impl JobError {
     /// Whether trying the job again later may succeed.
     pub fn is_retryable(&self) -> bool {
         match self {
-            JobError::Crm(e) => e.is_transient(),
+            JobError::Crm(e) => e.may_pass(),
             JobError::Store(_) | JobError::Busy(_) => true,
             JobError::Fatal(_) => false,
         }

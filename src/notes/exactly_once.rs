@@ -97,7 +97,7 @@ pub async fn settle_in_doubt<L: NoteLedger>(
             tracing::info!(rewrite = again.len(), "in-doubt notes checked");
             Ok(again)
         }
-        Err(e) if e.is_transient() => Err(JobError::Crm(e)),
+        Err(e) if e.may_pass() => Err(JobError::Crm(e)),
         Err(e) => {
             let reason = format!(
                 "an earlier attempt was interrupted and whether its note was written cannot be checked ({e}); it is not written again, to avoid a duplicate"
@@ -153,7 +153,7 @@ async fn write_chunk<L: NoteLedger>(
     let outcomes = match connector.add_notes(notes).await {
         Ok(outcomes) => outcomes,
         // Left `sending`: the next attempt checks which were written.
-        Err(e) if e.is_transient() => return Err(JobError::Crm(e)),
+        Err(e) if e.may_pass() => return Err(JobError::Crm(e)),
         Err(e) => chunk.iter().map(|_| Err(e.clone())).collect(),
     };
     let now = state.clock.now();
@@ -166,7 +166,7 @@ async fn write_chunk<L: NoteLedger>(
                 ledger.mark_delivered(&tx, &item.id, &key, now).await?;
                 written += 1;
             }
-            Err(e) if e.is_transient() => retry = Some(e),
+            Err(e) if e.may_pass() => retry = Some(e),
             Err(e) => {
                 ledger
                     .mark_failed(&tx, &item.id, &e.to_string(), now)

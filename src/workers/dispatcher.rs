@@ -20,6 +20,11 @@ use crate::{
 /// run of the same list, a delivery for the same email).
 const BUSY_WAIT: Duration = Duration::seconds(2);
 
+/// How long a job waits when the CRM's API allowance is used up (a Salesforce org's is a
+/// rolling 24 hours): long enough not to spend the first requests it frees up on
+/// refusals, short enough that deliveries resume within the hour it returns.
+const ALLOWANCE_WAIT: Duration = Duration::hours(1);
+
 /// How often an idle dispatcher deletes jobs that succeeded longer ago than
 /// [`WorkerConfig::keep_succeeded`], and how many at most each time (a backlog is worked
 /// off over the following idle moments rather than in one long statement).
@@ -157,6 +162,14 @@ async fn run_job(state: &AppState, runs: &RunWorker, config: &WorkerConfig, job:
             tracing::info!("job postponed");
             tracing::debug!(%why, "job postponed");
             jobs.postpone(&job, &config.worker_id, now + BUSY_WAIT, now)
+                .await
+                .map(|()| JobStatus::Queued)
+        }
+        Err(JobError::Crm(e)) if e.is_allowance_used_up() => {
+            // Form and note deliveries wait for the allowance without spending their
+            // attempts: they would be dead long before it frees up. (A run stops instead.)
+            tracing::warn!(kind = ?job.kind, "the CRM's API allowance is used up; the job waits for it");
+            jobs.postpone(&job, &config.worker_id, now + ALLOWANCE_WAIT, now)
                 .await
                 .map(|()| JobStatus::Queued)
         }

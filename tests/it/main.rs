@@ -74,6 +74,7 @@ mod outbound_guard;
 mod props_csv_upload;
 mod props_recurrence;
 mod runs_exclusive;
+mod salesforce_allowance;
 mod salesforce_flow;
 mod salesforce_sync;
 mod schedules_firing;

@@ -251,6 +251,11 @@ pub(crate) async fn write_batch(
                     }
                     Err(failure) => {
                         let error = failure.into_error();
+                        // Nothing more would be taken today: the whole batch fails (the
+                        // run stops) instead of sending the other chunks to be refused.
+                        if error.is_allowance_used_up() {
+                            return Err(error);
+                        }
                         for p in chunk {
                             outcomes[p.index] = Some(Err(error.clone()));
                         }

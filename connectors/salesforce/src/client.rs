@@ -360,7 +360,7 @@ impl Client {
             .map(|(used, max)| format!(" ({used} of {max} requests used)"))
             .unwrap_or_default();
         tracing::warn!(usage = %usage, "Salesforce's daily API request limit is used up");
-        ConnectorError::Transient {
+        ConnectorError::AllowanceUsedUp {
             message: format!(
                 "Salesforce's daily API request limit is used up{usage} (REQUEST_LIMIT_EXCEEDED); \
                  requests are not retried until the org's 24-hour allowance frees up"

@@ -114,6 +114,9 @@ pub(crate) async fn add_notes(
                     }
                 }
             }
+            // Nothing more would be taken today: stop sending (the caller waits, then
+            // checks which notes were written before writing the rest).
+            Err(Failure::Final(error)) if error.is_allowance_used_up() => return Err(error),
             Err(Failure::Final(error)) => {
                 for (i, _) in chunk {
                     outcomes[*i] = Some(Err(error.clone()));

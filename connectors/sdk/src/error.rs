@@ -70,6 +70,16 @@ pub enum ConnectorError {
         /// The CRM's own message.
         message: String,
     },
+    /// The CRM's allowance of API requests (an org's daily limit) is used up: every
+    /// request is refused until it frees up, hours later. Not retried by the call or by
+    /// a run, which stops with this reason rather than spend retries on a budget that is
+    /// gone; work that must not be lost (form and note deliveries) waits for the
+    /// allowance instead ([`ConnectorError::is_allowance_used_up`]).
+    #[error("the CRM's API request allowance is used up: {message}")]
+    AllowanceUsedUp {
+        /// What the CRM said, with its usage figures when it sent them.
+        message: String,
+    },
     /// The outbound guard refused the address before anything was sent: a private,
     /// loopback or link-local host, or a name that does not resolve (one message for
     /// all, so a refusal maps nothing). Not retried, except a name that did not resolve
@@ -133,8 +143,22 @@ impl ConnectorError {
             ConnectorError::Invalid { .. } => "invalid",
             ConnectorError::ResponseTooLarge { .. } => "too-large",
             ConnectorError::PagingLoop { .. } => "paging-loop",
+            ConnectorError::AllowanceUsedUp { .. } => "allowance-used-up",
             ConnectorError::Outbound(_) => "address-refused",
         }
+    }
+
+    /// Whether the CRM refused the call because its API allowance is used up: worth
+    /// trying again only once the allowance frees up (hours), not with a run's backoff.
+    pub fn is_allowance_used_up(&self) -> bool {
+        matches!(self, ConnectorError::AllowanceUsedUp { .. })
+    }
+
+    /// Whether work that must not be lost (a form or note delivery) should wait and try
+    /// again rather than give up: the failure may pass soon, or the CRM's allowance
+    /// frees up later.
+    pub fn may_pass(&self) -> bool {
+        self.is_transient() || self.is_allowance_used_up()
     }
 
     /// True for failures worth retrying later (the same call may succeed): a host name
@@ -174,6 +198,19 @@ mod tests {
         };
         assert!(!loops.is_transient());
         assert!(loops.to_string().contains("leads feed"), "{loops}");
+    }
+
+    #[test]
+    fn a_used_up_allowance_is_not_retried_soon_but_is_told_apart() {
+        let err = ConnectorError::AllowanceUsedUp {
+            message: "REQUEST_LIMIT_EXCEEDED".into(),
+        };
+        assert!(!err.is_transient(), "a run stops instead of retrying");
+        assert!(err.is_allowance_used_up());
+        assert!(err.may_pass(), "deliveries wait for it");
+        assert!(!ConnectorError::RateLimited { retry_after: None }.is_allowance_used_up());
+        assert_eq!(err.kind(), "allowance-used-up");
+        assert!(err.to_string().contains("allowance is used up"), "{err}");
     }
 
     #[test]

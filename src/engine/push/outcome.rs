@@ -143,8 +143,12 @@ impl Pusher<'_> {
 }
 
 /// Whether a write's failure stops the run rather than being the member's: a failure
-/// that may pass (retried), or the CRM refusing the login (the run fails as such, and
-/// no member is reported as refused for it).
+/// that may pass (retried), the CRM refusing the login, or its API allowance used up
+/// (the run fails as such, and no member is parked for it).
 fn stops_the_run(error: &ConnectorError) -> bool {
-    error.is_transient() || matches!(error, ConnectorError::Auth { .. })
+    error.is_transient()
+        || matches!(
+            error,
+            ConnectorError::Auth { .. } | ConnectorError::AllowanceUsedUp { .. }
+        )
 }
