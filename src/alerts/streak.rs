@@ -88,13 +88,15 @@ pub(super) async fn record(
 }
 
 /// Whether the account's `subject` is in a failure streak now: one primary-key read,
-/// so a success of a subject that is not failing (the usual case) costs only this.
+/// so a success of a subject that is not failing (the usual case) costs only this. It
+/// runs on the read connections: every delivery asks it, and on SQLite the writing
+/// connection is better left to the writes (form intake among them).
 pub(super) async fn failing(
     state: &AppState,
     account: AccountId,
     subject: &str,
 ) -> Result<bool, AlertError> {
-    Ok(AlertStreakRepo::on(state.store.conn())
+    Ok(AlertStreakRepo::on(state.store.reads())
         .get(account, subject)
         .await?
         .is_some_and(|s| s.failing))

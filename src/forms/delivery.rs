@@ -91,7 +91,9 @@ pub async fn run_delivery_job(state: &AppState, job: &Job) -> Result<(), JobErro
         .and_then(SubmissionId::from_db)
         .ok_or_else(|| JobError::Fatal(format!("job {} has no submission id", job.id)))?;
     let db = state.store.conn();
-    let Some(submission) = SubmissionRepo.for_worker(db, id).await? else {
+    // Reads that any committed state answers go to the read connections: on SQLite
+    // the one writing connection is shared with the form intake's commits.
+    let Some(submission) = SubmissionRepo.for_worker(state.store.reads(), id).await? else {
         return Ok(()); // its form was deleted
     };
     match submission.status {
@@ -235,17 +237,19 @@ async fn deliver_backlog(
     lock: &EmailLock<'_>,
 ) -> Result<(), DeliveryError> {
     let db = state.store.conn();
+    // The backlog, usages and forms are committed rows: read beside the writer.
+    let reads = state.store.reads();
     let backlog = SubmissionRepo
-        .queued_for_email(db, upto.account_id, &upto.email, upto, EMAIL_BACKLOG)
+        .queued_for_email(reads, upto.account_id, &upto.email, upto, EMAIL_BACKLOG)
         .await?;
-    let usages = FieldUsageRepo.all(db, upto.account_id).await?;
+    let usages = FieldUsageRepo.all(reads, upto.account_id).await?;
     let mut forms: HashMap<FormId, Form> = HashMap::new();
     for submission in backlog {
         // Each submission starts with a fresh lease, and only while the lock is ours.
         lock.confirm().await?;
         let form = match forms.get(&submission.form_id) {
             Some(f) => f.clone(),
-            None => match FormRepo.for_worker(db, submission.form_id).await? {
+            None => match FormRepo.for_worker(reads, submission.form_id).await? {
                 Some(f) => {
                     forms.insert(f.id, f.clone());
                     f
