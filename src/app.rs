@@ -123,6 +123,10 @@ pub fn connector_registry(pacing: &SalesforceSettings) -> ConnectorRegistry {
             slow_down_at: f64::from(pacing.slow_down_percent) / 100.0,
             slowed_interval: std::time::Duration::from_millis(u64::from(pacing.slowed_interval_ms)),
         },
+        bulk: salesforce::BulkOptions {
+            threshold: u64::from(pacing.bulk_threshold),
+            ..salesforce::BulkOptions::default()
+        },
         ..salesforce::SalesforceOptions::default()
     };
     registry.register(Arc::new(salesforce::SalesforceFactory::with_options(

@@ -45,6 +45,7 @@ struct FileSettings {
     alert_form_rejections_per_hour: Option<u32>,
     salesforce_slow_down_percent: Option<u32>,
     salesforce_slowed_interval_ms: Option<u32>,
+    salesforce_bulk_threshold: Option<u32>,
 }
 
 impl Config {
@@ -307,6 +308,13 @@ impl Config {
                 "salesforce_slowed_interval_ms",
             )?
             .unwrap_or(salesforce_defaults.slowed_interval_ms),
+            bulk_threshold: at_least_one(
+                &env,
+                SALESFORCE_BULK_THRESHOLD_ENV,
+                file.salesforce_bulk_threshold,
+                "salesforce_bulk_threshold",
+            )?
+            .unwrap_or(salesforce_defaults.bulk_threshold),
         };
 
         let metrics_token = metrics_token(&env, file.metrics_token)?;

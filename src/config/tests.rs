@@ -389,22 +389,32 @@ fn salesforce_pacing_from_file_then_env_as_a_percentage() {
     assert_eq!(config.salesforce, SalesforceSettings::default());
     let path = temp_file(
         "salesforce.toml",
-        "salesforce_slow_down_percent = 80\nsalesforce_slowed_interval_ms = 250\n",
+        "salesforce_slow_down_percent = 80\nsalesforce_slowed_interval_ms = 250\nsalesforce_bulk_threshold = 20000\n",
     );
     let config = Config::load_with(Some(&path), env_of(&[])).unwrap();
     assert_eq!(
         config.salesforce,
         SalesforceSettings {
             slow_down_percent: 80,
-            slowed_interval_ms: 250
+            slowed_interval_ms: 250,
+            bulk_threshold: 20_000,
         }
     );
     let config = Config::load_with(
         Some(&path),
-        env_of(&[(SALESFORCE_SLOW_DOWN_PERCENT_ENV, "95")]),
+        env_of(&[
+            (SALESFORCE_SLOW_DOWN_PERCENT_ENV, "95"),
+            (SALESFORCE_BULK_THRESHOLD_ENV, "1000000"),
+        ]),
     )
     .unwrap();
     assert_eq!(config.salesforce.slow_down_percent, 95);
+    assert_eq!(config.salesforce.bulk_threshold, 1_000_000);
+    let err = Config::load_with(None, env_of(&[(SALESFORCE_BULK_THRESHOLD_ENV, "0")])).unwrap_err();
+    assert!(
+        err.to_string().contains(SALESFORCE_BULK_THRESHOLD_ENV),
+        "{err}"
+    );
     for bad in ["0", "101"] {
         let err = Config::load_with(None, env_of(&[(SALESFORCE_SLOW_DOWN_PERCENT_ENV, bad)]))
             .unwrap_err();

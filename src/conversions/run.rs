@@ -195,6 +195,7 @@ async fn read(
         since,
         page_size: None,
         filters: Vec::new(),
+        any_order: false,
     };
     let export_key = export.id.as_db();
     let mut pages = connector.read_source(source, query);

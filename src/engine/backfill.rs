@@ -31,7 +31,7 @@ pub(super) async fn backfill(ctx: &RunContext<'_>, cp: &mut Checkpoint) -> Resul
     }
     let fields: Vec<String> = pending.iter().filter_map(|c| c.crm_field.clone()).collect();
     let mut report = Report::resume(cp.counts.clone(), cp.seq);
-    let mut read = CrmRead::open(ctx, connector.as_ref(), fields, cp);
+    let mut read = CrmRead::open(ctx, connector.as_ref(), fields, cp, false);
     while let Some(page) = read.next_page(ctx, cp).await? {
         let Some(last) = page.records.iter().rev().find_map(CrmRecord::watermark) else {
             continue;

@@ -17,16 +17,21 @@ pub(super) struct CrmRead {
 }
 
 impl CrmRead {
-    /// Starts reading `fields` of the list's entity after the checkpoint's cursor.
+    /// Starts reading `fields` of the list's entity after the checkpoint's cursor. With
+    /// `any_order` (an import from the start, which stores every record before relying
+    /// on any position) the connector may serve the read by a bulk export whose pages
+    /// come in no order ([`listbridge_connector::ReadPage::in_order`]).
     pub(super) fn open(
         ctx: &RunContext<'_>,
         connector: &dyn CrmConnector,
         fields: Vec<String>,
         cp: &Checkpoint,
+        any_order: bool,
     ) -> Self {
         let query = ReadQuery {
             fields,
             since: cp.cursor.clone(),
+            any_order,
             ..ReadQuery::default()
         };
         let worth = usize::try_from(ctx.pages_worth_reading(cp)).unwrap_or(usize::MAX);

@@ -37,18 +37,25 @@ pub(super) async fn import(ctx: &RunContext<'_>) -> Result<RunCounts, EngineErro
     cp.phase = Phase::Import;
     let read_began = *cp.read_began.get_or_insert_with(|| ctx.now());
     let mut report = Report::resume(cp.counts.clone(), cp.seq);
-    let mut read = CrmRead::open(ctx, connector.as_ref(), fields, &cp);
+    // From the start, records may come in any order (a bulk export): every one is
+    // stored before the list is ready, and a read cut short starts over. A resumed
+    // read goes on from its cursor, in order.
+    let any_order = cp.cursor.is_none();
+    let mut read = CrmRead::open(ctx, connector.as_ref(), fields, &cp, any_order);
     let columns = columns_to_fields(&columns);
     // CRM pages are small (100 records); committing several together writes each index
     // page once for all of them instead of once per page. Only records are held between
     // commits (at most COMMIT_RECORDS), never a database transaction.
-    let mut pending: Vec<CrmRecord> = Vec::with_capacity(COMMIT_RECORDS);
+    let mut pending = Pending {
+        records: Vec::with_capacity(COMMIT_RECORDS),
+        in_order: true,
+    };
     let mut pending_since = std::time::Instant::now();
     loop {
         let page = match read.next_page(ctx, &mut cp).await {
             // What was read before the cap is kept: committed, then the run fails.
             Err(limit @ EngineError::Limit(_)) => {
-                if !pending.is_empty() {
+                if !pending.records.is_empty() {
                     commit_records(ctx, vocab, &columns, &mut pending, &mut cp, &mut report)
                         .await?;
                 }
@@ -58,13 +65,15 @@ pub(super) async fn import(ctx: &RunContext<'_>) -> Result<RunCounts, EngineErro
         };
         let finished = page.is_none();
         if let Some(page) = page {
-            if pending.is_empty() {
+            if pending.records.is_empty() {
                 pending_since = std::time::Instant::now();
             }
-            pending.extend(page.records);
+            pending.in_order &= page.in_order;
+            pending.records.extend(page.records);
         }
-        let due = pending.len() >= COMMIT_RECORDS || pending_since.elapsed() >= COMMIT_EVERY;
-        if !pending.is_empty() && (finished || due) {
+        let due =
+            pending.records.len() >= COMMIT_RECORDS || pending_since.elapsed() >= COMMIT_EVERY;
+        if !pending.records.is_empty() && (finished || due) {
             commit_records(ctx, vocab, &columns, &mut pending, &mut cp, &mut report).await?;
         }
         if finished {
@@ -90,28 +99,40 @@ const COMMIT_RECORDS: usize = 1_000;
 /// How long read records may wait for their commit (a slow CRM still shows progress).
 const COMMIT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// Stores `records` as members, with the report, the resume point and the watermark,
-/// in one transaction; empties `records`.
+/// Records read and not committed yet.
+struct Pending {
+    records: Vec<CrmRecord>,
+    /// Every page they came in was in order: the last one is where a resumed read goes on.
+    in_order: bool,
+}
+
+/// Stores the pending records as members, with the report, the watermark and (for
+/// records read in order) the resume point, in one transaction; empties `pending`.
 async fn commit_records(
     ctx: &RunContext<'_>,
     vocab: &dyn Vocabulary,
     columns: &[(String, String)],
-    records: &mut Vec<CrmRecord>,
+    pending: &mut Pending,
     cp: &mut Checkpoint,
     report: &mut Report,
 ) -> Result<(), EngineError> {
-    let Some(last) = records.iter().rev().find_map(CrmRecord::watermark) else {
-        records.clear();
+    let records = std::mem::take(&mut pending.records);
+    let in_order = std::mem::replace(&mut pending.in_order, true);
+    // In order, the last record is the newest; out of order, the newest is looked for.
+    let Some(newest) = records.iter().filter_map(CrmRecord::watermark).max() else {
         return Ok(());
     };
     let now = ctx.now();
     let tx = ctx.store().conn().begin().await.map_err(StoreError::from)?;
-    apply_page(&tx, ctx, vocab, columns, records, report, now).await?;
-    cp.cursor = Some(last.clone());
+    apply_page(&tx, ctx, vocab, columns, &records, report, now).await?;
+    if in_order {
+        cp.cursor = Some(newest.clone());
+    }
     cp.save_page(&tx, ctx, report, records.len(), now).await?;
-    ListRepo.advance_watermark(&tx, ctx.list.id, &last).await?;
+    ListRepo
+        .advance_watermark(&tx, ctx.list.id, &newest)
+        .await?;
     tx.commit().await.map_err(StoreError::from)?;
-    records.clear();
     Ok(())
 }
 
@@ -200,8 +221,13 @@ async fn apply_page<C: sea_orm::ConnectionTrait>(
         } else if let Some(member) = changed.get_mut(&key) {
             merge_into(vocab, member, record, values, synced, report);
         } else if let Some(mut member) = existing.remove(&key) {
+            // Unchanged (its record kept over this one), it stays the email's member
+            // for the rest of the batch: another record with the email is folded into
+            // it too, never added beside it.
             if merge_into(vocab, &mut member, record, values, synced, report) {
                 changed.insert(key, member);
+            } else {
+                existing.insert(key, member);
             }
         } else {
             let id = ctx.ids().uuid().into();

@@ -48,6 +48,7 @@ mod tests {
         Ok(ReadPage {
             records: Vec::new(),
             total_results: Some(n as u64),
+            in_order: true,
         })
     }
 

@@ -3,11 +3,14 @@
 //! instance on the same database takes the run over when the lease lapses and resumes
 //! from the last committed page — no restart from zero, no duplicate members.
 
+use std::sync::Arc;
+
 use infor_crm_fake::{FaultConfig, Kind};
 use listbridge::{
     app::{self, Services},
     config::Config,
 };
+use listbridge_connector::ConnectorRegistry;
 use serde_json::json;
 
 use crate::support::lists::{all_members, assert_members_match, expected, records};
@@ -32,8 +35,17 @@ impl Drop for Instance {
 }
 
 impl Instance {
-    /// Starts an instance on an existing database.
+    /// Starts an instance on an existing database, with every connector kind.
     async fn start(database_url: &str, name: &str) -> Instance {
+        Instance::start_with(database_url, name, Arc::new(app::default_registry())).await
+    }
+
+    /// Starts an instance on an existing database whose connectors come from `registry`.
+    async fn start_with(
+        database_url: &str,
+        name: &str,
+        registry: Arc<ConnectorRegistry>,
+    ) -> Instance {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -46,6 +58,7 @@ impl Instance {
         };
         let services = Services {
             workers: takeover_workers(name),
+            registry,
             ..Services::default()
         };
         let (ready, address) = tokio::sync::oneshot::channel();
@@ -141,5 +154,100 @@ async fn a_restart_mid_import_resumes_without_restarting_or_duplicating() {
     let (_, detail) = read_json(app.get(&format!("/v1/lists/{list}"), &key).await).await;
     assert_eq!(detail["status"], "ready");
     assert_eq!(detail["member_count"], 3_000);
+    second.kill();
+}
+
+/// Salesforce through Bulk API 2.0 jobs of 100 records a results page, for tables of
+/// 1,000 records and more.
+fn bulk_registry() -> Arc<ConnectorRegistry> {
+    let mut registry = ConnectorRegistry::new();
+    let options = salesforce::SalesforceOptions {
+        bulk: salesforce::BulkOptions {
+            threshold: 1_000,
+            page: 100,
+            ..salesforce::BulkOptions::default()
+        },
+        ..salesforce::SalesforceOptions::default()
+    };
+    registry.register(Arc::new(salesforce::SalesforceFactory::with_options(
+        options,
+    )));
+    Arc::new(registry)
+}
+
+/// A bulk read comes in no order, so an import cut short by a restart starts its read
+/// over (a new job): what was stored is found again by email, never added twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_mid_bulk_import_reads_again_without_duplicating() {
+    let sf = salesforce_fake::FakeSalesforce::start(salesforce_fake::FakeConfig {
+        leads: 3_000,
+        contacts: 0,
+        faults: salesforce_fake::FaultConfig {
+            latency_ms: 40,
+            ..salesforce_fake::FaultConfig::default()
+        },
+        ..salesforce_fake::FakeConfig::default()
+    })
+    .await
+    .expect("fake Salesforce starts");
+    let app = spawn_app_with(api_only()).await;
+    let key = app.create_account("acme").await;
+    let (status, connector) = read_json(
+        app.post(
+            "/v1/connectors",
+            &key,
+            &json!({ "kind": "salesforce", "base_url": sf.base_url(),
+                     "client_id": "demo-client", "client_secret": "demo-secret" }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{connector}");
+
+    let first = Instance::start_with(&app.database_url, "first", bulk_registry()).await;
+    let response = app
+        .client
+        .post(format!("{}/v1/lists/import", first.base_url))
+        .bearer_auth(&key)
+        .json(&json!({ "connector": connector["id"], "entity": "lead", "fields": ["Title"] }))
+        .send()
+        .await
+        .expect("request sent");
+    let (status, body) = read_json(response).await;
+    assert_eq!(status, 202, "{body}");
+    let run = body["run_id"].as_str().expect("run id").to_string();
+    let list = body["list"]["id"].as_str().expect("list id").to_string();
+    let midway = wait_run_midway(&app.client, &app.base_url, &key, &run, |report| {
+        report["progress_done"].as_i64().unwrap_or(0) >= 1_000
+    })
+    .await;
+    first.kill();
+    let done_at_kill = midway["progress_done"].as_i64().unwrap_or(0);
+    sf.state().clear_faults();
+    sf.state().reset_stats();
+
+    let second = Instance::start_with(&app.database_url, "second", bulk_registry()).await;
+    let report = wait_run_at(&app.client, &second.base_url, &key, &run).await;
+    assert_eq!(report["status"], "succeeded", "{report}");
+    let stats = sf.state().stats();
+    assert_eq!(stats.count_of("Lead", "POST"), 1, "a new job: {stats:?}");
+    let members = all_members(&app, &key, &list).await;
+    let emails: std::collections::HashSet<String> = members
+        .iter()
+        .filter_map(|m| m["email"].as_str().map(str::to_lowercase))
+        .collect();
+    assert_eq!(emails.len(), members.len(), "no member twice");
+    assert!(
+        done_at_kill > 0 && (done_at_kill as usize) < members.len(),
+        "killed midway"
+    );
+    assert_eq!(
+        report["counts"]["pulled_new"].as_u64(),
+        Some(members.len() as u64),
+        "each member added once: {report}"
+    );
+    let (_, detail) = read_json(app.get(&format!("/v1/lists/{list}"), &key).await).await;
+    assert_eq!(detail["status"], "ready");
+    assert_eq!(detail["member_count"].as_u64(), Some(members.len() as u64));
     second.kill();
 }

@@ -75,6 +75,7 @@ mod props_csv_upload;
 mod props_recurrence;
 mod runs_exclusive;
 mod salesforce_allowance;
+mod salesforce_bulk;
 mod salesforce_flow;
 mod salesforce_sync;
 mod schedules_firing;

@@ -44,7 +44,10 @@ async fn a_used_up_allowance_stops_the_sync_and_deliveries_wait_for_it() {
         "{report}"
     );
     let sent = sf.state().stats().total - before;
-    assert!(sent <= 2, "one refused request ends the run, no retries: {sent}");
+    assert!(
+        sent <= 2,
+        "one refused request ends the run, no retries: {sent}"
+    );
     let run_jobs: Vec<_> = w
         .jobs()
         .await
@@ -61,7 +64,10 @@ async fn a_used_up_allowance_stops_the_sync_and_deliveries_wait_for_it() {
         .into_iter()
         .find(|m| m.email == members[0].email)
         .expect("the member stays");
-    assert!(member.parked.is_none(), "not parked for the org's limit: {member:?}");
+    assert!(
+        member.parked.is_none(),
+        "not parked for the org's limit: {member:?}"
+    );
 
     let path = form["submit_path"].as_str().unwrap_or_default().to_string();
     let body = json!({ "email": "wait@limit.example", "last_name": "Wait", "company": "Later" });

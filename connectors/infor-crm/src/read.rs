@@ -49,6 +49,7 @@ pub(crate) fn read(inner: Arc<Inner>, entity: EntityKind, query: ReadQuery) -> R
                 .map(|row| row.into_record(entity))
                 .collect(),
             total_results: page.total_results,
+            in_order: true,
         })
         .boxed()
 }

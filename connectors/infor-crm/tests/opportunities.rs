@@ -142,6 +142,7 @@ async fn won_opportunities_after_a_watermark_come_oldest_first_across_pages() {
             since: Some(since.clone()),
             page_size: Some(2),
             filters: vec![Filter::equals("Status", "Closed - Won")],
+            any_order: false,
         };
         let mut stream = crm.read_source(SourceKind::Opportunity, query);
         let mut read: Vec<SourceRecord> = Vec::new();

@@ -53,6 +53,7 @@ struct Raw {
     status: StatusCode,
     retry_after: Option<Duration>,
     body: String,
+    locator: Option<String>,
 }
 
 /// The transport for one org.
@@ -301,6 +302,7 @@ impl Client {
                         return Ok(Reply {
                             status: raw.status,
                             body: raw.body,
+                            locator: raw.locator,
                         });
                     }
                     Err(SendError::Transport(transport)) if outbound::is_refusal(&transport) => {
@@ -469,11 +471,13 @@ impl Client {
         }
         let retry_after = header(RETRY_AFTER.as_str())
             .and_then(|v| retry::parse_retry_after(&v, chrono::Utc::now()));
+        let locator = header("sforce-locator");
         let body = read_body(response, self.max_response_bytes).await?;
         Ok(Raw {
             status,
             retry_after,
             body,
+            locator,
         })
     }
 

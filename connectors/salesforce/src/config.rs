@@ -54,6 +54,42 @@ pub struct SalesforceOptions {
     pub auth: AuthFlow,
     /// How the connector spends the org's daily API allowance once it runs low.
     pub api_budget: ApiBudget,
+    /// Full reads that may come in any order ([`listbridge_connector::ReadQuery::any_order`])
+    /// of a table at least this large go through a Bulk API 2.0 query job.
+    pub bulk: BulkOptions,
+}
+
+/// When and how full reads use Bulk API 2.0: a job answers a large table in pages of
+/// tens of thousands of records, a fraction of the REST query's requests (which the
+/// org's daily allowance counts), at the price of a job to wait for and no order.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BulkOptions {
+    /// The fewest records (a `COUNT()` asked first) a read goes to a job for; below it
+    /// the REST query is as cheap and starts at once.
+    pub threshold: u64,
+    /// Records per results request (`maxRecords`); each request's answer is held whole
+    /// while it is read, so this bounds memory too.
+    pub page: u32,
+    /// The first wait between polls of the job's state; it doubles up to `max_poll`.
+    pub first_poll: Duration,
+    /// The longest wait between polls.
+    pub max_poll: Duration,
+    /// How long a job may take before the read gives up (the job is aborted).
+    pub max_wait: Duration,
+}
+
+impl Default for BulkOptions {
+    /// Tables of 50,000 records and more, results 10,000 at a time, polls from a
+    /// quarter of a second up to five seconds, for at most half an hour.
+    fn default() -> Self {
+        BulkOptions {
+            threshold: 50_000,
+            page: 10_000,
+            first_poll: Duration::from_millis(250),
+            max_poll: Duration::from_secs(5),
+            max_wait: Duration::from_secs(30 * 60),
+        }
+    }
 }
 
 /// The org's daily API allowance is shared with every other integration and its users'
@@ -88,6 +124,7 @@ impl Default for SalesforceOptions {
             backoff: Backoff::default(),
             auth: AuthFlow::ClientCredentials,
             api_budget: ApiBudget::default(),
+            bulk: BulkOptions::default(),
         }
     }
 }
@@ -100,6 +137,11 @@ impl SalesforceOptions {
                 base_delay: Duration::from_millis(5),
                 max_delay: Duration::from_millis(40),
                 max_retry_after: Duration::from_secs(5),
+            },
+            bulk: BulkOptions {
+                first_poll: Duration::from_millis(5),
+                max_poll: Duration::from_millis(20),
+                ..BulkOptions::default()
             },
             ..SalesforceOptions::default()
         }

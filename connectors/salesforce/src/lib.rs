@@ -30,6 +30,7 @@ use listbridge_connector::{
 
 mod auth;
 mod batch;
+mod bulk;
 mod client;
 mod composite;
 mod config;
@@ -51,7 +52,7 @@ mod verify;
 mod vocabulary;
 mod write;
 
-pub use config::{ApiBudget, AuthFlow, Backoff, SalesforceOptions};
+pub use config::{ApiBudget, AuthFlow, Backoff, BulkOptions, SalesforceOptions};
 pub use connector::Salesforce;
 pub use vocabulary::SalesforceVocabulary;
 

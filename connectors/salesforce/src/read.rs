@@ -12,6 +12,7 @@ use async_stream::try_stream;
 use listbridge_connector::{ConnectorError, EntityKind, ReadPage, ReadQuery, RecordStream};
 
 use crate::{
+    bulk,
     connector::Inner,
     describe::{Schema, sobject},
     query, record,
@@ -19,12 +20,8 @@ use crate::{
     soql,
 };
 
-/// The SOQL of a read.
-pub(crate) fn soql_of(
-    schema: &Schema,
-    selection: &Selection,
-    q: &ReadQuery,
-) -> Result<String, ConnectorError> {
+/// The conditions of a read: after its watermark, converted leads left out, its filters.
+fn conditions(schema: &Schema, q: &ReadQuery) -> Result<Vec<String>, ConnectorError> {
     let mut conditions = Vec::new();
     if let Some(since) = &q.since {
         conditions.push(soql::after(since)?);
@@ -33,36 +30,63 @@ pub(crate) fn soql_of(
     for filter in &q.filters {
         conditions.push(soql::condition(schema, filter)?);
     }
-    let mut text = format!(
-        "SELECT {} FROM {}",
-        selection.columns(),
-        sobject(schema.entity)
-    );
+    Ok(conditions)
+}
+
+/// `SELECT {select} FROM … [WHERE …]` of a read, without an order.
+fn unordered(schema: &Schema, select: &str, q: &ReadQuery) -> Result<String, ConnectorError> {
+    let conditions = conditions(schema, q)?;
+    let mut text = format!("SELECT {select} FROM {}", sobject(schema.entity));
     if !conditions.is_empty() {
         text.push_str(" WHERE ");
         text.push_str(&conditions.join(" AND "));
     }
+    Ok(text)
+}
+
+/// The SOQL of a read.
+pub(crate) fn soql_of(
+    schema: &Schema,
+    selection: &Selection,
+    q: &ReadQuery,
+) -> Result<String, ConnectorError> {
+    let mut text = unordered(schema, &selection.columns(), q)?;
     text.push_str(" ORDER BY SystemModstamp, Id");
     Ok(text)
 }
 
-/// [`listbridge_connector::CrmConnector::read`].
+/// [`listbridge_connector::CrmConnector::read`]: the keyset query, or a Bulk API 2.0 job
+/// for a large table read in any order ([`crate::bulk`]).
 pub(crate) fn read(inner: Arc<Inner>, entity: EntityKind, q: ReadQuery) -> RecordStream {
     Box::pin(try_stream! {
         let schema = inner.schema(entity).await?;
         let selection = Selection::new(&schema, &q.fields)?;
-        let text = soql_of(&schema, &selection, &q)?;
-        let batch = Some(q.page_size.unwrap_or(inner.page_size));
+        let page_size = q.page_size.unwrap_or(inner.page_size);
         let name = sobject(entity);
-        let url = query::first_url(&inner, &text)?;
-        for await page in query::pages(Arc::clone(&inner), url, name, batch) {
-            let page = page?;
-            let records = page
-                .records
-                .iter()
-                .map(|r| record::from_json(&schema, &selection.fields, r))
-                .collect::<Result<Vec<_>, _>>()?;
-            yield ReadPage { records, total_results: Some(page.total_size) };
+        let large = if q.any_order && q.since.is_none() {
+            let counted = bulk::count(&inner, &unordered(&schema, "COUNT()", &q)?, name).await?;
+            counted >= inner.options.bulk.threshold
+        } else {
+            false
+        };
+        if large {
+            let text = unordered(&schema, &selection.columns(), &q)?;
+            let size = usize::try_from(page_size).unwrap_or(usize::MAX);
+            for await page in bulk::read(Arc::clone(&inner), Arc::clone(&schema), selection, text, size) {
+                yield page?;
+            }
+        } else {
+            let text = soql_of(&schema, &selection, &q)?;
+            let url = query::first_url(&inner, &text)?;
+            for await page in query::pages(Arc::clone(&inner), url, name, Some(page_size)) {
+                let page = page?;
+                let records = page
+                    .records
+                    .iter()
+                    .map(|r| record::from_json(&schema, &selection.fields, r))
+                    .collect::<Result<Vec<_>, _>>()?;
+                yield ReadPage { records, total_results: Some(page.total_size), in_order: true };
+            }
         }
     })
 }

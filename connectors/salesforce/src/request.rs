@@ -57,6 +57,9 @@ impl Request {
 pub(crate) struct Reply {
     pub status: StatusCode,
     pub body: String,
+    /// `Sforce-Locator`: where a Bulk API 2.0 job's next results page starts (`null`
+    /// after the last).
+    pub locator: Option<String>,
 }
 
 /// Why a request did not produce a reply.

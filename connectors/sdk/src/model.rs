@@ -161,6 +161,13 @@ pub struct ReadQuery {
     /// and with `since`). Empty reads everything.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub filters: Vec<Filter>,
+    /// The caller takes the records in any order: it stores them all before it relies
+    /// on any position, and a read cut short starts over. A connector may then read a
+    /// large table through the CRM's bulk export, in far fewer requests (Salesforce's
+    /// Bulk API 2.0, whose results come in no promised order); its pages then say so
+    /// ([`ReadPage::in_order`]). Only a read without `since` is ever served that way.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub any_order: bool,
 }
 
 /// One condition on the records a read returns, in CRM-neutral terms.
@@ -233,10 +240,14 @@ impl Filter {
 /// One page of a read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReadPage {
-    /// Records in (modify date, key) order.
+    /// Records in (modify date, key) order, unless `in_order` is false.
     pub records: Vec<CrmRecord>,
     /// How many records the whole read matches, when the CRM says.
     pub total_results: Option<u64>,
+    /// The records are in (modify date, key) order and come after every record of the
+    /// pages before: a read can resume after this page's last record. False only for a
+    /// read that asked for [`ReadQuery::any_order`] and was served by a bulk export.
+    pub in_order: bool,
 }
 
 /// The stream of pages a read produces.

@@ -48,7 +48,7 @@ pub(super) async fn pull(
     }
     let read_began = *cp.read_began.get_or_insert_with(|| ctx.now());
     let mut report = Report::resume(cp.counts.clone(), cp.seq);
-    let mut read = CrmRead::open(ctx, connector.as_ref(), fields, cp);
+    let mut read = CrmRead::open(ctx, connector.as_ref(), fields, cp, false);
     while let Some(page) = read.next_page(ctx, cp).await? {
         let Some(last) = page.records.iter().rev().find_map(CrmRecord::watermark) else {
             continue;

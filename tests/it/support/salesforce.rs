@@ -27,7 +27,25 @@ pub fn leads_with_email(fake: &FakeSalesforce, email: &str) -> usize {
 /// connector, unused, deleted first); the world's `connector` is the Salesforce one, so
 /// [`World::import`] reads from it.
 pub async fn salesforce_only(leads: usize) -> (World, FakeSalesforce) {
-    let mut w = world_with(crm_config(0, 0), fast_services()).await;
+    let sf = start_fake(leads).await;
+    let w = connected(&sf, fast_services()).await;
+    (w, sf)
+}
+
+/// A fake Salesforce with `leads` leads and no contacts.
+pub async fn start_fake(leads: usize) -> FakeSalesforce {
+    FakeSalesforce::start(FakeConfig {
+        leads,
+        contacts: 0,
+        ..FakeConfig::default()
+    })
+    .await
+    .expect("the fake Salesforce starts")
+}
+
+/// A world on `services` whose only CRM is `sf` (as [`salesforce_only`]).
+pub async fn connected(sf: &FakeSalesforce, services: listbridge::app::Services) -> World {
+    let mut w = world_with(crm_config(0, 0), services).await;
     let deleted = w
         .app
         .delete(&format!("/v1/connectors/{}", w.connector), &w.key)
@@ -37,13 +55,6 @@ pub async fn salesforce_only(leads: usize) -> (World, FakeSalesforce) {
         204,
         "the unused Infor connector is deleted"
     );
-    let sf = FakeSalesforce::start(FakeConfig {
-        leads,
-        contacts: 0,
-        ..FakeConfig::default()
-    })
-    .await
-    .expect("the fake Salesforce starts");
     let (status, connector) = w
         .post(
             "/v1/connectors",
@@ -56,5 +67,5 @@ pub async fn salesforce_only(leads: usize) -> (World, FakeSalesforce) {
         .as_str()
         .and_then(ConnectorId::from_db)
         .unwrap_or_else(|| panic!("connector id in {connector}"));
-    (w, sf)
+    w
 }
