@@ -84,6 +84,29 @@ impl Instance {
     }
 }
 
+/// Imports the leads of `connector` (their Title) through `instance`: the run and the
+/// list.
+async fn import_leads(
+    app: &crate::support::TestApp,
+    instance: &Instance,
+    key: &str,
+    connector: serde_json::Value,
+) -> (String, String) {
+    let response = app
+        .client
+        .post(format!("{}/v1/lists/import", instance.base_url))
+        .bearer_auth(key)
+        .json(&json!({ "connector": connector, "entity": "lead", "fields": ["Title"] }))
+        .send()
+        .await
+        .expect("request sent");
+    let (status, body) = read_json(response).await;
+    assert_eq!(status, 202, "{body}");
+    let run = body["run_id"].as_str().expect("run id").to_string();
+    let list = body["list"]["id"].as_str().expect("list id").to_string();
+    (run, list)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restart_mid_import_resumes_without_restarting_or_duplicating() {
     let crm = infor_crm_fake::FakeCrm::start(infor_crm_fake::FakeConfig {
@@ -102,18 +125,7 @@ async fn a_restart_mid_import_resumes_without_restarting_or_duplicating() {
     let connector = connect(&app, &key, &crm).await;
 
     let first = Instance::start(&app.database_url, "first").await;
-    let response = app
-        .client
-        .post(format!("{}/v1/lists/import", first.base_url))
-        .bearer_auth(&key)
-        .json(&json!({ "connector": connector, "entity": "lead", "fields": ["Title"] }))
-        .send()
-        .await
-        .expect("request sent");
-    let (status, body) = read_json(response).await;
-    assert_eq!(status, 202, "{body}");
-    let run = body["run_id"].as_str().expect("run id").to_string();
-    let list = body["list"]["id"].as_str().expect("list id").to_string();
+    let (run, list) = import_leads(&app, &first, &key, json!(connector)).await;
 
     // Kill the first instance once some pages are committed, well before the end.
     let midway = wait_run_midway(&app.client, &app.base_url, &key, &run, |report| {
@@ -205,18 +217,7 @@ async fn a_restart_mid_bulk_import_reads_again_without_duplicating() {
     assert_eq!(status, 201, "{connector}");
 
     let first = Instance::start_with(&app.database_url, "first", bulk_registry()).await;
-    let response = app
-        .client
-        .post(format!("{}/v1/lists/import", first.base_url))
-        .bearer_auth(&key)
-        .json(&json!({ "connector": connector["id"], "entity": "lead", "fields": ["Title"] }))
-        .send()
-        .await
-        .expect("request sent");
-    let (status, body) = read_json(response).await;
-    assert_eq!(status, 202, "{body}");
-    let run = body["run_id"].as_str().expect("run id").to_string();
-    let list = body["list"]["id"].as_str().expect("list id").to_string();
+    let (run, list) = import_leads(&app, &first, &key, connector["id"].clone()).await;
     let midway = wait_run_midway(&app.client, &app.base_url, &key, &run, |report| {
         report["progress_done"].as_i64().unwrap_or(0) >= 1_000
     })

@@ -25,10 +25,10 @@ use serde::Deserialize;
 use serde_json::{Map, Number, Value as Json, json};
 
 use crate::{
-    client::{Failure, Reply, Request},
+    client::{Reply, Request},
     connector::Inner,
     describe::Schema,
-    errors, query, record,
+    query, record,
     select::Selection,
 };
 
@@ -207,16 +207,7 @@ async fn send(
     request: &Request,
     sobject: &'static str,
 ) -> Result<Reply, ConnectorError> {
-    let reply = inner
-        .client
-        .execute(request)
-        .await
-        .map_err(Failure::into_error)?;
-    if reply.status.is_success() {
-        Ok(reply)
-    } else {
-        Err(errors::answer_error(reply.status, &reply.body, sobject, ""))
-    }
+    inner.client.execute_ok(request, sobject, "").await
 }
 
 fn parse_info(body: &str) -> Result<JobInfo, ConnectorError> {

@@ -247,6 +247,22 @@ impl Client {
         }
     }
 
+    /// [`Client::execute`], with any answer but a success as the error it says about
+    /// `entity`'s record `key` (empty when the request is about no one record).
+    pub async fn execute_ok(
+        &self,
+        request: &Request,
+        entity: &str,
+        key: &str,
+    ) -> Result<Reply, ConnectorError> {
+        let reply = self.execute(request).await.map_err(Failure::into_error)?;
+        if reply.status.is_success() {
+            Ok(reply)
+        } else {
+            Err(errors::answer_error(reply.status, &reply.body, entity, key))
+        }
+    }
+
     /// Sends `request` with the bearer token, buying a new token once when Salesforce
     /// says the session expired; answers every reply whose status is not retried.
     pub async fn execute(&self, request: &Request) -> Result<Reply, Failure> {

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value as Json, json};
 
 use crate::{
-    client::{Failure, Request},
+    client::Request,
     connector::Inner,
     errors,
     query::{self, QueryPage},
@@ -84,17 +84,8 @@ async fn batch(inner: &Inner, group: &[Query]) -> Result<Vec<QueryPage>, Connect
     };
     let reply = inner
         .client
-        .execute(&request)
-        .await
-        .map_err(Failure::into_error)?;
-    if !reply.status.is_success() {
-        return Err(errors::answer_error(
-            reply.status,
-            &reply.body,
-            "composite/batch",
-            "",
-        ));
-    }
+        .execute_ok(&request, "composite/batch", "")
+        .await?;
     let unreadable = |why: String| ConnectorError::Transient {
         message: format!("an unreadable Salesforce Composite Batch answer: {why}"),
     };

@@ -17,11 +17,11 @@ use reqwest::Method;
 use serde_json::{Map, Value as Json, json};
 
 use crate::{
-    client::{Failure, Request},
+    client::Request,
     composite,
     connector::Inner,
     describe::sobject,
-    errors, id, query, record,
+    id, query, record,
     select::{Selection, not_converted},
     soql,
 };
@@ -175,14 +175,7 @@ async fn retrieve(
         idempotent: true,
         ..Request::json(Method::POST, url, name, &body)
     };
-    let reply = inner
-        .client
-        .execute(&request)
-        .await
-        .map_err(Failure::into_error)?;
-    if !reply.status.is_success() {
-        return Err(errors::answer_error(reply.status, &reply.body, name, ""));
-    }
+    let reply = inner.client.execute_ok(&request, name, "").await?;
     match serde_json::from_str::<Vec<Option<Map<String, Json>>>>(&reply.body) {
         Ok(rows) if rows.len() == ids.len() => Ok(rows),
         Ok(rows) => Err(ConnectorError::Transient {

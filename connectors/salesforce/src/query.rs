@@ -9,11 +9,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value as Json};
 use url::Url;
 
-use crate::{
-    client::{Failure, Request},
-    connector::Inner,
-    errors,
-};
+use crate::{client::Request, connector::Inner};
 
 /// One page of a query answer.
 #[derive(Debug, Deserialize)]
@@ -45,14 +41,7 @@ pub(crate) async fn page(
         batch_size,
         ..Request::get(url, sobject)
     };
-    let reply = inner
-        .client
-        .execute(&request)
-        .await
-        .map_err(Failure::into_error)?;
-    if !reply.status.is_success() {
-        return Err(errors::answer_error(reply.status, &reply.body, sobject, ""));
-    }
+    let reply = inner.client.execute_ok(&request, sobject, "").await?;
     serde_json::from_str(&reply.body).map_err(|e| ConnectorError::Transient {
         message: format!("an unreadable Salesforce query answer: {e}"),
     })

@@ -189,19 +189,10 @@ pub(crate) async fn update(
             .client
             .data_url(&format!("sobjects/{}/{id}", sobject(entity)))?;
         let request = Request::json(Method::PATCH, url, sobject(entity), &body);
-        let reply = inner
+        inner
             .client
-            .execute(&request)
-            .await
-            .map_err(Failure::into_error)?;
-        if !reply.status.is_success() {
-            return Err(errors::answer_error(
-                reply.status,
-                &reply.body,
-                entity.as_str(),
-                &id,
-            ));
-        }
+            .execute_ok(&request, entity.as_str(), &id)
+            .await?;
     }
     read_back(inner, entity, &id, &names).await
 }
