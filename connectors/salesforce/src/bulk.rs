@@ -75,14 +75,18 @@ pub(crate) fn read(
         let mut total = done.number_records_processed;
         let mut locator: Option<String> = None;
         loop {
-            let (rows, next) = results(&inner, &job.id, locator.as_deref(), sobject).await?;
-            let records = to_records(&schema, &selection, &rows)?;
-            for chunk in records.chunks(page_size.max(1)) {
+            let (body, next) = results(&inner, &job.id, locator.as_deref(), sobject).await?;
+            let mut records = to_records(&schema, &selection, &body)?;
+            drop(body);
+            // Pages of the asked size, moved out of the results page rather than copied.
+            while !records.is_empty() {
+                let rest = records.split_off(records.len().min(page_size.max(1)));
                 yield ReadPage {
-                    records: chunk.to_vec(),
+                    records,
                     total_results: total.take(),
                     in_order: false,
                 };
+                records = rest;
             }
             match next {
                 Some(next) => locator = Some(next),
@@ -153,13 +157,13 @@ async fn wait(
     }
 }
 
-/// One page of results: the rows (each cell by its column) and the next page's locator.
+/// One page of results: its CSV text and the next page's locator.
 async fn results(
     inner: &Inner,
     job: &str,
     locator: Option<&str>,
     sobject: &'static str,
-) -> Result<(Vec<Map<String, Json>>, Option<String>), ConnectorError> {
+) -> Result<(String, Option<String>), ConnectorError> {
     let mut url = inner
         .client
         .data_url(&format!("jobs/query/{job}/results"))?;
@@ -172,7 +176,7 @@ async fn results(
     let next = reply
         .locator
         .filter(|l| !l.is_empty() && !l.eq_ignore_ascii_case("null"));
-    Ok((parse_csv(&reply.body)?, next))
+    Ok((reply.body, next))
 }
 
 /// Aborts a job the read gives up on (best effort: the job ends by itself anyway).
@@ -216,8 +220,13 @@ fn parse_info(body: &str) -> Result<JobInfo, ConnectorError> {
     })
 }
 
-/// The rows of a CSV results page, each cell under its column's name (empty is null).
-fn parse_csv(body: &str) -> Result<Vec<Map<String, Json>>, ConnectorError> {
+/// The records of a CSV results page, row by row: each cell typed by its described
+/// field (empty is null), the version written as the REST API writes it.
+fn to_records(
+    schema: &Schema,
+    selection: &Selection,
+    body: &str,
+) -> Result<Vec<CrmRecord>, ConnectorError> {
     let unreadable = |e: csv::Error| ConnectorError::Transient {
         message: format!("an unreadable Bulk API results page: {e}"),
     };
@@ -225,72 +234,42 @@ fn parse_csv(body: &str) -> Result<Vec<Map<String, Json>>, ConnectorError> {
         .has_headers(true)
         .from_reader(body.as_bytes());
     let headers = reader.headers().map_err(unreadable)?.clone();
-    let mut rows = Vec::new();
-    for row in reader.records() {
-        let row = row.map_err(unreadable)?;
-        let map = headers
+    let mut records = Vec::new();
+    let mut row = csv::StringRecord::new();
+    while reader.read_record(&mut row).map_err(unreadable)? {
+        let typed: Map<String, Json> = headers
             .iter()
             .zip(row.iter())
-            .map(|(name, cell)| {
-                let value = if cell.is_empty() {
-                    Json::Null
-                } else {
-                    Json::String(cell.to_string())
-                };
-                (name.to_string(), value)
-            })
+            .map(|(name, cell)| (name.to_string(), typed(schema, name, cell)))
             .collect();
-        rows.push(map);
+        records.push(record::from_json(schema, &selection.fields, &typed)?);
     }
-    Ok(rows)
-}
-
-/// CSV rows as records: each cell typed by its described field, the version written as
-/// the REST API writes it.
-fn to_records(
-    schema: &Schema,
-    selection: &Selection,
-    rows: &[Map<String, Json>],
-) -> Result<Vec<CrmRecord>, ConnectorError> {
-    rows.iter()
-        .map(|row| {
-            let typed: Map<String, Json> = row
-                .iter()
-                .map(|(name, value)| (name.clone(), typed(schema, name, value)))
-                .collect();
-            record::from_json(schema, &selection.fields, &typed)
-        })
-        .collect()
+    Ok(records)
 }
 
 /// A CSV cell as the JSON the REST API would have sent.
-fn typed(schema: &Schema, name: &str, value: &Json) -> Json {
-    let Json::String(text) = value else {
-        return value.clone();
-    };
+fn typed(schema: &Schema, name: &str, cell: &str) -> Json {
+    if cell.is_empty() {
+        return Json::Null;
+    }
+    let text = || Json::String(cell.to_string());
     if name.eq_ignore_ascii_case("SystemModstamp") {
-        return record::parse_instant(text).map_or_else(
-            || value.clone(),
-            |t| {
-                Json::String(format!(
-                    "{}+0000",
-                    t.to_rfc3339_opts(SecondsFormat::Millis, true)
-                        .trim_end_matches('Z')
-                ))
-            },
-        );
+        return record::parse_instant(cell).map_or_else(text, |t| {
+            let millis = t.to_rfc3339_opts(SecondsFormat::Millis, true);
+            Json::String(format!("{}+0000", millis.trim_end_matches('Z')))
+        });
     }
     match schema.field(name).map(|f| f.field_type) {
-        Ok(FieldType::Boolean) => match text.as_str() {
+        Ok(FieldType::Boolean) => match cell {
             "true" => Json::Bool(true),
             "false" => Json::Bool(false),
-            _ => value.clone(),
+            _ => text(),
         },
-        Ok(FieldType::Integer | FieldType::Decimal) => text
+        Ok(FieldType::Integer | FieldType::Decimal) => cell
             .parse::<f64>()
             .ok()
             .and_then(Number::from_f64)
-            .map_or_else(|| value.clone(), Json::Number),
-        _ => value.clone(),
+            .map_or_else(text, Json::Number),
+        _ => text(),
     }
 }
