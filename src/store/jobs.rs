@@ -289,15 +289,21 @@ impl<'a, C: ConnectionTrait> JobRepo<'a, C> {
     }
 
     /// Hands a held job back to wait until `until` without spending an attempt: it could
-    /// not start yet (another run of its list is executing).
+    /// not start yet (another run of its list is executing, the CRM's allowance is used
+    /// up). A `reason` is kept as its last error, for whoever wonders why it waits.
     pub async fn postpone(
         &self,
         job: &Job,
         worker: &str,
         until: DateTime<Utc>,
+        reason: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        job::Entity::update_many()
+        let mut update = job::Entity::update_many();
+        if let Some(reason) = reason {
+            update = update.col_expr(job::Column::LastError, Expr::value(reason));
+        }
+        update
             .col_expr(job::Column::Status, Expr::value(JobStatus::Queued.as_str()))
             .col_expr(job::Column::LeaseOwner, Expr::value(Option::<String>::None))
             .col_expr(

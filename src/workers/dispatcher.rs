@@ -161,7 +161,7 @@ async fn run_job(state: &AppState, runs: &RunWorker, config: &WorkerConfig, job:
             // Why names what it waits for (a form delivery's email): debug only.
             tracing::info!("job postponed");
             tracing::debug!(%why, "job postponed");
-            jobs.postpone(&job, &config.worker_id, now + BUSY_WAIT, now)
+            jobs.postpone(&job, &config.worker_id, now + BUSY_WAIT, None, now)
                 .await
                 .map(|()| JobStatus::Queued)
         }
@@ -169,9 +169,15 @@ async fn run_job(state: &AppState, runs: &RunWorker, config: &WorkerConfig, job:
             // Form and note deliveries wait for the allowance without spending their
             // attempts: they would be dead long before it frees up. (A run stops instead.)
             tracing::warn!(kind = ?job.kind, "the CRM's API allowance is used up; the job waits for it");
-            jobs.postpone(&job, &config.worker_id, now + ALLOWANCE_WAIT, now)
-                .await
-                .map(|()| JobStatus::Queued)
+            jobs.postpone(
+                &job,
+                &config.worker_id,
+                now + ALLOWANCE_WAIT,
+                error.as_deref(),
+                now,
+            )
+            .await
+            .map(|()| JobStatus::Queued)
         }
         Err(e) if e.is_retryable() => {
             let status = jobs

@@ -90,6 +90,12 @@ async fn a_used_up_allowance_stops_the_sync_and_deliveries_wait_for_it() {
     .await;
     assert_eq!(job.attempts, 0, "waiting spends no attempt: {job:?}");
     assert!(
+        job.last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("daily API request limit")),
+        "it says why it waits: {job:?}"
+    );
+    assert!(
         job.run_at - job.updated_at >= chrono::Duration::minutes(59),
         "it waits about an hour: {job:?}"
     );

@@ -86,7 +86,9 @@ pub(crate) async fn find_by_email_in(
         return Ok(answers);
     }
     let mut shapes = Vec::with_capacity(lookups.len());
-    let mut queries: Vec<(usize, composite::Query)> = Vec::new();
+    // Each query, and the lookup (index in `lookups`) it answers.
+    let mut queries: Vec<composite::Query> = Vec::new();
+    let mut owners: Vec<usize> = Vec::new();
     for (index, lookup) in lookups.iter().enumerate() {
         let schema = inner.schema(lookup.entity).await?;
         let selection = Selection::new(&schema, &lookup.fields)?;
@@ -98,17 +100,16 @@ pub(crate) async fn find_by_email_in(
             inner.options.max_url_length,
             render,
         ) {
-            let query = composite::Query {
+            queries.push(composite::Query {
                 soql: render(&chunk),
                 sobject: sobject(lookup.entity),
-            };
-            queries.push((index, query));
+            });
+            owners.push(index);
         }
         shapes.push((schema, selection));
     }
-    let plain: Vec<composite::Query> = queries.iter().map(|(_, q)| q.clone()).collect();
-    let rows = composite::queries(inner, &plain).await?;
-    for ((index, _), rows) in queries.iter().zip(rows) {
+    let rows = composite::queries(inner, &queries).await?;
+    for (index, rows) in owners.iter().zip(rows) {
         let (schema, selection) = &shapes[*index];
         for row in &rows {
             let found = record::from_json(schema, &selection.fields, row)?;
@@ -141,6 +142,9 @@ pub(crate) async fn get_by_keys(
         if seen.insert(id.clone()) {
             ids.push(id);
         }
+    }
+    if ids.is_empty() {
+        return Ok(Vec::new());
     }
     let schema = inner.schema(entity).await?;
     let selection = Selection::new(&schema, fields)?;
