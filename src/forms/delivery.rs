@@ -9,13 +9,18 @@
 //! rejection and each delivery is told to `alerts` (rejections piling up on a form).
 //!
 //! The lock is a lease: a heartbeat renews it while the backlog is delivered, and it is
-//! renewed (and so confirmed) before each submission and right before each CRM write.
-//! A holder that finds it lost stops at once without writing, so however slow the CRM,
-//! a second delivery that took over a lapsed lock is the only one writing for the email.
+//! confirmed before each submission and right before each CRM write (renewed, unless
+//! renewed within the last third of a lease, which cannot have lapsed since). A holder
+//! that finds it lost stops at once without writing, so however slow the CRM, a second
+//! delivery that took over a lapsed lock is the only one writing for the email.
 
-use std::{collections::HashMap, sync::Arc, time::Duration as StdDuration};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, PoisonError},
+    time::Duration as StdDuration,
+};
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use listbridge_connector::{ConnectorError, CrmConnector, CrmRecord, EntityKind, FieldValues};
 
 use super::mapping::FieldResolver;
@@ -138,26 +143,69 @@ struct EmailLock<'a> {
     email: &'a str,
     holder: &'a str,
     lease: Duration,
+    /// When the lease last started (taken or renewed), on the clock leases expire by.
+    leased_at: Mutex<Option<DateTime<Utc>>>,
 }
 
 impl EmailLock<'_> {
     /// Renews the lease; false when the lock is no longer this delivery's.
     async fn renew(&self) -> Result<bool, StoreError> {
-        EmailLockRepo
+        let now = self.state.clock.now();
+        let renewed = EmailLockRepo
             .renew(
                 self.state.store.conn(),
                 self.account,
                 self.email,
                 self.holder,
                 self.lease,
-                self.state.clock.now(),
+                now,
             )
-            .await
+            .await?;
+        if renewed {
+            self.leased(now);
+        }
+        Ok(renewed)
     }
 
-    /// Renews the lease, failing with [`DeliveryError::LockLost`] when it was lost.
+    /// Takes the lock when it is free, lapsed or already this holder's.
+    async fn try_take(&self) -> Result<bool, StoreError> {
+        let now = self.state.clock.now();
+        let taken = EmailLockRepo
+            .try_acquire(
+                self.state.store.conn(),
+                self.account,
+                self.email,
+                self.holder,
+                self.lease,
+                now,
+            )
+            .await?;
+        if taken {
+            self.leased(now);
+        }
+        Ok(taken)
+    }
+
+    fn leased(&self, at: DateTime<Utc>) {
+        *self
+            .leased_at
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(at);
+    }
+
+    /// Makes sure the lock is still this delivery's, failing with
+    /// [`DeliveryError::LockLost`] when it was lost. Another delivery takes a lock over
+    /// only once its lease has expired, so a lease that started less than a third of it
+    /// ago (the heartbeat's period) is still ours without asking; an older one is
+    /// renewed. Each delivery thus writes the lock twice rather than four times, on the
+    /// connection the form intake commits through.
     async fn confirm(&self) -> Result<(), DeliveryError> {
-        if self.renew().await? {
+        let leased_at = *self
+            .leased_at
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let fresh = leased_at.is_some_and(|at| self.state.clock.now() - at < self.lease / 3);
+        if fresh || self.renew().await? {
             Ok(())
         } else {
             Err(DeliveryError::LockLost(self.email.to_string()))
@@ -193,19 +241,10 @@ async fn deliver_locked(
         email: submission.email.as_str(),
         holder,
         lease: state.workers.email_lock_lease,
+        leased_at: Mutex::new(None),
     };
     let deadline = tokio::time::Instant::now() + LOCK_WAIT;
-    while !EmailLockRepo
-        .try_acquire(
-            db,
-            lock.account,
-            lock.email,
-            holder,
-            lock.lease,
-            state.clock.now(),
-        )
-        .await?
-    {
+    while !lock.try_take().await? {
         if tokio::time::Instant::now() >= deadline {
             return Err(DeliveryError::Busy(lock.email.to_string()));
         }
