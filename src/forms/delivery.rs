@@ -150,47 +150,34 @@ struct EmailLock<'a> {
 impl EmailLock<'_> {
     /// Renews the lease; false when the lock is no longer this delivery's.
     async fn renew(&self) -> Result<bool, StoreError> {
-        let now = self.state.clock.now();
-        let renewed = EmailLockRepo
-            .renew(
-                self.state.store.conn(),
-                self.account,
-                self.email,
-                self.holder,
-                self.lease,
-                now,
-            )
-            .await?;
-        if renewed {
-            self.leased(now);
-        }
-        Ok(renewed)
+        self.lease_from_now(false).await
     }
 
     /// Takes the lock when it is free, lapsed or already this holder's.
     async fn try_take(&self) -> Result<bool, StoreError> {
-        let now = self.state.clock.now();
-        let taken = EmailLockRepo
-            .try_acquire(
-                self.state.store.conn(),
-                self.account,
-                self.email,
-                self.holder,
-                self.lease,
-                now,
-            )
-            .await?;
-        if taken {
-            self.leased(now);
-        }
-        Ok(taken)
+        self.lease_from_now(true).await
     }
 
-    fn leased(&self, at: DateTime<Utc>) {
-        *self
-            .leased_at
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = Some(at);
+    /// Starts a lease now, taking the lock (`take`) or renewing it; remembers when.
+    async fn lease_from_now(&self, take: bool) -> Result<bool, StoreError> {
+        let (db, now) = (self.state.store.conn(), self.state.clock.now());
+        let (account, email, holder) = (self.account, self.email, self.holder);
+        let held = if take {
+            EmailLockRepo
+                .try_acquire(db, account, email, holder, self.lease, now)
+                .await?
+        } else {
+            EmailLockRepo
+                .renew(db, account, email, holder, self.lease, now)
+                .await?
+        };
+        if held {
+            *self
+                .leased_at
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Some(now);
+        }
+        Ok(held)
     }
 
     /// Makes sure the lock is still this delivery's, failing with
