@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use listbridge_connector::EntityKind;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use serde::Serialize;
 
@@ -188,8 +188,9 @@ impl Member {
 
 /// How many rows one `IN (…)` lookup may bind; both databases take far more.
 const LOOKUP_CHUNK: usize = 500;
-/// Members per `INSERT` (each binds 17 values).
-const INSERT_CHUNK: usize = 500;
+/// Members per `INSERT` (each binds 17 values). Small enough that building the next
+/// statement while the database runs this one (see `insert`) hides most of the building.
+const INSERT_CHUNK: usize = 200;
 
 /// The members `q` selects, in id order after `after` (a keyset page).
 async fn id_page<C: ConnectionTrait>(
@@ -566,16 +567,26 @@ impl MemberWrites {
 
 /// Inserts members, in chunks that keep each statement's bound values well under both
 /// databases' limits (not indexed).
+///
+/// Each chunk's statement is built while the database runs the one before: building
+/// (the values, their JSON, the bound parameters) costs about half as much as SQLite's
+/// insert itself, and the database works on its own thread, so on two cores the two
+/// overlap instead of taking turns. The statements still run one after the other, in
+/// order, on the caller's connection or transaction.
 async fn insert<C: ConnectionTrait>(
     db: &C,
     members: &[Member],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    for chunk in members.chunks(INSERT_CHUNK) {
-        member::Entity::insert_many(chunk.iter().map(|m| to_active(m, now)))
-            .exec_without_returning(db)
-            .await
-            .map_err(|e| StoreError::from_write(e, || "a member with this email".to_string()))?;
+    let backend = db.get_database_backend();
+    let mut statements = members.chunks(INSERT_CHUNK).map(|chunk| {
+        member::Entity::insert_many(chunk.iter().map(|m| to_active(m, now))).build(backend)
+    });
+    let mut next = statements.next();
+    while let Some(statement) = next {
+        let (done, built) = tokio::join!(db.execute_raw(statement), async { statements.next() });
+        done.map_err(|e| StoreError::from_write(e, || "a member with this email".to_string()))?;
+        next = built;
     }
     Ok(())
 }

@@ -5,7 +5,7 @@
 //! takes that [`AccountId`] and filters by it, so one tenant can never reach
 //! another's rows by guessing an id.
 
-use std::{path::PathBuf, time::Duration};
+use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
@@ -20,6 +20,7 @@ mod accounts;
 mod alert_channels;
 mod alert_streaks;
 mod api_keys;
+mod checkpointer;
 mod connector_users;
 mod connectors;
 mod conversion_exports;
@@ -168,6 +169,9 @@ pub struct Store {
     db: DatabaseConnection,
     /// See [`Store::reads`].
     reads: DatabaseConnection,
+    /// The WAL checkpointer of a SQLite file (see `checkpointer`); stops with the
+    /// last clone.
+    checkpoints: Option<Arc<checkpointer::Checkpointer>>,
     url: String,
 }
 
@@ -198,9 +202,12 @@ impl Store {
                     .pragma("temp_store", "memory")
                     // A page cache that holds a large list's hot index pages.
                     .pragma("cache_size", SQLITE_CACHE_KIB)
-                    // Checkpoint the WAL every 64 MiB instead of every 4 MiB: pages a
-                    // run rewrites page after page are copied back to the file once.
-                    .pragma("wal_autocheckpoint", "16000")
+                    // The checkpointer copies the WAL back beside the writer (see
+                    // `checkpointer`); a commit does it only once the log passes
+                    // 256 MiB, should the checkpointer fall behind.
+                    .pragma("wal_autocheckpoint", "64000")
+                    // A log grown that far shrinks back to 64 MiB once reset.
+                    .pragma("journal_size_limit", "67108864")
             })
             .map_sqlx_postgres_opts(|opts| {
                 // Plan every statement for its own parameters and the tables' present
@@ -214,18 +221,25 @@ impl Store {
         let db = Database::connect(options)
             .await
             .map_err(|e| connect_error(e.to_string()))?;
-        let reads = match sqlite_file(&db)
+        let (reads, checkpoints) = match sqlite_file(&db)
             .await
             .map_err(|e| connect_error(e.to_string()))?
         {
-            Some(file) => open_sqlite_readers(url, file)
-                .await
-                .map_err(|e| connect_error(e.to_string()))?,
-            None => db.clone(),
+            Some(file) => {
+                let checkpoints = checkpointer::Checkpointer::start(&file, SQLITE_BUSY_TIMEOUT)
+                    .await
+                    .map_err(|e| connect_error(e.to_string()))?;
+                let reads = open_sqlite_readers(url, file)
+                    .await
+                    .map_err(|e| connect_error(e.to_string()))?;
+                (reads, Some(Arc::new(checkpoints)))
+            }
+            None => (db.clone(), None),
         };
         Ok(Store {
             db,
             reads,
+            checkpoints,
             url: redacted,
         })
     }
@@ -302,9 +316,12 @@ impl Store {
         &self.reads
     }
 
-    /// Closes the pools (the read-only one first), waiting for connections to be
+    /// Stops the checkpointer and closes the pools (the read-only one first), waiting for connections to be
     /// returned. Closing a pool twice (where `reads` is `conn`) does nothing more.
     pub async fn close(self) -> Result<(), StoreError> {
+        if let Some(checkpoints) = &self.checkpoints {
+            checkpoints.stop();
+        }
         self.reads.close().await?;
         Ok(self.db.close().await?)
     }

@@ -65,6 +65,28 @@ async fn sqlite_lookup_reads_use_read_only_connections_that_see_committed_writes
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_copies_the_wal_into_the_database_file_beside_the_writer() {
+    let app = spawn_app().await;
+    let Some(file) = app.sqlite_file() else {
+        return; // PostgreSQL has no WAL file of its own to copy.
+    };
+    // The migrations' pages went to the WAL. The writer copies them back itself only
+    // past 256 MiB of log, so only the checkpointer can have grown the file.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+        if size >= 64 * 1024 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the database file is still {size} bytes: nothing checkpointed the WAL"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_in_memory_sqlite_database_reads_through_its_one_pool() {
     let store = Store::connect("sqlite::memory:").await.unwrap();
     store.migrate().await.unwrap();
