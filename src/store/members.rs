@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use listbridge_connector::EntityKind;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
 };
 use serde::Serialize;
 
@@ -192,6 +192,42 @@ const LOOKUP_CHUNK: usize = 500;
 /// statement while the database runs this one (see `insert`) hides most of the building.
 const INSERT_CHUNK: usize = 200;
 
+/// The statement reading the members of `list` whose `column` is one of `values` (one
+/// chunk, no value twice).
+///
+/// PostgreSQL plans `IN ($2, …)` from the table's statistics. A new or fast-growing
+/// members table has none until autovacuum analyses it (a minute later, at the
+/// earliest), and PostgreSQL then guesses a list small enough to read whole: it read
+/// every member of the list and filtered them against the values, so each lookup of a
+/// first import grew with the list (20 ms at 50,000 members) and the import with its
+/// square. Handing it the values as a relation is not enough (it hashes them and still
+/// reads the list). Here each value is looked up on its own, in a `LATERAL` subquery
+/// kept apart by `OFFSET 0`: equality on both columns of `(list_id, email)` or
+/// `(list_id, crm_key, …)` is an index probe whatever the statistics say. SQLite serves
+/// `IN (…)` through the index as it is.
+fn lookup(
+    backend: DbBackend,
+    list: ListId,
+    column: member::Column,
+    values: &[&String],
+) -> Statement {
+    if backend != DbBackend::Postgres || values.is_empty() {
+        return member::Entity::find()
+            .filter(member::Column::ListId.eq(list.as_db()))
+            .filter(column.is_in(values.iter().map(|v| (*v).clone())))
+            .build(backend);
+    }
+    let rows: Vec<String> = (0..values.len()).map(|i| format!("(${})", i + 2)).collect();
+    let sql = format!(
+        r#"SELECT "m".* FROM (VALUES {rows}) AS "wanted" ("value") CROSS JOIN LATERAL (SELECT * FROM "members" WHERE "list_id" = $1 AND "{column}" = "wanted"."value" OFFSET 0) AS "m""#,
+        rows = rows.join(", "),
+        column = sea_orm::IdenStatic::as_str(&column),
+    );
+    let params = std::iter::once(sea_orm::Value::from(list.as_db()))
+        .chain(values.iter().map(|v| sea_orm::Value::from((*v).clone())));
+    Statement::from_sql_and_values(backend, sql, params)
+}
+
 /// The members `q` selects, in id order after `after` (a keyset page).
 async fn id_page<C: ConnectionTrait>(
     db: &C,
@@ -254,11 +290,14 @@ impl MemberRepo {
         column: member::Column,
         values: &[String],
     ) -> Result<Vec<Member>, StoreError> {
+        let backend = db.get_database_backend();
+        let mut unique: Vec<&String> = values.iter().collect();
+        unique.sort_unstable();
+        unique.dedup();
         let mut out = Vec::new();
-        for chunk in values.chunks(LOOKUP_CHUNK) {
+        for chunk in unique.chunks(LOOKUP_CHUNK) {
             let rows = member::Entity::find()
-                .filter(member::Column::ListId.eq(list.as_db()))
-                .filter(column.is_in(chunk.iter().cloned()))
+                .from_raw_sql(lookup(backend, list, column, chunk))
                 .all(db)
                 .await?;
             for row in rows {
@@ -266,6 +305,18 @@ impl MemberRepo {
             }
         }
         Ok(out)
+    }
+
+    /// The statement that looks up a list's members by up to 500 emails, as
+    /// [`MemberRepo::by_emails`] runs it: there so its plan can be examined (`EXPLAIN`).
+    pub fn email_lookup_statement(
+        &self,
+        backend: DbBackend,
+        list: ListId,
+        emails: &[String],
+    ) -> Statement {
+        let emails: Vec<&String> = emails.iter().collect();
+        lookup(backend, list, member::Column::Email, &emails)
     }
 
     /// A page of a list's members in id order after `after` (the engine's cursor).

@@ -135,3 +135,71 @@ async fn recorded_times_come_from_the_injected_clock() {
     assert_eq!(status, 200);
     assert_eq!(account["created_at"], "2030-01-02T03:04:05Z");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_looks_members_up_through_the_email_index_before_any_statistics() {
+    use listbridge::{
+        accounts::AccountAdmin,
+        store::{ListKind, ListRepo, ListStatus, MemberRepo, NewList},
+    };
+    let app = spawn_app().await;
+    let store = &app.state.store;
+    let db = store.conn();
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        return; // SQLite serves `IN (…)` by the index without statistics.
+    }
+    let now = app.state.clock.now();
+    let admin = AccountAdmin {
+        store,
+        clock: app.state.clock.as_ref(),
+        random: app.state.random.as_ref(),
+    };
+    let (account, _key) = admin.create_account("plans").await.unwrap();
+    let list = ListRepo
+        .create(
+            db,
+            NewList {
+                account_id: account.id,
+                name: "Big".into(),
+                kind: ListKind::Uploaded,
+                connector_id: None,
+                status: ListStatus::Ready,
+                columns: vec![],
+            },
+            app.state.random.as_ref(),
+            now,
+        )
+        .await
+        .unwrap();
+    // A first import's state: many members, the table never analysed.
+    let fill = format!(
+        "INSERT INTO members (id, list_id, email, opted_out, field_values, synced, \
+         list_changed_at, created_at, updated_at) \
+         SELECT '00000000-0000-7000-8000-' || lpad(g::text, 12, '0'), '{list}', 'person' || g || '@example.com', false, '{{}}', '{{}}', \
+         now(), now(), now() FROM generate_series(1, 20000) AS g",
+        list = list.id
+    );
+    db.execute_unprepared(&fill).await.unwrap();
+    let emails: Vec<String> = (19_500..20_000)
+        .map(|n| format!("person{n}@example.com"))
+        .collect();
+    let lookup = MemberRepo.email_lookup_statement(DatabaseBackend::Postgres, list.id, &emails);
+    let explain = Statement::from_sql_and_values(
+        DatabaseBackend::Postgres,
+        format!("EXPLAIN {}", lookup.sql),
+        lookup.values.map(|v| v.0).unwrap_or_default(),
+    );
+    let plan: Vec<String> = db
+        .query_all_raw(explain)
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.try_get_by_index::<String>(0).unwrap())
+        .collect();
+    let plan = plan.join("\n");
+    assert!(plan.contains("uq_members_list_email"), "{plan}");
+    assert!(!plan.contains("Bitmap Heap Scan"), "{plan}");
+
+    let found = MemberRepo.by_emails(db, list.id, &emails).await.unwrap();
+    assert_eq!(found.len(), 500, "every looked-up member is found");
+}
