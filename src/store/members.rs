@@ -219,8 +219,10 @@ fn lookup(
     }
     let rows: Vec<String> = (0..values.len()).map(|i| format!("(${})", i + 2)).collect();
     let sql = format!(
-        r#"SELECT "m".* FROM (VALUES {rows}) AS "wanted" ("value") CROSS JOIN LATERAL (SELECT * FROM "members" WHERE "list_id" = $1 AND "{column}" = "wanted"."value" OFFSET 0) AS "m""#,
+        r#"SELECT "m".* FROM (VALUES {rows}) AS "wanted" ("value") CROSS JOIN LATERAL (SELECT * FROM "{table}" WHERE "{list_id}" = $1 AND "{column}" = "wanted"."value" OFFSET 0) AS "m""#,
         rows = rows.join(", "),
+        table = sea_orm::EntityName::table_name(&member::Entity),
+        list_id = sea_orm::IdenStatic::as_str(&member::Column::ListId),
         column = sea_orm::IdenStatic::as_str(&column),
     );
     let params = std::iter::once(sea_orm::Value::from(list.as_db()))
