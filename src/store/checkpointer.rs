@@ -24,10 +24,10 @@ use sea_orm::sqlx::{
 };
 use tokio::task::JoinHandle;
 
-/// How often to checkpoint while the log holds pages: often enough that a commit seldom
-/// finds a log full of pages nobody has copied yet.
+/// How often to checkpoint while commits add pages to the log: often enough that the
+/// writer's backstop seldom finds a log full of pages nobody has copied yet.
 const BUSY_EVERY: Duration = Duration::from_millis(50);
-/// How often to look while the log is empty (an idle service).
+/// How often to look while no commit adds pages (an idle service).
 const IDLE_EVERY: Duration = Duration::from_secs(1);
 
 /// The running checkpointer of one database file; stops when dropped.

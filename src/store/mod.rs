@@ -316,8 +316,9 @@ impl Store {
         &self.reads
     }
 
-    /// Stops the checkpointer and closes the pools (the read-only one first), waiting for connections to be
-    /// returned. Closing a pool twice (where `reads` is `conn`) does nothing more.
+    /// Stops the checkpointer and closes the pools (the read-only one first), waiting
+    /// for connections to be returned. Closing a pool twice (where `reads` is `conn`)
+    /// does nothing more.
     pub async fn close(self) -> Result<(), StoreError> {
         if let Some(checkpoints) = &self.checkpoints {
             checkpoints.stop();
