@@ -38,6 +38,7 @@ mod jobs;
 mod list_connector;
 mod lists;
 mod lookup_keys;
+mod member_writes;
 mod members;
 mod note_events;
 mod phone_numbers;
@@ -82,7 +83,8 @@ pub use jobs::{Job, JobKind, JobRepo, JobStatus, JobSubject, NewJob, WaitingJobs
 pub use list_connector::ListConnector;
 pub use lists::{List, ListColumn, ListKind, ListRepo, ListStatus, NewList};
 pub use lookup_keys::{ActiveLookupKey, LookupKeyRecord, LookupKeyRepo, NewLookupKey};
-pub use members::{CrmLink, Member, MemberRepo, MemberWrites, Parked};
+pub use member_writes::MemberWrites;
+pub use members::{CrmLink, Member, MemberRepo, Parked};
 pub use note_events::{CampaignSummary, NoteEvent, NoteEventRepo, NoteStatus, NoteTally};
 pub use phone_numbers::{PhoneIndexRepo, PhoneMatch, PhoneProblem};
 pub use push_scope::{PushPosition, PushScopeRepo};
