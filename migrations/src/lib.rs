@@ -26,6 +26,7 @@ mod m20261204_000017_run_record_keys;
 mod m20261205_000018_conversion_exports;
 mod m20261205_000019_several_connectors;
 mod m20261205_000020_list_moves;
+mod m20261205_000021_list_followed;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000018_conversion_exports::Migration),
             Box::new(m20261205_000019_several_connectors::Migration),
             Box::new(m20261205_000020_list_moves::Migration),
+            Box::new(m20261205_000021_list_followed::Migration),
         ]
     }
 }

@@ -117,6 +117,11 @@ pub struct List {
     /// starts; `None` until a sweep ended (the list's creation is the start then).
     #[serde(skip)]
     pub moves_since: Option<DateTime<Utc>>,
+    /// Where the next read of the other entity's records that members are linked to
+    /// starts (a lead list's members that followed converted leads to their contacts);
+    /// `None` until a pull ended (the list's creation is the start then).
+    #[serde(skip)]
+    pub followed_since: Option<DateTime<Utc>>,
     /// When a sync last finished.
     pub last_synced_at: Option<DateTime<Utc>>,
     /// Created at.
@@ -203,6 +208,7 @@ fn to_list(row: list::Model) -> Result<List, StoreError> {
         },
         watermark_read_at: row.watermark_read_at,
         moves_since: row.moves_since,
+        followed_since: row.followed_since,
         last_synced_at: row.last_synced_at,
         created_at: row.created_at,
     })
@@ -259,6 +265,7 @@ impl ListRepo {
             watermark_key: Set(None),
             watermark_read_at: Set(None),
             moves_since: Set(None),
+            followed_since: Set(None),
             change_seq: Set(0),
             push_seq: Set(0),
             push_basis: Set(None),
@@ -433,12 +440,7 @@ impl ListRepo {
         id: ListId,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        list::Entity::update_many()
-            .col_expr(list::Column::WatermarkReadAt, Expr::value(at))
-            .filter(list::Column::Id.eq(id.as_db()))
-            .exec(db)
-            .await?;
-        Ok(())
+        set_instant(db, id, list::Column::WatermarkReadAt, at).await
     }
 
     /// Records that a sweep for moved CRM records read everything up to `to`: the next
@@ -449,12 +451,18 @@ impl ListRepo {
         id: ListId,
         to: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        list::Entity::update_many()
-            .col_expr(list::Column::MovesSince, Expr::value(to))
-            .filter(list::Column::Id.eq(id.as_db()))
-            .exec(db)
-            .await?;
-        Ok(())
+        set_instant(db, id, list::Column::MovesSince, to).await
+    }
+
+    /// Records that a read of the records members followed into the other entity read
+    /// everything up to `to`: the next one starts there.
+    pub async fn mark_followed_read<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: ListId,
+        to: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        set_instant(db, id, list::Column::FollowedSince, to).await
     }
 
     /// Records that a sync finished, and recounts members.
@@ -597,4 +605,20 @@ impl ListRepo {
             .await?;
         Ok(())
     }
+}
+
+/// Sets one of a list's marks (`watermark_read_at`, `moves_since`, `followed_since`):
+/// each read keeps its own, written the same way.
+async fn set_instant<C: ConnectionTrait>(
+    db: &C,
+    id: ListId,
+    column: list::Column,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    list::Entity::update_many()
+        .col_expr(column, Expr::value(at))
+        .filter(list::Column::Id.eq(id.as_db()))
+        .exec(db)
+        .await?;
+    Ok(())
 }

@@ -232,3 +232,70 @@ async fn an_uploaded_lists_member_follows_the_contact_its_pushed_lead_became() {
     assert_eq!(first_name(&contact).as_deref(), Some("Renamed"));
     assert_ne!(first_name(&lead).as_deref(), Some("Renamed"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_followed_contacts_changes_are_pulled_and_other_contacts_stay_out_of_the_list() {
+    let (w, sf) = salesforce_only(10).await;
+    let list = w.imported_list("lead", &["Title"]).await;
+    w.save_sync(
+        list,
+        &json!({ "pull": { "enabled": true, "update_existing": true, "add_new": true,
+                           "fields": ["Title"] } }),
+    )
+    .await;
+    let members = w.members(list).await;
+    let first = members.first().expect("a member").clone();
+    let lead = first.crm.clone().expect("linked").key;
+    let contact = sf
+        .state()
+        .convert_lead(&ConvertSpec {
+            lead_id: lead,
+            contact_id: None,
+        })
+        .expect("the lead converts")
+        .contact_id;
+    let report = w.sync(list).await;
+    assert_eq!(report["counts"]["followed"], 1, "{report}");
+
+    // Later, in Salesforce: the contact's Title changes, and a contact nobody in the list
+    // is linked to appears (a new person, whose email no member has).
+    sf.state().clock().advance(chrono::TimeDelta::seconds(5));
+    let mut fields = serde_json::Map::new();
+    fields.insert("Title".into(), json!("Chief Follower"));
+    sf.state()
+        .update_records(&UpdateSpec {
+            updates: vec![RecordUpdate {
+                sobject: "Contact".into(),
+                id: contact.clone(),
+                fields,
+            }],
+            system_modstamp: None,
+        })
+        .expect("the contact changes");
+    let mut stranger = serde_json::Map::new();
+    stranger.insert("LastName".into(), json!("Stranger"));
+    stranger.insert("Email".into(), json!("stranger@elsewhere.example"));
+    sf.state()
+        .insert_record(SObject::Contact, &stranger)
+        .expect("a contact is added");
+
+    let report = w.sync(list).await;
+    assert_eq!(report["status"], "succeeded", "{report}");
+    assert_eq!(report["counts"]["pulled_updated"], 1, "{report}");
+    assert_eq!(report["counts"]["pulled_new"], 0, "{report}");
+    let after = w.members(list).await;
+    assert_eq!(after.len(), members.len(), "no contact became a member");
+    let followed = after
+        .iter()
+        .find(|m| m.email == first.email)
+        .expect("the member stays");
+    assert_eq!(
+        followed.values.get("Title").cloned().flatten().as_deref(),
+        Some("Chief Follower"),
+        "the contact's change reached the member that follows it"
+    );
+
+    // Nothing changed since: the next sync pulls nothing again.
+    let again = w.sync(list).await;
+    assert_eq!(again["counts"]["pulled_updated"], 0, "{again}");
+}

@@ -35,6 +35,15 @@ impl EntityKind {
             EntityKind::Contact => "contact",
         }
     }
+
+    /// The other kind of person record: a lead list's members can end up linked to
+    /// contacts (a converted lead, a push's match by email), and a contact list's to leads.
+    pub fn other(self) -> EntityKind {
+        match self {
+            EntityKind::Lead => EntityKind::Contact,
+            EntityKind::Contact => EntityKind::Lead,
+        }
+    }
 }
 
 impl fmt::Display for EntityKind {

@@ -9,8 +9,11 @@
 //! commits its member writes, report, resume point and the advanced watermark together:
 //! the watermark never runs ahead of what is stored.
 //!
-//! This module runs the phase; [`page`] applies one page of records to the members.
+//! This module runs the phase; [`page`] applies one page of records to the members, and
+//! [`followed`] reads the other entity for the members linked there (a lead list's
+//! members that followed their converted leads to contacts).
 
+mod followed;
 mod page;
 
 use chrono::{DateTime, Utc};
@@ -48,6 +51,14 @@ pub(super) async fn pull(
     }
     let read_began = *cp.read_began.get_or_insert_with(|| ctx.now());
     let mut report = Report::resume(cp.counts.clone(), cp.seq);
+    let page_ctx = PageContext {
+        ctx,
+        setup,
+        map: &map,
+        columns: &columns,
+        vocab,
+        linked_only: false,
+    };
     let mut read = CrmRead::open(ctx, connector.as_ref(), fields, cp, false);
     while let Some(page) = read.next_page(ctx, cp).await? {
         let Some(last) = page.records.iter().rev().find_map(CrmRecord::watermark) else {
@@ -55,13 +66,6 @@ pub(super) async fn pull(
         };
         let now = ctx.now();
         let tx = db.begin().await.map_err(StoreError::from)?;
-        let page_ctx = PageContext {
-            ctx,
-            setup,
-            map: &map,
-            columns: &columns,
-            vocab,
-        };
         page_ctx.apply(&tx, &page.records, &mut report).await?;
         cp.cursor = Some(last.clone());
         cp.save_page(&tx, ctx, &mut report, page.records.len(), now)
@@ -76,6 +80,11 @@ pub(super) async fn pull(
             .mark_watermark_read(db, ctx.list.id, read_began)
             .await?;
     }
+    let followed = PageContext {
+        linked_only: true,
+        ..page_ctx
+    };
+    followed::pull_followed(&followed, connector.as_ref(), cp, &mut report).await?;
     cp.phase = Phase::Push;
     cp.cursor = None;
     Ok(())

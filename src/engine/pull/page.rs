@@ -37,6 +37,10 @@ pub(super) struct PageContext<'a> {
     pub(super) columns: &'a [ListColumn],
     /// The CRM's field names (email, opt-out).
     pub(super) vocab: &'a dyn Vocabulary,
+    /// Apply records only to the members linked to them, and pass over every other
+    /// record unseen: a read of the other entity (contacts of a lead list) brings the
+    /// changes of the records members followed there, never new members.
+    pub(super) linked_only: bool,
 }
 
 /// The page's members already in the list: by the CRM key they are linked to, and by
@@ -52,6 +56,7 @@ impl KnownMembers {
         vocab: &dyn Vocabulary,
         list: ListId,
         records: &[CrmRecord],
+        linked_only: bool,
     ) -> Result<Self, EngineError> {
         let keys: Vec<String> = records.iter().map(|r| r.key.clone()).collect();
         let by_key: HashMap<String, Member> = MemberRepo
@@ -62,7 +67,7 @@ impl KnownMembers {
             .collect();
         let emails: Vec<String> = records
             .iter()
-            .filter(|r| !by_key.contains_key(&r.key))
+            .filter(|r| !linked_only && !by_key.contains_key(&r.key))
             .filter_map(|r| MemberEmail::parse(vocab.email_of(r).unwrap_or_default()).ok())
             .map(|e| e.as_str().to_string())
             .collect();
@@ -94,7 +99,8 @@ impl PageContext<'_> {
         records: &[CrmRecord],
         report: &mut Report,
     ) -> Result<(), EngineError> {
-        let mut known = KnownMembers::load(db, self.vocab, self.ctx.list.id, records).await?;
+        let mut known =
+            KnownMembers::load(db, self.vocab, self.ctx.list.id, records, self.linked_only).await?;
         let now = self.ctx.now();
         let mut writes = PageWrites {
             now,
@@ -103,6 +109,9 @@ impl PageContext<'_> {
             would_be: Vec::new(),
         };
         for record in records {
+            if self.linked_only && !known.by_key.contains_key(&record.key) {
+                continue;
+            }
             report.counts.read += 1;
             if let Some(mut member) = known.by_key.remove(&record.key) {
                 if seen_at_this_version(&member, record) {

@@ -36,6 +36,9 @@ pub struct Model {
     pub watermark_read_at: Option<DateTimeUtc>,
     /// Where the next sweep for CRM records that moved (converted leads) starts.
     pub moves_since: Option<DateTimeUtc>,
+    /// Where the next read of the other entity's records that members are linked to
+    /// (a lead list's converted members' contacts) starts.
+    pub followed_since: Option<DateTimeUtc>,
     /// The last list-side change number handed out to this list's members.
     pub change_seq: i64,
     /// The change number the last complete push of the list's own sync covered.
