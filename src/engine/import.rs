@@ -36,13 +36,29 @@ pub(super) async fn import(ctx: &RunContext<'_>) -> Result<RunCounts, EngineErro
     let mut cp = Checkpoint::from_run(ctx.run);
     cp.phase = Phase::Import;
     let read_began = *cp.read_began.get_or_insert_with(|| ctx.now());
-    let mut report = Report::resume(cp.counts.clone(), cp.seq);
     // From the start, records may come in any order (a bulk export): every one is
     // stored before the list is ready, and a read cut short starts over. A resumed
     // read goes on from its cursor, in order.
     let any_order = cp.cursor.is_none();
+    // A read starting over reads again what the cut-short one stored: its report starts
+    // over too, so each record is counted (and each finding told) once, and the members
+    // stored before now count as this import's new members when their records come by.
+    let restarted_at = if any_order && cp.counts.read > 0 {
+        RunRepo.delete_records(db, ctx.run.id).await?;
+        cp.counts = RunCounts::default();
+        cp.done = 0;
+        cp.total = None;
+        Some(ctx.now())
+    } else {
+        None
+    };
+    let mut report = Report::resume(cp.counts.clone(), cp.seq);
     let mut read = CrmRead::open(ctx, connector.as_ref(), fields, &cp, any_order);
-    let columns = columns_to_fields(&columns);
+    let batch = Batch {
+        vocab,
+        columns: columns_to_fields(&columns),
+        restarted_at,
+    };
     // CRM pages are small (100 records); committing several together writes each index
     // page once for all of them instead of once per page. Only records are held between
     // commits (at most COMMIT_RECORDS), never a database transaction.
@@ -56,8 +72,7 @@ pub(super) async fn import(ctx: &RunContext<'_>) -> Result<RunCounts, EngineErro
             // What was read before the cap is kept: committed, then the run fails.
             Err(limit @ EngineError::Limit(_)) => {
                 if !pending.records.is_empty() {
-                    commit_records(ctx, vocab, &columns, &mut pending, &mut cp, &mut report)
-                        .await?;
+                    commit_records(ctx, &batch, &mut pending, &mut cp, &mut report).await?;
                 }
                 return Err(limit);
             }
@@ -74,7 +89,7 @@ pub(super) async fn import(ctx: &RunContext<'_>) -> Result<RunCounts, EngineErro
         let due =
             pending.records.len() >= COMMIT_RECORDS || pending_since.elapsed() >= COMMIT_EVERY;
         if !pending.records.is_empty() && (finished || due) {
-            commit_records(ctx, vocab, &columns, &mut pending, &mut cp, &mut report).await?;
+            commit_records(ctx, &batch, &mut pending, &mut cp, &mut report).await?;
         }
         if finished {
             break;
@@ -106,12 +121,22 @@ struct Pending {
     in_order: bool,
 }
 
+/// What storing each batch of an import's records needs.
+struct Batch<'a> {
+    /// The CRM's field names (email, opt-out).
+    vocab: &'a dyn Vocabulary,
+    /// `(column, crm_field)` pairs of the list.
+    columns: Vec<(String, String)>,
+    /// When a read that started over began: members stored before it were stored by
+    /// this import's cut-short read.
+    restarted_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// Stores the pending records as members, with the report, the watermark and (for
 /// records read in order) the resume point, in one transaction; empties `pending`.
 async fn commit_records(
     ctx: &RunContext<'_>,
-    vocab: &dyn Vocabulary,
-    columns: &[(String, String)],
+    batch: &Batch<'_>,
     pending: &mut Pending,
     cp: &mut Checkpoint,
     report: &mut Report,
@@ -124,7 +149,7 @@ async fn commit_records(
     };
     let now = ctx.now();
     let tx = ctx.store().conn().begin().await.map_err(StoreError::from)?;
-    apply_page(&tx, ctx, vocab, columns, &records, report, now).await?;
+    apply_page(&tx, ctx, batch, &records, report, now).await?;
     if in_order {
         cp.cursor = Some(newest.clone());
     }
@@ -189,12 +214,12 @@ fn as_candidate(link: &CrmLink) -> CrmRecord {
 async fn apply_page<C: sea_orm::ConnectionTrait>(
     db: &C,
     ctx: &RunContext<'_>,
-    vocab: &dyn Vocabulary,
-    columns: &[(String, String)],
+    batch: &Batch<'_>,
     records: &[CrmRecord],
     report: &mut Report,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), EngineError> {
+    let (vocab, columns) = (batch.vocab, batch.columns.as_slice());
     let mut valid: Vec<(MemberEmail, &CrmRecord)> = Vec::with_capacity(records.len());
     for record in records {
         report.counts.read += 1;
@@ -221,6 +246,13 @@ async fn apply_page<C: sea_orm::ConnectionTrait>(
         } else if let Some(member) = changed.get_mut(&key) {
             merge_into(vocab, member, record, values, synced, report);
         } else if let Some(mut member) = existing.remove(&key) {
+            if stored_before_restart(batch, &member, record) {
+                // Stored by the cut-short read: new to the list all the same.
+                report.counts.pulled_new += 1;
+                take_record(vocab, &mut member, record, values, synced);
+                changed.insert(key, member);
+                continue;
+            }
             // Unchanged (its record kept over this one), it stays the email's member
             // for the rest of the batch: another record with the email is folded into
             // it too, never added beside it.
@@ -371,11 +403,29 @@ fn merge_into(
     } else if same_record {
         report.counts.unchanged += 1;
     }
+    take_record(vocab, member, record, values, synced);
+    true
+}
+
+/// Whether `member` holds `record` as an earlier read of this import stored it, before
+/// the read started over.
+fn stored_before_restart(batch: &Batch<'_>, member: &Member, record: &CrmRecord) -> bool {
+    batch.restarted_at.is_some_and(|at| member.created_at < at)
+        && member.crm.as_ref().is_some_and(|l| l.key == record.key)
+}
+
+/// Links `member` to `record` and takes its values; an opt-out on either stays.
+fn take_record(
+    vocab: &dyn Vocabulary,
+    member: &mut Member,
+    record: &CrmRecord,
+    values: Values,
+    synced: Values,
+) {
     member.values = values;
     member.synced = synced;
     member.crm = Some(link_for(record));
     member.opted_out = member.opted_out || opted_out(vocab, record);
-    true
 }
 
 #[cfg(test)]

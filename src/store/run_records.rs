@@ -65,6 +65,20 @@ impl RunRepo {
         Ok(())
     }
 
+    /// Deletes every record of run `id`: an import whose read starts over (a bulk read,
+    /// which has no position to resume from) tells its findings afresh.
+    pub async fn delete_records<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: RunId,
+    ) -> Result<(), StoreError> {
+        run_record::Entity::delete_many()
+            .filter(run_record::Column::RunId.eq(id.as_db()))
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+
     /// The `(crm_key, field)` pairs among `keys` that run `id` already has a record of
     /// `outcome` for: a per-record finding (a phone value that is not a number) is
     /// written once per run, however many phases or pages meet the record again.
