@@ -1,5 +1,6 @@
 //! Pull and two-way behaviour: conflict rules, bulk updates sharing one ModifyDate,
-//! email changes in the CRM, opt-outs, and CRM rejections reported once.
+//! email changes in the CRM, opt-outs, CRM rejections reported once, and a member linked
+//! to a contact in a lead list pulled like the leads.
 
 use chrono::Duration;
 use infor_crm_fake::{Kind, UpdateSpec};
@@ -226,5 +227,71 @@ async fn a_crm_rejection_is_reported_once_and_not_retried() {
     assert_eq!(
         fixed["counts"]["pushed_updated"], 1,
         "sent again once the member changed: {fixed}"
+    );
+}
+
+/// A person added to a lead list whose email is an Infor CRM contact's is matched to
+/// that contact by the push; the list's pulls read leads, so the contact's later
+/// changes come through the read of the records members followed into contacts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_matched_to_a_contact_gets_the_contacts_changes_by_pull() {
+    let w = world(crm_config(5, 0)).await;
+    let list = w.imported_list("lead", &["Title"]).await;
+    let mut fields = Map::new();
+    for (k, v) in [
+        ("FirstName", "Casey"),
+        ("LastName", "Contact"),
+        ("Email", "casey@contact.example"),
+        ("Title", "Buyer"),
+    ] {
+        fields.insert(k.into(), json!(v));
+    }
+    let contact = w
+        .crm
+        .state()
+        .insert_record(Kind::Contact, &fields)
+        .expect("contact inserted")
+        .key;
+    w.add_member(list, "casey@contact.example", &[]).await;
+    w.save_sync(
+        list,
+        &json!({ "pull": { "enabled": true, "update_existing": true, "add_new": true, "fields": ["Title"] },
+                 "push": { "enabled": true, "update_existing": true, "fields": ["Title"] } }),
+    )
+    .await;
+    let report = w.sync(list).await;
+    assert_eq!(report["status"], "succeeded", "{report}");
+    let linked = |members: &[listbridge::store::Member]| {
+        members
+            .iter()
+            .find(|m| m.email == "casey@contact.example")
+            .cloned()
+            .expect("the member stays")
+    };
+    let member = linked(&w.members(list).await);
+    let link = member.crm.clone().expect("matched by the push");
+    assert_eq!(
+        (link.entity.as_str(), link.key.as_str()),
+        ("contact", contact.as_str())
+    );
+
+    w.crm.state().clock().advance(Duration::minutes(5));
+    w.crm_update(
+        Kind::Contact,
+        std::slice::from_ref(&contact),
+        &[("Title", "Head Buyer")],
+    );
+    let report = w.sync(list).await;
+    assert_eq!(report["status"], "succeeded", "{report}");
+    assert_eq!(report["counts"]["pulled_updated"], 1, "{report}");
+    let member = linked(&w.members(list).await);
+    assert_eq!(
+        member.values.get("Title").cloned().flatten().as_deref(),
+        Some("Head Buyer")
+    );
+    let before = w.members(list).await.len();
+    assert_eq!(
+        before, 6,
+        "five leads and the contact's member, no other contact"
     );
 }
