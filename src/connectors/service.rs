@@ -288,7 +288,12 @@ impl ConnectorService<'_> {
         account: AccountId,
         id: ConnectorId,
     ) -> Result<Arc<dyn CrmConnector>, ConnectError> {
-        let record = self.get(account, id).await?;
+        let record = self
+            .store
+            .connectors_read()
+            .get(account, id)
+            .await?
+            .ok_or(ConnectError::NotFound(id))?;
         check_base_url(self.outbound, &record.base_url)?;
         if let Some(connector) = self.cache.get(id, record.updated_at) {
             return Ok(connector);

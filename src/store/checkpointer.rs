@@ -30,6 +30,15 @@ const BUSY_EVERY: Duration = Duration::from_millis(50);
 /// How often to look while no commit adds pages (an idle service).
 const IDLE_EVERY: Duration = Duration::from_secs(1);
 
+/// Consecutive failures after which a failing checkpointer says so again: the first,
+/// then about once a minute (one try a second), not every try.
+const TELL_EVERY: u64 = 60;
+
+/// Whether the `failures`-th failure in a row is logged.
+fn worth_telling(failures: u64) -> bool {
+    failures % TELL_EVERY == 1
+}
+
 /// The running checkpointer of one database file; stops when dropped.
 #[derive(Debug)]
 pub(super) struct Checkpointer {
@@ -50,9 +59,14 @@ impl Checkpointer {
         let file = file.display().to_string();
         let task = tokio::spawn(async move {
             let mut last = Progress::default();
+            let mut failures: u64 = 0;
             loop {
                 let pause = match checkpoint(&mut conn).await {
                     Ok(now) => {
+                        if failures > 0 {
+                            tracing::info!(failures, database = %file, "WAL checkpoints work again");
+                            failures = 0;
+                        }
                         let writing = now.log != last.log || now.copied < now.log;
                         last = now;
                         if writing { BUSY_EVERY } else { IDLE_EVERY }
@@ -60,7 +74,10 @@ impl Checkpointer {
                     Err(error) => {
                         // The writer's autocheckpoint still bounds the log; say why
                         // this one could not, and try again later.
-                        tracing::warn!(%error, database = %file, "WAL checkpoint failed");
+                        failures += 1;
+                        if worth_telling(failures) {
+                            tracing::warn!(%error, failures, database = %file, "WAL checkpoint failed");
+                        }
                         IDLE_EVERY
                     }
                 };
@@ -101,4 +118,15 @@ async fn checkpoint(conn: &mut SqliteConnection) -> Result<Progress, sqlx::Error
         .await?;
     tracing::trace!(log, copied, "WAL checkpoint");
     Ok(Progress { log, copied })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lasting_failure_is_told_at_first_then_about_once_a_minute() {
+        let told: Vec<u64> = (1..=200).filter(|&n| worth_telling(n)).collect();
+        assert_eq!(told, [1, 61, 121, 181]);
+    }
 }

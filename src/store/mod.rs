@@ -296,6 +296,14 @@ impl Store {
         ConnectorRepo::new(&self.db)
     }
 
+    /// CRM connectors for reads that any committed state answers (see [`Store::reads`]):
+    /// every form delivery and run opens its connector by reading the row, and on SQLite
+    /// the one writing connection is better left to the writes, the form intake's
+    /// among them.
+    pub fn connectors_read(&self) -> ConnectorRepo<'_> {
+        ConnectorRepo::new(&self.reads)
+    }
+
     /// The durable job queue.
     pub fn jobs(&self) -> JobRepo<'_> {
         JobRepo::on(&self.db)
