@@ -261,14 +261,14 @@ impl ConnectorService<'_> {
             .await?)
     }
 
-    /// The account's connector `id`.
+    /// The account's connector `id`, read beside the writer ([`crate::store::Store::connectors_read`]).
     pub async fn get(
         &self,
         account: AccountId,
         id: ConnectorId,
     ) -> Result<ConnectorRecord, ConnectError> {
         self.store
-            .connectors()
+            .connectors_read()
             .get(account, id)
             .await?
             .ok_or(ConnectError::NotFound(id))
@@ -288,12 +288,7 @@ impl ConnectorService<'_> {
         account: AccountId,
         id: ConnectorId,
     ) -> Result<Arc<dyn CrmConnector>, ConnectError> {
-        let record = self
-            .store
-            .connectors_read()
-            .get(account, id)
-            .await?
-            .ok_or(ConnectError::NotFound(id))?;
+        let record = self.get(account, id).await?;
         check_base_url(self.outbound, &record.base_url)?;
         if let Some(connector) = self.cache.get(id, record.updated_at) {
             return Ok(connector);
