@@ -27,6 +27,7 @@ mod m20261205_000018_conversion_exports;
 mod m20261205_000019_several_connectors;
 mod m20261205_000020_list_moves;
 mod m20261205_000021_list_followed;
+mod m20261205_000022_list_links_other_entity;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000019_several_connectors::Migration),
             Box::new(m20261205_000020_list_moves::Migration),
             Box::new(m20261205_000021_list_followed::Migration),
+            Box::new(m20261205_000022_list_links_other_entity::Migration),
         ]
     }
 }

@@ -19,7 +19,7 @@ use listbridge_connector::{Moved, Watermark};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 
 use super::{
-    CLOCK_MARGIN, Checkpoint, EngineError, PULL_OVERLAP, RunContext,
+    CLOCK_MARGIN, Checkpoint, EngineError, PULL_OVERLAP, RunContext, pull,
     report::{Report, Subject},
 };
 use crate::store::{CrmLink, ListRepo, Member, MemberRepo, MemberWrites, StoreError};
@@ -115,7 +115,8 @@ async fn relink<C: ConnectionTrait>(
         }
         writes.update(db, member).await?;
     }
-    writes.finish(db).await?;
+    let written = writes.finish(db).await?;
+    pull::note_links(db, ctx, &written).await?;
     Ok(())
 }
 

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use listbridge_connector::{EntityKind, Watermark};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, sea_query::Expr,
+    QueryOrder, QuerySelect, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 
@@ -266,6 +266,7 @@ impl ListRepo {
             watermark_read_at: Set(None),
             moves_since: Set(None),
             followed_since: Set(None),
+            links_other_entity: Set(false),
             change_seq: Set(0),
             push_seq: Set(0),
             push_basis: Set(None),
@@ -463,6 +464,40 @@ impl ListRepo {
         to: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         set_instant(db, id, list::Column::FollowedSince, to).await
+    }
+
+    /// Records that a member of the list is now linked to a record of the other entity
+    /// (see [`Self::links_other_entity`]); a list already marked is not written again.
+    pub async fn mark_links_other_entity<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: ListId,
+    ) -> Result<(), StoreError> {
+        list::Entity::update_many()
+            .col_expr(list::Column::LinksOtherEntity, Expr::value(true))
+            .filter(list::Column::Id.eq(id.as_db()))
+            .filter(list::Column::LinksOtherEntity.eq(false))
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+
+    /// Whether any member of the list was ever linked to a record of the other entity
+    /// (a lead list's member that followed its converted lead to the contact, or that a
+    /// push matched to a contact), so that a pull reads that entity too. Read afresh, as
+    /// a run's own earlier steps may have set it.
+    pub async fn links_other_entity<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: ListId,
+    ) -> Result<bool, StoreError> {
+        let found = list::Entity::find_by_id(id.as_db())
+            .select_only()
+            .column(list::Column::LinksOtherEntity)
+            .into_tuple::<bool>()
+            .one(db)
+            .await?;
+        Ok(found.unwrap_or(false))
     }
 
     /// Records that a sync finished, and recounts members.

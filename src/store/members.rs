@@ -363,27 +363,6 @@ impl MemberRepo {
         read_page(db, ordered, limit).await
     }
 
-    /// Whether any member of the list is linked to a record of `entity` (in a lead list:
-    /// members that followed their converted lead to its contact, or that a push matched
-    /// to a contact), so that a pull reads that entity too.
-    pub async fn any_linked_to<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        list: ListId,
-        entity: EntityKind,
-    ) -> Result<bool, StoreError> {
-        let found = member::Entity::find()
-            .select_only()
-            .column(member::Column::Id)
-            .filter(member::Column::ListId.eq(list.as_db()))
-            .filter(member::Column::CrmEntity.eq(entity.as_str()))
-            .limit(1)
-            .into_tuple::<String>()
-            .one(db)
-            .await?;
-        Ok(found.is_some())
-    }
-
     /// How many members a push scoped to changes in (`since`, `upto`] plus unlinked
     /// members looks at (its progress total).
     pub async fn count_push_scope<C: ConnectionTrait>(

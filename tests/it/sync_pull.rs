@@ -295,3 +295,39 @@ async fn a_member_matched_to_a_contact_gets_the_contacts_changes_by_pull() {
         "five leads and the contact's member, no other contact"
     );
 }
+
+/// Lists whose members were linked to the other entity before the list kept a mark for
+/// it get the mark from the migration that added it, so their pulls go on reading it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_migration_marks_the_lists_that_already_have_members_linked_to_the_other_entity() {
+    use listbridge::store::ListRepo;
+    use migration::{Migrator, MigratorTrait};
+    use sea_orm::ConnectionTrait;
+
+    let w = world(crm_config(5, 3)).await;
+    let leads = w.imported_list("lead", &[]).await;
+    let contacts = w.imported_list("contact", &[]).await;
+    let db = w.app.state.store.conn();
+    let marked = |list| async move { ListRepo.links_other_entity(db, list).await.unwrap() };
+    assert!(!marked(leads).await && !marked(contacts).await);
+
+    // The last migration undone, one lead list member linked to a contact as an earlier
+    // version stored it, and the migration run again.
+    Migrator::down(db, Some(1))
+        .await
+        .expect("undo the last migration");
+    let email = w.members(leads).await[0].email.clone();
+    db.execute_unprepared(&format!(
+        "UPDATE members SET crm_entity = 'contact' WHERE list_id = '{}' AND email = '{email}'",
+        leads.as_db()
+    ))
+    .await
+    .unwrap();
+    Migrator::up(db, None).await.expect("migrate again");
+
+    assert!(marked(leads).await, "a member is linked to a contact");
+    assert!(
+        !marked(contacts).await,
+        "a contact list's members linked to contacts are its own entity"
+    );
+}

@@ -4,7 +4,8 @@
 //! leads never sees that contact again, so without this read its CRM changes would never
 //! reach the list while the list's changes still went to it.
 //!
-//! When any member is linked to the other entity, the pull also reads that entity's
+//! When any member was linked to the other entity (the list's mark, set by
+//! [`note_links`] where the engine links one), the pull also reads that entity's
 //! records changed since the list's mark (`lists.followed_since`) and applies those its
 //! members are linked to, by the same rules as its own records; every other record is
 //! passed over (it is nobody in this list) and never becomes a member. Only the list's
@@ -15,13 +16,33 @@
 
 use futures::{StreamExt, TryStreamExt};
 use listbridge_connector::{CrmConnector, ReadQuery, Watermark};
-use sea_orm::TransactionTrait;
+use sea_orm::{ConnectionTrait, TransactionTrait};
 
 use super::super::{
-    CLOCK_MARGIN, Checkpoint, EngineError, PULL_OVERLAP, report::Report, validate::find_def,
+    CLOCK_MARGIN, Checkpoint, EngineError, PULL_OVERLAP, RunContext, report::Report,
+    validate::find_def,
 };
 use super::page::PageContext;
-use crate::store::{ListRepo, MemberRepo, StoreError};
+use crate::store::{ListRepo, Member, StoreError};
+
+/// Marks the list when any of `written` (members about to be saved on `db`) is linked to
+/// a record of the other entity, so that its pulls read that entity from now on. Called
+/// in the transaction that saves them, wherever the engine links members to what the
+/// CRM answered (a push's match or write, a converted lead's contact).
+pub(in crate::engine) async fn note_links<'m, C: ConnectionTrait>(
+    db: &C,
+    ctx: &RunContext<'_>,
+    written: impl IntoIterator<Item = &'m Member>,
+) -> Result<(), StoreError> {
+    let other = ctx.entity().other();
+    let linked_there = written
+        .into_iter()
+        .any(|m| m.crm.as_ref().is_some_and(|c| c.entity == other));
+    if linked_there {
+        ListRepo.mark_links_other_entity(db, ctx.list.id).await?;
+    }
+    Ok(())
+}
 
 /// Reads the other entity's records changed since the list's mark and applies those
 /// linked to members, one transaction per page; then moves the mark.
@@ -35,7 +56,7 @@ pub(super) async fn pull_followed(
     let db = ctx.store().conn();
     let other = ctx.entity().other();
     let began = ctx.now();
-    if MemberRepo.any_linked_to(db, ctx.list.id, other).await? {
+    if ListRepo.links_other_entity(db, ctx.list.id).await? {
         let defs = connector.describe(other).await?;
         let mut fields: Vec<String> = followed
             .map

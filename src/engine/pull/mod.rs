@@ -16,6 +16,8 @@
 mod followed;
 mod page;
 
+pub(super) use followed::note_links;
+
 use chrono::{DateTime, Utc};
 use listbridge_connector::{CrmRecord, Watermark};
 use sea_orm::TransactionTrait;

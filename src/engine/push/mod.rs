@@ -21,8 +21,8 @@ use listbridge_connector::{CrmConnector, EntityKind, FieldDef};
 use sea_orm::TransactionTrait;
 
 use super::{
-    Checkpoint, EngineError, Phase, PushStage, RunContext, field_map::FieldMap, report::Report,
-    setup::SyncSetup,
+    Checkpoint, EngineError, Phase, PushStage, RunContext, field_map::FieldMap, pull,
+    report::Report, setup::SyncSetup,
 };
 use crate::{
     domain::segment_filter::SegmentFilter,
@@ -190,6 +190,7 @@ async fn commit_page(
             }
         }
         MemberRepo.update_many(&tx, &changed, now).await?;
+        pull::note_links(&tx, ctx, &changed).await?;
     }
     cp.save_page(&tx, ctx, report, looked_at, now).await?;
     tx.commit().await.map_err(StoreError::from)?;

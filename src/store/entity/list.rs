@@ -39,6 +39,9 @@ pub struct Model {
     /// Where the next read of the other entity's records that members are linked to
     /// (a lead list's converted members' contacts) starts.
     pub followed_since: Option<DateTimeUtc>,
+    /// Whether any member is linked to a record of the other entity, so that a pull
+    /// reads that entity too (set where the engine links one; never cleared).
+    pub links_other_entity: bool,
     /// The last list-side change number handed out to this list's members.
     pub change_seq: i64,
     /// The change number the last complete push of the list's own sync covered.
