@@ -42,7 +42,8 @@ pub(super) async fn import(ctx: &RunContext<'_>) -> Result<RunCounts, EngineErro
     let any_order = cp.cursor.is_none();
     // A read starting over reads again what the cut-short one stored: its report starts
     // over too, so each record is counted (and each finding told) once, and the members
-    // stored before now count as this import's new members when their records come by.
+    // stored before now count as this import's new members when the first record with
+    // their email comes by (whichever it is: a bulk read's order differs between reads).
     let restarted_at = if any_order && cp.counts.read > 0 {
         RunRepo.delete_records(db, ctx.run.id).await?;
         cp.counts = RunCounts::default();
@@ -246,8 +247,10 @@ async fn apply_page<C: sea_orm::ConnectionTrait>(
         } else if let Some(member) = changed.get_mut(&key) {
             merge_into(vocab, member, record, values, synced, report);
         } else if let Some(mut member) = existing.remove(&key) {
-            if stored_before_restart(batch, &member, record) {
-                // Stored by the cut-short read: new to the list all the same.
+            if stored_before_restart(batch, &member) {
+                // Stored by the cut-short read, and the first record with its email
+                // this read: new to the list all the same, whichever of the email's
+                // records comes first (a bulk read's order differs between reads).
                 report.counts.pulled_new += 1;
                 take_record(vocab, &mut member, record, values, synced);
                 changed.insert(key, member);
@@ -407,11 +410,11 @@ fn merge_into(
     true
 }
 
-/// Whether `member` holds `record` as an earlier read of this import stored it, before
-/// the read started over.
-fn stored_before_restart(batch: &Batch<'_>, member: &Member, record: &CrmRecord) -> bool {
-    batch.restarted_at.is_some_and(|at| member.created_at < at)
-        && member.crm.as_ref().is_some_and(|l| l.key == record.key)
+/// Whether `member` was last written before this import's read started over: stored by
+/// the cut-short read, and not come by since. (Every member of the list is this import's;
+/// the first record with its email makes it new again, later ones are folded into it.)
+fn stored_before_restart(batch: &Batch<'_>, member: &Member) -> bool {
+    batch.restarted_at.is_some_and(|at| member.updated_at < at)
 }
 
 /// Links `member` to `record` and takes its values; an opt-out on either stays.

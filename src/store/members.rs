@@ -78,6 +78,11 @@ pub struct Member {
     pub parked: Option<Parked>,
     /// Added at.
     pub created_at: DateTime<Utc>,
+    /// When its row was last written (as read; a write stamps the row, not this copy).
+    /// An import whose read started over tells by it which members its new read has
+    /// come by.
+    #[serde(skip)]
+    pub updated_at: DateTime<Utc>,
 }
 
 /// A member from its row (also used for a dry run's scratch copies).
@@ -115,6 +120,7 @@ pub(super) fn to_member(row: member::Model) -> Result<Member, StoreError> {
             _ => None,
         },
         created_at: row.created_at,
+        updated_at: row.updated_at,
     })
 }
 
@@ -185,6 +191,7 @@ impl Member {
             change_seq: 0,
             parked: None,
             created_at: now,
+            updated_at: now,
         }
     }
 }

@@ -121,12 +121,16 @@ pub(crate) fn create(state: &FakeState, req: &Req, version: &str) -> Result<Resp
     );
     let mut jobs = state.jobs();
     jobs.seq += 1;
+    let mut ids = found.ids;
+    if query.order.is_empty() {
+        in_no_order(&mut ids, jobs.seq);
+    }
     let job = Job {
         id: SfId::new("750", jobs.seq),
         object: query.object,
         operation: operation.to_string(),
         fields: fields.clone().into(),
-        ids: Arc::from(found.ids),
+        ids: Arc::from(ids),
         created: state.clock().now().timestamp_millis(),
         version: version.to_string(),
         polls_left: state.settings().bulk_polls,
@@ -135,6 +139,19 @@ pub(crate) fn create(state: &FakeState, req: &Req, version: &str) -> Result<Resp
     let out = info_json(state, &job);
     jobs.map.insert(job.id, job);
     Ok(Reply(out).into_response())
+}
+
+/// A query without `ORDER BY` gets its rows in no particular order, as Bulk API 2.0
+/// promises none: each job its own (a shuffle seeded by the job's number), so two jobs
+/// of one query disagree as two real ones may, and a reader relying on an order fails
+/// here rather than in production.
+fn in_no_order(ids: &mut [SfId], job: u64) {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    ids.sort_by_cached_key(|id| {
+        let mut h = DefaultHasher::new();
+        (job, id).hash(&mut h);
+        h.finish()
+    });
 }
 
 fn find<'a>(jobs: &'a mut Jobs, text: &str) -> Result<&'a mut Job, ApiError> {
