@@ -150,34 +150,45 @@ struct EmailLock<'a> {
 impl EmailLock<'_> {
     /// Renews the lease; false when the lock is no longer this delivery's.
     async fn renew(&self) -> Result<bool, StoreError> {
-        self.lease_from_now(false).await
+        let now = self.state.clock.now();
+        let held = EmailLockRepo
+            .renew(
+                self.state.store.conn(),
+                self.account,
+                self.email,
+                self.holder,
+                self.lease,
+                now,
+            )
+            .await?;
+        Ok(self.leased_if(held, now))
     }
 
     /// Takes the lock when it is free, lapsed or already this holder's.
     async fn try_take(&self) -> Result<bool, StoreError> {
-        self.lease_from_now(true).await
+        let now = self.state.clock.now();
+        let held = EmailLockRepo
+            .try_acquire(
+                self.state.store.conn(),
+                self.account,
+                self.email,
+                self.holder,
+                self.lease,
+                now,
+            )
+            .await?;
+        Ok(self.leased_if(held, now))
     }
 
-    /// Starts a lease now, taking the lock (`take`) or renewing it; remembers when.
-    async fn lease_from_now(&self, take: bool) -> Result<bool, StoreError> {
-        let (db, now) = (self.state.store.conn(), self.state.clock.now());
-        let (account, email, holder) = (self.account, self.email, self.holder);
-        let held = if take {
-            EmailLockRepo
-                .try_acquire(db, account, email, holder, self.lease, now)
-                .await?
-        } else {
-            EmailLockRepo
-                .renew(db, account, email, holder, self.lease, now)
-                .await?
-        };
+    /// Remembers that a lease started at `now` when the lock is `held`; passes `held` on.
+    fn leased_if(&self, held: bool, now: DateTime<Utc>) -> bool {
         if held {
             *self
                 .leased_at
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner) = Some(now);
         }
-        Ok(held)
+        held
     }
 
     /// Makes sure the lock is still this delivery's, failing with
