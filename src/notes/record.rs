@@ -31,6 +31,10 @@ pub struct Recorded {
     pub batches: usize,
 }
 
+/// The connector a report's notes go through: the one it names, else the account's
+/// only one. With several CRMs a report wanting notes must name one: which CRM holds
+/// the recipients is the marketer's knowledge (the campaign's list), and a guess would
+/// write notes into the wrong CRM or skip people it has.
 async fn connector_for(
     state: &AppState,
     account: AccountId,
@@ -41,15 +45,22 @@ async fn connector_for(
         state.connectors().get(account, id).await?;
         return Ok(Some(id));
     }
-    let first = state
-        .connectors()
-        .list(account)
-        .await?
-        .first()
-        .map(|c| c.id);
-    match first {
-        None if wanted => Err(NotesError::NoConnector),
-        other => Ok(other),
+    let connectors = state.connectors().list(account).await?;
+    match connectors.as_slice() {
+        [] if wanted => Err(NotesError::NoConnector),
+        [_, _, ..] if wanted => Err(NotesError::Invalid {
+            code: "connector_required",
+            message: format!(
+                "this account has several CRMs ({}): say which one the notes go to \
+                 (connector_id)",
+                connectors
+                    .iter()
+                    .map(|c| format!("{} {} at {}", c.kind, c.id, c.base_url))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }),
+        _ => Ok(connectors.first().map(|c| c.id)),
     }
 }
 

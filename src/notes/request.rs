@@ -57,7 +57,8 @@ pub struct SentRequest {
     /// Write CRM notes for this campaign (on by default).
     #[serde(default = "yes")]
     pub write_crm_notes: bool,
-    /// The connector to write through; the account's first when absent.
+    /// The connector to write through; required when the account has several (the
+    /// only one when absent).
     #[serde(default)]
     pub connector_id: Option<ConnectorId>,
 }

@@ -187,3 +187,53 @@ async fn the_console_asks_an_uploaded_list_which_crm_it_pushes_to() {
     );
     second.shutdown().await;
 }
+
+/// With two CRMs a "message sent" report that wants notes names the one they go to:
+/// refused without it (naming both), and written into that CRM alone with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sent_report_says_which_crm_its_notes_go_to_when_there_are_two() {
+    let (w, second, second_id) = two_crms().await;
+    // Both fakes are seeded alike: a lead only the second CRM has.
+    let email = "only.second@crm-two.example";
+    let mut fields = serde_json::Map::new();
+    for (k, v) in [
+        ("FirstName", "Sam"),
+        ("LastName", "Second"),
+        ("Company", "Second Co"),
+        ("Email", email),
+    ] {
+        fields.insert(k.into(), json!(v));
+    }
+    second
+        .state()
+        .insert_record(Kind::Lead, &fields)
+        .expect("lead inserted");
+    let report = |connector: Option<&str>| {
+        let mut body = json!({
+            "campaign_id": "two-crms",
+            "subject": "Autumn news",
+            "sent_at": "2025-10-01T08:30:00Z",
+            "recipients": [{ "email": email, "preview_url": "https://mail.example.com/p/1" }]
+        });
+        if let Some(id) = connector {
+            body["connector_id"] = json!(id);
+        }
+        body
+    };
+
+    let refused = w.app.post("/v1/messages/sent", &w.key, &report(None)).await;
+    let body = assert_problem(refused, 422, "connector_required").await;
+    let message = body["message"].as_str().unwrap_or_default();
+    for id in [w.connector.as_db(), second_id.clone()] {
+        assert!(message.contains(&id), "names connector {id}: {message}");
+    }
+
+    let history = |crm: &FakeCrm| crm.state().records(Kind::History).len();
+    let first_before = history(&w.crm);
+    let (status, recorded) = w.post("/v1/messages/sent", &report(Some(&second_id))).await;
+    assert_eq!(status, 202, "{recorded}");
+    let counts = w.wait_notes("two-crms").await;
+    assert_eq!(counts["delivered"], 1, "{counts}");
+    assert_eq!(history(&second), 1, "the note is in the CRM named");
+    assert_eq!(history(&w.crm), first_before, "and not in the other");
+}
