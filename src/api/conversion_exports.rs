@@ -40,7 +40,7 @@ const RUNS_LISTED: u64 = 50;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_export, list_exports))
-        .routes(routes!(get_export, delete_export))
+        .routes(routes!(get_export, replace_export, delete_export))
         .routes(routes!(run_export, list_runs))
         .routes(routes!(get_run))
         .routes(routes!(list_conversions))
@@ -115,6 +115,30 @@ pub async fn get_export(
     Ok(Json(
         ConversionExports::from_state(&state)
             .get(account.id, id)
+            .await?,
+    ))
+}
+
+/// Replaces an export's settings (the destination's secret given again, as it is never
+/// shown), keeping its read position, runs and ledger: a new token or schedule sends
+/// nothing twice. Its connector and source stay (another needs a new export).
+#[utoipa::path(put, path = "/v1/conversion-exports/{id}", tag = "conversions", request_body = ExportInput,
+    params(("id" = uuid::Uuid, Path, description = "Conversion export id")),
+    responses(
+        (status = 200, description = "Saved", body = Export),
+        (status = 404, description = "No such export, or no such connector, in this account", body = Problem),
+        (status = 409, description = "Another export has that name", body = Problem),
+        (status = 422, description = "A setting is invalid, names a field the CRM does not have, or changes the connector or source; the message names it", body = Problem),
+        (status = 502, description = "The CRM could not describe its fields", body = Problem)))]
+pub async fn replace_export(
+    State(state): State<AppState>,
+    AuthedAccount(account): AuthedAccount,
+    Path(id): Path<ConversionExportId>,
+    JsonObject(body): JsonObject<ExportInput>,
+) -> Result<Json<Export>, ApiError> {
+    Ok(Json(
+        ConversionExports::from_state(&state)
+            .replace(account.id, id, body)
             .await?,
     ))
 }

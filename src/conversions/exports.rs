@@ -197,6 +197,74 @@ impl<'a> ConversionExports<'a> {
         account: AccountId,
         input: ExportInput,
     ) -> Result<Export, ConversionError> {
+        let id = ConversionExportId(self.state.random.uuid());
+        let stored = self.settle(account, id, input).await?;
+        self.state
+            .store
+            .conversion_exports()
+            .insert(&stored)
+            .await?;
+        view(stored)
+    }
+
+    /// Replaces an export's settings, its secret included (write-only, so given again),
+    /// keeping what it has read and sent: its read position, runs and ledger, so no row is
+    /// sent twice (the platform's idempotency keys are per export). The connector and the
+    /// source are what the read position and ledger are of: another needs a new export.
+    /// A run under way finishes with the settings it started with.
+    pub async fn replace(
+        &self,
+        account: AccountId,
+        id: ConversionExportId,
+        input: ExportInput,
+    ) -> Result<Export, ConversionError> {
+        let current = self.stored(account, id).await?;
+        let invalid = |field, message: String| ConversionError::Invalid { field, message };
+        if input.connector_id != current.connector_id {
+            return Err(invalid(
+                "connector_id",
+                format!(
+                    "export '{}' reads connector {}; create a new export to read another CRM",
+                    current.name, current.connector_id
+                ),
+            ));
+        }
+        if !input.source.trim().eq_ignore_ascii_case(&current.source) {
+            return Err(invalid(
+                "source",
+                format!(
+                    "export '{}' reads {} records; create a new export to read another source",
+                    current.name, current.source
+                ),
+            ));
+        }
+        let mut stored = self.settle(account, id, input).await?;
+        stored.watermark = current.watermark;
+        stored.created_at = current.created_at;
+        if stored.every_minutes == current.every_minutes {
+            stored.next_run_at = current.next_run_at;
+        }
+        if !self
+            .state
+            .store
+            .conversion_exports()
+            .update_settings(&stored)
+            .await?
+        {
+            return Err(ConversionError::NotFound(id));
+        }
+        self.stored(account, id).await.and_then(view)
+    }
+
+    /// The settings of `input` checked (the rule against the CRM's fields, the
+    /// destination against the outbound policy) and its secret sealed for export `id`:
+    /// a new export's row, never read from.
+    async fn settle(
+        &self,
+        account: AccountId,
+        id: ConversionExportId,
+        input: ExportInput,
+    ) -> Result<StoredExport, ConversionError> {
         let invalid = |field, message: String| ConversionError::Invalid { field, message };
         let name = input.name.trim().to_string();
         if name.is_empty() || name.chars().count() > MAX_NAME {
@@ -257,7 +325,6 @@ impl<'a> ConversionExports<'a> {
             ));
         }
         let now = self.state.clock.now();
-        let id = ConversionExportId(self.state.random.uuid());
         let destination_secret = token
             .map(|t| self.state.cipher.encrypt(&t, &id.as_db()))
             .transpose()?;
@@ -281,12 +348,7 @@ impl<'a> ConversionExports<'a> {
             created_at: now,
             updated_at: now,
         };
-        self.state
-            .store
-            .conversion_exports()
-            .insert(&stored)
-            .await?;
-        view(stored)
+        Ok(stored)
     }
 
     /// Asks an SFTP server for its host key (nothing is logged in or stored), so the

@@ -130,6 +130,34 @@ impl<'a, C: ConnectionTrait> ConversionExportRepo<'a, C> {
         Ok(())
     }
 
+    /// Saves an export's settings (not its read position, which its runs move); false
+    /// when there is no such export.
+    pub async fn update_settings(&self, stored: &StoredExport) -> Result<bool, StoreError> {
+        let row = conversion_export::ActiveModel {
+            name: Set(stored.name.clone()),
+            rule: Set(stored.rule.clone()),
+            destination_kind: Set(stored.destination_kind.clone()),
+            destination_settings: Set(stored.destination_settings.clone()),
+            destination_secret: Set(stored.destination_secret.clone()),
+            enrich_field: Set(stored.enrich_field.clone()),
+            every_minutes: Set(stored.every_minutes),
+            with_list_syncs: Set(stored.with_list_syncs),
+            next_run_at: Set(stored.next_run_at),
+            updated_at: Set(stored.updated_at),
+            ..Default::default()
+        };
+        let done = conversion_export::Entity::update_many()
+            .set(row)
+            .filter(conversion_export::Column::Id.eq(stored.id.as_db()))
+            .filter(conversion_export::Column::AccountId.eq(stored.account_id.as_db()))
+            .exec(self.db)
+            .await
+            .map_err(|e| {
+                StoreError::from_write(e, || format!("conversion export '{}'", stored.name))
+            })?;
+        Ok(done.rows_affected == 1)
+    }
+
     /// The account's export with this id, if any.
     pub async fn get(
         &self,

@@ -308,3 +308,75 @@ async fn a_call_reference_on_the_primary_contact_is_read_through_the_opportunity
 fn object(value: Value) -> Map<String, Value> {
     value.as_object().cloned().unwrap_or_default()
 }
+
+/// An export moved to a new platform address and token, renamed and put on a schedule
+/// keeps what it read and sent: the new destination gets only the conversions won since,
+/// the old one nothing more. Its connector and source stay; another account cannot touch
+/// it, and another export's name is taken.
+#[tokio::test]
+async fn new_settings_and_a_new_token_keep_what_an_export_sent() {
+    let w = world(crm_config(0, 0)).await;
+    let old = platform(60).await;
+    add_won(&w, 10, 0);
+    let export = w.create_export(&export_body(&w, &old)).await;
+    let run = w.run_export(&export).await;
+    assert_eq!(run["accepted"], 10, "{run}");
+
+    let new_token = "ct-token-rotated-77";
+    let new = call_tracking_fake::FakePlatform::start(call_tracking_fake::FakePlatformConfig {
+        generated: 60,
+        token: new_token.into(),
+        ..call_tracking_fake::FakePlatformConfig::default()
+    })
+    .await
+    .expect("the new platform starts");
+    let later: Vec<_> = (11..=15).map(|n| won(n, &call_reference(n))).collect();
+    add_opportunities(&w, &later);
+
+    let mut body = export_body(&w, &new);
+    body["name"] = json!("Won deals, new platform");
+    body["destination"]["token"] = json!(new_token);
+    body["every_minutes"] = json!(60);
+    let path = format!("/v1/conversion-exports/{export}");
+    let (status, saved) = w.put(&path, &body).await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(saved["name"], "Won deals, new platform");
+    assert_eq!(saved["every_minutes"], 60);
+    assert_eq!(saved["secret_set"], true);
+    assert!(saved["next_run_at"].is_string(), "{saved}");
+    assert!(
+        saved["read_up_to"].is_string(),
+        "the read position stays: {saved}"
+    );
+    assert!(!saved.to_string().contains(new_token), "{saved}");
+
+    let run = w.run_export(&export).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    assert_eq!(run["accepted"], 5, "only what was won since: {run}");
+    assert_eq!(new.state().accepted().len(), 5);
+    assert_eq!(
+        old.state().accepted().len(),
+        10,
+        "the old platform got nothing more"
+    );
+    assert_eq!(w.conversions(&export, "").await.len(), 15, "one ledger");
+
+    // What the read position and the ledger are of stays.
+    let mut other_source = body.clone();
+    other_source["source"] = json!("lead");
+    let refused = w.app.put(&path, &w.key, &other_source).await;
+    let problem = crate::support::assert_problem(refused, 422, "invalid_value").await;
+    assert_eq!(problem["details"]["field"], "source", "{problem}");
+
+    let mut second = export_body(&w, &old);
+    second["name"] = json!("Second");
+    w.create_export(&second).await;
+    let mut taken = body.clone();
+    taken["name"] = json!("Second");
+    let refused = w.app.put(&path, &w.key, &taken).await;
+    crate::support::assert_problem(refused, 409, "already_exists").await;
+
+    let stranger = w.app.create_account("stranger").await;
+    let refused = w.app.put(&path, &stranger, &body).await;
+    crate::support::assert_problem(refused, 404, "not_found").await;
+}
