@@ -136,6 +136,14 @@ pub async fn run_delivery_job(state: &AppState, job: &Job) -> Result<(), JobErro
     }
 }
 
+/// How a lease starts: by taking the lock (free, lapsed or already the holder's) or by
+/// renewing the holder's.
+#[derive(Clone, Copy)]
+enum LeaseStart {
+    Take,
+    Renew,
+}
+
 /// A delivery's hold on an (account, email) lock.
 struct EmailLock<'a> {
     state: &'a AppState,
@@ -150,45 +158,37 @@ struct EmailLock<'a> {
 impl EmailLock<'_> {
     /// Renews the lease; false when the lock is no longer this delivery's.
     async fn renew(&self) -> Result<bool, StoreError> {
-        let now = self.state.clock.now();
-        let held = EmailLockRepo
-            .renew(
-                self.state.store.conn(),
-                self.account,
-                self.email,
-                self.holder,
-                self.lease,
-                now,
-            )
-            .await?;
-        Ok(self.leased_if(held, now))
+        self.lease_from_now(LeaseStart::Renew).await
     }
 
     /// Takes the lock when it is free, lapsed or already this holder's.
     async fn try_take(&self) -> Result<bool, StoreError> {
-        let now = self.state.clock.now();
-        let held = EmailLockRepo
-            .try_acquire(
-                self.state.store.conn(),
-                self.account,
-                self.email,
-                self.holder,
-                self.lease,
-                now,
-            )
-            .await?;
-        Ok(self.leased_if(held, now))
+        self.lease_from_now(LeaseStart::Take).await
     }
 
-    /// Remembers that a lease started at `now` when the lock is `held`; passes `held` on.
-    fn leased_if(&self, held: bool, now: DateTime<Utc>) -> bool {
+    /// Starts a lease now, as `how` says; remembers when.
+    async fn lease_from_now(&self, how: LeaseStart) -> Result<bool, StoreError> {
+        let (db, now) = (self.state.store.conn(), self.state.clock.now());
+        let (account, email, holder) = (self.account, self.email, self.holder);
+        let held = match how {
+            LeaseStart::Take => {
+                EmailLockRepo
+                    .try_acquire(db, account, email, holder, self.lease, now)
+                    .await?
+            }
+            LeaseStart::Renew => {
+                EmailLockRepo
+                    .renew(db, account, email, holder, self.lease, now)
+                    .await?
+            }
+        };
         if held {
             *self
                 .leased_at
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner) = Some(now);
         }
-        held
+        Ok(held)
     }
 
     /// Makes sure the lock is still this delivery's, failing with

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set,
+    ActiveValue::{NotSet, Set},
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
     sea_query::{Expr, OnConflict},
@@ -51,6 +51,29 @@ pub struct StoredExport {
     pub created_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+}
+
+/// The row of an export, every column set.
+fn active(stored: &StoredExport) -> conversion_export::ActiveModel {
+    conversion_export::ActiveModel {
+        id: Set(stored.id.as_db()),
+        account_id: Set(stored.account_id.as_db()),
+        connector_id: Set(stored.connector_id.as_db()),
+        name: Set(stored.name.clone()),
+        source: Set(stored.source.clone()),
+        rule: Set(stored.rule.clone()),
+        destination_kind: Set(stored.destination_kind.clone()),
+        destination_settings: Set(stored.destination_settings.clone()),
+        destination_secret: Set(stored.destination_secret.clone()),
+        enrich_field: Set(stored.enrich_field.clone()),
+        every_minutes: Set(stored.every_minutes),
+        with_list_syncs: Set(stored.with_list_syncs),
+        watermark_modified: Set(stored.watermark.as_ref().map(|w| w.0)),
+        watermark_key: Set(stored.watermark.as_ref().map(|w| w.1.clone())),
+        next_run_at: Set(stored.next_run_at),
+        created_at: Set(stored.created_at),
+        updated_at: Set(stored.updated_at),
+    }
 }
 
 fn export(row: conversion_export::Model) -> Result<StoredExport, StoreError> {
@@ -102,25 +125,7 @@ impl<'a, C: ConnectionTrait> ConversionExportRepo<'a, C> {
 
     /// Stores a new export.
     pub async fn insert(&self, stored: &StoredExport) -> Result<(), StoreError> {
-        let row = conversion_export::ActiveModel {
-            id: Set(stored.id.as_db()),
-            account_id: Set(stored.account_id.as_db()),
-            connector_id: Set(stored.connector_id.as_db()),
-            name: Set(stored.name.clone()),
-            source: Set(stored.source.clone()),
-            rule: Set(stored.rule.clone()),
-            destination_kind: Set(stored.destination_kind.clone()),
-            destination_settings: Set(stored.destination_settings.clone()),
-            destination_secret: Set(stored.destination_secret.clone()),
-            enrich_field: Set(stored.enrich_field.clone()),
-            every_minutes: Set(stored.every_minutes),
-            with_list_syncs: Set(stored.with_list_syncs),
-            watermark_modified: Set(stored.watermark.as_ref().map(|w| w.0)),
-            watermark_key: Set(stored.watermark.as_ref().map(|w| w.1.clone())),
-            next_run_at: Set(stored.next_run_at),
-            created_at: Set(stored.created_at),
-            updated_at: Set(stored.updated_at),
-        };
+        let row = active(stored);
         conversion_export::Entity::insert(row)
             .exec_without_returning(self.db)
             .await
@@ -130,21 +135,18 @@ impl<'a, C: ConnectionTrait> ConversionExportRepo<'a, C> {
         Ok(())
     }
 
-    /// Saves an export's settings (not its read position, which its runs move); false
-    /// when there is no such export.
+    /// Saves an export's settings (not its read position, which its runs move, nor what
+    /// the position is of: its connector and source); false when there is no such export.
     pub async fn update_settings(&self, stored: &StoredExport) -> Result<bool, StoreError> {
         let row = conversion_export::ActiveModel {
-            name: Set(stored.name.clone()),
-            rule: Set(stored.rule.clone()),
-            destination_kind: Set(stored.destination_kind.clone()),
-            destination_settings: Set(stored.destination_settings.clone()),
-            destination_secret: Set(stored.destination_secret.clone()),
-            enrich_field: Set(stored.enrich_field.clone()),
-            every_minutes: Set(stored.every_minutes),
-            with_list_syncs: Set(stored.with_list_syncs),
-            next_run_at: Set(stored.next_run_at),
-            updated_at: Set(stored.updated_at),
-            ..Default::default()
+            id: NotSet,
+            account_id: NotSet,
+            connector_id: NotSet,
+            source: NotSet,
+            watermark_modified: NotSet,
+            watermark_key: NotSet,
+            created_at: NotSet,
+            ..active(stored)
         };
         let done = conversion_export::Entity::update_many()
             .set(row)
