@@ -6,7 +6,9 @@
 //! looking for such a member among the list's members on every pull, which no index
 //! serves: a scan of every member (about 150 ms per 100,000) for the lists, nearly all
 //! of them, that have none. The engine now sets this mark where it links a member to the
-//! other entity; existing lists get it from their members here, once.
+//! other entity; existing lists get it from their members here, once. Instances of the
+//! earlier version link members without setting it, so they must be stopped before this
+//! migration runs (README, "Run it").
 
 use sea_orm_migration::{prelude::*, schema::*};
 

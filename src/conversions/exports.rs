@@ -229,7 +229,11 @@ impl<'a> ConversionExports<'a> {
                 ),
             ));
         }
-        if !input.source.trim().eq_ignore_ascii_case(&current.source) {
+        let source: SourceKind = input
+            .source
+            .parse()
+            .map_err(|message| invalid("source", message))?;
+        if Ok(source) != current.source.parse::<SourceKind>() {
             return Err(invalid(
                 "source",
                 format!(
@@ -241,14 +245,14 @@ impl<'a> ConversionExports<'a> {
         let mut stored = self.settle(account, id, input).await?;
         stored.watermark = current.watermark;
         stored.created_at = current.created_at;
-        if stored.every_minutes == current.every_minutes {
-            stored.next_run_at = current.next_run_at;
-        }
+        // The same period keeps the next slot as the scheduler keeps it (it may claim
+        // one meanwhile); a new period starts from now.
+        let reschedule = stored.every_minutes != current.every_minutes;
         if !self
             .state
             .store
             .conversion_exports()
-            .update_settings(&stored)
+            .update_settings(&stored, reschedule)
             .await?
         {
             return Err(ConversionError::NotFound(id));

@@ -48,7 +48,9 @@ async fn connector_for(
     let connectors = state.connectors().list(account).await?;
     match connectors.as_slice() {
         [] if wanted => Err(NotesError::NoConnector),
-        [_, _, ..] if wanted => Err(NotesError::Invalid {
+        // No notes: no CRM is named on the recipients' events.
+        [_, _, ..] if !wanted => Ok(None),
+        [_, _, ..] => Err(NotesError::Invalid {
             code: "connector_required",
             message: format!(
                 "this account has several CRMs ({}): say which one the notes go to \

@@ -136,9 +136,15 @@ impl<'a, C: ConnectionTrait> ConversionExportRepo<'a, C> {
     }
 
     /// Saves an export's settings (not its read position, which its runs move, nor what
-    /// the position is of: its connector and source); false when there is no such export.
-    pub async fn update_settings(&self, stored: &StoredExport) -> Result<bool, StoreError> {
-        let row = conversion_export::ActiveModel {
+    /// the position is of: its connector and source), and its next slot only when
+    /// `reschedule` (the scheduler moves it as it claims slots); false when there is no
+    /// such export.
+    pub async fn update_settings(
+        &self,
+        stored: &StoredExport,
+        reschedule: bool,
+    ) -> Result<bool, StoreError> {
+        let mut row = conversion_export::ActiveModel {
             id: NotSet,
             account_id: NotSet,
             connector_id: NotSet,
@@ -148,6 +154,9 @@ impl<'a, C: ConnectionTrait> ConversionExportRepo<'a, C> {
             created_at: NotSet,
             ..active(stored)
         };
+        if !reschedule {
+            row.next_run_at = NotSet;
+        }
         let done = conversion_export::Entity::update_many()
             .set(row)
             .filter(conversion_export::Column::Id.eq(stored.id.as_db()))

@@ -361,7 +361,11 @@ async fn new_settings_and_a_new_token_keep_what_an_export_sent() {
     );
     assert_eq!(w.conversions(&export, "").await.len(), 15, "one ledger");
 
-    // What the read position and the ledger are of stays.
+    // What the read position and the ledger are of stays (however it is spelled).
+    let mut plural = body.clone();
+    plural["source"] = json!("opportunities");
+    let (status, saved) = w.put(&path, &plural).await;
+    assert_eq!(status, 200, "{saved}");
     let mut other_source = body.clone();
     other_source["source"] = json!("lead");
     let refused = w.app.put(&path, &w.key, &other_source).await;
