@@ -119,14 +119,18 @@ pub(crate) fn create(state: &FakeState, req: &Req, version: &str) -> Result<Resp
         state.read().table(query.object),
         operation == "queryAll",
     );
-    let mut jobs = state.jobs();
-    jobs.seq += 1;
+    let seq = {
+        let mut jobs = state.jobs();
+        jobs.seq += 1;
+        jobs.seq
+    };
+    // Shuffled outside the jobs' lock: a large table takes a moment.
     let mut ids = found.ids;
     if query.order.is_empty() {
-        in_no_order(&mut ids, jobs.seq);
+        in_no_order(&mut ids, seq);
     }
     let job = Job {
-        id: SfId::new("750", jobs.seq),
+        id: SfId::new("750", seq),
         object: query.object,
         operation: operation.to_string(),
         fields: fields.clone().into(),
@@ -137,7 +141,7 @@ pub(crate) fn create(state: &FakeState, req: &Req, version: &str) -> Result<Resp
         state: "UploadComplete",
     };
     let out = info_json(state, &job);
-    jobs.map.insert(job.id, job);
+    state.jobs().map.insert(job.id, job);
     Ok(Reply(out).into_response())
 }
 
