@@ -56,7 +56,11 @@ pub(super) async fn pull_followed(
     let db = ctx.store().conn();
     let other = ctx.entity().other();
     let began = ctx.now();
-    if ListRepo.links_other_entity(db, ctx.list.id).await? {
+    // A committed mark is all it needs: read beside the writer.
+    if ListRepo
+        .links_other_entity(ctx.store().reads(), ctx.list.id)
+        .await?
+    {
         let defs = connector.describe(other).await?;
         let mut fields: Vec<String> = followed
             .map
