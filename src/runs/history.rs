@@ -4,7 +4,7 @@
 use super::RunError;
 use crate::{
     AppState,
-    store::{AccountId, Run, RunRepo, SegmentRepo, StoreError},
+    store::{AccountId, ListRepo, Run, RunRepo, SegmentRepo, StoreError},
     sync::SyncTarget,
 };
 
@@ -14,8 +14,9 @@ const DEFAULT_HISTORY: u64 = 50;
 const MAX_HISTORY: u64 = 500;
 
 /// The runs of `target`, newest first: at most `limit` (default 50, at most 500). A
-/// list's history is read by its id alone (an unknown list has none); a segment must be
-/// in the account, since its list is found through it.
+/// list's history is read by its id alone, and only an empty one asks whether the list
+/// is the account's (a deleted or unknown list is not found, rather than runless); a
+/// segment must be in the account, since its list is found through it.
 pub async fn history(
     state: &AppState,
     account: AccountId,
@@ -34,9 +35,13 @@ pub async fn history(
         }
     };
     let limit = limit.unwrap_or(DEFAULT_HISTORY).clamp(1, MAX_HISTORY);
-    Ok(RunRepo
+    let runs = RunRepo
         .history(db, account, list, segment, limit, state.clock.now())
-        .await?)
+        .await?;
+    if runs.is_empty() && ListRepo.get(db, account, list).await?.is_none() {
+        return Err(RunError::NotFound(format!("list {list}")));
+    }
+    Ok(runs)
 }
 
 /// The latest ended run (import or sync, not a dry run, not a segment push) of each of

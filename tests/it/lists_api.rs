@@ -271,12 +271,9 @@ async fn an_uploaded_list_its_columns_and_mapping_read_back_as_set() {
     )
     .await;
     assert_eq!(response.status(), 204);
-    assert_problem(
-        app.get(&format!("/v1/lists/{id}"), &key).await,
-        404,
-        "not_found",
-    )
-    .await;
+    for path in [format!("/v1/lists/{id}"), format!("/v1/lists/{id}/runs")] {
+        assert_problem(app.get(&path, &key).await, 404, "not_found").await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -440,6 +437,7 @@ async fn another_accounts_lists_and_segments_are_not_found_and_keys_are_required
         ),
         (Method::DELETE, format!("/v1/lists/{list}"), None),
         (Method::GET, format!("/v1/lists/{list}/members"), None),
+        (Method::GET, format!("/v1/lists/{list}/runs"), None),
         (
             Method::POST,
             format!("/v1/lists/{list}/columns"),
